@@ -1,0 +1,94 @@
+"""Media benchmarks: our probe and frame index against the plain ffprobe doing the same job.
+
+Each figure is a ratio measured in one run (alternating runs, medians), so it holds on a noisy
+machine.
+Run directly to print JSON: ``python benchmarks/bench_media.py [cache_dir]``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import mediagen  # noqa: E402
+
+from vfeedback.media.frameindex import build_frame_index  # noqa: E402
+from vfeedback.media.probe import probe  # noqa: E402
+
+
+def _ms(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
+def _alternate(
+    ours: Callable[[], object], theirs: Callable[[], object], runs: int
+) -> tuple[float, float]:
+    """Median milliseconds of each, run in turn after one warm-up each (imports, disk cache)."""
+    ours()
+    theirs()
+    mine: list[float] = []
+    base: list[float] = []
+    for _ in range(runs):
+        mine.append(_ms(ours))
+        base.append(_ms(theirs))
+    return statistics.median(mine), statistics.median(base)
+
+
+def _ffprobe(*args: str) -> Callable[[], object]:
+    cmd = ["ffprobe", "-v", "error", *args]
+    return lambda: subprocess.run(cmd, capture_output=True, check=True)
+
+
+def _probe(path: Path) -> Callable[[], object]:
+    return lambda: probe(path)
+
+
+def _figure(name: str, value: float, baseline: float, target: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "value": round(value, 2),
+        "unit": "ms",
+        "baseline": round(baseline, 2),
+        "ratio": round(value / baseline, 3),
+        "target": target,
+    }
+
+
+def run(cache_dir: Path) -> list[dict[str, Any]]:
+    """Generate (once) 10 minutes of 720p H.264 in ``cache_dir`` and measure against ffprobe."""
+    clip = mediagen.make_long_clip(cache_dir, seconds=600, size=(1280, 720), gop=250, fps=25)
+    phone = mediagen.make_rotated_mov(cache_dir)
+    figures = []
+    for name, path in (("probe_ratio", clip), ("probe_ratio_phone_mov", phone)):
+        ours, theirs = _alternate(
+            _probe(path),
+            _ffprobe("-show_format", "-show_streams", "-of", "json", str(path)),
+            runs=15,
+        )
+        figures.append(_figure(name, ours, theirs, "<= 1.3"))
+    ours, theirs = _alternate(
+        lambda: build_frame_index(clip),
+        _ffprobe(
+            *["-select_streams", "v:0", "-show_entries", "packet=pts"], "-of", "csv=p=0", str(clip)
+        ),
+        runs=7,
+    )
+    figures.append(_figure("frame_index_ratio", ours, theirs, "<= 1.2"))
+    return figures
+
+
+if __name__ == "__main__":
+    cache = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.gettempdir()) / "vfeedback-bench-media"
+    print(json.dumps(run(cache), indent=2))

@@ -1,0 +1,55 @@
+"""Shared by the benchmark modules: timing, figures, and the results file."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Figure = dict[str, Any]
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+def timings_ms(action: Callable[[], object], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def figure(name: str, value: float, unit: str, baseline: float | None, target: str) -> Figure:
+    ratio = round(value / baseline, 3) if baseline else None
+    return {
+        "name": name,
+        "value": round(value, 3),
+        "unit": unit,
+        "baseline": None if baseline is None else round(baseline, 3),
+        "ratio": ratio,
+        "target": target,
+    }
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def write(figures: list[Figure]) -> None:
+    RESULTS.write_text(json.dumps({"figures": figures}, indent=2) + "\n", encoding="utf-8")
+
+
+def print_table(figures: list[Figure]) -> None:
+    print(f"{'figure':24} {'value':>10} {'unit':5} {'baseline':>10} {'ratio':>7}  target")
+    for f in figures:
+        base = "" if f["baseline"] is None else f"{f['baseline']:.3f}"
+        ratio = "" if f["ratio"] is None else f"{f['ratio']:.3f}"
+        print(f"{f['name']:24} {f['value']:>10.3f} {f['unit']:5} {base:>10} {ratio:>7}  {f['target']}")

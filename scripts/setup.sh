@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian/Ubuntu machine, fast when nothing is missing:
+#   1. system packages (apt, as root or through sudo) for the given profile: run | test
+#   2. .venv/ from requirements/lock.txt (rebuilt only when the lock file changes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile=${1:-run}
+
+# What the app needs at run time (shared/platform.md): ffmpeg/ffprobe, libvlc with its video outputs,
+# the X11/xcb libraries Qt loads, fonts, and a Python that can make a virtualenv.
+run_pkgs=(ffmpeg libvlc5 vlc-plugin-base vlc-plugin-video-output
+  libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libegl1 libgl1
+  libfontconfig1 fonts-dejavu-core libglib2.0-0 libdbus-1-3 libpulse0)
+# What the tests add: a virtual screen and screenshots, PDF rendering, a PostgreSQL server.
+test_pkgs=(xvfb xauth imagemagick poppler-utils postgresql)
+
+pkgs=("${run_pkgs[@]}")
+[ "$profile" = test ] && pkgs+=("${test_pkgs[@]}")
+command -v python3 >/dev/null || pkgs+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing system packages: ${missing[*]}" >&2
+  if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python3 - <<'PY' || { echo "setup: vfeedback needs Python 3.11 or newer" >&2; exit 1; }
+import sys
+sys.exit(0 if sys.version_info >= (3, 11) else 1)
+PY
+
+stamp=.venv/.lock-sha256
+want=$(cat requirements/lock.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: building .venv from requirements/lock.txt" >&2
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements/lock.txt
+  # setuptools is chatty about editable installs: keep its log, show it only if the install fails.
+  if ! .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+      -e . > .venv/install.log 2>&1; then
+    cat .venv/install.log >&2
+    exit 1
+  fi
+  echo "$want" > "$stamp"
+fi

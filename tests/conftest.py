@@ -1,0 +1,114 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pgserver
+import pytest
+from mediagen import MediaSet, have_ffmpeg
+
+from vfeedback.services import Library
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory: pytest.TempPathFactory) -> MediaSet:
+    """Test media by kind (``media["cfr25"]`` or ``media.cfr25``), generated on first use.
+
+    Set VFEEDBACK_TEST_MEDIA to a folder to keep the files between runs.
+    """
+    if not have_ffmpeg():
+        pytest.skip("ffmpeg and ffprobe are needed to generate test media")
+    kept = os.environ.get("VFEEDBACK_TEST_MEDIA")
+    return MediaSet(Path(kept) if kept else tmp_path_factory.mktemp("media"))
+
+
+_CALL = """
+import importlib, sys
+from pathlib import Path
+from vfeedback.core.errors import BadInput
+module, name = sys.argv[1].split(":")
+try:
+    getattr(importlib.import_module(module), name)(Path(sys.argv[2]))
+except BadInput as exc:
+    print(exc)
+else:
+    sys.exit("no BadInput raised")
+"""
+
+
+@dataclass(frozen=True)
+class UnreadableFile:
+    """A file its reader may not open (chmod 000).
+
+    Root reads anything, so as root ``bad_input`` runs the call in a child process whose capability
+    bounding set lacks the two capabilities that bypass file permissions (setpriv, util-linux).
+    """
+
+    path: Path
+    prefix: tuple[str, ...]
+
+    def bad_input(self, function: str) -> str:
+        """Call ``"module:function"(path)`` unprivileged; return the BadInput sentence it raised."""
+        done = subprocess.run(
+            [*self.prefix, sys.executable, "-c", _CALL, function, str(self.path)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.rstrip("\n")
+
+
+@pytest.fixture
+def unreadable_file(tmp_path: Path) -> Iterator[UnreadableFile]:
+    path = tmp_path / "locked clip.mp4"
+    path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(64))
+    path.chmod(0)
+    prefix: tuple[str, ...] = ()
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root, which reads any file, and setpriv is not installed")
+        prefix = (setpriv, "--bounding-set", "-dac_override,-dac_read_search")
+        probe = subprocess.run([*prefix, "cat", str(path)], capture_output=True, check=False)
+        if probe.returncode == 0:
+            pytest.skip("running as root, and setpriv could not take away the right to read")
+    try:
+        yield UnreadableFile(path, prefix)
+    finally:
+        path.chmod(0o600)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Iterator[Library]:
+    """A new, real SQLite library in its own folder."""
+    with Library.open(tmp_path / "library") as lib:
+        yield lib
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pgserver.PgServer]:
+    """A private PostgreSQL server for the session (Unix socket only)."""
+    server = pgserver.start()
+    if isinstance(server, str):
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test the PostgreSQL library: {server}")
+        pytest.skip(server)
+    try:
+        yield server
+    finally:
+        server.stop()

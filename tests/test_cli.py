@@ -1,0 +1,180 @@
+"""The command line: exit statuses, one-line errors, stable JSON, progress only on a terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vfeedback.cli.main import run
+
+PROBE_KEYS = {
+    "container", "duration_us", "frame_count", "width", "height", "rotation", "display_width",
+    "display_height", "avg_fps", "variable_frame_rate", "video_codec", "has_audio", "audio_codec",
+}  # fmt: skip
+RECORDING_KEYS = {"id", "family", "path", "fingerprint"} | PROBE_KEYS
+MOMENT_KEYS = {
+    "id", "recording_id", "start_us", "end_us", "start_frame", "end_frame", "code", "actor",
+    "caption", "note", "coder",
+}  # fmt: skip
+
+
+class Cli:
+    """Runs the CLI in-process (fast), against one library folder."""
+
+    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.root = root
+        self.capsys = capsys
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        status = run(["--library", str(self.root), *args])
+        out, err = self.capsys.readouterr()
+        return status, out, err
+
+    def json(self, *args: str) -> object:
+        status, out, err = self(*args, "--json")
+        assert status == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(tmp_path / "lib", capsys)
+
+
+def _one_line_error(err: str) -> None:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vfeedback: "), err
+    assert "Traceback" not in err
+
+
+def test_probe_json_has_the_documented_keys(cli: Cli, media) -> None:
+    data = cli.json("probe", str(media["rotated_mov"]))
+    assert set(data) >= PROBE_KEYS
+    assert data["rotation"] == 90
+    assert (data["display_width"], data["display_height"]) == (data["height"], data["width"])
+
+
+@pytest.mark.parametrize("kind", ["empty", "truncated", "text_mp4", "jpeg_mov", "audio_only"])
+def test_bad_media_exits_3_with_one_line(cli: Cli, media, kind: str) -> None:
+    status, out, err = cli("probe", str(media[kind]))
+    assert status == 3 and out == ""
+    _one_line_error(err)
+    cli("family", "add", "F1")
+    status, _, err = cli("import", str(media[kind]), "--family", "F1")
+    assert status == 3
+    _one_line_error(err)
+    assert cli.json("recordings") == []
+
+
+def test_whole_workflow(cli: Cli, media) -> None:
+    assert cli.json("family", "add", "F1", "--label", "referral 12")["code"] == "F1"
+    rec = cli.json("import", str(media["cfr25"]), "--family", "F1", "--recorded", "2026-03-14",
+                   "--context", "free play")  # fmt: skip
+    assert set(rec) >= RECORDING_KEYS and Path(rec["path"]).is_file()
+    assert rec["family"] == "F1" and rec["recorded_on"] == "2026-03-14"
+    rid = str(rec["id"])
+    a = cli.json("moments", "add", rid, "--start", "0:04.5", "--code", "Waiting")
+    assert a["start_us"] == a["end_us"] == 4_480_000  # the frame on screen at 4.5 s (25 fps)
+    b = cli.json("moments", "add", rid, "--start", "2.02", "--end", "f75", "--code", "Waiting",
+                 "--actor", "parent", "--caption", "You waited", "--note", "private")  # fmt: skip
+    assert set(b) >= MOMENT_KEYS
+    assert (b["start_frame"], b["end_frame"]) == (50, 75)
+    assert (b["start_us"], b["end_us"]) == (2_000_000, 3_000_000)
+    listed = cli.json("moments", "list", rid)
+    assert [m["id"] for m in listed] == [b["id"], a["id"]]  # in time order
+    assert listed[0]["note"] == "private" and listed[0]["caption"] == "You waited"
+    edited = cli.json("moments", "edit", str(b["id"]), "--caption", "You waited for her")
+    assert edited["caption"] == "You waited for her" and edited["note"] == "private"
+    assert cli.json("undo") == {"undone": "Edit moment at 00:00:02.000"}
+    assert cli.json("redo") == {"redone": "Edit moment at 00:00:02.000"}
+    status, out, _ = cli("moments", "delete", str(b["id"]))
+    assert status == 0 and "undo" in out
+    cli("undo")
+    assert [m["caption"] for m in cli.json("moments", "search", "waited FOR")] == [
+        "You waited for her"
+    ]
+    assert cli.json("check") == {"ok": True, "problems": []}
+
+
+def test_times_past_the_end_are_refused(cli: Cli, media) -> None:
+    cli("family", "add", "F1")
+    rid = str(cli.json("import", str(media["cfr25"]), "--family", "F1")["id"])
+    status, _, err = cli("moments", "add", rid, "--start", "1:00.5", "--code", "Waiting")
+    assert status == 3 and "outside the recording" in err
+    _one_line_error(err)
+    status, _, err = cli("moments", "add", rid, "--start", "1:2:3:4", "--code", "Waiting")
+    assert status == 3 and "not a time" in err
+
+
+def test_unknown_ids_and_usage_errors(cli: Cli) -> None:
+    status, _, err = cli("moments", "list", "42")
+    assert status == 3
+    _one_line_error(err)
+    status, _, err = cli("moments", "edit", "7", "--caption", "x")
+    assert status == 3
+    status, _, err = cli("moments", "add", "notanumber", "--start", "1", "--code", "x")
+    assert status == 2 and "Traceback" not in err
+    status, _, err = cli("frobnicate")
+    assert status == 2
+    status, _, err = cli("undo")
+    assert status == 3 and "nothing to undo" in err
+
+
+def test_check_reports_problems_with_status_1(cli: Cli, media) -> None:
+    cli("family", "add", "F1")
+    rec = cli.json("import", str(media["no_audio"]), "--family", "F1")
+    Path(rec["path"]).unlink()
+    status, out, _ = cli("check")
+    assert status == 1 and "missing" in out
+    data = json.loads(cli("check", "--json")[1])
+    assert data["ok"] is False and data["problems"][0]["recording_id"] == rec["id"]
+
+
+def test_schemes_lists_the_default_and_imports_one(cli: Cli, tmp_path: Path) -> None:
+    schemes = cli.json("schemes")
+    [default] = [s for s in schemes if s["default"]]
+    assert "VIG" in default["name"] and default["codes"]
+    scheme_file = tmp_path / "team.toml"
+    scheme_file.write_text("this is = = not toml")
+    status, _, err = cli("schemes", "import", str(scheme_file))
+    assert status == 3
+    _one_line_error(err)
+
+
+def _subprocess(
+    args: list[str], env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, **(env_extra or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "vfeedback", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_real_process_never_prints_a_traceback(tmp_path: Path, media) -> None:
+    lib = str(tmp_path / "lib")
+    result = _subprocess(["--library", lib, "probe", str(media["jpeg_mov"])])
+    assert result.returncode == 3 and result.stderr.count("\n") == 1
+    assert "still image" in result.stderr
+    result = _subprocess(["--library", lib, "family", "add", "F1"])
+    assert result.returncode == 0
+    # Piped output: no progress bar noise on stderr.
+    result = _subprocess(["--library", lib, "import", str(media["cfr25"]), "--family", "F1"])
+    assert result.returncode == 0 and result.stderr == ""
+    # A library from the future: refused in one line, exit 3.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "lib" / "vfeedback.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'zzz'")
+    conn.close()
+    result = _subprocess(["--library", lib, "families"])
+    assert result.returncode == 3 and result.stderr.count("\n") == 1
+    assert "newer version" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,180 @@
+"""build_frame_index(): frame for frame the timestamps ffmpeg presents after decoding.
+
+The oracle is the system ffprobe (FFmpeg 5.1) decoding every frame, while the index comes from
+PyAV's own FFmpeg demuxing packets without decoding; the two must agree to the microsecond.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import time
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import pytest
+from mediagen import EDITLIST_START, GOOD_KINDS, MediaSet, read_frame_number
+
+from vfeedback.core.errors import BadInput
+from vfeedback.media import frameindex
+from vfeedback.media.frameindex import Cancelled, build_frame_index, origin_pts, pts_to_us
+from vfeedback.media.probe import probe
+
+
+def _presented_times_us(path: Path) -> list[int]:
+    """Every decoded frame's time as ffmpeg presents it, from the first frame, in microseconds."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-of", "json",
+         "-show_entries", "stream=time_base:frame=pts,best_effort_timestamp", str(path)],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    data = json.loads(out)
+    base = Fraction(data["streams"][0]["time_base"])
+    stamps = [f.get("pts", f.get("best_effort_timestamp")) for f in data["frames"]]
+    assert None not in stamps
+    first = stamps[0]
+    # Round half up with plain Fraction arithmetic, independently of pts_to_us.
+    return [math.floor((s - first) * base * 1_000_000 + Fraction(1, 2)) for s in stamps]
+
+
+@pytest.mark.parametrize("kind", GOOD_KINDS)
+def test_index_equals_what_ffmpeg_presents(media: MediaSet, kind: str) -> None:
+    index = build_frame_index(media[kind])
+    presented = _presented_times_us(media[kind])
+    assert presented == sorted(set(presented)), "ffmpeg presents frames in time order"
+    assert list(index.times) == presented
+    assert index.times[0] == 0
+
+
+@pytest.mark.parametrize("kind", GOOD_KINDS)
+def test_decoded_frames_match_the_index_and_show_their_picture(media: MediaSet, kind: str) -> None:
+    """What a player will do: decode with PyAV, convert frame.pts, read the stamped frame number."""
+    index = build_frame_index(media[kind])
+    with av.open(str(media[kind])) as container:
+        stream = container.streams.video[0]
+        base, origin = stream.time_base, origin_pts(stream)
+        assert base is not None
+        frames = list(container.decode(stream))
+        times = [pts_to_us(f.pts, base, origin) for f in frames if f.pts is not None]
+        numbers = [read_frame_number(f.to_ndarray(format="rgb24")) for f in frames]
+    assert times == list(index.times)
+    first = math.ceil(EDITLIST_START * 25) if kind == "editlist" else 0
+    assert numbers[0] == first
+    if kind != "editlist":  # a stream-copy cut may drop a B-frame at its end
+        assert numbers == list(range(first, first + len(index)))
+
+
+def test_origin_is_the_first_presented_packet(media: MediaSet) -> None:
+    for kind in GOOD_KINDS:
+        with av.open(str(media[kind])) as container:
+            stream = container.streams.video[0]
+            shown = [
+                p.pts for p in container.demux(stream) if p.pts is not None and not p.is_discard
+            ]
+            assert origin_pts(stream) == min(shown), kind
+
+
+def test_frame_rate_judged_on_every_frame(media: MediaSet) -> None:
+    for kind in GOOD_KINDS:
+        assert build_frame_index(media[kind]).is_variable_rate() is (kind == "vfr"), kind
+
+
+def test_probe_count_matches_the_index(media: MediaSet) -> None:
+    for kind in GOOD_KINDS:
+        assert probe(media[kind]).frame_count == len(build_frame_index(media[kind])), kind
+
+
+def test_edit_list_lead_in_is_left_out(media: MediaSet) -> None:
+    index = build_frame_index(media["editlist"])
+    with av.open(str(media["editlist"])) as container:
+        packets = [p for p in container.demux(video=0) if p.pts is not None]
+    hidden = sum(p.is_discard for p in packets)
+    assert hidden > 50  # the cut really has a lead-in from the keyframe at 0
+    assert len(index) == len(packets) - hidden
+
+
+def test_progress_rises_to_one(media: MediaSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(frameindex, "PROGRESS_INTERVAL_S", 0.0)
+    seen: list[float] = []
+    build_frame_index(media["cfr25"], progress=seen.append)
+    assert len(seen) > 100
+    assert seen == sorted(seen)
+    assert all(0.0 <= f <= 1.0 for f in seen)
+    assert seen[-1] == 1.0 and seen[-2] > 0.9
+
+
+def test_progress_is_rate_limited(media: MediaSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[float] = []
+
+    def slow(fraction: float) -> None:
+        seen.append(fraction)
+
+    start = time.monotonic()
+    clock = [start]
+
+    def fake_monotonic() -> float:
+        clock[0] += 0.001  # every call looks 1 ms later: 250 frames look like ~0.5 s or more
+        return clock[0]
+
+    monkeypatch.setattr(frameindex.time, "monotonic", fake_monotonic)
+    build_frame_index(media["cfr25"], progress=slow)
+    elapsed = clock[0] - start
+    assert 2 <= len(seen) <= 20 * max(elapsed, 0.05) + 2
+
+
+def test_cancel_stops_with_cancelled(media: MediaSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(frameindex, "PROGRESS_INTERVAL_S", 0.0)
+    asked: list[int] = []
+
+    def after_ten() -> bool:
+        asked.append(1)
+        return len(asked) > 10
+
+    seen: list[float] = []
+    with pytest.raises(Cancelled):
+        build_frame_index(media["cfr25"], progress=seen.append, should_cancel=after_ten)
+    assert len(asked) == 11 and 1.0 not in seen
+
+
+def test_cancel_is_honoured_on_a_short_file(media: MediaSet) -> None:
+    with pytest.raises(Cancelled):
+        build_frame_index(media["no_audio"], should_cancel=lambda: True)
+
+
+@pytest.mark.parametrize(
+    ("kind", "fragment"),
+    [("empty", "is empty"), ("truncated", "damaged"), ("truncated_faststart", "incomplete"),
+     ("text_mp4", "not a video file"), ("jpeg_mov", "still image"), ("audio_only", "no video")],
+)  # fmt: skip
+def test_bad_files_raise_one_sentence(media: MediaSet, kind: str, fragment: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        build_frame_index(media[kind])
+    message = str(caught.value)
+    assert fragment in message and "\n" not in message and message.endswith(".")
+    assert f"'{media[kind].name}'" in message and str(media[kind].parent) not in message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="does not exist"):
+        build_frame_index(tmp_path / "gone.mp4")
+
+
+def test_unreadable_file(unreadable_file: Any) -> None:
+    message = unreadable_file.bad_input("vfeedback.media.frameindex:build_frame_index")
+    assert "permission denied" in message
+
+
+# Hand-computed: 1001 ticks of 1/30000 s = 33366.67 µs; 1 tick of 1/2000000 s = 0.5 µs (halves up).
+@pytest.mark.parametrize(
+    ("pts", "base", "origin", "expected"),
+    [(1001, Fraction(1, 30000), 0, 33367), (2002, Fraction(1, 30000), 0, 66733),
+     (3003, Fraction(1, 30000), 1001, 66733), (512, Fraction(1, 12800), 0, 40000),
+     (1, Fraction(1, 2_000_000), 0, 1), (-1, Fraction(1, 2_000_000), 0, 0),
+     (-1001, Fraction(1, 30000), 0, -33367), (3, Fraction(1001, 30000), 0, 100100),
+     (90_000 * 3600 * 30, Fraction(1, 90000), 0, 3600 * 30 * 1_000_000)],
+)  # fmt: skip
+def test_pts_to_us(pts: int, base: Fraction, origin: int, expected: int) -> None:
+    assert pts_to_us(pts, base, origin) == expected

@@ -1,0 +1,65 @@
+"""The same library on a PostgreSQL server: nothing may be SQLite-only by accident."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from vfeedback.core.timecode import parse_time
+from vfeedback.services import Library
+from vfeedback.storage import layout, migrate, tables
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_library(pg_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request) -> Library:
+    url = pg_server.create_database(f"t_{request.node.name.lower()[:40]}")
+    monkeypatch.setenv(layout.ENV_FILES, str(tmp_path / "files"))
+    lib = Library.open(url)
+    yield lib
+    lib.close()
+
+
+def test_schema_on_postgres_matches_the_declared_tables(pg_library: Library) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = create_engine(pg_library.db.url)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), tables.metadata) == []
+        version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    engine.dispose()
+    assert version == migrate.HEAD
+
+
+def test_whole_workflow_on_postgres(pg_library: Library, media, tmp_path: Path) -> None:
+    lib = pg_library
+    assert lib.path == tmp_path / "files"
+    assert any(s.name.startswith("Video Interaction Guidance") for s in lib.schemes())
+    lib.add_family("PG1")
+    rec = lib.import_recording(media["vfr"], "PG1")
+    assert lib.media_path(rec).is_file()
+    index = lib.frame_index(rec.id)
+    m = lib.add_moment(
+        rec.id, parse_time("f5"), parse_time("f20"), code="Waiting", caption="Big SMILE"
+    )
+    assert (m.start_us, m.end_us) == (index.time_of(5), index.time_of(20))
+    lib.edit_moment(m.id, caption="A big smile", note="private")
+    lib.undo()
+    assert lib.moment(m.id).caption == "Big SMILE"
+    lib.redo()
+    assert [x.id for x in lib.search_captions("big smile")] == [m.id]
+    lib.delete_moment(m.id)
+    lib.undo()
+    assert lib.moment(m.id).note == "private"
+    assert lib.check() == []
+    # A second client of the same server sees the same library.
+    other = Library.open(lib.db.url)
+    try:
+        assert [x.id for x in other.moments(rec.id)] == [m.id]
+        assert other.undo_label() == lib.undo_label()
+    finally:
+        other.close()

@@ -1,0 +1,356 @@
+"""One handler per command. Each takes the parsed arguments and returns an exit status."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from vfeedback.cli import output as out
+from vfeedback.cli.progress import progress
+from vfeedback.core.errors import BadInput
+from vfeedback.core.frames import FrameIndex
+from vfeedback.core.model import Moment
+from vfeedback.core.timecode import format_time, parse_time
+from vfeedback.services import Library
+from vfeedback.services.schemes import DEFAULT_SCHEME_KEY
+
+Handler = Callable[[Library, argparse.Namespace], int]
+
+
+def probe(args: argparse.Namespace) -> int:
+    """Needs no library: runs before one is opened."""
+    from vfeedback.media.probe import probe as probe_file
+
+    info = probe_file(Path(args.file))
+    data = out.media_json(info)
+    if args.json:
+        out.emit_json(data)
+    else:
+        for key, value in data.items():
+            if key != "tags":
+                print(f"{key:20} {value}")
+    return 0
+
+
+def family_add(lib: Library, args: argparse.Namespace) -> int:
+    fam = lib.add_family(args.code, args.label)
+    if args.json:
+        out.emit_json(out.family_json(fam, 0))
+    else:
+        print(f"Added family {fam.code}.")
+    return 0
+
+
+def family_edit(lib: Library, args: argparse.Namespace) -> int:
+    fam = lib.edit_family(args.family, code=args.new_code, label=args.label)
+    count = len(lib.recordings(fam.id))
+    if args.json:
+        out.emit_json(out.family_json(fam, count))
+    else:
+        print(f"Family {fam.code} saved.")
+    return 0
+
+
+def families(lib: Library, args: argparse.Namespace) -> int:
+    counts = Counter(r.family_id for r in lib.recordings())
+    fams = lib.families()
+    if args.json:
+        out.emit_json([out.family_json(f, counts[f.id]) for f in fams])
+    elif not fams:
+        print("No families yet. Add one with: vfeedback family add CODE")
+    else:
+        out.table(["CODE", "RECORDINGS", "LABEL"], [(f.code, counts[f.id], f.label) for f in fams])
+    return 0
+
+
+def import_(lib: Library, args: argparse.Namespace) -> int:
+    recorded = _date(args.recorded) if args.recorded else None
+    path = Path(args.file)
+    with progress(f"Importing {path.name}", enabled=not args.json, unit="B") as bar:
+        rec = lib.import_recording(
+            path,
+            args.family,
+            recorded_on=recorded,
+            context=args.context,
+            reference=args.reference,
+            progress=bar.bytes,
+        )
+    if args.json:
+        out.emit_json(out.recording_json(rec, lib.media_path(rec)))
+    else:
+        how = "referenced" if args.reference else "copied into the library"
+        print(f"Imported {path.name} as recording {rec.id} of family {rec.family_code} ({how}).")
+    return 0
+
+
+def recordings(lib: Library, args: argparse.Namespace) -> int:
+    recs = lib.recordings(args.family)
+    if args.json:
+        out.emit_json([out.recording_json(r, lib.media_path(r)) for r in recs])
+    elif not recs:
+        print("No recordings yet. Import one with: vfeedback import FILE --family CODE")
+    else:
+        out.table(
+            ["ID", "FAMILY", "RECORDED", "DURATION", "SIZE", "CONTEXT", "FILE"],
+            [
+                (
+                    r.id,
+                    r.family_code,
+                    r.recorded_on,
+                    format_time(r.media.duration_us),
+                    f"{r.media.display_width}x{r.media.display_height}",
+                    r.context,
+                    r.original_name,
+                )
+                for r in recs
+            ],
+        )
+    return 0
+
+
+def index(lib: Library, args: argparse.Namespace) -> int:
+    idx = _index(lib, args.recording, args.json)
+    rec = lib.recording(args.recording)
+    data = {
+        "recording_id": rec.id,
+        "frame_count": len(idx),
+        "duration_us": idx.duration_us,
+        "variable_frame_rate": idx.is_variable_rate(),
+        "first_frames_us": list(idx.times[:10]),
+    }
+    if args.json:
+        out.emit_json(data)
+    else:
+        rate = "variable" if data["variable_frame_rate"] else "constant"
+        print(
+            f"Recording {rec.id}: {len(idx)} frames, {format_time(idx.duration_us)}, {rate} frame rate."
+        )
+    return 0
+
+
+def relink(lib: Library, args: argparse.Namespace) -> int:
+    with progress("Looking for moved files", enabled=not args.json, unit="B") as bar:
+        found = lib.relink(Path(args.folder), progress=bar.bytes)
+    if args.json:
+        out.emit_json([out.recording_json(r, p) for r, p in found])
+    elif not found:
+        print("No missing recording was found in that folder.")
+    else:
+        for rec, path in found:
+            print(f"Recording {rec.id} ({rec.original_name}) now points to {path}.")
+    return 0
+
+
+def moments_add(lib: Library, args: argparse.Namespace) -> int:
+    lib.recording(args.recording)
+    idx = _index(lib, args.recording, args.json)
+    m = lib.add_moment(
+        args.recording,
+        parse_time(args.start),
+        parse_time(args.end) if args.end else None,
+        code=args.code,
+        actor=args.actor,
+        caption=args.caption or "",
+        note=args.note or "",
+        coder=args.coder,
+    )
+    return _print_moment(lib, m, idx, args.json, "Added")
+
+
+def moments_edit(lib: Library, args: argparse.Namespace) -> int:
+    current = lib.moment(args.id)
+    idx = _index(lib, current.recording_id, args.json)
+    m = lib.edit_moment(
+        args.id,
+        start=parse_time(args.start) if args.start else None,
+        end=parse_time(args.end) if args.end else None,
+        code=args.code,
+        actor=args.actor,
+        caption=args.caption,
+        note=args.note,
+        coder=args.coder,
+    )
+    return _print_moment(lib, m, idx, args.json, "Saved")
+
+
+def moments_delete(lib: Library, args: argparse.Namespace) -> int:
+    m = lib.moment(args.id)
+    lib.delete_moment(args.id)
+    if args.json:
+        out.emit_json({"deleted": m.id})
+    else:
+        print(
+            f"Deleted moment {m.id} at {format_time(m.start_us)}. `vfeedback undo` brings it back."
+        )
+    return 0
+
+
+def moments_list(lib: Library, args: argparse.Namespace) -> int:
+    lib.recording(args.recording)
+    idx = _index(lib, args.recording, args.json)
+    _print_moments(lib, lib.moments(args.recording), {args.recording: idx}, args.json)
+    return 0
+
+
+def moments_search(lib: Library, args: argparse.Namespace) -> int:
+    found = lib.search_captions(args.text)
+    indexes = {rid: lib.frame_index(rid) for rid in {m.recording_id for m in found}}
+    _print_moments(lib, found, indexes, args.json)
+    return 0
+
+
+def schemes(lib: Library, args: argparse.Namespace) -> int:
+    if args.action == "import":
+        if not args.file:
+            raise BadInput("Say which scheme file to import: vfeedback schemes import FILE.")
+        scheme = lib.import_scheme(Path(args.file))
+        if args.json:
+            out.emit_json(out.scheme_json(scheme, None))
+        else:
+            print(f"Imported coding scheme {scheme.name} with {len(scheme.codes)} codes.")
+        return 0
+    default = lib.setting(DEFAULT_SCHEME_KEY)
+    default_id = int(default) if default else None
+    all_schemes = lib.schemes()
+    if args.json:
+        out.emit_json([out.scheme_json(s, default_id) for s in all_schemes])
+        return 0
+    for s in all_schemes:
+        mark = " (default)" if s.id == default_id else ""
+        print(f"{s.name}{mark}")
+        for c in s.codes:
+            indent = "  " if c.parent_id is None else "      "
+            key = f"[{c.key}] " if c.key else "    "
+            print(f"{indent}{key}{c.name}  (id {c.id}, {c.kind.value})")
+        print()
+    return 0
+
+
+def undo(lib: Library, args: argparse.Namespace) -> int:
+    changes = lib.undo()
+    _said(args.json, "undone", changes.label)
+    return 0
+
+
+def redo(lib: Library, args: argparse.Namespace) -> int:
+    changes = lib.redo()
+    _said(args.json, "redone", changes.label)
+    return 0
+
+
+def check(lib: Library, args: argparse.Namespace) -> int:
+    with progress("Checking recordings", enabled=not args.json, unit="B") as bar:
+        problems = lib.check(progress=bar.bytes)
+    if args.json:
+        out.emit_json(
+            {
+                "ok": not problems,
+                "problems": [{"what": p.what, "recording_id": p.recording_id} for p in problems],
+            }
+        )
+    elif problems:
+        print(f"{len(problems)} problem(s) found:")
+        for p in problems:
+            print(f"- {p.what}")
+    else:
+        print(
+            f"The library at {lib.path} is sound: every recording's file is present and unchanged."
+        )
+    return 1 if problems else 0
+
+
+def _said(as_json: bool, verb: str, label: str) -> None:
+    if as_json:
+        out.emit_json({verb: label})
+    else:
+        print(f"{verb.capitalize()}: {label}.")
+
+
+def _index(lib: Library, recording_id: int, quiet: bool) -> FrameIndex:
+    with progress("Indexing frames", enabled=not quiet) as bar:
+        return lib.frame_index(recording_id, progress=bar.fraction)
+
+
+def _print_moment(lib: Library, m: Moment, idx: FrameIndex, as_json: bool, verb: str) -> int:
+    code = lib.code(m.code_id)
+    if as_json:
+        out.emit_json(out.moment_json(m, code, idx))
+    else:
+        span = (
+            format_time(m.start_us)
+            if m.is_point
+            else f"{format_time(m.start_us)}-{format_time(m.end_us)}"
+        )
+        print(
+            f"{verb} moment {m.id}: {span} (frame {idx.frame_at(m.start_us)}), {code.name}, {m.actor.value}."
+        )
+    return 0
+
+
+def _print_moments(
+    lib: Library, moments: list[Moment], indexes: dict[int, FrameIndex], as_json: bool
+) -> None:
+    codes = {c.id: c for s in lib.schemes() for c in s.codes}
+    if as_json:
+        out.emit_json(
+            [out.moment_json(m, codes[m.code_id], indexes.get(m.recording_id)) for m in moments]
+        )
+        return
+    if not moments:
+        print("No moments.")
+        return
+    out.table(
+        ["ID", "REC", "START", "END", "FRAMES", "CODE", "ACTOR", "CODER", "CAPTION"],
+        [
+            (
+                m.id,
+                m.recording_id,
+                format_time(m.start_us),
+                "" if m.is_point else format_time(m.end_us),
+                _frames(indexes.get(m.recording_id), m),
+                codes[m.code_id].name,
+                m.actor.value,
+                m.coder,
+                m.caption,
+            )
+            for m in moments
+        ],
+    )
+
+
+def _frames(idx: FrameIndex | None, m: Moment) -> str:
+    if idx is None:
+        return ""
+    a, b = idx.frame_at(m.start_us), idx.frame_at(m.end_us)
+    return str(a) if a == b else f"{a}-{b}"
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(f"'{text}' is not a date: use YYYY-MM-DD, e.g. 2026-03-14.") from None
+
+
+HANDLERS: dict[tuple[str, str | None], Handler] = {
+    ("family", "add"): family_add,
+    ("family", "edit"): family_edit,
+    ("families", None): families,
+    ("import", None): import_,
+    ("recordings", None): recordings,
+    ("index", None): index,
+    ("relink", None): relink,
+    ("moments", "add"): moments_add,
+    ("moments", "edit"): moments_edit,
+    ("moments", "delete"): moments_delete,
+    ("moments", "list"): moments_list,
+    ("moments", "search"): moments_search,
+    ("schemes", None): schemes,
+    ("schemes", "import"): schemes,
+    ("undo", None): undo,
+    ("redo", None): redo,
+    ("check", None): check,
+}

@@ -1,0 +1,142 @@
+"""What the CLI prints. The JSON shapes are documented in the README and are stable: add keys, never
+rename or remove them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from vfeedback.core.frames import FrameIndex
+from vfeedback.core.media_info import MediaInfo
+from vfeedback.core.model import Code, Family, Moment, Recording, Scheme
+from vfeedback.core.timecode import format_time
+
+PROBE_KEYS = (
+    "container",
+    "duration_us",
+    "frame_count",
+    "width",
+    "height",
+    "rotation",
+    "display_width",
+    "display_height",
+    "avg_fps",
+    "variable_frame_rate",
+    "video_codec",
+    "has_audio",
+    "audio_codec",
+)
+
+
+def emit_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=_default)
+    sys.stdout.write("\n")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def media_json(info: MediaInfo) -> dict[str, Any]:
+    data = info.to_dict()
+    ordered = {k: data.pop(k) for k in PROBE_KEYS}
+    ordered["duration"] = format_time(info.duration_us)
+    return ordered | data
+
+
+def family_json(family: Family, recording_count: int) -> dict[str, Any]:
+    return {
+        "id": family.id,
+        "code": family.code,
+        "label": family.label,
+        "created_at": family.created_at,
+        "recordings": recording_count,
+    }
+
+
+def recording_json(rec: Recording, path: Path) -> dict[str, Any]:
+    return {
+        "id": rec.id,
+        "family": rec.family_code,
+        "path": str(path),
+        "stored": rec.stored,
+        "original_name": rec.original_name,
+        "size_bytes": rec.size_bytes,
+        "fingerprint": rec.fingerprint,
+        "recorded_on": rec.recorded_on,
+        "context": rec.context,
+        "imported_at": rec.imported_at,
+    } | media_json(rec.media)
+
+
+def code_json(code: Code) -> dict[str, Any]:
+    return {
+        "id": code.id,
+        "name": code.name,
+        "principle": code.principle,
+        "parent_id": code.parent_id,
+        "key": code.key,
+        "colour": code.colour,
+        "kind": code.kind.value,
+        "parent_wording": code.parent_wording,
+        "default_actor": code.default_actor.value if code.default_actor else None,
+    }
+
+
+def scheme_json(scheme: Scheme, default_id: int | None) -> dict[str, Any]:
+    return {
+        "id": scheme.id,
+        "name": scheme.name,
+        "version": scheme.version,
+        "description": scheme.description,
+        "builtin": scheme.builtin,
+        "default": scheme.id == default_id,
+        "codes": [code_json(c) for c in scheme.codes],
+    }
+
+
+def moment_json(m: Moment, code: Code, index: FrameIndex | None) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "recording_id": m.recording_id,
+        "start_us": m.start_us,
+        "end_us": m.end_us,
+        "start_frame": index.frame_at(m.start_us) if index is not None else None,
+        "end_frame": index.frame_at(m.end_us) if index is not None else None,
+        "start": format_time(m.start_us),
+        "end": format_time(m.end_us),
+        "code": code.name,
+        "code_id": code.id,
+        "principle": code.principle,
+        "actor": m.actor.value,
+        "caption": m.caption,
+        "note": m.note,
+        "coder": m.coder,
+        "created_at": m.created_at,
+        "updated_at": m.updated_at,
+    }
+
+
+def table(headers: Sequence[str], body: Iterable[Sequence[object]]) -> None:
+    """A plain aligned table; long cells are cut so each row stays on one line."""
+    cells = [[_cell(v) for v in row] for row in body]
+    if not cells:
+        return
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= 48 else text[:47] + "…"

@@ -1,0 +1,131 @@
+"""The command line's grammar (argparse). Handlers live in ``commands``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vfeedback import __version__
+
+ACTORS = ("parent", "infant", "clinician")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is two short lines (usage, then the reason) and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"vfeedback: {message}\n")
+
+
+def build() -> Parser:
+    p = Parser(
+        prog="vfeedback",
+        description="Video feedback for parent-infant work. With no command, opens the app.",
+    )
+    p.add_argument(
+        "--library",
+        metavar="PATH|URL",
+        help="library folder or database URL "
+        "(default: $VFEEDBACK_LIBRARY, else your user data folder)",
+    )
+    p.add_argument("--version", action="version", version=f"vfeedback {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    c = sub.add_parser("probe", help="show what a video file holds")
+    c.add_argument("file")
+    _json(c)
+
+    fam = sub.add_parser("family", help="add or edit a family")
+    fam_sub = fam.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=Parser
+    )
+    c = fam_sub.add_parser("add", help="add a family by its pseudonymous case code")
+    c.add_argument("code")
+    c.add_argument("--label", help="a private label (never use real names in case codes)")
+    _json(c)
+    c = fam_sub.add_parser("edit", help="change a family's case code or label")
+    c.add_argument("family")
+    c.add_argument("--code", dest="new_code")
+    c.add_argument("--label")
+    _json(c)
+
+    c = sub.add_parser("families", help="list families")
+    _json(c)
+
+    c = sub.add_parser("import", help="import a recording into a family")
+    c.add_argument("file")
+    c.add_argument("--family", required=True, metavar="CODE")
+    c.add_argument("--recorded", metavar="YYYY-MM-DD", help="when it was filmed")
+    c.add_argument("--context", metavar="TEXT", help='e.g. "free play", "feeding", "bath"')
+    c.add_argument(
+        "--reference",
+        action="store_true",
+        help="leave the file where it is instead of copying it into the library",
+    )
+    _json(c)
+
+    c = sub.add_parser("recordings", help="list recordings")
+    c.add_argument("--family", metavar="CODE")
+    _json(c)
+
+    c = sub.add_parser("index", help="build (or show) a recording's frame index")
+    c.add_argument("recording", type=int)
+    _json(c)
+
+    c = sub.add_parser("relink", help="find moved referenced recordings in a folder, by content")
+    c.add_argument("folder")
+    _json(c)
+
+    mom = sub.add_parser("moments", help="add, list, edit or delete moments")
+    mom_sub = mom.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=Parser
+    )
+    c = mom_sub.add_parser("add", help="tag a moment (T: 12.5, 1:02.25, 00:01:02.250 or f1234)")
+    c.add_argument("recording", type=int)
+    c.add_argument("--start", required=True, metavar="T")
+    c.add_argument("--end", metavar="T", help="omit for a point in time")
+    _moment_fields(c, code_required=True)
+    _json(c)
+    c = mom_sub.add_parser("list", help="list a recording's moments")
+    c.add_argument("recording", type=int)
+    _json(c)
+    c = mom_sub.add_parser("search", help="find moments whose caption contains TEXT")
+    c.add_argument("text")
+    _json(c)
+    c = mom_sub.add_parser("edit", help="change a moment")
+    c.add_argument("id", type=int)
+    c.add_argument("--start", metavar="T")
+    c.add_argument("--end", metavar="T")
+    _moment_fields(c, code_required=False)
+    _json(c)
+    c = mom_sub.add_parser("delete", help="delete a moment (undo brings it back)")
+    c.add_argument("id", type=int)
+    _json(c)
+
+    c = sub.add_parser("schemes", help="list coding schemes and their codes, or import one")
+    c.add_argument("action", nargs="?", choices=["import"], help="import a scheme from FILE")
+    c.add_argument("file", nargs="?")
+    _json(c)
+
+    for name, text in (("undo", "undo the last change"), ("redo", "redo the last undone change")):
+        c = sub.add_parser(name, help=text)
+        _json(c)
+
+    c = sub.add_parser("check", help="check the database and every recording's file")
+    _json(c)
+    return p
+
+
+def _json(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--json", action="store_true", help="print JSON (stable keys; see README)")
+
+
+def _moment_fields(c: argparse.ArgumentParser, *, code_required: bool) -> None:
+    c.add_argument(
+        "--code", required=code_required, help="code id or name (see `vfeedback schemes`)"
+    )
+    c.add_argument("--actor", choices=ACTORS)
+    c.add_argument("--caption", help="the warm words a parent will see")
+    c.add_argument("--note", help="private clinical note: never shown to families")
+    c.add_argument("--coder", help="who tagged it (default: $VFEEDBACK_CODER or your login)")

@@ -1,0 +1,123 @@
+"""The frame index: every video frame's presentation time, so any time snaps to a real frame.
+
+Phone video often has a variable frame rate, so a frame's time is never ``n / fps``: it is whatever the
+file says. The index is built once from the file (see ``vfeedback.media.frameindex``) and cached.
+"""
+
+from __future__ import annotations
+
+import zlib
+from array import array
+from bisect import bisect_right
+from collections.abc import Sequence
+from fractions import Fraction
+
+from vfeedback.core.errors import BadInput
+from vfeedback.core.timecode import TimeSpec, format_time
+
+_FORMAT_VERSION = 1
+
+
+class FrameIndex:
+    """Sorted, distinct frame times in microseconds from the start of the video stream (frame 0 at 0)."""
+
+    __slots__ = ("_times",)
+
+    def __init__(self, times_us: Sequence[int]) -> None:
+        if not times_us:
+            raise BadInput("This recording has no video frames.")
+        times = array("q", sorted(set(times_us)))
+        self._times = times
+
+    def __len__(self) -> int:
+        return len(self._times)
+
+    @property
+    def times(self) -> Sequence[int]:
+        return self._times
+
+    @property
+    def duration_us(self) -> int:
+        """From the first frame to the end of the last one (the last frame lasts as long as its
+        predecessor, as ffmpeg assumes)."""
+        t = self._times
+        last = t[-1] - t[-2] if len(t) > 1 else 0
+        return t[-1] + last
+
+    def frame_at(self, us: int) -> int:
+        """The frame on screen at ``us``: the last frame starting at or before it (clamped)."""
+        n = bisect_right(self._times, us) - 1
+        return min(max(n, 0), len(self._times) - 1)
+
+    def time_of(self, frame: int) -> int:
+        if not 0 <= frame < len(self._times):
+            raise BadInput(
+                f"Frame {frame} does not exist: this recording has frames 0 to {len(self._times) - 1}."
+            )
+        return self._times[frame]
+
+    def snap(self, us: int) -> int:
+        """The start time of the frame on screen at ``us``."""
+        return self._times[self.frame_at(us)]
+
+    def resolve(self, spec: TimeSpec) -> tuple[int, int]:
+        """A typed time to (microseconds of a real frame, frame number); refuses times past the end."""
+        if spec.frame is not None:
+            return self.time_of(spec.frame), spec.frame
+        assert spec.us is not None
+        if spec.us < 0 or spec.us >= self.duration_us:
+            raise BadInput(
+                f"{format_time(spec.us)} is outside the recording, which runs from 00:00:00.000 "
+                f"to {format_time(self.duration_us)}."
+            )
+        n = self.frame_at(spec.us)
+        return self._times[n], n
+
+    def is_variable_rate(self, tolerance: Fraction = Fraction(1, 10)) -> bool:
+        """True when frame durations differ by more than ``tolerance`` of the typical one.
+
+        29.97 fps in a 1/30000 or 1/90000 time base, rounded to microseconds, jitters by a microsecond;
+        that is constant. Phone video that wanders between 28 and 31 fps is variable.
+        """
+        t = self._times
+        if len(t) < 3:
+            return False
+        deltas = sorted(t[i + 1] - t[i] for i in range(len(t) - 1))
+        typical = deltas[len(deltas) // 2]
+        slack = max(2, int(typical * tolerance))
+        # Ignore the extremes at both ends (one odd frame at a cut) by looking at the 1st..99th centiles.
+        # At least one at each end: below 100 frames a centile is less than one frame.
+        skip = max(1, len(deltas) // 100)
+        lo = deltas[skip]
+        hi = deltas[-1 - skip]
+        return hi - typical > slack or typical - lo > slack
+
+    def to_bytes(self) -> bytes:
+        """Compact form for the library: deltas compress to a few bytes per frame."""
+        t = self._times
+        deltas = array("q", [t[0]] + [t[i] - t[i - 1] for i in range(1, len(t))])
+        return bytes([_FORMAT_VERSION]) + zlib.compress(deltas.tobytes(), 6)
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> FrameIndex:
+        if not blob or blob[0] != _FORMAT_VERSION:
+            raise BadInput("The stored frame index is from another version; it will be rebuilt.")
+        deltas = array("q")
+        try:
+            deltas.frombytes(zlib.decompress(blob[1:]))
+        except (zlib.error, ValueError):
+            deltas = array("q")
+        if not deltas:
+            # A damaged blob must lead to a rebuild, like an old one, not to a crash later.
+            raise BadInput("The stored frame index is damaged; it will be rebuilt.")
+        running = 0
+        times = array("q")
+        for d in deltas:
+            running += d
+            times.append(running)
+        index = cls.__new__(cls)
+        index._times = times
+        return index
+
+    def describe(self, us: int) -> str:
+        return f"{format_time(us)} (frame {self.frame_at(us)})"

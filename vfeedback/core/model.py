@@ -1,0 +1,102 @@
+"""Domain values handed out by the services: plain, immutable, free of database sessions."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from vfeedback.core.media_info import MediaInfo
+
+
+class Actor(enum.StrEnum):
+    PARENT = "parent"
+    INFANT = "infant"
+    CLINICIAN = "clinician"
+
+
+class CodeKind(enum.StrEnum):
+    STRENGTH = "strength"
+    CONCERN = "concern"
+    NEUTRAL = "neutral"
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    id: int
+    code: str
+    label: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    id: int
+    family_id: int
+    family_code: str
+    original_name: str
+    path: str
+    """As stored: relative to the library folder for copied files, absolute for referenced ones."""
+    stored: bool
+    """True when the library holds its own copy; False when it references the file in place."""
+    size_bytes: int
+    fingerprint: str
+    recorded_on: date | None
+    context: str | None
+    imported_at: datetime
+    media: MediaInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    id: int
+    scheme_id: int
+    parent_id: int | None
+    name: str
+    principle: str
+    """The principle's name (the code's own name for a principle)."""
+    description: str | None
+    colour: str
+    key: str | None
+    kind: CodeKind
+    parent_wording: str | None
+    default_actor: Actor | None
+    position: int
+
+    @property
+    def label(self) -> str:
+        return self.name if self.parent_id is None else f"{self.principle} / {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    id: int
+    name: str
+    version: str | None
+    description: str | None
+    attribution: str | None
+    builtin: bool
+    codes: tuple[Code, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    id: int
+    recording_id: int
+    start_us: int
+    end_us: int
+    code_id: int
+    actor: Actor
+    caption: str
+    note: str
+    coder: str
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_point(self) -> bool:
+        return self.end_us == self.start_us
+
+    @property
+    def duration_us(self) -> int:
+        return self.end_us - self.start_us

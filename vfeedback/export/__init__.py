@@ -1,0 +1,1 @@
+"""Turning moments into files a family can watch: plans for ffmpeg and the runner that executes them."""

@@ -1,0 +1,74 @@
+"""What every part of the Library facade shares: the database, the folder, the clock, undo."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+
+from vfeedback.services import undo
+from vfeedback.services.undo import Changes, Tx
+from vfeedback.storage import tables as t
+from vfeedback.storage.database import Database
+from vfeedback.storage.layout import Location
+
+Listener = Callable[[Changes], None]
+
+
+def default_user() -> str:
+    """Who is coding: ``$VFEEDBACK_CODER``, else the login name."""
+    name = os.environ.get("VFEEDBACK_CODER")
+    if name:
+        return name.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class LibraryBase:
+    def __init__(self, location: Location, db: Database) -> None:
+        self.location = location
+        self.db = db
+        self.user = default_user()
+        self._listeners: list[Listener] = []
+
+    @property
+    def root(self) -> Path:
+        return self.location.root
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def subscribe(self, listener: Listener) -> None:
+        """``listener(changes)`` after every mutation, undo and redo (the GUI redraws from it)."""
+        self._listeners.append(listener)
+
+    def _announce(self, changes: Changes) -> Changes:
+        for listener in list(self._listeners):
+            listener(changes)
+        return changes
+
+    @contextmanager
+    def _edit(self, label: str) -> Iterator[Tx]:
+        """One undoable action: one transaction, logged for undo in the same commit."""
+        with self.db.write() as conn:
+            tx = Tx(conn, label)
+            yield tx
+            undo.commit_entry(tx, self.user, self.now(), self.root)
+        self._announce(tx.summary())
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.db.read() as conn:
+            yield conn
+
+    def setting(self, key: str) -> str | None:
+        with self._read() as conn:
+            value = conn.execute(select(t.settings.c.value).where(t.settings.c.key == key)).scalar()
+        return None if value is None else str(value)

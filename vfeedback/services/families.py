@@ -1,0 +1,84 @@
+"""Families, known by a pseudonymous case code."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Connection, func, select
+
+from vfeedback.core.errors import BadInput, Conflict, NotFound
+from vfeedback.core.model import Family
+from vfeedback.services import rows
+from vfeedback.services.base import LibraryBase
+from vfeedback.storage import tables as t
+
+# Case codes end up in folder and file names of exports: keep them to safe, portable characters.
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def check_case_code(code: str) -> str:
+    code = code.strip()
+    if not _CODE.match(code):
+        raise BadInput(
+            f"'{code}' is not a usable case code: use up to 64 letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit (and no real names)."
+        )
+    return code
+
+
+class FamiliesMixin(LibraryBase):
+    def add_family(self, code: str, label: str | None = None) -> Family:
+        code = check_case_code(code)
+        with self._edit(f"Add family {code}") as tx:
+            if _find(tx.conn, code) is not None:
+                raise Conflict(f"There is already a family with case code {code}.")
+            row = tx.insert(
+                t.families, {"code": code, "label": _clean(label), "created_at": self.now()}
+            )
+        return rows.family(row)
+
+    def edit_family(
+        self, family: str | int, *, code: str | None = None, label: str | None = None
+    ) -> Family:
+        current = self.family(family)
+        values: dict[str, object] = {}
+        if code is not None and code.strip() != current.code:
+            values["code"] = check_case_code(code)
+        if label is not None:
+            values["label"] = _clean(label)
+        if not values:
+            return current
+        with self._edit(f"Edit family {current.code}") as tx:
+            if "code" in values and _find(tx.conn, str(values["code"])) is not None:
+                raise Conflict(f"There is already a family with case code {values['code']}.")
+            _, after = tx.update(t.families, current.id, values)
+        return rows.family(after)
+
+    def families(self) -> list[Family]:
+        with self._read() as conn:
+            result = conn.execute(select(t.families).order_by(t.families.c.code)).mappings()
+            return [rows.family(r) for r in result]
+
+    def family(self, ref: str | int) -> Family:
+        """By case code (case-insensitive) or by id."""
+        with self._read() as conn:
+            row = _find(conn, ref)
+        if row is None:
+            raise NotFound(f"There is no family with case code {ref}.")
+        return rows.family(row)
+
+
+def _find(conn: Connection, ref: str | int) -> dict[str, object] | None:
+    fam = t.families
+    if isinstance(ref, int):
+        query = select(fam).where(fam.c.id == ref)
+    else:
+        query = select(fam).where(func.lower(fam.c.code) == ref.strip().lower())
+    row = conn.execute(query).mappings().first()
+    return None if row is None else dict(row)
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return text.strip() or None

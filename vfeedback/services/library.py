@@ -1,0 +1,77 @@
+"""The Library facade: the one API for the GUI and the CLI.
+
+Each mutation is one transaction and one undoable action, and returns the new value; subscribers get a
+``Changes`` for it. Reads return plain domain values.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from vfeedback.services import undo
+from vfeedback.services.base import LibraryBase
+from vfeedback.services.families import FamiliesMixin
+from vfeedback.services.integrity import IntegrityMixin
+from vfeedback.services.moments import MomentsMixin
+from vfeedback.services.recordings import RecordingsMixin
+from vfeedback.services.schemes import SchemesMixin
+from vfeedback.services.undo import Changes
+from vfeedback.storage import layout, migrate
+from vfeedback.storage.database import Database
+from vfeedback.storage.files import remove_stale_temporaries
+
+
+class Library(
+    FamiliesMixin, RecordingsMixin, SchemesMixin, MomentsMixin, IntegrityMixin, LibraryBase
+):
+    @classmethod
+    def open(cls, spec: str | os.PathLike[str] | None = None) -> Library:
+        """Open (creating if needed) the library at a folder or database URL, migrating it forward.
+
+        ``spec`` None means ``$VFEEDBACK_LIBRARY`` or the platform's user data folder.
+        """
+        location = layout.resolve(spec)
+        layout.prepare(location)
+        db = Database(location.db_url)
+        try:
+            migrate.ensure_current(db)
+            lib = cls(location, db)
+            lib._seed_schemes()
+            remove_stale_temporaries(location.root)
+        except BaseException:
+            db.dispose()
+            raise
+        return lib
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def path(self) -> Path:
+        return self.location.root
+
+    def undo(self) -> Changes:
+        with self.db.write() as conn:
+            changes = undo.undo(conn)
+        return self._announce(changes)
+
+    def redo(self) -> Changes:
+        with self.db.write() as conn:
+            changes = undo.redo(conn)
+        return self._announce(changes)
+
+    def undo_label(self) -> str | None:
+        """What Edit > Undo would undo, e.g. "Add moment at 00:00:12.480 (Waiting)"."""
+        with self._read() as conn:
+            return undo.undo_label(conn)
+
+    def redo_label(self) -> str | None:
+        with self._read() as conn:
+            return undo.redo_label(conn)

@@ -1,0 +1,193 @@
+"""Moments: tagged points and intervals of a recording, each snapped to real frames."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from vfeedback.core.errors import BadInput, NotFound
+from vfeedback.core.frames import FrameIndex
+from vfeedback.core.model import Actor, Code, Moment
+from vfeedback.core.timecode import TimeSpec, format_time
+from vfeedback.services import rows
+from vfeedback.services.base import LibraryBase
+from vfeedback.storage import tables as t
+
+CAPTION_MAX = 300
+NOTE_MAX = 20_000
+TimeArg = TimeSpec | int
+"""A typed time, or microseconds (snapped to the frame on screen at that time)."""
+
+
+class MomentsMixin(LibraryBase):
+    # Provided by the other mixins of Library.
+    frame_index: Callable[..., FrameIndex]
+    code: Callable[..., Code]
+
+    def add_moment(
+        self,
+        recording_id: int,
+        start: TimeArg,
+        end: TimeArg | None = None,
+        *,
+        code: str | int,
+        actor: Actor | str | None = None,
+        caption: str = "",
+        note: str = "",
+        coder: str | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> Moment:
+        index = self.frame_index(recording_id, progress=progress)
+        start_us, end_us = _span(index, start, end)
+        chosen = self.code(code)
+        who = _actor(actor) if actor is not None else (chosen.default_actor or Actor.PARENT)
+        now = self.now()
+        label = f"Add moment at {format_time(start_us)} ({chosen.name})"
+        with self._edit(label) as tx:
+            row = tx.insert(
+                t.moments,
+                {
+                    "recording_id": recording_id,
+                    "start_us": start_us,
+                    "end_us": end_us,
+                    "code_id": chosen.id,
+                    "actor": who.value,
+                    "caption": _text(caption, CAPTION_MAX, "caption"),
+                    "note": _text(note, NOTE_MAX, "note"),
+                    "coder": (coder or self.user).strip() or self.user,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+        return rows.moment(row)
+
+    def moment(self, moment_id: int) -> Moment:
+        with self._read() as conn:
+            row = (
+                conn.execute(select(t.moments).where(t.moments.c.id == moment_id))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise NotFound(f"There is no moment {moment_id} in this library.")
+        return rows.moment(row)
+
+    def moments(self, recording_id: int) -> list[Moment]:
+        m = t.moments
+        query = select(m).where(m.c.recording_id == recording_id).order_by(m.c.start_us, m.c.id)
+        with self._read() as conn:
+            return [rows.moment(r) for r in conn.execute(query).mappings()]
+
+    def search_captions(self, text: str, limit: int = 500) -> list[Moment]:
+        """Moments whose caption contains ``text`` (case-insensitive), newest recordings first."""
+        m = t.moments
+        needle = text.strip()
+        if not needle:
+            return []
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = (
+            select(m)
+            .where(m.c.caption.ilike(f"%{escaped}%", escape="\\"))
+            .order_by(m.c.recording_id.desc(), m.c.start_us)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [rows.moment(r) for r in conn.execute(query).mappings()]
+
+    def edit_moment(
+        self,
+        moment_id: int,
+        *,
+        start: TimeArg | None = None,
+        end: TimeArg | None = None,
+        code: str | int | None = None,
+        actor: Actor | str | None = None,
+        caption: str | None = None,
+        note: str | None = None,
+        coder: str | None = None,
+    ) -> Moment:
+        current = self.moment(moment_id)
+        values: dict[str, Any] = {}
+        if start is not None or end is not None:
+            index = self.frame_index(current.recording_id)
+            start_us, end_us = _span(
+                index,
+                start if start is not None else current.start_us,
+                end
+                if end is not None
+                else (current.end_us if start is None or not current.is_point else None),
+            )
+            values.update(start_us=start_us, end_us=end_us)
+        if code is not None:
+            values["code_id"] = self.code(code).id
+        if actor is not None:
+            values["actor"] = _actor(actor).value
+        if caption is not None:
+            values["caption"] = _text(caption, CAPTION_MAX, "caption")
+        if note is not None:
+            values["note"] = _text(note, NOTE_MAX, "note")
+        if coder is not None and coder.strip():
+            values["coder"] = coder.strip()
+        values = {k: v for k, v in values.items() if getattr(current, k) != v}
+        if not values:
+            return current
+        values["updated_at"] = self.now()
+        with self._edit(f"Edit moment at {format_time(current.start_us)}") as tx:
+            if self._gone(tx.conn, moment_id):
+                raise NotFound(f"Moment {moment_id} was deleted meanwhile.")
+            _, after = tx.update(t.moments, moment_id, values)
+        return rows.moment(after)
+
+    def delete_moment(self, moment_id: int) -> None:
+        self.delete_moments([moment_id])
+
+    def delete_moments(self, moment_ids: list[int]) -> None:
+        """One undoable action however many moments it removes."""
+        found = [self.moment(i) for i in moment_ids]
+        label = (
+            f"Delete moment at {format_time(found[0].start_us)}"
+            if len(found) == 1
+            else f"Delete {len(found)} moments"
+        )
+        with self._edit(label) as tx:
+            for m in found:
+                if not self._gone(tx.conn, m.id):
+                    tx.delete(t.moments, m.id)
+
+    @staticmethod
+    def _gone(conn: Any, moment_id: int) -> bool:
+        return (
+            conn.execute(select(t.moments.c.id).where(t.moments.c.id == moment_id)).first() is None
+        )
+
+
+def _span(index: FrameIndex, start: TimeArg, end: TimeArg | None) -> tuple[int, int]:
+    start_us = _resolve(index, start)
+    end_us = start_us if end is None else _resolve(index, end)
+    if end_us < start_us:
+        raise BadInput(
+            f"The moment would end ({format_time(end_us)}) before it starts ({format_time(start_us)})."
+        )
+    return start_us, end_us
+
+
+def _resolve(index: FrameIndex, value: TimeArg) -> int:
+    if isinstance(value, TimeSpec):
+        return index.resolve(value)[0]
+    return index.resolve(TimeSpec(us=value))[0]
+
+
+def _actor(value: Actor | str) -> Actor:
+    try:
+        return Actor(str(value).strip().lower())
+    except ValueError:
+        raise BadInput(f"'{value}' is not an actor: use parent, infant or clinician.") from None
+
+
+def _text(value: str, limit: int, what: str) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        raise BadInput(f"The {what} is {len(value)} characters long; keep it under {limit}.")
+    return value

@@ -1,0 +1,238 @@
+"""Recordings: import (copy or reference), listing, the cached frame index, relinking moved files."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, delete, insert, select
+
+from vfeedback.core.errors import BadInput, Conflict, NotFound
+from vfeedback.core.frames import FrameIndex
+from vfeedback.core.media_info import MediaInfo
+from vfeedback.core.model import Family, Recording
+from vfeedback.services import rows
+from vfeedback.services.base import LibraryBase
+from vfeedback.storage import tables as t
+from vfeedback.storage.files import Progress, copy_into
+
+Fraction01 = Callable[[float], None]
+
+
+class RecordingsMixin(LibraryBase):
+    # Provided by FamiliesMixin in Library.
+    family: Callable[..., Family]
+
+    def import_recording(
+        self,
+        path: Path,
+        family: str | int,
+        *,
+        recorded_on: date | None = None,
+        context: str | None = None,
+        reference: bool = False,
+        progress: Progress | None = None,
+    ) -> Recording:
+        """Probe, fingerprint and copy (or reference) a video into a family.
+
+        Refuses anything that is not a playable video, and a file already in the library, leaving
+        nothing behind either way.
+        """
+        from vfeedback.media.fingerprint import fingerprint
+        from vfeedback.media.probe import probe
+
+        path = Path(path).expanduser()
+        info = probe(path)
+        print_ = fingerprint(path)
+        fam = self.family(family)
+        existing = self.find_recording_by_fingerprint(print_)
+        if existing is not None:
+            raise Conflict(
+                f"{path.name} is already in the library as recording {existing.id} "
+                f"of family {existing.family_code}."
+            )
+        size = path.stat().st_size
+        if reference:
+            stored_path, created = str(path.resolve()), None
+        else:
+            rel = Path("recordings") / f"{uuid.uuid4().hex}{_safe_suffix(path)}"
+            copy_into(path, self.root / rel, progress)
+            stored_path, created = rel.as_posix(), self.root / rel
+        try:
+            with self._edit(f"Import {path.name}") as tx:
+                if _by_fingerprint(tx.conn, print_) is not None:
+                    raise Conflict(f"{path.name} was imported by someone else just now.")
+                row = tx.insert(
+                    t.recordings,
+                    {
+                        "family_id": fam.id,
+                        "original_name": path.name,
+                        "path": stored_path,
+                        "stored": not reference,
+                        "size_bytes": size,
+                        "fingerprint": print_,
+                        "recorded_on": recorded_on or _date_from_tags(info),
+                        "context": (context or "").strip() or None,
+                        "imported_at": self.now(),
+                        "duration_us": info.duration_us,
+                        "media_json": json.dumps(info.to_dict()),
+                    },
+                )
+                if created is not None:
+                    tx.files.append(stored_path)
+        except BaseException:
+            if created is not None:
+                created.unlink(missing_ok=True)
+            raise
+        return rows.recording(row, fam.code)
+
+    def recordings(self, family: str | int | None = None) -> list[Recording]:
+        rec, fam = t.recordings, t.families
+        query = (
+            select(rec, fam.c.code.label("family_code"))
+            .join(fam, fam.c.id == rec.c.family_id)
+            .order_by(fam.c.code, rec.c.recorded_on, rec.c.id)
+        )
+        if family is not None:
+            query = query.where(rec.c.family_id == self.family(family).id)
+        with self._read() as conn:
+            return [rows.recording(r, r["family_code"]) for r in conn.execute(query).mappings()]
+
+    def recording(self, recording_id: int) -> Recording:
+        rec, fam = t.recordings, t.families
+        query = (
+            select(rec, fam.c.code.label("family_code"))
+            .join(fam, fam.c.id == rec.c.family_id)
+            .where(rec.c.id == recording_id)
+        )
+        with self._read() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            raise NotFound(f"There is no recording {recording_id} in this library.")
+        return rows.recording(row, row["family_code"])
+
+    def find_recording_by_fingerprint(self, print_: str) -> Recording | None:
+        with self._read() as conn:
+            rec_id = _by_fingerprint(conn, print_)
+        return None if rec_id is None else self.recording(rec_id)
+
+    def media_path(self, recording: Recording) -> Path:
+        """Where the file is on disk now (it may be missing: see ``check`` and ``relink``)."""
+        path = Path(recording.path)
+        return path if path.is_absolute() else self.root / path
+
+    def frame_index(
+        self,
+        recording_id: int,
+        progress: Fraction01 | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> FrameIndex:
+        """Every frame's time, from the library's cache or built from the file (then cached)."""
+        with self._read() as conn:
+            blob = conn.execute(
+                select(t.frame_indexes.c.data).where(t.frame_indexes.c.recording_id == recording_id)
+            ).scalar()
+        if blob is not None:
+            try:
+                return FrameIndex.from_bytes(blob)
+            except BadInput:
+                pass  # an older format: rebuild below
+        recording = self.recording(recording_id)
+        path = self.media_path(recording)
+        if not path.exists():
+            raise BadInput(
+                f"The file of recording {recording_id} ({recording.original_name}) is missing; "
+                "relink it first."
+            )
+        from vfeedback.media.frameindex import build_frame_index
+
+        index = build_frame_index(path, progress=progress, should_cancel=should_cancel)
+        self._store_frame_index(recording, index)
+        return index
+
+    def _store_frame_index(self, recording: Recording, index: FrameIndex) -> None:
+        # A cache refresh, not a user's edit: written outside the undo log.
+        media = replace(
+            recording.media,
+            frame_count=len(index),
+            variable_frame_rate=index.is_variable_rate(),
+        )
+        with self.db.write() as conn:
+            conn.execute(
+                delete(t.frame_indexes).where(t.frame_indexes.c.recording_id == recording.id)
+            )
+            conn.execute(
+                insert(t.frame_indexes).values(
+                    recording_id=recording.id,
+                    frame_count=len(index),
+                    built_at=self.now(),
+                    data=index.to_bytes(),
+                )
+            )
+            if media != recording.media:
+                conn.execute(
+                    t.recordings.update()
+                    .where(t.recordings.c.id == recording.id)
+                    .values(media_json=json.dumps(media.to_dict()))
+                )
+
+    def relink(
+        self, folder: Path, progress: Progress | None = None
+    ) -> list[tuple[Recording, Path]]:
+        """Find referenced recordings whose file is missing among the files under ``folder``, by
+        fingerprint (so a renamed file is found too), and point them there. One undoable action."""
+        from vfeedback.media.fingerprint import fingerprint
+
+        folder = Path(folder).expanduser()
+        if not folder.is_dir():
+            raise BadInput(f"{folder} is not a folder.")
+        missing = {r.fingerprint: r for r in self.recordings() if not self.media_path(r).exists()}
+        if not missing:
+            return []
+        candidates = [p for p in folder.rglob("*") if p.is_file()]
+        found: list[tuple[Recording, Path]] = []
+        for i, candidate in enumerate(candidates):
+            if progress is not None:
+                progress(i, len(candidates))
+            try:
+                print_ = fingerprint(candidate)
+            except BadInput:
+                continue
+            if print_ in missing:
+                found.append((missing.pop(print_), candidate.resolve()))
+            if not missing:
+                break
+        if not found:
+            return []
+        with self._edit(f"Relink {len(found)} recording(s)") as tx:
+            for rec, new_path in found:
+                stored = rec.stored and new_path.is_relative_to(self.root)
+                value = new_path.relative_to(self.root).as_posix() if stored else str(new_path)
+                tx.update(t.recordings, rec.id, {"path": value, "stored": stored})
+        return [(self.recording(rec.id), p) for rec, p in found]
+
+
+def _by_fingerprint(conn: Connection, print_: str) -> int | None:
+    value = conn.execute(
+        select(t.recordings.c.id).where(t.recordings.c.fingerprint == print_)
+    ).scalar()
+    return None if value is None else int(value)
+
+
+def _safe_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    return suffix if suffix.isascii() and len(suffix) <= 6 and suffix[1:].isalnum() else ".video"
+
+
+def _date_from_tags(info: MediaInfo) -> date | None:
+    stamp = info.tags.get("creation_time")
+    if not stamp:
+        return None
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None

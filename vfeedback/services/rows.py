@@ -1,0 +1,74 @@
+"""Database rows to domain values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from vfeedback.core.media_info import MediaInfo
+from vfeedback.core.model import Actor, Code, CodeKind, Family, Moment, Recording
+
+RowLike = Mapping[Any, Any]
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything we write is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def family(row: RowLike) -> Family:
+    return Family(
+        id=row["id"], code=row["code"], label=row["label"], created_at=utc(row["created_at"])
+    )
+
+
+def recording(row: RowLike, family_code: str) -> Recording:
+    return Recording(
+        id=row["id"],
+        family_id=row["family_id"],
+        family_code=family_code,
+        original_name=row["original_name"],
+        path=row["path"],
+        stored=bool(row["stored"]),
+        size_bytes=row["size_bytes"],
+        fingerprint=row["fingerprint"],
+        recorded_on=row["recorded_on"],
+        context=row["context"],
+        imported_at=utc(row["imported_at"]),
+        media=MediaInfo.from_dict(json.loads(row["media_json"])),
+    )
+
+
+def code(row: RowLike, principle: str) -> Code:
+    return Code(
+        id=row["id"],
+        scheme_id=row["scheme_id"],
+        parent_id=row["parent_id"],
+        name=row["name"],
+        principle=principle,
+        description=row["description"],
+        colour=row["colour"],
+        key=row["key"],
+        kind=CodeKind(row["kind"]),
+        parent_wording=row["parent_wording"],
+        default_actor=Actor(row["default_actor"]) if row["default_actor"] else None,
+        position=row["position"],
+    )
+
+
+def moment(row: RowLike) -> Moment:
+    return Moment(
+        id=row["id"],
+        recording_id=row["recording_id"],
+        start_us=row["start_us"],
+        end_us=row["end_us"],
+        code_id=row["code_id"],
+        actor=Actor(row["actor"]),
+        caption=row["caption"],
+        note=row["note"],
+        coder=row["coder"],
+        created_at=utc(row["created_at"]),
+        updated_at=utc(row["updated_at"]),
+    )

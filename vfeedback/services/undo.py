@@ -1,0 +1,276 @@
+"""Undo that survives between commands and windows.
+
+Every mutation runs in one write transaction (a ``Tx``) that records each row it inserts, updates or
+deletes as a before/after pair. The pairs are stored with a label in ``undo_log`` in the same
+transaction, so undo is as durable as the edit itself and works from the CLI (``vfeedback undo``).
+Undo writes the "before" images back; redo writes the "after" images. Before either, each row must still
+look as the log left it: if someone changed it since, undo refuses rather than overwrite their work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Date, DateTime, Table, delete, func, insert, select, update
+
+from vfeedback.core.errors import Conflict, NothingToDo
+from vfeedback.storage import tables as t
+
+KEEP_ENTRIES = 1000
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What one action changed, so a view redraws only that."""
+
+    label: str
+    ids: Mapping[str, frozenset[int]] = field(default_factory=dict)
+
+    @property
+    def tables(self) -> frozenset[str]:
+        return frozenset(self.ids)
+
+    def touched(self, table: str) -> frozenset[int]:
+        return self.ids.get(table, frozenset())
+
+
+@dataclass(slots=True)
+class RowChange:
+    table: str
+    pk: int
+    before: Row | None
+    after: Row | None
+
+
+class Tx:
+    """A write transaction that remembers what it changed."""
+
+    def __init__(self, conn: Connection, label: str) -> None:
+        self.conn = conn
+        self.label = label
+        self.changes: list[RowChange] = []
+        self.files: list[str] = []
+        """Library-relative files this action created; deleted if the action is undone for good."""
+
+    def insert(self, table: Table, values: Row) -> Row:
+        pk = self.conn.execute(insert(table).values(**values)).inserted_primary_key
+        assert pk is not None
+        row = _fetch(self.conn, table, int(pk[0]))
+        assert row is not None
+        self.changes.append(RowChange(table.name, int(pk[0]), None, row))
+        return row
+
+    def update(self, table: Table, pk: int, values: Row) -> tuple[Row, Row]:
+        before = _fetch(self.conn, table, pk)
+        assert before is not None, f"{table.name} {pk} vanished inside its own transaction"
+        self.conn.execute(update(table).where(table.c.id == pk).values(**values))
+        after = _fetch(self.conn, table, pk)
+        assert after is not None
+        self.changes.append(RowChange(table.name, pk, before, after))
+        return before, after
+
+    def delete(self, table: Table, pk: int) -> Row:
+        before = _fetch(self.conn, table, pk)
+        assert before is not None
+        self.conn.execute(delete(table).where(table.c.id == pk))
+        self.changes.append(RowChange(table.name, pk, before, None))
+        return before
+
+    def summary(self) -> Changes:
+        return _summarise(self.label, self.changes)
+
+
+def commit_entry(tx: Tx, user: str, now: datetime, root: Path) -> None:
+    """Log ``tx`` as the newest undoable action; the redo stack is dropped (as in every editor)."""
+    if not tx.changes:
+        return
+    discard_redo(tx.conn, root)
+    tx.conn.execute(
+        insert(t.undo_log).values(
+            label=tx.label,
+            changes_json=json.dumps([_encode_change(c) for c in tx.changes]),
+            files_json=json.dumps(tx.files),
+            undone=False,
+            created_at=now,
+            user=user,
+        )
+    )
+    _prune(tx.conn)
+
+
+def discard_redo(conn: Connection, root: Path) -> None:
+    rows = conn.execute(select(t.undo_log.c.id, t.undo_log.c.files_json).where(t.undo_log.c.undone))
+    doomed = [(r.id, json.loads(r.files_json)) for r in rows]
+    if not doomed:
+        return
+    conn.execute(delete(t.undo_log).where(t.undo_log.c.undone))
+    # Files of undone imports were kept for redo; with redo gone they belong to nobody.
+    for _, files in doomed:
+        for rel in files:
+            still_used = conn.execute(
+                select(t.recordings.c.id).where(t.recordings.c.path == rel)
+            ).first()
+            if still_used is None:
+                _remove_quietly(root / rel)
+
+
+def undo_label(conn: Connection) -> str | None:
+    row = _last(conn, undone=False)
+    return None if row is None else str(row.label)
+
+
+def redo_label(conn: Connection) -> str | None:
+    row = _last(conn, undone=True)
+    return None if row is None else str(row.label)
+
+
+def undo(conn: Connection) -> Changes:
+    entry = _last(conn, undone=False)
+    if entry is None:
+        raise NothingToDo("There is nothing to undo.")
+    changes = [_decode_change(c) for c in json.loads(entry.changes_json)]
+    for c in reversed(changes):
+        _move(conn, c, expected=c.after, target=c.before, label=entry.label, verb="undone")
+    conn.execute(update(t.undo_log).where(t.undo_log.c.id == entry.id).values(undone=True))
+    return _summarise(entry.label, changes)
+
+
+def redo(conn: Connection) -> Changes:
+    entry = _last(conn, undone=True)
+    if entry is None:
+        raise NothingToDo("There is nothing to redo.")
+    changes = [_decode_change(c) for c in json.loads(entry.changes_json)]
+    for c in changes:
+        _move(conn, c, expected=c.before, target=c.after, label=entry.label, verb="redone")
+    conn.execute(update(t.undo_log).where(t.undo_log.c.id == entry.id).values(undone=False))
+    return _summarise(entry.label, changes)
+
+
+# Columns that caches refine without the user's doing; they never block an undo.
+_NOT_COMPARED = {"recordings": {"media_json"}}
+
+
+def _move(
+    conn: Connection,
+    c: RowChange,
+    *,
+    expected: Row | None,
+    target: Row | None,
+    label: str,
+    verb: str,
+) -> None:
+    table = t.UNDOABLE_TABLES[c.table]
+    current = _fetch(conn, table, c.pk)
+    if not _same(c.table, current, expected):
+        raise Conflict(f"'{label}' cannot be {verb}: {_describe(c.table, c.pk)} was changed since.")
+    if target is None:
+        conn.execute(delete(table).where(table.c.id == c.pk))
+    elif current is None:
+        conn.execute(insert(table).values(**target))
+    else:
+        diff = {k: v for k, v in target.items() if current.get(k) != v}
+        if diff:
+            conn.execute(update(table).where(table.c.id == c.pk).values(**diff))
+
+
+def _same(table: str, current: Row | None, expected: Row | None) -> bool:
+    if current is None or expected is None:
+        return current is None and expected is None
+    ignored = _NOT_COMPARED.get(table, set())
+    keys = (set(current) | set(expected)) - ignored
+    return all(_norm(current.get(k)) == _norm(expected.get(k)) for k in keys)
+
+
+def _norm(value: Any) -> Any:
+    # SQLite hands back naive datetimes, PostgreSQL aware ones: compare the wall-clock UTC value.
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _describe(table: str, pk: int) -> str:
+    return {
+        "moments": f"moment {pk}",
+        "families": f"family {pk}",
+        "recordings": f"recording {pk}",
+        "codes": f"code {pk}",
+        "coding_schemes": f"coding scheme {pk}",
+    }.get(table, f"{table} {pk}")
+
+
+def _fetch(conn: Connection, table: Table, pk: int) -> Row | None:
+    row = conn.execute(select(table).where(table.c.id == pk)).mappings().first()
+    return None if row is None else dict(row)
+
+
+def _last(conn: Connection, *, undone: bool) -> Any:
+    log = t.undo_log
+    order = log.c.id.asc() if undone else log.c.id.desc()
+    return conn.execute(select(log).where(log.c.undone == undone).order_by(order).limit(1)).first()
+
+
+def _prune(conn: Connection) -> None:
+    log = t.undo_log
+    newest = conn.execute(select(func.max(log.c.id))).scalar_one()
+    if newest is not None and newest % 100 == 0:
+        conn.execute(delete(log).where(log.c.id <= newest - KEEP_ENTRIES))
+
+
+def _summarise(label: str, changes: Iterable[RowChange]) -> Changes:
+    ids: dict[str, set[int]] = {}
+    for c in changes:
+        ids.setdefault(c.table, set()).add(c.pk)
+    return Changes(label, {k: frozenset(v) for k, v in ids.items()})
+
+
+def _encode_change(c: RowChange) -> dict[str, Any]:
+    table = t.UNDOABLE_TABLES[c.table]
+    return {
+        "table": c.table,
+        "pk": c.pk,
+        "before": _encode_row(table, c.before),
+        "after": _encode_row(table, c.after),
+    }
+
+
+def _decode_change(data: dict[str, Any]) -> RowChange:
+    table = t.UNDOABLE_TABLES[data["table"]]
+    return RowChange(
+        data["table"],
+        int(data["pk"]),
+        _decode_row(table, data["before"]),
+        _decode_row(table, data["after"]),
+    )
+
+
+def _encode_row(table: Table, row: Row | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in row.items()}
+
+
+def _decode_row(table: Table, data: dict[str, Any] | None) -> Row | None:
+    if data is None:
+        return None
+    out: Row = {}
+    for key, value in data.items():
+        column_type = table.c[key].type
+        if value is not None and isinstance(column_type, DateTime):
+            value = datetime.fromisoformat(value)
+        elif value is not None and isinstance(column_type, Date):
+            value = date.fromisoformat(value)
+        out[key] = value
+    return out
+
+
+def _remove_quietly(path: Path) -> None:
+    # A file we cannot remove is left for `vfeedback check` to report; never fail an edit over it.
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)

@@ -1,0 +1,119 @@
+"""Writing files into the library so that a crash leaves either nothing or the whole file.
+
+A file is written under a temporary name beside its target (``.<name>.<pid>.part``), flushed to disk,
+then renamed into place. Temporaries whose process is gone are removed the next time the library opens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from vfeedback.core.errors import BadInput, LibraryError
+from vfeedback.storage.layout import FILE_MODE, SUBFOLDERS
+
+CHUNK = 4 << 20
+_PART = re.compile(r"^\..+\.(\d+)\.part$")
+
+Progress = Callable[[int, int], None]
+"""``progress(done_bytes, total_bytes)``."""
+
+
+def temporary_for(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.part")
+
+
+@contextmanager
+def atomic_target(target: Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it becomes ``target``, on any error it is gone."""
+    tmp = temporary_for(target)
+    try:
+        yield tmp
+        _fsync_file(tmp)
+        tmp.replace(target)
+        _fsync_dir(target.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def copy_into(src: Path, target: Path, progress: Progress | None = None) -> None:
+    """Copy ``src`` to ``target`` atomically, owner-only, reporting progress."""
+    total = src.stat().st_size
+    done = 0
+    with atomic_target(target) as tmp:
+        try:
+            with src.open("rb") as fin, _open_private(tmp) as fout:
+                while chunk := fin.read(CHUNK):
+                    fout.write(chunk)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, total)
+        except PermissionError as exc:
+            raise BadInput(f"{src.name} cannot be read: permission denied.") from exc
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise LibraryError(
+                    f"The disk holding the library is full; {src.name} was not imported."
+                ) from exc
+            raise LibraryError(
+                f"{src.name} could not be copied into the library: {exc.strerror}."
+            ) from exc
+        if done != total:
+            raise BadInput(f"{src.name} changed while it was being copied; try again.")
+
+
+def remove_stale_temporaries(root: Path) -> list[Path]:
+    """Delete ``.part`` files left by processes that no longer run (a crash or a kill mid-write)."""
+    removed = []
+    for name in SUBFOLDERS:
+        folder = root / name
+        if not folder.is_dir():
+            continue
+        for path in folder.rglob(".*.part"):
+            match = _PART.match(path.name)
+            if match and not _alive(int(match.group(1))):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _open_private(path: Path):  # type: ignore[no-untyped-def]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    return os.fdopen(fd, "wb")
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,124 @@
+"""Where a library lives: a private folder holding the database and the media it owns.
+
+    <library>/vfeedback.db     the SQLite database (unless the database is a server URL)
+    <library>/recordings/       copies of imported recordings
+    <library>/clips/ stills/    exports
+    <library>/cache/            anything that can be rebuilt (thumbnails, proxies)
+
+Everything is owner-only: families' videos are special-category health data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from vfeedback.core.errors import LibraryError
+
+DB_NAME = "vfeedback.db"
+SUBFOLDERS = ("recordings", "clips", "stills", "cache")
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+ENV_LIBRARY = "VFEEDBACK_LIBRARY"
+ENV_FILES = "VFEEDBACK_FILES"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A library's folder and the SQLAlchemy URL of its database."""
+
+    root: Path
+    db_url: str
+    is_sqlite_file: bool
+
+    @property
+    def db_path(self) -> Path | None:
+        return self.root / DB_NAME if self.is_sqlite_file else None
+
+    def folder(self, name: str) -> Path:
+        return self.root / name
+
+
+def default_root() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("vfeedback", appauthor=False) / "library"
+
+
+def looks_like_url(text: str) -> bool:
+    return "://" in text
+
+
+def resolve(spec: str | os.PathLike[str] | None) -> Location:
+    """``--library`` value, else ``$VFEEDBACK_LIBRARY``, else the platform's user data folder.
+
+    A server URL keeps its media in ``$VFEEDBACK_FILES`` (a shared team folder), else in a private
+    folder under the user data folder named after the server, never after a family.
+    """
+    if spec is None or str(spec) == "":
+        spec = os.environ.get(ENV_LIBRARY) or None
+    if spec is None:
+        root = default_root()
+        return Location(root, _sqlite_url(root), True)
+    text = os.fspath(spec)
+    if looks_like_url(text):
+        if text.startswith("sqlite"):
+            raise LibraryError(
+                "Give a SQLite library as its folder (--library PATH), not as a sqlite:// URL."
+            )
+        files = os.environ.get(ENV_FILES)
+        if files:
+            root = Path(files).expanduser()
+        else:
+            safe = hashlib.sha256(_without_password(text).encode()).hexdigest()[:12]
+            root = default_root().parent / f"server-{safe}"
+        return Location(root, text, False)
+    root = Path(text).expanduser()
+    if root.name == DB_NAME and not root.is_dir():
+        root = root.parent
+    return Location(root.absolute(), _sqlite_url(root.absolute()), True)
+
+
+def _sqlite_url(root: Path) -> str:
+    return f"sqlite:///{root / DB_NAME}"
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+def prepare(location: Location) -> None:
+    """Create the folder tree owner-only, and the database file owner-only before SQLite opens it
+    (SQLite gives its -wal and -shm files the database file's mode)."""
+    root = location.root
+    if root.exists() and not root.is_dir():
+        raise LibraryError(f"The library location {root} is a file, not a folder.")
+    try:
+        root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        for name in SUBFOLDERS:
+            (root / name).mkdir(mode=DIR_MODE, exist_ok=True)
+        db = location.db_path
+        if db is not None and not db.exists():
+            os.close(os.open(db, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+    except PermissionError as exc:
+        raise LibraryError(f"vfeedback may not write to the library folder {root}.") from exc
+    except OSError as exc:
+        raise LibraryError(f"The library folder {root} cannot be created: {exc.strerror}.") from exc
+    _tighten(root)
+
+
+def _tighten(root: Path) -> None:
+    """Owner-only even when someone loosened it by hand (or an older version created it)."""
+    for path in [root, *(root / n for n in SUBFOLDERS)]:
+        try:
+            if path.is_dir() and path.stat().st_mode & 0o077:
+                path.chmod(DIR_MODE)
+        except OSError:
+            pass

@@ -1,0 +1,70 @@
+"""Bring a library's schema up to date on open, or refuse one written by a newer vfeedback.
+
+The common case (already current) is one cheap query; Alembic, which is slow to import, is loaded only
+when there is something to migrate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, inspect, text
+
+from vfeedback.core.errors import LibraryError
+from vfeedback.storage.database import Database
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Every revision this version knows, oldest first. A test checks it against the migration scripts.
+REVISIONS = ("0001", "0002")
+HEAD = REVISIONS[-1]
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def current_revision(conn: Connection) -> str | None:
+    """None for an empty database; raises LibraryError for a database that is not a library."""
+    found = inspect(conn)
+    if not found.has_table("alembic_version"):
+        if found.get_table_names():
+            raise LibraryError(
+                "This database is not a vfeedback library (it has other tables); nothing was changed."
+            )
+        return None
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
+
+
+def ensure_current(db: Database) -> bool:
+    """Migrate forward if needed. True when the schema was created or changed."""
+    with db.read() as conn:
+        revision = current_revision(conn)
+    if revision == HEAD:
+        return False
+    if revision is not None and revision not in REVISIONS:
+        raise LibraryError(
+            f"This library was written by a newer version of vfeedback (schema {revision}); "
+            "update vfeedback to open it. Nothing was changed."
+        )
+    upgrade(db, HEAD)
+    return True
+
+
+def upgrade(db: Database, target: str) -> None:
+    from alembic import command
+
+    with db.write() as conn:
+        # Re-read under the write lock: another process may have migrated meanwhile.
+        if current_revision(conn) == target:
+            return
+        command.upgrade(_config(conn), target)
+
+
+def _config(conn: Connection) -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config

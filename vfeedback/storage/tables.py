@@ -1,0 +1,152 @@
+"""The library's tables (SQLAlchemy Core). Migrations in ``migrations/versions`` must produce exactly
+these; a test compares them.
+
+Times of moments are integer microseconds (BigInteger): never floats. Timestamps are UTC.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+# Stable constraint names let Alembic alter tables the same way on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+UTC_TIME = DateTime(timezone=True)
+
+families = Table(
+    "families",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("label", Text),
+    Column("created_at", UTC_TIME, nullable=False),
+    # Ids are never reused: scripts and the undo log refer to them.
+    sqlite_autoincrement=True,
+)
+
+recordings = Table(
+    "recordings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("family_id", ForeignKey("families.id"), nullable=False, index=True),
+    Column("original_name", Text, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("stored", Boolean, nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("fingerprint", String(128), nullable=False, unique=True),
+    Column("recorded_on", Date),
+    Column("context", Text),
+    Column("imported_at", UTC_TIME, nullable=False),
+    Column("duration_us", BigInteger, nullable=False),
+    Column("media_json", Text, nullable=False),
+    # Ids are never reused: scripts and the undo log refer to them.
+    sqlite_autoincrement=True,
+)
+
+coding_schemes = Table(
+    "coding_schemes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("version", String(50)),
+    Column("description", Text),
+    Column("attribution", Text),
+    Column("builtin", Boolean, nullable=False),
+    Column("created_at", UTC_TIME, nullable=False),
+    # Ids are never reused: scripts and the undo log refer to them.
+    sqlite_autoincrement=True,
+)
+
+codes = Table(
+    "codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scheme_id", ForeignKey("coding_schemes.id"), nullable=False, index=True),
+    Column("parent_id", ForeignKey("codes.id")),
+    Column("name", String(200), nullable=False),
+    Column("description", Text),
+    Column("colour", String(7), nullable=False),
+    Column("key", String(1)),
+    Column("kind", String(16), nullable=False),
+    Column("parent_wording", Text),
+    Column("default_actor", String(16)),
+    Column("position", Integer, nullable=False),
+    # Ids are never reused: scripts and the undo log refer to them.
+    sqlite_autoincrement=True,
+)
+
+moments = Table(
+    "moments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recording_id", ForeignKey("recordings.id"), nullable=False),
+    Column("start_us", BigInteger, nullable=False),
+    Column("end_us", BigInteger, nullable=False),
+    Column("code_id", ForeignKey("codes.id"), nullable=False, index=True),
+    Column("actor", String(16), nullable=False),
+    Column("caption", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("coder", String(200), nullable=False),
+    Column("created_at", UTC_TIME, nullable=False),
+    Column("updated_at", UTC_TIME, nullable=False),
+    Index("ix_moments_recording_start", "recording_id", "start_us"),
+    # Ids are never reused: scripts and the undo log refer to them.
+    sqlite_autoincrement=True,
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# A cache: rebuilt from the file whenever missing, so never part of undo.
+frame_indexes = Table(
+    "frame_indexes",
+    metadata,
+    Column("recording_id", ForeignKey("recordings.id"), primary_key=True),
+    Column("frame_count", Integer, nullable=False),
+    Column("built_at", UTC_TIME, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+# One undoable action: the row changes it made, replayable both ways (see services/undo.py).
+undo_log = Table(
+    "undo_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("label", Text, nullable=False),
+    Column("changes_json", Text, nullable=False),
+    Column("files_json", Text, nullable=False),
+    Column("undone", Boolean, nullable=False, index=True),
+    Column("created_at", UTC_TIME, nullable=False),
+    Column("user", String(200), nullable=False),
+    # Ids are never reused: scripts and the undo log refer to them.
+    sqlite_autoincrement=True,
+)
+
+UNDOABLE_TABLES: dict[str, Table] = {
+    t.name: t for t in (families, recordings, coding_schemes, codes, moments)
+}

@@ -1,0 +1,1 @@
+"""Qt views over the services. The only package that imports PySide6."""
