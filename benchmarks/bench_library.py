@@ -55,8 +55,9 @@ def populate(root: Path) -> None:
             for rec in rec_ids:
                 for _ in range(PER_RECORDING):
                     start = rng.randrange(0, 590_000_000, 40_000)
+                    end = start + rng.randrange(0, 10_000_000, 40_000)
                     rows.append({
-                        "recording_id": rec, "start_us": start, "end_us": start + rng.randrange(0, 10_000_000, 40_000),
+                        "recording_id": rec, "start_us": start, "end_us": end,
                         "code_id": rng.choice(code_ids), "actor": "parent", "caption": rng.choice(WORDS),
                         "note": "private note", "coder": "bench", "created_at": now, "updated_at": now,
                     })  # fmt: skip

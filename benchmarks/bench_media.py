@@ -90,5 +90,6 @@ def run(cache_dir: Path) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    cache = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.gettempdir()) / "vfeedback-bench-media"
+    default = Path(tempfile.gettempdir()) / "vfeedback-bench-media"
+    cache = Path(sys.argv[1]) if len(sys.argv) > 1 else default
     print(json.dumps(run(cache), indent=2))

@@ -12,7 +12,7 @@ run_pkgs=(ffmpeg libvlc5 vlc-plugin-base vlc-plugin-video-output
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libegl1 libgl1
   libfontconfig1 fonts-dejavu-core libglib2.0-0 libdbus-1-3 libpulse0)
 # What the tests add: a virtual screen and screenshots, PDF rendering, a PostgreSQL server.
-test_pkgs=(xvfb xauth imagemagick poppler-utils postgresql)
+test_pkgs=(xvfb xauth imagemagick poppler-utils postgresql desktop-file-utils appstream util-linux)
 
 pkgs=("${run_pkgs[@]}")
 [ "$profile" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -6,10 +6,10 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QSettings
 
-from vfeedback.services import Library  # noqa: E402
-from vfeedback.ui.main_window import MainWindow  # noqa: E402
+from vfeedback.services import Library
+from vfeedback.ui.main_window import MainWindow
 
 
 @pytest.fixture(autouse=True)

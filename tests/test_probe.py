@@ -145,7 +145,9 @@ def test_one_ffprobe_process(media: MediaSet, monkeypatch: pytest.MonkeyPatch) -
     assert len(calls) == 1 and calls[0][0] == "ffprobe"
 
 
-def test_awkward_names_work(media: MediaSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_awkward_names_work(
+    media: MediaSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert media["unicode"].name == UNICODE_NAME
     assert " " in str(media["unicode"].parent)
     for name in ("-i clip.mp4", "concat:1.mp4", "sub:title.mp4"):

@@ -70,7 +70,8 @@ def build_frame_index(
             raise BadInput(_probe.explain(path, "not_video"))
         stream = _video_stream(container)
         if stream is None:
-            raise BadInput(_probe.explain(path, "audio_only" if container.streams.audio else "no_video"))
+            problem = "audio_only" if container.streams.audio else "no_video"
+            raise BadInput(_probe.explain(path, problem))
         is_iso = "mov" in container.format.name.split(",")
         if is_iso and _probe.iso_truncated(path):
             raise BadInput(_probe.explain(path, "incomplete"))
