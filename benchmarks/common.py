@@ -44,7 +44,17 @@ def median(values: list[float]) -> float:
 
 
 def write(figures: list[Figure]) -> None:
-    RESULTS.write_text(json.dumps({"figures": figures}, indent=2) + "\n", encoding="utf-8")
+    """Replace these figures in results.json, keeping the others (a run of one group updates only
+    its own)."""
+    kept: list[Figure] = []
+    if RESULTS.exists():
+        try:
+            kept = json.loads(RESULTS.read_text(encoding="utf-8")).get("figures", [])
+        except (ValueError, AttributeError):
+            kept = []
+    names = {f["name"] for f in figures}
+    merged = [f for f in kept if f.get("name") not in names] + figures
+    RESULTS.write_text(json.dumps({"figures": merged}, indent=2) + "\n", encoding="utf-8")
 
 
 def print_table(figures: list[Figure]) -> None:

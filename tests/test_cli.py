@@ -178,3 +178,24 @@ def test_real_process_never_prints_a_traceback(tmp_path: Path, media) -> None:
     result = _subprocess(["--library", lib, "families"])
     assert result.returncode == 3 and result.stderr.count("\n") == 1
     assert "newer version" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_open_prepares_the_recording_then_starts_the_app(tmp_path: Path, media, capsys) -> None:
+    started: list[tuple[str | None, int]] = []
+
+    def fake_gui(library: str | None, recording_id: int) -> int:
+        started.append((library, recording_id))
+        return 0
+
+    lib = str(tmp_path / "lib")
+    assert run(["--library", lib, "open", str(media["cfr25"])], start_gui=fake_gui) == 0
+    assert run(["--library", lib, "open", str(media["cfr25"])], start_gui=fake_gui) == 0
+    assert started == [(lib, 1), (lib, 1)]  # the second open reuses the import
+    assert run(["--library", lib, "open", "1"], start_gui=fake_gui) == 0
+    capsys.readouterr()
+    assert run(["--library", lib, "open", "42"], start_gui=fake_gui) == 3
+    assert run(["--library", lib, "open", str(tmp_path / "nope.mp4")], start_gui=fake_gui) == 3
+    assert run(["--library", lib, "open", str(media["text_mp4"])], start_gui=fake_gui) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 3 and all(line.startswith("vfeedback: ") for line in err.splitlines())
+    assert len(started) == 3

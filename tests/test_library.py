@@ -55,9 +55,7 @@ def test_import_copies_privately_under_a_name_that_reveals_nothing(library: Libr
     assert library.recordings("F1") == [rec]
 
 
-def test_duplicate_import_is_refused_and_adds_nothing(
-    library: Library, media, tmp_path: Path
-) -> None:
+def test_duplicate_import_is_refused_and_adds_nothing(library: Library, media, tmp_path: Path) -> None:
     library.add_family("F1")
     library.add_family("F2")
     first = library.import_recording(media["cfr25"], "F1")
@@ -94,9 +92,7 @@ def test_import_into_unknown_family_copies_nothing(library: Library, media) -> N
     assert _library_files(library) == []
 
 
-def test_referenced_recording_is_relinked_by_content(
-    library: Library, media, tmp_path: Path
-) -> None:
+def test_referenced_recording_is_relinked_by_content(library: Library, media, tmp_path: Path) -> None:
     library.add_family("F1")
     original = tmp_path / "camera" / "clip.mp4"
     original.parent.mkdir()
@@ -182,12 +178,8 @@ def test_codes_resolve_by_id_name_and_path(library: Library, rec_id: int) -> Non
 def test_edit_delete_undo_redo_round_trip(library: Library, rec_id: int) -> None:
     seen: list[Changes] = []
     library.subscribe(seen.append)
-    m = library.add_moment(
-        rec_id, 1_000_000, 2_000_000, code="Waiting", caption="You waited", note="n1"
-    )
-    edited = library.edit_moment(
-        m.id, caption="You waited for her", actor="infant", end=parse_time("3")
-    )
+    m = library.add_moment(rec_id, 1_000_000, 2_000_000, code="Waiting", caption="You waited", note="n1")
+    edited = library.edit_moment(m.id, caption="You waited for her", actor="infant", end=parse_time("3"))
     assert (edited.caption, edited.actor, edited.end_us) == (
         "You waited for her",
         Actor.INFANT,
@@ -277,3 +269,47 @@ def test_stale_temporaries_of_dead_processes_are_removed(tmp_path: Path) -> None
     stale.write_bytes(b"half a copy")
     Library.open(root).close()
     assert not stale.exists()
+
+
+def test_retime_moves_several_moments_as_one_undo_step(library: Library, rec_id: int) -> None:
+    a = library.add_moment(rec_id, 1_000_000, 2_000_000, code="Waiting")
+    b = library.add_moment(rec_id, 3_000_000, code="Waiting")
+    moved = library.retime_moments([(a.id, 1_010_000, 2_010_000), (b.id, 3_050_000, 3_050_000)])
+    index = library.frame_index(rec_id)
+    assert all(m.start_us in index.times and m.end_us in index.times for m in moved)
+    assert [(m.start_us, m.end_us) for m in moved] == [(1_000_000, 2_000_000), (3_040_000, 3_040_000)]
+    assert library.undo_label() == "Move moment at 00:00:03.000"  # a's snapped span did not change
+    moved = library.retime_moments([(a.id, 1_200_000, 2_400_000), (b.id, 3_200_000, 3_200_000)])
+    assert library.undo_label() == "Move 2 moments"
+    library.undo()
+    assert [(m.start_us, m.end_us) for m in library.moments(rec_id)] == [
+        (1_000_000, 2_000_000),
+        (3_040_000, 3_040_000),
+    ]
+    with pytest.raises(BadInput):
+        library.retime_moments([(a.id, 5_000_000, 4_000_000)])
+
+
+def test_open_file_reuses_an_existing_import_or_files_it_as_unfiled(
+    library: Library, media, tmp_path: Path
+) -> None:
+    library.add_family("F1")
+    first = library.import_recording(media["cfr25"], "F1")
+    copy = tmp_path / "same content.mp4"
+    shutil.copy(media["cfr25"], copy)
+    assert library.open_file(copy).id == first.id
+    other = library.open_file(media["no_audio"])
+    assert other.family_code == "Unfiled" and library.family("Unfiled").label
+    again = library.open_file(media["no_audio"])
+    assert again.id == other.id and len(library.recordings()) == 2
+    placed = library.open_file(media["vfr"], family="F1")
+    assert placed.family_code == "F1"
+    with pytest.raises(BadInput):
+        library.open_file(tmp_path / "missing.mp4")
+
+
+def test_cache_folders_are_private(library: Library) -> None:
+    folder = library.cache_dir(7)
+    assert folder == library.path / "cache" / "recordings" / "7" and folder.is_dir()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(folder.parent.stat().st_mode) == 0o700

@@ -35,6 +35,17 @@ def probe(args: argparse.Namespace) -> int:
     return 0
 
 
+def recording_to_open(args: argparse.Namespace) -> int:
+    """``open FILE`` imports (or finds) the file, ``open RECORDING`` checks the id; the caller then
+    starts the window on it. Problems are reported on the terminal, before any window opens."""
+    target = Path(args.target).expanduser()
+    with Library.open(args.library) as lib:
+        if args.target.isdigit() and not target.exists():
+            return lib.recording(int(args.target)).id
+        with progress(f"Importing {target.name}", enabled=True, unit="B") as bar:
+            return lib.open_file(target, args.family, progress=bar.bytes).id
+
+
 def family_add(lib: Library, args: argparse.Namespace) -> int:
     fam = lib.add_family(args.code, args.label)
     if args.json:

@@ -4,7 +4,7 @@ statuses. Never prints a traceback: a bug is logged to a file and reported in on
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from vfeedback.core.errors import VfeedbackError
 
@@ -12,16 +12,25 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
 EXIT_INTERNAL = 70
 
 
-def run(argv: Sequence[str]) -> int:
+def run(argv: Sequence[str], start_gui: Callable[[str | None, int], int] | None = None) -> int:
+    """Run one command. ``open`` needs ``start_gui(library, recording_id)``: the CLI prepares the
+    recording, the entry point (which may import the GUI) shows it."""
     from vfeedback.cli import commands, parser
 
     try:
         args = parser.build().parse_args(list(argv))
     except SystemExit as exc:  # usage error (2), --help or --version (0)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command is None:
+        parser.build().print_usage(sys.stderr)
+        return fail("say which command to run (vfeedback --help lists them).", EXIT_USAGE)
     try:
         if args.command == "probe":
             return commands.probe(args)
+        if args.command == "open":
+            if start_gui is None:
+                return fail("the app cannot be started from here.", EXIT_USAGE)
+            return start_gui(args.library, commands.recording_to_open(args))
         from vfeedback.services import Library
 
         handler = commands.HANDLERS[(args.command, getattr(args, "action", None))]

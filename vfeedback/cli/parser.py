@@ -32,6 +32,10 @@ def build() -> Parser:
     p.add_argument("--version", action="version", version=f"vfeedback {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
+    c = sub.add_parser("open", help="open a video file or a recording in the app, ready to play")
+    c.add_argument("target", metavar="FILE|RECORDING")
+    c.add_argument("--family", metavar="CODE", help='import into this family (default: "Unfiled")')
+
     c = sub.add_parser("probe", help="show what a video file holds")
     c.add_argument("file")
     _json(c)

@@ -13,6 +13,7 @@ from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.media.frameindex import pts_to_us
+from vfeedback.media.names import quoted_name
 
 # Packets of all streams read to judge the frame rate: ~200 video frames of typical phone video,
 # which keeps the probe within a few milliseconds of a bare ffprobe (benchmarks/bench_media.py).
@@ -50,10 +51,7 @@ _TAG_SOURCES = {
 
 def explain(path: Path, problem: str, detail: str = "") -> str:
     """The sentence for ``problem`` (a key of ``_MESSAGES``), naming the file by its name only."""
-    raw = path.name or str(path)
-    # A name can hold a newline or a terminal escape; the sentence must stay one printable line.
-    name = "'" + "".join(ch if ch.isprintable() else "?" for ch in raw) + "'"
-    return _MESSAGES[problem].format(name=name, detail=detail)
+    return _MESSAGES[problem].format(name=quoted_name(path), detail=detail)
 
 
 def check_file(path: Path) -> bytes:

@@ -140,6 +140,37 @@ class MomentsMixin(LibraryBase):
             _, after = tx.update(t.moments, moment_id, values)
         return rows.moment(after)
 
+    def retime_moments(self, spans: list[tuple[int, int, int]], label: str | None = None) -> list[Moment]:
+        """Move or trim several moments as ONE undoable action: ``(id, start_us, end_us)`` each,
+        snapped to real frames (what a drag on the timeline produces)."""
+        if not spans:
+            return []
+        found = {m.id: m for m in (self.moment(i) for i, _, _ in spans)}
+        recordings = {m.recording_id for m in found.values()}
+        indexes = {rid: self.frame_index(rid) for rid in recordings}
+        values = []
+        for moment_id, start, end in spans:
+            m = found[moment_id]
+            start_us, end_us = _span(indexes[m.recording_id], start, end)
+            if (start_us, end_us) != (m.start_us, m.end_us):
+                values.append((moment_id, start_us, end_us))
+        if not values:
+            return list(found.values())
+        if label is None:
+            first = found[values[0][0]]
+            label = (
+                f"Move moment at {format_time(first.start_us)}"
+                if len(values) == 1
+                else f"Move {len(values)} moments"
+            )
+        now = self.now()
+        with self._edit(label) as tx:
+            for moment_id, start_us, end_us in values:
+                if self._gone(tx.conn, moment_id):
+                    raise NotFound(f"Moment {moment_id} was deleted meanwhile.")
+                tx.update(t.moments, moment_id, {"start_us": start_us, "end_us": end_us, "updated_at": now})
+        return [self.moment(i) for i, _, _ in spans]
+
     def delete_moment(self, moment_id: int) -> None:
         self.delete_moments([moment_id])
 

@@ -21,6 +21,7 @@ from vfeedback.storage import tables as t
 from vfeedback.storage.files import Progress, copy_into
 
 Fraction01 = Callable[[float], None]
+UNFILED = "Unfiled"
 
 
 class RecordingsMixin(LibraryBase):
@@ -89,6 +90,32 @@ class RecordingsMixin(LibraryBase):
                 created.unlink(missing_ok=True)
             raise
         return rows.recording(row, fam.code)
+
+    def open_file(
+        self, path: Path, family: str | None = None, progress: Progress | None = None
+    ) -> Recording:
+        """The recording for ``path``: the existing import of the same content if there is one
+        (wherever it came from), else a new import into ``family`` or into "Unfiled"."""
+        from vfeedback.media.fingerprint import fingerprint
+        from vfeedback.media.probe import check_file
+
+        path = Path(path).expanduser()
+        check_file(path)
+        existing = self.find_recording_by_fingerprint(fingerprint(path))
+        if existing is not None:
+            return existing
+        code = family or UNFILED
+        if family is None and not any(f.code == UNFILED for f in self.families()):  # type: ignore[attr-defined]
+            self.add_family(UNFILED, "Recordings opened without a family")  # type: ignore[attr-defined]
+        return self.import_recording(path, code, progress=progress)
+
+    def cache_dir(self, recording_id: int) -> Path:
+        """Rebuildable files of one recording (proxy, filmstrip, waveform); owner-only."""
+        parent = self.root / "cache" / "recordings"
+        parent.mkdir(mode=0o700, exist_ok=True)
+        folder = parent / str(recording_id)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return folder
 
     def recordings(self, family: str | int | None = None) -> list[Recording]:
         rec, fam = t.recordings, t.families

@@ -4,9 +4,37 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from vfeedback.ui.main_window import MainWindow
+
+APP_ID = "org.vfeedback.VFeedback"
 
 
 def run_gui(argv: Sequence[str]) -> int:
+    """``vfeedback [--library X]``: the window on the library."""
+    return start(_library_arg(argv), recording_id=None)
+
+
+def start(library_spec: str | None, recording_id: int | None) -> int:
+    built = build(library_spec, recording_id)
+    if built is None:
+        return 3
+    app, window = built
+    try:
+        return app.exec()
+    finally:
+        window.library.close()
+
+
+def build(
+    library_spec: str | None, recording_id: int | None = None
+) -> tuple[QApplication, MainWindow] | None:
+    """The application and its shown window (None, after telling the user, if the library cannot be
+    opened). Separate from ``start`` so a benchmark can time exactly this."""
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -15,11 +43,11 @@ def run_gui(argv: Sequence[str]) -> int:
     from vfeedback.services import Library
     from vfeedback.ui.main_window import MainWindow
 
-    library_spec = _library_arg(argv)
-    app = QApplication([sys.argv[0] if sys.argv else "vfeedback"])
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "vfeedback"])
+    assert isinstance(app, QApplication)
     app.setApplicationName("vfeedback")
     app.setApplicationDisplayName("vfeedback")
-    app.setDesktopFileName("org.vfeedback.VFeedback")
+    app.setDesktopFileName(APP_ID)
     icon = resources_dir() / "icons" / "vfeedback.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
@@ -27,13 +55,15 @@ def run_gui(argv: Sequence[str]) -> int:
         library = Library.open(library_spec)
     except VfeedbackError as exc:
         QMessageBox.critical(None, "vfeedback", str(exc))
-        return 3
+        return None
     window = MainWindow(library)
     window.show()
-    try:
-        return app.exec()
-    finally:
-        library.close()
+    if recording_id is not None:
+        try:
+            window.open_recording(recording_id)
+        except VfeedbackError as exc:
+            QMessageBox.warning(window, "vfeedback", str(exc))
+    return app, window
 
 
 def _library_arg(argv: Sequence[str]) -> str | None:

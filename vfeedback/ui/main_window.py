@@ -1,63 +1,50 @@
-"""The main window (a first, minimal one): families and their recordings, undo and redo.
-
-The player, timeline and inspector arrive with the workbench; this window already follows the rules they
-will: every edit goes through the Library at once, and the view redraws from the Library's ``Changes``.
-"""
+"""The workbench window, wired in one place: library on the left, player and timeline in the centre,
+inspector and moment list on the right. Every edit goes through the Library at once; views redraw from
+the Library's ``Changes``; long work goes through the one TaskRunner."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QSettings, Qt, QThread, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QInputDialog,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QProgressDialog,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from vfeedback.core.errors import VfeedbackError
-from vfeedback.core.timecode import format_time
+from vfeedback.core.frames import FrameIndex
+from vfeedback.core.model import Code, Moment, Recording
 from vfeedback.services import Library
 from vfeedback.services.undo import Changes
+from vfeedback.ui.inspector import Inspector
+from vfeedback.ui.library_panel import LibraryPanel
+from vfeedback.ui.moment_list import MomentList
+from vfeedback.ui.player.controller import PlaybackController
+from vfeedback.ui.player.transport import TransportBar
+from vfeedback.ui.player.view import PlayerView
+from vfeedback.ui.task_status import TaskStatus
+from vfeedback.ui.tasks import TaskRunner
+from vfeedback.ui.timeline import TimelineView, moment_items
+from vfeedback.ui.workbench import background
+from vfeedback.ui.workbench.coding import CodingState
+from vfeedback.ui.workbench.keys import HelpOverlay, KeyRouter
+
+if TYPE_CHECKING:
+    from vfeedback.media.player import Player
 
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.m4v *.mkv *.avi *.3gp *.mts *.webm);;All files (*)"
-
-
-class ImportWorker(QThread):
-    """Copies and probes off the GUI thread; the library opens its own connection in this thread."""
-
-    progressed = Signal(int)
-    failed = Signal(str)
-    finished_ok = Signal(int)
-
-    def __init__(self, library: Library, path: str, family: str) -> None:
-        super().__init__()
-        self._library, self._path, self._family = library, path, family
-
-    def run(self) -> None:
-        from pathlib import Path
-
-        try:
-            rec = self._library.import_recording(
-                Path(self._path),
-                self._family,
-                progress=lambda done, total: self.progressed.emit(int(100 * done / max(total, 1))),
-            )
-        except VfeedbackError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:
-            self.failed.emit(f"The import failed unexpectedly ({type(exc).__name__}: {exc}).")
-        else:
-            self.finished_ok.emit(rec.id)
+ONE_SECOND_US = 1_000_000
 
 
 class ChangeRelay(QObject):
@@ -67,61 +54,447 @@ class ChangeRelay(QObject):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, player: Player | None = None) -> None:
         super().__init__()
+        from vfeedback.media.player import make_player, player_unavailable_reason
+        from vfeedback.media.vlc_player import VlcPlayer
+
         self.library = library
         self.setWindowTitle("vfeedback")
-        self.setMinimumSize(900, 560)
-        self._worker: ImportWorker | None = None
+        self.setMinimumSize(1000, 620)
+        self.tasks = TaskRunner(self)
+        self.tasks.error.connect(self._show_error)
+        self.player = player if player is not None else make_player()
+        self._vlc = isinstance(self.player, VlcPlayer)
+        # Only when VLC did not start do we ask why (that starts a second libvlc, ~0.2 s).
+        self._player_missing = (
+            player_unavailable_reason() if player is None and not isinstance(self.player, VlcPlayer) else None
+        )
+        self.controller = PlaybackController(self.player, self)
+        self.recording: Recording | None = None
+        self.index: FrameIndex | None = None
+        self.moments: list[Moment] = []
+        self.codes: dict[int, Code] = {}
+        self.pieces = background.Pieces(self)
+        self._thumbs: list[tuple[int, Any]] = []
+        self.coding = CodingState(library, position=self.controller.time_us)
 
-        self.families = QListWidget()
-        self.families.setObjectName("families")
-        self.recordings = QListWidget()
-        self.recordings.setObjectName("recordings")
-        self.empty = QLabel()
-        self.empty.setObjectName("emptyState")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setMargin(48)
-        self.empty.setStyleSheet("QLabel#emptyState { color: #5b6770; font-size: 15px; }")
-
-        left = QWidget()
-        column = QVBoxLayout(left)
-        column.setContentsMargins(12, 12, 6, 12)
-        column.addWidget(_heading("Families"))
-        column.addWidget(self.families, 2)
-        column.addWidget(_heading("Recordings"))
-        column.addWidget(self.recordings, 3)
-
-        self.splitter = QSplitter()
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.empty)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([300, 700])
-        self.setCentralWidget(self.splitter)
-
+        self._build_views()
         self._build_menus()
-        self.statusBar().showMessage(f"Library: {library.path}")
-        self.families.currentItemChanged.connect(lambda *_: self._show_recordings())
+        self._wire()
         self._relay = ChangeRelay(self)
         self._relay.changed.connect(self._on_changes)
         library.subscribe(self._relay.changed.emit)
-        self._show_families()
+        self._load_codes()
         self._restore()
+        self.router = KeyRouter(self, self.code_key)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.router)
+            app.aboutToQuit.connect(self._shutdown)  # also when the app quits without a close
+        self._shut_down = False
+        if self._player_missing:
+            self.statusBar().showMessage(
+                self._player_missing + " Playing silently with vfeedback's own decoder."
+            )
 
-    # --- menus -------------------------------------------------------------------------------
+    # --- building -------------------------------------------------------------------------------
+    def _build_views(self) -> None:
+        self.panel = LibraryPanel(self.library)
+        self.video = PlayerView()
+        self.transport = TransportBar()
+        self.timeline = TimelineView()
+        self.timeline.setMinimumHeight(150)
+        self.inspector = Inspector(self.library)
+        self.moment_list = MomentList()
+        self.code_label = QLabel()
+        self.code_label.setObjectName("currentCode")
+        self.marks_label = QLabel()
+
+        centre_top = QWidget()
+        column = QVBoxLayout(centre_top)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.video, 1)
+        column.addWidget(self.transport)
+
+        self.centre = QSplitter(Qt.Orientation.Vertical)
+        self.centre.addWidget(centre_top)
+        self.centre.addWidget(self.timeline)
+        self.centre.setStretchFactor(0, 3)
+        self.centre.setStretchFactor(1, 1)
+
+        self.right = QSplitter(Qt.Orientation.Vertical)
+        self.right.addWidget(self.inspector)
+        self.right.addWidget(self.moment_list)
+        self.right.setStretchFactor(0, 1)
+        self.right.setStretchFactor(1, 1)
+        self.right.setSizes([420, 380])
+
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.panel)
+        self.splitter.addWidget(self.centre)
+        self.splitter.addWidget(self.right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([190, 790, 460])
+        self.setCentralWidget(self.splitter)
+        self.help = HelpOverlay(self)
+
+        status = self.statusBar()
+        status.addPermanentWidget(self.marks_label)
+        status.addPermanentWidget(self.code_label)
+        status.addPermanentWidget(TaskStatus(self.tasks))
+        self.video.frames.set_placeholder("Choose a recording on the left to watch and tag it.")
+
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.act_add_family = _action(self, "Add &family…", "Ctrl+Shift+N", self.add_family)
-        self.act_import = _action(self, "&Import recording…", "Ctrl+I", self.import_recording)
-        file_menu.addActions([self.act_add_family, self.act_import])
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self._action("Add &family…", "Ctrl+Shift+N", self.add_family))
+        file_menu.addAction(self._action("&Import recording…", "Ctrl+I", self.import_recording))
         file_menu.addSeparator()
-        file_menu.addAction(_action(self, "&Quit", QKeySequence.StandardKey.Quit, self.close))
+        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
 
-        edit_menu = self.menuBar().addMenu("&Edit")
-        self.act_undo = _action(self, "Undo", QKeySequence.StandardKey.Undo, self.undo)
-        self.act_redo = _action(self, "Redo", "Ctrl+Shift+Z", self.redo)
-        edit_menu.addActions([self.act_undo, self.act_redo])
+        edit = bar.addMenu("&Edit")
+        self.act_undo = self._action("&Undo", "Ctrl+Z", self.undo)
+        self.act_redo = self._action("&Redo", "Ctrl+Shift+Z", self.redo)
+        edit.addActions([self.act_undo, self.act_redo])
+        edit.addSeparator()
+        edit.addAction(self._action("&Delete selected moments", None, self.delete_selected))
+
+        play = bar.addMenu("&Playback")
+        play.addAction(self._action("Play / pause\tSpace", None, self.toggle_play))
+        play.addAction(self._action("One frame forward\tRight", None, self.step_forward))
+        play.addAction(self._action("One frame back\tLeft", None, self.step_back))
+        play.addAction(self._action("One second forward\tShift+Right", None, self.second_forward))
+        play.addAction(self._action("One second back\tShift+Left", None, self.second_back))
+
+        view = bar.addMenu("&View")
+        self.act_lanes = self._action("Lanes by &code", None, self._toggle_lanes)
+        self.act_lanes.setCheckable(True)
+        view.addAction(self.act_lanes)
+        view.addAction(self._action("Zoom in\t+", None, self.zoom_in))
+        view.addAction(self._action("Zoom out\t-", None, self.zoom_out))
+        view.addAction(self._action("Whole recording\t0", None, self.zoom_fit))
+        view.addSeparator()
+        view.addAction(self._action("Keyboard keys\t?", None, self.toggle_help))
+        self._refresh_undo()
+
+    def _action(
+        self, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: Callable[[], object]
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: self._guard(slot))
+        self.addAction(action)
+        return action
+
+    def _wire(self) -> None:
+        c = self.controller
+        c.positionChanged.connect(self._on_position)
+        c.playingChanged.connect(self.transport.show_playing)
+        c.frameShown.connect(self._on_frame)
+        c.showExactFrames.connect(self.video.show_exact)
+        c.rateChanged.connect(self.transport.show_rate)
+        c.message.connect(self._show_error)
+        t = self.transport
+        t.playToggled.connect(self.toggle_play)
+        t.stepRequested.connect(lambda n: self._guard(lambda: self.controller.step_frames(n)))
+        t.rateRequested.connect(self.controller.set_rate)
+        t.volumeRequested.connect(self.player.set_volume)
+        t.muteToggled.connect(self.player.set_muted)
+        t.loopToggled.connect(lambda _on: self._update_loop())
+        self.panel.recordingChosen.connect(lambda rid: self._guard(lambda: self.open_recording(rid)))
+        tl = self.timeline
+        tl.seekRequested.connect(lambda us: self.controller.seek_us(us))
+        tl.createRequested.connect(lambda lane, a, b: self._guard(lambda: self._create_on_lane(lane, a, b)))
+        tl.retimeRequested.connect(lambda spans: self._guard(lambda: self.library.retime_moments(spans)))
+        tl.selectionChanged.connect(self._select_from_timeline)
+        tl.deleteRequested.connect(lambda ids: self._guard(lambda: self._delete(ids)))
+        self.moment_list.selectionChangedIds.connect(self._select_from_list)
+        self.moment_list.activated_moment.connect(self._jump_to)
+        self.inspector.message.connect(self._show_error)
+        self.pieces.thumbnail.connect(self._on_thumbnail)
+        self.pieces.waveform.connect(self._on_waveform)
+
+    # --- opening --------------------------------------------------------------------------------
+    def open_recording(self, recording_id: int) -> None:
+        rec = self.library.recording(recording_id)
+        path = self.library.media_path(rec)
+        if not path.exists():
+            self._show_error(
+                f"The file of this recording ({rec.original_name}) is not where the library expects it. "
+                "If it was moved, `vfeedback relink FOLDER` finds it again."
+            )
+            return
+        self.tasks.cancel_all()
+        self.inspector.set_moment(None)
+        self.recording, self.index = rec, None
+        self._thumbs = []
+        self.coding.recording_id = rec.id
+        self.coding.selected = []
+        self.coding.clear_marks()
+        if self._vlc:
+            self.player.set_window(self.video.surface.handle())
+        self.controller.open(path, rec.media.duration_us, draws_own_picture=self._vlc)
+        self.video.frames.set_placeholder("Preparing exact frames…")
+        self.video.show_exact(True)
+        self.timeline.set_duration(rec.media.duration_us)
+        self.timeline.set_filmstrip([])
+        self.timeline.set_waveform([], background.BUCKET_US)
+        self.setWindowTitle(f"vfeedback — {rec.family_code}, recording {rec.id}")
+        self.panel.select_recording(rec.id)
+        self._reload_moments()
+        self._update_marks()
+        self.tasks.submit(
+            "Indexing frames",
+            background.index_job(self.library, rec.id),
+            on_done=lambda idx: self._index_ready(rec.id, idx),
+        )
+        if rec.media.has_audio:
+            self.tasks.submit("Reading the sound", background.waveform_job(self.library, rec, self.pieces))
+
+    def _index_ready(self, recording_id: int, index: FrameIndex) -> None:
+        if self.recording is None or self.recording.id != recording_id:
+            return
+        rec = self.recording
+        self.index = index
+        self.timeline.set_frame_index(index)
+        self.tasks.submit(
+            "Making the filmstrip", background.filmstrip_job(self.library, rec, index, self.pieces)
+        )
+        proxy = background.proxy_path(self.library, rec.id)
+        self.controller.set_index(
+            index, rec.media.rotation, self.video.display_size(), proxy if proxy.exists() else None
+        )
+        if not proxy.exists():
+            self.tasks.submit(
+                "Preparing quick stepping",
+                background.proxy_job(self.library, rec, index),
+                on_done=lambda path: self._proxy_ready(recording_id, path),
+            )
+
+    def _proxy_ready(self, recording_id: int, path: Path) -> None:
+        if self.recording is not None and self.recording.id == recording_id and self.index is not None:
+            self.controller.set_index(
+                self.index, self.recording.media.rotation, self.video.display_size(), path
+            )
+
+    # --- moments --------------------------------------------------------------------------------
+    def _load_codes(self) -> None:
+        scheme = self.library.scheme()
+        codes = list(scheme.codes)
+        self.codes = {c.id: c for s in self.library.schemes() for c in s.codes}
+        self.coding.set_codes(codes)
+        self.inspector.set_codes(codes)
+        self.help.set_codes(codes)
+        self.timeline.set_code_lanes([(str(c.id), c.label, c.colour) for c in codes])
+        self._show_current_code()
+
+    def _reload_moments(self) -> None:
+        if self.recording is None:
+            self.moments = []
+        else:
+            self.moments = self.library.moments(self.recording.id)
+        self.timeline.set_moments(moment_items(self.moments, self.codes, self.coding.selected))
+        self.moment_list.set_moments(self.moments, self.codes)
+        self._sync_inspector()
+
+    def _sync_inspector(self) -> None:
+        selected = [m for m in self.moments if m.id in self.coding.selected]
+        self.inspector.set_moment(selected[0] if len(selected) == 1 else None)
+        self._update_loop()
+
+    def _select(self, ids: list[int]) -> None:
+        self.coding.selected = list(ids)
+        self.timeline.set_selection(self.coding.selected)
+        self.moment_list.select_ids(self.coding.selected)
+        self._sync_inspector()
+
+    def _select_from_timeline(self, ids: list[int]) -> None:
+        self._select(ids)
+
+    def _select_from_list(self, ids: list[int]) -> None:
+        self._select(ids)
+        if len(ids) == 1:
+            self._jump_to(ids[0])
+
+    def _jump_to(self, moment_id: int) -> None:
+        for m in self.moments:
+            if m.id == moment_id:
+                self.controller.seek_us(m.start_us)
+                self.timeline.ensure_visible(m.start_us)
+
+    def _create_on_lane(self, lane: str, start_us: int, end_us: int) -> None:
+        moment = self.coding.create_on_lane(lane, start_us, end_us)
+        self._select([moment.id])
+
+    def _delete(self, ids: list[int]) -> None:
+        if ids:
+            self.inspector.set_moment(None)
+            self.library.delete_moments(ids)
+            self.coding.selected = []
+
+    def code_key(self, text: str) -> bool:
+        """A digit or letter picks the code with that key (the router calls this)."""
+        code = self.coding.pick_key(text)
+        if code is None:
+            return False
+        self._show_current_code()
+        return True
+
+    def _show_current_code(self) -> None:
+        code = self.coding.current_code
+        if code is None:
+            self.code_label.setText("No code")
+            return
+        swatch = f"<span style='color:{code.colour}'>■</span>"
+        self.code_label.setText(f"{swatch} Tagging as: <b>{code.label}</b>")
+        self.timeline.set_draft_colour(code.colour)
+
+    def _update_marks(self) -> None:
+        self.marks_label.setText(self.coding.describe_marks())
+        self.timeline.set_in_out(self.coding.mark_in, self.coding.mark_out)
+
+    def _update_loop(self) -> None:
+        if not self.transport.loop.isChecked():
+            self.controller.set_loop(None, None)
+            return
+        selected = [m for m in self.moments if m.id in self.coding.selected and not m.is_point]
+        if selected:
+            self.controller.set_loop(selected[0].start_us, selected[0].end_us)
+
+    # --- key actions (see keys.BINDINGS) --------------------------------------------------------
+    def toggle_play(self) -> None:
+        if self.recording is not None:
+            self.controller.toggle()
+
+    def pause(self) -> None:
+        self.controller.pause()
+
+    def shuttle_forward(self) -> None:
+        if self.recording is not None:
+            self.controller.faster()
+
+    def shuttle_back(self) -> None:
+        if self.recording is not None:
+            self.controller.reverse()
+
+    def step_forward(self) -> None:
+        self.controller.step_frames(1)
+
+    def step_back(self) -> None:
+        self.controller.step_frames(-1)
+
+    def second_forward(self) -> None:
+        self.controller.step_us(ONE_SECOND_US)
+
+    def second_back(self) -> None:
+        self.controller.step_us(-ONE_SECOND_US)
+
+    def set_in(self) -> None:
+        self.controller.pause()
+        self.coding.set_in()
+        self._update_marks()
+
+    def set_out(self) -> None:
+        self.controller.pause()
+        self.coding.set_out()
+        self._update_marks()
+
+    def create_moment(self) -> None:
+        self._guard(self._create)
+
+    def _create(self) -> None:
+        self.controller.pause()
+        moment = self.coding.create()
+        self._update_marks()
+        self._select([moment.id])
+
+    def point_moment(self) -> None:
+        def point() -> None:
+            self.controller.pause()
+            self._select([self.coding.point().id])
+
+        self._guard(point)
+
+    def next_moment(self) -> None:
+        self._neighbour(True)
+
+    def previous_moment(self) -> None:
+        self._neighbour(False)
+
+    def _neighbour(self, forward: bool) -> None:
+        moment = self.coding.neighbour(self.moments, forward)
+        if moment is not None:
+            self.controller.pause()
+            self._select([moment.id])
+            self._jump_to(moment.id)
+
+    def delete_selected(self) -> None:
+        self._guard(lambda: self._delete(list(self.coding.selected)))
+
+    def escape(self) -> None:
+        if self.help.isVisible():
+            self.help.hide()
+            return
+        self.coding.clear_marks()
+        self._update_marks()
+        self._select([])
+
+    def zoom_in(self) -> None:
+        self.timeline.zoom_in()
+
+    def zoom_out(self) -> None:
+        self.timeline.zoom_out()
+
+    def zoom_fit(self) -> None:
+        self.timeline.fit()
+
+    def undo(self) -> None:
+        self.inspector.save_texts()
+        self._guard(self.library.undo)
+
+    def redo(self) -> None:
+        self._guard(self.library.redo)
+
+    def toggle_help(self) -> None:
+        self.help.toggle()
+
+    def _toggle_lanes(self) -> None:
+        self.timeline.set_lane_mode("code" if self.act_lanes.isChecked() else "actor")
+
+    # --- library actions ------------------------------------------------------------------------
+    def add_family(self) -> None:
+        code, ok = QInputDialog.getText(self, "Add family", "Case code (pseudonymous; never a real name):")
+        if ok and code.strip():
+            self.library.add_family(code)
+
+    def import_recording(self) -> None:
+        family = self.panel.current_family()
+        if family is None:
+            QMessageBox.information(self, "Import recording", "Choose or add a family first.")
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Import a recording", "", VIDEO_FILTER)
+        if not path:
+            return
+        source = Path(path)
+
+        def job(progress: Callable[[float], None], _cancel: Callable[[], bool]) -> Recording:
+            return self.library.import_recording(
+                source, family, progress=lambda done, total: progress(done / max(total, 1))
+            )
+
+        self.tasks.submit(f"Importing {source.name}", job, on_done=lambda rec: self.open_recording(rec.id))
+
+    # --- reactions ------------------------------------------------------------------------------
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.tables & {"families", "recordings"}:
+            self.panel.refresh()
+        if changes.tables & {"coding_schemes", "codes"}:
+            self._load_codes()
+        if "moments" in changes.tables:
+            self._reload_moments()
         self._refresh_undo()
 
     def _refresh_undo(self) -> None:
@@ -131,129 +504,75 @@ class MainWindow(QMainWindow):
         self.act_redo.setText(f"&Redo {r}" if r else "&Redo")
         self.act_redo.setEnabled(r is not None)
 
-    # --- actions -----------------------------------------------------------------------------
-    def add_family(self) -> None:
-        code, ok = QInputDialog.getText(
-            self, "Add family", "Case code (pseudonymous; never a real name):"
-        )
-        if ok and code.strip():
-            self._guard(lambda: self.library.add_family(code))
+    def _on_position(self, us: int, frame: int) -> None:
+        self.transport.show_position(us, frame, exact=not self.controller.playing)
+        self.timeline.set_playhead(us, follow=self.controller.playing)
 
-    def import_recording(self) -> None:
-        family = self._current_family()
-        if family is None:
-            QMessageBox.information(self, "Import recording", "Choose or add a family first.")
+    def _on_frame(self, image: Any, frame: int, exact: bool) -> None:
+        self.video.frames.show_frame(image, frame, exact)
+        self.transport.show_exactness("exact frame" if exact else "preview")
+
+    def _on_thumbnail(self, recording_id: int, time_us: int, image: Any) -> None:
+        if self.recording is None or recording_id != self.recording.id:
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Import a recording", "", VIDEO_FILTER)
-        if not path:
-            return
-        dialog = QProgressDialog("Importing the recording…", "", 0, 100, self)
-        dialog.setCancelButton(None)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        worker = ImportWorker(self.library, path, family)
-        worker.progressed.connect(dialog.setValue)
-        worker.failed.connect(
-            lambda msg: (dialog.close(), QMessageBox.warning(self, "Import", msg))
-        )
-        worker.finished_ok.connect(lambda _id: dialog.close())
-        worker.finished.connect(self._show_families)
-        self._worker = worker
-        worker.start()
-        dialog.show()
+        from vfeedback.ui.player.frame_worker import to_qimage
 
-    def undo(self) -> None:
-        self._guard(self.library.undo)
+        self._thumbs.append((time_us, to_qimage(image)))
+        self.timeline.set_filmstrip(self._thumbs)
 
-    def redo(self) -> None:
-        self._guard(self.library.redo)
+    def _on_waveform(self, recording_id: int, first: int, peaks: Any) -> None:
+        if self.recording is not None and recording_id == self.recording.id:
+            self.timeline.add_waveform(first, peaks)
 
     def _guard(self, job: Callable[[], object]) -> None:
         try:
             job()
         except VfeedbackError as exc:
-            QMessageBox.information(self, "vfeedback", str(exc))
+            self._show_error(str(exc))
 
-    # --- views -------------------------------------------------------------------------------
-    def _on_changes(self, changes: Changes) -> None:
-        if changes.tables & {"families", "recordings"}:
-            self._show_families()
-        self._refresh_undo()
+    def _show_error(self, message: str, details: str = "") -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "vfeedback", message, parent=self)
+        if details:
+            box.setDetailedText(details)
+        box.open()
 
-    def _current_family(self) -> str | None:
-        item = self.families.currentItem()
-        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
-
-    def _show_families(self) -> None:
-        keep = self._current_family()
-        self.families.blockSignals(True)
-        self.families.clear()
-        for fam in self.library.families():
-            item = QListWidgetItem(fam.code)
-            item.setData(Qt.ItemDataRole.UserRole, fam.code)
-            self.families.addItem(item)
-            if fam.code == keep:
-                self.families.setCurrentItem(item)
-        if self.families.currentItem() is None and self.families.count():
-            self.families.setCurrentRow(0)
-        self.families.blockSignals(False)
-        self._show_recordings()
-
-    def _show_recordings(self) -> None:
-        self.recordings.clear()
-        family = self._current_family()
-        if family is None:
-            self.empty.setText(
-                "Welcome to vfeedback.\n\nAdd a family with File › Add family, using its case code, "
-                "then import a recording of parent and baby."
-            )
-            return
-        recs = self.library.recordings(family)
-        for rec in recs:
-            when = rec.recorded_on.isoformat() if rec.recorded_on else "date unknown"
-            context = f" · {rec.context}" if rec.context else ""
-            item = QListWidgetItem(f"{when}{context} · {format_time(rec.media.duration_us)[:8]}")
-            item.setData(Qt.ItemDataRole.UserRole, rec.id)
-            self.recordings.addItem(item)
-        if recs:
-            self.empty.setText("Choose a recording on the left to watch and tag it.")
-        else:
-            self.empty.setText(f"No recordings for {family} yet.\n\nUse File › Import recording.")
-
-    # --- persistence -------------------------------------------------------------------------
+    # --- persistence ----------------------------------------------------------------------------
     def _restore(self) -> None:
         settings = QSettings("vfeedback", "vfeedback")
-        geometry = settings.value("main/geometry")
+        geometry = settings.value("workbench/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             screen = self.screen().availableGeometry()
-            self.resize(min(1280, screen.width() - 40), min(800, screen.height() - 60))
-        sizes = settings.value("main/splitter")
-        if sizes is not None:
-            self.splitter.restoreState(sizes)
+            self.resize(min(1440, screen.width() - 40), min(900, screen.height() - 60))
+        for name in ("splitter", "centre", "right"):
+            state = settings.value(f"workbench/{name}")
+            if state is not None:
+                getattr(self, name).restoreState(state)
 
-    def closeEvent(self, event: object) -> None:
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.help.isVisible():
+            self.help.setGeometry(self.rect())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._shutdown()
+        super().closeEvent(event)
+
+    def _shutdown(self) -> None:
+        """Save what is typed and where things were, stop background work and the player; once."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.inspector.save_texts()
         settings = QSettings("vfeedback", "vfeedback")
-        settings.setValue("main/geometry", self.saveGeometry())
-        settings.setValue("main/splitter", self.splitter.saveState())
-        if self._worker is not None:
-            self._worker.wait()
-        super().closeEvent(event)  # type: ignore[arg-type]
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("heading")
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    return label
-
-
-def _action(
-    parent: QWidget, text: str, shortcut: str | QKeySequence.StandardKey, slot: Callable[[], object]
-) -> QAction:
-    action = QAction(text, parent)
-    action.setShortcut(QKeySequence(shortcut))
-    action.triggered.connect(slot)
-    return action
+        settings.setValue("workbench/geometry", self.saveGeometry())
+        for name in ("splitter", "centre", "right"):
+            settings.setValue(f"workbench/{name}", getattr(self, name).saveState())
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.router)
+        self.tasks.cancel_all()
+        self.tasks.wait(10_000)
+        self.tasks.shutdown()
+        self.controller.close()

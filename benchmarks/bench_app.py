@@ -1,0 +1,195 @@
+"""Whole-app figures: start to window shown, and peak memory with a 1-hour 1080p recording open and
+played. Each beside the plain tool doing the same job in the same run: a bare PySide6 window for the
+start, a bare python-vlc player playing the same file for the memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import Figure, figure, median
+
+ROOT = Path(__file__).resolve().parent.parent
+
+STARTUP = """
+import sys, time
+from PySide6.QtCore import QTimer
+from vfeedback.ui.app import build
+app, window = build(sys.argv[1])
+QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit()))
+app.exec()
+"""
+
+BARE_STARTUP = """
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.resize(1280, 800)
+window.show()
+QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit()))
+app.exec()
+"""
+
+# Open the recording, wait for the frame index, play 10 s, pause, step both ways, seek about.
+PLAYED = """
+import random, resource, sys, time
+from PySide6.QtCore import QTimer
+from vfeedback.ui.app import build
+app, window = build(sys.argv[1], int(sys.argv[2]))
+moves = iter([("wait", 0)] + [("play", 10.0)] + [("step", 1)] * 25 + [("step", -1)] * 25
+             + [("seek", random.Random(3).randrange(0, 3_500_000_000)) for _ in range(10)] + [("done", 0)])
+state = {"until": 0.0}
+def tick():
+    if time.monotonic() < state["until"] or window.index is None:
+        return
+    move, arg = next(moves)
+    if move == "play":
+        window.toggle_play(); state["until"] = time.monotonic() + arg
+    elif move == "step":
+        if window.controller.playing: window.toggle_play()
+        window.controller.step_frames(arg); state["until"] = time.monotonic() + 0.05
+    elif move == "seek":
+        window.controller.seek_us(arg); state["until"] = time.monotonic() + 0.3
+    elif move == "done":
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, flush=True); app.quit()
+timer = QTimer(); timer.timeout.connect(tick); timer.start(30)
+app.exec()
+"""
+
+BARE_PLAYED = """
+import resource, sys, time, vlc
+instance = vlc.Instance(["--quiet", "--vout=dummy", "--aout=dummy"])
+player = instance.media_player_new(sys.argv[1])
+player.play(); time.sleep(10); player.pause()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, flush=True)
+"""
+
+
+def _env(display: str | None = None) -> dict[str, str]:
+    """Offscreen, or a real X server (Xvfb) when VLC must draw into the window."""
+    env = dict(os.environ, QT_QPA_PLATFORM="xcb" if display else "offscreen")
+    if display:
+        env["DISPLAY"] = display
+    env.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="vf-xdg-"))
+    return env
+
+
+class Xvfb:
+    def __enter__(self) -> str | None:
+        self.proc = None
+        if shutil.which("Xvfb") is None:
+            return None
+        number = 150
+        while Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
+            number += 1
+        self.proc = subprocess.Popen(
+            ["Xvfb", f":{number}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(100):
+            if Path(f"/tmp/.X11-unix/X{number}").exists():
+                break
+            time.sleep(0.05)
+        return f":{number}"
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+def _seconds_to_shown(code: str, *args: str, home: str) -> float:
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env=dict(_env(), HOME=home),
+    )  # fmt: skip
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    shown = time.perf_counter() - started
+    proc.wait(60)
+    if line.strip() != "shown":
+        raise RuntimeError(f"the window was not shown ({line!r})")
+    return shown
+
+
+def _hour_of_1080p(cache_dir: Path) -> Path:
+    sys.path.insert(0, str(ROOT / "tests"))
+    import mediagen
+
+    target = cache_dir / "hour-1080p.mp4"
+    if target.exists():
+        return target
+    minute = mediagen.make_long_clip(cache_dir, seconds=60, size=(1920, 1080), gop=250, fps=25)
+    listing = cache_dir / "hour.txt"
+    listing.write_text("".join(f"file '{minute.resolve()}'\n" for _ in range(60)))
+    part = cache_dir / "hour-1080p.part.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-c",
+            "copy",
+            str(part),
+        ],
+        check=True,
+    )
+    part.replace(target)
+    return target
+
+
+def run(cache_dir: Path) -> list[Figure]:
+    from vfeedback.services import Library
+
+    work = Path(tempfile.mkdtemp(prefix="vfeedback-bench-app-", dir=cache_dir))
+    try:
+        home = str(work / "home")
+        Path(home).mkdir()
+        library = work / "lib"
+        with Library.open(library) as lib:
+            lib.add_family("BENCH")
+        ours = [_seconds_to_shown(STARTUP, str(library), home=home) for _ in range(5)]
+        bare = [_seconds_to_shown(BARE_STARTUP, home=home) for _ in range(5)]
+        figures = [figure("startup_s", median(ours), "s", median(bare), "<= 1.5")]
+
+        hour = _hour_of_1080p(cache_dir)
+        with Library.open(library) as lib:
+            rec = lib.import_recording(hour, "BENCH", reference=True)
+        with Xvfb() as display:
+            played = subprocess.run(
+                [sys.executable, "-c", PLAYED, str(library), str(rec.id)], capture_output=True, text=True,
+                env=dict(_env(display), HOME=home), timeout=600,
+            )  # fmt: skip
+        if played.returncode != 0:
+            raise RuntimeError(played.stderr[-1500:])
+        bare_played = subprocess.run(
+            [sys.executable, "-c", BARE_PLAYED, str(hour)],
+            capture_output=True, text=True, env=_env(), timeout=120,
+        )  # fmt: skip
+        ours_mb = float(played.stdout.strip().splitlines()[-1])
+        bare_mb = float(bare_played.stdout.strip().splitlines()[-1]) if bare_played.returncode == 0 else None
+        figures.append(figure("peak_rss_mb", ours_mb, "MB", bare_mb, "<= 600"))
+        return figures
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    cache = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "benchmarks" / ".cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    print(json.dumps(run(cache), indent=2))

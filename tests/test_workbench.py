@@ -1,0 +1,217 @@
+"""The workbench window with the fallback player (no libvlc): keys, mouse intents, inspector, undo.
+
+The real VLC player is covered by test_vlc_player.py and test_e2e.py; here the subject is the window.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+
+from vfeedback.core.model import Actor
+from vfeedback.media.clock_player import ClockPlayer
+from vfeedback.services import Library
+from vfeedback.ui.main_window import MainWindow
+
+
+@pytest.fixture(autouse=True)
+def _private_settings(tmp_path) -> None:
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
+
+
+@pytest.fixture
+def opened(qtbot, library: Library, media):
+    library.add_family("F1")
+    rec = library.import_recording(media["cfr25"], "F1")
+    window = MainWindow(library, player=ClockPlayer())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_recording(rec.id)
+    qtbot.waitUntil(lambda: window.index is not None, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: window.video.frames.exact and window.video.frames.frame_number == 0, timeout=20_000
+    )
+    window.setFocus()
+    yield window, rec
+    window.close()
+
+
+def press(window, key, modifier=Qt.KeyboardModifier.NoModifier, text: str = "") -> None:
+    target = window.focusWidget() or window
+    QTest.keyClick(target, key, modifier)
+
+
+def test_keys_alone_tag_a_moment_at_exact_frames(qtbot, opened, library: Library) -> None:
+    window, rec = opened
+    waiting = library.code("Waiting")
+    QTest.keyClicks(window.focusWidget() or window, waiting.key)
+    assert window.coding.current_code == waiting
+    for _ in range(3):
+        press(window, Qt.Key.Key_Right)
+    press(window, Qt.Key.Key_I)
+    press(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)  # one second on
+    press(window, Qt.Key.Key_O)
+    press(window, Qt.Key.Key_Return)
+    [moment] = library.moments(rec.id)
+    index = library.frame_index(rec.id)
+    assert moment.start_us == index.time_of(3)
+    assert moment.end_us == index.time_of(index.frame_at(index.time_of(3) + 1_000_000))
+    assert moment.code_id == waiting.id
+    assert window.coding.selected == [moment.id] and window.inspector.moment == moment
+    # The picture on screen is the frame the moment ends on.
+    qtbot.waitUntil(lambda: window.video.frames.frame_number == index.frame_at(moment.end_us))
+    press(window, Qt.Key.Key_Left)
+    assert window.controller.frame() == index.frame_at(moment.end_us) - 1
+    press(window, Qt.Key.Key_M)
+    assert len(library.moments(rec.id)) == 2
+    press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(library.moments(rec.id)) == 1
+    assert window.act_redo.text().startswith("&Redo Add moment")
+
+
+def test_stepping_back_and_forth_shows_each_frame(qtbot, opened) -> None:
+    window, _ = opened
+    seen = []
+    for key in [Qt.Key.Key_Right] * 4 + [Qt.Key.Key_Left] * 2:
+        press(window, key)
+        expected = window.controller.frame()
+        qtbot.waitUntil(
+            lambda e=expected: window.video.frames.exact and window.video.frames.frame_number == e,
+            timeout=10_000,
+        )
+        seen.append(window.video.frames.frame_number)
+    assert seen == [1, 2, 3, 4, 3, 2]
+    assert "frame 2" in window.transport.position.text()
+
+
+def test_timeline_intents_become_single_undoable_edits(qtbot, opened, library: Library) -> None:
+    window, rec = opened
+    window.timeline.createRequested.emit("infant", 1_000_000, 2_000_000)
+    [moment] = library.moments(rec.id)
+    assert moment.actor == Actor.INFANT and (moment.start_us, moment.end_us) == (1_000_000, 2_000_000)
+    window.timeline.retimeRequested.emit([(moment.id, 1_200_000, 2_600_000)])
+    assert (library.moment(moment.id).start_us, library.moment(moment.id).end_us) == (1_200_000, 2_600_000)
+    window.timeline.deleteRequested.emit([moment.id])
+    assert library.moments(rec.id) == []
+    window.undo()
+    window.undo()
+    assert (library.moment(moment.id).start_us, library.moment(moment.id).end_us) == (1_000_000, 2_000_000)
+
+
+def test_inspector_saves_caption_and_note_apart(qtbot, opened, library: Library) -> None:
+    window, rec = opened
+    window.point_moment()
+    [moment] = library.moments(rec.id)
+    window.inspector.caption.setPlainText("You waited, and she smiled")
+    window.inspector.note.setPlainText("PRIVATE: mother tearful after")
+    qtbot.waitUntil(lambda: library.moment(moment.id).note == "PRIVATE: mother tearful after", timeout=5_000)
+    saved = library.moment(moment.id)
+    assert saved.caption == "You waited, and she smiled"
+    model = window.moment_list.model_
+    qtbot.waitUntil(lambda: model.rowCount() == 1)
+    shown = [
+        str(model.data(model.index(0, c), Qt.ItemDataRole.DisplayRole)) for c in range(model.columnCount())
+    ]
+    shown += [
+        str(model.data(model.index(0, c), Qt.ItemDataRole.ToolTipRole)) for c in range(model.columnCount())
+    ]
+    assert "You waited, and she smiled" in shown
+    assert not any("PRIVATE" in text for text in shown)
+    assert "PRIVATE" not in window.inspector.caption.toPlainText()
+    assert (
+        window.inspector.findChild(type(window.inspector.span), "noteLabel")
+        .text()
+        .endswith("never shown to families")
+    )
+
+
+def test_typing_in_the_caption_never_triggers_keys(qtbot, opened, library: Library) -> None:
+    window, rec = opened
+    window.point_moment()
+    window.inspector.caption.setFocus()
+    qtbot.waitUntil(window.inspector.caption.hasFocus)
+    QTest.keyClicks(window.inspector.caption, "mijo lk ")
+    assert window.inspector.caption.toPlainText() == "mijo lk "
+    assert len(library.moments(rec.id)) == 1 and not window.controller.playing
+
+
+def test_tab_walks_moments_and_help_lists_every_key(qtbot, opened, library: Library) -> None:
+    window, _ = opened
+    for t in (2_000_000, 4_000_000):
+        window.controller.seek_us(t)
+        window.point_moment()
+    window.controller.seek_us(0)
+    window.coding.selected = []
+    window.next_moment()
+    assert window.controller.time_us() == 2_000_000
+    window.next_moment()
+    assert window.controller.time_us() == 4_000_000
+    window.toggle_help()
+    assert window.help.isVisible()
+    keys = {row[1] for row in window.help.lines()}
+    assert {"Space", "J", "K", "L", "I", "O", "M", "Tab", "?"} <= keys
+    assert any(row[0] == "Codes" for row in window.help.lines())
+
+
+def test_reopening_finds_everything_as_left(qtbot, library: Library, media) -> None:
+    library.add_family("F1")
+    rec = library.import_recording(media["cfr25"], "F1")
+    library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="kept")
+    window = MainWindow(library, player=ClockPlayer())
+    qtbot.addWidget(window)
+    window.open_recording(rec.id)
+    assert [m.caption for m in window.moments] == ["kept"]
+    assert window.moment_list.model_.rowCount() == 1
+    window.close()
+
+
+def test_missing_file_is_one_clear_message_and_the_app_keeps_working(
+    qtbot, library: Library, media, tmp_path
+) -> None:
+    import shutil
+
+    from PySide6.QtWidgets import QMessageBox
+
+    library.add_family("F1")
+    copy = tmp_path / "clip.mp4"
+    shutil.copy(media["no_audio"], copy)
+    gone = library.import_recording(copy, "F1", reference=True)
+    kept = library.import_recording(media["cfr25"], "F1")
+    copy.unlink()
+    window = MainWindow(library, player=ClockPlayer())
+    qtbot.addWidget(window)
+    window.open_recording(gone.id)
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1 and "relink" in boxes[0].text() and "\n" not in boxes[0].text()
+    boxes[0].close()
+    assert window.recording is None
+    window.open_recording(kept.id)
+    qtbot.waitUntil(lambda: window.index is not None, timeout=20_000)
+    window.close()
+
+
+def test_without_libvlc_the_app_says_so_and_still_steps(qtbot, library: Library, media, monkeypatch) -> None:
+    import vfeedback.media.player as player_module
+
+    reason = "Playback with sound needs libvlc, which is missing: sudo apt install libvlc5."
+    monkeypatch.setattr(player_module, "make_player", lambda headless=False: ClockPlayer())
+    monkeypatch.setattr(player_module, "player_unavailable_reason", lambda: reason)
+    library.add_family("F1")
+    rec = library.import_recording(media["cfr25"], "F1")
+    window = MainWindow(library)
+    qtbot.addWidget(window)
+    assert reason in window.statusBar().currentMessage()
+    window.open_recording(rec.id)
+    qtbot.waitUntil(lambda: window.index is not None, timeout=20_000)
+    window.step_forward()
+    qtbot.waitUntil(
+        lambda: window.video.frames.exact and window.video.frames.frame_number == 1, timeout=10_000
+    )
+    window.toggle_play()
+    assert window.video.showing_exact()  # no VLC picture: our own frames are drawn while playing
+    qtbot.waitUntil(lambda: window.controller.frame() > 3, timeout=10_000)
+    window.toggle_play()
+    window.close()

@@ -1,0 +1,134 @@
+"""Everything the timeline shows, in one place the painters read and the view and input code change."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtGui import QImage
+
+from vfeedback.core.frames import FrameIndex
+from vfeedback.core.timeline import (
+    MAX_SLOTS,
+    Gesture,
+    Lane,
+    LaneMode,
+    MomentItem,
+    MomentLayout,
+    RubberBand,
+    Viewport,
+)
+from vfeedback.ui.timeline.raster import F32, LaneArrays
+
+WAVE_MAX_GAIN = 4.0
+
+
+@dataclass
+class TimelineState:
+    vp: Viewport = field(default_factory=Viewport)
+    frames: FrameIndex | None = None
+    items: tuple[MomentItem, ...] = ()
+    mode: LaneMode = "actor"
+    code_lanes: tuple[Lane, ...] = ()
+    layout: MomentLayout = field(default_factory=MomentLayout)
+    arrays: list[LaneArrays] = field(default_factory=list)
+    selection: frozenset[int] = frozenset()
+    hover: int | None = None
+    playhead: int | None = None
+    in_us: int | None = None
+    out_us: int | None = None
+    film: list[tuple[int, QImage]] = field(default_factory=list)
+    film_times: list[int] = field(default_factory=list)
+    film_step: int = 0
+    wave_min: F32 = field(default_factory=lambda: np.zeros(0, np.float32))
+    wave_max: F32 = field(default_factory=lambda: np.zeros(0, np.float32))
+    bucket_us: int = 0
+    wave_gain: float = 1.0
+    wave_gaps: bool = False
+    draft_colour: str = "#8fa3bf"
+    gesture: Gesture | None = None
+    show_film: bool = True
+    show_wave: bool = True
+    scroller_hot: bool = False
+    items_version: int = 0
+    wave_version: int = 0
+    _images: dict[Hashable, tuple[Hashable, QImage]] = field(default_factory=dict)
+    """Images drawn with numpy for the current view, so a playhead or hover repaint only copies pixels."""
+
+    def rebuild(self) -> None:
+        """Lay the items out again (new items, lane mode or code lanes)."""
+        self.layout = MomentLayout(self.items, self.mode, self.code_lanes)
+        self.arrays = [LaneArrays.of(ps, MAX_SLOTS) for ps in self.layout.placed]
+        self.items_version += 1
+
+    def view_key(self, dpr: float) -> tuple[int, int, int, float]:
+        vp = self.vp
+        return (vp.start_us, vp.us_per_px, vp.width_px, dpr)
+
+    def cached(self, slot: Hashable, key: Hashable) -> QImage | None:
+        found = self._images.get(slot)
+        return found[1] if found is not None and found[0] == key else None
+
+    def store(self, slot: Hashable, key: Hashable, image: QImage) -> None:
+        self._images[slot] = (key, image)
+
+    def forget_images(self) -> None:
+        self._images.clear()
+
+    def slots(self, lane: int) -> int:
+        return min(max(self.layout.depth[lane], 1), MAX_SLOTS)
+
+    def shown_selection(self) -> frozenset[int]:
+        """The selection as drawn: a rubber band in progress shows what it would select."""
+        g = self.gesture
+        if isinstance(g, RubberBand) and g.dragging:
+            return g.selected
+        return self.selection
+
+    def set_wave(self, peaks: npt.NDArray[np.float32], bucket_us: int) -> None:
+        self.wave_min = np.ascontiguousarray(peaks[:, 0])
+        self.wave_max = np.ascontiguousarray(peaks[:, 1])
+        self.wave_gaps = bool(np.isnan(self.wave_min).any())
+        self.bucket_us = bucket_us
+        self._regain()
+        self.wave_version += 1
+
+    def add_wave(self, first: int, peaks: npt.NDArray[np.float32]) -> None:
+        end = first + len(peaks)
+        if end > len(self.wave_min):
+            # Not yet known is NaN, which the drawing leaves empty.
+            grow = np.full(end - len(self.wave_min), np.nan, np.float32)
+            self.wave_min = np.concatenate([self.wave_min, grow])
+            self.wave_max = np.concatenate([self.wave_max, grow])
+        self.wave_min[first:end] = peaks[:, 0]
+        self.wave_max[first:end] = peaks[:, 1]
+        self.wave_gaps = bool(np.isnan(self.wave_min).any())
+        self._regain()
+        self.wave_version += 1
+
+    def _regain(self) -> None:
+        """Home recordings are often quiet: scale so the loudest passage fills the row, within reason."""
+        known = np.concatenate([self.wave_min, self.wave_max])
+        loudest = float(np.nanmax(np.abs(known))) if np.isfinite(known).any() else 0.0
+        self.wave_gain = min(WAVE_MAX_GAIN, 0.95 / loudest) if loudest > 0 else 1.0
+
+    def set_film(self, thumbs: Sequence[tuple[int, QImage]], step_us: int | None) -> None:
+        self.film = sorted(((int(t), img) for t, img in thumbs if not img.isNull()), key=lambda p: p[0])
+        self.film_times = [t for t, _ in self.film]
+        if step_us is not None:
+            self.film_step = max(1, int(step_us))
+        else:
+            gaps = sorted(b - a for a, b in zip(self.film_times, self.film_times[1:], strict=False))
+            self.film_step = gaps[len(gaps) // 2] if gaps else max(1, self.vp.duration_us)
+
+    def thumb_near(self, us: int, tolerance: int) -> QImage | None:
+        """The thumbnail nearest ``us`` if one is within ``tolerance`` (else a placeholder is drawn)."""
+        times = self.film_times
+        if not times:
+            return None
+        i = bisect_left(times, us)
+        best = min((j for j in (i - 1, i) if 0 <= j < len(times)), key=lambda j: abs(times[j] - us))
+        return self.film[best][1] if abs(times[best] - us) <= tolerance else None

@@ -1,0 +1,103 @@
+"""The background work that follows opening a recording: frame index, proxy, filmstrip, waveform.
+
+Each is a job for the TaskRunner; results that arrive piece by piece (thumbnails, waveform chunks)
+are handed to the GUI thread through a Qt signal, never by touching widgets from the worker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from vfeedback.core.frames import FrameIndex
+from vfeedback.core.model import Recording
+from vfeedback.services import Library
+from vfeedback.ui.tasks import Progress, ShouldCancel
+
+PROXY_NAME = "proxy.mp4"
+
+
+class Pieces(QObject):
+    """Carries progressive results from worker threads to the GUI thread."""
+
+    thumbnail = Signal(int, int, object)  # recording id, time µs, RGB ndarray
+    waveform = Signal(int, int, object)  # recording id, first bucket, (n, 2) peaks
+
+
+def index_job(library: Library, recording_id: int) -> Any:
+    def job(progress: Progress, should_cancel: ShouldCancel) -> FrameIndex:
+        return library.frame_index(recording_id, progress=progress, should_cancel=should_cancel)
+
+    return job
+
+
+def proxy_path(library: Library, recording_id: int) -> Path:
+    return library.cache_dir(recording_id) / PROXY_NAME
+
+
+def proxy_job(library: Library, recording: Recording, index: FrameIndex) -> Any:
+    def job(progress: Progress, should_cancel: ShouldCancel) -> Path:
+        from vfeedback.media.proxy import make_proxy
+
+        target = proxy_path(library, recording.id)
+        if target.exists():
+            return target
+        return make_proxy(
+            library.media_path(recording), target, index, progress=progress, should_cancel=should_cancel
+        )
+
+    return job
+
+
+def filmstrip_job(library: Library, recording: Recording, index: FrameIndex, pieces: Pieces) -> Any:
+    def job(progress: Progress, should_cancel: ShouldCancel) -> list[tuple[int, Any]]:
+        from vfeedback.media.filmstrip import choose_interval
+        from vfeedback.media.mediacache import cached_filmstrip
+
+        duration = max(recording.media.duration_us, 1)
+
+        def on_thumb(time_us: int, image: Any) -> None:
+            pieces.thumbnail.emit(recording.id, time_us, image)
+            progress(min(time_us / duration, 1.0))
+
+        return cached_filmstrip(
+            library.cache_dir(recording.id),
+            library.media_path(recording),
+            recording.media,
+            source=recording.fingerprint,
+            interval_us=choose_interval(recording.media.duration_us),
+            height=THUMB_HEIGHT,
+            frames=index,
+            on_thumb=on_thumb,
+            should_cancel=should_cancel,
+        )
+
+    return job
+
+
+def waveform_job(library: Library, recording: Recording, pieces: Pieces) -> Any:
+    def job(progress: Progress, should_cancel: ShouldCancel) -> Any:
+        from vfeedback.media.mediacache import cached_waveform
+
+        buckets = max(recording.media.duration_us // BUCKET_US, 1)
+
+        def on_chunk(first: int, peaks: Any) -> None:
+            pieces.waveform.emit(recording.id, first, peaks)
+            progress(min((first + len(peaks)) / buckets, 1.0))
+
+        return cached_waveform(
+            library.cache_dir(recording.id),
+            library.media_path(recording),
+            source=recording.fingerprint,
+            bucket_us=BUCKET_US,
+            on_chunk=on_chunk,
+            should_cancel=should_cancel,
+        )
+
+    return job
+
+
+THUMB_HEIGHT = 54
+BUCKET_US = 10_000
