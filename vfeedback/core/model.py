@@ -100,3 +100,45 @@ class Moment:
     @property
     def duration_us(self) -> int:
         return self.end_us - self.start_us
+
+
+class HighlightKind(enum.StrEnum):
+    CLIP = "clip"
+    STILL = "still"
+    REEL = "reel"
+    HANDOUT = "handout"
+
+
+@dataclass(frozen=True, slots=True)
+class Reel:
+    """An ordered set of moments for one shared review with a family."""
+
+    id: int
+    family_id: int
+    title: str
+    date_text: str
+    moment_ids: tuple[int, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    """An exported file kept in the library: what it was made from and what it is."""
+
+    id: int
+    kind: HighlightKind
+    family_id: int
+    recording_id: int | None
+    reel_id: int | None
+    path: str
+    """Relative to the library folder."""
+    settings_key: str
+    caption: str
+    sha256: str
+    size_bytes: int
+    duration_us: int
+    frame_count: int
+    width: int
+    height: int
+    moment_ids: tuple[int, ...]
+    created_at: datetime

@@ -12,6 +12,7 @@ from pathlib import Path
 from vfeedback.services import undo
 from vfeedback.services.base import LibraryBase
 from vfeedback.services.families import FamiliesMixin
+from vfeedback.services.highlights import HighlightsMixin
 from vfeedback.services.integrity import IntegrityMixin
 from vfeedback.services.moments import MomentsMixin
 from vfeedback.services.recordings import RecordingsMixin
@@ -23,7 +24,7 @@ from vfeedback.storage.files import remove_stale_temporaries
 
 
 class Library(
-    FamiliesMixin, RecordingsMixin, SchemesMixin, MomentsMixin, IntegrityMixin, LibraryBase
+    FamiliesMixin, RecordingsMixin, SchemesMixin, MomentsMixin, HighlightsMixin, IntegrityMixin, LibraryBase
 ):
     @classmethod
     def open(cls, spec: str | os.PathLike[str] | None = None) -> Library:

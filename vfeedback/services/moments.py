@@ -185,6 +185,12 @@ class MomentsMixin(LibraryBase):
         with self._edit(label) as tx:
             for m in found:
                 if not self._gone(tx.conn, m.id):
+                    # Out of any reel too, in the same undoable step.
+                    items = tx.conn.execute(
+                        select(t.reel_items.c.id).where(t.reel_items.c.moment_id == m.id)
+                    ).scalars()
+                    for item_id in list(items):
+                        tx.delete(t.reel_items, item_id)
                     tx.delete(t.moments, m.id)
 
     @staticmethod

@@ -147,6 +147,61 @@ undo_log = Table(
     sqlite_autoincrement=True,
 )
 
+# A reel: an ordered set of moments for one shared review with a family (edits are undoable).
+reels = Table(
+    "reels",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("family_id", ForeignKey("families.id"), nullable=False, index=True),
+    Column("title", Text, nullable=False),
+    Column("date_text", Text, nullable=False),
+    Column("created_at", UTC_TIME, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+reel_items = Table(
+    "reel_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reel_id", ForeignKey("reels.id"), nullable=False, index=True),
+    Column("moment_id", ForeignKey("moments.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# Exported files (clips, stills, reels, handouts) kept in the library. Not undoable: an export is
+# a product, removed only by an explicit delete that takes the file with it.
+highlights = Table(
+    "highlights",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("family_id", ForeignKey("families.id"), nullable=False, index=True),
+    Column("recording_id", ForeignKey("recordings.id"), index=True),
+    Column("reel_id", ForeignKey("reels.id"), index=True),
+    Column("path", Text, nullable=False),
+    Column("settings_key", String(64), nullable=False, index=True),
+    Column("settings_json", Text, nullable=False),
+    Column("caption", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("duration_us", BigInteger, nullable=False),
+    Column("frame_count", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("thumbnail", Text),
+    Column("created_at", UTC_TIME, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+highlight_moments = Table(
+    "highlight_moments",
+    metadata,
+    Column("highlight_id", ForeignKey("highlights.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("moment_id", Integer, nullable=False, index=True),
+)
+
 UNDOABLE_TABLES: dict[str, Table] = {
-    t.name: t for t in (families, recordings, coding_schemes, codes, moments)
+    t.name: t for t in (families, recordings, coding_schemes, codes, moments, reels, reel_items)
 }

@@ -83,7 +83,7 @@ class Inspector(QWidget):
         self.note.setPlaceholderText("Clinical observations for the record")
         self.note.setStyleSheet(NOTE_STYLE)
         self.note.setTabChangesFocus(True)
-        note_label = QLabel("🔒 Private clinical note — never shown to families")
+        note_label = QLabel("Private clinical note — never shown to families")
         note_label.setObjectName("noteLabel")
         note_label.setStyleSheet("font-weight: bold; color: #46535e;")
 

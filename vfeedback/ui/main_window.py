@@ -104,7 +104,8 @@ class MainWindow(QMainWindow):
         self.video = PlayerView()
         self.transport = TransportBar()
         self.timeline = TimelineView()
-        self.timeline.setMinimumHeight(150)
+        # Every lane stays visible at 1366x768; the video gives way first.
+        self.timeline.setMinimumHeight(self.timeline.sizeHint().height())
         self.inspector = Inspector(self.library)
         self.moment_list = MomentList()
         self.code_label = QLabel()
@@ -121,8 +122,9 @@ class MainWindow(QMainWindow):
         self.centre = QSplitter(Qt.Orientation.Vertical)
         self.centre.addWidget(centre_top)
         self.centre.addWidget(self.timeline)
-        self.centre.setStretchFactor(0, 3)
-        self.centre.setStretchFactor(1, 1)
+        self.centre.setStretchFactor(0, 1)
+        self.centre.setStretchFactor(1, 0)
+        self.centre.setCollapsible(1, False)
 
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.addWidget(self.inspector)
@@ -459,6 +461,8 @@ class MainWindow(QMainWindow):
         self._guard(self.library.redo)
 
     def toggle_help(self) -> None:
+        if not self.help.isVisible():
+            self.controller.pause()  # VLC's native picture would cover the list while playing
         self.help.toggle()
 
     def _toggle_lanes(self) -> None:

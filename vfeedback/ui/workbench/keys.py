@@ -160,7 +160,7 @@ class HelpOverlay(QWidget):
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(20, 28, 34, 215))
+        painter.fillRect(self.rect(), QColor(20, 28, 34, 242))
         rows = self.lines()
         font = painter.font()
         font.setPointSizeF(max(font.pointSizeF(), 10.0))

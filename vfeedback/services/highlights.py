@@ -1,0 +1,282 @@
+"""Highlights: reels of moments for a shared review, and the clips, stills, reels and handouts exported
+from them into the library.
+
+An export is written atomically by ``vfeedback.export`` (temporary file, verified, renamed); only then
+is its row written, so a crash leaves either nothing or a complete, recorded file. Exporting the same
+moment with the same settings and caption again returns the stored file instead of making another.
+File names carry only the case code, the recording date and a sequence number.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from vfeedback.core.errors import BadInput, NotFound
+from vfeedback.core.model import Family, Highlight, HighlightKind, Moment, Recording, Reel
+from vfeedback.services.base import LibraryBase
+from vfeedback.services.rows import utc
+from vfeedback.storage import tables as t
+
+if TYPE_CHECKING:
+    from vfeedback.core.frames import FrameIndex
+
+FOLDERS = {
+    HighlightKind.CLIP: "clips",
+    HighlightKind.STILL: "stills",
+    HighlightKind.REEL: "clips",
+    HighlightKind.HANDOUT: "stills",
+}
+Progress = Callable[[float], None]
+ShouldCancel = Callable[[], bool]
+
+
+class HighlightsMixin(LibraryBase):
+    # Provided by the other mixins of Library.
+    moment: Callable[..., Moment]
+    recording: Callable[..., Recording]
+    family: Callable[..., Family]
+    frame_index: Callable[..., FrameIndex]
+    media_path: Callable[..., Path]
+
+    # --- reels ----------------------------------------------------------------------------------
+    def create_reel(self, title: str, moment_ids: Sequence[int], date_text: str | None = None) -> Reel:
+        """A reel of these moments in this order; they must all belong to one family."""
+        moments = [self.moment(i) for i in moment_ids]
+        if not moments:
+            raise BadInput("A reel needs at least one moment.")
+        family_id = self._one_family(moments)
+        title = _clean_title(title)
+        today = date.today()
+        when = (date_text or f"{today.day} {today:%B %Y}").strip()
+        with self._edit(f"Create reel '{title}'") as tx:
+            row = tx.insert(
+                t.reels, {"family_id": family_id, "title": title, "date_text": when, "created_at": self.now()}
+            )
+            for position, m in enumerate(moments):
+                tx.insert(t.reel_items, {"reel_id": row["id"], "moment_id": m.id, "position": position})
+        return self.reel(int(row["id"]))
+
+    def set_reel_moments(self, reel_id: int, moment_ids: Sequence[int]) -> Reel:
+        """Reorder, add or remove the reel's moments: one undoable step."""
+        reel = self.reel(reel_id)
+        moments = [self.moment(i) for i in moment_ids]
+        if moments and self._one_family(moments) != reel.family_id:
+            raise BadInput("A reel can only hold moments of its own family.")
+        with self._edit(f"Change reel '{reel.title}'") as tx:
+            for item_id in list(
+                tx.conn.execute(select(t.reel_items.c.id).where(t.reel_items.c.reel_id == reel_id)).scalars()
+            ):
+                tx.delete(t.reel_items, item_id)
+            for position, m in enumerate(moments):
+                tx.insert(t.reel_items, {"reel_id": reel_id, "moment_id": m.id, "position": position})
+        return self.reel(reel_id)
+
+    def reel(self, reel_id: int) -> Reel:
+        with self._read() as conn:
+            row = conn.execute(select(t.reels).where(t.reels.c.id == reel_id)).mappings().first()
+            if row is None:
+                raise NotFound(f"There is no reel {reel_id} in this library.")
+            return _reel(conn, row)
+
+    def reels(self, family: str | int | None = None) -> list[Reel]:
+        query = select(t.reels).order_by(t.reels.c.id)
+        if family is not None:
+            query = query.where(t.reels.c.family_id == self.family(family).id)
+        with self._read() as conn:
+            return [_reel(conn, r) for r in conn.execute(query).mappings().all()]
+
+    # --- listing and deleting -------------------------------------------------------------------
+    def highlights(
+        self,
+        family: str | int | None = None,
+        *,
+        kind: HighlightKind | None = None,
+        recording_id: int | None = None,
+        text: str | None = None,
+    ) -> list[Highlight]:
+        h = t.highlights
+        query = select(h).order_by(h.c.id.desc())
+        if family is not None:
+            query = query.where(h.c.family_id == self.family(family).id)
+        if kind is not None:
+            query = query.where(h.c.kind == kind.value)
+        if recording_id is not None:
+            query = query.where(h.c.recording_id == recording_id)
+        if text:
+            escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(h.c.caption.ilike(f"%{escaped}%", escape="\\"))
+        with self._read() as conn:
+            return [_highlight(conn, r) for r in conn.execute(query).mappings().all()]
+
+    def highlight(self, highlight_id: int) -> Highlight:
+        with self._read() as conn:
+            row = (
+                conn.execute(select(t.highlights).where(t.highlights.c.id == highlight_id)).mappings().first()
+            )
+            if row is None:
+                raise NotFound(f"There is no exported item {highlight_id} in this library.")
+            return _highlight(conn, row)
+
+    def highlight_path(self, highlight: Highlight) -> Path:
+        return self.root / highlight.path
+
+    def delete_highlight(self, highlight_id: int) -> None:
+        """The file and its row together (the row last, so a crash never leaves a row without file
+        checking; a file without a row is an orphan ``check`` can report)."""
+        found = self.highlight(highlight_id)
+        for rel in (found.path, *self._sidecars(found)):
+            (self.root / rel).unlink(missing_ok=True)
+        with self.db.write() as conn:
+            conn.execute(
+                delete(t.highlight_moments).where(t.highlight_moments.c.highlight_id == highlight_id)
+            )
+            conn.execute(delete(t.highlights).where(t.highlights.c.id == highlight_id))
+
+    # --- shared by the export calls -------------------------------------------------------------
+    def _reusable(
+        self, kind: HighlightKind, moment_ids: Sequence[int], key: str, caption: str
+    ) -> Highlight | None:
+        h, hm = t.highlights, t.highlight_moments
+        with self._read() as conn:
+            rows = (
+                conn.execute(
+                    select(h).where(h.c.kind == kind.value, h.c.settings_key == key, h.c.caption == caption)
+                )
+                .mappings()
+                .all()
+            )
+            for row in rows:
+                ids = tuple(
+                    conn.execute(
+                        select(hm.c.moment_id).where(hm.c.highlight_id == row["id"]).order_by(hm.c.position)
+                    ).scalars()
+                )
+                path = self.root / row["path"]
+                if ids == tuple(moment_ids) and path.exists() and path.stat().st_size == row["size_bytes"]:
+                    return _highlight(conn, row)
+        return None
+
+    def _target(self, kind: HighlightKind, family_code: str, day: date | None, suffix: str) -> Path:
+        """``<folder>/<CASE>_<YYYYMMDD>_<NNN><suffix>``: the next free sequence number."""
+        folder = self.root / FOLDERS[kind]
+        folder.mkdir(mode=0o700, exist_ok=True)
+        stem = f"{family_code}_{(day or date.today()).strftime('%Y%m%d')}_"
+        taken = {
+            int(m.group(1))
+            for p in folder.iterdir()
+            if (m := re.match(re.escape(stem) + r"(\d{3,})", p.name.lstrip(".")))
+        }
+        return folder / f"{stem}{max(taken, default=0) + 1:03d}{suffix}"
+
+    def _record(
+        self,
+        kind: HighlightKind,
+        *,
+        family_id: int,
+        recording_id: int | None,
+        reel_id: int | None,
+        path: Path,
+        key: str,
+        settings: dict[str, Any],
+        caption: str,
+        result: Any,
+        moment_ids: Sequence[int],
+    ) -> Highlight:
+        values = {
+            "kind": kind.value,
+            "family_id": family_id,
+            "recording_id": recording_id,
+            "reel_id": reel_id,
+            "path": path.relative_to(self.root).as_posix(),
+            "settings_key": key,
+            "settings_json": json.dumps(settings, sort_keys=True, default=str),
+            "caption": caption,
+            "sha256": result.sha256,
+            "size_bytes": result.size_bytes,
+            "duration_us": result.duration_us,
+            "frame_count": result.frame_count,
+            "width": result.width,
+            "height": result.height,
+            "thumbnail": None,
+            "created_at": self.now(),
+        }
+        with self.db.write() as conn:
+            pk = conn.execute(insert(t.highlights).values(**values)).inserted_primary_key
+            assert pk is not None
+            highlight_id = int(pk[0])
+            for position, moment_id in enumerate(moment_ids):
+                conn.execute(
+                    insert(t.highlight_moments).values(
+                        highlight_id=highlight_id, position=position, moment_id=moment_id
+                    )
+                )
+        return self.highlight(highlight_id)
+
+    def _sidecars(self, found: Highlight) -> list[str]:
+        base = Path(found.path)
+        return [
+            base.with_suffix(s).as_posix()
+            for s in (".vtt", ".txt")
+            if (self.root / base.with_suffix(s)).exists()
+        ]
+
+    def _one_family(self, moments: Sequence[Moment]) -> int:
+        families = {self.recording(m.recording_id).family_id for m in moments}
+        if len(families) != 1:
+            raise BadInput("Those moments belong to different families; a highlight is for one family.")
+        return families.pop()
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise BadInput("Give the reel a title, e.g. 'Our moments together'.")
+    if len(title) > 120:
+        raise BadInput("Keep the title under 120 characters.")
+    return title
+
+
+def _reel(conn: Connection, row: Any) -> Reel:
+    items = conn.execute(
+        select(t.reel_items.c.moment_id)
+        .where(t.reel_items.c.reel_id == row["id"])
+        .order_by(t.reel_items.c.position)
+    ).scalars()
+    return Reel(
+        id=row["id"],
+        family_id=row["family_id"],
+        title=row["title"],
+        date_text=row["date_text"],
+        moment_ids=tuple(items),
+        created_at=utc(row["created_at"]),
+    )
+
+
+def _highlight(conn: Connection, row: Any) -> Highlight:
+    hm = t.highlight_moments
+    ids = conn.execute(select(hm.c.moment_id).where(hm.c.highlight_id == row["id"]).order_by(hm.c.position))
+    return Highlight(
+        id=row["id"],
+        kind=HighlightKind(row["kind"]),
+        family_id=row["family_id"],
+        recording_id=row["recording_id"],
+        reel_id=row["reel_id"],
+        path=row["path"],
+        settings_key=row["settings_key"],
+        caption=row["caption"],
+        sha256=row["sha256"],
+        size_bytes=row["size_bytes"],
+        duration_us=row["duration_us"],
+        frame_count=row["frame_count"],
+        width=row["width"],
+        height=row["height"],
+        moment_ids=tuple(ids.scalars()),
+        created_at=utc(row["created_at"]),
+    )
