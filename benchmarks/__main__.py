@@ -13,6 +13,8 @@ GROUPS = {
     "decoder": "bench_decoder",
     "timeline": "bench_timeline",
     "filmstrip": "bench_filmstrip",
+    "export": "bench_export",
+    "reel": "bench_reel",
     "app": "bench_app",
 }
 
@@ -32,12 +34,21 @@ def main() -> int:
 
     sys.path.insert(0, str(ROOT / "tests"))
     figures: list[common.Figure] = []
+    failed = []
     for group, module in GROUPS.items():
-        if args.only in (None, group):
-            figures += importlib.import_module(f"benchmarks.{module}").run(cache)
-    common.write(figures)
+        if args.only not in (None, group):
+            continue
+        try:
+            found = importlib.import_module(f"benchmarks.{module}").run(cache)
+        except Exception as exc:
+            failed.append(f"{group}: {type(exc).__name__}: {exc}")
+            continue
+        common.write(found)  # as each group finishes, so a long run keeps what it measured
+        figures += found
     common.print_table(figures)
-    return 0
+    for line in failed:
+        print(f"FAILED {line}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -112,3 +112,10 @@ def pg_server() -> Iterator[pgserver.PgServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_qapplication(qapp):  # type: ignore[no-untyped-def]
+    """The widgets' QApplication exists before anything (the handout renderer) makes a bare
+    QGuiApplication, which would leave later widget tests unable to create a QWidget."""
+    return qapp

@@ -14,7 +14,10 @@ def two_families(library: Library, media):
     library.add_family("F2")
     a = library.import_recording(media["cfr25"], "F1")
     b = library.import_recording(media["no_audio"], "F2")
-    ma = [library.add_moment(a.id, t, t + 1_000_000, code="Waiting", caption=f"a{t}") for t in (1_000_000, 4_000_000)]
+    ma = [
+        library.add_moment(a.id, t, t + 1_000_000, code="Waiting", caption=f"a{t}")
+        for t in (1_000_000, 4_000_000)
+    ]
     mb = library.add_moment(b.id, 1_000_000, code="Waiting")
     return ma, mb
 

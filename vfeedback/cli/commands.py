@@ -12,7 +12,7 @@ from vfeedback.cli import output as out
 from vfeedback.cli.progress import progress
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
-from vfeedback.core.model import Moment
+from vfeedback.core.model import Highlight, Moment
 from vfeedback.core.timecode import format_time, parse_time
 from vfeedback.services import Library
 from vfeedback.services.schemes import DEFAULT_SCHEME_KEY
@@ -136,9 +136,7 @@ def index(lib: Library, args: argparse.Namespace) -> int:
         out.emit_json(data)
     else:
         rate = "variable" if data["variable_frame_rate"] else "constant"
-        print(
-            f"Recording {rec.id}: {len(idx)} frames, {format_time(idx.duration_us)}, {rate} frame rate."
-        )
+        print(f"Recording {rec.id}: {len(idx)} frames, {format_time(idx.duration_us)}, {rate} frame rate.")
     return 0
 
 
@@ -193,9 +191,7 @@ def moments_delete(lib: Library, args: argparse.Namespace) -> int:
     if args.json:
         out.emit_json({"deleted": m.id})
     else:
-        print(
-            f"Deleted moment {m.id} at {format_time(m.start_us)}. `vfeedback undo` brings it back."
-        )
+        print(f"Deleted moment {m.id} at {format_time(m.start_us)}. `vfeedback undo` brings it back.")
     return 0
 
 
@@ -267,10 +263,124 @@ def check(lib: Library, args: argparse.Namespace) -> int:
         for p in problems:
             print(f"- {p.what}")
     else:
-        print(
-            f"The library at {lib.path} is sound: every recording's file is present and unchanged."
-        )
+        print(f"The library at {lib.path} is sound: every recording's file is present and unchanged.")
     return 1 if problems else 0
+
+
+def export_clip(lib: Library, args: argparse.Namespace) -> int:
+    from vfeedback.export.options import ClipOptions
+
+    freeze_at, freeze_s = _freeze(args.freeze) if args.freeze else (None, 0.0)
+    made = []
+    for moment_id in args.moments:
+        lib.moment(moment_id)
+        options = ClipOptions(
+            padding_us=round(args.padding * 1_000_000),
+            captions=args.captions,
+            slow_replay=args.slow,
+            freeze_at_us=_freeze_time(lib, moment_id, freeze_at),
+            freeze_s=freeze_s,
+            max_height=args.max_height,
+            mute=args.mute,
+        )
+        with progress(f"Exporting moment {moment_id}", enabled=not args.json) as bar:
+            made.append(lib.export_clip(moment_id, options, progress=bar.fraction))
+    _deliver(lib, made, args.out, args.json)
+    return 0
+
+
+def export_still(lib: Library, args: argparse.Namespace) -> int:
+    moment = lib.moment(args.moment)
+    at = None
+    if args.at:
+        at, _ = lib.frame_index(moment.recording_id).resolve(parse_time(args.at))
+    _deliver(lib, [lib.export_still(args.moment, at)], args.out, args.json)
+    return 0
+
+
+def export_reel(lib: Library, args: argparse.Namespace) -> int:
+    reel = lib.create_reel(args.title, args.moments, args.date_text)
+    with progress("Exporting the reel", enabled=not args.json) as bar:
+        made = lib.export_reel(reel.id, progress=bar.fraction)
+    _deliver(lib, [made], args.out, args.json, single_file=True)
+    return 0
+
+
+def export_handout(lib: Library, args: argparse.Namespace) -> int:
+    with progress("Making the handout", enabled=not args.json) as bar:
+        made = lib.export_handout(args.reel, progress=bar.fraction)
+    _deliver(lib, [made], args.pdf, args.json, single_file=True)
+    return 0
+
+
+def highlights(lib: Library, args: argparse.Namespace) -> int:
+    found = lib.highlights(args.family, text=args.search)
+    if args.json:
+        out.emit_json([out.highlight_json(h, lib.highlight_path(h)) for h in found])
+    elif not found:
+        print("Nothing exported yet. Try: vfeedback export clip MOMENT")
+    else:
+        out.table(
+            ["ID", "KIND", "DURATION", "SIZE", "MOMENTS", "CAPTION", "FILE"],
+            [
+                (
+                    h.id,
+                    h.kind.value,
+                    format_time(h.duration_us) if h.duration_us else "",
+                    f"{h.width}x{h.height}",
+                    ",".join(map(str, h.moment_ids)),
+                    h.caption,
+                    Path(h.path).name,
+                )
+                for h in found
+            ],
+        )
+    return 0
+
+
+def _deliver(
+    lib: Library, made: list[Highlight], out_to: str | None, as_json: bool, single_file: bool = False
+) -> None:
+    """Print what was made; with --out, also copy it outside the library."""
+    import shutil
+
+    copies = {}
+    if out_to:
+        target = Path(out_to).expanduser()
+        if single_file:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            copies[made[0].id] = shutil.copyfile(lib.highlight_path(made[0]), target)
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+            for h in made:
+                source = lib.highlight_path(h)
+                copies[h.id] = shutil.copyfile(source, target / source.name)
+    if as_json:
+        data = [out.highlight_json(h, lib.highlight_path(h), copies.get(h.id)) for h in made]
+        out.emit_json(data[0] if len(data) == 1 else data)
+        return
+    for h in made:
+        extra = f" (copied to {copies[h.id]})" if h.id in copies else ""
+        print(f"{h.kind.value.capitalize()} {h.id}: {lib.highlight_path(h)}{extra}")
+
+
+def _freeze(text: str) -> tuple[str, float]:
+    at, sep, seconds = text.rpartition(":")
+    try:
+        value = float(seconds)
+    except ValueError:
+        value = -1.0
+    if not sep or value <= 0 or value > 30:
+        raise BadInput(f"'{text}' is not a freeze: use T:SECONDS, e.g. 0:03.2:2 (hold 00:00:03.200 for 2 s).")
+    return at, value
+
+
+def _freeze_time(lib: Library, moment_id: int, text: str | None) -> int | None:
+    if text is None:
+        return None
+    moment = lib.moment(moment_id)
+    us, _ = lib.frame_index(moment.recording_id).resolve(parse_time(text))
+    return us
 
 
 def _said(as_json: bool, verb: str, label: str) -> None:
@@ -290,11 +400,7 @@ def _print_moment(lib: Library, m: Moment, idx: FrameIndex, as_json: bool, verb:
     if as_json:
         out.emit_json(out.moment_json(m, code, idx))
     else:
-        span = (
-            format_time(m.start_us)
-            if m.is_point
-            else f"{format_time(m.start_us)}-{format_time(m.end_us)}"
-        )
+        span = format_time(m.start_us) if m.is_point else f"{format_time(m.start_us)}-{format_time(m.end_us)}"
         print(
             f"{verb} moment {m.id}: {span} (frame {idx.frame_at(m.start_us)}), {code.name}, {m.actor.value}."
         )
@@ -306,9 +412,7 @@ def _print_moments(
 ) -> None:
     codes = {c.id: c for s in lib.schemes() for c in s.codes}
     if as_json:
-        out.emit_json(
-            [out.moment_json(m, codes[m.code_id], indexes.get(m.recording_id)) for m in moments]
-        )
+        out.emit_json([out.moment_json(m, codes[m.code_id], indexes.get(m.recording_id)) for m in moments])
         return
     if not moments:
         print("No moments.")
@@ -359,6 +463,11 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("moments", "delete"): moments_delete,
     ("moments", "list"): moments_list,
     ("moments", "search"): moments_search,
+    ("export", "clip"): export_clip,
+    ("export", "still"): export_still,
+    ("export", "reel"): export_reel,
+    ("export", "handout"): export_handout,
+    ("highlights", None): highlights,
     ("schemes", None): schemes,
     ("schemes", "import"): schemes,
     ("undo", None): undo,

@@ -67,6 +67,4 @@ def internal_error(exc: BaseException) -> int:
         where = f" (details in {log})"
     except OSError:
         where = ""
-    return fail(
-        f"something went wrong inside vfeedback: {type(exc).__name__}{where}.", EXIT_INTERNAL
-    )
+    return fail(f"something went wrong inside vfeedback: {type(exc).__name__}{where}.", EXIT_INTERNAL)

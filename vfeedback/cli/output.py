@@ -12,7 +12,7 @@ from typing import Any
 
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.media_info import MediaInfo
-from vfeedback.core.model import Code, Family, Moment, Recording, Scheme
+from vfeedback.core.model import Code, Family, Highlight, Moment, Recording, Scheme
 from vfeedback.core.timecode import format_time
 
 PROBE_KEYS = (
@@ -122,6 +122,27 @@ def moment_json(m: Moment, code: Code, index: FrameIndex | None) -> dict[str, An
         "coder": m.coder,
         "created_at": m.created_at,
         "updated_at": m.updated_at,
+    }
+
+
+def highlight_json(h: Highlight, path: Path, copy: Path | None = None) -> dict[str, Any]:
+    return {
+        "id": h.id,
+        "kind": h.kind.value,
+        "path": str(path),
+        "moment_ids": list(h.moment_ids),
+        "duration_us": h.duration_us,
+        "frame_count": h.frame_count,
+        "width": h.width,
+        "height": h.height,
+        "sha256": h.sha256,
+        "size_bytes": h.size_bytes,
+        "caption": h.caption,
+        "family_id": h.family_id,
+        "recording_id": h.recording_id,
+        "reel_id": h.reel_id,
+        "created_at": h.created_at,
+        "copy": None if copy is None else str(copy),
     }
 
 

@@ -26,8 +26,7 @@ def build() -> Parser:
     p.add_argument(
         "--library",
         metavar="PATH|URL",
-        help="library folder or database URL "
-        "(default: $VFEEDBACK_LIBRARY, else your user data folder)",
+        help="library folder or database URL (default: $VFEEDBACK_LIBRARY, else your user data folder)",
     )
     p.add_argument("--version", action="version", version=f"vfeedback {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -41,9 +40,7 @@ def build() -> Parser:
     _json(c)
 
     fam = sub.add_parser("family", help="add or edit a family")
-    fam_sub = fam.add_subparsers(
-        dest="action", metavar="ACTION", required=True, parser_class=Parser
-    )
+    fam_sub = fam.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
     c = fam_sub.add_parser("add", help="add a family by its pseudonymous case code")
     c.add_argument("code")
     c.add_argument("--label", help="a private label (never use real names in case codes)")
@@ -82,9 +79,7 @@ def build() -> Parser:
     _json(c)
 
     mom = sub.add_parser("moments", help="add, list, edit or delete moments")
-    mom_sub = mom.add_subparsers(
-        dest="action", metavar="ACTION", required=True, parser_class=Parser
-    )
+    mom_sub = mom.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
     c = mom_sub.add_parser("add", help="tag a moment (T: 12.5, 1:02.25, 00:01:02.250 or f1234)")
     c.add_argument("recording", type=int)
     c.add_argument("--start", required=True, metavar="T")
@@ -107,6 +102,43 @@ def build() -> Parser:
     c.add_argument("id", type=int)
     _json(c)
 
+    exp = sub.add_parser("export", help="export clips, stills, reels and handouts into the library")
+    exp_sub = exp.add_subparsers(dest="action", metavar="KIND", required=True, parser_class=Parser)
+    c = exp_sub.add_parser("clip", help="a frame-exact clip of each moment, with its caption")
+    c.add_argument("moments", type=int, nargs="+", metavar="MOMENT")
+    c.add_argument("--padding", type=float, default=1.0, metavar="S", help="seconds before and after (1)")
+    c.add_argument("--captions", choices=["burn", "soft", "both", "none"], default="burn")
+    c.add_argument("--slow", action="store_true", help="replay the moment at half speed after it")
+    c.add_argument("--freeze", metavar="T:SECONDS", help="hold the frame at T for SECONDS")
+    c.add_argument("--max-height", type=int, metavar="N", help="e.g. 1080 or 720")
+    c.add_argument("--mute", action="store_true")
+    c.add_argument("--out", metavar="DIR", help="also copy the files to DIR")
+    _json(c)
+    c = exp_sub.add_parser("still", help="the exact frame as a full-size picture, with its caption")
+    c.add_argument("moment", type=int)
+    c.add_argument(
+        "--at", metavar="T", help="another time inside the recording (default: the moment's start)"
+    )
+    c.add_argument("--out", metavar="DIR", help="also copy the picture to DIR")
+    _json(c)
+    c = exp_sub.add_parser("reel", help="one film of several moments, with a title card")
+    c.add_argument("moments", type=int, nargs="+", metavar="MOMENT")
+    c.add_argument("--title", required=True)
+    c.add_argument(
+        "--date", dest="date_text", metavar="TEXT", help="as shown on the title card (default: today)"
+    )
+    c.add_argument("--out", metavar="FILE", help="also copy the reel to FILE")
+    _json(c)
+    c = exp_sub.add_parser("handout", help="a printable A4 PDF of a reel's stills and captions")
+    c.add_argument("reel", type=int)
+    c.add_argument("--pdf", metavar="FILE", help="also copy the PDF to FILE")
+    _json(c)
+
+    c = sub.add_parser("highlights", help="list exported clips, stills, reels and handouts")
+    c.add_argument("--family", metavar="CODE")
+    c.add_argument("--search", metavar="TEXT", help="only those whose caption contains TEXT")
+    _json(c)
+
     c = sub.add_parser("schemes", help="list coding schemes and their codes, or import one")
     c.add_argument("action", nargs="?", choices=["import"], help="import a scheme from FILE")
     c.add_argument("file", nargs="?")
@@ -126,9 +158,7 @@ def _json(c: argparse.ArgumentParser) -> None:
 
 
 def _moment_fields(c: argparse.ArgumentParser, *, code_required: bool) -> None:
-    c.add_argument(
-        "--code", required=code_required, help="code id or name (see `vfeedback schemes`)"
-    )
+    c.add_argument("--code", required=code_required, help="code id or name (see `vfeedback schemes`)")
     c.add_argument("--actor", choices=ACTORS)
     c.add_argument("--caption", help="the warm words a parent will see")
     c.add_argument("--note", help="private clinical note: never shown to families")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from vfeedback.storage import tables as t
 
 if TYPE_CHECKING:
     from vfeedback.core.frames import FrameIndex
+    from vfeedback.export.options import ClipOptions
 
 FOLDERS = {
     HighlightKind.CLIP: "clips",
@@ -91,6 +93,200 @@ class HighlightsMixin(LibraryBase):
             query = query.where(t.reels.c.family_id == self.family(family).id)
         with self._read() as conn:
             return [_reel(conn, r) for r in conn.execute(query).mappings().all()]
+
+    # --- exporting ------------------------------------------------------------------------------
+    def export_clip(
+        self,
+        moment_id: int,
+        options: ClipOptions | None = None,
+        progress: Progress | None = None,
+        should_cancel: ShouldCancel | None = None,
+    ) -> Highlight:
+        """A frame-exact clip of the moment with its caption (never its note), kept in the library."""
+        from vfeedback.export.options import ClipOptions
+        from vfeedback.export.plan import ClipSource, clip_plan
+        from vfeedback.export.runner import run_export
+
+        options = options or ClipOptions()
+        m = self.moment(moment_id)
+        if not m.caption.strip() and options.captions != "none":
+            options = replace(options, captions="none")  # nothing to show: a clip without a caption
+        found = self._reusable(HighlightKind.CLIP, [m.id], options.key(), m.caption)
+        if found is not None:
+            return found
+        rec = self.recording(m.recording_id)
+        source = ClipSource(self._source_path(rec), rec.media, self.frame_index(rec.id))
+        target = self._target(HighlightKind.CLIP, rec.family_code, rec.recorded_on, ".mp4")
+        plan = clip_plan(source, m.start_us, m.end_us, m.caption, options, target, self._workdir())
+        result = run_export(plan, progress, should_cancel)
+        return self._record(
+            HighlightKind.CLIP,
+            family_id=rec.family_id,
+            recording_id=rec.id,
+            reel_id=None,
+            path=target,
+            key=options.key(),
+            settings=_settings(options),
+            caption=m.caption,
+            result=result,
+            moment_ids=[m.id],
+        )
+
+    def export_still(
+        self,
+        moment_id: int,
+        at_us: int | None = None,
+        progress: Progress | None = None,
+        should_cancel: ShouldCancel | None = None,
+    ) -> Highlight:
+        """The exact frame (the moment's start, or ``at_us`` snapped to a frame) as a full-size PNG,
+        with the caption stored beside it."""
+        from vfeedback.export.plan import ClipSource, still_plan
+        from vfeedback.export.runner import run_export
+
+        m = self.moment(moment_id)
+        rec = self.recording(m.recording_id)
+        index = self.frame_index(rec.id)
+        at = index.snap(m.start_us if at_us is None else at_us)
+        if not 0 <= at < index.duration_us:
+            raise BadInput("That time is outside the recording.")
+        key = f"still-{at}"
+        found = self._reusable(HighlightKind.STILL, [m.id], key, m.caption)
+        if found is not None:
+            return found
+        target = self._target(HighlightKind.STILL, rec.family_code, rec.recorded_on, ".png")
+        plan = still_plan(ClipSource(self._source_path(rec), rec.media, index), at, target, self._workdir())
+        result = run_export(plan, progress, should_cancel)
+        _write_private(target.with_suffix(".txt"), m.caption + "\n")
+        return self._record(
+            HighlightKind.STILL,
+            family_id=rec.family_id,
+            recording_id=rec.id,
+            reel_id=None,
+            path=target,
+            key=key,
+            settings={"at_us": at},
+            caption=m.caption,
+            result=result,
+            moment_ids=[m.id],
+        )
+
+    def export_reel(
+        self,
+        reel_id: int,
+        progress: Progress | None = None,
+        should_cancel: ShouldCancel | None = None,
+        *,
+        max_height: int | None = 720,
+    ) -> Highlight:
+        """The reel as one film: a calm title card, then each moment with its caption, gently faded."""
+        from vfeedback.export.reel import ReelPart, reel_plan, run_reel
+
+        reel = self.reel(reel_id)
+        if not reel.moment_ids:
+            raise BadInput(f"Reel {reel_id} has no moments left; add some first.")
+        moments = [self.moment(i) for i in reel.moment_ids]
+        captions = "\n".join(m.caption for m in moments)
+        key = f"reel-{reel.title}-{reel.date_text}-{max_height}"
+        found = self._reusable(HighlightKind.REEL, reel.moment_ids, key, captions)
+        if found is not None:
+            return found
+        parts = []
+        for m in moments:
+            rec = self.recording(m.recording_id)
+            parts.append(
+                ReelPart(
+                    self._source_path(rec),
+                    rec.media,
+                    self.frame_index(rec.id),
+                    m.start_us,
+                    m.end_us,
+                    m.caption,
+                )
+            )
+        family = self.family(reel.family_id)
+        target = self._target(HighlightKind.REEL, family.code, None, ".mp4")
+        plan = reel_plan(parts, reel.title, reel.date_text, target, self._workdir(), max_height=max_height)
+        result = run_reel(plan, progress, should_cancel)
+        return self._record(
+            HighlightKind.REEL,
+            family_id=reel.family_id,
+            recording_id=None,
+            reel_id=reel.id,
+            path=target,
+            key=key,
+            settings={"title": reel.title, "date_text": reel.date_text, "max_height": max_height},
+            caption=captions,
+            result=result,
+            moment_ids=reel.moment_ids,
+        )
+
+    def export_handout(
+        self, reel_id: int, progress: Progress | None = None, should_cancel: ShouldCancel | None = None
+    ) -> Highlight:
+        """An A4 PDF of the reel's moments: a still of each (its first frame) with its caption."""
+        from vfeedback.media.fingerprint import sha256_file
+        from vfeedback.render.handout import render_handout
+
+        reel = self.reel(reel_id)
+        if not reel.moment_ids:
+            raise BadInput(f"Reel {reel_id} has no moments left; add some first.")
+        stills = []
+        for i, moment_id in enumerate(reel.moment_ids):
+            if should_cancel is not None and should_cancel():
+                from vfeedback.media.frameindex import Cancelled
+
+                raise Cancelled
+            stills.append(self.export_still(moment_id))
+            if progress is not None:
+                progress((i + 1) / (len(reel.moment_ids) + 1))
+        family = self.family(reel.family_id)
+        target = self._target(HighlightKind.HANDOUT, family.code, None, ".pdf")
+        render_handout(
+            target, reel.title, reel.date_text, [(self.highlight_path(s), s.caption) for s in stills]
+        )
+        target.chmod(0o600)
+        size = target.stat().st_size
+        return self._record(
+            HighlightKind.HANDOUT,
+            family_id=reel.family_id,
+            recording_id=None,
+            reel_id=reel.id,
+            path=target,
+            key=f"handout-{reel.title}-{reel.date_text}",
+            settings={"title": reel.title, "date_text": reel.date_text},
+            caption="\n".join(s.caption for s in stills),
+            result=_Measured(sha256_file(target), size, 0, len(stills), 595, 842),
+            moment_ids=reel.moment_ids,
+        )
+
+    def _source_path(self, rec: Recording) -> Path:
+        path = self.media_path(rec)
+        if not path.exists():
+            raise BadInput(f"The file of recording {rec.id} is missing; relink it first.")
+        return path
+
+    def _workdir(self) -> Path:
+        folder = self.root / "cache" / "export"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return folder
+
+    def _sweep_export_leftovers(self) -> None:
+        """At open: temporaries of exports whose process died (a crash, a kill). The export module
+        is loaded only when there is something to look at."""
+        workdir = self.root / "cache" / "export"
+        places = [workdir, self.root / "clips", self.root / "stills"]
+        # Normally the work folder is empty and the exports hold no hidden (".name.pid.part") files.
+        leftovers = (workdir.is_dir() and any(workdir.iterdir())) or any(
+            e.name.startswith(".") for p in places[1:] if p.is_dir() for e in p.iterdir()
+        )
+        if not leftovers:
+            return
+        from vfeedback.export.runner import remove_stale
+
+        for place in places:
+            if place.is_dir():
+                remove_stale(place)
 
     # --- listing and deleting -------------------------------------------------------------------
     def highlights(
@@ -232,6 +428,32 @@ class HighlightsMixin(LibraryBase):
         if len(families) != 1:
             raise BadInput("Those moments belong to different families; a highlight is for one family.")
         return families.pop()
+
+
+@dataclass(frozen=True, slots=True)
+class _Measured:
+    """What a row records of a finished export (the export modules' results have these fields too)."""
+
+    sha256: str
+    size_bytes: int
+    duration_us: int
+    frame_count: int
+    width: int
+    height: int
+
+
+def _settings(options: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(options)
+
+
+def _write_private(path: Path, text: str) -> None:
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def _clean_title(title: str) -> str:

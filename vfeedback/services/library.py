@@ -40,6 +40,7 @@ class Library(
             lib = cls(location, db)
             lib._seed_schemes()
             remove_stale_temporaries(location.root)
+            lib._sweep_export_leftovers()
         except BaseException:
             db.dispose()
             raise

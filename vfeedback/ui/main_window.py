@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.moments: list[Moment] = []
         self.codes: dict[int, Code] = {}
         self.pieces = background.Pieces(self)
+        self._browser: Any = None
         self._thumbs: list[tuple[int, Any]] = []
         self.coding = CodingState(library, position=self.controller.time_us)
 
@@ -169,6 +170,12 @@ class MainWindow(QMainWindow):
         play.addAction(self._action("One frame back\tLeft", None, self.step_back))
         play.addAction(self._action("One second forward\tShift+Right", None, self.second_forward))
         play.addAction(self._action("One second back\tShift+Left", None, self.second_back))
+
+        moment = bar.addMenu("&Moment")
+        moment.addAction(self._action("Export &clips of the selection…", "Ctrl+E", self.export_clips))
+        moment.addAction(self._action("Export a &still of this frame", "Ctrl+Shift+E", self.export_still))
+        moment.addSeparator()
+        moment.addAction(self._action("&Highlights…", "Ctrl+H", self.show_highlights))
 
         view = bar.addMenu("&View")
         self.act_lanes = self._action("Lanes by &code", None, self._toggle_lanes)
@@ -491,6 +498,67 @@ class MainWindow(QMainWindow):
 
         self.tasks.submit(f"Importing {source.name}", job, on_done=lambda rec: self.open_recording(rec.id))
 
+    # --- exports --------------------------------------------------------------------------------
+    def export_clips(self) -> None:
+        from vfeedback.ui.export_dialog import ExportDialog
+
+        ids = [m.id for m in self.moments if m.id in self.coding.selected]
+        if not ids:
+            self._show_error(
+                "Select the moments to export first (click them on the timeline or in the list)."
+            )
+            return
+        dialog = ExportDialog(len(ids), self)
+        if not dialog.exec():
+            return
+        at = self.controller.time_us()
+        for moment_id in ids:
+            try:
+                options = dialog.options(at if self._moment_contains(moment_id, at) else None)
+            except VfeedbackError as exc:
+                self._show_error(str(exc))
+                return
+
+            def job(
+                progress: Callable[[float], None],
+                cancel: Callable[[], bool],
+                mid: int = moment_id,
+                chosen: Any = options,
+            ) -> Any:
+                return self.library.export_clip(mid, chosen, progress=progress, should_cancel=cancel)
+
+            self.tasks.submit(f"Exporting moment {moment_id}", job, on_done=self._exported)
+
+    def export_still(self) -> None:
+        ids = [m.id for m in self.moments if m.id in self.coding.selected]
+        if len(ids) != 1:
+            self._show_error("Select one moment; the still is the frame on screen now.")
+            return
+        at = self.controller.time_us()
+
+        def job(progress: Callable[[float], None], cancel: Callable[[], bool]) -> Any:
+            return self.library.export_still(ids[0], at, progress=progress, should_cancel=cancel)
+
+        self.tasks.submit("Exporting a still", job, on_done=self._exported)
+
+    def _moment_contains(self, moment_id: int, us: int) -> bool:
+        return any(m.id == moment_id and m.start_us <= us <= m.end_us for m in self.moments)
+
+    def _exported(self, highlight: Any) -> None:
+        self.statusBar().showMessage(f"Saved {Path(highlight.path).name} in the library.", 8000)
+        if self._browser is not None:
+            self._browser.refresh()
+
+    def show_highlights(self) -> None:
+        from vfeedback.ui.highlights_browser import HighlightsBrowser
+
+        if self._browser is None:
+            self._browser = HighlightsBrowser(self.library, self.tasks)
+            self._browser.setWindowIcon(self.windowIcon())
+        self._browser.reload_filters()
+        self._browser.show()
+        self._browser.raise_()
+
     # --- reactions ------------------------------------------------------------------------------
     def _on_changes(self, changes: Changes) -> None:
         if changes.tables & {"families", "recordings"}:
@@ -569,6 +637,8 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.inspector.save_texts()
+        if self._browser is not None:
+            self._browser.close()
         settings = QSettings("vfeedback", "vfeedback")
         settings.setValue("workbench/geometry", self.saveGeometry())
         for name in ("splitter", "centre", "right"):

@@ -1,0 +1,184 @@
+"""Exports kept in the library: naming, rows, reuse, deletion, the CLI, and crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from vfeedback.cli.main import run
+from vfeedback.core.model import HighlightKind
+from vfeedback.export.options import ClipOptions
+from vfeedback.services import Library
+
+NOTE = "PRIVATE-NOTE-7f3a: mother low mood"
+HIGHLIGHT_KEYS = {
+    "id",
+    "kind",
+    "path",
+    "moment_ids",
+    "duration_us",
+    "frame_count",
+    "width",
+    "height",
+    "sha256",
+}
+
+
+@pytest.fixture
+def tagged(library: Library, media):
+    library.add_family("PIP-7")
+    rec = library.import_recording(media["cfr25"], "PIP-7")
+    moment = library.add_moment(
+        rec.id, 2_000_000, 4_000_000, code="Waiting", caption="You wait for her", note=NOTE
+    )
+    return rec, moment
+
+
+def test_clip_is_stored_named_by_case_date_and_sequence_and_reused(library: Library, tagged) -> None:
+    rec, moment = tagged
+    clip = library.export_clip(moment.id)
+    path = library.highlight_path(clip)
+    assert path.parent == library.path / "clips" and path.is_file()
+    assert path.name.startswith("PIP-7_") and path.name.endswith("_001.mp4")
+    assert clip.kind is HighlightKind.CLIP and clip.moment_ids == (moment.id,)
+    assert clip.recording_id == rec.id and clip.caption == "You wait for her"
+    assert clip.duration_us > 3_900_000 and clip.frame_count > 90  # 2 s plus 1 s padding each side
+    assert library.export_clip(moment.id).id == clip.id  # same settings: the stored file
+    other = library.export_clip(moment.id, ClipOptions(padding_us=0, captions="none"))
+    assert other.id != clip.id and library.highlight_path(other).name.endswith("_002.mp4")
+    assert {h.id for h in library.highlights("PIP-7")} == {clip.id, other.id}
+    assert [h.id for h in library.highlights(text="WAIT for")] == [other.id, clip.id]
+    for f in (library.path / "clips").iterdir():
+        assert NOTE.encode() not in f.read_bytes()
+    library.delete_highlight(clip.id)
+    assert not path.exists() and not path.with_suffix(".vtt").exists()
+    assert [h.id for h in library.highlights()] == [other.id]
+
+
+def test_still_keeps_its_caption_beside_it(library: Library, tagged) -> None:
+    _, moment = tagged
+    still = library.export_still(moment.id, 3_000_000)
+    path = library.highlight_path(still)
+    assert path.suffix == ".png" and path.parent == library.path / "stills"
+    assert path.with_suffix(".txt").read_text(encoding="utf-8") == "You wait for her\n"
+    assert (still.width, still.height) == (320, 240)
+    assert library.export_still(moment.id, 3_000_000).id == still.id
+
+
+def test_moment_without_caption_exports_without_one(library: Library, tagged) -> None:
+    rec, _ = tagged
+    bare = library.add_moment(rec.id, 5_000_000, 6_000_000, code="Waiting")
+    clip = library.export_clip(bare.id)
+    assert not library.highlight_path(clip).with_suffix(".vtt").exists()
+
+
+def test_cli_export_and_highlights(tmp_path: Path, media, capsys) -> None:
+    lib = str(tmp_path / "lib")
+    with Library.open(lib) as library:
+        library.add_family("F9")
+        rec = library.import_recording(media["cfr25"], "F9")
+        m = library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="Together", note=NOTE)
+    capsys.readouterr()
+    assert (
+        run(
+            [
+                "--library",
+                lib,
+                "export",
+                "clip",
+                str(m.id),
+                "--padding",
+                "0.5",
+                "--out",
+                str(tmp_path / "out"),
+                "--json",
+            ]
+        )
+        == 0
+    )
+    made = json.loads(capsys.readouterr().out)
+    assert set(made) >= HIGHLIGHT_KEYS and made["kind"] == "clip" and made["moment_ids"] == [m.id]
+    assert Path(made["path"]).is_absolute() and Path(made["path"]).is_file()
+    assert (tmp_path / "out" / Path(made["path"]).name).is_file()
+    assert run(["--library", lib, "export", "still", str(m.id), "--at", "1.5", "--json"]) == 0
+    still = json.loads(capsys.readouterr().out)
+    assert still["kind"] == "still" and still["frame_count"] == 1
+    assert run(["--library", lib, "highlights", "--family", "F9", "--json"]) == 0
+    assert {h["id"] for h in json.loads(capsys.readouterr().out)} == {made["id"], still["id"]}
+    assert run(["--library", lib, "export", "clip", "999"]) == 3
+    assert run(["--library", lib, "export", "clip", str(m.id), "--freeze", "nonsense"]) == 3
+    err = capsys.readouterr().err
+    assert all(line.startswith("vfeedback: ") for line in err.strip().splitlines())
+
+
+EXPORTER = """
+import sys
+from vfeedback.services import Library
+from vfeedback.export.options import ClipOptions
+lib = Library.open(sys.argv[1])
+print("started", flush=True)
+lib.export_clip(int(sys.argv[2]), ClipOptions(padding_us=0, slow_replay=True, quality="high"))
+print("finished", flush=True)
+"""
+
+
+def test_killing_an_export_leaves_no_file_and_no_row(tmp_path: Path, media) -> None:
+    root = tmp_path / "lib"
+    with Library.open(root) as library:
+        library.add_family("K1")
+        rec = library.import_recording(media["cfr25"], "K1")
+        m = library.add_moment(rec.id, 0, 9_000_000, code="Waiting", caption="x")
+        library.frame_index(rec.id)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", EXPORTER, str(root), str(m.id)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any((root / "clips").glob(".*.part")):
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with Library.open(root) as library:  # opening sweeps what the killed export left
+        assert library.highlights() == []
+        assert library.check() == []
+        assert [p.name for p in (root / "clips").iterdir()] == []
+        assert list((root / "cache" / "export").iterdir()) == []
+
+
+@pytest.mark.slow
+def test_reel_and_handout_from_the_cli(tmp_path: Path, media, capsys) -> None:
+    lib = str(tmp_path / "lib")
+    with Library.open(lib) as library:
+        library.add_family("R1")
+        a = library.import_recording(media["cfr25"], "R1")
+        b = library.import_recording(media["no_audio"], "R1")
+        m1 = library.add_moment(a.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait", note=NOTE)
+        m2 = library.add_moment(b.id, 500_000, 1_500_000, code="Waiting", caption="She smiles", note=NOTE)
+    capsys.readouterr()
+    status = run(["--library", lib, "export", "reel", "--title", "Our moments", "--date", "26 November 2026",
+                  str(m2.id), str(m1.id), "--out", str(tmp_path / "copy.mp4"), "--json"])  # fmt: skip
+    assert status == 0, capsys.readouterr().err
+    reel = json.loads(capsys.readouterr().out)
+    assert reel["kind"] == "reel" and reel["moment_ids"] == [m2.id, m1.id]
+    assert reel["duration_us"] > 4_000_000 and (tmp_path / "copy.mp4").is_file()
+    with Library.open(lib) as library:
+        [made] = library.reels("R1")
+    assert (
+        run(["--library", lib, "export", "handout", str(made.id), "--pdf", str(tmp_path / "h.pdf"), "--json"])
+        == 0
+    )
+    handout = json.loads(capsys.readouterr().out)
+    assert handout["kind"] == "handout" and handout["path"].endswith(".pdf")
+    text = subprocess.run(
+        ["pdftotext", handout["path"], "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Our moments" in text and "You wait" in text and "She smiles" in text and NOTE not in text
+    for f in [Path(reel["path"]), Path(handout["path"]), tmp_path / "h.pdf"]:
+        assert NOTE.encode() not in f.read_bytes()

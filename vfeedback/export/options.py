@@ -1,0 +1,117 @@
+"""What a clinician can choose about an exported clip, checked once, with a stable key for reuse."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass
+from typing import Literal, get_args
+
+from vfeedback.core.errors import BadInput
+
+Captions = Literal["burn", "soft", "both", "none"]
+Quality = Literal["small", "standard", "high"]
+
+# Bump whenever the same options would make a different file (filter graph, encoder settings, caption
+# layout): the library then stops reusing clips made by the old recipe.
+RECIPE_VERSION = 1
+
+MAX_PADDING_US = 60_000_000
+MAX_FREEZE_S = 60.0
+MIN_MAX_HEIGHT = 144
+
+
+@dataclass(frozen=True, slots=True)
+class Encoding:
+    """libx264 and AAC settings behind a quality name."""
+
+    crf: int
+    preset: str
+    audio_kbps: int
+
+
+# veryfast is ~2x quicker than medium on a 2-core machine for a few percent more bytes at the same
+# CRF; "high" is for the reel shown on a big screen, where the wait is worth it.
+ENCODINGS: dict[str, Encoding] = {
+    "small": Encoding(crf=28, preset="veryfast", audio_kbps=96),
+    "standard": Encoding(crf=23, preset="veryfast", audio_kbps=128),
+    "high": Encoding(crf=18, preset="medium", audio_kbps=160),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ClipOptions:
+    """How a moment becomes a clip. Nonsense raises BadInput with one sentence when constructed.
+
+    ``padding_us``: shown before the moment's start and after its end, clamped to the recording.
+    ``captions``: ``burn`` draws the caption on the picture, ``soft`` adds a subtitle track, ``both``
+    does both, ``none`` neither; every mode but ``none`` also writes a ``.vtt`` beside the clip.
+    ``slow_replay``: after the clip, the same span again at half speed (silent).
+    ``freeze_at_us``/``freeze_s``: hold the frame on screen at that recording time for that many
+    seconds, at its place in the clip (silent while held); both or neither.
+    ``max_height``: limit on the picture's shorter side (the "720" of 720p), so a portrait phone video
+    at 720 comes out 720 x 1280; never enlarged.
+    """
+
+    padding_us: int = 1_000_000
+    captions: Captions = "burn"
+    slow_replay: bool = False
+    freeze_at_us: int | None = None
+    freeze_s: float = 0.0
+    max_height: int | None = None
+    mute: bool = False
+    quality: Quality = "standard"
+
+    def __post_init__(self) -> None:
+        problem = self._problem()
+        if problem:
+            raise BadInput(problem)
+
+    def _problem(self) -> str | None:
+        if not _is_int(self.padding_us) or self.padding_us < 0:
+            return "The padding around a clip must be zero or more seconds."
+        if self.padding_us > MAX_PADDING_US:
+            return f"The padding around a clip can be at most {MAX_PADDING_US // 1_000_000} seconds."
+        if self.captions not in get_args(Captions):
+            return f"The caption mode '{self.captions}' is not one of burn, soft, both or none."
+        if self.quality not in get_args(Quality):
+            return f"The quality '{self.quality}' is not one of small, standard or high."
+        if not isinstance(self.slow_replay, bool) or not isinstance(self.mute, bool):
+            return "Slow replay and mute are either on or off."
+        if self.freeze_at_us is not None and not _is_int(self.freeze_at_us):
+            return "The freeze time must be a time in the recording."
+        if isinstance(self.freeze_s, bool) or not isinstance(self.freeze_s, int | float):
+            return "The length of a freeze must be a number of seconds."
+        if not math.isfinite(self.freeze_s) or self.freeze_s < 0 or self.freeze_s > MAX_FREEZE_S:
+            return f"A freeze must last between 0 and {MAX_FREEZE_S:g} seconds."
+        if (self.freeze_at_us is None) != (self.freeze_s == 0):
+            return "A freeze needs both the time of the frame to hold and how many seconds to hold it."
+        if self.max_height is not None and (not _is_int(self.max_height) or self.max_height < MIN_MAX_HEIGHT):
+            return f"The maximum picture height must be at least {MIN_MAX_HEIGHT} pixels."
+        return None
+
+    @property
+    def encoding(self) -> Encoding:
+        return ENCODINGS[self.quality]
+
+    @property
+    def has_freeze(self) -> bool:
+        return self.freeze_at_us is not None and self.freeze_s > 0
+
+    def to_dict(self) -> dict[str, object]:
+        """The settings as plain JSON values (what the library stores with the clip)."""
+        return asdict(self)
+
+    def key(self) -> str:
+        """A short, stable hash of these settings and the recipe version: equal keys, equal clips
+        (for the same span, caption and recording, which the library adds to its own lookup)."""
+        data = self.to_dict()
+        data["freeze_s"] = repr(float(self.freeze_s))  # 2 and 2.0 are the same freeze
+        data["recipe"] = RECIPE_VERSION
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,0 +1,447 @@
+"""Export plans: pure functions from "this span of this recording, this caption, these options" to
+exactly what will run (an ffmpeg command line, or for stills a call into our own exact decoder).
+
+A plan takes the caption *text* and nothing else from a moment, so the private clinical note cannot
+reach an exported file by construction.
+
+The clip's filter graph, in one ffmpeg pass (``-copyts``, so filters see the file's own timestamps):
+
+    [0:v:0] trim=start=<between the frame before and the first>:end=<just after the frame after the
+            last> -> setpts=PTS-STARTPTS -> scale=W:H,setsar=1
+            -> fps=R:eof_action=pass -> tpad=stop_mode=clone -> trim=end_frame=<slots>
+            [split: up to the freeze frame + tpad=<hold> clones of it, then the rest -> concat
+             -> setpts=N/(R*TB)]                                                         freeze
+            [split: the 1x part, then setpts=2*PTS -> fps=R (each frame twice) -> concat] slow replay
+            [-> ass=<caption.ass>] -> format=yuv420p                                     burned caption
+    [0:a:0] atrim=<the same span, by time> -> asetpts -> aresample=48000 -> stereo
+            -> apad/atrim to the exact length [-> split, silence for the freeze, concat]
+            -> apad/atrim to the whole clip (silence under the slow replay)
+
+- ``-ss`` before ``-i`` (only in containers with a sample index, where ffmpeg seeks to a keyframe)
+  just makes the decoder start at the keyframe before the clip; the cut itself is the ``trim``,
+  placed halfway between two frames so microsecond rounding can never move it by a frame. The
+  frame after the clip is let through the trim so that ``fps`` knows where the last frame ends
+  without guessing at EOF; the final ``trim=end_frame`` cuts it off again. At the recording's end
+  ``tpad`` repeats the last frame if ``fps`` stops early.
+- See ``timing`` for the frame rate and slot rules. Freeze: the chosen frame is held where it
+  occurs in the clip (the clip pauses on the look, then plays on), silent while held. Slow replay:
+  after the clip at 1x (with its freeze) the same span plays again at 0.5x, silent: half-speed sound
+  is a distracting drone and parents talk over a slowed replay anyway.
+- MPEG-TS and other containers without an index are decoded from their start (``-ss`` there lands
+  on any frame and the decoder outputs nothing until the next keyframe).
+- Soft captions: a second input (a plain .ass, see ``captions.soft_document``) mapped to a
+  ``mov_text`` track; every caption mode but ``none`` also gets a WebVTT sidecar beside the clip.
+- ffmpeg turns the picture upright itself (autorotate) and, for filter graph outputs, writes no
+  display matrix; ``-map_metadata -1 -map_chapters -1`` drops location, dates and device tags.
+  ``verify`` checks all of this on the finished file before it is kept.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from vfeedback.core.errors import BadInput
+from vfeedback.core.frames import FrameIndex
+from vfeedback.core.media_info import MediaInfo
+from vfeedback.core.timecode import format_time
+from vfeedback.export import captions as cap
+from vfeedback.export.captions import part_path
+from vfeedback.export.options import ClipOptions
+from vfeedback.export.timing import (
+    US,
+    Span,
+    clip_span,
+    output_rate,
+    round_near,
+    slot,
+    slot_count,
+    still_frame,
+)
+
+if TYPE_CHECKING:
+    from vfeedback.media.decoder import FrameDecoder
+
+Kind = Literal["clip", "still"]
+ShouldCancel = Callable[[], bool]
+# Writes the export to the temporary path it is given; raises Cancelled when asked to stop.
+Action = Callable[[Path, ShouldCancel | None], None]
+
+AUDIO_RATE = 48_000
+# Containers whose demuxer seeks to a keyframe from a sample index (MediaInfo.container values).
+SEEKABLE = frozenset({"mov", "mp4", "m4a", "m4v", "3gp", "3g2", "mj2", "matroska", "mkv", "webm"})
+
+
+@dataclass(frozen=True, slots=True)
+class ClipSource:
+    """A recording as the exporter needs it: file, probe and frame index (all kept by the library)."""
+
+    path: Path
+    media: MediaInfo
+    index: FrameIndex
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """Everything an export will do, decided before anything runs.
+
+    ``argv`` is the exact ffmpeg command (empty when ``action`` does the work instead); it writes to
+    ``part``, a temporary name beside ``out``. ``temp_files`` are written before it runs and removed
+    afterwards (the .ass to burn, the .ass the subtitle track is made from); ``sidecars`` are
+    kept beside ``out`` (the clip's .vtt). The ``expected_*`` figures are what verification checks.
+    """
+
+    kind: Kind
+    source: Path
+    out: Path
+    part: Path
+    argv: list[str]
+    expected_duration_us: int
+    expected_frames: int
+    width: int
+    height: int
+    action: Action | None = None
+    sidecars: dict[Path, str] = field(default_factory=dict)
+    temp_files: dict[Path, str] = field(default_factory=dict)
+    rate: Fraction | None = None
+    audio: bool = False
+    subtitles: bool = False
+    span: Span | None = None
+
+
+def output_size(media: MediaInfo, max_height: int | None) -> tuple[int, int]:
+    """The upright, square-pixel size of the clip: the display size, its shorter side limited to
+    ``max_height`` (never enlarged), both sides even as H.264 4:2:0 needs."""
+    width, height = max(media.display_width, 2), max(media.display_height, 2)
+    scale = Fraction(1)
+    if max_height is not None and min(width, height) > max_height:
+        scale = Fraction(max_height, min(width, height))
+    return _even(width * scale), _even(height * scale)
+
+
+def _even(value: Fraction) -> int:
+    return max(2, round_near(value / 2) * 2)
+
+
+def clip_plan(
+    source: ClipSource,
+    start_us: int,
+    end_us: int,
+    caption: str,
+    options: ClipOptions,
+    out: Path,
+    workdir: Path,
+    *,
+    ffmpeg: str = "ffmpeg",
+) -> ExportPlan:
+    """The plan for a clip of ``start_us``..``end_us`` (recording times of the moment's first and
+    last frames) with ``caption``, written to ``out`` (an .mp4 named by the caller). ``workdir``
+    holds temporary caption files while ffmpeg runs. Raises BadInput for impossible requests."""
+    index = source.index
+    span = clip_span(index, start_us, end_us, options.padding_us)
+    rate = output_rate(index, span)
+    slots = slot_count(rate, span)
+    freeze = _freeze(index, span, rate, options)
+    hold = freeze[1] if freeze else 0
+    total = slots * (3 if options.slow_replay else 1) + hold
+    duration_us = _frames_us(total, rate)
+    width, height = output_size(source.media, options.max_height)
+    audio = source.media.has_audio and not options.mute
+
+    text = cap.clean_caption(caption)
+    if options.captions != "none" and not text:
+        raise BadInput("This moment has no caption to show: write one, or export the clip without captions.")
+    burn = options.captions in ("burn", "both")
+    soft = options.captions in ("soft", "both")
+    tag = f"{out.stem}.{os.getpid()}"
+    temp_files: dict[Path, str] = {}
+    sidecars: dict[Path, str] = {}
+    ass_file = workdir / f"{tag}.caption.ass"
+    track_file = workdir / f"{tag}.track.caption.ass"
+    if burn:
+        temp_files[ass_file] = cap.ass_document(text, width, height, duration_us)
+    if soft:
+        temp_files[track_file] = cap.soft_document(text, duration_us)
+    if options.captions != "none":
+        sidecars[out.with_suffix(".vtt")] = cap.vtt_document(text, duration_us)
+
+    graph = _graph(
+        index, source.media, span, rate, slots, freeze, options,
+        size=(width, height), audio=audio, ass=ass_file if burn else None,
+    )  # fmt: skip
+    part = part_path(out)
+    argv = [
+        ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y",
+        "-progress", "pipe:1",
+        "-copyts", *_seek(source.media, index, span), "-i", _url(source.path),
+        *(["-f", "ass", "-i", _url(track_file)] if soft else []),
+        "-filter_complex", graph,
+        "-map", "[v]", *(["-map", "[a]"] if audio else ["-an"]), *(["-map", "1:0"] if soft else ["-sn"]),
+        "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
+        "-c:v", "libx264", "-preset", options.encoding.preset, "-crf", str(options.encoding.crf),
+        "-pix_fmt", "yuv420p",
+        *(["-c:a", "aac", "-b:a", f"{options.encoding.audio_kbps}k"] if audio else []),
+        *(["-c:s", "mov_text"] if soft else []),
+        # ffmpeg 5.1's MP4 writer enables the first text track whatever its disposition, so with
+        # "both" a player that shows enabled tracks unasked (QuickTime) may show the words twice.
+        *(["-disposition:s:0", "default"] if soft else []),
+        # Timestamps are already exactly k/R: let no frame be duplicated or dropped after the graph.
+        "-fps_mode", "passthrough",
+        "-movflags", "+faststart",
+        "-f", "mp4", _url(part),
+    ]  # fmt: skip
+    return ExportPlan(
+        kind="clip",
+        source=source.path,
+        out=out,
+        part=part,
+        argv=argv,
+        expected_duration_us=duration_us,
+        expected_frames=total,
+        width=width,
+        height=height,
+        sidecars=sidecars,
+        temp_files=temp_files,
+        rate=rate,
+        audio=audio,
+        subtitles=soft,
+        span=span,
+    )
+
+
+def _freeze(index: FrameIndex, span: Span, rate: Fraction, options: ClipOptions) -> tuple[int, int] | None:
+    """(output slot where the freeze frame first shows, extra slots it is held) or None."""
+    if not options.has_freeze or options.freeze_at_us is None:
+        return None
+    at = options.freeze_at_us
+    if not span.start_us <= at < span.stop_us:
+        raise BadInput(
+            f"The frame to hold at {format_time(at)} is outside the clip, which runs from "
+            f"{format_time(span.start_us)} to {format_time(span.stop_us)}."
+        )
+    frame = index.frame_at(at)
+    hold = max(1, round_near(Fraction(options.freeze_s) * rate))
+    return slot(rate, index.time_of(frame) - span.start_us), hold
+
+
+def _frames_us(frames: int, rate: Fraction) -> int:
+    return round_near(Fraction(frames * US) / rate)
+
+
+def _samples(frames: int, rate: Fraction) -> int:
+    """Audio samples in ``frames`` output frames, rounded the same way everywhere."""
+    return round_near(Fraction(frames * AUDIO_RATE) / rate)
+
+
+def _seek(media: MediaInfo, index: FrameIndex, span: Span) -> list[str]:
+    """Where the decoder starts: the keyframe at or before the first frame. ffmpeg's own cut after
+    the seek is off (the trim makes the cut); the seek is by the first frame's exact timestamp, so
+    a clip starting on a keyframe does not decode the whole GOP before it."""
+    if span.first == 0 or media.container not in SEEKABLE:
+        return []
+    at = media.start_time_us + index.time_of(span.first)
+    return ["-noaccurate_seek", "-seek_timestamp", "1", "-ss", _secs(at)]
+
+
+def _between(index: FrameIndex, frame: int) -> int:
+    """Halfway between ``frame`` and the one before it (µs from the first frame)."""
+    times = index.times
+    return (times[frame - 1] + times[frame]) // 2
+
+
+def _graph(
+    index: FrameIndex,
+    media: MediaInfo,
+    span: Span,
+    rate: Fraction,
+    slots: int,
+    freeze: tuple[int, int] | None,
+    options: ClipOptions,
+    *,
+    size: tuple[int, int],
+    audio: bool,
+    ass: Path | None,
+) -> str:
+    origin = media.start_time_us  # the video stream's first frame, in the file's own clock
+    r = _rate_text(rate)
+    times = index.times
+    cut = []
+    if span.first > 0:
+        cut.append(f"start={_secs(origin + _between(index, span.first))}")
+    if span.last + 2 < len(times):  # let the frame after the clip through, stop before the next
+        cut.append(f"end={_secs(origin + _between(index, span.last + 2))}")
+    # Slots the last frame should fill, should fps stop at its first (only at the recording's end).
+    tail = slots - slot(rate, times[span.last] - span.start_us)
+    width, height = size
+    chains: list[str] = []
+    video = (
+        "[0:v:0]"
+        + (f"trim={':'.join(cut)}," if cut else "")
+        + f"setpts=PTS-STARTPTS,scale={width}:{height},setsar=1,"
+        f"fps={r}:eof_action=pass,tpad=stop_mode=clone:stop={tail},trim=end_frame={slots}"
+    )
+    restamp = f"setpts=N/({r}*TB)"
+    once = "[clip]"
+    if options.slow_replay:
+        chains.append(video + "[clip]")
+        chains.append("[clip]split=2[once][twice]")
+        chains.append(
+            f"[twice]setpts=2*PTS,fps={r}:eof_action=pass,tpad=stop_mode=clone:stop=2,"
+            f"trim=end_frame={2 * slots}[slow]"
+        )
+        once = "[once]"
+    elif freeze:
+        chains.append(video + "[clip]")
+    if freeze:
+        # ffmpeg 5.1's loop filter repeats the frame *before* its start: trim and tpad say it plainly.
+        at, held = freeze
+        if at + 1 < slots:
+            chains.append(f"{once}split=2[upto][after]")
+            chains.append(f"[upto]trim=end_frame={at + 1},tpad=stop_mode=clone:stop={held}[held]")
+            chains.append(f"[after]trim=start_frame={at + 1},setpts=PTS-STARTPTS[rest]")
+            video = f"[held][rest]concat=n=2:v=1:a=0,{restamp}"
+        else:
+            video = f"{once}tpad=stop_mode=clone:stop={held},{restamp}"
+    if options.slow_replay:
+        chains.append(f"{video if freeze else '[once]null'}[main]")
+        video = f"[main][slow]concat=n=2:v=1:a=0,{restamp}"
+    if ass is not None:
+        video += f",ass=filename={_filter_value(str(ass))}"
+    chains.append(video + ",format=yuv420p[v]")
+
+    if audio:
+        chains.extend(_audio_chains(index, origin, span, rate, slots, freeze, options))
+    return ";".join(chains)
+
+
+def _audio_chains(
+    index: FrameIndex,
+    origin: int,
+    span: Span,
+    rate: Fraction,
+    slots: int,
+    freeze: tuple[int, int] | None,
+    options: ClipOptions,
+) -> list[str]:
+    start = origin + span.start_us
+    once = _samples(slots, rate)
+    hold = freeze[1] if freeze else 0
+    total = _samples(slots * (3 if options.slow_replay else 1) + hold, rate)
+    # A little past the end so that the exact cut is made by sample count, after resampling.
+    end = start + _frames_us(slots, rate) + 100_000
+    chain = (
+        f"[0:a:0]atrim=start={_secs(start)}:end={_secs(end)},asetpts=PTS-{_secs(start)}/TB,"
+        f"aresample={AUDIO_RATE}:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo,"
+        f"apad=whole_len={once},atrim=end_sample={once}"
+    )
+    chains: list[str] = []
+    if freeze:
+        at, held = freeze
+        before = _samples(at + 1, rate)
+        silence = _samples(at + 1 + held, rate) - before
+        chains.append(chain + "[asrc]")
+        chains.append("[asrc]asplit=2[apre][apost]")
+        chains.append(f"[apre]atrim=end_sample={before}[a1]")
+        chains.append(f"anullsrc=r={AUDIO_RATE}:cl=stereo,atrim=end_sample={silence}[a2]")
+        chains.append(f"[apost]atrim=start_sample={before},asetpts=PTS-STARTPTS[a3]")
+        chain = "[a1][a2][a3]concat=n=3:v=0:a=1"
+    if total != once or freeze:
+        # Silence under the slow replay, and the odd sample that rounding leaves either way.
+        chain += f",apad=whole_len={total},atrim=end_sample={total}"
+    chains.append(chain + "[a]")
+    return chains
+
+
+def _rate_text(rate: Fraction) -> str:
+    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
+
+
+def _secs(us: int) -> str:
+    """Microseconds as exact decimal seconds, the form every ffmpeg time option reads."""
+    sign = "-" if us < 0 else ""
+    whole, frac = divmod(abs(us), US)
+    return f"{sign}{whole}.{frac:06d}"
+
+
+def _url(path: Path) -> str:
+    # A name starting with '-' or containing 'name:' would read as an option or a protocol.
+    return "file:" + str(path.absolute())
+
+
+def _escape(text: str, specials: str) -> str:
+    return "".join("\\" + ch if ch in specials or ch == "\\" else ch for ch in text)
+
+
+def _filter_value(text: str) -> str:
+    """``text`` as a filter option value inside a filter graph: escaped once for the option parser
+    (``:`` and quotes) and once more for the graph parser (``[],;`` and quotes)."""
+    return _escape(_escape(text, "':"), "'[],;")
+
+
+# --- stills -------------------------------------------------------------------------------------
+
+
+def still_plan(
+    source: ClipSource,
+    at_us: int,
+    out: Path,
+    workdir: Path,
+    *,
+    decoder: FrameDecoder | None = None,
+) -> ExportPlan:
+    """The plan for a full-resolution PNG of the frame on screen at ``at_us``, upright.
+
+    The frame comes from our exact decoder (``FrameDecoder.frame``), so the PNG holds exactly the
+    picture the clinician paused on, pixel for pixel. Pass ``decoder`` (one opened on this recording
+    with no ``max_size``, owned by the thread that runs the export) to start from its warm state;
+    otherwise the run opens the file itself. ``workdir`` is unused (stills need no temporaries).
+    """
+    del workdir
+    frame = still_frame(source.index, at_us)
+    media = source.media
+    turned = media.rotation % 180 == 90
+    width, height = (media.height, media.width) if turned else (media.width, media.height)
+    action = StillAction(source.path, source.index, media.rotation, frame, (width, height), decoder)
+    return ExportPlan(
+        kind="still",
+        source=source.path,
+        out=out,
+        part=part_path(out),
+        argv=[],
+        expected_duration_us=0,
+        expected_frames=1,
+        width=width,
+        height=height,
+        action=action,
+    )
+
+
+@dataclass(frozen=True)
+class StillAction:
+    """Decode frame ``frame`` exactly and write it as a PNG (see ``still_plan``)."""
+
+    path: Path
+    index: FrameIndex
+    rotation: int
+    frame: int
+    size: tuple[int, int]
+    decoder: FrameDecoder | None = None
+
+    def __call__(self, part: Path, should_cancel: ShouldCancel | None) -> None:
+        from vfeedback.export.stills import write_png
+        from vfeedback.media.decoder import FrameDecoder
+
+        picture = None
+        if self.decoder is not None:
+            got = self.decoder.frame(self.frame, should_cancel)
+            # A decoder made for the screen scales its pictures: not the full-resolution frame.
+            if got.image.shape[1::-1] == self.size:
+                picture = got.image
+        if picture is None:
+            with FrameDecoder(self.path, self.index, self.rotation) as own:
+                picture = own.frame(self.frame, should_cancel).image
+        write_png(part, picture)

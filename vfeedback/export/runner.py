@@ -1,0 +1,289 @@
+"""Running an export plan: progress, cancel, verification and an atomic result.
+
+The output is written to ``.<name>.<pid>.part`` beside the target, checked against the plan
+(``verify``), flushed, and only then renamed into place; sidecars (the clip's .vtt) are placed just
+before it, the same way. On any failure or cancel the temporary files are removed and nothing new
+is left at the target. If the whole process is killed, a ``.part`` naming a dead process may stay:
+``remove_stale`` (run by the library when it opens) removes those.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import queue
+import re
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from vfeedback.core.errors import BadInput
+from vfeedback.export.captions import write_atomic
+from vfeedback.export.plan import ExportPlan, Kind
+from vfeedback.export.verify import NotAsPlanned, verify
+from vfeedback.media.frameindex import PROGRESS_INTERVAL_S, Cancelled
+
+DETAIL_LINES = 15
+_STDERR_KEEP = 16 * 1024
+_NO_SPACE = "No space left on device"
+_STALE = re.compile(r"^\..+\.(\d+)\.part$|^.+\.(\d+)\.(?:track\.)?caption\.ass$")
+
+
+class ExportError(BadInput):
+    """An export failed; ``str()`` is one sentence, ``details`` ffmpeg's last lines for a details box."""
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """A finished export, in place at ``path``: what the library stores in its row."""
+
+    path: Path
+    kind: Kind
+    duration_us: int
+    frame_count: int
+    width: int
+    height: int
+    sha256: str
+    size_bytes: int
+    sidecars: tuple[Path, ...] = ()
+
+
+def run_export(
+    plan: ExportPlan,
+    progress: Callable[[float], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> ExportResult:
+    """Carry out ``plan``. ``progress`` gets fractions 0..1 (ending with 1.0); ``should_cancel``
+    returning True stops the work and raises Cancelled. Failures raise ExportError (a BadInput)."""
+    what = "clip" if plan.kind == "clip" else "still"
+    if not plan.source.is_file():
+        raise ExportError(f"The {what} could not be made: its recording {_name(plan.source)} is missing.")
+    made: list[Path] = []
+    placed: list[Path] = []
+    try:
+        plan.out.parent.mkdir(parents=True, exist_ok=True)
+        for path, text in plan.temp_files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.append(path)
+            path.write_text(text, encoding="utf-8")
+        if plan.argv:
+            _run_ffmpeg(plan, what, progress, should_cancel)
+        elif plan.action is not None:
+            try:
+                plan.action(plan.part, should_cancel)
+            except ExportError:
+                raise
+            except BadInput as exc:  # the decoder's sentence (a damaged frame, a vanished file)
+                why = str(exc)
+                raise ExportError(f"The {what} could not be made: {why[:1].lower()}{why[1:]}") from exc
+        if should_cancel is not None and should_cancel():
+            raise Cancelled
+        try:
+            facts = verify(plan, plan.part)
+        except NotAsPlanned as exc:
+            raise ExportError(
+                f"The exported {what} did not come out as planned ({exc}), so it was not kept."
+            ) from exc
+        digest, size = _digest(plan.part)
+        for sidecar, text in plan.sidecars.items():
+            placed.append(sidecar)
+            write_atomic(sidecar, text.encode("utf-8"))
+        plan.part.replace(plan.out)
+        placed.clear()
+        _sync_folder(plan.out.parent)
+    except OSError as exc:
+        for sidecar in placed:
+            sidecar.unlink(missing_ok=True)
+        raise ExportError(_disk_sentence(what, exc), details=str(exc)) from exc
+    except BaseException:
+        for sidecar in placed:
+            sidecar.unlink(missing_ok=True)
+        raise
+    finally:
+        plan.part.unlink(missing_ok=True)
+        for path in made:
+            path.unlink(missing_ok=True)
+    if progress is not None:
+        progress(1.0)
+    return ExportResult(
+        path=plan.out,
+        kind=plan.kind,
+        duration_us=facts.duration_us,
+        frame_count=facts.frame_count,
+        width=facts.width,
+        height=facts.height,
+        sha256=digest,
+        size_bytes=size,
+        sidecars=tuple(plan.sidecars),
+    )
+
+
+def _run_ffmpeg(
+    plan: ExportPlan,
+    what: str,
+    progress: Callable[[float], None] | None,
+    should_cancel: Callable[[], bool] | None,
+) -> None:
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(
+                plan.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors
+            )
+        except OSError as exc:
+            raise ExportError(
+                f"The {what} could not be made: vfeedback needs the ffmpeg program (on Debian or "
+                "Ubuntu: sudo apt install ffmpeg)."
+            ) from exc
+        try:
+            _follow(proc, plan.expected_duration_us, progress, should_cancel)
+            status = proc.wait()
+        finally:
+            if proc.poll() is None:
+                proc.kill()  # the output is thrown away: no need to let ffmpeg finish it
+            proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        if status != 0:
+            details = _tail(errors, plan)
+            raise ExportError(_failure_sentence(plan, what, details), details=details)
+
+
+def _follow(
+    proc: subprocess.Popen[bytes],
+    duration_us: int,
+    progress: Callable[[float], None] | None,
+    should_cancel: Callable[[], bool] | None,
+) -> None:
+    """Pass ffmpeg's ``-progress`` reports on until it exits; kill it if asked to cancel."""
+    lines: queue.Queue[bytes | None] = queue.Queue()
+    assert proc.stdout is not None
+    # A thread reads the pipe so that cancel is honoured even while ffmpeg says nothing.
+    reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
+    reader.start()
+    while True:
+        if should_cancel is not None and should_cancel():
+            proc.kill()
+            raise Cancelled
+        try:
+            line = lines.get(timeout=PROGRESS_INTERVAL_S)
+        except queue.Empty:
+            continue
+        if line is None:
+            break
+        key, _, value = line.strip().partition(b"=")
+        if key == b"out_time_us" and progress is not None and duration_us > 0:
+            with contextlib.suppress(ValueError):  # "N/A" before the first frame
+                progress(min(max(int(value) / duration_us, 0.0), 0.99))
+    reader.join(timeout=1)
+
+
+def _pump(stream: IO[bytes], lines: queue.Queue[bytes | None]) -> None:
+    try:
+        for line in stream:
+            lines.put(line)
+    except (OSError, ValueError):  # the pipe was closed under us: ffmpeg is being stopped
+        pass
+    lines.put(None)
+
+
+def _tail(errors: IO[bytes], plan: ExportPlan) -> str:
+    """ffmpeg's last lines, with folders taken out of the paths (a folder can name a family)."""
+    errors.seek(0, os.SEEK_END)
+    errors.seek(max(0, errors.tell() - _STDERR_KEEP))
+    text = errors.read().decode("utf-8", "replace")
+    for path in (plan.source, plan.part, *plan.temp_files):
+        for spelled in ("file:" + str(path.absolute()), str(path.absolute())):
+            text = text.replace(spelled, path.name)
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    return "\n".join(lines[-DETAIL_LINES:])
+
+
+def _failure_sentence(plan: ExportPlan, what: str, details: str) -> str:
+    if not plan.source.is_file():
+        return f"The {what} could not be made: its recording {_name(plan.source)} is missing."
+    if _NO_SPACE in details:
+        return _disk_sentence(what, OSError(errno.ENOSPC, _NO_SPACE))
+    last = details.splitlines()[-1] if details else "it stopped without saying why"
+    if last.startswith("[") and "] " in last:
+        last = last.split("] ", 1)[1]
+    last = "".join(ch if ch.isprintable() else "?" for ch in last).rstrip(".")[:160]
+    return f"The {what} could not be made: ffmpeg failed ({last})."
+
+
+def _disk_sentence(what: str, exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"The {what} could not be saved: the disk is full. Free some space and try again."
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"The {what} could not be saved: vfeedback may not write to its folder."
+    return f"The {what} could not be saved ({exc.strerror or 'system error'})."
+
+
+def _name(path: Path) -> str:
+    from vfeedback.media.names import quoted_name
+
+    return quoted_name(path)
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    sha = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            sha.update(chunk)
+            size += len(chunk)
+        os.fsync(fh.fileno())  # the bytes hashed are the bytes on disk before the rename
+    return sha.hexdigest(), size
+
+
+def _sync_folder(folder: Path) -> None:
+    # The rename itself must survive a power cut, or the library row could point at nothing.
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove temporaries left in ``folder`` by exports whose process has died; returns them.
+
+    Those of live processes (this one included: another thread may be exporting) are left alone.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        match = _STALE.match(path.name)
+        if match is None:
+            continue
+        pid = int(match.group(1) or match.group(2))
+        if pid != os.getpid() and not _alive(pid):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    except OSError:
+        return False
+    return True
