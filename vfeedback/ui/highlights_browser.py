@@ -12,8 +12,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QDate, QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import QColor, QDesktopServices, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -62,9 +62,7 @@ def _thumbnail(path: Path, kind: HighlightKind) -> Any:
 
 
 class HighlightsBrowser(QWidget):
-    """Shown from the workbench (View › Highlights). ``playRequested`` asks the host to play a file."""
-
-    playRequested = Signal(str)
+    """Shown from the workbench (Moment › Highlights)."""
 
     def __init__(self, library: Library, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +71,9 @@ class HighlightsBrowser(QWidget):
         self.tasks = tasks
         self._items: dict[int, Highlight] = {}
         self._thumbs: dict[int, QPixmap] = {}
+        self._pending: set[int] = set()
+        self._placeholder = QPixmap(THUMB)
+        self._placeholder.fill(QColor("#e4e8eb"))
 
         self.family = QComboBox()
         self.kind = QComboBox()
@@ -80,6 +81,8 @@ class HighlightsBrowser(QWidget):
                              ("Handouts", "handout")):  # fmt: skip
             self.kind.addItem(label, value)
         self.code = QComboBox()
+        self.code.setMaximumWidth(200)
+        self.family.setMinimumContentsLength(8)
         self.since = QDateEdit()
         self.since.setCalendarPopup(True)
         self.since.setDisplayFormat("yyyy-MM-dd")
@@ -88,6 +91,7 @@ class HighlightsBrowser(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search captions…")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(180)
         filters = QHBoxLayout()
         for label, widget in (("Family", self.family), ("Kind", self.kind), ("Code", self.code),
                               ("Since", self.since)):  # fmt: skip
@@ -131,12 +135,16 @@ class HighlightsBrowser(QWidget):
         self.reel_list.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.remove_from_reel = QPushButton("Remove")
         self.export_reel = QPushButton("Make the reel")
+        from vfeedback.ui.clip_preview import ClipPreview
+
+        self.preview = ClipPreview()
         right = QWidget()
         reel_column = QVBoxLayout(right)
         reel_column.setContentsMargins(0, 0, 0, 0)
+        reel_column.addWidget(self.preview, 2)
         reel_column.addWidget(QLabel("<b>Reel</b> — drag to change the order"))
         reel_column.addWidget(self.reel_title)
-        reel_column.addWidget(self.reel_list, 1)
+        reel_column.addWidget(self.reel_list, 2)
         row = QHBoxLayout()
         row.addWidget(self.remove_from_reel)
         row.addStretch(1)
@@ -219,22 +227,30 @@ class HighlightsBrowser(QWidget):
             item.setData(h.id, Qt.ItemDataRole.UserRole)
             item.setEditable(False)
             item.setToolTip(h.caption or Path(h.path).name)
-            if h.id in self._thumbs:
-                item.setIcon(self._thumbs[h.id])
-            else:
+            item.setIcon(self._thumbs.get(h.id, self._placeholder))
+            if h.id not in self._thumbs:
                 self._load_thumbnail(h)
             self.model.appendRow(item)
         self.status.setText(f"{len(shown)} item(s)")
 
     def _load_thumbnail(self, h: Highlight) -> None:
+        if h.id in self._pending:
+            return
+        self._pending.add(h.id)
         path = self.library.highlight_path(h)
 
         def job(_progress: Callable[[float], None], _cancel: Callable[[], bool]) -> Any:
             return _thumbnail(path, h.kind)
 
-        self.tasks.submit("Making thumbnails", job, on_done=lambda image: self._thumb_ready(h.id, image))
+        self.tasks.submit(
+            "Making thumbnails",
+            job,
+            on_done=lambda image: self._thumb_ready(h.id, image),
+            on_error=lambda _message: self._pending.discard(h.id),
+        )
 
     def _thumb_ready(self, highlight_id: int, image: Any) -> None:
+        self._pending.discard(highlight_id)
         if image is None:
             return
         from vfeedback.ui.player.frame_worker import to_qimage
@@ -257,7 +273,11 @@ class HighlightsBrowser(QWidget):
     def play_selected(self) -> None:
         chosen = [h for h in self.selected() if h.kind in (HighlightKind.CLIP, HighlightKind.REEL)]
         if chosen:
-            self.playRequested.emit(str(self.library.highlight_path(chosen[0])))
+            self.preview.play(self.library.highlight_path(chosen[0]))
+
+    def closeEvent(self, event: Any) -> None:
+        self.preview.stop()
+        super().closeEvent(event)
 
     def open_folder(self) -> None:
         chosen = self.selected()
