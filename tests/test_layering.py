@@ -67,3 +67,13 @@ def test_cli_start_does_not_load_gui_or_decoders() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_render_uses_qtgui_only() -> None:
+    """The handout renderer paints with QtGui (no widgets), so the CLI can use it without a window."""
+    code = (
+        "import sys, vfeedback.render.handout\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith('PySide6.QtWidgets'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""

@@ -303,6 +303,12 @@ def export_reel(lib: Library, args: argparse.Namespace) -> int:
     with progress("Exporting the reel", enabled=not args.json) as bar:
         made = lib.export_reel(reel.id, progress=bar.fraction)
     _deliver(lib, [made], args.out, args.json, single_file=True)
+    if args.separate:
+        # The same moments as separate clips (stored, reusable, listed by `highlights`).
+        separate = [lib.export_clip(moment_id) for moment_id in reel.moment_ids]
+        if not args.json:
+            for h in separate:
+                print(f"Clip {h.id}: {lib.highlight_path(h)}")
     return 0
 
 

@@ -128,6 +128,7 @@ def build() -> Parser:
         "--date", dest="date_text", metavar="TEXT", help="as shown on the title card (default: today)"
     )
     c.add_argument("--out", metavar="FILE", help="also copy the reel to FILE")
+    c.add_argument("--separate", action="store_true", help="also export each moment as its own clip")
     _json(c)
     c = exp_sub.add_parser("handout", help="a printable A4 PDF of a reel's stills and captions")
     c.add_argument("reel", type=int)

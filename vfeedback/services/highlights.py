@@ -187,7 +187,9 @@ class HighlightsMixin(LibraryBase):
             raise BadInput(f"Reel {reel_id} has no moments left; add some first.")
         moments = [self.moment(i) for i in reel.moment_ids]
         captions = "\n".join(m.caption for m in moments)
-        key = f"reel-{reel.title}-{reel.date_text}-{max_height}"
+        from vfeedback.export.options import RECIPE_VERSION
+
+        key = f"reel-v{RECIPE_VERSION}-{reel.title}-{reel.date_text}-{max_height}"
         found = self._reusable(HighlightKind.REEL, reel.moment_ids, key, captions)
         if found is not None:
             return found

@@ -80,6 +80,8 @@ class HighlightsBrowser(QWidget):
         for label, value in ((ALL, None), ("Clips", "clip"), ("Stills", "still"), ("Reels", "reel"),
                              ("Handouts", "handout")):  # fmt: skip
             self.kind.addItem(label, value)
+        self.recording = QComboBox()
+        self.recording.setMaximumWidth(200)
         self.code = QComboBox()
         self.code.setMaximumWidth(200)
         self.family.setMinimumContentsLength(8)
@@ -93,8 +95,8 @@ class HighlightsBrowser(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(180)
         filters = QHBoxLayout()
-        for label, widget in (("Family", self.family), ("Kind", self.kind), ("Code", self.code),
-                              ("Since", self.since)):  # fmt: skip
+        for label, widget in (("Family", self.family), ("Recording", self.recording), ("Kind", self.kind),
+                              ("Code", self.code), ("Since", self.since)):  # fmt: skip
             filters.addWidget(QLabel(label))
             filters.addWidget(widget)
         filters.addWidget(self.search, 1)
@@ -166,7 +168,8 @@ class HighlightsBrowser(QWidget):
         self._search_timer.setInterval(250)
         self._search_timer.timeout.connect(self.refresh)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
-        for combo in (self.family, self.kind, self.code):
+        self.family.currentIndexChanged.connect(lambda _i: self._family_changed())
+        for combo in (self.recording, self.kind, self.code):
             combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.since.dateChanged.connect(lambda _d: self.refresh())
         self.play.clicked.connect(self.play_selected)
@@ -188,6 +191,7 @@ class HighlightsBrowser(QWidget):
             self.family.addItem(fam.code, fam.code)
         self.family.setCurrentIndex(max(0, self.family.findData(keep)))
         self.family.blockSignals(False)
+        self._fill_recordings()
         self.code.blockSignals(True)
         self.code.clear()
         self.code.addItem(ALL, None)
@@ -196,11 +200,25 @@ class HighlightsBrowser(QWidget):
         self.code.blockSignals(False)
         self.refresh()
 
+    def _fill_recordings(self) -> None:
+        self.recording.blockSignals(True)
+        self.recording.clear()
+        self.recording.addItem(ALL, None)
+        for rec in self.library.recordings(self.family.currentData()):
+            when = rec.recorded_on.isoformat() if rec.recorded_on else f"recording {rec.id}"
+            self.recording.addItem(f"{rec.family_code} · {when}", rec.id)
+        self.recording.blockSignals(False)
+
+    def _family_changed(self) -> None:
+        self._fill_recordings()
+        self.refresh()
+
     def visible_highlights(self) -> list[Highlight]:
         kind = self.kind.currentData()
         found = self.library.highlights(
             self.family.currentData(),
             kind=HighlightKind(kind) if kind else None,
+            recording_id=self.recording.currentData(),
             text=self.search.text().strip() or None,
         )
         picked = self.since.date()

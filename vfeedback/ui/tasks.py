@@ -77,7 +77,8 @@ class _Runnable:
         except Cancelled:
             signals.cancelled.emit(task.id)
         except VfeedbackError as exc:
-            signals.failed.emit(task.id, str(exc), "")
+            # An export failure carries ffmpeg's last lines for the "details" box.
+            signals.failed.emit(task.id, str(exc), str(getattr(exc, "details", "") or ""))
         except Exception as exc:
             if task.cancelled or type(exc).__name__ == "Cancelled":
                 signals.cancelled.emit(task.id)
