@@ -497,7 +497,6 @@ _NO_FFMPEG = (
     "vfeedback needs ffmpeg to make a reel and cannot find its ffmpeg program: "
     "install ffmpeg (on Debian or Ubuntu: sudo apt install ffmpeg) and try again."
 )
-POLL_S = 0.1
 
 
 def _check_cancel(should_cancel: Callable[[], bool] | None) -> None:
@@ -515,60 +514,28 @@ def _run_ffmpeg(
     should_cancel: Callable[[], bool] | None,
 ) -> None:
     """Run one ffmpeg command, passing its ``-progress`` reports on; stop it on cancel."""
-    import queue
     import subprocess
     import tempfile
-    import threading
 
-    from vfeedback.media.frameindex import Cancelled
+    from vfeedback.media.ffprogress import follow_progress, stop
 
     _check_cancel(should_cancel)
-    lines: queue.Queue[str | None] = queue.Queue()
     with tempfile.TemporaryFile() as errors:
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=errors, text=True)  # fmt: skip
         except OSError as exc:
             raise BadInput(_NO_FFMPEG) from exc
-        assert proc.stdout is not None
-        stdout = proc.stdout
-
-        def pump() -> None:
-            with contextlib.suppress(OSError, ValueError):  # closed under us: being stopped
-                for line in stdout:
-                    lines.put(line)
-            lines.put(None)
-
-        reader = threading.Thread(target=pump, daemon=True)
-        reader.start()
         try:
-            while True:
-                if should_cancel is not None and should_cancel():
-                    raise Cancelled
-                try:
-                    line = lines.get(timeout=POLL_S)
-                except queue.Empty:
-                    continue
-                if line is None:
-                    break
-                key, _, value = line.strip().partition("=")
-                if key == "out_time_us" and seconds > 0:
-                    with contextlib.suppress(ValueError):  # "N/A" before the first frame
-                        progress(min(max(int(value) / 1e6 / float(seconds), 0.0), 1.0))
+            follow_progress(proc, round(float(seconds) * 1_000_000), progress, should_cancel)
             if proc.wait() != 0:
                 errors.seek(0)
                 folders = {str(Path(a[5:]).parent) for a in argv if a.startswith("file:")}
                 raise _failure(label, errors.read()[-4000:].decode("utf-8", "replace"), folders)
         finally:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            stdout.close()
-            reader.join(timeout=1)
+            stop(proc)
+            if proc.stdout is not None:
+                proc.stdout.close()
 
 
 def _failure(label: str, stderr: str, folders: set[str] | None = None) -> ReelFailed:

@@ -13,11 +13,9 @@ import contextlib
 import errno
 import hashlib
 import os
-import queue
 import re
 import subprocess
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +25,8 @@ from vfeedback.core.errors import BadInput
 from vfeedback.export.captions import write_atomic
 from vfeedback.export.plan import ExportPlan, Kind
 from vfeedback.export.verify import NotAsPlanned, verify
-from vfeedback.media.frameindex import PROGRESS_INTERVAL_S, Cancelled
+from vfeedback.media.ffprogress import follow_progress
+from vfeedback.media.frameindex import Cancelled
 
 DETAIL_LINES = 15
 _STDERR_KEEP = 16 * 1024
@@ -145,7 +144,7 @@ def _run_ffmpeg(
                 "Ubuntu: sudo apt install ffmpeg)."
             ) from exc
         try:
-            _follow(proc, plan.expected_duration_us, progress, should_cancel)
+            follow_progress(proc, plan.expected_duration_us, progress, should_cancel, cap=0.99)
             status = proc.wait()
         finally:
             if proc.poll() is None:
@@ -158,42 +157,6 @@ def _run_ffmpeg(
             raise ExportError(_failure_sentence(plan, what, details), details=details)
 
 
-def _follow(
-    proc: subprocess.Popen[bytes],
-    duration_us: int,
-    progress: Callable[[float], None] | None,
-    should_cancel: Callable[[], bool] | None,
-) -> None:
-    """Pass ffmpeg's ``-progress`` reports on until it exits; kill it if asked to cancel."""
-    lines: queue.Queue[bytes | None] = queue.Queue()
-    assert proc.stdout is not None
-    # A thread reads the pipe so that cancel is honoured even while ffmpeg says nothing.
-    reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
-    reader.start()
-    while True:
-        if should_cancel is not None and should_cancel():
-            proc.kill()
-            raise Cancelled
-        try:
-            line = lines.get(timeout=PROGRESS_INTERVAL_S)
-        except queue.Empty:
-            continue
-        if line is None:
-            break
-        key, _, value = line.strip().partition(b"=")
-        if key == b"out_time_us" and progress is not None and duration_us > 0:
-            with contextlib.suppress(ValueError):  # "N/A" before the first frame
-                progress(min(max(int(value) / duration_us, 0.0), 0.99))
-    reader.join(timeout=1)
-
-
-def _pump(stream: IO[bytes], lines: queue.Queue[bytes | None]) -> None:
-    try:
-        for line in stream:
-            lines.put(line)
-    except (OSError, ValueError):  # the pipe was closed under us: ffmpeg is being stopped
-        pass
-    lines.put(None)
 
 
 def _tail(errors: IO[bytes], plan: ExportPlan) -> str:

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import subprocess
 import tempfile
-import threading
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -24,14 +22,14 @@ from typing import IO
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
-from vfeedback.media.frameindex import Cancelled, build_frame_index
+from vfeedback.media.ffprogress import follow_progress
+from vfeedback.media.frameindex import build_frame_index
 
 # Keyframe every 10 frames and no B-frames: any frame is at most 9 small decodes away.
 PROXY_GOP = 10
 PROXY_CRF = 23
 PROXY_PRESET = "veryfast"
 # How often a waiting make_proxy looks at should_cancel.
-POLL_S = 0.1
 
 _NO_FFMPEG = (
     "vfeedback needs ffmpeg to make preview copies and cannot find its ffmpeg program: "
@@ -151,7 +149,7 @@ def _run(
             if nice:
                 with contextlib.suppress(OSError):  # it may have finished already
                     os.setpriority(os.PRIO_PROCESS, proc.pid, nice)
-            _follow(proc, duration_us, progress, should_cancel)
+            follow_progress(proc, duration_us, progress, should_cancel)
             if proc.wait() != 0:
                 raise BadInput(_failed(src, errors))
         finally:
@@ -162,46 +160,6 @@ def _run(
                 proc.stdout.close()
 
 
-def _follow(
-    proc: subprocess.Popen[str],
-    duration_us: int,
-    progress: Callable[[float], None] | None,
-    should_cancel: Callable[[], bool] | None,
-) -> None:
-    """Pass ffmpeg's ``-progress`` reports on until it ends; stop it if asked to cancel."""
-    lines: queue.Queue[str | None] = queue.Queue()
-    assert proc.stdout is not None
-    # A thread reads the pipe so that cancel is honoured even while ffmpeg says nothing.
-    reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
-    reader.start()
-    while True:
-        if should_cancel is not None and should_cancel():
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            raise Cancelled
-        try:
-            line = lines.get(timeout=POLL_S)
-        except queue.Empty:
-            continue
-        if line is None:
-            break
-        key, _, value = line.strip().partition("=")
-        if key == "out_time_us" and progress is not None and duration_us > 0:
-            with contextlib.suppress(ValueError):  # "N/A" before the first frame
-                progress(min(max(int(value) / duration_us, 0.0), 1.0))
-    reader.join(timeout=1)
-
-
-def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
-    try:
-        for line in stream:
-            lines.put(line)
-    except (OSError, ValueError):  # the pipe was closed under us: ffmpeg is being stopped
-        pass
-    lines.put(None)
 
 
 def _failed(src: Path, errors: IO[bytes]) -> str:
