@@ -182,3 +182,25 @@ def test_reel_and_handout_from_the_cli(tmp_path: Path, media, capsys) -> None:
     assert "Our moments" in text and "You wait" in text and "She smiles" in text and NOTE not in text
     for f in [Path(reel["path"]), Path(handout["path"]), tmp_path / "h.pdf"]:
         assert NOTE.encode() not in f.read_bytes()
+
+
+def test_exports_running_at_once_never_share_a_name(library: Library, tagged) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    rec, _ = tagged
+    moments = [
+        library.add_moment(rec.id, t, t + 500_000, code="Waiting", caption=f"c{t}")
+        for t in (1_000_000, 5_000_000, 7_000_000)
+    ]
+    with ThreadPoolExecutor(3) as pool:
+        made = list(pool.map(lambda m: library.export_clip(m.id, ClipOptions(padding_us=0)), moments))
+    paths = {h.path for h in made}
+    assert len(paths) == 3 and all(library.highlight_path(h).stat().st_size == h.size_bytes for h in made)
+
+
+def test_check_reports_a_missing_export(library: Library, tagged) -> None:
+    _, moment = tagged
+    still = library.export_still(moment.id)
+    library.highlight_path(still).unlink()
+    [problem] = library.check()
+    assert "missing" in problem.what and str(still.id) in problem.what

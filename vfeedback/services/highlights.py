@@ -10,8 +10,10 @@ File names carry only the case code, the recording date and a sequence number.
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -116,9 +118,9 @@ class HighlightsMixin(LibraryBase):
             return found
         rec = self.recording(m.recording_id)
         source = ClipSource(self._source_path(rec), rec.media, self.frame_index(rec.id))
-        target = self._target(HighlightKind.CLIP, rec.family_code, rec.recorded_on, ".mp4")
-        plan = clip_plan(source, m.start_us, m.end_us, m.caption, options, target, self._workdir())
-        result = run_export(plan, progress, should_cancel)
+        with self._reserved(HighlightKind.CLIP, rec.family_code, rec.recorded_on, ".mp4") as target:
+            plan = clip_plan(source, m.start_us, m.end_us, m.caption, options, target, self._workdir())
+            result = run_export(plan, progress, should_cancel)
         return self._record(
             HighlightKind.CLIP,
             family_id=rec.family_id,
@@ -154,10 +156,10 @@ class HighlightsMixin(LibraryBase):
         found = self._reusable(HighlightKind.STILL, [m.id], key, m.caption)
         if found is not None:
             return found
-        target = self._target(HighlightKind.STILL, rec.family_code, rec.recorded_on, ".png")
-        plan = still_plan(ClipSource(self._source_path(rec), rec.media, index), at, target, self._workdir())
-        result = run_export(plan, progress, should_cancel)
-        _write_private(target.with_suffix(".txt"), m.caption + "\n")
+        source = ClipSource(self._source_path(rec), rec.media, index)
+        with self._reserved(HighlightKind.STILL, rec.family_code, rec.recorded_on, ".png") as target:
+            result = run_export(still_plan(source, at, target, self._workdir()), progress, should_cancel)
+            _write_private(target.with_suffix(".txt"), m.caption + "\n")
         return self._record(
             HighlightKind.STILL,
             family_id=rec.family_id,
@@ -207,9 +209,11 @@ class HighlightsMixin(LibraryBase):
                 )
             )
         family = self.family(reel.family_id)
-        target = self._target(HighlightKind.REEL, family.code, None, ".mp4")
-        plan = reel_plan(parts, reel.title, reel.date_text, target, self._workdir(), max_height=max_height)
-        result = run_reel(plan, progress, should_cancel)
+        with self._reserved(HighlightKind.REEL, family.code, None, ".mp4") as target:
+            plan = reel_plan(
+                parts, reel.title, reel.date_text, target, self._workdir(), max_height=max_height
+            )
+            result = run_reel(plan, progress, should_cancel)
         return self._record(
             HighlightKind.REEL,
             family_id=reel.family_id,
@@ -243,11 +247,11 @@ class HighlightsMixin(LibraryBase):
             if progress is not None:
                 progress((i + 1) / (len(reel.moment_ids) + 1))
         family = self.family(reel.family_id)
-        target = self._target(HighlightKind.HANDOUT, family.code, None, ".pdf")
-        render_handout(
-            target, reel.title, reel.date_text, [(self.highlight_path(s), s.caption) for s in stills]
-        )
-        target.chmod(0o600)
+        with self._reserved(HighlightKind.HANDOUT, family.code, None, ".pdf") as target:
+            render_handout(
+                target, reel.title, reel.date_text, [(self.highlight_path(s), s.caption) for s in stills]
+            )
+            target.chmod(0o600)
         size = target.stat().st_size
         return self._record(
             HighlightKind.HANDOUT,
@@ -274,21 +278,26 @@ class HighlightsMixin(LibraryBase):
         return folder
 
     def _sweep_export_leftovers(self) -> None:
-        """At open: temporaries of exports whose process died (a crash, a kill). The export module
-        is loaded only when there is something to look at."""
+        """At open: what exports whose process died (a crash, a kill) left behind — temporaries, and
+        the empty placeholder that reserved a name. The export module is loaded only when there is
+        something to look at."""
         workdir = self.root / "cache" / "export"
-        places = [workdir, self.root / "clips", self.root / "stills"]
-        # Normally the work folder is empty and the exports hold no hidden (".name.pid.part") files.
-        leftovers = (workdir.is_dir() and any(workdir.iterdir())) or any(
-            e.name.startswith(".") for p in places[1:] if p.is_dir() for e in p.iterdir()
-        )
-        if not leftovers:
-            return
-        from vfeedback.export.runner import remove_stale
+        places = [p for p in (self.root / "clips", self.root / "stills") if p.is_dir()]
+        entries = [e for p in places for e in p.iterdir()]
+        placeholders = [e for e in entries if not e.name.startswith(".") and _empty(e)]
+        if placeholders:
+            with self._read() as conn:
+                known = set(conn.execute(select(t.highlights.c.path)).scalars())
+            for e in placeholders:
+                if e.relative_to(self.root).as_posix() not in known:
+                    e.unlink(missing_ok=True)
+        hidden = any(e.name.startswith(".") for e in entries)
+        if hidden or (workdir.is_dir() and any(workdir.iterdir())):
+            from vfeedback.export.runner import remove_stale
 
-        for place in places:
-            if place.is_dir():
-                remove_stale(place)
+            for place in [workdir, *places]:
+                if place.is_dir():
+                    remove_stale(place)
 
     # --- listing and deleting -------------------------------------------------------------------
     def highlights(
@@ -326,8 +335,8 @@ class HighlightsMixin(LibraryBase):
         return self.root / highlight.path
 
     def delete_highlight(self, highlight_id: int) -> None:
-        """The file and its row together (the row last, so a crash never leaves a row without file
-        checking; a file without a row is an orphan ``check`` can report)."""
+        """The file and its row together. The file goes first: a crash in between leaves a row
+        whose file is missing (``check`` reports it), never a family's video nobody knows about."""
         found = self.highlight(highlight_id)
         for rel in (found.path, *self._sidecars(found)):
             (self.root / rel).unlink(missing_ok=True)
@@ -362,7 +371,9 @@ class HighlightsMixin(LibraryBase):
         return None
 
     def _target(self, kind: HighlightKind, family_code: str, day: date | None, suffix: str) -> Path:
-        """``<folder>/<CASE>_<YYYYMMDD>_<NNN><suffix>``: the next free sequence number."""
+        """``<folder>/<CASE>_<YYYYMMDD>_<NNN><suffix>``, the next free sequence number, reserved by
+        creating it empty (exclusively), so exports running at once, in threads or in processes,
+        never pick the same name. The export's atomic rename then replaces the placeholder."""
         folder = self.root / FOLDERS[kind]
         folder.mkdir(mode=0o700, exist_ok=True)
         stem = f"{family_code}_{(day or date.today()).strftime('%Y%m%d')}_"
@@ -371,7 +382,27 @@ class HighlightsMixin(LibraryBase):
             for p in folder.iterdir()
             if (m := re.match(re.escape(stem) + r"(\d{3,})", p.name.lstrip(".")))
         }
-        return folder / f"{stem}{max(taken, default=0) + 1:03d}{suffix}"
+        number = max(taken, default=0) + 1
+        while True:
+            target = folder / f"{stem}{number:03d}{suffix}"
+            try:
+                os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                number += 1
+                continue
+            return target
+
+    @contextmanager
+    def _reserved(
+        self, kind: HighlightKind, family_code: str, day: date | None, suffix: str
+    ) -> Iterator[Path]:
+        """A reserved target that is removed again if the export does not complete."""
+        target = self._target(kind, family_code, day, suffix)
+        try:
+            yield target
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
 
     def _record(
         self,
@@ -456,6 +487,13 @@ def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
+
+
+def _empty(path: Path) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size == 0
+    except OSError:
+        return False
 
 
 def _clean_title(title: str) -> str:

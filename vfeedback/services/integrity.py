@@ -37,9 +37,7 @@ class IntegrityMixin(LibraryBase):
                 continue
             size = path.stat().st_size
             if size != rec.size_bytes:
-                problems.append(
-                    Problem(f"{name}: its file is {size} bytes, not {rec.size_bytes}.", rec.id)
-                )
+                problems.append(Problem(f"{name}: its file is {size} bytes, not {rec.size_bytes}.", rec.id))
                 continue
             try:
                 if fingerprint(path) != rec.fingerprint:
@@ -47,6 +45,7 @@ class IntegrityMixin(LibraryBase):
             except BadInput as exc:
                 problems.append(Problem(f"{name}: {exc}", rec.id))
         problems.extend(self._check_moments())
+        problems.extend(self._check_highlights())
         if progress is not None:
             progress(len(recs), len(recs))
         return problems
@@ -64,14 +63,25 @@ class IntegrityMixin(LibraryBase):
                 found.append(Problem(f"The database has {len(broken)} broken cross-reference(s)."))
         return found
 
+    def _check_highlights(self) -> list[Problem]:
+        h = t.highlights
+        with self._read() as conn:
+            rows = conn.execute(select(h.c.id, h.c.kind, h.c.path, h.c.size_bytes)).all()
+        found = []
+        for row in rows:
+            path = self.root / row.path
+            if not path.is_file():
+                found.append(Problem(f"Exported {row.kind} {row.id} ({row.path}): its file is missing."))
+            elif path.stat().st_size != row.size_bytes:
+                found.append(Problem(f"Exported {row.kind} {row.id} ({row.path}): its file has changed."))
+        return found
+
     def _check_moments(self) -> list[Problem]:
         m, r = t.moments, t.recordings
         query = (
             select(m.c.id, m.c.start_us, m.c.end_us, r.c.duration_us)
             .join(r, r.c.id == m.c.recording_id)
-            .where(
-                (m.c.end_us < m.c.start_us) | (m.c.start_us < 0) | (m.c.start_us > r.c.duration_us)
-            )
+            .where((m.c.end_us < m.c.start_us) | (m.c.start_us < 0) | (m.c.start_us > r.c.duration_us))
         )
         with self._read() as conn:
             bad = conn.execute(query).all()
