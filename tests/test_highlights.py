@@ -34,6 +34,7 @@ HIGHLIGHT_KEYS = {
 @pytest.fixture
 def tagged(library: Library, media):
     library.add_family("PIP-7")
+    library.give_consent("PIP-7", "feedback", "Dr Test")
     rec = library.import_recording(media["cfr25"], "PIP-7")
     moment = library.add_moment(
         rec.id, 2_000_000, 4_000_000, code="Waiting", caption="You wait for her", note=NOTE
@@ -83,6 +84,7 @@ def test_cli_export_and_highlights(tmp_path: Path, media, capsys) -> None:
     lib = str(tmp_path / "lib")
     with Library.open(lib) as library:
         library.add_family("F9")
+        library.give_consent("F9", "feedback", "Dr Test")
         rec = library.import_recording(media["cfr25"], "F9")
         m = library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="Together", note=NOTE)
     capsys.readouterr()
@@ -133,6 +135,7 @@ def test_killing_an_export_leaves_no_file_and_no_row(tmp_path: Path, media) -> N
     root = tmp_path / "lib"
     with Library.open(root) as library:
         library.add_family("K1")
+        library.give_consent("K1", "feedback", "Dr Test")
         rec = library.import_recording(media["cfr25"], "K1")
         m = library.add_moment(rec.id, 0, 9_000_000, code="Waiting", caption="x")
         library.frame_index(rec.id)
@@ -157,6 +160,7 @@ def test_reel_and_handout_from_the_cli(tmp_path: Path, media, capsys) -> None:
     lib = str(tmp_path / "lib")
     with Library.open(lib) as library:
         library.add_family("R1")
+        library.give_consent("R1", "feedback", "Dr Test")
         a = library.import_recording(media["cfr25"], "R1")
         b = library.import_recording(media["no_audio"], "R1")
         m1 = library.add_moment(a.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait", note=NOTE)

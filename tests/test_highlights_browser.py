@@ -17,6 +17,7 @@ NOTE = "PRIVATE-7731 not for parents"
 def browser(qtbot, library: Library, media):
     library.add_family("B1")
     library.add_family("B2")
+    library.give_consent("B1", "feedback", "Dr Test")
     rec = library.import_recording(media["cfr25"], "B1")
     m1 = library.add_moment(
         rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait for her", note=NOTE

@@ -215,3 +215,17 @@ def test_without_libvlc_the_app_says_so_and_still_steps(qtbot, library: Library,
     qtbot.waitUntil(lambda: window.controller.frame() > 3, timeout=10_000)
     window.toggle_play()
     window.close()
+
+
+def test_family_panel_shows_the_consent_register(qtbot, library: Library) -> None:
+    library.add_family("F1")
+    library.give_consent("F1", "feedback", "Dr A")
+    library.give_consent("F1", "research", "Dr A")
+    library.withdraw_consent("F1", "research", "Dr B")
+    window = MainWindow(library, player=ClockPlayer())
+    qtbot.addWidget(window)
+    text = window.panel.consent.summary.text()
+    assert "Feedback with the family: <span style='color:#2e7d4f'>given" in text
+    assert "Research: <span style='color:#a0522d'>withdrawn" in text
+    assert "Supervision: <span style='color:#8a8f94'>not recorded" in text
+    window.close()

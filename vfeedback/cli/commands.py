@@ -284,7 +284,7 @@ def export_clip(lib: Library, args: argparse.Namespace) -> int:
             mute=args.mute,
         )
         with progress(f"Exporting moment {moment_id}", enabled=not args.json) as bar:
-            made.append(lib.export_clip(moment_id, options, progress=bar.fraction))
+            made.append(lib.export_clip(moment_id, options, progress=bar.fraction, purpose=args.purpose))
     _deliver(lib, made, args.out, args.json)
     return 0
 
@@ -294,18 +294,20 @@ def export_still(lib: Library, args: argparse.Namespace) -> int:
     at = None
     if args.at:
         at, _ = lib.frame_index(moment.recording_id).resolve(parse_time(args.at))
-    _deliver(lib, [lib.export_still(args.moment, at)], args.out, args.json)
+    _deliver(lib, [lib.export_still(args.moment, at, purpose=args.purpose)], args.out, args.json)
     return 0
 
 
 def export_reel(lib: Library, args: argparse.Namespace) -> int:
+    first = lib.moment(args.moments[0])
+    lib.require_consent(lib.recording(first.recording_id).family_id, args.purpose)
     reel = lib.create_reel(args.title, args.moments, args.date_text)
     with progress("Exporting the reel", enabled=not args.json) as bar:
-        made = lib.export_reel(reel.id, progress=bar.fraction)
+        made = lib.export_reel(reel.id, progress=bar.fraction, purpose=args.purpose)
     _deliver(lib, [made], args.out, args.json, single_file=True)
     if args.separate:
         # The same moments as separate clips (stored, reusable, listed by `highlights`).
-        separate = [lib.export_clip(moment_id) for moment_id in reel.moment_ids]
+        separate = [lib.export_clip(moment_id, purpose=args.purpose) for moment_id in reel.moment_ids]
         if not args.json:
             for h in separate:
                 print(f"Clip {h.id}: {lib.highlight_path(h)}")
@@ -314,7 +316,7 @@ def export_reel(lib: Library, args: argparse.Namespace) -> int:
 
 def export_handout(lib: Library, args: argparse.Namespace) -> int:
     with progress("Making the handout", enabled=not args.json) as bar:
-        made = lib.export_handout(args.reel, progress=bar.fraction)
+        made = lib.export_handout(args.reel, progress=bar.fraction, purpose=args.purpose)
     _deliver(lib, [made], args.pdf, args.json, single_file=True)
     return 0
 
@@ -387,6 +389,82 @@ def _freeze_time(lib: Library, moment_id: int, text: str | None) -> int | None:
     moment = lib.moment(moment_id)
     us, _ = lib.frame_index(moment.recording_id).resolve(parse_time(text))
     return us
+
+
+def consent(lib: Library, args: argparse.Namespace) -> int:
+    fam = lib.family(args.family)
+    change = args.give or args.withdraw
+    if change:
+        if not args.by:
+            raise BadInput("Say who recorded the consent: --by NAME.")
+        on = _date(args.date) if args.date else None
+        if args.give:
+            lib.give_consent(fam.id, change, args.by, on)
+            exported: list[Highlight] = []
+        else:
+            _, exported = lib.withdraw_consent(fam.id, change, args.by, on)
+        if not args.json:
+            verb = "given" if args.give else "withdrawn"
+            print(f"Consent for {change} {verb} for family {fam.code}.")
+            if exported:
+                print(f"{len(exported)} file(s) were exported for {change}; delete them if they must go:")
+                for h in exported:
+                    print(f"  {h.id}  {lib.highlight_path(h)}")
+    state = lib.consent_state(fam.id)
+    register = lib.consent_register(fam.id)
+    if args.json:
+        out.emit_json(
+            {
+                "family": fam.code,
+                "purposes": {p.value: bool(e and e.given) for p, e in state.items()},
+                "register": [
+                    {
+                        "purpose": e.purpose.value,
+                        "given": e.given,
+                        "date": e.on_date,
+                        "recorded_by": e.recorded_by,
+                        "recorded_at": e.recorded_at,
+                    }
+                    for e in register
+                ],
+                "exported_under_withdrawn": [h.id for h in exported] if change and args.withdraw else [],
+            }
+        )
+    elif not change:
+        for purpose, entry in state.items():
+            status = "not recorded" if entry is None else ("given" if entry.given else "withdrawn")
+            when = f" on {entry.on_date} by {entry.recorded_by}" if entry else ""
+            print(f"{purpose.wording:28} {status}{when}")
+    return 0
+
+
+def audit(lib: Library, args: argparse.Namespace) -> int:
+    if args.csv:
+        count = lib.audit_csv(Path(args.csv), args.family)
+        if not args.json:
+            print(f"Wrote {count} entries to {args.csv}.")
+    entries = lib.audit(args.family)
+    if args.json:
+        out.emit_json(
+            [
+                {
+                    "id": e.id,
+                    "at": e.at,
+                    "actor": e.actor,
+                    "action": e.action,
+                    "family": e.family_code,
+                    "purpose": e.purpose,
+                    "detail": e.detail,
+                }
+                for e in entries
+            ]
+        )
+    elif not args.csv:
+        out.table(
+            ["WHEN", "WHO", "WHAT", "FAMILY", "DETAIL"],
+            [(e.at.strftime("%Y-%m-%d %H:%M"), e.actor, e.action, e.family_code, e.detail) for e in entries],
+        )
+    return 0
 
 
 def _said(as_json: bool, verb: str, label: str) -> None:
@@ -474,6 +552,8 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("export", "reel"): export_reel,
     ("export", "handout"): export_handout,
     ("highlights", None): highlights,
+    ("consent", None): consent,
+    ("audit", None): audit,
     ("schemes", None): schemes,
     ("schemes", "import"): schemes,
     ("undo", None): undo,

@@ -8,6 +8,7 @@ import sys
 from vfeedback import __version__
 
 ACTORS = ("parent", "infant", "clinician")
+PURPOSES = ("feedback", "supervision", "training", "research")
 
 
 class Parser(argparse.ArgumentParser):
@@ -102,9 +103,26 @@ def build() -> Parser:
     c.add_argument("id", type=int)
     _json(c)
 
+    c = sub.add_parser("consent", help="a family's consent register; give or withdraw a purpose")
+    c.add_argument("family", metavar="CODE")
+    act = c.add_mutually_exclusive_group()
+    act.add_argument("--give", metavar="PURPOSE", choices=PURPOSES)
+    act.add_argument("--withdraw", metavar="PURPOSE", choices=PURPOSES)
+    c.add_argument("--by", metavar="NAME", help="who recorded it")
+    c.add_argument("--date", metavar="YYYY-MM-DD", help="when it was given or withdrawn (default: today)")
+    _json(c)
+
+    c = sub.add_parser("audit", help="who did what: imports, exports, reviews, deletions, consent")
+    c.add_argument("--family", metavar="CODE")
+    c.add_argument("--csv", metavar="FILE", help="write the record to FILE as CSV")
+    _json(c)
+
     exp = sub.add_parser("export", help="export clips, stills, reels and handouts into the library")
     exp_sub = exp.add_subparsers(dest="action", metavar="KIND", required=True, parser_class=Parser)
     c = exp_sub.add_parser("clip", help="a frame-exact clip of each moment, with its caption")
+    c.add_argument(
+        "--purpose", choices=PURPOSES, default="feedback", help="what the export is for (needs that consent)"
+    )
     c.add_argument("moments", type=int, nargs="+", metavar="MOMENT")
     c.add_argument("--padding", type=float, default=1.0, metavar="S", help="seconds before and after (1)")
     c.add_argument("--captions", choices=["burn", "soft", "both", "none"], default="burn")
@@ -115,6 +133,9 @@ def build() -> Parser:
     c.add_argument("--out", metavar="DIR", help="also copy the files to DIR")
     _json(c)
     c = exp_sub.add_parser("still", help="the exact frame as a full-size picture, with its caption")
+    c.add_argument(
+        "--purpose", choices=PURPOSES, default="feedback", help="what the export is for (needs that consent)"
+    )
     c.add_argument("moment", type=int)
     c.add_argument(
         "--at", metavar="T", help="another time inside the recording (default: the moment's start)"
@@ -122,6 +143,9 @@ def build() -> Parser:
     c.add_argument("--out", metavar="DIR", help="also copy the picture to DIR")
     _json(c)
     c = exp_sub.add_parser("reel", help="one film of several moments, with a title card")
+    c.add_argument(
+        "--purpose", choices=PURPOSES, default="feedback", help="what the export is for (needs that consent)"
+    )
     c.add_argument("moments", type=int, nargs="+", metavar="MOMENT")
     c.add_argument("--title", required=True)
     c.add_argument(
@@ -131,6 +155,9 @@ def build() -> Parser:
     c.add_argument("--separate", action="store_true", help="also export each moment as its own clip")
     _json(c)
     c = exp_sub.add_parser("handout", help="a printable A4 PDF of a reel's stills and captions")
+    c.add_argument(
+        "--purpose", choices=PURPOSES, default="feedback", help="what the export is for (needs that consent)"
+    )
     c.add_argument("reel", type=int)
     c.add_argument("--pdf", metavar="FILE", help="also copy the PDF to FILE")
     _json(c)

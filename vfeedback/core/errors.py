@@ -39,3 +39,9 @@ class LibraryError(VfeedbackError):
 
 class NothingToDo(VfeedbackError):
     """Undo with nothing to undo, redo with nothing to redo."""
+
+
+class ConsentMissing(VfeedbackError):
+    """The family has not given (or has withdrawn) consent for this purpose."""
+
+    exit_status = 4

@@ -142,3 +142,45 @@ class Highlight:
     height: int
     moment_ids: tuple[int, ...]
     created_at: datetime
+    purpose: str = "feedback"
+
+
+class Purpose(enum.StrEnum):
+    """What a family may consent to, each separately."""
+
+    FEEDBACK = "feedback"
+    SUPERVISION = "supervision"
+    TRAINING = "training"
+    RESEARCH = "research"
+
+    @property
+    def wording(self) -> str:
+        return {
+            "feedback": "feedback with the family",
+            "supervision": "supervision",
+            "training": "training and teaching",
+            "research": "research",
+        }[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentEntry:
+    id: int
+    family_id: int
+    purpose: Purpose
+    given: bool
+    on_date: date
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    family_id: int | None
+    family_code: str | None
+    purpose: str | None
+    detail: str

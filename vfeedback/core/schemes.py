@@ -159,8 +159,7 @@ class _Reader:
             self.fail(f"format is {_describe(fmt)}, but it should be the number {FORMAT_VERSION}")
         if fmt > FORMAT_VERSION:
             self.fail(
-                f"format is {fmt}, which a newer vfeedback wrote; this version reads format "
-                f"{FORMAT_VERSION}"
+                f"format is {fmt}, which a newer vfeedback wrote; this version reads format {FORMAT_VERSION}"
             )
         name = self.line(data, "name", "the scheme", required=True, limit=_MAX_NAME)
         version = data.get("version")
@@ -191,8 +190,7 @@ class _Reader:
         key = self.key(table, where, principle_index=index)
         items = self.tables(table.get("item"), "[[principle.item]]", where)
         children = tuple(
-            self.item(j, item, name, colour, kind, actor, where)
-            for j, item in enumerate(items, start=1)
+            self.item(j, item, name, colour, kind, actor, where) for j, item in enumerate(items, start=1)
         )
         self.unique_names(children, "item", where)
         return CodeSpec(
@@ -241,9 +239,7 @@ class _Reader:
             return f"{position} ('{name.strip()}')"
         return position
 
-    def unknown_fields(
-        self, table: Mapping[str, object], allowed: tuple[str, ...], where: str
-    ) -> None:
+    def unknown_fields(self, table: Mapping[str, object], allowed: tuple[str, ...], where: str) -> None:
         for field in table:
             if field not in allowed:
                 close = difflib.get_close_matches(field, allowed, n=1)
@@ -309,9 +305,7 @@ class _Reader:
             )
         return _KINDS[value]
 
-    def actor(
-        self, table: Mapping[str, object], where: str, inherited: Actor | None
-    ) -> Actor | None:
+    def actor(self, table: Mapping[str, object], where: str, inherited: Actor | None) -> Actor | None:
         value = table.get("actor")
         if value is None:
             return inherited
@@ -322,9 +316,7 @@ class _Reader:
             )
         return _ACTORS[value]
 
-    def key(
-        self, table: Mapping[str, object], where: str, principle_index: int | None
-    ) -> str | None:
+    def key(self, table: Mapping[str, object], where: str, principle_index: int | None) -> str | None:
         value = table.get("key")
         if value is None:
             return None
@@ -352,9 +344,7 @@ class _Reader:
         elif not (key.isascii() and key.isalpha()):
             self.fail(f"{where} has the key {_describe(value)}, but item keys must be letters")
         if key in self.keys:
-            self.fail(
-                f"{where} has the key {_describe(value)}, which {self.keys[key]} already uses"
-            )
+            self.fail(f"{where} has the key {_describe(value)}, which {self.keys[key]} already uses")
         self.keys[key] = where
         return key
 

@@ -32,14 +32,10 @@ class FamiliesMixin(LibraryBase):
         with self._edit(f"Add family {code}") as tx:
             if _find(tx.conn, code) is not None:
                 raise Conflict(f"There is already a family with case code {code}.")
-            row = tx.insert(
-                t.families, {"code": code, "label": _clean(label), "created_at": self.now()}
-            )
+            row = tx.insert(t.families, {"code": code, "label": _clean(label), "created_at": self.now()})
         return rows.family(row)
 
-    def edit_family(
-        self, family: str | int, *, code: str | None = None, label: str | None = None
-    ) -> Family:
+    def edit_family(self, family: str | int, *, code: str | None = None, label: str | None = None) -> Family:
         current = self.family(family)
         values: dict[str, object] = {}
         if code is not None and code.strip() != current.code:

@@ -43,6 +43,7 @@ ShouldCancel = Callable[[], bool]
 
 class HighlightsMixin(LibraryBase):
     # Provided by the other mixins of Library.
+    require_consent: Callable[..., None]
     moment: Callable[..., Moment]
     recording: Callable[..., Recording]
     family: Callable[..., Family]
@@ -103,6 +104,8 @@ class HighlightsMixin(LibraryBase):
         options: ClipOptions | None = None,
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
+        *,
+        purpose: str = "feedback",
     ) -> Highlight:
         """A frame-exact clip of the moment with its caption (never its note), kept in the library."""
         from vfeedback.export.options import ClipOptions
@@ -111,12 +114,13 @@ class HighlightsMixin(LibraryBase):
 
         options = options or ClipOptions()
         m = self.moment(moment_id)
+        rec = self.recording(m.recording_id)
+        self.require_consent(rec.family_id, purpose)
         if not m.caption.strip() and options.captions != "none":
             options = replace(options, captions="none")  # nothing to show: a clip without a caption
-        found = self._reusable(HighlightKind.CLIP, [m.id], options.key(), m.caption)
+        found = self._reusable(HighlightKind.CLIP, [m.id], options.key(), m.caption, purpose)
         if found is not None:
             return found
-        rec = self.recording(m.recording_id)
         source = ClipSource(self._source_path(rec), rec.media, self.frame_index(rec.id))
         with self._reserved(HighlightKind.CLIP, rec.family_code, rec.recorded_on, ".mp4") as target:
             plan = clip_plan(source, m.start_us, m.end_us, m.caption, options, target, self._workdir())
@@ -132,6 +136,7 @@ class HighlightsMixin(LibraryBase):
             caption=m.caption,
             result=result,
             moment_ids=[m.id],
+            purpose=purpose,
         )
 
     def export_still(
@@ -140,6 +145,8 @@ class HighlightsMixin(LibraryBase):
         at_us: int | None = None,
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
+        *,
+        purpose: str = "feedback",
     ) -> Highlight:
         """The exact frame (the moment's start, or ``at_us`` snapped to a frame) as a full-size PNG,
         with the caption stored beside it."""
@@ -148,12 +155,13 @@ class HighlightsMixin(LibraryBase):
 
         m = self.moment(moment_id)
         rec = self.recording(m.recording_id)
+        self.require_consent(rec.family_id, purpose)
         index = self.frame_index(rec.id)
         at = index.snap(m.start_us if at_us is None else at_us)
         if not 0 <= at < index.duration_us:
             raise BadInput("That time is outside the recording.")
         key = f"still-{at}"
-        found = self._reusable(HighlightKind.STILL, [m.id], key, m.caption)
+        found = self._reusable(HighlightKind.STILL, [m.id], key, m.caption, purpose)
         if found is not None:
             return found
         source = ClipSource(self._source_path(rec), rec.media, index)
@@ -171,6 +179,7 @@ class HighlightsMixin(LibraryBase):
             caption=m.caption,
             result=result,
             moment_ids=[m.id],
+            purpose=purpose,
         )
 
     def export_reel(
@@ -180,11 +189,13 @@ class HighlightsMixin(LibraryBase):
         should_cancel: ShouldCancel | None = None,
         *,
         max_height: int | None = 720,
+        purpose: str = "feedback",
     ) -> Highlight:
         """The reel as one film: a calm title card, then each moment with its caption, gently faded."""
         from vfeedback.export.reel import ReelPart, reel_plan, run_reel
 
         reel = self.reel(reel_id)
+        self.require_consent(reel.family_id, purpose)
         if not reel.moment_ids:
             raise BadInput(f"Reel {reel_id} has no moments left; add some first.")
         moments = [self.moment(i) for i in reel.moment_ids]
@@ -192,7 +203,7 @@ class HighlightsMixin(LibraryBase):
         from vfeedback.export.options import RECIPE_VERSION
 
         key = f"reel-v{RECIPE_VERSION}-{reel.title}-{reel.date_text}-{max_height}"
-        found = self._reusable(HighlightKind.REEL, reel.moment_ids, key, captions)
+        found = self._reusable(HighlightKind.REEL, reel.moment_ids, key, captions, purpose)
         if found is not None:
             return found
         parts = []
@@ -225,16 +236,23 @@ class HighlightsMixin(LibraryBase):
             caption=captions,
             result=result,
             moment_ids=reel.moment_ids,
+            purpose=purpose,
         )
 
     def export_handout(
-        self, reel_id: int, progress: Progress | None = None, should_cancel: ShouldCancel | None = None
+        self,
+        reel_id: int,
+        progress: Progress | None = None,
+        should_cancel: ShouldCancel | None = None,
+        *,
+        purpose: str = "feedback",
     ) -> Highlight:
         """An A4 PDF of the reel's moments: a still of each (its first frame) with its caption."""
         from vfeedback.media.fingerprint import sha256_file
         from vfeedback.render.handout import render_handout
 
         reel = self.reel(reel_id)
+        self.require_consent(reel.family_id, purpose)
         if not reel.moment_ids:
             raise BadInput(f"Reel {reel_id} has no moments left; add some first.")
         stills = []
@@ -243,7 +261,7 @@ class HighlightsMixin(LibraryBase):
                 from vfeedback.media.frameindex import Cancelled
 
                 raise Cancelled
-            stills.append(self.export_still(moment_id))
+            stills.append(self.export_still(moment_id, purpose=purpose))
             if progress is not None:
                 progress((i + 1) / (len(reel.moment_ids) + 1))
         family = self.family(reel.family_id)
@@ -264,6 +282,7 @@ class HighlightsMixin(LibraryBase):
             caption="\n".join(s.caption for s in stills),
             result=_Measured(sha256_file(target), size, 0, len(stills), 595, 842),
             moment_ids=reel.moment_ids,
+            purpose=purpose,
         )
 
     def _source_path(self, rec: Recording) -> Path:
@@ -345,16 +364,34 @@ class HighlightsMixin(LibraryBase):
                 delete(t.highlight_moments).where(t.highlight_moments.c.highlight_id == highlight_id)
             )
             conn.execute(delete(t.highlights).where(t.highlights.c.id == highlight_id))
+            family = self.family(found.family_id)
+            detail = f"Deleted {found.kind.value} {found.path}"
+            self._audit(conn, "delete", family, detail, found.purpose)  # type: ignore[attr-defined]
+
+    def start_review(self, reel_id: int) -> Reel:
+        """Before showing a reel to its family: consent for feedback, and an entry in the record."""
+        reel = self.reel(reel_id)
+        self.require_consent(reel.family_id, "feedback")
+        family = self.family(reel.family_id)
+        with self.db.write() as conn:
+            detail = f"Reviewed reel {reel.id} with the family ({len(reel.moment_ids)} moments)"
+            self._audit(conn, "review", family, detail, "feedback")  # type: ignore[attr-defined]
+        return reel
 
     # --- shared by the export calls -------------------------------------------------------------
     def _reusable(
-        self, kind: HighlightKind, moment_ids: Sequence[int], key: str, caption: str
+        self, kind: HighlightKind, moment_ids: Sequence[int], key: str, caption: str, purpose: str
     ) -> Highlight | None:
         h, hm = t.highlights, t.highlight_moments
         with self._read() as conn:
             rows = (
                 conn.execute(
-                    select(h).where(h.c.kind == kind.value, h.c.settings_key == key, h.c.caption == caption)
+                    select(h).where(
+                        h.c.kind == kind.value,
+                        h.c.settings_key == key,
+                        h.c.caption == caption,
+                        h.c.purpose == purpose,
+                    )
                 )
                 .mappings()
                 .all()
@@ -417,6 +454,7 @@ class HighlightsMixin(LibraryBase):
         caption: str,
         result: Any,
         moment_ids: Sequence[int],
+        purpose: str,
     ) -> Highlight:
         values = {
             "kind": kind.value,
@@ -435,6 +473,7 @@ class HighlightsMixin(LibraryBase):
             "height": result.height,
             "thumbnail": None,
             "created_at": self.now(),
+            "purpose": purpose,
         }
         with self.db.write() as conn:
             pk = conn.execute(insert(t.highlights).values(**values)).inserted_primary_key
@@ -446,6 +485,13 @@ class HighlightsMixin(LibraryBase):
                         highlight_id=highlight_id, position=position, moment_id=moment_id
                     )
                 )
+            self._audit(  # type: ignore[attr-defined]
+                conn,
+                "export",
+                self.family(family_id),
+                f"Exported {kind.value} {values['path']} (moments {', '.join(map(str, moment_ids))})",
+                purpose,
+            )
         return self.highlight(highlight_id)
 
     def _sidecars(self, found: Highlight) -> list[str]:
@@ -541,4 +587,5 @@ def _highlight(conn: Connection, row: Any) -> Highlight:
         height=row["height"],
         moment_ids=tuple(ids.scalars()),
         created_at=utc(row["created_at"]),
+        purpose=row["purpose"],
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from vfeedback.services import undo
 from vfeedback.services.base import LibraryBase
+from vfeedback.services.consent import ConsentMixin
 from vfeedback.services.families import FamiliesMixin
 from vfeedback.services.highlights import HighlightsMixin
 from vfeedback.services.integrity import IntegrityMixin
@@ -24,7 +25,14 @@ from vfeedback.storage.files import remove_stale_temporaries
 
 
 class Library(
-    FamiliesMixin, RecordingsMixin, SchemesMixin, MomentsMixin, HighlightsMixin, IntegrityMixin, LibraryBase
+    FamiliesMixin,
+    RecordingsMixin,
+    SchemesMixin,
+    MomentsMixin,
+    HighlightsMixin,
+    ConsentMixin,
+    IntegrityMixin,
+    LibraryBase,
 ):
     @classmethod
     def open(cls, spec: str | os.PathLike[str] | None = None) -> Library:

@@ -65,11 +65,7 @@ class MomentsMixin(LibraryBase):
 
     def moment(self, moment_id: int) -> Moment:
         with self._read() as conn:
-            row = (
-                conn.execute(select(t.moments).where(t.moments.c.id == moment_id))
-                .mappings()
-                .first()
-            )
+            row = conn.execute(select(t.moments).where(t.moments.c.id == moment_id)).mappings().first()
         if row is None:
             raise NotFound(f"There is no moment {moment_id} in this library.")
         return rows.moment(row)
@@ -195,9 +191,7 @@ class MomentsMixin(LibraryBase):
 
     @staticmethod
     def _gone(conn: Any, moment_id: int) -> bool:
-        return (
-            conn.execute(select(t.moments.c.id).where(t.moments.c.id == moment_id)).first() is None
-        )
+        return conn.execute(select(t.moments.c.id).where(t.moments.c.id == moment_id)).first() is None
 
 
 def _span(index: FrameIndex, start: TimeArg, end: TimeArg | None) -> tuple[int, int]:

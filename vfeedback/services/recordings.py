@@ -85,15 +85,15 @@ class RecordingsMixin(LibraryBase):
                 )
                 if created is not None:
                     tx.files.append(stored_path)
+                how = "referenced in place" if reference else "copied into the library"
+                self._audit(tx.conn, "import", fam, f"Imported recording {row['id']} ({how})")  # type: ignore[attr-defined]
         except BaseException:
             if created is not None:
                 created.unlink(missing_ok=True)
             raise
         return rows.recording(row, fam.code)
 
-    def open_file(
-        self, path: Path, family: str | None = None, progress: Progress | None = None
-    ) -> Recording:
+    def open_file(self, path: Path, family: str | None = None, progress: Progress | None = None) -> Recording:
         """The recording for ``path``: the existing import of the same content if there is one
         (wherever it came from), else a new import into ``family`` or into "Unfiled"."""
         from vfeedback.media.fingerprint import fingerprint
@@ -189,9 +189,7 @@ class RecordingsMixin(LibraryBase):
             variable_frame_rate=index.is_variable_rate(),
         )
         with self.db.write() as conn:
-            conn.execute(
-                delete(t.frame_indexes).where(t.frame_indexes.c.recording_id == recording.id)
-            )
+            conn.execute(delete(t.frame_indexes).where(t.frame_indexes.c.recording_id == recording.id))
             conn.execute(
                 insert(t.frame_indexes).values(
                     recording_id=recording.id,
@@ -207,9 +205,7 @@ class RecordingsMixin(LibraryBase):
                     .values(media_json=json.dumps(media.to_dict()))
                 )
 
-    def relink(
-        self, folder: Path, progress: Progress | None = None
-    ) -> list[tuple[Recording, Path]]:
+    def relink(self, folder: Path, progress: Progress | None = None) -> list[tuple[Recording, Path]]:
         """Find referenced recordings whose file is missing among the files under ``folder``, by
         fingerprint (so a renamed file is found too), and point them there. One undoable action."""
         from vfeedback.media.fingerprint import fingerprint
@@ -244,9 +240,7 @@ class RecordingsMixin(LibraryBase):
 
 
 def _by_fingerprint(conn: Connection, print_: str) -> int | None:
-    value = conn.execute(
-        select(t.recordings.c.id).where(t.recordings.c.fingerprint == print_)
-    ).scalar()
+    value = conn.execute(select(t.recordings.c.id).where(t.recordings.c.fingerprint == print_)).scalar()
     return None if value is None else int(value)
 
 

@@ -19,9 +19,7 @@ def utc(value: datetime) -> datetime:
 
 
 def family(row: RowLike) -> Family:
-    return Family(
-        id=row["id"], code=row["code"], label=row["label"], created_at=utc(row["created_at"])
-    )
+    return Family(id=row["id"], code=row["code"], label=row["label"], created_at=utc(row["created_at"]))
 
 
 def recording(row: RowLike, family_code: str) -> Recording:

@@ -54,9 +54,7 @@ class SchemesMixin(LibraryBase):
             ).first()
             if taken is not None:
                 raise Conflict(f"A coding scheme called {spec.name} is already in the library.")
-            scheme_id = insert_scheme(
-                lambda table, v: int(tx.insert(table, v)["id"]), spec, False, self
-            )
+            scheme_id = insert_scheme(lambda table, v: int(tx.insert(table, v)["id"]), spec, False, self)
         return self.scheme(scheme_id)
 
     def code(self, ref: str | int, scheme: str | int | None = None) -> Code:
@@ -83,9 +81,7 @@ class SchemesMixin(LibraryBase):
                 return hits[0]
             if len(hits) > 1:
                 choices = "; ".join(f"{c.label} (id {c.id})" for c in hits[:5])
-                raise BadInput(
-                    f"The code '{text}' is ambiguous; give its id or full name: {choices}."
-                )
+                raise BadInput(f"The code '{text}' is ambiguous; give its id or full name: {choices}.")
         raise NotFound(f"There is no code called '{text}'; `vfeedback schemes` lists them.")
 
     def _seed_schemes(self) -> None:

@@ -114,9 +114,7 @@ def discard_redo(conn: Connection, root: Path) -> None:
     # Files of undone imports were kept for redo; with redo gone they belong to nobody.
     for _, files in doomed:
         for rel in files:
-            still_used = conn.execute(
-                select(t.recordings.c.id).where(t.recordings.c.path == rel)
-            ).first()
+            still_used = conn.execute(select(t.recordings.c.id).where(t.recordings.c.path == rel)).first()
             if still_used is None:
                 _remove_quietly(root / rel)
 

@@ -191,6 +191,7 @@ highlights = Table(
     Column("height", Integer, nullable=False),
     Column("thumbnail", Text),
     Column("created_at", UTC_TIME, nullable=False),
+    Column("purpose", String(16), nullable=False, server_default="feedback"),
     sqlite_autoincrement=True,
 )
 
@@ -200,6 +201,37 @@ highlight_moments = Table(
     Column("highlight_id", ForeignKey("highlights.id"), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("moment_id", Integer, nullable=False, index=True),
+)
+
+# The consent register: every giving or withdrawal, never edited (a mistake is corrected by a new
+# entry). The current state of a purpose is its latest entry.
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("family_id", ForeignKey("families.id"), nullable=False, index=True),
+    Column("purpose", String(16), nullable=False),
+    Column("given", Boolean, nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", UTC_TIME, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# Who did what, append-only: database triggers refuse any UPDATE or DELETE (see migration 0004).
+# family_id is no foreign key so the record outlives a deleted family; family_code keeps its name.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTC_TIME, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("family_id", Integer, index=True),
+    Column("family_code", String(64)),
+    Column("purpose", String(16)),
+    Column("detail", Text, nullable=False),
+    sqlite_autoincrement=True,
 )
 
 UNDOABLE_TABLES: dict[str, Table] = {

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from vfeedback.core.errors import VfeedbackError
+from vfeedback.core.model import Purpose
 from vfeedback.export.options import ClipOptions
 
 CAPTION_MODES = (
@@ -54,7 +55,12 @@ class ExportDialog(QDialog):
         for size_label, height in SIZES:
             self.max_height.addItem(size_label, height)
         self.mute = QCheckBox("Without sound")
+        self.purpose = QComboBox()
+        for purpose in Purpose:
+            self.purpose.addItem(purpose.wording.capitalize(), purpose.value)
+        self.purpose.setToolTip("What the clips are for; the family must have consented to it")
         form = QFormLayout()
+        form.addRow("For", self.purpose)
         form.addRow("Caption", self.captions)
         form.addRow("Before and after", self.padding)
         form.addRow("", self.slow)
@@ -71,6 +77,9 @@ class ExportDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(buttons)
+
+    def chosen_purpose(self) -> str:
+        return str(self.purpose.currentData())
 
     def options(self, freeze_at_us: int | None) -> ClipOptions:
         """The chosen options; ``freeze_at_us`` is the playhead (used only when a pause is asked for).

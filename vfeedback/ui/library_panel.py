@@ -36,6 +36,10 @@ class LibraryPanel(QWidget):
         column.addWidget(self.families, 2)
         column.addWidget(_heading("Recordings"))
         column.addWidget(self.recordings, 3)
+        from vfeedback.ui.consent_panel import ConsentPanel
+
+        self.consent = ConsentPanel(library)
+        column.addWidget(self.consent)
         self.families.currentItemChanged.connect(self._family_changed)
         self.recordings.itemActivated.connect(self._activated)
         self.recordings.itemClicked.connect(self._activated)
@@ -59,6 +63,7 @@ class LibraryPanel(QWidget):
             self.families.setCurrentRow(0)
         self.families.blockSignals(False)
         self.show_recordings()
+        self.consent.show_family(self.current_family())
 
     def select_recording(self, recording_id: int) -> None:
         rec = self.library.recording(recording_id)
@@ -85,6 +90,7 @@ class LibraryPanel(QWidget):
     def _family_changed(self) -> None:
         self.show_recordings()
         family = self.current_family()
+        self.consent.show_family(family)
         if family is not None:
             self.familyChanged.emit(family)
 

@@ -512,6 +512,13 @@ class MainWindow(QMainWindow):
         if not dialog.exec():
             return
         at = self.controller.time_us()
+        purpose = dialog.chosen_purpose()
+        if self.recording is not None:
+            try:
+                self.library.require_consent(self.recording.family_id, purpose)
+            except VfeedbackError as exc:
+                self._show_error(str(exc))
+                return
         for moment_id in ids:
             try:
                 options = dialog.options(at if self._moment_contains(moment_id, at) else None)
@@ -525,7 +532,9 @@ class MainWindow(QMainWindow):
                 mid: int = moment_id,
                 chosen: Any = options,
             ) -> Any:
-                return self.library.export_clip(mid, chosen, progress=progress, should_cancel=cancel)
+                return self.library.export_clip(
+                    mid, chosen, progress=progress, should_cancel=cancel, purpose=purpose
+                )
 
             self.tasks.submit(f"Exporting moment {moment_id}", job, on_done=self._exported)
 

@@ -18,6 +18,8 @@ def short_time(us: int) -> str:
     """``MM:SS.mmm`` under an hour (every recording we expect), else the full ``HH:MM:SS.mmm``."""
     text = format_time(us)
     return text[3:] if text.startswith("00:") else text
+
+
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 

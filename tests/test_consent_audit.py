@@ -1,0 +1,128 @@
+"""Consent gates every export by purpose; the audit record is append-only, enforced by the database."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from vfeedback.cli.main import run
+from vfeedback.core.errors import BadInput, ConsentMissing
+from vfeedback.core.model import Purpose
+from vfeedback.services import Library
+from vfeedback.storage import layout
+
+
+@pytest.fixture
+def family(library: Library, media):
+    library.add_family("C1")
+    rec = library.import_recording(media["cfr25"], "C1")
+    moment = library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait")
+    return rec, moment
+
+
+def test_register_records_each_purpose_separately(library: Library, family) -> None:
+    assert all(entry is None for entry in library.consent_state("C1").values())
+    library.give_consent("C1", "feedback", "Dr A", date(2026, 3, 1))
+    library.give_consent("C1", "supervision", "Dr A")
+    library.withdraw_consent("C1", "supervision", "Dr B")
+    state = library.consent_state("C1")
+    assert state[Purpose.FEEDBACK].given and state[Purpose.FEEDBACK].on_date == date(2026, 3, 1)
+    assert state[Purpose.SUPERVISION].given is False and state[Purpose.SUPERVISION].recorded_by == "Dr B"
+    assert state[Purpose.TRAINING] is None and state[Purpose.RESEARCH] is None
+    assert [e.given for e in library.consent_register("C1")] == [True, True, False]
+    with pytest.raises(BadInput):
+        library.give_consent("C1", "marketing", "Dr A")
+    with pytest.raises(BadInput):
+        library.give_consent("C1", "feedback", "  ")
+    with pytest.raises(BadInput):
+        library.give_consent("C1", "feedback", "Dr A", date.today() + timedelta(days=2))
+
+
+def test_exports_need_consent_for_their_purpose_and_withdrawal_lists_them(library: Library, family) -> None:
+    _, moment = family
+    with pytest.raises(ConsentMissing, match="feedback with the family"):
+        library.export_still(moment.id)
+    library.give_consent("C1", "feedback", "Dr A")
+    library.give_consent("C1", "training", "Dr A")
+    for_family = library.export_still(moment.id)
+    for_training = library.export_still(moment.id, purpose="training")
+    assert for_training.id != for_family.id and for_training.purpose == "training"
+    with pytest.raises(ConsentMissing, match="supervision"):
+        library.export_still(moment.id, purpose="supervision")
+    _, exported = library.withdraw_consent("C1", "training", "Dr A")
+    assert [h.id for h in exported] == [for_training.id]
+    with pytest.raises(ConsentMissing):
+        library.export_still(moment.id, 1_500_000, purpose="training")
+    reel = library.create_reel("Ours", [moment.id])
+    assert library.start_review(reel.id) == reel
+    library.withdraw_consent("C1", "feedback", "Dr A")
+    with pytest.raises(ConsentMissing):
+        library.start_review(reel.id)
+
+
+def test_audit_records_who_did_what(library: Library, family, tmp_path: Path) -> None:
+    _, moment = family
+    library.give_consent("C1", "feedback", "Dr A")
+    still = library.export_still(moment.id)
+    library.delete_highlight(still.id)
+    actions = [e.action for e in library.audit("C1")]
+    assert actions == ["import", "consent", "export", "delete"]
+    assert library.audit("C1")[1].actor == "Dr A"
+    count = library.audit_csv(tmp_path / "audit.csv", "C1")
+    lines = (tmp_path / "audit.csv").read_text(encoding="utf-8").splitlines()
+    assert count == 4 and lines[0].startswith("id,at,actor,action") and len(lines) == 5
+
+
+def test_audit_rows_cannot_be_changed_or_deleted_on_sqlite(library: Library, family) -> None:
+    with sqlite3.connect(library.path / layout.DB_NAME) as conn:
+        with pytest.raises(sqlite3.DatabaseError, match="cannot be changed"):
+            conn.execute("UPDATE audit_log SET detail = 'forged'")
+        with pytest.raises(sqlite3.DatabaseError, match="cannot be deleted"):
+            conn.execute("DELETE FROM audit_log")
+    conn.close()
+    assert library.audit()[0].action == "import"
+
+
+@pytest.mark.postgres
+def test_audit_rows_cannot_be_changed_or_deleted_on_postgres(pg_server, tmp_path, monkeypatch) -> None:
+    url = pg_server.create_database("t_audit_guard")
+    monkeypatch.setenv(layout.ENV_FILES, str(tmp_path / "files"))
+    with Library.open(url) as lib:
+        lib.add_family("PG")
+        lib.give_consent("PG", "feedback", "Dr A")
+    engine = create_engine(url)
+    for statement in ("UPDATE audit_log SET detail = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+        with engine.connect() as conn, pytest.raises(DBAPIError, match="cannot be changed or deleted"):
+            conn.execute(text(statement))
+    engine.dispose()
+
+
+def test_cli_consent_audit_and_exit_status_4(tmp_path: Path, media, capsys) -> None:
+    lib = str(tmp_path / "lib")
+    with Library.open(lib) as library:
+        library.add_family("C2")
+        rec = library.import_recording(media["cfr25"], "C2")
+        m = library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="x")
+    capsys.readouterr()
+    assert run(["--library", lib, "export", "still", str(m.id)]) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("vfeedback: ") and "consent" in err
+    assert run(["--library", lib, "consent", "C2", "--give", "feedback", "--by", "Dr A"]) == 0
+    assert run(["--library", lib, "export", "still", str(m.id), "--json"]) == 0
+    capsys.readouterr()
+    assert run(["--library", lib, "export", "clip", str(m.id), "--purpose", "supervision"]) == 4
+    assert run(["--library", lib, "consent", "C2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["purposes"] == {"feedback": True, "supervision": False, "training": False, "research": False}
+    assert run(["--library", lib, "consent", "C2", "--withdraw", "feedback", "--by", "Dr A"]) == 0
+    assert "exported for feedback" in capsys.readouterr().out
+    assert run(["--library", lib, "audit", "--family", "C2", "--json"]) == 0
+    actions = [e["action"] for e in json.loads(capsys.readouterr().out)]
+    assert actions == ["import", "consent", "export", "consent"]
+    assert run(["--library", lib, "consent", "C2", "--give", "feedback"]) == 3  # no --by
