@@ -467,6 +467,33 @@ def audit(lib: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def delete_family(lib: Library, args: argparse.Namespace) -> int:
+    fam = lib.family(args.family)
+    if not args.yes:
+        raise BadInput(f"Deleting family {fam.code} cannot be undone; add --yes to confirm.")
+    left = lib.delete_family(fam.id)
+    _deleted(args.json, f"family {fam.code}", left)
+    return 0
+
+
+def delete_recording(lib: Library, args: argparse.Namespace) -> int:
+    rec = lib.recording(args.recording)
+    if not args.yes:
+        raise BadInput(f"Deleting recording {rec.id} cannot be undone; add --yes to confirm.")
+    left = lib.delete_recording(rec.id)
+    _deleted(args.json, f"recording {rec.id}", left)
+    return 0
+
+
+def _deleted(as_json: bool, what: str, left: list[str]) -> None:
+    if as_json:
+        out.emit_json({"deleted": what, "left": left})
+        return
+    print(f"Deleted {what} and everything made from it.")
+    for line in left:
+        print(line)
+
+
 def _said(as_json: bool, verb: str, label: str) -> None:
     if as_json:
         out.emit_json({verb: label})
@@ -553,6 +580,8 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("export", "handout"): export_handout,
     ("highlights", None): highlights,
     ("consent", None): consent,
+    ("delete", "family"): delete_family,
+    ("delete", "recording"): delete_recording,
     ("audit", None): audit,
     ("schemes", None): schemes,
     ("schemes", "import"): schemes,

@@ -117,6 +117,17 @@ def build() -> Parser:
     c.add_argument("--csv", metavar="FILE", help="write the record to FILE as CSV")
     _json(c)
 
+    dele = sub.add_parser("delete", help="delete a family or a recording for good (not undoable)")
+    dele_sub = dele.add_subparsers(dest="action", metavar="WHAT", required=True, parser_class=Parser)
+    c = dele_sub.add_parser("family", help="the family and everything of it, leaving only the audit record")
+    c.add_argument("family", metavar="CODE")
+    c.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    _json(c)
+    c = dele_sub.add_parser("recording", help="the recording and everything made from it")
+    c.add_argument("recording", type=int)
+    c.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    _json(c)
+
     exp = sub.add_parser("export", help="export clips, stills, reels and handouts into the library")
     exp_sub = exp.add_subparsers(dest="action", metavar="KIND", required=True, parser_class=Parser)
     c = exp_sub.add_parser("clip", help="a frame-exact clip of each moment, with its caption")

@@ -12,6 +12,7 @@ from pathlib import Path
 from vfeedback.services import undo
 from vfeedback.services.base import LibraryBase
 from vfeedback.services.consent import ConsentMixin
+from vfeedback.services.deletion import DeletionMixin
 from vfeedback.services.families import FamiliesMixin
 from vfeedback.services.highlights import HighlightsMixin
 from vfeedback.services.integrity import IntegrityMixin
@@ -31,6 +32,7 @@ class Library(
     MomentsMixin,
     HighlightsMixin,
     ConsentMixin,
+    DeletionMixin,
     IntegrityMixin,
     LibraryBase,
 ):

@@ -54,6 +54,13 @@ class Database:
         with translate_errors(), self.engine.connect() as conn, conn.begin():
             yield conn
 
+    def flush_deleted(self) -> None:
+        """After a deletion: move the WAL into the database and empty it, so no copy of the deleted
+        pages lingers in the -wal file (secure_delete has zeroed them in the database)."""
+        if self.is_sqlite:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -67,6 +74,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys = ON")
         # FULL: a commit survives power loss too, not only a crash of the app.
         cur.execute("PRAGMA synchronous = FULL")
+        # Deleted rows are overwritten, not left in free pages: deleting a family must really delete.
+        cur.execute("PRAGMA secure_delete = ON")
         cur.close()
 
     @event.listens_for(engine, "begin")

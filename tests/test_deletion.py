@@ -1,0 +1,98 @@
+"""Deleting a family or a recording leaves nothing of it on disk or in the database but the audit record."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from vfeedback.cli.main import run
+from vfeedback.core.errors import NotFound
+from vfeedback.export.options import ClipOptions
+from vfeedback.services import Library
+from vfeedback.storage import layout
+
+CODE = "ZQX-4471"
+NOTE = "NOTE-ZQX private words"
+
+
+@pytest.fixture
+def full_family(library: Library, media):
+    library.add_family(CODE, label="first referral")
+    library.add_family("OTHER-1")
+    library.give_consent(CODE, "feedback", "Dr A")
+    a = library.import_recording(media["cfr25"], CODE)
+    b = library.import_recording(media["no_audio"], CODE)
+    keep = library.import_recording(media["vfr"], "OTHER-1")
+    m1 = library.add_moment(a.id, 1_000_000, 2_000_000, code="Waiting", caption="ZQX caption one", note=NOTE)
+    m2 = library.add_moment(b.id, 500_000, 1_500_000, code="Waiting", caption="ZQX caption two", note=NOTE)
+    library.export_clip(m1.id, ClipOptions(padding_us=0))
+    library.export_still(m2.id)
+    reel = library.create_reel("ZQX reel", [m1.id, m2.id])
+    library.export_handout(reel.id)
+    library.frame_index(keep.id)
+    return a, b, keep
+
+
+def _db_dump(root: Path) -> str:
+    with sqlite3.connect(root / layout.DB_NAME) as conn:
+        text = "\n".join(conn.iterdump())
+    conn.close()
+    return text
+
+
+def test_deleting_a_family_leaves_only_the_audit_record(library: Library, full_family) -> None:
+    _, _, keep = full_family
+    assert library.delete_family(CODE) == []
+    with pytest.raises(NotFound):
+        library.family(CODE)
+    files = [
+        p
+        for p in library.path.rglob("*")
+        if p.is_file() and p.name != layout.DB_NAME and "-wal" not in p.name
+    ]
+    assert not any(CODE in p.name for p in files), files
+    for p in files:
+        if p.suffix in (".vtt", ".txt", ".pdf", ".mp4", ".png"):
+            assert b"ZQX" not in p.read_bytes(), p
+    dump = _db_dump(library.path)
+    outside_audit = [
+        line for line in dump.splitlines() if "ZQX" in line and 'INSERT INTO "audit_log"' not in line
+    ]
+    assert outside_audit == []
+    assert NOTE not in dump
+    assert [e.action for e in library.audit()][-1] == "delete"
+    assert library.recordings() == [keep] and library.check() == []
+    assert library.undo_label() is None
+
+
+def test_deleting_a_recording_takes_what_was_made_from_it(library: Library, full_family) -> None:
+    a, b, _ = full_family
+    library.delete_recording(a.id)
+    with pytest.raises(NotFound):
+        library.recording(a.id)
+    remaining = library.highlights(CODE)
+    assert [h.kind.value for h in remaining] == ["still"]  # the reel's handout showed a frame of a
+    assert library.reels(CODE)[0].moment_ids == (library.moments(b.id)[0].id,)
+    assert not (library.path / "cache" / "recordings" / str(a.id)).exists()
+    assert library.check() == []
+
+
+def test_cli_delete_needs_yes(tmp_path: Path, media, capsys) -> None:
+    lib = str(tmp_path / "lib")
+    with Library.open(lib) as library:
+        library.add_family("D1")
+        library.import_recording(media["cfr25"], "D1")
+    assert run(["--library", lib, "delete", "family", "D1"]) == 3
+    assert "--yes" in capsys.readouterr().err
+    assert run(["--library", lib, "delete", "family", "D1", "--yes"]) == 0
+    assert run(["--library", lib, "families", "--json"]) == 0
+    assert capsys.readouterr().out.strip().endswith("[]")
+
+
+def test_deleted_words_are_gone_from_the_database_files_themselves(library: Library, full_family) -> None:
+    library.delete_family(CODE)
+    for f in library.path.glob(f"{layout.DB_NAME}*"):
+        assert NOTE.encode() not in f.read_bytes(), f
+        assert b"ZQX caption" not in f.read_bytes(), f

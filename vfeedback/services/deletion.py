@@ -1,0 +1,128 @@
+"""Deleting a recording or a whole family for real: files, caches, exports and rows, leaving only the
+audit record (which says that it happened, never what the video showed).
+
+Not undoable, by design: the point is that the data is gone. The undo history is cleared too, because
+it holds copies of the deleted rows (captions, notes).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+
+from sqlalchemy import Connection, delete, select
+
+from vfeedback.core.model import Family, Highlight, Recording
+from vfeedback.services.base import LibraryBase
+from vfeedback.storage import tables as t
+
+
+class DeletionMixin(LibraryBase):
+    # Provided by the other mixins of Library.
+    family: Callable[..., Family]
+    recording: Callable[..., Recording]
+    recordings: Callable[..., list[Recording]]
+    highlights: Callable[..., list[Highlight]]
+    _audit: Callable[..., None]
+
+    def delete_recording(self, recording_id: int) -> list[str]:
+        """Remove the recording and everything made from it. Returns what could not be removed from
+        disk (a referenced original outside the library is left where it is, and named here)."""
+        rec = self.recording(recording_id)
+        fam = self.family(rec.family_id)
+        left = self._remove_recording_files(rec)
+        with self.db.write() as conn:
+            self._remove_recording_rows(conn, rec)
+            conn.execute(delete(t.undo_log))
+            self._audit(conn, "delete", fam, f"Deleted recording {rec.id} and everything made from it")
+        self.db.flush_deleted()
+        return left
+
+    def delete_family(self, family: str | int) -> list[str]:
+        """Remove the family, all its recordings, moments, reels, exports, consent register and caches."""
+        fam = self.family(family)
+        recs = self.recordings(fam.id)
+        left: list[str] = []
+        for rec in recs:
+            left += self._remove_recording_files(rec)
+        for h in self.highlights(fam.id):
+            self._unlink_highlight(h)
+        with self.db.write() as conn:
+            for rec in recs:
+                self._remove_recording_rows(conn, rec)
+            self._remove_highlight_rows(conn, [h.id for h in self.highlights(fam.id)])
+            reel_ids = list(conn.execute(select(t.reels.c.id).where(t.reels.c.family_id == fam.id)).scalars())
+            if reel_ids:
+                conn.execute(delete(t.reel_items).where(t.reel_items.c.reel_id.in_(reel_ids)))
+                conn.execute(delete(t.reels).where(t.reels.c.id.in_(reel_ids)))
+            conn.execute(delete(t.consents).where(t.consents.c.family_id == fam.id))
+            conn.execute(delete(t.families).where(t.families.c.id == fam.id))
+            conn.execute(delete(t.undo_log))
+            self._audit(
+                conn,
+                "delete",
+                fam,
+                f"Deleted family {fam.code}: {len(recs)} recording(s) and all made from them",
+            )
+        self.db.flush_deleted()
+        return left
+
+    # --- pieces ---------------------------------------------------------------------------------
+    def _made_from(self, rec: Recording) -> list[Highlight]:
+        """Exports showing any frame of the recording: its clips and stills, and reels and handouts
+        holding one of its moments."""
+        with self._read() as conn:
+            moment_ids = set(
+                conn.execute(select(t.moments.c.id).where(t.moments.c.recording_id == rec.id)).scalars()
+            )
+        return [
+            h
+            for h in self.highlights(rec.family_id)
+            if h.recording_id == rec.id or moment_ids & set(h.moment_ids)
+        ]
+
+    def _remove_recording_files(self, rec: Recording) -> list[str]:
+        left = []
+        for h in self._made_from(rec):
+            self._unlink_highlight(h)
+        shutil.rmtree(self.root / "cache" / "recordings" / str(rec.id), ignore_errors=True)
+        path = self.root / rec.path
+        if rec.stored:
+            path.unlink(missing_ok=True)
+        else:
+            left.append(
+                f"Recording {rec.id} was referenced, not copied: its original is still at {rec.path}."
+            )
+        return left
+
+    def _unlink_highlight(self, h: Highlight) -> None:
+        base = self.root / h.path
+        for path in (base, base.with_suffix(".vtt"), base.with_suffix(".txt")):
+            path.unlink(missing_ok=True)
+
+    def _remove_recording_rows(self, conn: Connection, rec: Recording) -> None:
+        moment_ids = list(
+            conn.execute(select(t.moments.c.id).where(t.moments.c.recording_id == rec.id)).scalars()
+        )
+        self._remove_highlight_rows(conn, self._made_from_ids(conn, rec.id, moment_ids))
+        if moment_ids:
+            conn.execute(delete(t.reel_items).where(t.reel_items.c.moment_id.in_(moment_ids)))
+            conn.execute(delete(t.moments).where(t.moments.c.id.in_(moment_ids)))
+        conn.execute(delete(t.frame_indexes).where(t.frame_indexes.c.recording_id == rec.id))
+        conn.execute(delete(t.recordings).where(t.recordings.c.id == rec.id))
+
+    @staticmethod
+    def _made_from_ids(conn: Connection, recording_id: int, moment_ids: list[int]) -> list[int]:
+        h, hm = t.highlights, t.highlight_moments
+        ids = set(conn.execute(select(h.c.id).where(h.c.recording_id == recording_id)).scalars())
+        if moment_ids:
+            ids |= set(
+                conn.execute(select(hm.c.highlight_id).where(hm.c.moment_id.in_(moment_ids))).scalars()
+            )
+        return sorted(ids)
+
+    @staticmethod
+    def _remove_highlight_rows(conn: Connection, ids: list[int]) -> None:
+        if ids:
+            conn.execute(delete(t.highlight_moments).where(t.highlight_moments.c.highlight_id.in_(ids)))
+            conn.execute(delete(t.highlights).where(t.highlights.c.id.in_(ids)))
