@@ -229,3 +229,28 @@ def test_family_panel_shows_the_consent_register(qtbot, library: Library) -> Non
     assert "Research: <span style='color:#a0522d'>withdrawn" in text
     assert "Supervision: <span style='color:#8a8f94'>not recorded" in text
     window.close()
+
+
+def test_review_needs_consent_and_hides_the_case_list(qtbot, library: Library, media, monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    library.add_family("F1")
+    rec = library.import_recording(media["cfr25"], "F1")
+    m = library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait")
+    reel = library.create_reel("Ours", [m.id])
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (a[3][0], True))
+    window = MainWindow(library, player=ClockPlayer())
+    qtbot.addWidget(window)
+    window.show()
+    window.review_with_family()
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1 and "consent" in boxes[0].text() and window.isVisible()
+    boxes[0].close()
+    library.give_consent("F1", "feedback", "Dr A")
+    window.review_with_family()
+    assert window._review is not None and not window.isVisible()
+    assert [e.action for e in library.audit("F1")][-1] == "review"
+    window._review.finished.emit()
+    assert window.isVisible() and window._review is None
+    assert reel.id == library.reels("F1")[0].id
+    window.close()

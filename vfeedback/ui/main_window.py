@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.codes: dict[int, Code] = {}
         self.pieces = background.Pieces(self)
         self._browser: Any = None
+        self._review: Any = None
         self._thumbs: list[tuple[int, Any]] = []
         self.coding = CodingState(library, position=self.controller.time_us)
 
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         moment.addAction(self._action("Export a &still of this frame", "Ctrl+Shift+E", self.export_still))
         moment.addSeparator()
         moment.addAction(self._action("&Highlights…", "Ctrl+H", self.show_highlights))
+        moment.addAction(self._action("&Review with the family…", "Ctrl+R", self.review_with_family))
 
         view = bar.addMenu("&View")
         self.act_lanes = self._action("Lanes by &code", None, self._toggle_lanes)
@@ -558,6 +560,38 @@ class MainWindow(QMainWindow):
         if self._browser is not None:
             self._browser.refresh()
 
+    def review_with_family(self) -> None:
+        """Full screen, the chosen reel only; the workbench (and its case list) stays hidden until the
+        review has ended on its neutral screen."""
+        from vfeedback.ui.review import ReviewWindow
+
+        family = self.panel.current_family()
+        reels = self.library.reels(family) if family is not None else []
+        if not reels:
+            self._show_error("Make a reel for this family first (Moment › Highlights › Make the reel).")
+            return
+        labels = [f"{r.title} — {r.date_text} ({len(r.moment_ids)} moments)" for r in reels]
+        choice, ok = QInputDialog.getItem(self, "Review with the family", "Which reel?", labels, 0, False)
+        if not ok:
+            return
+        self.controller.pause()
+        try:
+            review = ReviewWindow(self.library, reels[labels.index(choice)].id)
+        except VfeedbackError as exc:  # consent missing: the family saw nothing
+            self._show_error(str(exc))
+            return
+        self._review = review
+        review.finished.connect(self._review_finished)
+        self.hide()
+        review.present()
+
+    def _review_finished(self) -> None:
+        review, self._review = self._review, None
+        if review is not None:
+            review.release()
+            review.deleteLater()
+        self.show()
+
     def show_highlights(self) -> None:
         from vfeedback.ui.highlights_browser import HighlightsBrowser
 
@@ -648,6 +682,8 @@ class MainWindow(QMainWindow):
         self.inspector.save_texts()
         if self._browser is not None:
             self._browser.close()
+        if self._review is not None:
+            self._review.release()
         settings = QSettings("vfeedback", "vfeedback")
         settings.setValue("workbench/geometry", self.saveGeometry())
         for name in ("splitter", "centre", "right"):
