@@ -119,3 +119,28 @@ def _one_qapplication(qapp):  # type: ignore[no-untyped-def]
     """The widgets' QApplication exists before anything (the handout renderer) makes a bare
     QGuiApplication, which would leave later widget tests unable to create a QWidget."""
     return qapp
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """vfeedback opens no network connection, ever: any internet socket opened in a test fails it.
+    (Unix sockets stay allowed: the PostgreSQL test server listens on one.)"""
+    import socket
+
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guard(sock: socket.socket) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            raise AssertionError("a test tried to open a network connection")
+
+    def connect(self: socket.socket, address: object) -> None:
+        guard(self)
+        real_connect(self, address)  # type: ignore[arg-type]
+
+    def connect_ex(self: socket.socket, address: object) -> int:
+        guard(self)
+        return real_connect_ex(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)

@@ -77,3 +77,12 @@ def test_render_uses_qtgui_only() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_a_network_connection_fails_the_test() -> None:
+    import socket
+
+    import pytest as _pytest
+
+    with _pytest.raises(AssertionError, match="network connection"), socket.socket() as sock:
+        sock.connect(("127.0.0.1", 9))
