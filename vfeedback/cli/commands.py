@@ -467,6 +467,36 @@ def audit(lib: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def retention(lib: Library, args: argparse.Namespace) -> int:
+    fam = lib.set_retention(
+        args.family, closed_on=_date(args.closed) if args.closed else None, rule=args.rule
+    )
+    from vfeedback.core.retention import due_date
+
+    when = due_date(fam.retention_rule, fam.closed_on) if fam.retention_rule else None
+    if args.json:
+        out.emit_json(
+            {"family": fam.code, "closed_on": fam.closed_on, "rule": fam.retention_rule, "due": when}
+        )
+    else:
+        closed = fam.closed_on.isoformat() if fam.closed_on else "not closed"
+        due = f"; due for deletion on {when}" if when else ""
+        print(f"Family {fam.code}: {closed}, rule '{fam.retention_rule or 'none'}'{due}.")
+    return 0
+
+
+def due(lib: Library, args: argparse.Namespace) -> int:
+    found = lib.due_for_deletion()
+    if args.json:
+        out.emit_json([{"family": f.code, "due": when, "rule": f.retention_rule} for f, when in found])
+    elif not found:
+        print("No family is due for deletion.")
+    else:
+        out.table(["FAMILY", "DUE", "RULE"], [(f.code, when, f.retention_rule) for f, when in found])
+        print("Delete with: vfeedback delete family CODE --yes")
+    return 0
+
+
 def delete_family(lib: Library, args: argparse.Namespace) -> int:
     fam = lib.family(args.family)
     if not args.yes:
@@ -580,6 +610,8 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("export", "handout"): export_handout,
     ("highlights", None): highlights,
     ("consent", None): consent,
+    ("retention", None): retention,
+    ("due", None): due,
     ("delete", "family"): delete_family,
     ("delete", "recording"): delete_recording,
     ("audit", None): audit,

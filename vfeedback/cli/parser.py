@@ -117,6 +117,16 @@ def build() -> Parser:
     c.add_argument("--csv", metavar="FILE", help="write the record to FILE as CSV")
     _json(c)
 
+    c = sub.add_parser("retention", help="a family's closure date and retention rule")
+    c.add_argument("family", metavar="CODE")
+    c.add_argument("--closed", metavar="YYYY-MM-DD", help="the day the case closed")
+    c.add_argument(
+        "--rule", metavar="TEXT", help="'delete N months after closure' or 'keep until YYYY-MM-DD'"
+    )
+    _json(c)
+    c = sub.add_parser("due", help="families whose recordings are due for deletion")
+    _json(c)
+
     dele = sub.add_parser("delete", help="delete a family or a recording for good (not undoable)")
     dele_sub = dele.add_subparsers(dest="action", metavar="WHAT", required=True, parser_class=Parser)
     c = dele_sub.add_parser("family", help="the family and everything of it, leaving only the audit record")

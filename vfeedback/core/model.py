@@ -27,6 +27,8 @@ class Family:
     code: str
     label: str | None
     created_at: datetime
+    closed_on: date | None = None
+    retention_rule: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy import Connection, func, select
 
@@ -49,6 +50,39 @@ class FamiliesMixin(LibraryBase):
                 raise Conflict(f"There is already a family with case code {values['code']}.")
             _, after = tx.update(t.families, current.id, values)
         return rows.family(after)
+
+    def set_retention(
+        self, family: str | int, *, closed_on: date | None = None, rule: str | None = None
+    ) -> Family:
+        """Record the case's closure date and/or its retention rule (an undoable edit)."""
+        from vfeedback.core.retention import parse_rule
+
+        current = self.family(family)
+        values: dict[str, object] = {}
+        if closed_on is not None:
+            if closed_on > date.today():
+                raise BadInput("A closure date cannot be in the future.")
+            values["closed_on"] = closed_on
+        if rule is not None:
+            values["retention_rule"] = parse_rule(rule)
+        if not values:
+            return current
+        with self._edit(f"Set retention for family {current.code}") as tx:
+            _, after = tx.update(t.families, current.id, values)
+        return rows.family(after)
+
+    def due_for_deletion(self, today: date | None = None) -> list[tuple[Family, date]]:
+        """Families whose retention rule says their recordings must now be deleted, earliest first."""
+        from vfeedback.core.retention import due_date
+
+        today = today or date.today()
+        due = []
+        for fam in self.families():
+            if fam.retention_rule:
+                when = due_date(fam.retention_rule, fam.closed_on)
+                if when is not None and when <= today:
+                    due.append((fam, when))
+        return sorted(due, key=lambda pair: pair[1])
 
     def families(self) -> list[Family]:
         with self._read() as conn:

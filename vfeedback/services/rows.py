@@ -19,7 +19,14 @@ def utc(value: datetime) -> datetime:
 
 
 def family(row: RowLike) -> Family:
-    return Family(id=row["id"], code=row["code"], label=row["label"], created_at=utc(row["created_at"]))
+    return Family(
+        id=row["id"],
+        code=row["code"],
+        label=row["label"],
+        created_at=utc(row["created_at"]),
+        closed_on=row["closed_on"],
+        retention_rule=row["retention_rule"],
+    )
 
 
 def recording(row: RowLike, family_code: str) -> Recording:

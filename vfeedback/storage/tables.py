@@ -41,6 +41,8 @@ families = Table(
     Column("code", String(64), nullable=False, unique=True),
     Column("label", Text),
     Column("created_at", UTC_TIME, nullable=False),
+    Column("closed_on", Date),
+    Column("retention_rule", Text),
     # Ids are never reused: scripts and the undo log refer to them.
     sqlite_autoincrement=True,
 )
