@@ -157,9 +157,10 @@ class HighlightsMixin(LibraryBase):
         rec = self.recording(m.recording_id)
         self.require_consent(rec.family_id, purpose)
         index = self.frame_index(rec.id)
-        at = index.snap(m.start_us if at_us is None else at_us)
-        if not 0 <= at < index.duration_us:
+        wanted = m.start_us if at_us is None else at_us
+        if not 0 <= wanted < index.duration_us:
             raise BadInput("That time is outside the recording.")
+        at = index.snap(wanted)
         key = f"still-{at}"
         found = self._reusable(HighlightKind.STILL, [m.id], key, m.caption, purpose)
         if found is not None:

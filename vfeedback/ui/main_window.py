@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -79,6 +79,10 @@ class MainWindow(QMainWindow):
         self._browser: Any = None
         self._review: Any = None
         self._thumbs: list[tuple[int, Any]] = []
+        self._film_timer = QTimer(self)
+        self._film_timer.setSingleShot(True)
+        self._film_timer.setInterval(100)
+        self._film_timer.timeout.connect(lambda: self.timeline.set_filmstrip(self._thumbs))
         self.coding = CodingState(library, position=self.controller.time_us)
 
         self._build_views()
@@ -633,7 +637,9 @@ class MainWindow(QMainWindow):
         from vfeedback.ui.player.frame_worker import to_qimage
 
         self._thumbs.append((time_us, to_qimage(image)))
-        self.timeline.set_filmstrip(self._thumbs)
+        # Thumbnails arrive hundreds at a time from the cache: redraw the strip at most ~10x a second.
+        if not self._film_timer.isActive():
+            self._film_timer.start()
 
     def _on_waveform(self, recording_id: int, first: int, peaks: Any) -> None:
         if self.recording is not None and recording_id == self.recording.id:
