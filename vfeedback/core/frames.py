@@ -60,6 +60,35 @@ class FrameIndex:
         """The start time of the frame on screen at ``us``."""
         return self._times[self.frame_at(us)]
 
+    def nearest(self, us: int) -> int:
+        """The frame whose start is nearest to ``us`` (the earlier on a tie), for times written by other
+        tools to the millisecond, which may fall just before the frame they meant."""
+        n = self.frame_at(us)
+        t = self._times
+        if n + 1 < len(t) and t[n + 1] - us < us - t[n]:
+            return n + 1
+        return n
+
+    def outer_span(self, start_us: int, end_us: int) -> tuple[int, int]:
+        """A moment (its first frame's start, its last frame's start) as the interval it covers on
+        screen: from its first frame's start to its last frame's end. Other tools (ELAN, BORIS,
+        subtitles, editors) think in such intervals; a point moment covers its one frame."""
+        last = self.frame_at(end_us)
+        stop = self._times[last + 1] if last + 1 < len(self._times) else self.duration_us
+        return self._times[self.frame_at(start_us)], stop
+
+    def inner_span(self, begin_us: int, stop_us: int) -> tuple[int, int]:
+        """The inverse of ``outer_span`` for an interval written by another tool: the frames whose
+        starts and ends are nearest to its ends, as (first frame's start, last frame's start). An
+        interval shorter than a frame becomes a point moment on the nearest frame."""
+        first = self.nearest(begin_us)
+        # The boundary nearest the stop: a frame's start, or the recording's end after the last frame.
+        stop = self.nearest(stop_us)
+        if stop == len(self._times) - 1 and stop_us - self._times[stop] > self.duration_us - stop_us:
+            stop = len(self._times)
+        last = min(max(first, stop - 1), len(self._times) - 1)
+        return self._times[first], self._times[last]
+
     def resolve(self, spec: TimeSpec) -> tuple[int, int]:
         """A typed time to (microseconds of a real frame, frame number); refuses times past the end."""
         if spec.frame is not None:

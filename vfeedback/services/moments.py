@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +18,21 @@ from vfeedback.storage import tables as t
 
 CAPTION_MAX = 300
 NOTE_MAX = 20_000
+CODER_MAX = 100
+
+
+@dataclass(frozen=True, slots=True)
+class NewMoment:
+    """A moment to add in a batch (an import). Times are frame starts (``FrameIndex.inner_span``
+    turns another tool's interval into them); ``code`` is a code's id or name."""
+
+    start_us: int
+    end_us: int
+    code: str | int
+    actor: Actor | str | None = None
+    caption: str = ""
+    note: str = ""
+    coder: str | None = None
 TimeArg = TimeSpec | int
 """A typed time, or microseconds (snapped to the frame on screen at that time)."""
 
@@ -62,6 +78,43 @@ class MomentsMixin(LibraryBase):
                 },
             )
         return rows.moment(row)
+
+    def add_moments(self, recording_id: int, items: Sequence[NewMoment], label: str) -> list[Moment]:
+        """Add many moments as ONE undoable action, all or nothing: every item is checked before
+        anything is written, so one bad item refuses the whole batch with its sentence."""
+        if not items:
+            return []
+        index = self.frame_index(recording_id)
+        codes: dict[str | int, Code] = {}
+        now = self.now()
+        values = []
+        for n, item in enumerate(items, 1):
+            try:
+                start_us, end_us = _span(index, item.start_us, item.end_us)
+                if item.code not in codes:
+                    codes[item.code] = self.code(item.code)
+                chosen = codes[item.code]
+                who = _actor(item.actor) if item.actor else (chosen.default_actor or Actor.PARENT)
+                coder = _text(item.coder or "", CODER_MAX, "coder's name") or self.user
+                values.append(
+                    {
+                        "recording_id": recording_id,
+                        "start_us": start_us,
+                        "end_us": end_us,
+                        "code_id": chosen.id,
+                        "actor": who.value,
+                        "caption": _text(item.caption, CAPTION_MAX, "caption"),
+                        "note": _text(item.note, NOTE_MAX, "note"),
+                        "coder": coder,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+            except (BadInput, NotFound) as exc:
+                raise BadInput(f"Moment {n} of {len(items)}: {exc} Nothing was imported.") from None
+        with self._edit(label) as tx:
+            made = [tx.insert(t.moments, v) for v in values]
+        return [rows.moment(row) for row in made]
 
     def moment(self, moment_id: int) -> Moment:
         with self._read() as conn:
