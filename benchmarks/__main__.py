@@ -16,6 +16,7 @@ GROUPS = {
     "export": "bench_export",
     "reel": "bench_reel",
     "app": "bench_app",
+    "supervision": "bench_supervision",
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import vfeedback
 
 ROOT = Path(vfeedback.__file__).parent
-QT_FREE = ("core", "storage", "media", "export", "services", "cli")
+QT_FREE = ("core", "storage", "media", "export", "interchange", "services", "cli")
 
 
 def _modules(package: str) -> list[str]:

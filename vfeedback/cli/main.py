@@ -18,7 +18,7 @@ def run(argv: Sequence[str], start_gui: Callable[[str | None, int], int] | None 
     from vfeedback.cli import commands, parser
 
     try:
-        args = parser.build().parse_args(list(argv))
+        args = parser.parse(list(argv))
     except SystemExit as exc:  # usage error (2), --help or --version (0)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
@@ -31,9 +31,10 @@ def run(argv: Sequence[str], start_gui: Callable[[str | None, int], int] | None 
             if start_gui is None:
                 return fail("the app cannot be started from here.", EXIT_USAGE)
             return start_gui(args.library, commands.recording_to_open(args))
+        from vfeedback.cli import registry
         from vfeedback.services import Library
 
-        handler = commands.HANDLERS[(args.command, getattr(args, "action", None))]
+        handler = registry.handlers()[(args.command, getattr(args, "action", None))]
         with Library.open(args.library) as lib:
             return handler(lib, args)
     except VfeedbackError as exc:

@@ -9,10 +9,16 @@ from vfeedback import __version__
 
 ACTORS = ("parent", "infant", "clinician")
 PURPOSES = ("feedback", "supervision", "training", "research")
+MOMENT_SOURCES = ("eaf", "boris")
+IMPORT_USAGE = """vfeedback import FILE --family CODE [--recorded D] [--context TEXT] [--reference] [--json]
+       vfeedback import eaf FILE --recording ID [--map TIER=ACTOR[:CODER]]... [--json]
+       vfeedback import boris FILE --recording ID [--map BEHAVIOUR=CODE]... [--observation ID] [--json]"""
 
 
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is two short lines (usage, then the reason) and exit status 2."""
+
+    import_parser: Parser | None = None
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -55,9 +61,14 @@ def build() -> Parser:
     c = sub.add_parser("families", help="list families")
     _json(c)
 
-    c = sub.add_parser("import", help="import a recording into a family")
-    c.add_argument("file")
-    c.add_argument("--family", required=True, metavar="CODE")
+    c = sub.add_parser(
+        "import",
+        help="import a recording into a family, or moments from ELAN or BORIS",
+        usage=IMPORT_USAGE,
+    )
+    p.import_parser = c
+    c.add_argument("items", nargs="+", metavar="[eaf|boris] FILE")
+    c.add_argument("--family", metavar="CODE", help="the family a recording belongs to")
     c.add_argument("--recorded", metavar="YYYY-MM-DD", help="when it was filmed")
     c.add_argument("--context", metavar="TEXT", help='e.g. "free play", "feeding", "bath"')
     c.add_argument(
@@ -65,6 +76,15 @@ def build() -> Parser:
         action="store_true",
         help="leave the file where it is instead of copying it into the library",
     )
+    c.add_argument("--recording", type=int, metavar="ID", help="the recording moments are imported into")
+    c.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FROM=TO",
+        help="ELAN: TIER=ACTOR[:CODER]; BORIS: BEHAVIOUR=CODE (repeat for each)",
+    )
+    c.add_argument("--observation", metavar="ID", help="BORIS: which observation of the project")
     _json(c)
 
     c = sub.add_parser("recordings", help="list recordings")
@@ -199,7 +219,40 @@ def build() -> Parser:
 
     c = sub.add_parser("check", help="check the database and every recording's file")
     _json(c)
+
+    from vfeedback.cli import registry  # its modules use this one's helpers
+
+    registry.add_parsers(sub, exp_sub)
     return p
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """Parse, then settle what argparse cannot express: ``import`` takes a recording file, or a kind of
+    moments file (eaf, boris) and the file."""
+    p = build()
+    args = p.parse_args(argv)
+    if args.command == "import":
+        _settle_import(p, args)
+    return args
+
+
+def _settle_import(p: Parser, args: argparse.Namespace) -> None:
+    sub = p.import_parser or p
+    items: list[str] = args.items
+    if len(items) == 2 and items[0] in MOMENT_SOURCES:
+        args.action, args.file = items
+        if args.recording is None:
+            sub.error(f"say which recording the moments go into: import {items[0]} FILE --recording ID")
+        if args.family or args.recorded or args.context or args.reference:
+            sub.error("--family, --recorded, --context and --reference are for importing a recording")
+    elif len(items) == 1:
+        args.action, args.file = None, items[0]
+        if not args.family:
+            sub.error("say which family the recording belongs to: --family CODE")
+        if args.recording is not None or args.map or args.observation:
+            sub.error("--recording, --map and --observation are for importing moments (import eaf|boris)")
+    else:
+        sub.error("import one file: FILE --family CODE, or eaf FILE / boris FILE --recording ID")
 
 
 def _json(c: argparse.ArgumentParser) -> None:

@@ -49,6 +49,11 @@ class LibraryBase:
         """``listener(changes)`` after every mutation, undo and redo (the GUI redraws from it)."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop calling ``listener`` (a window that closes must, or the library keeps it alive)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _announce(self, changes: Changes) -> Changes:
         for listener in list(self._listeners):
             listener(changes)

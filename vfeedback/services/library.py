@@ -12,13 +12,17 @@ from pathlib import Path
 from vfeedback.services import undo
 from vfeedback.services.base import LibraryBase
 from vfeedback.services.consent import ConsentMixin
+from vfeedback.services.cycles import CyclesMixin
 from vfeedback.services.deletion import DeletionMixin
 from vfeedback.services.families import FamiliesMixin
 from vfeedback.services.highlights import HighlightsMixin
 from vfeedback.services.integrity import IntegrityMixin
+from vfeedback.services.interchange_elan import ElanBorisMixin
+from vfeedback.services.interchange_files import ExchangeMixin
 from vfeedback.services.moments import MomentsMixin
 from vfeedback.services.recordings import RecordingsMixin
 from vfeedback.services.schemes import SchemesMixin
+from vfeedback.services.supervision import SupervisionMixin
 from vfeedback.services.undo import Changes
 from vfeedback.storage import layout, migrate
 from vfeedback.storage.database import Database
@@ -31,6 +35,10 @@ class Library(
     SchemesMixin,
     MomentsMixin,
     HighlightsMixin,
+    CyclesMixin,
+    ElanBorisMixin,
+    ExchangeMixin,
+    SupervisionMixin,
     ConsentMixin,
     DeletionMixin,
     IntegrityMixin,

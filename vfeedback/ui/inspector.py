@@ -55,6 +55,9 @@ class Inspector(QWidget):
 
         self.span = QLabel()
         self.span.setObjectName("span")
+        self.coder = QLabel()
+        self.coder.setObjectName("coder")
+        self.coder.setStyleSheet("color: #6b7780;")
         self.code = QComboBox()
         self.code.setObjectName("code")
         self.actor = QComboBox()
@@ -101,6 +104,7 @@ class Inspector(QWidget):
         column = QVBoxLayout(editor)
         column.setContentsMargins(10, 10, 10, 10)
         column.addWidget(self.span)
+        column.addWidget(self.coder)
         column.addLayout(form)
         column.addSpacing(6)
         column.addWidget(caption_label)
@@ -152,6 +156,8 @@ class Inspector(QWidget):
         if not moment.is_point:
             span += f" – {format_time(moment.end_us)}  ({moment.duration_us / 1e6:.1f} s)"
         self.span.setText(f"<b>Moment</b>  {span}")
+        # Who tagged it matters once two clinicians code the same film (supervision).
+        self.coder.setText(f"Tagged by {moment.coder}")
         self.code.setCurrentIndex(max(0, self.code.findData(moment.code_id)))
         self.actor.setCurrentIndex(max(0, self.actor.findData(moment.actor.value)))
         self.start.setText(format_time(moment.start_us))

@@ -36,9 +36,11 @@ from vfeedback.ui.player.view import PlayerView
 from vfeedback.ui.task_status import TaskStatus
 from vfeedback.ui.tasks import TaskRunner
 from vfeedback.ui.timeline import TimelineView, moment_items
-from vfeedback.ui.workbench import background
+from vfeedback.ui.workbench import background, naming
 from vfeedback.ui.workbench.coding import CodingState
+from vfeedback.ui.workbench.exchange import ExchangeActions
 from vfeedback.ui.workbench.keys import HelpOverlay, KeyRouter
+from vfeedback.ui.workbench.supervision import SupervisionActions
 
 if TYPE_CHECKING:
     from vfeedback.media.player import Player
@@ -84,6 +86,9 @@ class MainWindow(QMainWindow):
         self._film_timer.setInterval(100)
         self._film_timer.timeout.connect(lambda: self.timeline.set_filmstrip(self._thumbs))
         self.coding = CodingState(library, position=self.controller.time_us)
+        self.exchange = ExchangeActions(self)
+        self.supervision = SupervisionActions(self)
+        naming.apply_saved_name(library)
 
         self._build_views()
         self._build_menus()
@@ -160,6 +165,11 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("Add &family…", "Ctrl+Shift+N", self.add_family))
         file_menu.addAction(self._action("&Import recording…", "Ctrl+I", self.import_recording))
         file_menu.addSeparator()
+        self.exchange.build(file_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("Cases due for &deletion…", None, self.show_due))
+        file_menu.addAction(self._action("Your &name…", None, self.ask_name))
+        file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
 
         edit = bar.addMenu("&Edit")
@@ -182,6 +192,8 @@ class MainWindow(QMainWindow):
         moment.addSeparator()
         moment.addAction(self._action("&Highlights…", "Ctrl+H", self.show_highlights))
         moment.addAction(self._action("&Review with the family…", "Ctrl+R", self.review_with_family))
+
+        self.supervision.build(bar.addMenu("&Supervision"))
 
         view = bar.addMenu("&View")
         self.act_lanes = self._action("Lanes by &code", None, self._toggle_lanes)
@@ -339,6 +351,22 @@ class MainWindow(QMainWindow):
             if m.id == moment_id:
                 self.controller.seek_us(m.start_us)
                 self.timeline.ensure_visible(m.start_us)
+
+    def go_to_moment(self, moment_id: int) -> None:
+        """Show a moment chosen elsewhere (the progress chart): its recording, selected, playhead on it."""
+        try:
+            moment = self.library.moment(moment_id)
+        except VfeedbackError as exc:
+            self._show_error(str(exc))
+            return
+        if self.recording is None or self.recording.id != moment.recording_id:
+            self.open_recording(moment.recording_id)
+            if self.recording is None or self.recording.id != moment.recording_id:
+                return  # the file is missing: already said
+        self._select([moment.id])
+        self._jump_to(moment.id)
+        self.raise_()
+        self.activateWindow()
 
     def _create_on_lane(self, lane: str, start_us: int, end_us: int) -> None:
         moment = self.coding.create_on_lane(lane, start_us, end_us)
@@ -596,6 +624,15 @@ class MainWindow(QMainWindow):
             review.deleteLater()
         self.show()
 
+    def show_due(self) -> None:
+        from vfeedback.ui.due_view import DueForDeletionView
+
+        DueForDeletionView(self.library, self.tasks, self).exec()
+        self.panel.refresh()
+
+    def ask_name(self) -> None:
+        naming.ask_name(self, self.library)
+
     def show_highlights(self) -> None:
         from vfeedback.ui.highlights_browser import HighlightsBrowser
 
@@ -614,6 +651,7 @@ class MainWindow(QMainWindow):
             self._load_codes()
         if "moments" in changes.tables:
             self._reload_moments()
+        self.supervision.refresh(set(changes.tables))
         self._refresh_undo()
 
     def _refresh_undo(self) -> None:
@@ -688,6 +726,7 @@ class MainWindow(QMainWindow):
         self.inspector.save_texts()
         if self._browser is not None:
             self._browser.close()
+        self.supervision.close_all()
         if self._review is not None:
             self._review.release()
         settings = QSettings("vfeedback", "vfeedback")

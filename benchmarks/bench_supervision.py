@@ -1,0 +1,107 @@
+"""Supervision figures: agreement of two coders over a 1-hour recording with 5,000 moments each.
+
+The maths alone (core), and the whole service call beside reading the same moments from the library
+(the part no agreement computation can avoid), in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from benchmarks.common import Figure, figure, median, timings_ms
+from vfeedback.core.agreement import CodedSpan, compare
+from vfeedback.core.frames import FrameIndex
+from vfeedback.services import Library
+from vfeedback.services.supervision import SupervisionMixin
+from vfeedback.storage import tables as t
+
+HOUR_US = 3_600_000_000
+FRAME_US = 40_000
+PER_CODER = 5_000
+MEDIA = {
+    "container": "mp4", "duration_us": HOUR_US, "video_codec": "h264", "width": 1280, "height": 720,
+    "rotation": 0, "display_width": 1280, "display_height": 720, "avg_fps": 25.0,
+    "variable_frame_rate": False, "frame_count": HOUR_US // FRAME_US, "start_time_us": 0, "has_audio": True,
+}  # fmt: skip
+Lib: type[Library] = (
+    Library if issubclass(Library, SupervisionMixin) else type("Lib", (SupervisionMixin, Library), {})
+)
+
+
+def _coding(rng: random.Random, codes: list[str]) -> list[tuple[int, int, str]]:
+    """Moments on frame starts: many short ones, some points, a few long, as clinicians code."""
+    out = []
+    for _ in range(PER_CODER):
+        start = rng.randrange(0, HOUR_US - 20_000_000, FRAME_US)
+        length = rng.choice((0, 0, 1_000_000, 2_000_000, 4_000_000, 10_000_000))
+        out.append((start, start + length, rng.choice(codes)))
+    return out
+
+
+def _populate(root: Path) -> int:
+    rng = random.Random(5)
+    now = datetime.now(UTC)
+    with Lib.open(root) as lib:
+        codes = [c for c in lib.scheme().codes if c.parent_id is not None]
+        with lib.db.write() as conn:
+            conn.execute(insert(t.families).values(code="BENCH", label=None, created_at=now))
+            fam = conn.execute(select(t.families.c.id)).scalar_one()
+            conn.execute(insert(t.recordings).values(
+                family_id=fam, original_name="hour.mp4", path="recordings/hour.mp4", stored=True,
+                size_bytes=1, fingerprint="v1:hour", recorded_on=None, context=None, imported_at=now,
+                duration_us=HOUR_US, media_json=json.dumps(MEDIA),
+            ))  # fmt: skip
+            rec = conn.execute(select(t.recordings.c.id)).scalar_one()
+            index = FrameIndex(range(0, HOUR_US, FRAME_US))
+            conn.execute(insert(t.frame_indexes).values(
+                recording_id=rec, frame_count=len(index), built_at=now, data=index.to_bytes()
+            ))  # fmt: skip
+            rows = []
+            for coder in ("alice", "bob"):
+                for start, end, code in _coding(rng, [str(c.id) for c in codes]):
+                    rows.append({
+                        "recording_id": rec, "start_us": start, "end_us": end, "code_id": int(code),
+                        "actor": "parent", "caption": "", "note": "", "coder": coder,
+                        "created_at": now, "updated_at": now,
+                    })  # fmt: skip
+            conn.execute(insert(t.moments), rows)
+        return int(rec)
+
+
+def run(cache_dir: Path) -> list[Figure]:
+    figures = []
+    rng = random.Random(9)
+    names = [f"code {i}" for i in range(20)]
+    a = [CodedSpan(s, e + FRAME_US, c) for s, e, c in _coding(rng, names)]
+    b = [CodedSpan(s, e + FRAME_US, c) for s, e, c in _coding(rng, names)]
+    ours = timings_ms(lambda: compare(a, b, HOUR_US, 1_000_000, 1_000_000), 7)
+    figures.append(figure("agreement_core_ms", median(ours), "ms", None, "<= 100"))
+    ours = timings_ms(lambda: compare(a, b, HOUR_US, 100_000, 1_000_000), 3)
+    figures.append(figure("agreement_core_100ms_slices_ms", median(ours), "ms", None, "<= 1000"))
+
+    root = Path(tempfile.mkdtemp(prefix="vfeedback-bench-sup-", dir=cache_dir))
+    try:
+        rec = _populate(root)
+        with Lib.open(root) as lib:
+            ours = timings_ms(lambda: lib.agreement(rec, "alice", "bob"), 5)
+            theirs = timings_ms(lambda: lib.moments(rec), 5)
+        figures.append(figure("agreement_service_ms", median(ours), "ms", median(theirs), "<= 400"))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return figures
+
+
+if __name__ == "__main__":
+    import sys
+
+    default = Path(tempfile.gettempdir()) / "vfeedback-bench-supervision"
+    cache = Path(sys.argv[1]) if len(sys.argv) > 1 else default
+    cache.mkdir(parents=True, exist_ok=True)
+    print(json.dumps(run(cache), indent=2))

@@ -1,0 +1,253 @@
+"""Agreement maths against figures worked out by hand (comments show the working)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from vfeedback.core.agreement import (
+    CodedSpan,
+    Disagreement,
+    EventCounts,
+    cohen_kappa,
+    compare,
+    landis_koch,
+    match_events,
+    places,
+)
+
+S = 1_000_000
+
+
+def span(start_s: float, end_s: float, code: str = "X") -> CodedSpan:
+    return CodedSpan(round(start_s * S), round(end_s * S), code)
+
+
+def test_perfect_agreement_is_kappa_one() -> None:
+    coding = [span(0, 2), span(5, 6, "Y")]
+    r = compare(coding, list(reversed(coding)), 10 * S)
+    # Slices: X X . . . Y . . . . for both: po = 1, pe = .2² + .1² + .7² = .54, kappa = 1.
+    assert r.slices == 10
+    assert r.kappa == pytest.approx(1.0)
+    assert r.observed == pytest.approx(1.0)
+    assert r.expected == pytest.approx(0.54)
+    assert r.per_code["X"].kappa == pytest.approx(1.0)
+    assert r.events == EventCounts(matched=2, only_a=0, only_b=0)
+    assert (r.events.precision, r.events.recall, r.events.f1) == (1.0, 1.0, 1.0)
+    assert r.disagreements == ()
+
+
+def test_nobody_coded_anything_kappa_undefined_but_observed_is_one() -> None:
+    r = compare([], [], 5 * S)
+    # Every slice is "no code" for both: pe = 1, so kappa = 0/0.
+    assert r.slices == 5
+    assert r.kappa is None
+    assert r.observed == 1.0
+    assert r.expected == 1.0
+    assert r.per_code == {}
+    assert r.events == EventCounts()
+    assert (r.events.precision, r.events.recall, r.events.f1) == (None, None, None)
+    assert r.confusion == ((5,),)
+
+
+def test_one_coder_empty_gives_kappa_zero() -> None:
+    r = compare([span(0, 3)], [], 10 * S)
+    # A: 3 slices X, 7 none; B: 10 none. po = .7; pe = pA(none)·pB(none) + pA(X)·pB(X) = .7·1 + .3·0 = .7
+    # so kappa = (.7 - .7) / (1 - .7) = 0: all the agreement there is, chance predicts.
+    assert r.observed == pytest.approx(0.7)
+    assert r.expected == pytest.approx(0.7)
+    assert r.kappa == 0.0
+    assert r.per_code["X"].kappa == 0.0
+    assert r.events == EventCounts(matched=0, only_a=1, only_b=0)
+    # B found nothing, so precision is 0/0; recall 0/1; F1 0/(0+1+0).
+    assert (r.events.precision, r.events.recall, r.events.f1) == (None, 0.0, 0.0)
+
+
+def test_classic_two_by_two() -> None:
+    # The textbook table (50 items): both yes 20, A yes B no 5, A no B yes 10, both no 15.
+    # po = 35/50 = .7; pA(yes) = .5, pB(yes) = .6; pe = .5·.6 + .5·.4 = .5; kappa = (.7-.5)/(1-.5) = .4
+    assert cohen_kappa([[20, 5], [10, 15]]) == pytest.approx(0.4)
+    a = [span(0, 25)]  # slices 0-24: 20 shared with B + 5 A only
+    b = [span(0, 20), span(25, 35)]  # 10 B only; slices 35-49: neither
+    r = compare(a, b, 50 * S)
+    assert r.kappa == pytest.approx(0.4)
+    assert r.observed == pytest.approx(0.7)
+    assert r.expected == pytest.approx(0.5)
+    assert r.categories == (None, "X")
+    assert r.confusion == ((15, 10), (5, 20))
+    code = r.per_code["X"]
+    assert code.kappa == pytest.approx(0.4)
+    assert (code.slices_a, code.slices_b, code.slices_both) == (25, 30, 20)
+    assert r.events == EventCounts(matched=1, only_a=0, only_b=1)
+    assert r.disagreements == (
+        Disagreement(20 * S, 25 * S, "X", None, "slices"),
+        Disagreement(25 * S, 35 * S, None, "X", "slices"),
+        Disagreement(25 * S, 35 * S, None, "X", "only_b"),
+    )
+
+
+def test_partial_last_slice_counts_as_a_slice() -> None:
+    a = [span(0, 1), span(2.0, 2.5)]
+    b = [span(0, 1)]
+    r = compare(a, b, 2_500_000)
+    # Slices [0,1) [1,2) [2,2.5): A = X . X, B = X . .; po = 2/3; pA(X) = 2/3, pB(X) = 1/3;
+    # pe = 2/3·1/3 + 1/3·2/3 = 4/9; kappa = (2/3 - 4/9) / (5/9) = .4
+    assert r.slices == 3
+    assert r.kappa == pytest.approx(0.4)
+    slices = [d for d in r.disagreements if d.kind == "slices"]
+    assert slices == [Disagreement(2 * S, 2_500_000, "X", None, "slices")]
+
+
+def _one_slice(a: list[CodedSpan], b: list[CodedSpan]) -> bool:
+    """Whether both coders' single slice got the same category."""
+    r = compare(a, b, S)
+    return r.observed == 1.0
+
+
+def test_a_slice_goes_to_the_code_covering_most_of_it() -> None:
+    assert _one_slice([span(0, 0.3, "X"), span(0.3, 1, "Y")], [span(0, 1, "Y")])
+    # Overlapping moments of one code count once: X covers 0.35 s (not 0.55), Y 0.4 s.
+    assert _one_slice([span(0, 0.3, "X"), span(0.05, 0.35, "X"), span(0.5, 0.9, "Y")], [span(0, 1, "Y")])
+    # A tie goes to the code on screen first, then to the name.
+    assert _one_slice([span(0.5, 1, "A"), span(0, 0.5, "B")], [span(0, 1, "B")])
+    assert _one_slice([span(0, 0.5, "B"), span(0, 0.5, "A")], [span(0, 1, "A")])
+    # Touching the slice at all names it: one 40 ms frame is not "no code".
+    assert not _one_slice([span(0.5, 0.54, "X")], [])
+    assert _one_slice([span(0.5, 0.54, "X")], [span(0.9, 1.0, "X")])
+
+
+def test_a_code_both_have_everywhere_has_no_kappa() -> None:
+    r = compare([span(0, 3)], [span(0, 3)], 3 * S)
+    assert r.kappa is None and r.per_code["X"].kappa is None
+    assert r.per_code["X"].observed == 1.0
+
+
+def test_per_code_kappa_is_presence_per_slice() -> None:
+    a = [span(0, 2, "X"), span(4, 5, "Y")]
+    b = [span(1, 2, "X"), span(4, 5, "Y"), span(4.5, 5, "X")]
+    r = compare(a, b, 5 * S)
+    # X present: A = 1 1 0 0 0, B = 0 1 0 0 1 -> both 1, A only 1, B only 1, neither 2.
+    # po = 3/5; pA = pB = 2/5; pe = .4·.4 + .6·.6 = .52; kappa = (.6 - .52) / .48 = 1/6
+    assert r.per_code["X"].kappa == pytest.approx(1 / 6)
+    assert r.per_code["Y"].kappa == pytest.approx(1.0)
+    # Overall: A = X X . . Y, B = . X . . Y (Y covers more of slice 4 than X); po = 4/5;
+    # pA: X .4, none .4, Y .2; pB: X .2, none .6, Y .2; pe = .08 + .24 + .04 = .36;
+    # kappa = (.8 - .36) / .64 = .6875
+    assert r.kappa == pytest.approx(0.6875)
+    # X events: A at 0; B at 1 (exactly the 1 s tolerance away: a match) and 4.5 (alone).
+    assert r.per_code["X"].events == EventCounts(matched=1, only_a=0, only_b=1)
+
+
+def test_event_tolerance_boundary_is_inclusive() -> None:
+    assert match_events([0], [S], S) == [(0, 0)]
+    assert match_events([0], [S + 1], S) == []
+    assert match_events([S + 1], [0], S) == []
+    assert match_events([5], [5], 0) == [(0, 0)]
+    r = compare([span(0, 1)], [span(1, 2)], 3 * S, tolerance_us=S)
+    assert r.events == EventCounts(matched=1, only_a=0, only_b=0)
+    r = compare([span(0, 1)], [span(1, 2)], 3 * S, tolerance_us=S - 1)
+    assert r.events == EventCounts(matched=0, only_a=1, only_b=1)
+
+
+def test_events_only_match_the_same_code() -> None:
+    r = compare([span(0, 1, "X")], [span(0, 1, "Y")], 2 * S)
+    assert r.events == EventCounts(matched=0, only_a=1, only_b=1)
+    assert r.per_code["X"].events == EventCounts(0, 1, 0)
+    assert r.per_code["Y"].events == EventCounts(0, 0, 1)
+
+
+def test_matching_is_maximal_where_nearest_first_is_not() -> None:
+    # Nearest pair first would take 1.2-1.0 (0.2 s) and strand both others (0 and 2.1 are 2.1 s apart).
+    # The maximum is two: 0-1.0 and 1.2-2.1, each within 1 s.
+    assert match_events([0, 1_200_000], [1_000_000, 2_100_000], S) == [(0, 0), (1, 1)]
+
+
+def test_matching_prefers_the_nearest_among_maximal_ones() -> None:
+    # One match either way; 0.9-0.8 is nearer than 0-0.8, so A's event at 0 is the unmatched one.
+    # (A left-to-right greedy pass would pair 0 with 0.8.)
+    assert match_events([0, 900_000], [800_000], S) == [(1, 0)]
+    r = compare([span(0, 0.1), span(0.9, 1)], [span(0.8, 0.9)], 2 * S)
+    only = [d for d in r.disagreements if d.kind != "slices"]
+    assert only == [Disagreement(0, 100_000, "X", None, "only_a")]
+
+
+def _brute_force(a: list[int], b: list[int], tol: int) -> tuple[int, int]:
+    """(most matches, least total difference) by trying every set of pairs."""
+    edges = [(i, j) for i in range(len(a)) for j in range(len(b)) if abs(a[i] - b[j]) <= tol]
+    for size in range(min(len(a), len(b)), 0, -1):
+        costs = [
+            sum(abs(a[i] - b[j]) for i, j in chosen)
+            for chosen in itertools.combinations(edges, size)
+            if len({i for i, _ in chosen}) == size and len({j for _, j in chosen}) == size
+        ]
+        if costs:
+            return size, min(costs)
+    return 0, 0
+
+
+def test_matching_equals_brute_force_on_random_small_cases() -> None:
+    rng = random.Random(2024)
+    for _ in range(300):
+        a = sorted(rng.randrange(0, 12) for _ in range(rng.randrange(0, 6)))
+        b = sorted(rng.randrange(0, 12) for _ in range(rng.randrange(0, 6)))
+        tol = rng.randrange(0, 4)
+        pairs = match_events(a, b, tol)
+        assert len({i for i, _ in pairs}) == len(pairs) == len({j for _, j in pairs})
+        assert all(abs(a[i] - b[j]) <= tol for i, j in pairs)
+        got = (len(pairs), sum(abs(a[i] - b[j]) for i, j in pairs))
+        assert got == _brute_force(a, b, tol), (a, b, tol)
+
+
+def test_differing_slices_merge_into_runs_of_the_same_pair() -> None:
+    r = compare([span(0, 3, "X")], [span(0, 1, "Y"), span(1, 3, "Z")], 4 * S)
+    runs = [d for d in r.disagreements if d.kind == "slices"]
+    assert runs == [
+        Disagreement(0, S, "X", "Y", "slices"),
+        Disagreement(S, 3 * S, "X", "Z", "slices"),
+    ]
+    assert [d.start_us for d in r.disagreements] == sorted(d.start_us for d in r.disagreements)
+
+
+def test_input_order_does_not_matter_and_spans_are_clipped() -> None:
+    a = [span(3, 9, "Y"), span(0, 1, "X"), span(-1, 0.5, "Y")]
+    b = [span(0, 1, "X"), span(3, 5, "Y")]
+    one = compare(a, b, 5 * S)
+    two = compare(list(reversed(a)), b, 5 * S)
+    assert one.kappa == two.kappa and one.confusion == two.confusion
+    assert sum(map(sum, one.confusion)) == 5
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(ValueError):
+        compare([], [], S, slice_us=0)
+    with pytest.raises(ValueError):
+        compare([], [], S, tolerance_us=-1)
+
+
+@pytest.mark.parametrize(
+    ("kappa", "word"),
+    [(None, "not defined"), (-0.1, "poor"), (0.0, "slight"), (0.2, "slight"), (0.21, "fair"),
+     (0.5, "moderate"), (0.72, "substantial"), (0.8, "substantial"), (0.81, "almost perfect"),
+     (1.0, "almost perfect")],
+)  # fmt: skip
+def test_landis_koch_words(kappa: float | None, word: str) -> None:
+    assert landis_koch(kappa) == word
+
+
+def test_places_group_overlapping_disagreements_but_not_touching_ones() -> None:
+    r = compare([span(0, 3, "X"), span(5, 5.04, "Y")], [span(0, 1, "Y"), span(1, 3, "Z")], 6 * S)
+    found = places(r.disagreements)
+    # 0-1 X/Y (slices) and X's lone event 0-3 overlap; 1-3 X/Z touches 0-1 but overlaps the event;
+    # Y at 5 s stands alone.
+    assert [(p.start_us, p.end_us, p.a_labels, p.b_labels) for p in found] == [
+        (0, 3 * S, ("X",), ("Y", "Z")),
+        (5 * S, 6 * S, ("Y",), ()),
+    ]
+    assert sorted(i for p in found for i in p.indices) == list(range(len(r.disagreements)))
+    touching = [
+        Disagreement(0, S, "X", None, "slices"),
+        Disagreement(S, 2 * S, "X", "Y", "slices"),
+    ]
+    assert len(places(touching)) == 2

@@ -1,0 +1,152 @@
+"""The workbench's new doors: the Supervision menu (compare two coders, progress across cycles), moments
+in from ELAN through the mapping dialog, out to ELAN/spreadsheet/subtitles, and the name new moments
+carry. The windows themselves are tested in their own files; here the subject is the wiring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog
+
+from vfeedback.media.clock_player import ClockPlayer
+from vfeedback.services import Library
+from vfeedback.ui.main_window import MainWindow
+from vfeedback.ui.mapping_dialog import MappingDialog, MappingRow
+
+
+@pytest.fixture(autouse=True)
+def _private_settings(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("VFEEDBACK_CODER", raising=False)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
+
+
+@pytest.fixture
+def opened(qtbot, library: Library, media):
+    library.add_family("F1")
+    library.give_consent("F1", "feedback", by="Dr Test")
+    rec = library.import_recording(media["cfr25"], "F1")
+    window = MainWindow(library, player=ClockPlayer())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_recording(rec.id)
+    qtbot.waitUntil(lambda: window.index is not None, timeout=20_000)
+    yield window, rec
+    window.close()
+
+
+def _menu_action(window: MainWindow, menu: str, text: str):  # type: ignore[no-untyped-def]
+    for top in window.menuBar().actions():
+        if top.text().replace("&", "") == menu:
+            for action in top.menu().actions():
+                if action.text().replace("&", "").startswith(text):
+                    return action
+    raise AssertionError(f"no {menu} › {text}")
+
+
+def test_compare_opens_on_the_recording_and_jumps_the_player(qtbot, opened, library: Library) -> None:
+    window, rec = opened
+    library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", coder="Ana")
+    library.add_moment(rec.id, 5_000_000, 6_000_000, code="Waiting", coder="Ben")
+    _menu_action(window, "Supervision", "Compare two coders").trigger()
+    compare = window.supervision.compare
+    assert compare is not None and compare.isVisible() and compare.isWindow()
+    compare.seek_requested.emit(5_000_000)
+    qtbot.waitUntil(lambda: abs(window.controller.time_us() - 5_000_000) < 50_000, timeout=5_000)
+    # A new moment by either coder is in the open comparison at once.
+    assert compare.agreement.events.only_b == 1
+    library.add_moment(rec.id, 7_000_000, code="Waiting", coder="Ben")
+    assert compare.agreement.events.only_b == 2
+
+
+def test_compare_needs_two_coders(opened, monkeypatch) -> None:
+    window, _ = opened
+    said: list[str] = []
+    monkeypatch.setattr(window, "_show_error", said.append)
+    _menu_action(window, "Supervision", "Compare two coders").trigger()
+    assert window.supervision.compare is None
+    assert said and "two coders" in said[0]
+
+
+def test_progress_chart_leads_back_to_the_moment(qtbot, opened, library: Library) -> None:
+    window, rec = opened
+    m = library.add_moment(rec.id, 3_000_000, 4_000_000, code="Waiting", caption="You wait for her.")
+    window.open_recording(rec.id)
+    _menu_action(window, "Supervision", "Progress across filming cycles").trigger()
+    cycles = window.supervision.cycles
+    assert cycles is not None and cycles.isVisible()
+    cycles.moment_chosen.emit(m.id)
+    assert window.coding.selected == [m.id]
+    qtbot.waitUntil(lambda: abs(window.controller.time_us() - 3_000_000) < 50_000, timeout=5_000)
+
+
+def test_eaf_round_trip_through_the_menus(qtbot, opened, library: Library, tmp_path: Path, monkeypatch) -> None:
+    window, rec = opened
+    library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", actor="infant", caption="She looks.")
+    out = tmp_path / "moments.eaf"
+    monkeypatch.setattr(window.exchange, "_save_path", lambda *_a: out)
+    monkeypatch.setattr(window.exchange, "_ask_notes", lambda _what: False)
+    _menu_action(window, "File", "Export moments").menu().actions()[0].trigger()
+    assert out.exists()
+    before = library.moments(rec.id)
+    library.delete_moments([m.id for m in before])
+
+    # The mapping dialog proposes the tier's own actor and coder; accepting imports them back.
+    def accept(dialog: MappingDialog) -> int:
+        assert dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+        return int(QDialog.DialogCode.Accepted)
+
+    monkeypatch.setattr(MappingDialog, "exec", accept)
+    monkeypatch.setattr(window.exchange, "_open_path", lambda *_a: out)
+    _menu_action(window, "File", "Import moments").menu().actions()[0].trigger()
+    after = library.moments(rec.id)
+    key = [(m.start_us, m.end_us, m.code_id, m.actor, m.caption, m.coder) for m in before]
+    assert [(m.start_us, m.end_us, m.code_id, m.actor, m.caption, m.coder) for m in after] == key
+    assert "Imported 1 moments" in window.statusBar().currentMessage()
+
+
+def test_a_refused_import_says_one_sentence_and_adds_nothing(opened, library: Library, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    window, rec = opened
+    bad = tmp_path / "bad.eaf"
+    bad.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>', encoding="utf-8")
+    said: list[str] = []
+    monkeypatch.setattr(window, "_show_error", said.append)
+    window.exchange.import_eaf(bad)
+    assert len(said) == 1 and "bad.eaf" in said[0]
+    assert library.moments(rec.id) == []
+
+
+def test_mapping_dialog_waits_for_every_row() -> None:
+    dialog = MappingDialog(
+        "Import",
+        "Which code?",
+        [MappingRow("look", "behaviour"), MappingRow("smile", "behaviour", guess="2")],
+        [("Waiting", "1"), ("Attuned", "2")],
+        target_heading="Code",
+    )
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert not ok.isEnabled()
+    dialog.choose("look", "1")
+    assert ok.isEnabled()
+    assert dialog.mapping() == {"look": "1", "smile": "2"}
+
+
+def test_your_name_tags_new_moments(opened, library: Library, monkeypatch) -> None:
+    window, rec = opened
+    from PySide6.QtWidgets import QInputDialog
+
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_a, **_k: ("  Dr Ana  ", True))
+    _menu_action(window, "File", "Your name").trigger()
+    assert library.user == "Dr Ana"
+    assert library.add_moment(rec.id, 0, code="Waiting").coder == "Dr Ana"
+    fresh = Library.open(library.path)
+    try:
+        from vfeedback.ui.workbench import naming
+
+        naming.apply_saved_name(fresh)
+        assert fresh.user == "Dr Ana"
+    finally:
+        fresh.close()

@@ -1,0 +1,104 @@
+"""``vfeedback progress CODE``: a family's strength moments across filming cycles, as a table, JSON, a
+CSV spreadsheet or a PNG chart."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+from vfeedback.cli import output as out
+from vfeedback.cli.parser import _json
+from vfeedback.core.cycles import Cell, Cycle, Measure, Progress
+from vfeedback.services import Library
+from vfeedback.services.cycles import CyclesMixin
+
+Handler = Callable[[Library, argparse.Namespace], int]
+
+
+def add_parsers(sub: Any) -> None:
+    """Add ``progress`` to the top-level subparsers."""
+    c = sub.add_parser("progress", help="a family's strength moments across filming cycles")
+    c.add_argument("family", metavar="CODE")
+    c.add_argument("--csv", metavar="FILE", help="write one row per recording and principle to FILE")
+    c.add_argument("--png", metavar="FILE", help="draw the chart into FILE (1600 × 900)")
+    c.add_argument(
+        "--measure",
+        choices=[m.value for m in Measure],
+        default=Measure.COUNT.value,
+        help="what the chart's bars show: count (default), minutes, or rate (per 10 minutes of film)",
+    )
+    _json(c)
+
+
+def progress(lib: Library, args: argparse.Namespace) -> int:
+    cycles = cast(CyclesMixin, lib)  # Library composes CyclesMixin
+    found = cycles.progress(args.family)
+    written = []
+    if args.csv:
+        written.append(cycles.progress_csv(found.family, Path(args.csv)))
+    if args.png:
+        written.append(cycles.progress_png(found.family, Path(args.png), args.measure))
+    if args.json:
+        out.emit_json(progress_json(found))
+        return 0
+    if found.empty:
+        print(f"No strength moments tagged yet for family {found.family}.")
+    else:
+        _table(found)
+    for path in written:
+        print(f"Wrote {path}")
+    return 0
+
+
+def progress_json(found: Progress) -> dict[str, Any]:
+    return {
+        "family": found.family,
+        "recordings": [
+            {
+                "id": c.recording_id,
+                "cycle": c.number,
+                "date": c.day.isoformat(),
+                "date_is_import_date": not c.dated,
+                "context": c.context,
+                "duration_us": c.length_us,
+                "principles": {
+                    p.name: {
+                        "moments": c.cells[p.name].moments,
+                        "seconds": round(c.cells[p.name].seconds, 3),
+                        "per_10_min": round(c.per_ten_minutes(c.cells[p.name]), 3),
+                        "moment_ids": list(c.cells[p.name].moment_ids),
+                    }
+                    for p in found.principles
+                },
+            }
+            for c in found.cycles
+        ],
+    }
+
+
+def _heading(c: Cycle) -> str:
+    return f"C{c.number} {c.day.isoformat()}{'' if c.dated else '*'}"
+
+
+def _table(found: Progress) -> None:
+    """Principles down, cycles across; each cell "moments · seconds"."""
+    headers = ["PRINCIPLE", *(_heading(c) for c in found.cycles)]
+    body: list[list[object]] = []
+    for p in found.principles:
+        body.append([p.name, *(_cell(c.cells[p.name]) for c in found.cycles)])
+    body.append(["All strengths", *(_cell(c.total) for c in found.cycles)])
+    body.append(["Per 10 min of film", *(f"{c.per_ten_minutes(c.total):.1f}" for c in found.cycles)])
+    body.append(["Context", *(c.context or "" for c in found.cycles)])
+    out.table(headers, body)
+    print("Cells: moments · seconds covered.")
+    if found.any_undated:
+        print("* filming date not recorded: the day it was imported is shown.")
+
+
+def _cell(cell: Cell) -> str:
+    return f"{cell.moments} · {cell.seconds:.1f} s"
+
+
+HANDLERS: dict[tuple[str, str | None], Handler] = {("progress", None): progress}

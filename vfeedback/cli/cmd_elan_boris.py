@@ -1,0 +1,151 @@
+"""``export eaf``, ``import eaf`` and ``import boris``: moments to and from ELAN and BORIS.
+
+An import that still needs a mapping (foreign ELAN tiers, BORIS behaviours) lists what to map and
+exits with status 1, having imported nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from vfeedback.cli import output as out
+from vfeedback.core.errors import BadInput
+from vfeedback.core.model import Moment
+from vfeedback.services.interchange_elan import SKIP, ElanBorisMixin, unmapped_tiers
+
+PURPOSES = ("feedback", "supervision", "training", "research")
+EXIT_NEEDS_MAPPING = 1
+
+
+def add_export_parsers(exp_sub: Any) -> None:
+    """``export eaf RECORDING --out FILE [--notes] [--purpose P] [--json]``."""
+    c = exp_sub.add_parser("eaf", help="a recording's moments as an ELAN file (.eaf), linked to its video")
+    c.add_argument("recording", type=int, metavar="RECORDING")
+    c.add_argument("--out", required=True, metavar="FILE", help="the .eaf file to write (or a folder)")
+    c.add_argument(
+        "--notes", action="store_true", help="also write the private clinical notes (never for families)"
+    )
+    c.add_argument(
+        "--purpose", choices=PURPOSES, default="feedback", help="what the export is for (needs that consent)"
+    )
+    c.add_argument("--json", action="store_true", help="print JSON (stable keys; see README)")
+
+
+def export_eaf(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
+    path = lib.export_eaf(
+        args.recording,
+        Path(args.out),
+        include_notes=bool(args.notes),
+        purpose=getattr(args, "purpose", "feedback"),
+    )
+    count = len(lib.moments(args.recording))
+    if args.json:
+        out.emit_json(
+            {"path": str(path), "recording_id": args.recording, "moments": count, "notes": bool(args.notes)}
+        )
+    else:
+        notes = ", with the private notes" if args.notes else ""
+        print(f"Wrote {_moments(count)} of recording {args.recording} to {path}{notes}.")
+    return 0
+
+
+def import_eaf(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    mapping: dict[str, tuple[str, str | None] | None] = {}
+    for tier, target in _pairs(args.map, "TIER=ACTOR[:CODER]"):
+        if target.lower() == SKIP:
+            mapping[tier] = None
+        else:
+            actor, _, coder = target.partition(":")
+            mapping[tier] = (actor.strip(), coder.strip() or None)
+    lib.recording(args.recording)
+    tiers = lib.eaf_tiers(path)
+    missing = unmapped_tiers(tiers, mapping)
+    if missing:
+        rows: list[dict[str, Any]] = [
+            {
+                "tier": t.tier_id,
+                "participant": t.participant,
+                "annotator": t.annotator,
+                "annotations": t.annotations,
+            }
+            for t in missing
+        ]
+        return _needs_mapping(
+            args.json,
+            rows,
+            "Nothing was imported. Say who each of these ELAN tiers is with --map TIER=ACTOR[:CODER] "
+            "(actor: parent, infant or clinician), or leave one out with --map TIER=skip:",
+            (
+                f"  {r['tier']}  ({_count(r['annotations'], 'annotation')}"
+                + (f", participant {r['participant']}" if r["participant"] else "")
+                + ")"
+                for r in rows
+            ),
+        )
+    moments = lib.import_eaf(path, args.recording, mapping)
+    return _report(lib, args, moments, path)
+
+
+def import_boris(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    mapping: dict[str, str | None] = {
+        behaviour: (None if code.lower() == SKIP else code)
+        for behaviour, code in _pairs(args.map, "BEHAVIOUR=CODE")
+    }
+    lib.recording(args.recording)
+    found = lib.boris_behaviours(path, getattr(args, "observation", None), recording_id=args.recording)
+    missing = [b for b in found if b not in mapping]
+    if missing:
+        return _needs_mapping(
+            args.json,
+            [{"behaviour": b} for b in missing],
+            "Nothing was imported. Say which code each of these BORIS behaviours is with "
+            "--map BEHAVIOUR=CODE (`vfeedback schemes` lists the codes), or leave one out with "
+            "--map BEHAVIOUR=skip:",
+            (f"  {b}" for b in missing),
+        )
+    moments = lib.import_boris(path, args.recording, mapping, getattr(args, "observation", None))
+    return _report(lib, args, moments, path)
+
+
+def _pairs(items: Iterable[str] | None, form: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in items or []:
+        # Split at the last "=": a tier or behaviour name may hold one, an actor or code does not.
+        left, sep, right = item.rpartition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise BadInput(f"--map takes {form}; '{item}' is not of that form.")
+        pairs.append((left.strip(), right.strip()))
+    return pairs
+
+
+def _needs_mapping(as_json: bool, rows: list[dict[str, Any]], heading: str, lines: Iterable[str]) -> int:
+    if as_json:
+        out.emit_json({"imported": 0, "needs_mapping": rows})
+    else:
+        print(heading)
+        for line in lines:
+            print(line)
+    return EXIT_NEEDS_MAPPING
+
+
+def _report(lib: ElanBorisMixin, args: argparse.Namespace, moments: list[Moment], path: Path) -> int:
+    if args.json:
+        index = lib.frame_index(args.recording)
+        codes = {c.id: c for s in lib.schemes() for c in s.codes}
+        out.emit_json([out.moment_json(m, codes[m.code_id], index) for m in moments])
+    else:
+        print(f"Imported {_moments(len(moments))} into recording {args.recording} from {path.name}.")
+    return 0
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _moments(n: int) -> str:
+    return _count(n, "moment")

@@ -1,0 +1,358 @@
+"""A family's progress over filming cycles: the chart, a measure switch, and the moments behind a bar.
+
+The chart is painted by ``vfeedback.render.cycles_chart`` from the same layout the saved picture uses,
+so the bar under the mouse is the bar drawn. Clicking a bar lists its moments (time and caption only:
+a private note never appears here) and offers any clip already exported of each.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vfeedback.core.cycles import Cycle, Measure, Progress
+from vfeedback.core.errors import VfeedbackError
+from vfeedback.core.model import Moment
+from vfeedback.core.timecode import format_time
+from vfeedback.render.cycles_chart import ChartLayout, chart_layout, paint_chart, value_text
+from vfeedback.services.cycles import CyclesMixin
+
+HINT = "Click a bar to see the moments behind it."
+QUIET = "#85766a"
+PANEL_STYLE = """
+QLabel#cyclesHeading { font-size: 15px; font-weight: bold; color: #4a3f35; }
+QLabel#cyclesQuiet { color: #85766a; }
+QListWidget { font-size: 13px; }
+"""
+
+
+class ChartView(QWidget):
+    """The chart itself: paints, hover tooltips, click to choose a bar."""
+
+    bar_clicked = Signal(int, str)  # recording id, principle
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setMinimumSize(640, 420)
+        self.progress: Progress | None = None
+        self.measure = Measure.COUNT
+        self.hover: tuple[int, str] | None = None
+        self.selected: tuple[int, str] | None = None
+        self._layout: ChartLayout | None = None
+
+    def sizeHint(self) -> QSize:
+        return QSize(960, 560)
+
+    def show_progress(self, progress: Progress | None, measure: Measure) -> None:
+        self.progress, self.measure = progress, measure
+        self._layout = None
+        self.update()
+
+    def layout_now(self) -> ChartLayout | None:
+        """The layout at the widget's current size (what is on screen)."""
+        if self.progress is None:
+            return None
+        current = self._layout
+        if current is None or (current.width, current.height) != (self.width(), self.height()):
+            current = chart_layout(self.progress, self.measure, self.width(), self.height())
+            self._layout = current
+        return current
+
+    def tooltip_at(self, x: float, y: float) -> str | None:
+        found = self.layout_now()
+        bar = found.bar_at(x, y) if found else None
+        if bar is None or self.progress is None:
+            return None
+        cycle = self.progress.cycle(bar.recording_id)
+        return describe(cycle, bar.principle)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        found = self.layout_now()
+        if found is None:
+            return
+        painter = QPainter(self)
+        try:
+            paint_chart(painter, found, hover=self.hover, selected=self.selected)
+        finally:
+            painter.end()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        found = self.layout_now()
+        pos = event.position()
+        bar = found.bar_at(pos.x(), pos.y()) if found else None
+        key = None if bar is None else (bar.recording_id, bar.principle)
+        if key != self.hover:
+            self.hover = key
+            self.setToolTip(self.tooltip_at(pos.x(), pos.y()) or "")
+            self.setCursor(Qt.CursorShape.PointingHandCursor if key else Qt.CursorShape.ArrowCursor)
+            self.update()
+
+    def leaveEvent(self, event: Any) -> None:
+        self.hover = None
+        self.update()
+        super().leaveEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        found = self.layout_now()
+        pos = event.position()
+        bar = found.bar_at(pos.x(), pos.y()) if found else None
+        if bar is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.bar_clicked.emit(bar.recording_id, bar.principle)
+
+
+def describe(cycle: Cycle, principle: str) -> str:
+    """A bar in words: the principle, the cycle, and all three measures."""
+    cell = cycle.cells[principle]
+    moments = "1 moment" if cell.moments == 1 else f"{cell.moments} moments"
+    rate = value_text(cycle.value(principle, Measure.RATE), Measure.RATE)
+    return (
+        f"{principle}\nCycle {cycle.number} · {cycle.date_text}\n"
+        f"{moments} · {spoken_duration(cell.duration_us)} · {rate} per 10 minutes of film"
+    )
+
+
+def spoken_duration(us: int) -> str:
+    """``6.2 seconds``, ``1 min 05 s``: how long, as a person says it."""
+    if us < 60_000_000:
+        seconds = f"{us / 1_000_000:.1f}".removesuffix(".0")
+        return f"{seconds} seconds" if seconds != "1" else "1 second"
+    total = round(us / 1_000_000)
+    return f"{total // 60} min {total % 60:02d} s"
+
+
+class CyclesWindow(QWidget):
+    """Progress over filming cycles for one family (from the library panel or the Family menu)."""
+
+    moment_chosen = Signal(int)  # a moment id: open its recording there
+
+    def __init__(self, library: CyclesMixin, family_code: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.family_code = family_code
+        self.setWindowTitle(f"Progress over cycles — {family_code} — vfeedback")
+        self.setStyleSheet(PANEL_STYLE)
+        self.progress: Progress | None = None
+        self._clips: dict[int, list[Path]] = {}
+        self._moments: dict[int, Moment] = {}
+
+        self.chart = ChartView()
+        self.chart.bar_clicked.connect(self.choose_bar)
+        self.measures = QButtonGroup(self)
+        switch = QHBoxLayout()
+        switch.setSpacing(0)
+        for i, m in enumerate(Measure):
+            button = QPushButton(m.label)
+            button.setCheckable(True)
+            button.setChecked(m is Measure.COUNT)
+            button.setMinimumHeight(32)
+            self.measures.addButton(button, i)
+            switch.addWidget(button)
+        self.measures.idClicked.connect(lambda i: self.set_measure(list(Measure)[i]))
+        self.save_picture = QPushButton("Save as picture…")
+        self.save_sheet = QPushButton("Save as spreadsheet…")
+        self.save_picture.clicked.connect(self._ask_png)
+        self.save_sheet.clicked.connect(self._ask_csv)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Show:"))
+        top.addLayout(switch)
+        top.addStretch(1)
+        top.addWidget(self.save_picture)
+        top.addWidget(self.save_sheet)
+
+        self.heading = QLabel(HINT)
+        self.heading.setObjectName("cyclesHeading")
+        self.heading.setWordWrap(True)
+        self.detail = QLabel("")
+        self.detail.setObjectName("cyclesQuiet")
+        self.detail.setWordWrap(True)
+        self.list = QListWidget()
+        self.list.setObjectName("cyclesMoments")
+        self.list.setWordWrap(True)
+        self.list.currentItemChanged.connect(lambda *_: self._moment_selected())
+        self.list.itemDoubleClicked.connect(lambda _i: self.go_to_moment())
+        self.go = QPushButton("Go to this moment")
+        self.go.clicked.connect(self.go_to_moment)
+        self.play = QPushButton("Play its clip")
+        self.play.clicked.connect(self.play_clip)
+        self.clip_file = QLabel("")
+        self.clip_file.setObjectName("cyclesQuiet")
+        self.clip_file.setWordWrap(True)
+        self.clip_file.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.setContentsMargins(12, 4, 4, 4)
+        column.addWidget(self.heading)
+        column.addWidget(self.detail)
+        column.addWidget(self.list, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.go)
+        buttons.addWidget(self.play)
+        column.addLayout(buttons)
+        column.addWidget(self.clip_file)
+        side.setMinimumWidth(280)
+
+        split = QSplitter()
+        split.addWidget(self.chart)
+        split.addWidget(side)
+        split.setStretchFactor(0, 1)
+        split.setSizes([900, 320])
+        outer = QVBoxLayout(self)
+        outer.addLayout(top)
+        outer.addWidget(split, 1)
+        self.resize(1280, 720)
+        self.refresh()
+
+    # --- state ----------------------------------------------------------------------------------
+    @property
+    def measure(self) -> Measure:
+        return self.chart.measure
+
+    def refresh(self) -> None:
+        """Read the family's progress again (after moments were added, changed or exported)."""
+        try:
+            self.progress = self.library.progress(self.family_code)
+            self._clips = self.library.clips_for_moments(self.family_code)
+        except VfeedbackError as exc:
+            self.progress = None
+            self.heading.setText(str(exc))
+        empty = self.progress is None or self.progress.empty
+        self.save_picture.setEnabled(not empty)
+        self.save_sheet.setEnabled(not empty)
+        self.chart.show_progress(self.progress, self.measure)
+        chosen = self.chart.selected
+        if chosen is not None and self.progress is not None and not empty:
+            try:
+                self.choose_bar(*chosen)
+            except KeyError:
+                self._clear_choice()
+        else:
+            self._clear_choice()
+        if empty and self.progress is not None:
+            self.heading.setText("Nothing to list yet.")
+            self.detail.setText(
+                "Moments tagged with a strength code in the workbench appear here, cycle by cycle."
+            )
+
+    def set_measure(self, measure: Measure) -> None:
+        button = self.measures.button(list(Measure).index(measure))
+        if not button.isChecked():
+            button.setChecked(True)
+        self.chart.show_progress(self.progress, measure)
+        if self.chart.selected is not None:
+            self.choose_bar(*self.chart.selected)
+
+    def _clear_choice(self) -> None:
+        self.chart.selected = None
+        self.list.clear()
+        self.heading.setText(HINT)
+        self.detail.setText("")
+        self._moment_selected()
+
+    def choose_bar(self, recording_id: int, principle: str) -> None:
+        """List the moments behind one bar (times and captions; never notes)."""
+        if self.progress is None:
+            return
+        cycle = self.progress.cycle(recording_id)
+        cell = cycle.cells[principle]
+        self.chart.selected = (recording_id, principle)
+        self.chart.update()
+        self.heading.setText(f"{principle}\nCycle {cycle.number} · {cycle.date_text}")
+        self.detail.setText(describe(cycle, principle).split("\n")[-1])
+        wanted = set(cell.moment_ids)
+        self._moments = {m.id: m for m in self.library.moments(recording_id) if m.id in wanted}
+        self.list.clear()
+        for moment_id in cell.moment_ids:
+            m = self._moments.get(moment_id)
+            if m is None:
+                continue
+            caption = m.caption.strip() or "(no caption yet)"
+            mark = "  ▶" if self._clips.get(m.id) else ""
+            item = QListWidgetItem(f"{format_time(m.start_us)}   {caption}{mark}")
+            item.setData(Qt.ItemDataRole.UserRole, m.id)
+            item.setToolTip("A clip of this moment is in the library." if mark else "")
+            self.list.addItem(item)
+        if not cell.moment_ids:
+            self.detail.setText(f"No moments of {principle} in this cycle.")
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        self._moment_selected()
+
+    def captions_listed(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())]
+
+    def current_moment(self) -> int | None:
+        item = self.list.currentItem()
+        return None if item is None else int(item.data(Qt.ItemDataRole.UserRole))
+
+    def _moment_selected(self) -> None:
+        moment_id = self.current_moment()
+        clips = self._clips.get(moment_id, []) if moment_id is not None else []
+        self.go.setEnabled(moment_id is not None)
+        self.play.setEnabled(bool(clips))
+        self.clip_file.setText(f"Clip: {clips[0].name}" if clips else "")
+        self.clip_file.setToolTip(str(clips[0]) if clips else "")
+
+    # --- actions --------------------------------------------------------------------------------
+    def go_to_moment(self) -> None:
+        moment_id = self.current_moment()
+        if moment_id is not None:
+            self.moment_chosen.emit(moment_id)
+
+    def clip_for_current(self) -> Path | None:
+        moment_id = self.current_moment()
+        clips = self._clips.get(moment_id, []) if moment_id is not None else []
+        return clips[0] if clips else None
+
+    def play_clip(self) -> None:
+        path = self.clip_for_current()
+        if path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def save_png(self, path: Path) -> Path:
+        """The chart as shown (this measure) as a 1600 × 900 picture."""
+        return self.library.progress_png(self.family_code, path, self.measure)
+
+    def save_csv(self, path: Path) -> Path:
+        return self.library.progress_csv(self.family_code, path)
+
+    def _ask_png(self) -> None:
+        self._ask("Save the chart as a picture", f"{self.family_code}_progress.png", "Pictures (*.png)",
+                  ".png", self.save_png)  # fmt: skip
+
+    def _ask_csv(self) -> None:
+        self._ask("Save the figures as a spreadsheet", f"{self.family_code}_progress.csv",
+                  "Spreadsheets (*.csv)", ".csv", self.save_csv)  # fmt: skip
+
+    def _ask(self, title: str, name: str, filters: str, suffix: str, save: Any) -> None:
+        start = str(Path.home() / name)
+        path, _ = QFileDialog.getSaveFileName(
+            self, title, start, filters, options=QFileDialog.Option.DontUseNativeDialog
+        )
+        if not path:
+            return
+        target = Path(path)
+        if target.suffix.lower() != suffix:
+            target = target.with_name(target.name + suffix)
+        try:
+            written = save(target)
+        except VfeedbackError as exc:
+            QMessageBox.warning(self, title, str(exc))
+            return
+        self.detail.setText(f"Saved {written.name}.")

@@ -1,0 +1,255 @@
+"""Moments in and out of other tools from the workbench: ELAN and BORIS imports (with the mapping asked
+first), ELAN, spreadsheet and subtitle exports of the open recording, a reel for a video editor. Each
+action is one service call; a refusal is shown as its one sentence and nothing changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
+
+from vfeedback.core.errors import VfeedbackError
+from vfeedback.core.model import Actor
+from vfeedback.ui.mapping_dialog import MappingDialog, MappingRow
+
+if TYPE_CHECKING:
+    from vfeedback.ui.main_window import MainWindow
+
+SKIP = "skip"
+ELAN_FILTER = "ELAN files (*.eaf);;All files (*)"
+BORIS_FILTER = "BORIS projects (*.boris *.boris.gz *.json *.gz);;All files (*)"
+
+
+class ExchangeActions:
+    """Owns the File menu's "Import moments" and "Export moments" submenus."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.library = window.library
+
+    def build(self, file_menu: QMenu) -> None:
+        w = self.window
+        imports = QMenu("Import &moments", w)
+        imports.addAction(w._action("From &ELAN (.eaf)…", None, self.import_eaf))
+        imports.addAction(w._action("From &BORIS project…", None, self.import_boris))
+        exports = QMenu("E&xport moments", w)
+        exports.addAction(w._action("To &ELAN (.eaf)…", None, self.export_eaf))
+        exports.addAction(w._action("As a &spreadsheet (CSV/TSV)…", None, self.export_table))
+        exports.addAction(w._action("Captions as s&ubtitles (SRT/WebVTT)…", None, self.export_subtitles))
+        exports.addSeparator()
+        exports.addAction(w._action("A reel for a &video editor (OpenTimelineIO)…", None, self.export_otio))
+        file_menu.addMenu(imports)
+        file_menu.addMenu(exports)
+
+    # --- helpers --------------------------------------------------------------------------------
+    def _recording_id(self) -> int | None:
+        rec = self.window.recording
+        if rec is None:
+            self.window._show_error("Open a recording first: moments belong to one recording.")
+            return None
+        return rec.id
+
+    def _run(self, job: Callable[[], Any]) -> Any:
+        try:
+            return job()
+        except VfeedbackError as exc:
+            self.window._show_error(str(exc))
+            return None
+
+    def _open_path(self, title: str, filter_: str) -> Path | None:
+        name, _ = QFileDialog.getOpenFileName(self.window, title, "", filter_)
+        return Path(name) if name else None
+
+    def _save_path(self, title: str, suggested: str, filter_: str) -> Path | None:
+        name, _ = QFileDialog.getSaveFileName(self.window, title, suggested, filter_)
+        return Path(name) if name else None
+
+    def _done(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 8000)
+
+    def _suggested(self, suffix: str) -> str:
+        rec = self.window.recording
+        assert rec is not None
+        return f"{rec.family_code}-recording-{rec.id}{suffix}"
+
+    # --- imports --------------------------------------------------------------------------------
+    def import_eaf(self, path: Path | None = None, mapping: dict[str, Any] | None = None) -> None:
+        rec_id = self._recording_id()
+        if rec_id is None:
+            return
+        path = path or self._open_path("Import moments from ELAN", ELAN_FILTER)
+        if path is None:
+            return
+        if mapping is None:
+            mapping = self._ask_tier_mapping(path)
+            if mapping is None:
+                return
+        made = self._run(lambda: self.library.import_eaf(path, rec_id, mapping))
+        if made is not None:
+            self._done(f"Imported {len(made)} moments from {path.name}. Undo takes them all back.")
+
+    def _ask_tier_mapping(self, path: Path) -> dict[str, Any] | None:
+        from vfeedback.services.interchange_elan import default_tier_mapping
+
+        tiers = self._run(lambda: self.library.eaf_tiers(path))
+        if tiers is None:
+            return None
+        coding = [t for t in tiers if t.kind == "codes" and t.annotations]
+        if not coding:
+            self.window._show_error(f"{path.name} has no annotations on a coding tier to import.")
+            return None
+        known = default_tier_mapping(coding)
+        rows = [
+            MappingRow(
+                t.tier_id,
+                f"{t.annotations} annotations",
+                known[t.tier_id][0].value if t.tier_id in known else None,
+                t.annotator or None,
+            )
+            for t in coding
+        ]
+        targets = [(a.value.capitalize(), a.value) for a in Actor] + [("Leave this tier out", SKIP)]
+        dialog = MappingDialog(
+            "Import moments from ELAN",
+            f"Whose behaviour does each tier of {path.name} describe? The coder is who tagged it "
+            "(ELAN's annotator, when the file names one).",
+            rows,
+            targets,
+            target_heading="Actor",
+            with_coder=True,
+            parent=self.window,
+        )
+        if not dialog.exec():
+            return None
+        coders = dialog.coders()
+        return {
+            tier: None if actor == SKIP else (actor, coders.get(tier))
+            for tier, actor in dialog.mapping().items()
+        }
+
+    def import_boris(self, path: Path | None = None, mapping: dict[str, str | None] | None = None) -> None:
+        rec_id = self._recording_id()
+        if rec_id is None:
+            return
+        path = path or self._open_path("Import moments from BORIS", BORIS_FILTER)
+        if path is None:
+            return
+        if mapping is None:
+            mapping = self._ask_behaviour_mapping(path, rec_id)
+            if mapping is None:
+                return
+        made = self._run(lambda: self.library.import_boris(path, rec_id, mapping))
+        if made is not None:
+            self._done(f"Imported {len(made)} moments from {path.name}. Undo takes them all back.")
+
+    def _ask_behaviour_mapping(self, path: Path, rec_id: int) -> dict[str, str | None] | None:
+        behaviours = self._run(lambda: self.library.boris_behaviours(path, recording_id=rec_id))
+        if behaviours is None:
+            return None
+        codes = self.library.scheme().codes
+        by_name = {c.name.lower(): c for c in codes}
+        rows = [
+            MappingRow(b, "behaviour", str(by_name[b.lower()].id) if b.lower() in by_name else None)
+            for b in behaviours
+        ]
+        targets = [(c.label, str(c.id)) for c in codes] + [("Leave this behaviour out", SKIP)]
+        dialog = MappingDialog(
+            "Import moments from BORIS",
+            f"Which code does each behaviour of {path.name} stand for? State events become moments "
+            "with a length, point events moments in time.",
+            rows,
+            targets,
+            target_heading="Code",
+            parent=self.window,
+        )
+        if not dialog.exec():
+            return None
+        return {b: None if v == SKIP else v for b, v in dialog.mapping().items()}
+
+    # --- exports --------------------------------------------------------------------------------
+    def export_eaf(self) -> None:
+        rec_id = self._recording_id()
+        if rec_id is None:
+            return
+        out = self._save_path("Export moments to ELAN", self._suggested(".eaf"), ELAN_FILTER)
+        if out is not None:
+            notes = self._ask_notes("ELAN file")
+            if notes is None:
+                return
+            done = self._run(lambda: self.library.export_eaf(rec_id, out, include_notes=notes))
+            if done is not None:
+                self._done(f"Wrote {Path(done).name}.")
+
+    def export_table(self) -> None:
+        rec_id = self._recording_id()
+        if rec_id is None:
+            return
+        out = self._save_path(
+            "Export moments as a spreadsheet",
+            self._suggested(".csv"),
+            "Spreadsheet, comma separated (*.csv);;Spreadsheet, tab separated (*.tsv)",
+        )
+        if out is not None:
+            notes = self._ask_notes("spreadsheet")
+            if notes is None:
+                return
+            done = self._run(lambda: self.library.export_table(rec_id, out, include_notes=notes))
+            if done is not None:
+                self._done(f"Wrote {Path(done).name}.")
+
+    def export_subtitles(self) -> None:
+        rec_id = self._recording_id()
+        if rec_id is None:
+            return
+        out = self._save_path(
+            "Export captions as subtitles",
+            self._suggested(".srt"),
+            "SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)",
+        )
+        if out is not None:
+            done = self._run(lambda: self.library.export_subtitles(rec_id, out))
+            if done is not None:
+                self._done(f"Wrote {Path(done).name}.")
+
+    def export_otio(self) -> None:
+        family = self.window.panel.current_family()
+        reels = self.library.reels(family) if family is not None else []
+        if not reels:
+            self.window._show_error("Make a reel for this family first (Moment › Highlights).")
+            return
+        labels = [f"{r.title} — {r.date_text} ({len(r.moment_ids)} moments)" for r in reels]
+        choice, ok = QInputDialog.getItem(
+            self.window, "A reel for a video editor", "Which reel?", labels, 0, False
+        )
+        if not ok:
+            return
+        reel = reels[labels.index(choice)]
+        out = self._save_path(
+            "Save the reel as an OpenTimelineIO timeline",
+            f"{family}-reel-{reel.id}.otio",
+            "OpenTimelineIO (*.otio)",
+        )
+        if out is not None:
+            done = self._run(lambda: self.library.export_otio(reel.id, out))
+            if done is not None:
+                self._done(f"Wrote {Path(done).name}: open it in a video editor that reads OpenTimelineIO.")
+
+    def _ask_notes(self, what: str) -> bool | None:
+        """Private notes leave the library only when the clinician says so, each time."""
+        box = QMessageBox(self.window)
+        box.setWindowTitle("Private notes")
+        box.setText(f"Include the private clinical notes in the {what}?")
+        box.setInformativeText("Captions are always included. Notes are for the clinical record only.")
+        without = box.addButton("Without notes", QMessageBox.ButtonRole.AcceptRole)
+        with_notes = box.addButton("Include notes", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(without)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is without:
+            return False
+        if clicked is with_notes:
+            return True
+        return None

@@ -1,0 +1,94 @@
+"""The Supervision menu: two coders' work side by side, and a family's strengths across filming cycles.
+Each opens its own window, kept while open and refreshed from the library's changes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog, QMenu
+
+from vfeedback.core.errors import VfeedbackError
+
+if TYPE_CHECKING:
+    from vfeedback.ui.main_window import MainWindow
+
+
+class SupervisionActions:
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.library = window.library
+        self.compare: Any = None
+        self.cycles: Any = None
+
+    def build(self, menu: QMenu) -> None:
+        w = self.window
+        menu.addAction(w._action("&Compare two coders…", None, self.open_compare))
+        menu.addAction(w._action("&Progress across filming cycles…", None, self.open_cycles))
+
+    def open_compare(self) -> None:
+        from vfeedback.ui.compare import CompareWindow
+
+        rec = self.window.recording
+        if rec is None:
+            self.window._show_error("Open a recording first: coders are compared on one recording.")
+            return
+        if len(self.library.coders(rec.id)) < 2:
+            self.window._show_error(
+                "Only one person has tagged this recording so far; a comparison needs two coders."
+            )
+            return
+        self._close(self.compare)
+        try:
+            self.compare = CompareWindow(self.library, rec.id, self.window)
+        except VfeedbackError as exc:
+            self.window._show_error(str(exc))
+            return
+        self.compare.seek_requested.connect(self.window.controller.seek_us)
+        self._show(self.compare)
+
+    def open_cycles(self) -> None:
+        from vfeedback.ui.cycles_view import CyclesWindow
+
+        family = self.window.panel.current_family()
+        if family is None:
+            families = [f.code for f in self.library.families()]
+            if not families:
+                self.window._show_error("Add a family and its recordings first.")
+                return
+            family, ok = QInputDialog.getItem(self.window, "Progress", "Which family?", families, 0, False)
+            if not ok:
+                return
+        self._close(self.cycles)
+        try:
+            self.cycles = CyclesWindow(self.library, family, self.window)
+        except VfeedbackError as exc:
+            self.window._show_error(str(exc))
+            return
+        self.cycles.moment_chosen.connect(self.window.go_to_moment)
+        self._show(self.cycles)
+
+    def refresh(self, tables: set[str]) -> None:
+        """After a change in the library: open windows redraw from it."""
+        if tables & {"moments", "recordings", "codes"}:
+            for window in (self.compare, self.cycles):
+                if window is not None and window.isVisible():
+                    window.refresh()
+
+    def close_all(self) -> None:
+        for window in (self.compare, self.cycles):
+            self._close(window)
+        self.compare = self.cycles = None
+
+    @staticmethod
+    def _close(window: Any) -> None:
+        if window is not None:
+            window.close()
+            window.deleteLater()
+
+    def _show(self, window: Any) -> None:
+        if not window.isWindow():  # a child of the workbench, shown as a window of its own
+            window.setWindowFlag(Qt.WindowType.Window, True)
+        window.show()
+        window.raise_()
+        window.activateWindow()
