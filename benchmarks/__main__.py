@@ -17,6 +17,7 @@ GROUPS = {
     "reel": "bench_reel",
     "app": "bench_app",
     "supervision": "bench_supervision",
+    "blur": "bench_blur",
 }
 
 

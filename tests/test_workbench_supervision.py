@@ -83,7 +83,7 @@ def test_progress_chart_leads_back_to_the_moment(qtbot, opened, library: Library
     qtbot.waitUntil(lambda: abs(window.controller.time_us() - 3_000_000) < 50_000, timeout=5_000)
 
 
-def test_eaf_round_trip_through_the_menus(qtbot, opened, library: Library, tmp_path: Path, monkeypatch) -> None:
+def test_eaf_round_trip_through_the_menus(qtbot, opened, library: Library, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
     window, rec = opened
     library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", actor="infant", caption="She looks.")
     out = tmp_path / "moments.eaf"

@@ -7,8 +7,10 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from vfeedback.cli import output as out
+from vfeedback.cli.blur_args import blur_options
 from vfeedback.cli.progress import progress
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
@@ -271,6 +273,7 @@ def export_clip(lib: Library, args: argparse.Namespace) -> int:
     from vfeedback.export.options import ClipOptions
 
     freeze_at, freeze_s = _freeze(args.freeze) if args.freeze else (None, 0.0)
+    hiding: dict[str, Any] = dict(blur_options(args))
     made = []
     for moment_id in args.moments:
         lib.moment(moment_id)
@@ -282,6 +285,7 @@ def export_clip(lib: Library, args: argparse.Namespace) -> int:
             freeze_s=freeze_s,
             max_height=args.max_height,
             mute=args.mute,
+            **hiding,
         )
         with progress(f"Exporting moment {moment_id}", enabled=not args.json) as bar:
             made.append(lib.export_clip(moment_id, options, progress=bar.fraction, purpose=args.purpose))

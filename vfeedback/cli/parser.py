@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from vfeedback import __version__
+from vfeedback.cli.blur_args import add_blur_arguments
 
 ACTORS = ("parent", "infant", "clinician")
 PURPOSES = ("feedback", "supervision", "training", "research")
@@ -171,6 +172,7 @@ def build() -> Parser:
     c.add_argument("--freeze", metavar="T:SECONDS", help="hold the frame at T for SECONDS")
     c.add_argument("--max-height", type=int, metavar="N", help="e.g. 1080 or 720")
     c.add_argument("--mute", action="store_true")
+    add_blur_arguments(c)
     c.add_argument("--out", metavar="DIR", help="also copy the files to DIR")
     _json(c)
     c = exp_sub.add_parser("still", help="the exact frame as a full-size picture, with its caption")

@@ -145,6 +145,8 @@ class Highlight:
     moment_ids: tuple[int, ...]
     created_at: datetime
     purpose: str = "feedback"
+    faces_found: int | None = None
+    """For a clip with automatic face blur: in how many looks a face was found (0 means check it)."""
 
 
 class Purpose(enum.StrEnum):

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal, get_args
 
 from vfeedback.core.errors import BadInput
+from vfeedback.export.blur import FACES_VERSION, Region, regions
 
 Captions = Literal["burn", "soft", "both", "none"]
 Quality = Literal["small", "standard", "high"]
@@ -52,6 +53,9 @@ class ClipOptions:
     seconds, at its place in the clip (silent while held); both or neither.
     ``max_height``: limit on the picture's shorter side (the "720" of 720p), so a portrait phone video
     at 720 comes out 720 x 1280; never enlarged.
+    ``blur``: areas of the upright picture (``blur.Region``, fractions 0..1) blurred for the whole
+    clip; ``blur_faces``: faces found in the clip blurred too, except those centred in a ``keep``
+    area (which only means something with ``blur_faces``). See ``vfeedback.export.blur``.
     """
 
     padding_us: int = 1_000_000
@@ -62,8 +66,14 @@ class ClipOptions:
     max_height: int | None = None
     mute: bool = False
     quality: Quality = "standard"
+    blur: tuple[Region, ...] = ()
+    blur_faces: bool = False
+    keep: tuple[Region, ...] = ()
 
     def __post_init__(self) -> None:
+        # Areas may come as [x, y, w, h] lists (stored settings, the command line): keep Regions.
+        object.__setattr__(self, "blur", regions(self.blur, "blur"))
+        object.__setattr__(self, "keep", regions(self.keep, "keep"))
         problem = self._problem()
         if problem:
             raise BadInput(problem)
@@ -89,6 +99,10 @@ class ClipOptions:
             return "A freeze needs both the time of the frame to hold and how many seconds to hold it."
         if self.max_height is not None and (not _is_int(self.max_height) or self.max_height < MIN_MAX_HEIGHT):
             return f"The maximum picture height must be at least {MIN_MAX_HEIGHT} pixels."
+        if not isinstance(self.blur_faces, bool):
+            return "Blurring faces is either on or off."
+        if self.keep and not self.blur_faces:
+            return "Areas to keep only spare faces from automatic blurring: turn on face blurring too."
         return None
 
     @property
@@ -99,15 +113,35 @@ class ClipOptions:
     def has_freeze(self) -> bool:
         return self.freeze_at_us is not None and self.freeze_s > 0
 
+    @property
+    def hides_identities(self) -> bool:
+        return bool(self.blur) or self.blur_faces
+
     def to_dict(self) -> dict[str, object]:
         """The settings as plain JSON values (what the library stores with the clip)."""
-        return asdict(self)
+        data = asdict(self)
+        data["blur"] = [r.as_list() for r in self.blur]
+        data["keep"] = [r.as_list() for r in self.keep]
+        return data
 
     def key(self) -> str:
         """A short, stable hash of these settings and the recipe version: equal keys, equal clips
-        (for the same span, caption and recording, which the library adds to its own lookup)."""
+        (for the same span, caption and recording, which the library adds to its own lookup).
+
+        A clip with any area blurred never shares a key with one without: the blur settings (and
+        the face recipe) are in the hash whenever they are not the defaults; left out when they
+        are, so the keys of clips made before blurring existed stay valid."""
         data = self.to_dict()
         data["freeze_s"] = repr(float(self.freeze_s))  # 2 and 2.0 are the same freeze
+        for name in ("blur", "keep", "blur_faces"):
+            if not data[name]:
+                del data[name]
+        if self.blur:
+            data["blur"] = [[repr(float(v)) for v in r.as_list()] for r in self.blur]
+        if self.keep:
+            data["keep"] = [[repr(float(v)) for v in r.as_list()] for r in self.keep]
+        if self.blur_faces:
+            data["faces_recipe"] = FACES_VERSION
         data["recipe"] = RECIPE_VERSION
         blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()[:16]

@@ -50,6 +50,7 @@ from vfeedback.core.frames import FrameIndex
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.timecode import format_time
 from vfeedback.export import captions as cap
+from vfeedback.export.blur import TimedRegion, blur_chains, face_regions
 from vfeedback.export.captions import part_path
 from vfeedback.export.options import ClipOptions
 from vfeedback.export.timing import (
@@ -64,7 +65,10 @@ from vfeedback.export.timing import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from vfeedback.media.decoder import FrameDecoder
+    from vfeedback.media.faces import FaceSample
 
 Kind = Literal["clip", "still"]
 ShouldCancel = Callable[[], bool]
@@ -78,11 +82,14 @@ SEEKABLE = frozenset({"mov", "mp4", "m4a", "m4v", "3gp", "3g2", "mj2", "matroska
 
 @dataclass(frozen=True, slots=True)
 class ClipSource:
-    """A recording as the exporter needs it: file, probe and frame index (all kept by the library)."""
+    """A recording as the exporter needs it: file, probe and frame index (all kept by the library),
+    and for a clip with faces blurred, the faces found in its frames (``blur.find_clip_faces``;
+    recording times, so they could be kept per recording too)."""
 
     path: Path
     media: MediaInfo
     index: FrameIndex
+    faces: tuple[FaceSample, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -140,11 +147,18 @@ def clip_plan(
 ) -> ExportPlan:
     """The plan for a clip of ``start_us``..``end_us`` (recording times of the moment's first and
     last frames) with ``caption``, written to ``out`` (an .mp4 named by the caller). ``workdir``
-    holds temporary caption files while ffmpeg runs. Raises BadInput for impossible requests."""
+    holds temporary caption files while ffmpeg runs. Raises BadInput for impossible requests.
+
+    With ``options.blur_faces``, ``source.faces`` must hold what ``blur.find_clip_faces`` found in
+    this clip (an empty list when it found none): the plan itself reads no media."""
     index = source.index
     span = clip_span(index, start_us, end_us, options.padding_us)
     rate = output_rate(index, span)
     slots = slot_count(rate, span)
+    if options.blur_faces and source.faces is None:
+        raise ValueError("blur_faces needs the faces found in the clip: see blur.find_clip_faces")
+    faces = source.faces or ()
+    timed = face_regions(faces, span.start_us, rate, slots, options.keep) if options.blur_faces else ()
     freeze = _freeze(index, span, rate, options)
     hold = freeze[1] if freeze else 0
     total = slots * (3 if options.slow_replay else 1) + hold
@@ -171,7 +185,7 @@ def clip_plan(
 
     graph = _graph(
         index, source.media, span, rate, slots, freeze, options,
-        size=(width, height), audio=audio, ass=ass_file if burn else None,
+        size=(width, height), audio=audio, ass=ass_file if burn else None, faces=timed,
     )  # fmt: skip
     part = part_path(out)
     argv = [
@@ -265,6 +279,7 @@ def _graph(
     size: tuple[int, int],
     audio: bool,
     ass: Path | None,
+    faces: Sequence[TimedRegion] = (),
 ) -> str:
     origin = media.start_time_us  # the video stream's first frame, in the file's own clock
     r = _rate_text(rate)
@@ -284,6 +299,11 @@ def _graph(
         + f"setpts=PTS-STARTPTS,scale={width}:{height},setsar=1,"
         f"fps={r}:eof_action=pass,tpad=stop_mode=clone:stop={tail},trim=end_frame={slots}"
     )
+    if options.blur or faces:
+        # Upright and at its final size, before freeze and slow replay repeat frames (a face is
+        # blurred by output frame number) and before the caption is burned (it stays readable).
+        hiding, video = blur_chains(video, size, options.blur, faces)
+        chains.extend(hiding)
     restamp = f"setpts=N/({r}*TB)"
     once = "[clip]"
     if options.slow_replay:

@@ -122,9 +122,22 @@ class HighlightsMixin(LibraryBase):
         if found is not None:
             return found
         source = ClipSource(self._source_path(rec), rec.media, self.frame_index(rec.id))
+        settings = options.to_dict()
+        encoding = progress
+        if options.blur_faces:
+            from vfeedback.export.blur import find_clip_faces, progress_part
+
+            # Found before a name is reserved, so a cancelled search leaves nothing behind.
+            faces = find_clip_faces(
+                source, m.start_us, m.end_us, options.padding_us,
+                progress_part(progress, 0.0, 0.4), should_cancel,
+            )  # fmt: skip
+            source = replace(source, faces=faces)
+            settings["faces_found"] = sum(bool(sample.boxes) for sample in faces)
+            encoding = progress_part(progress, 0.4, 1.0)
         with self._reserved(HighlightKind.CLIP, rec.family_code, rec.recorded_on, ".mp4") as target:
             plan = clip_plan(source, m.start_us, m.end_us, m.caption, options, target, self._workdir())
-            result = run_export(plan, progress, should_cancel)
+            result = run_export(plan, encoding, should_cancel)
         return self._record(
             HighlightKind.CLIP,
             family_id=rec.family_id,
@@ -132,7 +145,7 @@ class HighlightsMixin(LibraryBase):
             reel_id=None,
             path=target,
             key=options.key(),
-            settings=_settings(options),
+            settings=settings,
             caption=m.caption,
             result=result,
             moment_ids=[m.id],
@@ -522,12 +535,6 @@ class _Measured:
     height: int
 
 
-def _settings(options: Any) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(options)
-
-
 def _write_private(path: Path, text: str) -> None:
     import os
 
@@ -589,4 +596,5 @@ def _highlight(conn: Connection, row: Any) -> Highlight:
         moment_ids=tuple(ids.scalars()),
         created_at=utc(row["created_at"]),
         purpose=row["purpose"],
+        faces_found=json.loads(row["settings_json"]).get("faces_found"),
     )

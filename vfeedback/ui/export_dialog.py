@@ -1,7 +1,13 @@
-"""A few clear choices before exporting the selected moments as clips; the defaults suit a review."""
+"""A few clear choices before exporting the selected moments as clips; the defaults suit a review.
+
+For supervision, training or research a "Hide identities" section appears: faces blurred
+automatically, areas drawn on the moment's picture to blur, and areas whose faces to keep. A
+feedback clip is for the family itself, so nothing is hidden by default.
+"""
 
 from __future__ import annotations
 
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -9,13 +15,17 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Purpose
+from vfeedback.export.blur import Region
 from vfeedback.export.options import ClipOptions
 
 CAPTION_MODES = (
@@ -25,12 +35,21 @@ CAPTION_MODES = (
     ("No caption", "none"),
 )
 SIZES: tuple[tuple[str, int | None], ...] = (("Same as the recording", None), ("1080p", 1080), ("720p", 720))
+QUIET = "#5f6b73"
+NO_FACES_FOUND = "No faces were found; check the clip before sharing."
 
 
 class ExportDialog(QDialog):
-    def __init__(self, count: int, parent: QWidget | None = None) -> None:
+    """``frame`` is the picture on screen (upright, exact): the areas to hide are drawn on it."""
+
+    def __init__(self, count: int, parent: QWidget | None = None, frame: QImage | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export clips")
+        # Wide enough that the explanations wrap into a few calm lines rather than a tall column.
+        self.setMinimumWidth(560)
+        self.frame = frame if frame is not None and not frame.isNull() else None
+        self.blur: tuple[Region, ...] = ()
+        self.keep: tuple[Region, ...] = ()
         plural = "s" if count != 1 else ""
         intro = QLabel(
             f"Make {count} clip{plural} of the selected moment{plural}, each with its caption. "
@@ -67,6 +86,7 @@ class ExportDialog(QDialog):
         form.addRow("Pause on the playhead frame", self.freeze)
         form.addRow("Size", self.max_height)
         form.addRow("", self.mute)
+        self.hide_box = self._hide_section()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -76,7 +96,80 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(self.hide_box)
         layout.addWidget(buttons)
+        self.purpose.currentIndexChanged.connect(self._purpose_changed)
+        self._purpose_changed()
+
+    def _hide_section(self) -> QGroupBox:
+        box = QGroupBox("Hide identities")
+        self.blur_faces = QCheckBox("Blur faces automatically")
+        self.blur_faces.toggled.connect(self._refresh_areas)
+        self.faces_warning = QLabel(
+            "Automatic detection can miss a face — a turned head, a hand in the way, a face far off. "
+            "Watch the clip before sharing it, and draw an area over anything it missed."
+        )
+        self.faces_warning.setWordWrap(True)
+        self.faces_warning.setStyleSheet(f"color: {QUIET};")
+        self.draw_blur = QPushButton("Draw areas to blur…")
+        self.draw_keep = QPushButton("Draw areas to keep…")
+        self.draw_keep.setToolTip("Faces inside these areas stay visible, for example the parent and baby")
+        self.draw_blur.clicked.connect(lambda: self._draw("blur"))
+        self.draw_keep.clicked.connect(lambda: self._draw("keep"))
+        self.areas_label = QLabel()
+        self.areas_label.setStyleSheet(f"color: {QUIET};")
+        self.areas_label.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.draw_blur)
+        row.addWidget(self.draw_keep)
+        row.addStretch(1)
+        inner = QVBoxLayout(box)
+        inner.addWidget(self.blur_faces)
+        inner.addWidget(self.faces_warning)
+        inner.addLayout(row)
+        inner.addWidget(self.areas_label)
+        if self.frame is None:
+            for button in (self.draw_blur, self.draw_keep):
+                button.setEnabled(False)
+                button.setToolTip("Pause on a frame of the recording to draw on its picture")
+        return box
+
+    def _purpose_changed(self) -> None:
+        # Parents see their own family: a feedback clip hides nothing unless asked elsewhere.
+        self.hide_box.setVisible(self.hides_identities_offered())
+        self._refresh_areas()
+        self.adjustSize()
+
+    def hides_identities_offered(self) -> bool:
+        return self.chosen_purpose() != Purpose.FEEDBACK.value
+
+    def _refresh_areas(self) -> None:
+        faces = self.blur_faces.isChecked()
+        self.draw_keep.setEnabled(faces and self.frame is not None)
+        self.faces_warning.setVisible(faces)
+        parts = []
+        if self.blur:
+            parts.append(
+                f"{len(self.blur)} area{'s' if len(self.blur) != 1 else ''} blurred for the whole clip"
+            )
+        if self.keep and faces:
+            parts.append(f"faces kept in {len(self.keep)} area{'s' if len(self.keep) != 1 else ''}")
+        self.areas_label.setText("; ".join(parts).capitalize() + "." if parts else "No areas drawn.")
+
+    def _draw(self, kind: str) -> None:
+        from vfeedback.ui.blur_editor import BlurEditor
+
+        if self.frame is None:
+            return
+        editor = BlurEditor(
+            self.frame, self.blur, self.keep, kind="keep" if kind == "keep" else "blur",
+            keep_allowed=self.blur_faces.isChecked(), parent=self,
+        )  # fmt: skip
+        if editor.exec():
+            self.blur = editor.blur_regions()
+            if self.blur_faces.isChecked():
+                self.keep = editor.keep_regions()
+            self._refresh_areas()
 
     def chosen_purpose(self) -> str:
         return str(self.purpose.currentData())
@@ -87,6 +180,8 @@ class ExportDialog(QDialog):
         Raises VfeedbackError (one sentence) for a combination that cannot work.
         """
         seconds = float(self.freeze.value())
+        hiding = self.hides_identities_offered()
+        faces = hiding and self.blur_faces.isChecked()
         return ClipOptions(
             padding_us=round(self.padding.value() * 1_000_000),
             captions=self.captions.currentData(),
@@ -95,7 +190,10 @@ class ExportDialog(QDialog):
             freeze_s=seconds,
             max_height=self.max_height.currentData(),
             mute=self.mute.isChecked(),
+            blur=self.blur if hiding else (),
+            blur_faces=faces,
+            keep=self.keep if faces else (),
         )
 
 
-__all__ = ["ExportDialog", "VfeedbackError"]
+__all__ = ["NO_FACES_FOUND", "ExportDialog", "VfeedbackError"]

@@ -542,7 +542,8 @@ class MainWindow(QMainWindow):
                 "Select the moments to export first (click them on the timeline or in the list)."
             )
             return
-        dialog = ExportDialog(len(ids), self)
+        # The exact picture on screen, upright, for drawing areas to blur on.
+        dialog = ExportDialog(len(ids), self, frame=self.video.frames.image())
         if not dialog.exec():
             return
         at = self.controller.time_us()
@@ -589,6 +590,10 @@ class MainWindow(QMainWindow):
 
     def _exported(self, highlight: Any) -> None:
         self.statusBar().showMessage(f"Saved {Path(highlight.path).name} in the library.", 8000)
+        if highlight.faces_found == 0:
+            from vfeedback.ui.export_dialog import NO_FACES_FOUND
+
+            self._show_error(f"{Path(highlight.path).name}: {NO_FACES_FOUND}")
         if self._browser is not None:
             self._browser.refresh()
 
