@@ -65,3 +65,22 @@ def test_cli_retention_and_due(tmp_path: Path, capsys) -> None:
         {"family": "R9", "due": "2021-01-01", "rule": "delete 1 year after closure"}
     ]
     assert run(["--library", lib, "retention", "R9", "--rule", "whenever"]) == 3
+
+
+def test_a_closed_case_can_be_reopened_and_the_reopening_undone(library) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    import pytest
+
+    from vfeedback.core.errors import BadInput
+
+    library.add_family("R-1")
+    library.set_retention("R-1", closed_on=date(2024, 1, 31), rule="delete 12 months after closure")
+    assert [f.code for f, _ in library.due_for_deletion(date(2025, 6, 1))] == ["R-1"]
+    with pytest.raises(BadInput, match="either reopened or closed"):
+        library.set_retention("R-1", closed_on=date(2024, 2, 1), reopen=True)
+    fam = library.set_retention("R-1", reopen=True)
+    assert fam.closed_on is None and fam.retention_rule == "delete 12 months after closure"
+    assert library.due_for_deletion(date(2030, 1, 1)) == []
+    library.undo()
+    assert library.family("R-1").closed_on == date(2024, 1, 31)

@@ -150,3 +150,25 @@ def test_your_name_tags_new_moments(opened, library: Library, monkeypatch) -> No
         assert fresh.user == "Dr Ana"
     finally:
         fresh.close()
+
+
+def test_deleting_the_open_recording_lets_go_of_it_first(qtbot, opened, library: Library) -> None:
+    from PySide6.QtCore import Qt
+
+    window, rec = opened
+    library.add_moment(rec.id, 1_000_000, code="Waiting", caption="You wait.")
+    window._reload_moments()
+    stored = library.path / rec.path
+    assert stored.exists()
+    _menu_action(window, "File", "Delete this recording for good").trigger()
+    dialog = window.panel.confirming
+    dialog.ticked.setChecked(True)
+    with qtbot.waitSignal(window.panel.deleted, timeout=20_000):
+        qtbot.mouseClick(dialog.delete, Qt.MouseButton.LeftButton)
+    assert window.recording is None and window.moments == []
+    assert window.windowTitle() == "vfeedback"
+    assert not stored.exists()
+    assert not (library.path / "cache" / "recordings" / str(rec.id)).exists()
+    assert library.recordings() == []
+    assert window.panel.recordings.count() == 0
+    assert not window.act_undo.isEnabled()  # the undo history went with it

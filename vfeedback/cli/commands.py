@@ -473,7 +473,10 @@ def audit(lib: Library, args: argparse.Namespace) -> int:
 
 def retention(lib: Library, args: argparse.Namespace) -> int:
     fam = lib.set_retention(
-        args.family, closed_on=_date(args.closed) if args.closed else None, rule=args.rule
+        args.family,
+        closed_on=_date(args.closed) if args.closed else None,
+        rule=args.rule,
+        reopen=args.reopen,
     )
     from vfeedback.core.retention import due_date
 

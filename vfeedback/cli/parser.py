@@ -141,6 +141,7 @@ def build() -> Parser:
     c = sub.add_parser("retention", help="a family's closure date and retention rule")
     c.add_argument("family", metavar="CODE")
     c.add_argument("--closed", metavar="YYYY-MM-DD", help="the day the case closed")
+    c.add_argument("--reopen", action="store_true", help="the case is open again (takes the closure back)")
     c.add_argument(
         "--rule", metavar="TEXT", help="'delete N months after closure' or 'keep until YYYY-MM-DD'"
     )

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, delete, select
 
 from vfeedback.core.model import Family, Highlight, Recording
 from vfeedback.services.base import LibraryBase
+from vfeedback.services.undo import Changes
 from vfeedback.storage import tables as t
 
 
@@ -36,6 +37,7 @@ class DeletionMixin(LibraryBase):
             conn.execute(delete(t.undo_log))
             self._audit(conn, "delete", fam, f"Deleted recording {rec.id} and everything made from it")
         self.db.flush_deleted()
+        self._announce_deletion(f"Delete recording {rec.id}", [rec.id], fam.id)
         return left
 
     def delete_family(self, family: str | int) -> list[str]:
@@ -65,7 +67,25 @@ class DeletionMixin(LibraryBase):
                 f"Deleted family {fam.code}: {len(recs)} recording(s) and all made from them",
             )
         self.db.flush_deleted()
+        self._announce_deletion(f"Delete family {fam.code}", [r.id for r in recs], fam.id)
         return left
+
+    def _announce_deletion(self, label: str, recording_ids: list[int], family_id: int) -> None:
+        """Views redraw as after any change; the ids say which recordings are gone."""
+        gone = frozenset(recording_ids)
+        self._announce(
+            Changes(
+                label,
+                {
+                    "families": frozenset({family_id}),
+                    "recordings": gone,
+                    "moments": frozenset(),
+                    "highlights": frozenset(),
+                    "reels": frozenset(),
+                    "undo_log": frozenset(),
+                },
+            )
+        )
 
     # --- pieces ---------------------------------------------------------------------------------
     def _made_from(self, rec: Recording) -> list[Highlight]:

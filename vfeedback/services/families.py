@@ -52,13 +52,24 @@ class FamiliesMixin(LibraryBase):
         return rows.family(after)
 
     def set_retention(
-        self, family: str | int, *, closed_on: date | None = None, rule: str | None = None
+        self,
+        family: str | int,
+        *,
+        closed_on: date | None = None,
+        rule: str | None = None,
+        reopen: bool = False,
     ) -> Family:
-        """Record the case's closure date and/or its retention rule (an undoable edit)."""
+        """Record the case's closure date and/or its retention rule (an undoable edit). ``reopen``
+        takes the closure back (the family came back to the service)."""
         from vfeedback.core.retention import parse_rule
 
         current = self.family(family)
         values: dict[str, object] = {}
+        if reopen:
+            if closed_on is not None:
+                raise BadInput("A case is either reopened or closed on a date, not both.")
+            if current.closed_on is not None:
+                values["closed_on"] = None
         if closed_on is not None:
             if closed_on > date.today():
                 raise BadInput("A closure date cannot be in the future.")

@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
 
     # --- building -------------------------------------------------------------------------------
     def _build_views(self) -> None:
-        self.panel = LibraryPanel(self.library)
+        self.panel = LibraryPanel(self.library, tasks=self.tasks)
         self.video = PlayerView()
         self.transport = TransportBar()
         self.timeline = TimelineView()
@@ -167,7 +167,10 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.exchange.build(file_menu)
         file_menu.addSeparator()
+        file_menu.addAction(self._action("Closure and &retention…", None, self.edit_retention))
         file_menu.addAction(self._action("Cases due for &deletion…", None, self.show_due))
+        file_menu.addAction(self._action("Delete this recording for good…", None, self.delete_recording))
+        file_menu.addAction(self._action("Delete this family for good…", None, self.delete_family))
         file_menu.addAction(self._action("Your &name…", None, self.ask_name))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
@@ -234,6 +237,7 @@ class MainWindow(QMainWindow):
         self.panel.recordingChosen.connect(lambda rid: self._guard(lambda: self.open_recording(rid)))
         tl = self.timeline
         tl.seekRequested.connect(lambda us: self.controller.seek_us(us))
+        self.panel.aboutToDelete.connect(self._release_for_deletion)
         tl.createRequested.connect(lambda lane, a, b: self._guard(lambda: self._create_on_lane(lane, a, b)))
         tl.retimeRequested.connect(lambda spans: self._guard(lambda: self.library.retime_moments(spans)))
         tl.selectionChanged.connect(self._select_from_timeline)
@@ -630,10 +634,46 @@ class MainWindow(QMainWindow):
         self.show()
 
     def show_due(self) -> None:
-        from vfeedback.ui.due_view import DueForDeletionView
+        self.panel.show_due()
 
-        DueForDeletionView(self.library, self.tasks, self).exec()
-        self.panel.refresh()
+    def edit_retention(self) -> None:
+        family = self.panel.current_family()
+        if family is None:
+            self._show_error("Choose a family on the left first.")
+            return
+        self._guard(lambda: self.panel.edit_retention(family))
+
+    def delete_family(self) -> None:
+        family = self.panel.current_family()
+        if family is None:
+            self._show_error("Choose a family on the left first.")
+            return
+        self._guard(lambda: self.panel.delete_family(family))
+
+    def delete_recording(self) -> None:
+        rec = self.recording
+        if rec is None:
+            self._show_error("Open the recording to delete first.")
+            return
+        self._guard(lambda: self.panel.delete_recording(rec.id))
+
+    def _release_for_deletion(self, recording_ids: list[int]) -> None:
+        """Before a recording is deleted for good: let go of it, and stop every job that might
+        write its caches again after the deletion."""
+        if self.recording is None or self.recording.id not in recording_ids:
+            return
+        self.controller.pause()
+        self.player.stop()
+        self.tasks.cancel_all()
+        self.tasks.wait(10_000)
+        self.recording, self.index = None, None
+        self.coding.selected = []
+        self.inspector.set_moment(None)
+        self._reload_moments()
+        self.timeline.set_filmstrip([])
+        self.timeline.set_waveform([], background.BUCKET_US)
+        self.video.frames.set_placeholder("Choose a recording on the left to watch and tag it.")
+        self.setWindowTitle("vfeedback")
 
     def ask_name(self) -> None:
         naming.ask_name(self, self.library)
