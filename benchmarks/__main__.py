@@ -18,6 +18,7 @@ GROUPS = {
     "app": "bench_app",
     "supervision": "bench_supervision",
     "blur": "bench_blur",
+    "interchange": "bench_interchange",
 }
 
 

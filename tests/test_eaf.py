@@ -23,7 +23,7 @@ import pytest
 from vfeedback.cli import cmd_elan_boris as cli
 from vfeedback.core.errors import BadInput, ConsentMissing
 from vfeedback.core.model import Recording
-from vfeedback.interchange.eaf import read_eaf
+from vfeedback.interchange.eaf_read import read_eaf
 from vfeedback.services import Library
 from vfeedback.services.interchange_elan import ElanBorisMixin
 

@@ -267,6 +267,7 @@ def test_panel_context_menus_offer_retention_and_deletion(qtbot, library: Librar
     qtbot.addWidget(panel)
     menu = panel.family_menu(CODE)
     assert [x.text() for x in menu.actions()] == [
+        "Audit record…",
         "Closure and retention…",
         "Cases due for deletion…",
         "",

@@ -9,6 +9,7 @@ that purpose so they can be deleted.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from vfeedback.core.model import AuditEntry, ConsentEntry, Family, Highlight, Pu
 from vfeedback.services.base import LibraryBase
 from vfeedback.services.rows import utc
 from vfeedback.storage import tables as t
+from vfeedback.storage.files import save_private
 
 
 def purpose_of(text: str | Purpose) -> Purpose:
@@ -169,21 +171,14 @@ class ConsentMixin(LibraryBase):
     def audit_csv(self, path: Path, family: str | int | None = None) -> int:
         """Write the audit record as CSV (UTF-8); returns the number of entries."""
         entries = self.audit(family)
-        with Path(path).open("w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(["id", "at", "actor", "action", "family", "purpose", "detail"])
-            for e in entries:
-                writer.writerow(
-                    [
-                        e.id,
-                        e.at.isoformat(),
-                        e.actor,
-                        e.action,
-                        e.family_code or "",
-                        e.purpose or "",
-                        e.detail,
-                    ]
-                )
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        writer.writerow(["id", "at", "actor", "action", "family", "purpose", "detail"])
+        for e in entries:
+            writer.writerow(
+                [e.id, e.at.isoformat(), e.actor, e.action, e.family_code or "", e.purpose or "", e.detail]
+            )
+        save_private(Path(path), buffer.getvalue().encode("utf-8"))
         return len(entries)
 
     def _audit_now(self, action: str, family: Family | None, detail: str, purpose: str | None = None) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,8 +17,7 @@ from vfeedback.core.errors import BadInput, NotFound
 from vfeedback.core.model import Code, Family, Highlight, HighlightKind, Moment, Recording, Scheme
 from vfeedback.media.names import quoted_name
 from vfeedback.services.base import LibraryBase
-from vfeedback.storage.files import atomic_target
-from vfeedback.storage.layout import FILE_MODE
+from vfeedback.storage.files import save_private
 
 if TYPE_CHECKING:
     from vfeedback.core.frames import FrameIndex
@@ -101,7 +99,7 @@ class CyclesMixin(LibraryBase):
                     ]
                 )
         target = _target(out, ".csv")
-        _write_private(target, buffer.getvalue().encode("utf-8"))
+        save_private(target, buffer.getvalue().encode("utf-8"))
         fam = self.family(progress.family)
         self._audit_now("export", fam, f"progress chart CSV {target.name}")
         return target
@@ -161,13 +159,3 @@ def _target(out: Path, suffix: str) -> Path:
     if not target.parent.is_dir():
         raise BadInput(f"The folder {quoted_name(target.parent)} does not exist.")
     return target
-
-
-def _write_private(target: Path, data: bytes) -> None:
-    try:
-        with atomic_target(target) as tmp:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-    except OSError as exc:
-        raise BadInput(f"{quoted_name(target)} cannot be written: {exc.strerror or exc}.") from None

@@ -10,20 +10,20 @@ one transaction adds every moment.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from vfeedback.core.errors import BadInput, LibraryError, NotFound, NothingToDo
+from vfeedback.core.errors import BadInput, NotFound, NothingToDo
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Actor, Code, Family, Moment, Recording, Scheme
 from vfeedback.core.timecode import format_time
 from vfeedback.interchange import boris as boris_format
 from vfeedback.interchange import eaf as eaf_format
+from vfeedback.interchange import eaf_read
 from vfeedback.interchange.eaf import TierInfo
 from vfeedback.services.base import LibraryBase
 from vfeedback.services.moments import NewMoment
-from vfeedback.storage.files import atomic_target
+from vfeedback.storage.files import save_private
 
 TierMapping = Mapping[str, tuple[Actor | str, str | None] | None]
 """ELAN tier id -> (actor, coder or None for the tier's annotator); None leaves the tier out."""
@@ -126,7 +126,7 @@ class ElanBorisMixin(LibraryBase):
             date=self.now().astimezone(),
             include_notes=include_notes,
         )
-        _write_private(target, data)
+        save_private(target, data)
         self._audit_now("export", self.family(rec.family_id), f"ELAN file {target.name}", purpose)
         return target
 
@@ -140,7 +140,7 @@ class ElanBorisMixin(LibraryBase):
     # --- ELAN import ----------------------------------------------------------------------------
     def eaf_tiers(self, path: Path) -> list[TierInfo]:
         """Every tier of an ELAN file, so the user can say which actor (and coder) each stands for."""
-        return list(eaf_format.read_eaf(Path(path)).tiers)
+        return list(eaf_read.read_eaf(Path(path)).tiers)
 
     def import_eaf(self, path: Path, recording_id: int, mapping: TierMapping | None = None) -> list[Moment]:
         """Add the annotations of an ELAN file's coding tiers as moments: all, or none.
@@ -149,7 +149,7 @@ class ElanBorisMixin(LibraryBase):
         entry (or None to leave it out). Every value must be a code of a scheme in the library.
         """
         path = Path(path)
-        content = eaf_format.read_eaf(path)
+        content = eaf_read.read_eaf(path)
         self.recording(recording_id)
         chosen = self._tier_choices(path.name, content.tiers, mapping)
         index = self.frame_index(recording_id)
@@ -336,20 +336,6 @@ def _fit(index: FrameIndex, begin_us: int, stop_us: int, name: str, recording_id
             f"to {format_time(end)}; is it the right recording? Nothing was imported."
         )
     return index.inner_span(begin_us, stop_us)
-
-
-def _write_private(target: Path, data: bytes) -> None:
-    try:
-        with atomic_target(target) as tmp:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-    except PermissionError:
-        raise BadInput(f"{target.name} cannot be written there: permission denied.") from None
-    except OSError as exc:
-        raise LibraryError(
-            f"{target.name} could not be written: {exc.strerror or 'unknown error'}."
-        ) from None
 
 
 def _quoted(items: Sequence[str], limit: int = 8) -> str:

@@ -7,18 +7,15 @@ record naming what was written, and whether it held private notes.
 
 from __future__ import annotations
 
-import errno
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from vfeedback.core.errors import BadInput, LibraryError, NothingToDo
+from vfeedback.core.errors import BadInput, NothingToDo
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Code, Family, Moment, Recording, Reel
 from vfeedback.interchange import subtitles, table
 from vfeedback.services.base import LibraryBase
-from vfeedback.storage.files import atomic_target
-from vfeedback.storage.layout import FILE_MODE
+from vfeedback.storage.files import save_private
 
 
 class ExchangeMixin(LibraryBase):
@@ -57,7 +54,7 @@ class ExchangeMixin(LibraryBase):
             rec, moments, self._codes(m.code_id for m in moments), index,
             dialect=chosen, include_notes=include_notes,
         )  # fmt: skip
-        _write(out, lambda tmp: _write_bytes(tmp, data))
+        save_private(out, data)
         notes = ", with private notes" if include_notes else ""
         self._audit_now(
             "export",
@@ -88,7 +85,7 @@ class ExchangeMixin(LibraryBase):
                 f"Recording {recording_id} has no moments with a caption, so there are no subtitles to write."
             )
         data = subtitles.subtitles_bytes(moments, self.frame_index(recording_id), chosen)
-        _write(out, lambda tmp: _write_bytes(tmp, data))
+        save_private(out, data)
         self._audit_now(
             "export",
             self.family(rec.family_id),
@@ -124,11 +121,7 @@ class ExchangeMixin(LibraryBase):
         family = self.family(reel.family_id)
         timeline = otio_reel.reel_timeline(reel, family.code, items)
 
-        def write(tmp: Path) -> None:
-            _write_bytes(tmp, b"")  # owner-only from the start; the adapter then fills it
-            otio_reel.write_otio(timeline, tmp)
-
-        _write(out, write)
+        save_private(out, lambda tmp: otio_reel.write_otio(timeline, tmp))
         self._audit_now(
             "export",
             family,
@@ -153,23 +146,3 @@ def _target(out: Path) -> Path:
     if not out.parent.is_dir():
         raise BadInput(f"The folder {out.parent} does not exist; create it first or choose another.")
     return out
-
-
-def _write(out: Path, fill: Callable[[Path], None]) -> None:
-    """``fill(tmp)`` writes the file; it then replaces ``out`` in one step, or nothing changes."""
-    try:
-        with atomic_target(out) as tmp:
-            fill(tmp)
-    except PermissionError as exc:
-        raise BadInput(f"vfeedback may not write into {out.parent}; choose another folder.") from exc
-    except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            raise LibraryError(f"The disk is full; {out.name} was not written.") from exc
-        raise LibraryError(f"{out.name} could not be written: {exc.strerror or exc}.") from exc
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    os.fchmod(fd, FILE_MODE)  # a leftover temporary of the same name keeps its old mode otherwise
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)

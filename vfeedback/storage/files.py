@@ -43,6 +43,28 @@ def atomic_target(target: Path) -> Iterator[Path]:
         raise
 
 
+def save_private(target: Path, content: bytes | Callable[[Path], None]) -> None:
+    """Save a file the clinician asked for (an export, a chart, a record): all or nothing, owner-only
+    from its first byte, replacing a file of that name like any save. ``content`` is the bytes, or
+    ``fill(tmp)`` writing the (already created, owner-only) temporary. A refused folder or a full
+    disk is one sentence, and nothing changes."""
+    try:
+        with atomic_target(target) as tmp:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+            os.fchmod(fd, FILE_MODE)  # a leftover temporary of the same name keeps its old mode otherwise
+            with os.fdopen(fd, "wb") as f:
+                if isinstance(content, bytes):
+                    f.write(content)
+            if not isinstance(content, bytes):
+                content(tmp)
+    except PermissionError as exc:
+        raise BadInput(f"vfeedback may not write into {target.parent}; choose another folder.") from exc
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise LibraryError(f"The disk is full; {target.name} was not written.") from exc
+        raise LibraryError(f"{target.name} could not be written: {exc.strerror or exc}.") from exc
+
+
 def copy_into(src: Path, target: Path, progress: Progress | None = None) -> None:
     """Copy ``src`` to ``target`` atomically, owner-only, reporting progress."""
     total = src.stat().st_size

@@ -27,6 +27,7 @@ from vfeedback.core.model import Family
 from vfeedback.core.retention import due_date
 from vfeedback.core.timecode import format_time
 from vfeedback.services import Library
+from vfeedback.ui.audit_view import AuditView
 from vfeedback.ui.confirm_delete import ConfirmDeleteDialog, report_outcome
 from vfeedback.ui.due_view import DueForDeletionView
 from vfeedback.ui.retention_dialog import RetentionDialog, long_date
@@ -159,6 +160,13 @@ class LibraryPanel(QWidget):
         dialog.open()
         return dialog
 
+    def show_audit(self, family: str) -> AuditView:
+        """The family's audit record, shown without blocking."""
+        view = AuditView(self.library, family, self)
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        view.open()
+        return view
+
     def delete_family(self, family: str) -> ConfirmDeleteDialog:
         return self._confirm(family=family)
 
@@ -223,6 +231,7 @@ class LibraryPanel(QWidget):
 
     def family_menu(self, code: str) -> QMenu:
         menu = QMenu(self)
+        menu.addAction("Audit record…", lambda: self._safely(lambda: self.show_audit(code)))
         menu.addAction("Closure and retention…", lambda: self._safely(lambda: self.edit_retention(code)))
         menu.addAction("Cases due for deletion…", lambda: self._safely(self.show_due))
         menu.addSeparator()

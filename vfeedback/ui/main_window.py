@@ -167,6 +167,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.exchange.build(file_menu)
         file_menu.addSeparator()
+        file_menu.addAction(self._action("&Audit record of this family…", None, self.show_audit))
         file_menu.addAction(self._action("Closure and &retention…", None, self.edit_retention))
         file_menu.addAction(self._action("Cases due for &deletion…", None, self.show_due))
         file_menu.addAction(self._action("Delete this recording for good…", None, self.delete_recording))
@@ -635,6 +636,13 @@ class MainWindow(QMainWindow):
 
     def show_due(self) -> None:
         self.panel.show_due()
+
+    def show_audit(self) -> None:
+        family = self.panel.current_family()
+        if family is None:
+            self._show_error("Choose a family on the left first.")
+            return
+        self._guard(lambda: self.panel.show_audit(family))
 
     def edit_retention(self) -> None:
         family = self.panel.current_family()

@@ -1,0 +1,72 @@
+"""Interchange figures: 5,000 moments of a 1-hour recording out to ELAN and a spreadsheet, and back in
+from ELAN, each beside the plain tool doing the bare job in the same run (the stdlib's XML parser and
+csv writer over the same data), so the ratio is what safety, mapping and the library add."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from benchmarks.bench_supervision import Lib, _populate
+from benchmarks.common import Figure, figure, median, timings_ms
+
+
+def run(cache_dir: Path) -> list[Figure]:
+    figures = []
+    root = Path(tempfile.mkdtemp(prefix="vfeedback-bench-io-", dir=cache_dir))
+    try:
+        rec = _populate(root)
+        with Lib.open(root) as lib:
+            family = lib.recording(rec).family_code
+            lib.give_consent(family, "feedback", by="bench")
+            # One coder's 5,000 moments, with captions, as a clinician's recording would have.
+            mine = [m for m in lib.moments(rec) if m.coder == "alice"]
+            lib.delete_moments([m.id for m in lib.moments(rec) if m.coder == "bob"])
+            for m in mine[:5]:
+                lib.edit_moment(m.id, caption="You wait for her, and she answers you.")
+            out = root / "moments.eaf"
+            ours = timings_ms(lambda: lib.export_eaf(rec, out), 3)
+            # The plain tool: the stdlib building and writing the same tree.
+            tree = ET.ElementTree(ET.fromstring(out.read_bytes()))
+            theirs = timings_ms(lambda: tree.write(io.BytesIO()), 3)
+            figures.append(figure("eaf_export_ms", median(ours), "ms", median(theirs), "<= 2000"))
+
+            table = root / "moments.csv"
+            ours = timings_ms(lambda: lib.export_table(rec, table), 3)
+            moments = lib.moments(rec)
+
+            def plain_csv() -> None:
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                for m in moments:
+                    writer.writerow([m.id, m.start_us / 1e6, m.end_us / 1e6, m.code_id, m.actor, m.caption])
+
+            theirs = timings_ms(plain_csv, 3)
+            figures.append(figure("csv_export_ms", median(ours), "ms", median(theirs), "<= 1000"))
+
+            lib.delete_moments([m.id for m in lib.moments(rec)])
+
+            def import_and_undo() -> None:
+                lib.import_eaf(out, rec)
+                lib.undo()
+
+            ours = timings_ms(import_and_undo, 3)
+            theirs = timings_ms(lambda: ET.parse(out), 3)
+            figures.append(figure("eaf_import_ms", median(ours), "ms", median(theirs), "<= 4000"))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return figures
+
+
+if __name__ == "__main__":
+    import sys
+
+    default = Path(tempfile.gettempdir()) / "vfeedback-bench-interchange"
+    cache = Path(sys.argv[1]) if len(sys.argv) > 1 else default
+    cache.mkdir(parents=True, exist_ok=True)
+    print(json.dumps(run(cache), indent=2))
