@@ -273,7 +273,7 @@ def test_panel_context_menus_offer_retention_and_deletion(qtbot, library: Librar
         "",
         "Delete family for good…",
     ]
-    menu.actions()[0].trigger()  # opens the dialog without blocking
+    menu.actions()[1].trigger()  # opens the dialog without blocking
     dialog = panel.findChild(RetentionDialog)
     assert dialog is not None and dialog.isVisible() and dialog.family.code == CODE
     dialog.rule.clear()
