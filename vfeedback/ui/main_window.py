@@ -37,6 +37,7 @@ from vfeedback.ui.task_status import TaskStatus
 from vfeedback.ui.tasks import TaskRunner
 from vfeedback.ui.timeline import TimelineView, moment_items
 from vfeedback.ui.workbench import background, naming
+from vfeedback.ui.workbench.cases import CaseActions
 from vfeedback.ui.workbench.coding import CodingState
 from vfeedback.ui.workbench.exchange import ExchangeActions
 from vfeedback.ui.workbench.keys import HelpOverlay, KeyRouter
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.coding = CodingState(library, position=self.controller.time_us)
         self.exchange = ExchangeActions(self)
         self.supervision = SupervisionActions(self)
+        self.cases = CaseActions(self)
         naming.apply_saved_name(library)
 
         self._build_views()
@@ -167,11 +169,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.exchange.build(file_menu)
         file_menu.addSeparator()
-        file_menu.addAction(self._action("&Audit record of this family…", None, self.show_audit))
-        file_menu.addAction(self._action("Closure and &retention…", None, self.edit_retention))
-        file_menu.addAction(self._action("Cases due for &deletion…", None, self.show_due))
-        file_menu.addAction(self._action("Delete this recording for good…", None, self.delete_recording))
-        file_menu.addAction(self._action("Delete this family for good…", None, self.delete_family))
+        self.cases.build(file_menu)
         file_menu.addAction(self._action("Your &name…", None, self.ask_name))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
@@ -238,7 +236,7 @@ class MainWindow(QMainWindow):
         self.panel.recordingChosen.connect(lambda rid: self._guard(lambda: self.open_recording(rid)))
         tl = self.timeline
         tl.seekRequested.connect(lambda us: self.controller.seek_us(us))
-        self.panel.aboutToDelete.connect(self._release_for_deletion)
+        self.panel.aboutToDelete.connect(self.cases.release_for_deletion)
         tl.createRequested.connect(lambda lane, a, b: self._guard(lambda: self._create_on_lane(lane, a, b)))
         tl.retimeRequested.connect(lambda spans: self._guard(lambda: self.library.retime_moments(spans)))
         tl.selectionChanged.connect(self._select_from_timeline)
@@ -633,55 +631,6 @@ class MainWindow(QMainWindow):
             review.release()
             review.deleteLater()
         self.show()
-
-    def show_due(self) -> None:
-        self.panel.show_due()
-
-    def show_audit(self) -> None:
-        family = self.panel.current_family()
-        if family is None:
-            self._show_error("Choose a family on the left first.")
-            return
-        self._guard(lambda: self.panel.show_audit(family))
-
-    def edit_retention(self) -> None:
-        family = self.panel.current_family()
-        if family is None:
-            self._show_error("Choose a family on the left first.")
-            return
-        self._guard(lambda: self.panel.edit_retention(family))
-
-    def delete_family(self) -> None:
-        family = self.panel.current_family()
-        if family is None:
-            self._show_error("Choose a family on the left first.")
-            return
-        self._guard(lambda: self.panel.delete_family(family))
-
-    def delete_recording(self) -> None:
-        rec = self.recording
-        if rec is None:
-            self._show_error("Open the recording to delete first.")
-            return
-        self._guard(lambda: self.panel.delete_recording(rec.id))
-
-    def _release_for_deletion(self, recording_ids: list[int]) -> None:
-        """Before a recording is deleted for good: let go of it, and stop every job that might
-        write its caches again after the deletion."""
-        if self.recording is None or self.recording.id not in recording_ids:
-            return
-        self.controller.pause()
-        self.player.stop()
-        self.tasks.cancel_all()
-        self.tasks.wait(10_000)
-        self.recording, self.index = None, None
-        self.coding.selected = []
-        self.inspector.set_moment(None)
-        self._reload_moments()
-        self.timeline.set_filmstrip([])
-        self.timeline.set_waveform([], background.BUCKET_US)
-        self.video.frames.set_placeholder("Choose a recording on the left to watch and tag it.")
-        self.setWindowTitle("vfeedback")
 
     def ask_name(self) -> None:
         naming.ask_name(self, self.library)
