@@ -63,3 +63,20 @@ def test_whole_workflow_on_postgres(pg_library: Library, media, tmp_path: Path) 
         assert other.undo_label() == lib.undo_label()
     finally:
         other.close()
+
+
+def test_an_import_is_one_statement_and_one_undo_on_postgres(pg_library: Library, media, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The batch insert (INSERT ... RETURNING in parameter order) and its undo, on the team database."""
+    pg_library.add_family("PG-2")
+    pg_library.give_consent("PG-2", "feedback", by="Dr Test")
+    rec = pg_library.import_recording(media["cfr25"], "PG-2")
+    for n in range(30):
+        pg_library.add_moment(rec.id, n * 200_000, code="Waiting", caption=f"moment {n}", coder="ana")
+    before = [(m.start_us, m.end_us, m.caption, m.coder) for m in pg_library.moments(rec.id)]
+    out = pg_library.export_eaf(rec.id, tmp_path / "pg.eaf")
+    pg_library.delete_moments([m.id for m in pg_library.moments(rec.id)])
+    made = pg_library.import_eaf(out, rec.id)
+    assert [m.caption for m in made] == [f"moment {n}" for n in range(30)]  # in the file's order
+    assert [(m.start_us, m.end_us, m.caption, m.coder) for m in pg_library.moments(rec.id)] == before
+    pg_library.undo()
+    assert pg_library.moments(rec.id) == []

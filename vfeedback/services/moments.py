@@ -113,7 +113,7 @@ class MomentsMixin(LibraryBase):
             except (BadInput, NotFound) as exc:
                 raise BadInput(f"Moment {n} of {len(items)}: {exc} Nothing was imported.") from None
         with self._edit(label) as tx:
-            made = [tx.insert(t.moments, v) for v in values]
+            made = tx.insert_many(t.moments, values)
         return [rows.moment(row) for row in made]
 
     def moment(self, moment_id: int) -> Moment:

@@ -49,6 +49,10 @@ class RowChange:
     after: Row | None
 
 
+_CHUNK = 500
+"""Ids per ``IN (...)`` query: well inside every database's limit on bound parameters."""
+
+
 class Tx:
     """A write transaction that remembers what it changed."""
 
@@ -66,6 +70,21 @@ class Tx:
         assert row is not None
         self.changes.append(RowChange(table.name, int(pk[0]), None, row))
         return row
+
+    def insert_many(self, table: Table, rows: list[Row]) -> list[Row]:
+        """Insert ``rows`` in one statement (an import of thousands of moments), in order."""
+        if not rows:
+            return []
+        result = self.conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        ids = [int(r[0]) for r in result]
+        found: dict[int, Row] = {}
+        for n in range(0, len(ids), _CHUNK):
+            chunk = ids[n : n + _CHUNK]
+            for r in self.conn.execute(select(table).where(table.c.id.in_(chunk))).mappings():
+                found[int(r["id"])] = dict(r)
+        made = [found[i] for i in ids]
+        self.changes.extend(RowChange(table.name, i, None, row) for i, row in zip(ids, made, strict=True))
+        return made
 
     def update(self, table: Table, pk: int, values: Row) -> tuple[Row, Row]:
         before = _fetch(self.conn, table, pk)
