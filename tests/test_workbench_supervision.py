@@ -105,7 +105,7 @@ def test_eaf_round_trip_through_the_menus(qtbot, opened, library: Library, tmp_p
     after = library.moments(rec.id)
     key = [(m.start_us, m.end_us, m.code_id, m.actor, m.caption, m.coder) for m in before]
     assert [(m.start_us, m.end_us, m.code_id, m.actor, m.caption, m.coder) for m in after] == key
-    assert "Imported 1 moments" in window.statusBar().currentMessage()
+    assert "Imported 1 moment from moments.eaf" in window.statusBar().currentMessage()
 
 
 def test_a_refused_import_says_one_sentence_and_adds_nothing(opened, library: Library, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]

@@ -90,7 +90,8 @@ def _table(found: Progress) -> None:
         body.append([p.name, *(_cell(c.cells[p.name]) for c in found.cycles)])
     body.append(["All strengths", *(_cell(c.total) for c in found.cycles)])
     body.append(["Per 10 min of film", *(f"{c.per_ten_minutes(c.total):.1f}" for c in found.cycles)])
-    body.append(["Context", *(c.context or "" for c in found.cycles)])
+    if any(c.context for c in found.cycles):
+        body.append(["Context", *(c.context or "" for c in found.cycles)])
     out.table(headers, body)
     print("Cells: moments · seconds covered.")
     if found.any_undated:

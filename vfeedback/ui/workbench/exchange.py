@@ -88,7 +88,7 @@ class ExchangeActions:
                 return
         made = self._run(lambda: self.library.import_eaf(path, rec_id, mapping))
         if made is not None:
-            self._done(f"Imported {len(made)} moments from {path.name}. Undo takes them all back.")
+            self._done(f"Imported {_moments(len(made))} from {path.name}. Undo takes them all back.")
 
     def _ask_tier_mapping(self, path: Path) -> dict[str, Any] | None:
         from vfeedback.services.interchange_elan import default_tier_mapping
@@ -142,7 +142,7 @@ class ExchangeActions:
                 return
         made = self._run(lambda: self.library.import_boris(path, rec_id, mapping))
         if made is not None:
-            self._done(f"Imported {len(made)} moments from {path.name}. Undo takes them all back.")
+            self._done(f"Imported {_moments(len(made))} from {path.name}. Undo takes them all back.")
 
     def _ask_behaviour_mapping(self, path: Path, rec_id: int) -> dict[str, str | None] | None:
         behaviours = self._run(lambda: self.library.boris_behaviours(path, recording_id=rec_id))
@@ -253,3 +253,7 @@ class ExchangeActions:
         if clicked is with_notes:
             return True
         return None
+
+
+def _moments(n: int) -> str:
+    return "1 moment" if n == 1 else f"{n} moments"
