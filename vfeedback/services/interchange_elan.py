@@ -294,14 +294,12 @@ class ElanBorisMixin(LibraryBase):
             raise NothingToDo(f"{name} has no annotations to import into recording {recording_id}.")
         items.sort(key=lambda i: (i.start_us, i.end_us))
         count = f"{len(items)} moment{'s' if len(items) != 1 else ''}"
-        added = self.add_moments(recording_id, items, f"Import {count} from {name}")
-        rec = self.recording(recording_id)
-        self._audit_now(
-            "import",
-            self.family(rec.family_id),
-            f"Imported {count} into recording {recording_id} from {kind} {name}",
+        return self.add_moments(
+            recording_id,
+            items,
+            f"Import {count} from {name}",
+            audit=f"Imported {count} into recording {recording_id} from {kind} {name}",
         )
-        return added
 
 
 def _vocabulary(scheme: Scheme) -> eaf_format.Vocabulary:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from vfeedback.core.errors import BadInput, NotFound
 from vfeedback.core.frames import FrameIndex
-from vfeedback.core.model import Actor, Code, Moment
+from vfeedback.core.model import Actor, Code, Family, Moment, Recording
 from vfeedback.core.timecode import TimeSpec, format_time
 from vfeedback.services import rows
 from vfeedback.services.base import LibraryBase
@@ -41,6 +41,9 @@ class MomentsMixin(LibraryBase):
     # Provided by the other mixins of Library.
     frame_index: Callable[..., FrameIndex]
     code: Callable[..., Code]
+    recording: Callable[..., Recording]
+    family: Callable[..., Family]
+    _audit: Callable[..., None]
 
     def add_moment(
         self,
@@ -79,9 +82,12 @@ class MomentsMixin(LibraryBase):
             )
         return rows.moment(row)
 
-    def add_moments(self, recording_id: int, items: Sequence[NewMoment], label: str) -> list[Moment]:
+    def add_moments(
+        self, recording_id: int, items: Sequence[NewMoment], label: str, audit: str | None = None
+    ) -> list[Moment]:
         """Add many moments as ONE undoable action, all or nothing: every item is checked before
-        anything is written, so one bad item refuses the whole batch with its sentence."""
+        anything is written, so one bad item refuses the whole batch with its sentence. ``audit``: the
+        "import" entry written in the same transaction (it exists exactly when the moments do)."""
         if not items:
             return []
         index = self.frame_index(recording_id)
@@ -112,8 +118,11 @@ class MomentsMixin(LibraryBase):
                 )
             except (BadInput, NotFound) as exc:
                 raise BadInput(f"Moment {n} of {len(items)}: {exc} Nothing was imported.") from None
+        family = self.family(self.recording(recording_id).family_id) if audit else None
         with self._edit(label) as tx:
             made = tx.insert_many(t.moments, values)
+            if audit:
+                self._audit(tx.conn, "import", family, audit)
         return [rows.moment(row) for row in made]
 
     def moment(self, moment_id: int) -> Moment:

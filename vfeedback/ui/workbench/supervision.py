@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from vfeedback.core.errors import VfeedbackError
 
 if TYPE_CHECKING:
     from vfeedback.ui.main_window import MainWindow
+
+SETTLE_MS = 300
 
 
 class SupervisionActions:
@@ -20,6 +22,12 @@ class SupervisionActions:
         self.library = window.library
         self.compare: Any = None
         self.cycles: Any = None
+        # Typing a caption saves every few hundred ms; recompute open windows once the edits settle,
+        # not on every save (the figures of a long recording take a noticeable moment).
+        self._settle = QTimer(window)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self._refresh_now)
 
     def build(self, menu: QMenu) -> None:
         w = self.window
@@ -69,13 +77,19 @@ class SupervisionActions:
         self._show(self.cycles)
 
     def refresh(self, tables: set[str]) -> None:
-        """After a change in the library: open windows redraw from it."""
-        if tables & {"moments", "recordings", "codes"}:
-            for window in (self.compare, self.cycles):
-                if window is not None and window.isVisible():
-                    window.refresh()
+        """After a change in the library: open windows redraw from it, once the edits settle."""
+        if tables & {"moments", "recordings", "codes"} and any(
+            w is not None and w.isVisible() for w in (self.compare, self.cycles)
+        ):
+            self._settle.start()
+
+    def _refresh_now(self) -> None:
+        for window in (self.compare, self.cycles):
+            if window is not None and window.isVisible():
+                window.refresh()
 
     def close_all(self) -> None:
+        self._settle.stop()
         for window in (self.compare, self.cycles):
             self._close(window)
         self.compare = self.cycles = None
