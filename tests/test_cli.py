@@ -199,3 +199,31 @@ def test_open_prepares_the_recording_then_starts_the_app(tmp_path: Path, media, 
     err = capsys.readouterr().err
     assert err.count("\n") == 3 and all(line.startswith("vfeedback: ") for line in err.splitlines())
     assert len(started) == 3
+
+
+def test_import_takes_a_recording_or_a_kind_of_moments_file(cli: Cli, media, tmp_path: Path) -> None:
+    """`import FILE --family` and `import eaf|boris FILE --recording` share one command."""
+    for args, reason in (
+        (("import", "x.mp4"), "--family"),
+        (("import", "eaf", "x.eaf"), "--recording"),
+        (("import", "eaf", "x.eaf", "--recording", "1", "--family", "F"), "for importing a recording"),
+        (("import", "x.mp4", "--family", "F", "--map", "a=b"), "for importing moments"),
+        (("import", "a", "b", "c"), "import one file"),
+    ):
+        status, _, err = cli(*args)
+        assert status == 2 and reason in err and "Traceback" not in err, (args, err)
+    assert cli("family", "add", "F1")[0] == 0
+    assert cli("consent", "F1", "--give", "feedback", "--by", "Dr Test")[0] == 0
+    rec = cli.json("import", str(media["cfr25"]), "--family", "F1")
+    moment = cli.json("moments", "add", str(rec["id"]), "--start", "1", "--end", "2", "--code", "Waiting",
+                      "--caption", "You wait for her.", "--coder", "ana")  # fmt: skip
+    out = tmp_path / "m.eaf"
+    assert cli("export", "eaf", str(rec["id"]), "--out", str(out))[0] == 0
+    assert cli("moments", "delete", str(moment["id"]))[0] == 0
+    [back] = cli.json("import", "eaf", str(out), "--recording", str(rec["id"]))
+    assert {k: back[k] for k in ("start_us", "end_us", "caption", "coder", "code")} == {
+        k: moment[k] for k in ("start_us", "end_us", "caption", "coder", "code")
+    }
+    status, _, err = cli("import", "boris", str(out), "--recording", str(rec["id"]))
+    assert status == 3 and "m.eaf" in err
+    _one_line_error(err)
