@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog
 
 from vfeedback.media.clock_player import ClockPlayer
 from vfeedback.services import Library
+from vfeedback.ui.data_export_dialog import DataExportDialog
 from vfeedback.ui.main_window import MainWindow
 from vfeedback.ui.mapping_dialog import MappingDialog, MappingRow
 
@@ -90,9 +91,26 @@ def test_eaf_round_trip_through_the_menus(qtbot, opened, library: Library, tmp_p
     library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", actor="infant", caption="She looks.")
     out = tmp_path / "moments.eaf"
     monkeypatch.setattr(window.exchange, "_save_path", lambda *_a: out)
-    monkeypatch.setattr(window.exchange, "_ask_notes", lambda _what: False)
-    _menu_action(window, "File", "Export moments").menu().actions()[0].trigger()
-    assert out.exists()
+    asked: list[DataExportDialog] = []
+
+    def ask(what: str, offers_notes: bool, default: str = "research") -> DataExportDialog:
+        dialog = DataExportDialog(what, offers_notes=offers_notes, default=default)
+        asked.append(dialog)
+        return dialog
+
+    monkeypatch.setattr(window.exchange, "_ask", ask)
+    export = _menu_action(window, "File", "Export moments").menu().actions()[0]
+    export.trigger()  # for research, which this family has not consented to: refused, nothing written
+    assert not out.exists() and asked[0].chosen_purpose() == "research" and not asked[0].include_notes()
+    def ask_for_feedback(what: str, offers_notes: bool, default: str = "research") -> DataExportDialog:
+        dialog = ask(what, offers_notes, default)
+        dialog.purpose.setCurrentIndex(dialog.purpose.findData("feedback"))
+        return dialog
+
+    monkeypatch.setattr(window.exchange, "_ask", ask_for_feedback)
+    export.trigger()
+    assert out.exists() and b"She looks." in out.read_bytes()
+    assert library.audit("F1")[-1].purpose == "feedback"
     before = library.moments(rec.id)
     library.delete_moments([m.id for m in before])
 

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu
 
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Actor
+from vfeedback.ui.data_export_dialog import DataExportDialog
 from vfeedback.ui.mapping_dialog import MappingDialog, MappingRow
 
 if TYPE_CHECKING:
@@ -170,46 +171,46 @@ class ExchangeActions:
 
     # --- exports --------------------------------------------------------------------------------
     def export_eaf(self) -> None:
-        rec_id = self._recording_id()
-        if rec_id is None:
-            return
-        out = self._save_path("Export moments to ELAN", self._suggested(".eaf"), ELAN_FILTER)
-        if out is not None:
-            notes = self._ask_notes("ELAN file")
-            if notes is None:
-                return
-            done = self._run(lambda: self.library.export_eaf(rec_id, out, include_notes=notes))
-            if done is not None:
-                self._done(f"Wrote {Path(done).name}.")
+        self._export_recording(
+            "ELAN file", ".eaf", ELAN_FILTER, True,
+            lambda rec, out, ask: self.library.export_eaf(
+                rec, out, include_notes=ask.include_notes(), purpose=ask.chosen_purpose()
+            ),
+        )  # fmt: skip
 
     def export_table(self) -> None:
-        rec_id = self._recording_id()
-        if rec_id is None:
-            return
-        out = self._save_path(
-            "Export moments as a spreadsheet",
-            self._suggested(".csv"),
-            "Spreadsheet, comma separated (*.csv);;Spreadsheet, tab separated (*.tsv)",
-        )
-        if out is not None:
-            notes = self._ask_notes("spreadsheet")
-            if notes is None:
-                return
-            done = self._run(lambda: self.library.export_table(rec_id, out, include_notes=notes))
-            if done is not None:
-                self._done(f"Wrote {Path(done).name}.")
+        self._export_recording(
+            "spreadsheet", ".csv", "Spreadsheet, comma separated (*.csv);;Spreadsheet, tab separated (*.tsv)",
+            True,
+            lambda rec, out, ask: self.library.export_table(
+                rec, out, include_notes=ask.include_notes(), purpose=ask.chosen_purpose()
+            ),
+        )  # fmt: skip
 
     def export_subtitles(self) -> None:
+        self._export_recording(
+            "subtitles", ".srt", "SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)", False,
+            lambda rec, out, ask: self.library.export_subtitles(rec, out, purpose=ask.chosen_purpose()),
+        )  # fmt: skip
+
+    def _export_recording(
+        self,
+        what: str,
+        suffix: str,
+        filter_: str,
+        offers_notes: bool,
+        export: Callable[[int, Path, DataExportDialog], Path],
+    ) -> None:
         rec_id = self._recording_id()
         if rec_id is None:
             return
-        out = self._save_path(
-            "Export captions as subtitles",
-            self._suggested(".srt"),
-            "SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)",
-        )
+        # ELAN files and spreadsheets go mostly to research; subtitles with a family's own clips.
+        ask = self._ask(what, offers_notes, default="research" if offers_notes else "feedback")
+        if ask is None:
+            return
+        out = self._save_path(f"Export the {what}", self._suggested(suffix), filter_)
         if out is not None:
-            done = self._run(lambda: self.library.export_subtitles(rec_id, out))
+            done = self._run(lambda: export(rec_id, out, ask))
             if done is not None:
                 self._done(f"Wrote {Path(done).name}.")
 
@@ -226,33 +227,23 @@ class ExchangeActions:
         if not ok:
             return
         reel = reels[labels.index(choice)]
+        ask = self._ask("timeline for a video editor", False, default="feedback")
+        if ask is None:
+            return
         out = self._save_path(
             "Save the reel as an OpenTimelineIO timeline",
             f"{family}-reel-{reel.id}.otio",
             "OpenTimelineIO (*.otio)",
         )
         if out is not None:
-            done = self._run(lambda: self.library.export_otio(reel.id, out))
+            done = self._run(lambda: self.library.export_otio(reel.id, out, purpose=ask.chosen_purpose()))
             if done is not None:
                 self._done(f"Wrote {Path(done).name}: open it in a video editor that reads OpenTimelineIO.")
 
-    def _ask_notes(self, what: str) -> bool | None:
-        """Private notes leave the library only when the clinician says so, each time."""
-        box = QMessageBox(self.window)
-        box.setWindowTitle("Private notes")
-        box.setText(f"Include the private clinical notes in the {what}?")
-        box.setInformativeText("Captions are always included. Notes are for the clinical record only.")
-        without = box.addButton("Without notes", QMessageBox.ButtonRole.AcceptRole)
-        with_notes = box.addButton("Include notes", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(without)
-        box.exec()
-        clicked = box.clickedButton()
-        if clicked is without:
-            return False
-        if clicked is with_notes:
-            return True
-        return None
+    def _ask(self, what: str, offers_notes: bool, default: str = "research") -> DataExportDialog | None:
+        """The purpose (its consent is checked by the export) and, where it applies, the notes."""
+        dialog = DataExportDialog(what, offers_notes=offers_notes, default=default, parent=self.window)
+        return dialog if dialog.exec() else None
 
 
 def _moments(n: int) -> str:
