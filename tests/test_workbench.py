@@ -242,15 +242,15 @@ def test_review_needs_consent_and_hides_the_case_list(qtbot, library: Library, m
     window = MainWindow(library, player=ClockPlayer())
     qtbot.addWidget(window)
     window.show()
-    window.review_with_family()
+    window.highlights.review_with_family()
     boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     assert len(boxes) == 1 and "consent" in boxes[0].text() and window.isVisible()
     boxes[0].close()
     library.give_consent("F1", "feedback", "Dr A")
-    window.review_with_family()
-    assert window._review is not None and not window.isVisible()
+    window.highlights.review_with_family()
+    assert window.highlights.review is not None and not window.isVisible()
     assert [e.action for e in library.audit("F1")][-1] == "review"
-    window._review.finished.emit()
-    assert window.isVisible() and window._review is None
+    window.highlights.review.finished.emit()
+    assert window.isVisible() and window.highlights.review is None
     assert reel.id == library.reels("F1")[0].id
     window.close()

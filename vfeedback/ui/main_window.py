@@ -40,6 +40,7 @@ from vfeedback.ui.workbench import background, naming
 from vfeedback.ui.workbench.cases import CaseActions
 from vfeedback.ui.workbench.coding import CodingState
 from vfeedback.ui.workbench.exchange import ExchangeActions
+from vfeedback.ui.workbench.highlights import HighlightActions
 from vfeedback.ui.workbench.keys import HelpOverlay, KeyRouter
 from vfeedback.ui.workbench.supervision import SupervisionActions
 
@@ -79,8 +80,6 @@ class MainWindow(QMainWindow):
         self.moments: list[Moment] = []
         self.codes: dict[int, Code] = {}
         self.pieces = background.Pieces(self)
-        self._browser: Any = None
-        self._review: Any = None
         self._thumbs: list[tuple[int, Any]] = []
         self._film_timer = QTimer(self)
         self._film_timer.setSingleShot(True)
@@ -90,6 +89,7 @@ class MainWindow(QMainWindow):
         self.exchange = ExchangeActions(self)
         self.supervision = SupervisionActions(self)
         self.cases = CaseActions(self)
+        self.highlights = HighlightActions(self)
         naming.apply_saved_name(library)
 
         self._build_views()
@@ -189,11 +189,7 @@ class MainWindow(QMainWindow):
         play.addAction(self._action("One second back\tShift+Left", None, self.second_back))
 
         moment = bar.addMenu("&Moment")
-        moment.addAction(self._action("Export &clips of the selection…", "Ctrl+E", self.export_clips))
-        moment.addAction(self._action("Export a &still of this frame", "Ctrl+Shift+E", self.export_still))
-        moment.addSeparator()
-        moment.addAction(self._action("&Highlights…", "Ctrl+H", self.show_highlights))
-        moment.addAction(self._action("&Review with the family…", "Ctrl+R", self.review_with_family))
+        self.highlights.build(moment)
 
         self.supervision.build(bar.addMenu("&Supervision"))
 
@@ -536,114 +532,8 @@ class MainWindow(QMainWindow):
         self.tasks.submit(f"Importing {source.name}", job, on_done=lambda rec: self.open_recording(rec.id))
 
     # --- exports --------------------------------------------------------------------------------
-    def export_clips(self) -> None:
-        from vfeedback.ui.export_dialog import ExportDialog
-
-        ids = [m.id for m in self.moments if m.id in self.coding.selected]
-        if not ids:
-            self._show_error(
-                "Select the moments to export first (click them on the timeline or in the list)."
-            )
-            return
-        # The exact picture on screen, upright, for drawing areas to blur on.
-        dialog = ExportDialog(len(ids), self, frame=self.video.frames.image())
-        if not dialog.exec():
-            return
-        at = self.controller.time_us()
-        purpose = dialog.chosen_purpose()
-        if self.recording is not None:
-            try:
-                self.library.require_consent(self.recording.family_id, purpose)
-            except VfeedbackError as exc:
-                self._show_error(str(exc))
-                return
-        for moment_id in ids:
-            try:
-                options = dialog.options(at if self._moment_contains(moment_id, at) else None)
-            except VfeedbackError as exc:
-                self._show_error(str(exc))
-                return
-
-            def job(
-                progress: Callable[[float], None],
-                cancel: Callable[[], bool],
-                mid: int = moment_id,
-                chosen: Any = options,
-            ) -> Any:
-                return self.library.export_clip(
-                    mid, chosen, progress=progress, should_cancel=cancel, purpose=purpose
-                )
-
-            self.tasks.submit(f"Exporting moment {moment_id}", job, on_done=self._exported)
-
-    def export_still(self) -> None:
-        ids = [m.id for m in self.moments if m.id in self.coding.selected]
-        if len(ids) != 1:
-            self._show_error("Select one moment; the still is the frame on screen now.")
-            return
-        at = self.controller.time_us()
-
-        def job(progress: Callable[[float], None], cancel: Callable[[], bool]) -> Any:
-            return self.library.export_still(ids[0], at, progress=progress, should_cancel=cancel)
-
-        self.tasks.submit("Exporting a still", job, on_done=self._exported)
-
-    def _moment_contains(self, moment_id: int, us: int) -> bool:
-        return any(m.id == moment_id and m.start_us <= us <= m.end_us for m in self.moments)
-
-    def _exported(self, highlight: Any) -> None:
-        self.statusBar().showMessage(f"Saved {Path(highlight.path).name} in the library.", 8000)
-        if highlight.faces_found == 0:
-            from vfeedback.ui.export_dialog import NO_FACES_FOUND
-
-            self._show_error(f"{Path(highlight.path).name}: {NO_FACES_FOUND}")
-        if self._browser is not None:
-            self._browser.refresh()
-
-    def review_with_family(self) -> None:
-        """Full screen, the chosen reel only; the workbench (and its case list) stays hidden until the
-        review has ended on its neutral screen."""
-        from vfeedback.ui.review import ReviewWindow
-
-        family = self.panel.current_family()
-        reels = self.library.reels(family) if family is not None else []
-        if not reels:
-            self._show_error("Make a reel for this family first (Moment › Highlights › Make the reel).")
-            return
-        labels = [f"{r.title} — {r.date_text} ({len(r.moment_ids)} moments)" for r in reels]
-        choice, ok = QInputDialog.getItem(self, "Review with the family", "Which reel?", labels, 0, False)
-        if not ok:
-            return
-        self.controller.pause()
-        try:
-            review = ReviewWindow(self.library, reels[labels.index(choice)].id)
-        except VfeedbackError as exc:  # consent missing: the family saw nothing
-            self._show_error(str(exc))
-            return
-        self._review = review
-        review.finished.connect(self._review_finished)
-        self.hide()
-        review.present()
-
-    def _review_finished(self) -> None:
-        review, self._review = self._review, None
-        if review is not None:
-            review.release()
-            review.deleteLater()
-        self.show()
-
     def ask_name(self) -> None:
         naming.ask_name(self, self.library)
-
-    def show_highlights(self) -> None:
-        from vfeedback.ui.highlights_browser import HighlightsBrowser
-
-        if self._browser is None:
-            self._browser = HighlightsBrowser(self.library, self.tasks)
-            self._browser.setWindowIcon(self.windowIcon())
-        self._browser.reload_filters()
-        self._browser.show()
-        self._browser.raise_()
 
     # --- reactions ------------------------------------------------------------------------------
     def _on_changes(self, changes: Changes) -> None:
@@ -726,11 +616,8 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.inspector.save_texts()
-        if self._browser is not None:
-            self._browser.close()
+        self.highlights.close_all()
         self.supervision.close_all()
-        if self._review is not None:
-            self._review.release()
         settings = QSettings("vfeedback", "vfeedback")
         settings.setValue("workbench/geometry", self.saveGeometry())
         for name in ("splitter", "centre", "right"):

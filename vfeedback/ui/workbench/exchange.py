@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QMenu
 
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Actor
@@ -215,24 +215,15 @@ class ExchangeActions:
                 self._done(f"Wrote {Path(done).name}.")
 
     def export_otio(self) -> None:
-        family = self.window.panel.current_family()
-        reels = self.library.reels(family) if family is not None else []
-        if not reels:
-            self.window._show_error("Make a reel for this family first (Moment › Highlights).")
+        reel = self.window.highlights.choose_reel("A reel for a video editor")
+        if reel is None:
             return
-        labels = [f"{r.title} — {r.date_text} ({len(r.moment_ids)} moments)" for r in reels]
-        choice, ok = QInputDialog.getItem(
-            self.window, "A reel for a video editor", "Which reel?", labels, 0, False
-        )
-        if not ok:
-            return
-        reel = reels[labels.index(choice)]
         ask = self._ask("timeline for a video editor", False, default="feedback")
         if ask is None:
             return
         out = self._save_path(
             "Save the reel as an OpenTimelineIO timeline",
-            f"{family}-reel-{reel.id}.otio",
+            f"{self.library.family(reel.family_id).code}-reel-{reel.id}.otio",
             "OpenTimelineIO (*.otio)",
         )
         if out is not None:
