@@ -192,3 +192,17 @@ def test_deleting_the_open_recording_lets_go_of_it_first(qtbot, opened, library:
     assert library.recordings() == []
     assert window.panel.recordings.count() == 0
     assert not window.act_undo.isEnabled()  # the undo history went with it
+
+
+def test_the_moment_list_names_coders_once_two_have_coded(opened, library: Library) -> None:
+    from vfeedback.ui.moment_list import CODER
+
+    window, rec = opened
+    library.add_moment(rec.id, 1_000_000, code="Waiting", coder="Ana")
+    window._reload_moments()
+    assert window.moment_list.isColumnHidden(CODER)
+    library.add_moment(rec.id, 2_000_000, code="Waiting", coder="Ben")
+    window._reload_moments()
+    assert not window.moment_list.isColumnHidden(CODER)
+    model = window.moment_list.model_
+    assert [model.index(r, CODER).data() for r in range(model.rowCount())] == ["Ana", "Ben"]

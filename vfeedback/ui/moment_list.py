@@ -1,4 +1,5 @@
-"""The list of a recording's moments: time, code, actor and caption. Never the private note."""
+"""The list of a recording's moments: time, code, actor, coder (once two people have coded the
+recording) and caption. Never the private note."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 from vfeedback.core.model import Code, Moment
 from vfeedback.core.timecode import format_time
 
-COLUMNS = ("Time", "Code", "Actor", "Caption")
+COLUMNS = ("Time", "Code", "Actor", "Coder", "Caption")
+CODER = COLUMNS.index("Coder")
 
 
 def short_time(us: int) -> str:
@@ -59,6 +61,8 @@ class MomentTableModel(QAbstractTableModel):
                 return code.name if code else "?"
             if column == "Actor":
                 return m.actor.value
+            if column == "Coder":
+                return m.coder
             return m.caption
         if role == Qt.ItemDataRole.DecorationRole and column == "Code" and code is not None:
             return QColor(code.colour)
@@ -98,7 +102,7 @@ class MomentList(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(40)
-        for column, width in enumerate((150, 120, 64)):
+        for column, width in enumerate((150, 120, 64, 80)):
             header.resizeSection(column, width)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setWordWrap(False)
@@ -112,6 +116,8 @@ class MomentList(QTableView):
         keep = self.selected_ids()
         self._syncing = True
         self.model_.set_moments(moments, codes)
+        # One coder is the usual case: the column would repeat one name down the list.
+        self.setColumnHidden(CODER, len({m.coder for m in moments}) < 2)
         self._syncing = False
         self.select_ids(keep)
 
