@@ -153,3 +153,15 @@ def test_a_recording_with_one_coder_says_so(qtbot, lib_rec, media) -> None:
     assert w.kappa_label.text() == "Only carol has coded this recording; a comparison needs two coders."
     assert not w.slice.isEnabled()
     assert w.differences.topLevelItemCount() == 0
+
+
+def test_overlapping_moments_of_one_coder_stack_instead_of_hiding_each_other() -> None:
+    from vfeedback.core.agreement import CodedSpan
+    from vfeedback.ui.compare.lanes import MAX_ROWS, _stack
+
+    spans = [CodedSpan(0, 10, "a"), CodedSpan(2, 5, "b"), CodedSpan(6, 12, "c"), CodedSpan(10, 11, "d")]
+    assert _stack(spans) == ([0, 1, 1, 0], 2)
+    crowd = [CodedSpan(0, 100, str(n)) for n in range(MAX_ROWS + 2)]
+    rows, count = _stack(crowd)
+    assert count == MAX_ROWS and rows == [0, 1, 2, 2, 2]
+    assert _stack([]) == ([], 1)

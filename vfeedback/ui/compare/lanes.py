@@ -61,6 +61,7 @@ class LanesView(QWidget):
         self._colours: dict[str, str] = {}
         self._names = ("A", "B")
         self._selected: frozenset[int] = frozenset()
+        self._rows: tuple[tuple[list[int], int], tuple[list[int], int]] = (([], 1), ([], 1))
 
     def sizeHint(self) -> QSize:
         return QSize(800, RULER_H + 2 * LANE_H + DIFF_H + 2 * PAD)
@@ -75,6 +76,7 @@ class LanesView(QWidget):
         self._selected = frozenset()
         if agreement is not None:
             self._names = agreement.coders
+            self._rows = (_stack(agreement.spans_a), _stack(agreement.spans_b))
             if agreement.duration_us != old:
                 self.vp.set_duration(agreement.duration_us)
                 self.vp.fit()
@@ -260,12 +262,16 @@ class LanesView(QWidget):
         p.setClipRect(lane.adjusted(0, 0, 0, 0))
         p.setFont(self._fonts.block)
         metrics = p.fontMetrics()
-        for s in spans:  # sorted by start
+        rows, count = self._rows[which]
+        for n, s in enumerate(spans):  # sorted by start
             if s.start_us > self.vp.end_us:
                 break
             r = self._span_rect(lane, s.start_us, s.end_us)
             if r is None:
                 continue
+            if count > 1 and n < len(rows):  # overlapping moments of one coder, one above the other
+                h = r.height() // count
+                r = QRect(r.left(), r.top() + rows[n] * h, r.width(), max(3, h - 1))
             colour = self._colours.get(s.code, "#9aa5b1")
             p.fillRect(r, qcolor(colour))
             p.setPen(border_of(colour))
@@ -302,3 +308,26 @@ class LanesView(QWidget):
         p.setFont(self._fonts.ruler)
         p.drawText(QRect(10, d.top() - 2, LABEL_W - 16, d.height() + 4), int(Qt.AlignmentFlag.AlignVCenter),
                    "differ")  # fmt: skip
+
+
+MAX_ROWS = 3
+"""Overlapping moments of one coder stack in up to this many rows of a lane; more share the last."""
+
+
+def _stack(spans: Sequence[CodedSpan]) -> tuple[list[int], int]:
+    """Each span's row (lowest free at its start; spans sorted by start) and the number of rows."""
+    ends: list[int] = []
+    rows = []
+    for s in spans:
+        for row, end in enumerate(ends):
+            if end <= s.start_us:
+                ends[row] = s.end_us
+                rows.append(row)
+                break
+        else:
+            if len(ends) < MAX_ROWS:
+                ends.append(s.end_us)
+            else:
+                ends[-1] = max(ends[-1], s.end_us)
+            rows.append(len(ends) - 1)
+    return rows, max(1, len(ends))
