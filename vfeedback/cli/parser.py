@@ -160,7 +160,9 @@ def build() -> Parser:
     c.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
     _json(c)
 
-    exp = sub.add_parser("export", help="export clips, stills, reels and handouts into the library")
+    exp = sub.add_parser(
+        "export", help="clips, stills, reels and handouts into the library; moments to other tools"
+    )
     exp_sub = exp.add_subparsers(dest="action", metavar="KIND", required=True, parser_class=Parser)
     c = exp_sub.add_parser("clip", help="a frame-exact clip of each moment, with its caption")
     c.add_argument(
