@@ -26,6 +26,7 @@ from vfeedback.core.model import Family, Highlight, HighlightKind, Moment, Recor
 from vfeedback.services.base import LibraryBase
 from vfeedback.services.rows import utc
 from vfeedback.storage import tables as t
+from vfeedback.storage.files import save_private
 
 if TYPE_CHECKING:
     from vfeedback.core.frames import FrameIndex
@@ -138,18 +139,8 @@ class HighlightsMixin(LibraryBase):
         with self._reserved(HighlightKind.CLIP, rec.family_code, rec.recorded_on, ".mp4") as target:
             plan = clip_plan(source, m.start_us, m.end_us, m.caption, options, target, self._workdir())
             result = run_export(plan, encoding, should_cancel)
-        return self._record(
-            HighlightKind.CLIP,
-            family_id=rec.family_id,
-            recording_id=rec.id,
-            reel_id=None,
-            path=target,
-            key=options.key(),
-            settings=settings,
-            caption=m.caption,
-            result=result,
-            moment_ids=[m.id],
-            purpose=purpose,
+        return self._record_moment(
+            HighlightKind.CLIP, m, rec, target, options.key(), settings, result, purpose
         )
 
     def export_still(
@@ -181,20 +172,8 @@ class HighlightsMixin(LibraryBase):
         source = ClipSource(self._source_path(rec), rec.media, index)
         with self._reserved(HighlightKind.STILL, rec.family_code, rec.recorded_on, ".png") as target:
             result = run_export(still_plan(source, at, target, self._workdir()), progress, should_cancel)
-            _write_private(target.with_suffix(".txt"), m.caption + "\n")
-        return self._record(
-            HighlightKind.STILL,
-            family_id=rec.family_id,
-            recording_id=rec.id,
-            reel_id=None,
-            path=target,
-            key=key,
-            settings={"at_us": at},
-            caption=m.caption,
-            result=result,
-            moment_ids=[m.id],
-            purpose=purpose,
-        )
+            save_private(target.with_suffix(".txt"), (m.caption + "\n").encode("utf-8"))
+        return self._record_moment(HighlightKind.STILL, m, rec, target, key, {"at_us": at}, result, purpose)
 
     def export_reel(
         self,
@@ -455,6 +434,32 @@ class HighlightsMixin(LibraryBase):
             target.unlink(missing_ok=True)
             raise
 
+    def _record_moment(
+        self,
+        kind: HighlightKind,
+        m: Moment,
+        rec: Recording,
+        target: Path,
+        key: str,
+        settings: dict[str, Any],
+        result: Any,
+        purpose: str,
+    ) -> Highlight:
+        """``_record`` for an export of one moment (a clip or a still)."""
+        return self._record(
+            kind,
+            family_id=rec.family_id,
+            recording_id=rec.id,
+            reel_id=None,
+            path=target,
+            key=key,
+            settings=settings,
+            caption=m.caption,
+            result=result,
+            moment_ids=[m.id],
+            purpose=purpose,
+        )
+
     def _record(
         self,
         kind: HighlightKind,
@@ -533,14 +538,6 @@ class _Measured:
     frame_count: int
     width: int
     height: int
-
-
-def _write_private(path: Path, text: str) -> None:
-    import os
-
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
 
 
 def _empty(path: Path) -> bool:
