@@ -25,13 +25,14 @@ import pytest
 from mediagen import MediaSet, ffprobe_json, read_frame_number
 
 from vfeedback.core.errors import BadInput
-from vfeedback.export.captions import part_path, vtt_document
+from vfeedback.export.captions import vtt_document
 from vfeedback.export.options import ClipOptions
 from vfeedback.export.plan import ClipSource, ExportPlan, clip_plan
-from vfeedback.export.runner import ExportError, ExportResult, remove_stale, run_export
+from vfeedback.export.runner import ExportError, ExportResult, remove_stale_exports, run_export
 from vfeedback.media.decoder import FrameDecoder
 from vfeedback.media.frameindex import Cancelled, build_frame_index
 from vfeedback.media.probe import probe
+from vfeedback.system.files import part_path
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPTION = "Look how she turns to you"
@@ -397,7 +398,7 @@ def test_killing_the_process_mid_export_leaves_no_file_at_the_target(media: Medi
         left = _leftovers(tmp_path)
         assert left == sorted([f"clips/.clip.mp4.{proc.pid}.part", f"work/clip.{proc.pid}.caption.ass"])
         # What the library runs when it next opens:
-        removed = remove_stale(out.parent) + remove_stale(work)
+        removed = remove_stale_exports(out.parent) + remove_stale_exports(work)
         assert len(removed) == 2 and _leftovers(tmp_path) == []
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -424,5 +425,5 @@ def test_stale_temporaries_of_live_processes_are_kept(tmp_path: Path) -> None:
     dead.write_bytes(b"x")
     keep = tmp_path / "clip.mp4"
     keep.write_bytes(b"x")
-    assert remove_stale(tmp_path) == [dead]
+    assert remove_stale_exports(tmp_path) == [dead]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, keep.name])

@@ -431,10 +431,22 @@ def test_a_failed_save_keeps_the_old_cache(
 
 
 def test_part_files_left_by_a_crash_are_swept(tmp_path: Path, thumbs: list[Any]) -> None:
-    old = tmp_path / f".{mediacache.FILMSTRIP_FILE}.99999.part"
-    fresh = tmp_path / f".{mediacache.FILMSTRIP_FILE}.99998.part"
-    old.write_bytes(b"half a family's pictures")
-    fresh.write_bytes(b"another process, writing right now")
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
-    mediacache.save_filmstrip(tmp_path, thumbs, source=SOURCE, interval_us=S // 2, height=54)
-    assert not old.exists() and fresh.exists()
+    """A temporary is judged by its writer: one of a process that is gone goes, one of a process that
+    still runs (it may be writing right now) stays, whatever their age."""
+    with subprocess.Popen(["sleep", "60"]) as writer:
+        try:
+            gone = tmp_path / f".{mediacache.FILMSTRIP_FILE}.{_ended_pid()}.part"
+            live = tmp_path / f".{mediacache.FILMSTRIP_FILE}.{writer.pid}.part"
+            gone.write_bytes(b"half a family's pictures")
+            live.write_bytes(b"another process, writing right now")
+            os.utime(live, (time.time() - 7200, time.time() - 7200))
+            mediacache.save_filmstrip(tmp_path, thumbs, source=SOURCE, interval_us=S // 2, height=54)
+            assert not gone.exists() and live.exists()
+        finally:
+            writer.kill()
+
+
+def _ended_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Families' data: whatever this process (or a child) creates is owner-only, even where a library
+    # or a writer forgets to say so and whatever umask the desktop or the shell gave us.
+    os.umask(0o077)
     args = _file_to_open(list(sys.argv[1:] if argv is None else argv))
     if _wants_gui(args):
         from vfeedback.ui.app import run_gui
 
         return run_gui(args)
     from vfeedback.cli.main import run
+    from vfeedback.system import processes
 
+    # SIGTERM/SIGHUP unwind like Ctrl+C: children stopped, half-written files removed.
+    processes.stop_on_signals()
     return run(args, start_gui=_start_gui)
 
 

@@ -272,6 +272,7 @@ def check(lib: Library, args: argparse.Namespace) -> int:
 def export_clip(lib: Library, args: argparse.Namespace) -> int:
     from vfeedback.export.options import ClipOptions
 
+    folder = lib.destination_folder(args.out) if args.out else None  # before any work
     freeze_at, freeze_s = _freeze(args.freeze) if args.freeze else (None, 0.0)
     hiding: dict[str, Any] = dict(blur_options(args))
     made = []
@@ -289,26 +290,29 @@ def export_clip(lib: Library, args: argparse.Namespace) -> int:
         )
         with progress(f"Exporting moment {moment_id}", enabled=not args.json) as bar:
             made.append(lib.export_clip(moment_id, options, progress=bar.fraction, purpose=args.purpose))
-    _deliver(lib, made, args.out, args.json)
+    _deliver(lib, made, folder, args.json)
     return 0
 
 
 def export_still(lib: Library, args: argparse.Namespace) -> int:
+    folder = lib.destination_folder(args.out) if args.out else None
     moment = lib.moment(args.moment)
     at = None
     if args.at:
         at, _ = lib.frame_index(moment.recording_id).resolve(parse_time(args.at))
-    _deliver(lib, [lib.export_still(args.moment, at, purpose=args.purpose)], args.out, args.json)
+    _deliver(lib, [lib.export_still(args.moment, at, purpose=args.purpose)], folder, args.json)
     return 0
 
 
 def export_reel(lib: Library, args: argparse.Namespace) -> int:
+    if args.out:
+        lib.destination(args.out, default_name="reel.mp4")  # refused before anything is made
     first = lib.moment(args.moments[0])
     lib.require_consent(lib.recording(first.recording_id).family_id, args.purpose)
     reel = lib.create_reel(args.title, args.moments, args.date_text)
     with progress("Exporting the reel", enabled=not args.json) as bar:
         made = lib.export_reel(reel.id, progress=bar.fraction, purpose=args.purpose)
-    _deliver(lib, [made], args.out, args.json, single_file=True)
+    _deliver(lib, [made], _file_for(lib, args.out, made), args.json)
     if args.separate:
         # The same moments as separate clips (stored, reusable, listed by `highlights`).
         separate = [lib.export_clip(moment_id, purpose=args.purpose) for moment_id in reel.moment_ids]
@@ -319,9 +323,11 @@ def export_reel(lib: Library, args: argparse.Namespace) -> int:
 
 
 def export_handout(lib: Library, args: argparse.Namespace) -> int:
+    if args.pdf:
+        lib.destination(args.pdf, default_name="handout.pdf")
     with progress("Making the handout", enabled=not args.json) as bar:
         made = lib.export_handout(args.reel, progress=bar.fraction, purpose=args.purpose)
-    _deliver(lib, [made], args.pdf, args.json, single_file=True)
+    _deliver(lib, [made], _file_for(lib, args.pdf, made), args.json)
     return 0
 
 
@@ -350,23 +356,19 @@ def highlights(lib: Library, args: argparse.Namespace) -> int:
     return 0
 
 
-def _deliver(
-    lib: Library, made: list[Highlight], out_to: str | None, as_json: bool, single_file: bool = False
-) -> None:
-    """Print what was made; with --out, also copy it outside the library."""
-    import shutil
+def _file_for(lib: Library, out: str | None, made: Highlight) -> Path | None:
+    """Where ``--out FILE`` (or a folder, which gets the export's own name) puts one export."""
+    return lib.destination(out, default_name=lib.highlight_path(made).name) if out else None
 
+
+def _deliver(lib: Library, made: list[Highlight], out_to: Path | None, as_json: bool) -> None:
+    """Print what was made; with ``--out``, also copy it outside the library (``out_to`` is the folder
+    for several exports, or the file for one reel or handout, already checked)."""
     copies = {}
-    if out_to:
-        target = Path(out_to).expanduser()
-        if single_file:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            copies[made[0].id] = shutil.copyfile(lib.highlight_path(made[0]), target)
-        else:
-            target.mkdir(parents=True, exist_ok=True)
-            for h in made:
-                source = lib.highlight_path(h)
-                copies[h.id] = shutil.copyfile(source, target / source.name)
+    if out_to is not None:
+        for h in made:
+            target = out_to / lib.highlight_path(h).name if out_to.is_dir() else out_to
+            copies[h.id] = lib.deliver(h, target)
     if as_json:
         data = [out.highlight_json(h, lib.highlight_path(h), copies.get(h.id)) for h in made]
         out.emit_json(data[0] if len(data) == 1 else data)

@@ -3,8 +3,10 @@ statuses. Never prints a traceback: a bug is logged to a file and reported in on
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from vfeedback.core.errors import VfeedbackError
 
@@ -16,6 +18,7 @@ def run(argv: Sequence[str], start_gui: Callable[[str | None, int], int] | None 
     """Run one command. ``open`` needs ``start_gui(library, recording_id)``: the CLI prepares the
     recording, the entry point (which may import the GUI) shows it."""
     from vfeedback.cli import commands, parser
+    from vfeedback.system import processes
 
     try:
         args = parser.parse(list(argv))
@@ -40,11 +43,21 @@ def run(argv: Sequence[str], start_gui: Callable[[str | None, int], int] | None 
     except VfeedbackError as exc:
         return fail(str(exc), exc.exit_status)
     except KeyboardInterrupt:
+        processes.stop_all()
         return fail("interrupted; nothing half-done was kept.", 130)
+    except processes.Terminated as exc:
+        processes.stop_all()
+        return fail("stopped; nothing half-done was kept.", exc.exit_status)
     except BrokenPipeError:
         return 0
     except Exception as exc:
-        return internal_error(exc)
+        return internal_error(exc, _command_name(args))
+
+
+def _command_name(args: object) -> str:
+    """``export clip``: what ran, never the values it was given (a note, a family's file name)."""
+    words = [getattr(args, "command", None), getattr(args, "action", None)]
+    return " ".join(w for w in words if isinstance(w, str)) or "?"
 
 
 def fail(message: str, status: int) -> int:
@@ -52,20 +65,50 @@ def fail(message: str, status: int) -> int:
     return status
 
 
-def internal_error(exc: BaseException) -> int:
-    """Write the traceback to a log file for support, tell the user one line."""
-    import traceback
-    from datetime import datetime
+def internal_error(exc: BaseException, command: str = "?") -> int:
+    """Write what went wrong to a private log file for support, tell the user one line.
 
-    from platformdirs import user_log_path
-
+    The log must not keep a family's data: it names the command (not its arguments) and the code's
+    path through the failure (file, line, function), but no exception messages, which can quote a
+    value (a database error quotes its statement's parameters: a caption, a note)."""
     try:
-        folder = user_log_path("vfeedback", appauthor=False, ensure_exists=True)
-        log = folder / "errors.log"
-        with log.open("a", encoding="utf-8") as f:
-            f.write(f"--- {datetime.now().isoformat()} {sys.argv!r}\n")
-            traceback.print_exception(exc, file=f)
+        log = log_file()
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | _NOFOLLOW, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
+            f.write(scrubbed_report(exc, command))
         where = f" (details in {log})"
     except OSError:
         where = ""
     return fail(f"something went wrong inside vfeedback: {type(exc).__name__}{where}.", EXIT_INTERNAL)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def log_file() -> Path:
+    """The support log, in an owner-only folder (created 0700, tightened if loosened)."""
+    from platformdirs import user_log_path
+
+    from vfeedback.system.files import private_folder
+
+    return private_folder(user_log_path("vfeedback", appauthor=False)) / "errors.log"
+
+
+def scrubbed_report(exc: BaseException, command: str) -> str:
+    """The exception's types and stack frames, without any message text."""
+    import traceback
+    from datetime import datetime
+
+    from vfeedback import __version__
+
+    lines = [f"--- {datetime.now().isoformat(timespec='seconds')} vfeedback {__version__}: {command}"]
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        lines.append(f"{type(current).__module__}.{type(current).__qualname__}")
+        for frame in traceback.extract_tb(current.__traceback__):
+            lines.append(f"  {frame.filename}:{frame.lineno} in {frame.name}")
+        current = current.__cause__ or current.__context__
+    return "\n".join(lines) + "\n"

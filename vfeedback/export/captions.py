@@ -16,12 +16,12 @@ Burned captions (measured on this machine's libass 0.17 with DejaVu Sans, see te
 
 from __future__ import annotations
 
-import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from vfeedback.core.errors import BadInput
+from vfeedback.system.files import write_private
 
 FONT = "DejaVu Sans"
 FONT_SHARE = 0.06  # of the shorter side
@@ -247,24 +247,5 @@ def vtt_document(caption: str, duration_us: int) -> str:
 
 def write_caption_sidecar(path: Path, caption: str) -> Path:
     """Write ``caption`` (cleaned, UTF-8, one trailing newline) to ``path`` atomically; returns it."""
-    write_atomic(path, (clean_caption(caption) + "\n").encode("utf-8"))
+    write_private(path, (clean_caption(caption) + "\n").encode("utf-8"))
     return path
-
-
-def part_path(path: Path) -> Path:
-    """The temporary name ``path`` is written under before it is renamed into place: hidden, beside
-    it, naming this process so that a cleanup can tell a live export's file from a dead one's."""
-    return path.with_name(f".{path.name}.{os.getpid()}.part")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """``data`` at ``path`` all or nothing: written beside it, flushed, then renamed into place."""
-    part = part_path(path)
-    try:
-        with part.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)

@@ -51,7 +51,6 @@ from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.timecode import format_time
 from vfeedback.export import captions as cap
 from vfeedback.export.blur import TimedRegion, blur_chains, face_regions
-from vfeedback.export.captions import part_path
 from vfeedback.export.options import ClipOptions
 from vfeedback.export.timing import (
     US,
@@ -63,6 +62,7 @@ from vfeedback.export.timing import (
     slot_count,
     still_frame,
 )
+from vfeedback.system.files import part_path
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

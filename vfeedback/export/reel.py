@@ -42,10 +42,18 @@ from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.export import titlecard as tc
-from vfeedback.export.captions import clean_caption, part_path
+from vfeedback.export.captions import clean_caption
 from vfeedback.export.plan import SEEKABLE
 from vfeedback.export.runner import ExportError
 from vfeedback.export.timing import Span, clip_span, output_rate, slot_count
+from vfeedback.system.files import (
+    fsync_dir,
+    fsync_file,
+    part_path,
+    private_folder,
+    sha256_file,
+    write_private,
+)
 
 ASPECT = Fraction(16, 9)
 SAMPLE_RATE = 48_000
@@ -401,9 +409,9 @@ def run_reel(
     done: list[Path] = []
     kept: list[Path] = []
     try:
-        plan.workdir.mkdir(parents=True, exist_ok=True)
+        private_folder(plan.workdir)
         for path, text in plan.sidecars:
-            path.write_text(text, encoding="utf-8")
+            write_private(path, text.encode("utf-8"))
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = [pool.submit(encode, s) for s in plan.steps]
             try:
@@ -427,7 +435,7 @@ def run_reel(
         _verify(plan.part_path, plan.format, plan.frame_count, plan.duration_us)
         for source, target, argv in plan.separate:
             step = next(s for s in plan.steps if s.output == source)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(target.parent)
             _run_ffmpeg(list(argv), step.frames / plan.format.rate, step.label,
                         meter.part(target, finish_weight * 0.4), stopping)  # fmt: skip
             meter.done(target, finish_weight * 0.4)
@@ -436,10 +444,10 @@ def run_reel(
             kept.append(target)
         _check_cancel(stopping)
         for tmp, target in [*((part_path(t), t) for t in kept), (plan.part_path, plan.out)]:
-            _sync(tmp)
+            fsync_file(tmp)
             tmp.replace(target)
             done.append(target)
-        _sync_dir(plan.out.parent)
+        fsync_dir(plan.out.parent)
     except BaseException:
         for target in done:  # cancelled or failed after some renames: take them back
             target.unlink(missing_ok=True)
@@ -455,7 +463,7 @@ def run_reel(
     return ReelResult(
         path=plan.out, parts=tuple(kept), duration_us=plan.duration_us,
         frame_count=plan.frame_count, width=plan.format.width, height=plan.format.height,
-        size_bytes=plan.out.stat().st_size, sha256=_sha256(plan.out),
+        size_bytes=plan.out.stat().st_size, sha256=sha256_file(plan.out)[0],
     )  # fmt: skip
 
 
@@ -514,28 +522,23 @@ def _run_ffmpeg(
     should_cancel: Callable[[], bool] | None,
 ) -> None:
     """Run one ffmpeg command, passing its ``-progress`` reports on; stop it on cancel."""
-    import subprocess
     import tempfile
 
-    from vfeedback.media.ffprogress import follow_progress, stop
+    from vfeedback.media.ffprogress import follow_progress
+    from vfeedback.system import processes
 
     _check_cancel(should_cancel)
     with tempfile.TemporaryFile() as errors:
         try:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=errors, text=True)  # fmt: skip
-        except OSError as exc:
+            with processes.running(argv, stdout=processes.PIPE, stderr=errors, text=True) as proc:
+                follow_progress(proc, round(float(seconds) * 1_000_000), progress, should_cancel)
+                status = proc.wait()
+        except processes.CannotStart as exc:
             raise BadInput(_NO_FFMPEG) from exc
-        try:
-            follow_progress(proc, round(float(seconds) * 1_000_000), progress, should_cancel)
-            if proc.wait() != 0:
-                errors.seek(0)
-                folders = {str(Path(a[5:]).parent) for a in argv if a.startswith("file:")}
-                raise _failure(label, errors.read()[-4000:].decode("utf-8", "replace"), folders)
-        finally:
-            stop(proc)
-            if proc.stdout is not None:
-                proc.stdout.close()
+        if status != 0:
+            errors.seek(0)
+            folders = {str(Path(a[5:]).parent) for a in argv if a.startswith("file:")}
+            raise _failure(label, errors.read()[-4000:].decode("utf-8", "replace"), folders)
 
 
 def _failure(label: str, stderr: str, folders: set[str] | None = None) -> ReelFailed:
@@ -624,27 +627,3 @@ def _verify(path: Path, fmt: ReelFormat, frames: int, duration_us: int) -> None:
         problems.append(f"tags {sorted(facts.tags - _PLAIN_TAGS)}")
     if problems:
         raise ReelFailed("The reel came out wrong, so it was not kept.", "; ".join(problems))
-
-
-def _sync(path: Path) -> None:
-    with path.open("rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _sync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -4,17 +4,14 @@ The output is written to ``.<name>.<pid>.part`` beside the target, checked again
 (``verify``), flushed, and only then renamed into place; sidecars (the clip's .vtt) are placed just
 before it, the same way. On any failure or cancel the temporary files are removed and nothing new
 is left at the target. If the whole process is killed, a ``.part`` naming a dead process may stay:
-``remove_stale`` (run by the library when it opens) removes those.
+``remove_stale_exports`` (run by the library when it opens) removes those.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import hashlib
 import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,16 +19,25 @@ from pathlib import Path
 from typing import IO
 
 from vfeedback.core.errors import BadInput
-from vfeedback.export.captions import write_atomic
 from vfeedback.export.plan import ExportPlan, Kind
 from vfeedback.export.verify import NotAsPlanned, verify
 from vfeedback.media.ffprogress import follow_progress
 from vfeedback.media.frameindex import Cancelled
+from vfeedback.system import processes
+from vfeedback.system.files import (
+    FILE_MODE,
+    fsync_dir,
+    fsync_file,
+    private_folder,
+    remove_stale,
+    sha256_file,
+    write_private,
+)
 
 DETAIL_LINES = 15
 _STDERR_KEEP = 16 * 1024
 _NO_SPACE = "No space left on device"
-_STALE = re.compile(r"^\..+\.(\d+)\.part$|^.+\.(\d+)\.(?:track\.)?caption\.ass$")
+_CAPTION_SCRIPT = re.compile(r"^.+\.(\d+)\.(?:track\.)?caption\.ass$")
 
 
 class ExportError(BadInput):
@@ -70,11 +76,11 @@ def run_export(
     made: list[Path] = []
     placed: list[Path] = []
     try:
-        plan.out.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(plan.out.parent)
         for path, text in plan.temp_files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent)
             made.append(path)
-            path.write_text(text, encoding="utf-8")
+            write_private(path, text.encode("utf-8"))
         if plan.argv:
             _run_ffmpeg(plan, what, progress, should_cancel)
         elif plan.action is not None:
@@ -93,13 +99,16 @@ def run_export(
             raise ExportError(
                 f"The exported {what} did not come out as planned ({exc}), so it was not kept."
             ) from exc
-        digest, size = _digest(plan.part)
+        # The bytes hashed are the bytes on disk before the rename.
+        fsync_file(plan.part)
+        digest, size = sha256_file(plan.part)
         for sidecar, text in plan.sidecars.items():
             placed.append(sidecar)
-            write_atomic(sidecar, text.encode("utf-8"))
+            write_private(sidecar, text.encode("utf-8"))
+        plan.part.chmod(FILE_MODE)
         plan.part.replace(plan.out)
         placed.clear()
-        _sync_folder(plan.out.parent)
+        fsync_dir(plan.out.parent)
     except OSError as exc:
         for sidecar in placed:
             sidecar.unlink(missing_ok=True)
@@ -135,23 +144,14 @@ def _run_ffmpeg(
 ) -> None:
     with tempfile.TemporaryFile() as errors:
         try:
-            proc = subprocess.Popen(
-                plan.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors
-            )
-        except OSError as exc:
+            with processes.running(plan.argv, stdout=processes.PIPE, stderr=errors) as proc:
+                follow_progress(proc, plan.expected_duration_us, progress, should_cancel, cap=0.99)
+                status = proc.wait()
+        except processes.CannotStart as exc:
             raise ExportError(
                 f"The {what} could not be made: vfeedback needs the ffmpeg program (on Debian or "
                 "Ubuntu: sudo apt install ffmpeg)."
             ) from exc
-        try:
-            follow_progress(proc, plan.expected_duration_us, progress, should_cancel, cap=0.99)
-            status = proc.wait()
-        finally:
-            if proc.poll() is None:
-                proc.kill()  # the output is thrown away: no need to let ffmpeg finish it
-            proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
         if status != 0:
             details = _tail(errors, plan)
             raise ExportError(_failure_sentence(plan, what, details), details=details)
@@ -197,56 +197,7 @@ def _name(path: Path) -> str:
     return quoted_name(path)
 
 
-def _digest(path: Path) -> tuple[str, int]:
-    sha = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            sha.update(chunk)
-            size += len(chunk)
-        os.fsync(fh.fileno())  # the bytes hashed are the bytes on disk before the rename
-    return sha.hexdigest(), size
-
-
-def _sync_folder(folder: Path) -> None:
-    # The rename itself must survive a power cut, or the library row could point at nothing.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def remove_stale(folder: Path) -> list[Path]:
-    """Remove temporaries left in ``folder`` by exports whose process has died; returns them.
-
-    Those of live processes (this one included: another thread may be exporting) are left alone.
-    """
-    removed: list[Path] = []
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return removed
-    for path in entries:
-        match = _STALE.match(path.name)
-        if match is None:
-            continue
-        pid = int(match.group(1) or match.group(2))
-        if pid != os.getpid() and not _alive(pid):
-            with contextlib.suppress(OSError):
-                path.unlink()
-                removed.append(path)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    except OSError:
-        return False
-    return True
+def remove_stale_exports(folder: Path) -> list[Path]:
+    """Temporaries that exports whose process has died left in ``folder`` (``.part`` files and
+    caption scripts); those of live processes, this one's included, are left alone."""
+    return remove_stale(folder, extra=_CAPTION_SCRIPT)

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vfeedback.system.files import create_private
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -34,7 +36,9 @@ def write_png(path: Path, rgb: NDArray[np.uint8]) -> None:
     """``rgb`` (H x W x 3) as a PNG at ``path``, flushed to disk. Disk errors raise OSError with
     its errno (cv2.imwrite would only return False), so a full disk can be named as such."""
     data = encode_png(rgb)
-    with path.open("wb") as fh:
+    path.unlink(missing_ok=True)  # a leftover of a dead process that had our pid; never written through
+    fd = create_private(path)
+    with os.fdopen(fd, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())

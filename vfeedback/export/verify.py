@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import struct
-import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from vfeedback.export.plan import ExportPlan
+from vfeedback.system import processes
 
 # What the MP4 muxer writes by itself; anything else (location, dates, device) must not be there.
 ALLOWED_FORMAT_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
@@ -63,7 +63,10 @@ def probe_export(path: Path, ffprobe: str = "ffprobe") -> dict[str, Any]:
         ffprobe, "-v", "error", "-count_packets", "-show_streams", "-show_format",
         "-of", "json", "file:" + str(path.absolute()),
     ]  # fmt: skip
-    done = subprocess.run(argv, capture_output=True, check=False)
+    try:
+        done = processes.run(argv)
+    except processes.CannotStart as exc:
+        raise NotAsPlanned("ffprobe, which reads it back, cannot be started") from exc
     if done.returncode != 0:
         raise NotAsPlanned("the file written cannot be read back")
     data: dict[str, Any] = json.loads(done.stdout)

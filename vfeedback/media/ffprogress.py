@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from vfeedback.media.frameindex import Cancelled
+from vfeedback.system import processes
 
 POLL_S = 0.05
 
@@ -52,14 +53,7 @@ def follow_progress(
 
 def stop(proc: subprocess.Popen[Any]) -> None:
     """Ask ffmpeg to stop, and make sure it does."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    processes.stop(proc)
 
 
 def _pump(stream: IO[Any], lines: queue.Queue[str | None]) -> None:

@@ -25,7 +25,6 @@ frame checks on the test media of tests/test_filmstrip.py):
 from __future__ import annotations
 
 import os
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from vfeedback.core.media_info import MediaInfo
 from vfeedback.media.frameindex import PROGRESS_INTERVAL_S, Cancelled
 from vfeedback.media.names import quoted_name
 from vfeedback.media.probe import ffmpeg_url
+from vfeedback.system import processes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -201,41 +201,42 @@ def run_ffmpeg(
     ffmpeg and raises Cancelled. A non-zero exit raises BadInput "vfeedback could not <failure>: <why>."
     """
     try:
-        proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-    except OSError as exc:
+        with processes.running(argv, stdout=processes.PIPE, stderr=processes.PIPE) as proc:
+            assert proc.stdout is not None and proc.stderr is not None
+            # Reader threads rather than select(): Windows cannot select() on pipes.
+            out = _Pump(proc.stdout.fileno())
+            err = _Pump(proc.stderr.fileno(), keep=STDERR_KEEP)
+            try:
+                _pass_on(out, on_data, should_cancel)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()  # the frames are thrown away: no need to let ffmpeg finish
+                status = proc.wait()
+                out.stop()
+                err.join()
+    except processes.CannotStart as exc:
         raise BadInput(
             f"vfeedback could not {failure}: it needs the ffmpeg program (on Debian or Ubuntu: "
             "sudo apt install ffmpeg)."
         ) from exc
-    assert proc.stdout is not None and proc.stderr is not None
-    # Reader threads rather than select(): Windows cannot select() on pipes.
-    out = _Pump(proc.stdout.fileno())
-    err = _Pump(proc.stderr.fileno(), keep=STDERR_KEEP)
-    try:
-        next_check = 0.0
-        while True:
-            if should_cancel is not None and time.monotonic() >= next_check:
-                next_check = time.monotonic() + PROGRESS_INTERVAL_S
-                if should_cancel():
-                    raise Cancelled
-            data, ended = out.take(PROGRESS_INTERVAL_S)
-            if data:
-                on_data(data)
-            elif ended:
-                break
-        status = proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        out.stop()
-        err.join()
-        proc.stdout.close()
-        proc.stderr.close()
     if status != 0:
         raise BadInput(f"vfeedback could not {failure}: {_why(err.text, path)}.")
+
+
+def _pass_on(
+    out: _Pump, on_data: Callable[[bytearray], None], should_cancel: Callable[[], bool] | None
+) -> None:
+    next_check = 0.0
+    while True:
+        if should_cancel is not None and time.monotonic() >= next_check:
+            next_check = time.monotonic() + PROGRESS_INTERVAL_S
+            if should_cancel():
+                raise Cancelled
+        data, ended = out.take(PROGRESS_INTERVAL_S)
+        if data:
+            on_data(data)
+        elif ended:
+            return
 
 
 class _Pump:

@@ -22,15 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.media_info import MediaInfo
+from vfeedback.system.files import atomic_target, private_folder, remove_stale
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,13 +42,8 @@ WAVEFORM_FILE = "waveform.npz"
 FILMSTRIP_VERSION = 1
 WAVEFORM_VERSION = 1
 JPEG_QUALITY = 85
-DIR_MODE = 0o700
-FILE_MODE = 0o600
 _BLOCK = 8  # a JPEG block (MCU) without chroma subsampling
 _MAX_SIDE = 65_535  # JPEG's limit on either side
-_STALE_PART_S = 3600.0
-# One writer at a time in this process: two threads saving the same file would share a .part name.
-_WRITING = threading.Lock()
 
 
 # --- filmstrip ----------------------------------------------------------------------------------
@@ -309,46 +302,8 @@ def _stamp_of(array: Any) -> dict[str, Any]:
     return stamp
 
 
-def ensure_folder(folder: Path) -> None:
-    """Create ``folder`` and any missing parents owner-only; tighten ``folder`` itself if it exists."""
-    missing: list[Path] = []
-    current = folder
-    while not current.exists():
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    for path in reversed(missing):
-        path.mkdir(mode=DIR_MODE, exist_ok=True)
-        path.chmod(DIR_MODE)  # mkdir's mode is filtered by the umask
-    folder.chmod(DIR_MODE)
-
-
 def _write_atomic(target: Path, write: Callable[[BinaryIO], None]) -> None:
-    with _WRITING:
-        ensure_folder(target.parent)
-        _sweep_parts(target)
-        part = target.with_name(f".{target.name}.{os.getpid()}.part")
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        try:
-            part.chmod(FILE_MODE)  # a leftover .part may have had other bits
-            with os.fdopen(fd, "wb") as fh:
-                write(fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            part.replace(target)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
-
-
-def _sweep_parts(target: Path) -> None:
-    """Remove .part files a crashed run left (they hold family pictures too); a live writer's part
-    is seconds old, so only old ones go."""
-    cutoff = time.time() - _STALE_PART_S
-    for part in target.parent.glob(f".{target.name}.*.part"):
-        try:
-            if part.stat().st_mtime < cutoff:
-                part.unlink()
-        except OSError:
-            pass
+    private_folder(target.parent)
+    remove_stale(target.parent)  # .part files a crashed run left (they hold family pictures too)
+    with atomic_target(target) as part, part.open("r+b") as fh:
+        write(fh)

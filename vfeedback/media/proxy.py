@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import tempfile
 from collections.abc import Callable
 from fractions import Fraction
@@ -24,6 +23,8 @@ from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
 from vfeedback.media.ffprogress import follow_progress
 from vfeedback.media.frameindex import build_frame_index
+from vfeedback.system import processes
+from vfeedback.system.files import atomic_target, private_folder
 
 # Keyframe every 10 frames and no B-frames: any frame is at most 9 small decodes away.
 PROXY_GOP = 10
@@ -100,20 +101,14 @@ def make_proxy(
     nothing is left behind. Problems raise BadInput with one sentence.
     """
     size, stream_index, time_base = _describe(src)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(f".{dest.name}.{os.getpid()}.part")
-    argv = proxy_argv(
-        src, part, height,
-        source_size=size, stream_index=stream_index, time_base=time_base, ffmpeg=ffmpeg,
-    )  # fmt: skip
-    try:
+    private_folder(dest.parent)
+    with atomic_target(dest) as part:
+        argv = proxy_argv(
+            src, part, height,
+            source_size=size, stream_index=stream_index, time_base=time_base, ffmpeg=ffmpeg,
+        )  # fmt: skip
         _run(argv, src, index.duration_us, progress, should_cancel, nice)
         _check(part, src, index)
-        with part.open("rb") as fh:
-            os.fsync(fh.fileno())
-        part.replace(dest)
-    finally:
-        part.unlink(missing_ok=True)
     if progress is not None:
         progress(1.0)
     return dest
@@ -140,24 +135,16 @@ def _run(
 ) -> None:
     with tempfile.TemporaryFile() as errors:
         try:
-            proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, text=True
-            )
-        except OSError as exc:  # no ffmpeg, or not executable
+            with processes.running(argv, stdout=processes.PIPE, stderr=errors, text=True) as proc:
+                if nice:
+                    with contextlib.suppress(OSError):  # it may have finished already
+                        os.setpriority(os.PRIO_PROCESS, proc.pid, nice)
+                follow_progress(proc, duration_us, progress, should_cancel)
+                status = proc.wait()
+        except processes.CannotStart as exc:  # no ffmpeg, or not executable
             raise BadInput(_NO_FFMPEG) from exc
-        try:
-            if nice:
-                with contextlib.suppress(OSError):  # it may have finished already
-                    os.setpriority(os.PRIO_PROCESS, proc.pid, nice)
-            follow_progress(proc, duration_us, progress, should_cancel)
-            if proc.wait() != 0:
-                raise BadInput(_failed(src, errors))
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+        if status != 0:
+            raise BadInput(_failed(src, errors))
 
 
 

@@ -10,20 +10,15 @@ Only counts, durations, dates, contexts and principle names are drawn: never a c
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 
 from vfeedback.core.cycles import Cycle, Measure, Progress
 from vfeedback.core.errors import BadInput
-from vfeedback.media.names import quoted_name
 from vfeedback.render.handout import ensure_app
-from vfeedback.storage.files import atomic_target
-from vfeedback.storage.layout import FILE_MODE
 
 FONT = "DejaVu Sans"
 PAPER = "#FBF7F2"
@@ -321,8 +316,8 @@ def render_image(progress: Progress, measure: Measure, size: tuple[int, int] = (
     return image
 
 
-def render_png(progress: Progress, measure: Measure, path: Path, size: tuple[int, int] = (1600, 900)) -> Path:
-    """Write the chart as a PNG to ``path`` (atomically, owner-only) and return ``path``."""
+def png_bytes(progress: Progress, measure: Measure, size: tuple[int, int] = (1600, 900)) -> bytes:
+    """The chart as a PNG file's bytes (the library writes them where the clinician asked)."""
     image = render_image(progress, measure, size)
     data = QByteArray()
     buffer = QBuffer(data)
@@ -330,14 +325,7 @@ def render_png(progress: Progress, measure: Measure, path: Path, size: tuple[int
     if not image.save(buffer, "PNG"):  # type: ignore[call-overload]  # the stubs say bytes; Qt wants str
         raise RuntimeError("Qt could not encode the chart as PNG")
     buffer.close()
-    try:
-        with atomic_target(path) as tmp:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(bytes(data.data()))
-    except OSError as exc:
-        raise BadInput(f"{quoted_name(path)} cannot be written: {exc.strerror or exc}.") from None
-    return path
+    return bytes(data.data())
 
 
 __all__: Sequence[str] = (
@@ -346,7 +334,7 @@ __all__: Sequence[str] = (
     "bar_rects",
     "chart_layout",
     "paint_chart",
+    "png_bytes",
     "render_image",
-    "render_png",
     "value_text",
 )

@@ -33,6 +33,7 @@ from PySide6.QtGui import (
 from vfeedback.core.errors import BadInput
 from vfeedback.export.captions import clean_caption
 from vfeedback.media.names import quoted_name
+from vfeedback.system.files import write_private
 
 DPI = 150  # plenty for photos on paper, and keeps the file small
 FONT = "DejaVu Sans"
@@ -165,7 +166,7 @@ def render_handout(out: Path, title: str, date_text: str, stills: list[tuple[Pat
                                           page.bottom() - BOTTOM - top), on_page)  # fmt: skip
             _footer(painter, page, f"{number} / {len(pages)}")
     buffer.close()
-    _write_atomic(out, bytes(data.data()))
+    write_private(out, bytes(data.data()))
     return out
 
 
@@ -252,16 +253,3 @@ def _footer(painter: QPainter, page: QRectF, text: str) -> None:
     font = _font(8)
     height = _text_height(painter, font, page.width(), text)
     _draw_text(painter, font, FOOT_COLOUR, QRectF(0, page.bottom() - _mm(10), page.width(), height), text)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """All or nothing: written beside ``path`` under a name naming this process, then renamed."""
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with part.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)

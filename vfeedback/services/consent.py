@@ -21,7 +21,6 @@ from vfeedback.core.model import AuditEntry, ConsentEntry, Family, Highlight, Pu
 from vfeedback.services.base import LibraryBase
 from vfeedback.services.rows import utc
 from vfeedback.storage import tables as t
-from vfeedback.storage.files import save_private
 
 
 def purpose_of(text: str | Purpose) -> Purpose:
@@ -37,6 +36,8 @@ class ConsentMixin(LibraryBase):
     # Provided by the other mixins of Library.
     family: Callable[..., Family]
     highlights: Callable[..., list[Highlight]]
+    destination: Callable[..., Path]
+    save_outside: Callable[..., Path]
 
     def consent_register(self, family: str | int) -> list[ConsentEntry]:
         """Every entry for the family, oldest first."""
@@ -170,6 +171,7 @@ class ConsentMixin(LibraryBase):
 
     def audit_csv(self, path: Path, family: str | int | None = None) -> int:
         """Write the audit record as CSV (UTF-8); returns the number of entries."""
+        target = self.destination(path)
         entries = self.audit(family)
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer)
@@ -178,7 +180,7 @@ class ConsentMixin(LibraryBase):
             writer.writerow(
                 [e.id, e.at.isoformat(), e.actor, e.action, e.family_code or "", e.purpose or "", e.detail]
             )
-        save_private(Path(path), buffer.getvalue().encode("utf-8"))
+        self.save_outside(target, buffer.getvalue().encode("utf-8"))
         return len(entries)
 
     def _audit_now(self, action: str, family: Family | None, detail: str, purpose: str | None = None) -> None:

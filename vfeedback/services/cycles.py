@@ -17,7 +17,6 @@ from vfeedback.core.errors import BadInput, NotFound
 from vfeedback.core.model import Code, Family, Highlight, HighlightKind, Moment, Recording, Scheme
 from vfeedback.media.names import quoted_name
 from vfeedback.services.base import LibraryBase
-from vfeedback.storage.files import save_private
 
 if TYPE_CHECKING:
     from vfeedback.core.frames import FrameIndex
@@ -48,6 +47,8 @@ class CyclesMixin(LibraryBase):
     highlights: Callable[..., list[Highlight]]
     highlight_path: Callable[..., Path]
     _audit_now: Callable[..., None]
+    destination: Callable[..., Path]
+    save_outside: Callable[..., Path]
 
     def progress(self, family: str | int) -> Progress:
         """Per recording in filming order, per strength principle: moments, time covered, moment ids."""
@@ -98,8 +99,8 @@ class CyclesMixin(LibraryBase):
                         "; ".join(files),
                     ]
                 )
-        target = _target(out, ".csv")
-        save_private(target, buffer.getvalue().encode("utf-8"))
+        target = self._chart_target(out, ".csv")
+        self.save_outside(target, buffer.getvalue().encode("utf-8"))
         fam = self.family(progress.family)
         self._audit_now("export", fam, f"progress chart CSV {target.name}")
         return target
@@ -112,15 +113,21 @@ class CyclesMixin(LibraryBase):
         size: tuple[int, int] = (1600, 900),
     ) -> Path:
         """The chart as a picture (needs Qt's painting, loaded only here), atomically, owner-only."""
-        from vfeedback.render.cycles_chart import render_png
+        from vfeedback.render.cycles_chart import png_bytes
 
         chosen = _measure(measure)
         progress = self.progress(family)
-        target = _target(out, ".png")
-        render_png(progress, chosen, target, size)
+        target = self._chart_target(out, ".png")
+        self.save_outside(target, png_bytes(progress, chosen, size))
         fam = self.family(progress.family)
         self._audit_now("export", fam, f"progress chart PNG {target.name}")
         return target
+
+    def _chart_target(self, out: Path, suffix: str) -> Path:
+        if Path(out).is_dir():
+            kind = suffix[1:].upper()
+            raise BadInput(f"{quoted_name(Path(out))} is a folder; name the {kind} file to write.")
+        return self.destination(out)
 
     def _progress_family(self, family: str | int) -> Family:
         try:
@@ -150,12 +157,3 @@ def _measure(value: Measure | str) -> Measure:
         return Measure(value)
     except ValueError:
         raise BadInput(f"'{value}' is not a measure: use count, minutes or rate.") from None
-
-
-def _target(out: Path, suffix: str) -> Path:
-    target = Path(out).expanduser()
-    if target.is_dir():
-        raise BadInput(f"{quoted_name(target)} is a folder; name the {suffix[1:].upper()} file to write.")
-    if not target.parent.is_dir():
-        raise BadInput(f"The folder {quoted_name(target.parent)} does not exist.")
-    return target

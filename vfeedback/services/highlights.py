@@ -305,11 +305,11 @@ class HighlightsMixin(LibraryBase):
                     e.unlink(missing_ok=True)
         hidden = any(e.name.startswith(".") for e in entries)
         if hidden or (workdir.is_dir() and any(workdir.iterdir())):
-            from vfeedback.export.runner import remove_stale
+            from vfeedback.export.runner import remove_stale_exports
 
             for place in [workdir, *places]:
                 if place.is_dir():
-                    remove_stale(place)
+                    remove_stale_exports(place)
 
     # --- listing and deleting -------------------------------------------------------------------
     def highlights(

@@ -23,7 +23,6 @@ from vfeedback.interchange import eaf_read
 from vfeedback.interchange.eaf import TierInfo
 from vfeedback.services.base import LibraryBase
 from vfeedback.services.moments import NewMoment
-from vfeedback.storage.files import save_private
 
 TierMapping = Mapping[str, tuple[Actor | str, str | None] | None]
 """ELAN tier id -> (actor, coder or None for the tier's annotator); None leaves the tier out."""
@@ -75,6 +74,8 @@ class ElanBorisMixin(LibraryBase):
     media_path: Callable[..., Path]
     require_consent: Callable[..., None]
     _audit_now: Callable[..., None]
+    destination: Callable[..., Path]
+    save_outside: Callable[..., Path]
 
     # --- ELAN export ----------------------------------------------------------------------------
     def export_eaf(
@@ -84,7 +85,7 @@ class ElanBorisMixin(LibraryBase):
         the case code); atomic and owner-only. Private notes only with ``include_notes``."""
         rec = self.recording(recording_id)
         self.require_consent(rec.family_id, purpose)
-        target = self._eaf_target(rec, Path(out).expanduser())
+        target = self.destination(out, default_name=f"{rec.family_code}-recording-{rec.id}.eaf")
         index = self.frame_index(recording_id)
         moments = self.moments(recording_id)
         every = self.schemes()
@@ -126,16 +127,9 @@ class ElanBorisMixin(LibraryBase):
             date=self.now().astimezone(),
             include_notes=include_notes,
         )
-        save_private(target, data)
+        self.save_outside(target, data)
         self._audit_now("export", self.family(rec.family_id), f"ELAN file {target.name}", purpose)
         return target
-
-    def _eaf_target(self, rec: Recording, out: Path) -> Path:
-        if out.is_dir():
-            out = out / f"{rec.family_code}-recording-{rec.id}.eaf"
-        if not out.parent.is_dir():
-            raise BadInput(f"The folder for {out.name} does not exist.")
-        return out
 
     # --- ELAN import ----------------------------------------------------------------------------
     def eaf_tiers(self, path: Path) -> list[TierInfo]:

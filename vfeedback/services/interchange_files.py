@@ -15,7 +15,6 @@ from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Code, Family, Moment, Recording, Reel
 from vfeedback.interchange import subtitles, table
 from vfeedback.services.base import LibraryBase
-from vfeedback.storage.files import save_private
 
 
 class ExchangeMixin(LibraryBase):
@@ -30,6 +29,8 @@ class ExchangeMixin(LibraryBase):
     media_path: Callable[..., Path]
     require_consent: Callable[..., None]
     _audit_now: Callable[..., None]
+    destination: Callable[..., Path]
+    save_outside: Callable[..., Path]
 
     def export_table(
         self,
@@ -42,7 +43,7 @@ class ExchangeMixin(LibraryBase):
     ) -> Path:
         """The recording's moments as CSV or TSV (``dialect``, else from ``out``'s suffix: ``.tsv``
         and ``.tab`` are TSV, anything else CSV). Private notes only with ``include_notes``."""
-        out = _target(out)
+        out = self.destination(out)
         rec = self.recording(recording_id)
         # Like every export, it names its purpose and needs that consent (issue: a family's data leaves).
         self.require_consent(rec.family_id, purpose)
@@ -54,7 +55,7 @@ class ExchangeMixin(LibraryBase):
             rec, moments, self._codes(m.code_id for m in moments), index,
             dialect=chosen, include_notes=include_notes,
         )  # fmt: skip
-        save_private(out, data)
+        self.save_outside(out, data)
         notes = ", with private notes" if include_notes else ""
         self._audit_now(
             "export",
@@ -73,7 +74,7 @@ class ExchangeMixin(LibraryBase):
         purpose: str = "feedback",
     ) -> Path:
         """The recording's captions as SubRip or WebVTT (``fmt``, else from ``out``'s suffix)."""
-        out = _target(out)
+        out = self.destination(out)
         chosen = fmt or subtitles.format_for(out.suffix)
         if chosen is None:
             raise BadInput(f"Name the subtitle file .srt or .vtt (not {out.name}), or say which format.")
@@ -85,7 +86,7 @@ class ExchangeMixin(LibraryBase):
                 f"Recording {recording_id} has no moments with a caption, so there are no subtitles to write."
             )
         data = subtitles.subtitles_bytes(moments, self.frame_index(recording_id), chosen)
-        save_private(out, data)
+        self.save_outside(out, data)
         self._audit_now(
             "export",
             self.family(rec.family_id),
@@ -98,7 +99,7 @@ class ExchangeMixin(LibraryBase):
         """The reel as an OpenTimelineIO timeline for a video editor (see ``interchange.otio_reel``)."""
         from vfeedback.interchange import otio_reel
 
-        out = _target(out)
+        out = self.destination(out)
         reel = self.reel(reel_id)
         self.require_consent(reel.family_id, purpose)
         if not reel.moment_ids:
@@ -121,7 +122,7 @@ class ExchangeMixin(LibraryBase):
         family = self.family(reel.family_id)
         timeline = otio_reel.reel_timeline(reel, family.code, items)
 
-        save_private(out, lambda tmp: otio_reel.write_otio(timeline, tmp))
+        self.save_outside(out, lambda tmp: otio_reel.write_otio(timeline, tmp))
         self._audit_now(
             "export",
             family,
@@ -136,13 +137,3 @@ class ExchangeMixin(LibraryBase):
 
 def _count(n: int) -> str:
     return f"{n} moment" if n == 1 else f"{n} moments"
-
-
-def _target(out: Path) -> Path:
-    """``out`` made absolute, checked before any work: its folder exists, it is not a folder."""
-    out = Path(out).expanduser().absolute()
-    if out.is_dir():
-        raise BadInput(f"{out} is a folder; give the name of a file to write in it.")
-    if not out.parent.is_dir():
-        raise BadInput(f"The folder {out.parent} does not exist; create it first or choose another.")
-    return out

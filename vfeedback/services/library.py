@@ -14,6 +14,7 @@ from vfeedback.services.base import LibraryBase
 from vfeedback.services.consent import ConsentMixin
 from vfeedback.services.cycles import CyclesMixin
 from vfeedback.services.deletion import DeletionMixin
+from vfeedback.services.destinations import DestinationsMixin
 from vfeedback.services.families import FamiliesMixin
 from vfeedback.services.highlights import HighlightsMixin
 from vfeedback.services.integrity import IntegrityMixin
@@ -42,6 +43,7 @@ class Library(
     ConsentMixin,
     DeletionMixin,
     IntegrityMixin,
+    DestinationsMixin,
     LibraryBase,
 ):
     @classmethod

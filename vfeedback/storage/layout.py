@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vfeedback.core.errors import LibraryError
+from vfeedback.system.files import DIR_MODE, FILE_MODE
 
 DB_NAME = "vfeedback.db"
 SUBFOLDERS = ("recordings", "clips", "stills", "cache")
-DIR_MODE = 0o700
-FILE_MODE = 0o600
 ENV_LIBRARY = "VFEEDBACK_LIBRARY"
 ENV_FILES = "VFEEDBACK_FILES"
 
@@ -115,10 +114,18 @@ def prepare(location: Location) -> None:
 
 
 def _tighten(root: Path) -> None:
-    """Owner-only even when someone loosened it by hand (or an older version created it)."""
+    """Owner-only even when someone loosened it by hand (or an older version, or a copy made with
+    another umask, created it): the folders and the database with its journal files."""
     for path in [root, *(root / n for n in SUBFOLDERS)]:
         try:
-            if path.is_dir() and path.stat().st_mode & 0o077:
+            if path.is_dir() and not path.is_symlink() and path.stat().st_mode & 0o077:
                 path.chmod(DIR_MODE)
+        except OSError:
+            pass
+    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal"):
+        path = root / name
+        try:
+            if path.is_file() and not path.is_symlink() and path.stat().st_mode & 0o077:
+                path.chmod(FILE_MODE)
         except OSError:
             pass

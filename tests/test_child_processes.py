@@ -1,0 +1,133 @@
+"""vfeedback's ffmpeg children die with it: stopped or killed mid-export, no ffmpeg runs on writing
+into a file nobody will keep, and nothing half-written stays."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from vfeedback.services import Library
+from vfeedback.system import processes
+
+
+def _children_named(parent: int, name: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)
+            comm = fields[0].split("(", 1)[1]
+            state, ppid = fields[1].split()[:2]
+        except (OSError, IndexError, ValueError):
+            continue
+        if int(ppid) == parent and comm == name and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _wait_for(predicate, timeout: float = 60.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    return predicate()
+
+
+@pytest.fixture
+def long_export(tmp_path: Path) -> tuple[Path, int]:
+    """A library whose moment takes ffmpeg several seconds to export (20 s of 1280x720, slowed)."""
+    film = tmp_path / "long.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi",
+         "-i", "sine=f=330", "-t", "24", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-shortest", str(film)],
+        check=True, timeout=120,
+    )  # fmt: skip
+    root = tmp_path / "lib"
+    with Library.open(root) as lib:
+        lib.add_family("K1")
+        lib.give_consent("K1", "feedback", "Dr Test")
+        rec = lib.import_recording(film, "K1")
+        lib.frame_index(rec.id)
+        m = lib.add_moment(rec.id, 1_000_000, 21_000_000, code="Waiting", caption="x")
+    return root, m.id
+
+
+def _start_export(root: Path, moment: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "vfeedback", "--library", str(root), "export", "clip", str(moment), "--slow"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_killing_vfeedback_kills_its_ffmpeg(long_export: tuple[Path, int]) -> None:
+    root, moment = long_export
+    cli = _start_export(root, moment)
+    try:
+        [ffmpeg] = _wait_for(lambda: _children_named(cli.pid, "ffmpeg"))
+        os.kill(cli.pid, signal.SIGKILL)
+        cli.wait(timeout=30)
+        _wait_for(lambda: not _running(ffmpeg), timeout=5)
+        assert not _running(ffmpeg), "ffmpeg ran on after vfeedback was killed"
+    finally:
+        cli.kill()
+        cli.communicate()
+    with Library.open(root) as lib:  # opening sweeps what the killed export left
+        assert lib.highlights() == []
+        assert [p.name for p in (root / "clips").iterdir()] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "status", "sentence"), [
+    (signal.SIGTERM, 128 + signal.SIGTERM, "vfeedback: stopped; nothing half-done was kept.\n"),
+    (signal.SIGHUP, 128 + signal.SIGHUP, "vfeedback: stopped; nothing half-done was kept.\n"),
+    (signal.SIGINT, 130, "vfeedback: interrupted; nothing half-done was kept.\n"),
+])  # fmt: skip
+def test_stopping_vfeedback_stops_ffmpeg_and_cleans_up(
+    long_export: tuple[Path, int], signum: int, status: int, sentence: str
+) -> None:
+    root, moment = long_export
+    cli = _start_export(root, moment)
+    try:
+        [ffmpeg] = _wait_for(lambda: _children_named(cli.pid, "ffmpeg"))
+        assert _wait_for(lambda: any((root / "clips").glob(".*.part")))
+        os.kill(cli.pid, signum)
+        _, err = cli.communicate(timeout=30)
+    finally:
+        cli.kill()
+    assert cli.returncode == status and err == sentence
+    assert not _running(ffmpeg)
+    # Cleaned up by the stopped process itself, before any reopening.
+    assert [p.name for p in (root / "clips").iterdir()] == []
+    assert list((root / "cache" / "export").glob("*")) == []
+
+
+def test_a_running_block_stops_its_child_however_it_is_left() -> None:
+    with pytest.raises(RuntimeError), processes.running(["sleep", "30"]) as proc:
+        assert proc in processes.live()
+        raise RuntimeError("the caller failed")
+    assert proc.returncode is not None and proc not in processes.live()
+
+
+def test_a_missing_program_cannot_start() -> None:
+    with pytest.raises(processes.CannotStart) as caught, processes.running(["no-such-program-here"]):
+        pass
+    assert caught.value.program == "no-such-program-here"
