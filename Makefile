@@ -22,7 +22,10 @@ lint:
 typecheck:
 	.venv/bin/mypy
 
-# Re-pin every dependency after changing pyproject.toml.
+# Re-pin every dependency (with hashes) after changing pyproject.toml: what the app needs to run,
+# then the tests and tools on top of exactly those pins.
+PIN = .venv/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links --extra postgres
 lock:
-	.venv/bin/pip-compile -q --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
-		--allow-unsafe -o requirements/lock.txt pyproject.toml
+	$(PIN) -o requirements/runtime.txt pyproject.toml requirements/build.in
+	$(PIN) --extra dev -c requirements/runtime.txt -o requirements/dev.txt pyproject.toml requirements/build.in

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian/Ubuntu machine, fast when nothing is missing:
 #   1. system packages (apt, as root or through sudo) for the given profile: run | test
-#   2. .venv/ from requirements/lock.txt (rebuilt only when the lock file changes)
+#   2. .venv/ from requirements/runtime.txt (run) or requirements/dev.txt (test), with hashes,
+#      rebuilt only when that lock file changes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:-run}
@@ -36,12 +37,19 @@ import sys
 sys.exit(0 if sys.version_info >= (3, 11) else 1)
 PY
 
+# The app needs only requirements/runtime.txt; the tests and tools add requirements/dev.txt, pinned on top
+# of exactly the runtime pins. Both carry every file's hash: pip refuses anything that differs.
+lock=requirements/runtime.txt
+[ "$profile" = test ] && lock=requirements/dev.txt
 stamp=.venv/.lock-sha256
-want=$(cat requirements/lock.txt pyproject.toml | sha256sum | cut -d' ' -f1)
-if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "setup: building .venv from requirements/lock.txt" >&2
+want=$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)
+dev=$(cat requirements/dev.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+have=$(cat "$stamp" 2>/dev/null || true)
+# A venv built for the tests also serves the app (dev holds every runtime pin).
+if [ ! -x .venv/bin/python ] || { [ "$have" != "$want" ] && [ "$have" != "$dev" ]; }; then
+  echo "setup: building .venv from $lock" >&2
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements/lock.txt
+  .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r "$lock"
   # setuptools is chatty about editable installs: keep its log, show it only if the install fails.
   if ! .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
       -e . > .venv/install.log 2>&1; then
