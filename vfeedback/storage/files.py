@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -65,15 +66,18 @@ def save_private(target: Path, content: bytes | Callable[[Path], None]) -> None:
         raise LibraryError(f"{target.name} could not be written: {exc.strerror or exc}.") from exc
 
 
-def copy_into(src: Path, target: Path, progress: Progress | None = None) -> None:
-    """Copy ``src`` to ``target`` atomically, owner-only, reporting progress."""
+def copy_into(src: Path, target: Path, progress: Progress | None = None) -> str:
+    """Copy ``src`` to ``target`` atomically, owner-only, reporting progress. Returns the SHA-256 hex
+    digest of the bytes written (hashed as they are copied: no second read)."""
     total = src.stat().st_size
     done = 0
+    digest = hashlib.sha256()
     with atomic_target(target) as tmp:
         try:
             with src.open("rb") as fin, _open_private(tmp) as fout:
                 while chunk := fin.read(CHUNK):
                     fout.write(chunk)
+                    digest.update(chunk)
                     done += len(chunk)
                     if progress is not None:
                         progress(done, total)
@@ -89,6 +93,13 @@ def copy_into(src: Path, target: Path, progress: Progress | None = None) -> None
             ) from exc
         if done != total:
             raise BadInput(f"{src.name} changed while it was being copied; try again.")
+    return digest.hexdigest()
+
+
+def move_into_place(part: Path, target: Path) -> None:
+    """Give a finished temporary (already flushed, e.g. by ``copy_into``) its name, durably."""
+    part.replace(target)
+    _fsync_dir(target.parent)
 
 
 def remove_stale_temporaries(root: Path) -> list[Path]:
