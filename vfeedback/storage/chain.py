@@ -49,6 +49,9 @@ CONSENT_FIELDS = (
 # Every append takes this PostgreSQL advisory lock (SQLite's write lock is taken at BEGIN), so two
 # clients never read the same chain head and fork the chain.
 PG_LOCK_KEY = 0x7646_6565_6462_6B31
+PROTECTION = "protection"
+"""The action of an entry vfeedback writes when it finds the record's protection broken (guards
+removed, entries removed from the end); ``check`` reports every such entry."""
 FAMILY_DELETED = "Deleted family "
 """How the audit entry of a family's deletion for good begins: the consent guard looks for it."""
 
@@ -86,14 +89,46 @@ def lock(conn: Connection) -> None:
 
 
 def append_audit(conn: Connection, values: Mapping[str, Any]) -> int:
-    """Add one audit entry at the head of the chain, inside the caller's transaction; returns its id."""
+    """Add one audit entry at the head of the chain, inside the caller's transaction; returns its id.
+
+    If entries were removed from the end since the last append (the database's sequence is past the
+    highest id), that is recorded first, as a ``protection`` entry ``check`` reports: otherwise this
+    entry would link to the surviving head and the removal would leave no trace."""
     lock(conn)
+    highest, handed_out = _audit_ids(conn)
+    if handed_out > highest + _slack(conn):
+        first, last = highest + 1, handed_out
+        gone = f"Entry {first} was" if first == last else f"Entries {first} to {last} were"
+        found = {"at": values["at"], "actor": "vfeedback", "action": PROTECTION}
+        highest = _insert_audit(conn, found | {"detail": f"{gone} found removed from the audit record"}, last)
+    return _insert_audit(conn, values, highest)
+
+
+def _insert_audit(conn: Connection, values: Mapping[str, Any], after: int) -> int:
+    """Insert the entry with id ``after + 1``, linked to the newest entry."""
     a = t.audit_log
     prev = conn.execute(select(a.c.hash).order_by(a.c.id.desc()).limit(1)).scalar()
-    row = {f: values.get(f) for f in AUDIT_FIELDS} | {"id": next_id(conn, a), "prev_hash": prev or GENESIS}
+    row = {f: values.get(f) for f in AUDIT_FIELDS} | {"id": after + 1, "prev_hash": prev or GENESIS}
     row["hash"] = audit_hash(row)
     conn.execute(insert(a).values(**row))
+    if conn.dialect.name == "postgresql":
+        # Ids are max + 1 under the lock, not nextval: a rolled-back append then leaves the sequence
+        # at most one past the highest id (the slack), and any larger gap is a removal.
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('audit_log', 'id'), :id)"), {"id": row["id"]})
     return int(row["id"])
+
+
+def _audit_ids(conn: Connection) -> tuple[int, int]:
+    """(highest id present, highest id the database has handed out)."""
+    highest = int(conn.execute(select(func.max(t.audit_log.c.id))).scalar() or 0)
+    return highest, max(highest, sequence_value(conn, "audit_log") or 0)
+
+
+def _slack(conn: Connection) -> int:
+    """How far the sequence may legitimately run past the highest id: SQLite rolls its counter back
+    with a failed transaction; a PostgreSQL sequence does not (``setval`` is not transactional), so a
+    failed append leaves it one ahead."""
+    return 1 if conn.dialect.name == "postgresql" else 0
 
 
 def append_consent(conn: Connection, values: Mapping[str, Any]) -> int:
@@ -111,8 +146,8 @@ def append_consent(conn: Connection, values: Mapping[str, Any]) -> int:
 
 
 def next_id(conn: Connection, table: Table) -> int:
-    """The id the database would give the next row. The hash covers the id, so it is taken first:
-    from the PostgreSQL sequence, or past both SQLite's AUTOINCREMENT counter and the highest id."""
+    """The id the database would give the next consent entry. The hash covers the id, so it is taken
+    first: from the PostgreSQL sequence, or past both SQLite's AUTOINCREMENT counter and the highest id."""
     if conn.dialect.name == "postgresql":
         found = conn.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id'))"), {"t": table.name})
         return int(found.scalar_one())
@@ -152,7 +187,6 @@ def verify_audit(conn: Connection) -> Break | None:
     a = t.audit_log
     before: int | None = None
     expected = GENESIS
-    highest = 0
     for row in conn.execute(select(a).order_by(a.c.id)).mappings():
         rid = int(row["id"])
         if row["prev_hash"] != expected:
@@ -164,9 +198,9 @@ def verify_audit(conn: Connection) -> Break | None:
             )
         if row["hash"] != audit_hash(row):
             return Break(rid, f"The audit record was altered: entry {rid} does not match its hash.")
-        before, expected, highest = rid, str(row["hash"]), rid
-    handed_out = sequence_value(conn, a.name)
-    if handed_out is not None and handed_out > highest:
+        before, expected = rid, str(row["hash"])
+    highest, handed_out = _audit_ids(conn)
+    if handed_out > highest + _slack(conn):
         if highest == 0:
             return Break(
                 None,

@@ -29,8 +29,7 @@ from vfeedback.storage import chain
 from vfeedback.storage import tables as t
 
 PROTECTED = ("audit_log", "consents")
-PROTECTION = "protection"
-"""The audit action of an entry saying the protection was found removed and was put back."""
+PROTECTION = chain.PROTECTION
 
 _DELETED = chain.FAMILY_DELETED
 

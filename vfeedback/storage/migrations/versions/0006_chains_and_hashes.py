@@ -79,6 +79,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_interchange_imports_recording_id", "interchange_imports", ["recording_id"])
     _chain_existing(conn)
+    if dialect == "postgresql":
+        # From now on audit ids are max + 1 and the sequence follows them (storage/chain.py): start it
+        # at the highest id, whatever earlier failed writes took from it.
+        op.execute(
+            "SELECT setval(pg_get_serial_sequence('audit_log', 'id'), COALESCE(max(id), 1), "
+            "max(id) IS NOT NULL) FROM audit_log"
+        )
     guards.install(conn)
 
 
