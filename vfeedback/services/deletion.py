@@ -3,6 +3,11 @@ audit record (which says that it happened, never what the video showed).
 
 Not undoable, by design: the point is that the data is gone. The undo history is cleared too, because
 it holds copies of the deleted rows (captions, notes).
+
+The consent register is append-only (``storage/guards.py``); its guard lets a family's entries go only
+together with the audit entry recording the family's deletion, so ``delete_family`` writes that entry
+first, in the same transaction. The family's consent chain goes whole; every other family's chain, and
+the audit record's, still verify.
 """
 
 from __future__ import annotations

@@ -297,7 +297,7 @@ class IntegrityMixin(LibraryBase):
         for folder, young_ok in (("recordings", False), ("clips", True), ("stills", True)):
             for path in _files(self.root / folder):
                 rel = path.relative_to(self.root).as_posix()
-                if rel in owned or _live_temporary(path.name):
+                if rel in owned or _live_temporary(path, now):
                     continue
                 if young_ok and _placeholder_or_young(path, now):
                     continue
@@ -318,15 +318,23 @@ def _files(folder: Path) -> Iterator[Path]:
             yield Path(dirpath) / name
 
 
-def _live_temporary(name: str) -> bool:
-    match = _PART.match(name)
-    return match is not None and _alive(int(match.group(1)))
+def _live_temporary(path: Path, now: float) -> bool:
+    """A temporary of a running vfeedback: its process is alive here, or it is still being written
+    (a team's shared folder: the process may run on another computer)."""
+    match = _PART.match(path.name)
+    return match is not None and (_alive(int(match.group(1))) or _young(path, now))
 
 
 def _placeholder_or_young(path: Path, now: float) -> bool:
     """An export's empty placeholder (its name reserved), or a file an export may be recording now."""
     try:
-        stat = path.stat()
+        return path.stat().st_size == 0 or _young(path, now)
     except OSError:
         return True
-    return stat.st_size == 0 or now - stat.st_mtime < ORPHAN_GRACE_S
+
+
+def _young(path: Path, now: float) -> bool:
+    try:
+        return now - path.stat().st_mtime < ORPHAN_GRACE_S
+    except OSError:
+        return True

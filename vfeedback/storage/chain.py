@@ -34,7 +34,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, text
 
-from vfeedback.core.model import Purpose
 from vfeedback.storage import tables as t
 
 GENESIS = "0" * 64
@@ -249,7 +248,7 @@ def verify_consents(conn: Connection) -> Break | None:
             return Break(rid, f"{who} does not match its hash.")
         heads[fid] = str(row["hash"])
         audit = audits.get(row["audit_id"]) if row["audit_id"] is not None else None
-        if audit is None or not _same_consent(row, audit):
+        if audit is None or not same_consent(row, audit):
             return Break(rid, f"{who} has no matching entry in the audit record.")
         matched.add(int(audit["id"]))
     deleted = {int(r["family_id"]) for r in audits.values() if r["action"] == "delete" and r["family_id"]}
@@ -273,19 +272,22 @@ def verify_consents(conn: Connection) -> Break | None:
 
 
 def consent_detail(purpose_wording: str, given: bool, on_date: date) -> str:
-    """The audit entry's words for a consent change (the cross-check compares them)."""
-    return f"Consent for {purpose_wording} {'given' if given else 'withdrawn'} on {on_date.isoformat()}"
+    """The audit entry's words for a consent change; it ends with what ``same_consent`` compares."""
+    return f"Consent for {purpose_wording}{_consent_ending(given, on_date)}"
 
 
-def _same_consent(row: Row, audit: Row) -> bool:
-    try:
-        wording = Purpose(row["purpose"]).wording
-    except ValueError:
-        return False
+def _consent_ending(given: object, on_date: object) -> str:
+    day = on_date.isoformat() if isinstance(on_date, date) else str(on_date)
+    return f" {'given' if given else 'withdrawn'} on {day}"
+
+
+def same_consent(row: Row, audit: Row) -> bool:
+    """Does the audit entry record this consent entry? Same family, purpose and person, and its words
+    end with the same change and date (the purpose's wording may be reworded by a later version)."""
     return bool(
         audit["action"] == "consent"
         and audit["family_id"] == row["family_id"]
         and audit["purpose"] == row["purpose"]
         and audit["actor"] == row["recorded_by"]
-        and audit["detail"] == consent_detail(wording, bool(row["given"]), row["on_date"])
+        and str(audit["detail"]).endswith(_consent_ending(row["given"], row["on_date"]))
     )

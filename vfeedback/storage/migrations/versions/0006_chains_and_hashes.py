@@ -16,7 +16,6 @@ Revises: 0005
 import sqlalchemy as sa
 from alembic import op
 
-from vfeedback.core.model import Purpose
 from vfeedback.storage import chain, guards
 
 revision = "0006"
@@ -106,19 +105,7 @@ def _chain_existing(conn: sa.Connection) -> None:
     heads: dict[int, str] = {}
     updates = []
     for row in [dict(r) for r in conn.execute(sa.select(consents).order_by(consents.c.id)).mappings()]:
-        try:
-            detail = chain.consent_detail(Purpose(row["purpose"]).wording, bool(row["given"]), row["on_date"])
-        except ValueError:
-            detail = None
-        match = next(
-            (
-                a
-                for a in waiting
-                if (a["family_id"], a["purpose"], a["actor"], a["detail"])
-                == (row["family_id"], row["purpose"], row["recorded_by"], detail)
-            ),
-            None,
-        )
+        match = next((a for a in waiting if chain.same_consent(row, a)), None)
         if match is not None:
             waiting.remove(match)
         row["audit_id"] = None if match is None else match["id"]
