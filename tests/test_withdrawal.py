@@ -78,3 +78,29 @@ def test_audit_json_names_destination_and_notes(tmp_path: Path, media, capsys) -
         "export", str(tmp_path / "with notes.tsv"), True,
     )  # fmt: skip
     assert len(last["hash"]) == 64
+
+
+def test_withdrawing_in_the_app_lists_the_files_too(qtbot, library, tmp_path, media, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from vfeedback.ui.consent_panel import ConsentDialog, ConsentPanel
+
+    library.add_family("W3")
+    library.give_consent("W3", "supervision", "Dr A")
+    rec = library.import_recording(media["cfr25"], "W3")
+    library.add_moment(rec.id, 1_000_000, code="Waiting", caption="x", note=NOTE)
+    library.export_eaf(rec.id, tmp_path / "sup.eaf", include_notes=True, purpose="supervision")
+    panel = ConsentPanel(library)
+    qtbot.addWidget(panel)
+    panel.show_family("W3")
+    monkeypatch.setattr(ConsentDialog, "exec", lambda _self: 1)
+    monkeypatch.setattr(ConsentDialog, "values", lambda _self: ("supervision", False, "Dr A", date.today()))
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append((box.text(), box.detailedText())) or 0)
+    panel.open_dialog()
+    [(text, details)] = shown
+    assert text.startswith("1 file(s) were exported for supervision.")
+    assert f"{tmp_path / 'sup.eaf'}  (with private notes)" in details
+    assert library.has_consent("W3", "supervision") is False
