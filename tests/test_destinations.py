@@ -202,8 +202,10 @@ def test_every_copy_is_recorded_with_where_it_went(world: World, capsys) -> None
     )
     assert status == 0, err
     with Library.open(world.root) as lib:
-        copies = [e for e in lib.audit("F01") if e.action == "export" and str(target) in e.detail]
-    assert len(copies) == 1
+        copies = [e for e in lib.audit("F01") if e.destination == str(target)]
+        listed = [f.path for f in lib.exported_files("F01", "feedback")]
+    assert len(copies) == 1 and copies[0].action == "export" and copies[0].notes is False
+    assert str(target) in listed  # a withdrawal of consent would name this copy
 
 
 def _full_disk_run(

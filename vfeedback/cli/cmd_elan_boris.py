@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from vfeedback.cli import output as out
-from vfeedback.core.errors import BadInput
+from vfeedback.core.errors import BadInput, Conflict
 from vfeedback.core.model import Moment
-from vfeedback.services.interchange_elan import SKIP, ElanBorisMixin, unmapped_tiers
+from vfeedback.services.interchange_elan import SKIP, ElanBorisMixin, repeat_sentence, unmapped_tiers
 
 PURPOSES = ("feedback", "supervision", "training", "research")
 EXIT_NEEDS_MAPPING = 1
@@ -62,6 +62,8 @@ def import_eaf(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
             actor, _, coder = target.partition(":")
             mapping[tier] = (actor.strip(), coder.strip() or None)
     lib.recording(args.recording)
+    again = bool(getattr(args, "again", False))
+    _refuse_repeat(lib, path, args.recording, again, boris=False, observation=None)
     tiers = lib.eaf_tiers(path)
     missing = unmapped_tiers(tiers, mapping)
     if missing:
@@ -86,7 +88,7 @@ def import_eaf(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
                 for r in rows
             ),
         )
-    moments = lib.import_eaf(path, args.recording, mapping)
+    moments = lib.import_eaf(path, args.recording, mapping, again=again)
     return _report(lib, args, moments, path)
 
 
@@ -97,7 +99,10 @@ def import_boris(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
         for behaviour, code in _pairs(args.map, "BEHAVIOUR=CODE")
     }
     lib.recording(args.recording)
-    found = lib.boris_behaviours(path, getattr(args, "observation", None), recording_id=args.recording)
+    observation = getattr(args, "observation", None)
+    again = bool(getattr(args, "again", False))
+    _refuse_repeat(lib, path, args.recording, again, boris=True, observation=observation)
+    found = lib.boris_behaviours(path, observation, recording_id=args.recording)
     missing = [b for b in found if b not in mapping]
     if missing:
         return _needs_mapping(
@@ -108,8 +113,20 @@ def import_boris(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
             "--map BEHAVIOUR=skip:",
             (f"  {b}" for b in missing),
         )
-    moments = lib.import_boris(path, args.recording, mapping, getattr(args, "observation", None))
+    moments = lib.import_boris(path, args.recording, mapping, observation, again=again)
     return _report(lib, args, moments, path)
+
+
+def _refuse_repeat(
+    lib: ElanBorisMixin, path: Path, recording: int, again: bool, *, boris: bool, observation: str | None
+) -> None:
+    """Before asking for a mapping: a file already imported into the recording is refused at once
+    (exit 3), unless --again."""
+    if again:
+        return
+    when = lib.previous_import(path, recording, boris=boris, observation=observation)
+    if when is not None:
+        raise Conflict(repeat_sentence(path.name, recording, when))
 
 
 def _pairs(items: Iterable[str] | None, form: str) -> list[tuple[str, str]]:

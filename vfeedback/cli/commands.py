@@ -17,6 +17,7 @@ from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Highlight, Moment
 from vfeedback.core.timecode import format_time, parse_time
 from vfeedback.services import Library
+from vfeedback.services.consent import ExportedFile
 from vfeedback.services.schemes import DEFAULT_SCHEME_KEY
 
 Handler = Callable[[Library, argparse.Namespace], int]
@@ -251,21 +252,37 @@ def redo(lib: Library, args: argparse.Namespace) -> int:
 
 
 def check(lib: Library, args: argparse.Namespace) -> int:
-    with progress("Checking recordings", enabled=not args.json, unit="B") as bar:
-        problems = lib.check(progress=bar.bytes)
+    repaired = lib.repair_orphans() if args.repair else []
+    label = "Hashing every file" if args.deep else "Checking recordings"
+    with progress(label, enabled=not args.json, unit="B") as bar:
+        report = lib.check_report(progress=bar.bytes, deep=args.deep)
+    problems = report.problems
     if args.json:
         out.emit_json(
             {
                 "ok": not problems,
-                "problems": [{"what": p.what, "recording_id": p.recording_id} for p in problems],
+                "problems": [
+                    {"what": p.what, "recording_id": p.recording_id, "kind": p.kind} for p in problems
+                ],
+                "audit_chain_ok": report.audit_chain_ok,
+                "repaired": repaired,
+                "notices": report.notices,
             }
         )
-    elif problems:
+        return 1 if problems else 0
+    for rel in repaired:
+        print(f"Removed {rel}: no recording or export owned it.")
+    for notice in report.notices:
+        print(notice)
+    if problems:
         print(f"{len(problems)} problem(s) found:")
         for p in problems:
             print(f"- {p.what}")
     else:
-        print(f"The library at {lib.path} is sound: every recording's file is present and unchanged.")
+        files = "every file matches its hash"
+        if not args.deep:
+            files = "every recording's file is present and unchanged"
+        print(f"The library at {lib.path} is sound: the audit record is intact and {files}.")
     return 1 if problems else 0
 
 
@@ -400,22 +417,21 @@ def _freeze_time(lib: Library, moment_id: int, text: str | None) -> int | None:
 def consent(lib: Library, args: argparse.Namespace) -> int:
     fam = lib.family(args.family)
     change = args.give or args.withdraw
+    kept: list[Highlight] = []
+    files: list[ExportedFile] = []
     if change:
         if not args.by:
             raise BadInput("Say who recorded the consent: --by NAME.")
         on = _date(args.date) if args.date else None
         if args.give:
             lib.give_consent(fam.id, change, args.by, on)
-            exported: list[Highlight] = []
         else:
-            _, exported = lib.withdraw_consent(fam.id, change, args.by, on)
+            _, kept = lib.withdraw_consent(fam.id, change, args.by, on)
+            files = lib.exported_files(fam.id, change)
         if not args.json:
             verb = "given" if args.give else "withdrawn"
             print(f"Consent for {change} {verb} for family {fam.code}.")
-            if exported:
-                print(f"{len(exported)} file(s) were exported for {change}; delete them if they must go:")
-                for h in exported:
-                    print(f"  {h.id}  {lib.highlight_path(h)}")
+            _print_exported(change, files)
     state = lib.consent_state(fam.id)
     register = lib.consent_register(fam.id)
     if args.json:
@@ -433,7 +449,10 @@ def consent(lib: Library, args: argparse.Namespace) -> int:
                     }
                     for e in register
                 ],
-                "exported_under_withdrawn": [h.id for h in exported] if change and args.withdraw else [],
+                "exported_under_withdrawn": [h.id for h in kept],
+                "exported": [
+                    {"path": f.path, "at": f.at, "what": f.what, "notes": f.notes} for f in files
+                ],
             }
         )
     elif not change:
@@ -442,6 +461,17 @@ def consent(lib: Library, args: argparse.Namespace) -> int:
             when = f" on {entry.on_date} by {entry.recorded_by}" if entry else ""
             print(f"{purpose.wording:28} {status}{when}")
     return 0
+
+
+def _print_exported(purpose: str, files: list[ExportedFile]) -> None:
+    """Every file the audit record says went out for the purpose: the clinician decides what to do."""
+    if not files:
+        return
+    print(f"{len(files)} file(s) were exported for {purpose}; delete or recall them if they must go:")
+    for f in files:
+        notes = {True: "with private notes", False: "no notes", None: "notes not recorded"}[f.notes]
+        where = f.path or "(where it went was not recorded)"
+        print(f"  {f.at:%Y-%m-%d %H:%M}  {where}  ({notes}): {f.what}")
 
 
 def audit(lib: Library, args: argparse.Namespace) -> int:
@@ -461,6 +491,9 @@ def audit(lib: Library, args: argparse.Namespace) -> int:
                     "family": e.family_code,
                     "purpose": e.purpose,
                     "detail": e.detail,
+                    "destination": e.destination,
+                    "notes": e.notes,
+                    "hash": e.hash,
                 }
                 for e in entries
             ]
@@ -470,6 +503,9 @@ def audit(lib: Library, args: argparse.Namespace) -> int:
             ["WHEN", "WHO", "WHAT", "FAMILY", "DETAIL"],
             [(e.at.strftime("%Y-%m-%d %H:%M"), e.actor, e.action, e.family_code, e.detail) for e in entries],
         )
+        head = lib.audit_head()
+        if head is not None:
+            print(f"Newest entry {head[0]}, hash {head[1]} (note it elsewhere to prove the record later).")
     return 0
 
 
@@ -479,6 +515,7 @@ def retention(lib: Library, args: argparse.Namespace) -> int:
         closed_on=_date(args.closed) if args.closed else None,
         rule=args.rule,
         reopen=args.reopen,
+        remove_rule=args.no_rule,
     )
     from vfeedback.core.retention import due_date
 

@@ -12,8 +12,9 @@ ACTORS = ("parent", "infant", "clinician")
 PURPOSES = ("feedback", "supervision", "training", "research")
 MOMENT_SOURCES = ("eaf", "boris")
 IMPORT_USAGE = """vfeedback import FILE --family CODE [--recorded D] [--context TEXT] [--reference] [--json]
-       vfeedback import eaf FILE --recording ID [--map TIER=ACTOR[:CODER]]... [--json]
-       vfeedback import boris FILE --recording ID [--map BEHAVIOUR=CODE]... [--observation ID] [--json]"""
+       vfeedback import eaf FILE --recording ID [--map TIER=ACTOR[:CODER]]... [--again] [--json]
+       vfeedback import boris FILE --recording ID [--map BEHAVIOUR=CODE]... [--observation ID] [--again]
+                              [--json]"""
 
 
 class Parser(argparse.ArgumentParser):
@@ -86,6 +87,9 @@ def build() -> Parser:
         help="ELAN: TIER=ACTOR[:CODER]; BORIS: BEHAVIOUR=CODE (repeat for each)",
     )
     c.add_argument("--observation", metavar="ID", help="BORIS: which observation of the project")
+    c.add_argument(
+        "--again", action="store_true", help="ELAN/BORIS: import a file already imported into the recording"
+    )
     _json(c)
 
     c = sub.add_parser("recordings", help="list recordings")
@@ -142,9 +146,11 @@ def build() -> Parser:
     c.add_argument("family", metavar="CODE")
     c.add_argument("--closed", metavar="YYYY-MM-DD", help="the day the case closed")
     c.add_argument("--reopen", action="store_true", help="the case is open again (takes the closure back)")
-    c.add_argument(
+    rule = c.add_mutually_exclusive_group()
+    rule.add_argument(
         "--rule", metavar="TEXT", help="'delete N months after closure' or 'keep until YYYY-MM-DD'"
     )
+    rule.add_argument("--no-rule", action="store_true", help="remove the retention rule (undoable)")
     _json(c)
     c = sub.add_parser("due", help="families whose recordings are due for deletion")
     _json(c)
@@ -222,7 +228,11 @@ def build() -> Parser:
         c = sub.add_parser(name, help=text)
         _json(c)
 
-    c = sub.add_parser("check", help="check the database and every recording's file")
+    c = sub.add_parser(
+        "check", help="check the database, the audit record and every file (--deep: hash whole files)"
+    )
+    c.add_argument("--deep", action="store_true", help="hash every recording and export whole (slow)")
+    c.add_argument("--repair", action="store_true", help="remove files in the library that nothing owns")
     _json(c)
 
     from vfeedback.cli import registry  # its modules use this one's helpers
@@ -254,8 +264,10 @@ def _settle_import(p: Parser, args: argparse.Namespace) -> None:
         args.action, args.file = None, items[0]
         if not args.family:
             sub.error("say which family the recording belongs to: --family CODE")
-        if args.recording is not None or args.map or args.observation:
-            sub.error("--recording, --map and --observation are for importing moments (import eaf|boris)")
+        if args.recording is not None or args.map or args.observation or args.again:
+            sub.error(
+                "--recording, --map, --observation and --again are for importing moments (import eaf|boris)"
+            )
     else:
         sub.error("import one file: FILE --family CODE, or eaf FILE / boris FILE --recording ID")
 

@@ -188,3 +188,9 @@ class AuditEntry:
     family_code: str | None
     purpose: str | None
     detail: str
+    destination: str | None = None
+    """Where an export went: absolute outside the library, library-relative inside it."""
+    notes: bool | None = None
+    """Whether private notes went into that file (None: not a file, or not recorded)."""
+    hash: str | None = None
+    """The entry's link in the audit record's hash chain."""

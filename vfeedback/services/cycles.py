@@ -102,7 +102,9 @@ class CyclesMixin(LibraryBase):
         target = self._chart_target(out, ".csv")
         self.save_outside(target, buffer.getvalue().encode("utf-8"))
         fam = self.family(progress.family)
-        self._audit_now("export", fam, f"progress chart CSV {target.name}")
+        self._audit_now(
+            "export", fam, f"progress chart CSV {target.name}", destination=str(target), notes=False
+        )
         return target
 
     def progress_png(
@@ -120,7 +122,9 @@ class CyclesMixin(LibraryBase):
         target = self._chart_target(out, ".png")
         self.save_outside(target, png_bytes(progress, chosen, size))
         fam = self.family(progress.family)
-        self._audit_now("export", fam, f"progress chart PNG {target.name}")
+        self._audit_now(
+            "export", fam, f"progress chart PNG {target.name}", destination=str(target), notes=False
+        )
         return target
 
     def _chart_target(self, out: Path, suffix: str) -> Path:

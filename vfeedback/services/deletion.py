@@ -3,6 +3,11 @@ audit record (which says that it happened, never what the video showed).
 
 Not undoable, by design: the point is that the data is gone. The undo history is cleared too, because
 it holds copies of the deleted rows (captions, notes).
+
+The consent register is append-only (``storage/guards.py``); its guard lets a family's entries go only
+together with the audit entry recording the family's deletion, so ``delete_family`` writes that entry
+first, in the same transaction. The family's consent chain goes whole; every other family's chain, and
+the audit record's, still verify.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from vfeedback.core.model import Family, Highlight, Recording
 from vfeedback.services.base import LibraryBase
 from vfeedback.services.undo import Changes
 from vfeedback.storage import tables as t
+from vfeedback.storage.chain import FAMILY_DELETED
 
 
 class DeletionMixin(LibraryBase):
@@ -50,6 +56,14 @@ class DeletionMixin(LibraryBase):
         for h in self.highlights(fam.id):
             self._unlink_highlight(h)
         with self.db.write() as conn:
+            # First: the consent register's guard lets a family's entries go only together with the
+            # audit entry recording the family's deletion (storage/guards.py).
+            self._audit(
+                conn,
+                "delete",
+                fam,
+                f"{FAMILY_DELETED}{fam.code}: {len(recs)} recording(s) and all made from them",
+            )
             for rec in recs:
                 self._remove_recording_rows(conn, rec)
             self._remove_highlight_rows(conn, [h.id for h in self.highlights(fam.id)])
@@ -60,12 +74,6 @@ class DeletionMixin(LibraryBase):
             conn.execute(delete(t.consents).where(t.consents.c.family_id == fam.id))
             conn.execute(delete(t.families).where(t.families.c.id == fam.id))
             conn.execute(delete(t.undo_log))
-            self._audit(
-                conn,
-                "delete",
-                fam,
-                f"Deleted family {fam.code}: {len(recs)} recording(s) and all made from them",
-            )
         self.db.flush_deleted()
         self._announce_deletion(f"Delete family {fam.code}", [r.id for r in recs], fam.id)
         return left
@@ -129,6 +137,7 @@ class DeletionMixin(LibraryBase):
             conn.execute(delete(t.reel_items).where(t.reel_items.c.moment_id.in_(moment_ids)))
             conn.execute(delete(t.moments).where(t.moments.c.id.in_(moment_ids)))
         conn.execute(delete(t.frame_indexes).where(t.frame_indexes.c.recording_id == rec.id))
+        conn.execute(delete(t.interchange_imports).where(t.interchange_imports.c.recording_id == rec.id))
         conn.execute(delete(t.recordings).where(t.recordings.c.id == rec.id))
 
     @staticmethod

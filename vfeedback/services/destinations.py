@@ -102,8 +102,10 @@ class DestinationsMixin(LibraryBase):
         self._audit_now(
             "export",
             self.family(highlight.family_id),
-            f"Copied {highlight.kind.value} {highlight.id} ({highlight.path}) to {target}",
+            f"Copied {highlight.kind.value} {highlight.id} ({highlight.path}) to {target.name}",
             highlight.purpose,
+            destination=str(target),
+            notes=False,  # an export never holds a private note
         )
         return target
 

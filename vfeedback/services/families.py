@@ -58,9 +58,11 @@ class FamiliesMixin(LibraryBase):
         closed_on: date | None = None,
         rule: str | None = None,
         reopen: bool = False,
+        remove_rule: bool = False,
     ) -> Family:
         """Record the case's closure date and/or its retention rule (an undoable edit). ``reopen``
-        takes the closure back (the family came back to the service)."""
+        takes the closure back (the family came back to the service); ``remove_rule`` the rule (the
+        case is then never listed as due)."""
         from vfeedback.core.retention import parse_rule
 
         current = self.family(family)
@@ -75,7 +77,11 @@ class FamiliesMixin(LibraryBase):
                 raise BadInput("A closure date cannot be in the future.")
             values["closed_on"] = closed_on
         if rule is not None:
+            if remove_rule:
+                raise BadInput("A retention rule is either set or removed, not both.")
             values["retention_rule"] = parse_rule(rule)
+        elif remove_rule and current.retention_rule is not None:
+            values["retention_rule"] = None
         if not values:
             return current
         with self._edit(f"Set retention for family {current.code}") as tx:

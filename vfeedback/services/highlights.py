@@ -395,10 +395,33 @@ class HighlightsMixin(LibraryBase):
                         select(hm.c.moment_id).where(hm.c.highlight_id == row["id"]).order_by(hm.c.position)
                     ).scalars()
                 )
-                path = self.root / row["path"]
-                if ids == tuple(moment_ids) and path.exists() and path.stat().st_size == row["size_bytes"]:
+                if ids == tuple(moment_ids) and self._unchanged(row):
                     return _highlight(conn, row)
         return None
+
+    def _unchanged(self, row: Any) -> bool:
+        """The stored file is still the one exported: same size and modification time (a file
+        recorded before times were kept is hashed whole once, and its time recorded)."""
+        path = self.root / row["path"]
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        if stat.st_size != row["size_bytes"]:
+            return False
+        if row["mtime_ns"] is not None:
+            return bool(stat.st_mtime_ns == row["mtime_ns"])
+        from vfeedback.media.fingerprint import sha256_file
+
+        try:
+            if sha256_file(path) != row["sha256"]:
+                return False
+        except BadInput:
+            return False
+        with self.db.write() as conn:
+            h = t.highlights
+            conn.execute(h.update().where(h.c.id == row["id"]).values(mtime_ns=stat.st_mtime_ns))
+        return True
 
     def _target(self, kind: HighlightKind, family_code: str, day: date | None, suffix: str) -> Path:
         """``<folder>/<CASE>_<YYYYMMDD>_<NNN><suffix>``, the next free sequence number, reserved by
@@ -493,6 +516,7 @@ class HighlightsMixin(LibraryBase):
             "thumbnail": None,
             "created_at": self.now(),
             "purpose": purpose,
+            "mtime_ns": path.stat().st_mtime_ns,
         }
         with self.db.write() as conn:
             pk = conn.execute(insert(t.highlights).values(**values)).inserted_primary_key
@@ -510,6 +534,8 @@ class HighlightsMixin(LibraryBase):
                 self.family(family_id),
                 f"Exported {kind.value} {values['path']} (moments {', '.join(map(str, moment_ids))})",
                 purpose,
+                destination=str(values["path"]),
+                notes=False,  # clips, stills, reels and handouts never carry a private note
             )
         return self.highlight(highlight_id)
 

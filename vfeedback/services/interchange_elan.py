@@ -11,9 +11,13 @@ one transaction adds every moment.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from vfeedback.core.errors import BadInput, NotFound, NothingToDo
+from sqlalchemy import Connection, select
+
+from vfeedback.core.errors import BadInput, Conflict, NotFound, NothingToDo
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Actor, Code, Family, Moment, Recording, Scheme
 from vfeedback.core.timecode import format_time
@@ -23,10 +27,14 @@ from vfeedback.interchange import eaf_read
 from vfeedback.interchange.eaf import TierInfo
 from vfeedback.services.base import LibraryBase
 from vfeedback.services.moments import NewMoment
+from vfeedback.services.rows import utc
+from vfeedback.services.undo import Tx
+from vfeedback.storage import tables as t
 
 TierMapping = Mapping[str, tuple[Actor | str, str | None] | None]
 """ELAN tier id -> (actor, coder or None for the tier's annotator); None leaves the tier out."""
 SKIP = "skip"
+ELAN, BORIS = "elan", "boris"
 # Another tool's end time may pass our last frame's end a little (ms rounding, a longer audio track).
 _END_SLACK_US = 500_000
 _ACTOR_ORDER = {a: n for n, a in enumerate(Actor)}
@@ -128,7 +136,11 @@ class ElanBorisMixin(LibraryBase):
             include_notes=include_notes,
         )
         self.save_outside(target, data)
-        self._audit_now("export", self.family(rec.family_id), f"ELAN file {target.name}", purpose)
+        notes = ", with private notes" if include_notes else ""
+        self._audit_now(
+            "export", self.family(rec.family_id), f"ELAN file {target.name}{notes}", purpose,
+            destination=str(target.absolute()), notes=include_notes,
+        )  # fmt: skip
         return target
 
     # --- ELAN import ----------------------------------------------------------------------------
@@ -136,15 +148,20 @@ class ElanBorisMixin(LibraryBase):
         """Every tier of an ELAN file, so the user can say which actor (and coder) each stands for."""
         return list(eaf_read.read_eaf(Path(path)).tiers)
 
-    def import_eaf(self, path: Path, recording_id: int, mapping: TierMapping | None = None) -> list[Moment]:
+    def import_eaf(
+        self, path: Path, recording_id: int, mapping: TierMapping | None = None, *, again: bool = False
+    ) -> list[Moment]:
         """Add the annotations of an ELAN file's coding tiers as moments: all, or none.
 
         Tiers vfeedback wrote map back by themselves; any other tier with annotations needs a mapping
-        entry (or None to leave it out). Every value must be a code of a scheme in the library.
+        entry (or None to leave it out). Every value must be a code of a scheme in the library. The
+        same file imported into the same recording before (and not undone) is refused unless
+        ``again``.
         """
         path = Path(path)
         content = eaf_read.read_eaf(path)
         self.recording(recording_id)
+        source = self._source(path, recording_id, ELAN, None, again)
         chosen = self._tier_choices(path.name, content.tiers, mapping)
         index = self.frame_index(recording_id)
         scheme_names = {s.name for s in self.schemes()}
@@ -180,7 +197,7 @@ class ElanBorisMixin(LibraryBase):
                 f"{path.name} has annotations that are not codes of any coding scheme here: "
                 f"{_quoted(unknown)}; nothing was imported."
             )
-        return self._add_imported(recording_id, items, path.name, "ELAN file")
+        return self._add_imported(recording_id, items, source, "ELAN file")
 
     def _tier_choices(
         self, name: str, tiers: Sequence[TierInfo], mapping: TierMapping | None
@@ -237,13 +254,17 @@ class ElanBorisMixin(LibraryBase):
         recording_id: int,
         mapping: Mapping[str, str | None],
         observation: str | None = None,
+        *,
+        again: bool = False,
     ) -> list[Moment]:
         """Add an observation's events as moments (state events as intervals, point events as points),
-        each behaviour becoming the code ``mapping`` gives it (None leaves it out): all, or none."""
+        each behaviour becoming the code ``mapping`` gives it (None leaves it out): all, or none. The
+        same observation of the same file imported before is refused unless ``again``."""
         path = Path(path)
         project = boris_format.read_project(path)
         self.recording(recording_id)
         obs_id = boris_format.choose_observation(project, observation, self._media_name(recording_id))
+        source = self._source(path, recording_id, BORIS, obs_id, again)
         events = boris_format.observation_events(project, obs_id)
         missing = [b for b in boris_format.behaviours(project, obs_id) if b not in mapping]
         if missing:
@@ -277,23 +298,102 @@ class ElanBorisMixin(LibraryBase):
             )
             actor = _SUBJECT_ACTORS.get(event.subject.lower())
             items.append(NewMoment(start_us, end_us, code.id, actor, "", note, None))
-        return self._add_imported(recording_id, items, path.name, "BORIS project")
+        return self._add_imported(recording_id, items, source, "BORIS project")
 
     def _media_name(self, recording_id: int | None) -> str | None:
         return None if recording_id is None else self.recording(recording_id).original_name
 
+    # --- the record of files imported --------------------------------------------------------------
+    def previous_import(
+        self, path: Path, recording_id: int, *, boris: bool = False, observation: str | None = None
+    ) -> datetime | None:
+        """When this file's content was imported into the recording (for a BORIS project: the
+        observation ``import_boris`` would take), if it was and the import was not undone."""
+        from vfeedback.media.fingerprint import sha256_file
+
+        path = Path(path)
+        if not path.is_file():
+            return None  # the import itself says what is wrong (and a FIFO would block a read)
+        if boris:
+            project = boris_format.read_project(path)
+            observation = boris_format.choose_observation(
+                project, observation, self._media_name(recording_id)
+            )
+        with self._read() as conn:
+            return _previous(conn, recording_id, sha256_file(path), observation if boris else None)
+
+    def _source(
+        self, path: Path, recording_id: int, fmt: str, observation: str | None, again: bool
+    ) -> _Source:
+        """The file being imported, by content; refused at once if it was imported before."""
+        from vfeedback.media.fingerprint import sha256_file
+
+        source = _Source(path.name, sha256_file(path), fmt, observation, again)
+        if not again:
+            with self._read() as conn:
+                source.refuse_repeat(conn, recording_id)
+        return source
+
     # --- shared -----------------------------------------------------------------------------------
-    def _add_imported(self, recording_id: int, items: list[NewMoment], name: str, kind: str) -> list[Moment]:
+    def _add_imported(
+        self, recording_id: int, items: list[NewMoment], source: _Source, kind: str
+    ) -> list[Moment]:
+        name = source.name
         if not items:
             raise NothingToDo(f"{name} has no annotations to import into recording {recording_id}.")
         items.sort(key=lambda i: (i.start_us, i.end_us))
         count = f"{len(items)} moment{'s' if len(items) != 1 else ''}"
+
+        def record(tx: Tx) -> None:
+            if not source.again:
+                source.refuse_repeat(tx.conn, recording_id)  # again, under the write lock
+            tx.insert(
+                t.interchange_imports,
+                {
+                    "recording_id": recording_id,
+                    "sha256": source.sha256,
+                    "format": source.fmt,
+                    "observation": source.observation,
+                    "at": self.now(),
+                },
+            )
+
         return self.add_moments(
             recording_id,
             items,
             f"Import {count} from {name}",
             audit=f"Imported {count} into recording {recording_id} from {kind} {name}",
+            also=record,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    name: str
+    sha256: str
+    fmt: str
+    observation: str | None
+    again: bool
+
+    def refuse_repeat(self, conn: Connection, recording_id: int) -> None:
+        when = _previous(conn, recording_id, self.sha256, self.observation)
+        if when is not None:
+            raise Conflict(repeat_sentence(self.name, recording_id, when))
+
+
+def repeat_sentence(name: str, recording_id: int, when: datetime) -> str:
+    return (
+        f"{name} was already imported into recording {recording_id} on {utc(when):%Y-%m-%d}; importing "
+        "it again would add its moments a second time (use --again to import it anyway)."
+    )
+
+
+def _previous(conn: Connection, recording_id: int, sha256: str, observation: str | None) -> datetime | None:
+    i = t.interchange_imports
+    query = select(i.c.at).where(i.c.recording_id == recording_id, i.c.sha256 == sha256)
+    query = query.where(i.c.observation.is_(None) if observation is None else i.c.observation == observation)
+    when = conn.execute(query.order_by(i.c.id.desc()).limit(1)).scalar()
+    return None if when is None else utc(when)
 
 
 def _vocabulary(scheme: Scheme) -> eaf_format.Vocabulary:

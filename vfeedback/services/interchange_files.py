@@ -62,6 +62,8 @@ class ExchangeMixin(LibraryBase):
             self.family(rec.family_id),
             f"{chosen.upper()} of {_count(len(moments))} of recording {rec.id}{notes} to {out.name}",
             purpose,
+            destination=str(out),
+            notes=include_notes,
         )
         return out
 
@@ -92,6 +94,8 @@ class ExchangeMixin(LibraryBase):
             self.family(rec.family_id),
             f"{chosen.upper()} subtitles of {_count(len(moments))} of recording {rec.id} to {out.name}",
             purpose,
+            destination=str(out),
+            notes=False,
         )
         return out
 
@@ -128,6 +132,8 @@ class ExchangeMixin(LibraryBase):
             family,
             f"OTIO timeline of reel {reel.id} ({_count(len(moments))}) to {out.name}",
             purpose,
+            destination=str(out),
+            notes=False,
         )
         return out
 

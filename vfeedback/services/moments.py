@@ -14,6 +14,7 @@ from vfeedback.core.model import Actor, Code, Family, Moment, Recording
 from vfeedback.core.timecode import TimeSpec, format_time
 from vfeedback.services import rows
 from vfeedback.services.base import LibraryBase
+from vfeedback.services.undo import Tx
 from vfeedback.storage import tables as t
 
 CAPTION_MAX = 300
@@ -83,11 +84,17 @@ class MomentsMixin(LibraryBase):
         return rows.moment(row)
 
     def add_moments(
-        self, recording_id: int, items: Sequence[NewMoment], label: str, audit: str | None = None
+        self,
+        recording_id: int,
+        items: Sequence[NewMoment],
+        label: str,
+        audit: str | None = None,
+        also: Callable[[Tx], None] | None = None,
     ) -> list[Moment]:
         """Add many moments as ONE undoable action, all or nothing: every item is checked before
         anything is written, so one bad item refuses the whole batch with its sentence. ``audit``: the
-        "import" entry written in the same transaction (it exists exactly when the moments do)."""
+        "import" entry written in the same transaction (it exists exactly when the moments do);
+        ``also(tx)``: more of the same action (an import's record of its file), or a refusal."""
         if not items:
             return []
         index = self.frame_index(recording_id)
@@ -121,6 +128,8 @@ class MomentsMixin(LibraryBase):
         family = self.family(self.recording(recording_id).family_id) if audit else None
         with self._edit(label) as tx:
             made = tx.insert_many(t.moments, values)
+            if also is not None:
+                also(tx)
             if audit:
                 self._audit(tx.conn, "import", family, audit)
         return [rows.moment(row) for row in made]

@@ -18,7 +18,8 @@ from vfeedback.core.model import Family, Recording
 from vfeedback.services import rows
 from vfeedback.services.base import LibraryBase
 from vfeedback.storage import tables as t
-from vfeedback.storage.files import Progress, copy_into
+from vfeedback.storage.files import Progress, copy_into, move_into_place
+from vfeedback.system.files import part_path
 
 Fraction01 = Callable[[float], None]
 UNFILED = "Unfiled"
@@ -58,12 +59,20 @@ class RecordingsMixin(LibraryBase):
             )
         size = path.stat().st_size
         if reference:
-            stored_path, created = str(path.resolve()), None
+            from vfeedback.media.fingerprint import sha256_file
+
+            stored_path, part, final = str(path.resolve()), None, None
+            sha256 = sha256_file(path, _fraction_to_bytes(progress, size))
         else:
+            # Copied under a temporary name that the next open sweeps if this process dies, and
+            # renamed into place only as the rows commit: a crash never leaves a copy no row owns.
             rel = Path("recordings") / f"{uuid.uuid4().hex}{_safe_suffix(path)}"
-            copy_into(path, self.root / rel, progress)
-            stored_path, created = rel.as_posix(), self.root / rel
+            final = self.root / rel
+            part = part_path(final)
+            stored_path = rel.as_posix()
         try:
+            if part is not None:
+                sha256 = copy_into(path, part, progress)
             with self._edit(f"Import {path.name}") as tx:
                 if _by_fingerprint(tx.conn, print_) is not None:
                     raise Conflict(f"{path.name} was imported by someone else just now.")
@@ -81,17 +90,31 @@ class RecordingsMixin(LibraryBase):
                         "imported_at": self.now(),
                         "duration_us": info.duration_us,
                         "media_json": json.dumps(info.to_dict()),
+                        "sha256": sha256,
                     },
                 )
-                if created is not None:
-                    tx.files.append(stored_path)
                 how = "referenced in place" if reference else "copied into the library"
                 self._audit(tx.conn, "import", fam, f"Imported recording {row['id']} ({how})")  # type: ignore[attr-defined]
+                if part is not None and final is not None:
+                    tx.files.append(stored_path)
+                    move_into_place(part, final)  # the body's last step; the commit follows at once
         except BaseException:
-            if created is not None:
-                created.unlink(missing_ok=True)
+            if part is not None and final is not None:
+                part.unlink(missing_ok=True)
+                if final.exists() and not self._committed(stored_path):
+                    final.unlink(missing_ok=True)
             raise
         return rows.recording(row, fam.code)
+
+    def _committed(self, stored_path: str) -> bool:
+        """After a failure: did the import's rows commit after all (a listener failed later)? When
+        the library cannot even be read, say yes: keeping a file ``check`` lists beats losing one."""
+        try:
+            with self._read() as conn:
+                found = conn.execute(select(t.recordings.c.id).where(t.recordings.c.path == stored_path))
+                return found.first() is not None
+        except Exception:
+            return True
 
     def open_file(self, path: Path, family: str | None = None, progress: Progress | None = None) -> Recording:
         """The recording for ``path``: the existing import of the same content if there is one
@@ -237,6 +260,12 @@ class RecordingsMixin(LibraryBase):
                 value = new_path.relative_to(self.root).as_posix() if stored else str(new_path)
                 tx.update(t.recordings, rec.id, {"path": value, "stored": stored})
         return [(self.recording(rec.id), p) for rec, p in found]
+
+
+def _fraction_to_bytes(progress: Progress | None, size: int) -> Callable[[float], None] | None:
+    if progress is None:
+        return None
+    return lambda fraction: progress(round(fraction * size), size)
 
 
 def _by_fingerprint(conn: Connection, print_: str) -> int | None:

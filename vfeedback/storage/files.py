@@ -12,6 +12,7 @@ from vfeedback.system.files import (
     Fill,
     SourceChanged,
     copy_private,
+    fsync_dir,
     is_disk_full,
     remove_stale,
     write_private,
@@ -34,10 +35,11 @@ def save_private(target: Path, content: bytes | Fill) -> None:
         raise LibraryError(f"{target.name} could not be written: {exc.strerror or exc}.") from exc
 
 
-def copy_into(src: Path, target: Path, progress: Progress | None = None) -> None:
-    """Copy ``src`` into the library at ``target`` atomically, owner-only, reporting progress."""
+def copy_into(src: Path, target: Path, progress: Progress | None = None) -> str:
+    """Copy ``src`` into the library at ``target`` atomically, owner-only, reporting progress. Returns
+    the SHA-256 hex digest of the bytes written (hashed as they are copied: no second read)."""
     try:
-        copy_private(src, target, progress)
+        digest, _ = copy_private(src, target, progress)
     except SourceChanged as exc:
         raise BadInput(f"{src.name} changed while it was being copied; try again.") from exc
     except PermissionError as exc:
@@ -48,6 +50,13 @@ def copy_into(src: Path, target: Path, progress: Progress | None = None) -> None
                 f"The disk holding the library is full; {src.name} was not imported."
             ) from exc
         raise LibraryError(f"{src.name} could not be copied into the library: {exc.strerror}.") from exc
+    return digest
+
+
+def move_into_place(part: Path, target: Path) -> None:
+    """Give a finished temporary (already flushed, e.g. by ``copy_into``) its name, durably."""
+    part.replace(target)
+    fsync_dir(target.parent)
 
 
 def remove_stale_temporaries(root: Path) -> list[Path]:

@@ -1,7 +1,8 @@
-"""Bring a library's schema up to date on open, or refuse one written by a newer vfeedback.
+"""Bring a library's schema up to date on open, or refuse one written by a newer vfeedback; put back
+the audit record's guards if someone removed them.
 
-The common case (already current) is one cheap query; Alembic, which is slow to import, is loaded only
-when there is something to migrate.
+The common case (already current, guards in place) is two cheap queries in one read; Alembic, which is
+slow to import, is loaded only when there is something to migrate.
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from vfeedback.core.errors import LibraryError
+from vfeedback.storage import guards
 from vfeedback.storage.database import Database
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 # Every revision this version knows, oldest first. A test checks it against the migration scripts.
-REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
 HEAD = REVISIONS[-1]
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -40,7 +43,10 @@ def ensure_current(db: Database) -> bool:
     """Migrate forward if needed. True when the schema was created or changed."""
     with db.read() as conn:
         revision = current_revision(conn)
+        missing = guards.inspect(conn) if revision == HEAD else None
     if revision == HEAD:
+        if missing:
+            restore_guards(db)
         return False
     if revision is not None and revision not in REVISIONS:
         raise LibraryError(
@@ -49,6 +55,16 @@ def ensure_current(db: Database) -> bool:
         )
     upgrade(db, HEAD)
     return True
+
+
+def restore_guards(db: Database) -> guards.Findings | None:
+    """Put back removed or altered guards, noting it in the audit record (which ``check`` reports).
+    A login that may not create triggers (a team server) leaves them missing: ``check`` says so."""
+    try:
+        with db.write() as conn:
+            return guards.restore(conn, "vfeedback")
+    except (DBAPIError, LibraryError):
+        return None
 
 
 def upgrade(db: Database, target: str) -> None:

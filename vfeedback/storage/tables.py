@@ -62,6 +62,8 @@ recordings = Table(
     Column("imported_at", UTC_TIME, nullable=False),
     Column("duration_us", BigInteger, nullable=False),
     Column("media_json", Text, nullable=False),
+    # SHA-256 of the whole file at import (``check --deep``); NULL for imports made before it was kept.
+    Column("sha256", String(64)),
     # Ids are never reused: scripts and the undo log refer to them.
     sqlite_autoincrement=True,
 )
@@ -194,6 +196,8 @@ highlights = Table(
     Column("thumbnail", Text),
     Column("created_at", UTC_TIME, nullable=False),
     Column("purpose", String(16), nullable=False, server_default="feedback"),
+    # The file's modification time when it was recorded: a re-export reuses it only if unchanged.
+    Column("mtime_ns", BigInteger),
     sqlite_autoincrement=True,
 )
 
@@ -206,7 +210,8 @@ highlight_moments = Table(
 )
 
 # The consent register: every giving or withdrawal, never edited (a mistake is corrected by a new
-# entry). The current state of a purpose is its latest entry.
+# entry). The current state of a purpose is its latest entry. One hash chain per family, each entry
+# naming the audit entry written with it (storage/chain.py); append-only (storage/guards.py).
 consents = Table(
     "consents",
     metadata,
@@ -217,10 +222,13 @@ consents = Table(
     Column("on_date", Date, nullable=False),
     Column("recorded_by", String(200), nullable=False),
     Column("recorded_at", UTC_TIME, nullable=False),
+    Column("audit_id", Integer),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
     sqlite_autoincrement=True,
 )
 
-# Who did what, append-only: database triggers refuse any UPDATE or DELETE (see migration 0004).
+# Who did what, append-only (storage/guards.py) and one hash chain (storage/chain.py).
 # family_id is no foreign key so the record outlives a deleted family; family_code keeps its name.
 audit_log = Table(
     "audit_log",
@@ -233,9 +241,31 @@ audit_log = Table(
     Column("family_code", String(64)),
     Column("purpose", String(16)),
     Column("detail", Text, nullable=False),
+    # Where an export went: an absolute path outside the library, or library-relative inside it.
+    Column("destination", Text),
+    # Whether private notes went into that file (NULL: not a file, or not known).
+    Column("notes", Boolean),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
+    sqlite_autoincrement=True,
+)
+
+# ELAN and BORIS files imported into a recording, by content, so the same file is not imported twice
+# by mistake. Part of the import's undoable action: undo takes the record back with the moments.
+interchange_imports = Table(
+    "interchange_imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recording_id", ForeignKey("recordings.id"), nullable=False, index=True),
+    Column("sha256", String(64), nullable=False),
+    Column("format", String(16), nullable=False),
+    # The BORIS observation imported (one project holds several); NULL for ELAN.
+    Column("observation", Text),
+    Column("at", UTC_TIME, nullable=False),
     sqlite_autoincrement=True,
 )
 
 UNDOABLE_TABLES: dict[str, Table] = {
-    t.name: t for t in (families, recordings, coding_schemes, codes, moments, reels, reel_items)
+    t.name: t
+    for t in (families, recordings, coding_schemes, codes, moments, reels, reel_items, interchange_imports)
 }

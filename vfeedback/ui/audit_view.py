@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.services import Library
 
-COLUMNS = ("When", "Who", "What", "For", "Detail")
+COLUMNS = ("When", "Who", "What", "For", "Detail", "Where it went")
 ACTIONS = {
     "import": "Imported",
     "export": "Exported",
     "review": "Shown to the family",
     "delete": "Deleted",
     "consent": "Consent",
+    "protection": "Record's protection",
 }
 
 
@@ -57,8 +58,10 @@ class AuditView(QDialog):
         self.table.setShowGrid(False)
         self.table.setStyleSheet("QTableWidget::item { padding: 4px 10px; }")
         header = self.table.horizontalHeader()
-        for col in range(len(COLUMNS) - 1):
+        for col in range(len(COLUMNS) - 2):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(COLUMNS) - 2, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(len(COLUMNS) - 2, 360)
         header.setStretchLastSection(True)
         self.empty = QLabel("Nothing has been recorded for this family yet.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -87,6 +90,7 @@ class AuditView(QDialog):
                 ACTIONS.get(e.action, e.action.capitalize()),
                 e.purpose or "",
                 e.detail,
+                _where(e.destination, e.notes),
             )
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -99,7 +103,9 @@ class AuditView(QDialog):
         self.save.setEnabled(bool(entries))
 
     def save_csv(self, path: Path) -> int:
-        return self.library.audit_csv(path, self.family.id)
+        count = self.library.audit_csv(path, self.family.id)
+        self.refresh()  # the saved file is itself in the record
+        return count
 
     def _ask_save(self) -> None:
         name, _ = QFileDialog.getSaveFileName(
@@ -114,3 +120,9 @@ class AuditView(QDialog):
             self.empty.setVisible(True)
             return
         self.setWindowTitle(f"Audit record — {self.family.code} (saved {count} entries)")
+
+
+def _where(destination: str | None, notes: bool | None) -> str:
+    if destination is None:
+        return ""
+    return destination + (" (with private notes)" if notes else "")

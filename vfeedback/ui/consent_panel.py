@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Purpose
 from vfeedback.services import Library
+from vfeedback.services.consent import ExportedFile
 
 
 class ConsentPanel(QWidget):
@@ -76,19 +77,35 @@ class ConsentPanel(QWidget):
             if give:
                 self.library.give_consent(self.family, purpose, by, on)
             else:
-                _, exported = self.library.withdraw_consent(self.family, purpose, by, on)
-                if exported:
-                    QMessageBox.information(
-                        self,
-                        "Consent withdrawn",
-                        f"{len(exported)} file(s) were exported for {Purpose(purpose).wording}. "
-                        "You can delete them in Highlights (Moment › Highlights).",
-                    )
+                self.library.withdraw_consent(self.family, purpose, by, on)
+                files = self.library.exported_files(self.family, purpose)
+                if files:
+                    self._tell_exported(Purpose(purpose).wording, files)
         except VfeedbackError as exc:
             QMessageBox.information(self, "Consent", str(exc))
             return
         self.show_family(self.family)
         self.changed.emit()
+
+
+    def _tell_exported(self, wording: str, files: list[ExportedFile]) -> None:
+        """Every file the audit record says went out for the purpose (the whole list in Details)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Consent withdrawn",
+            f"{len(files)} file(s) were exported for {wording}. Recall or delete each where it went; "
+            "those kept in the library are in Highlights (Moment › Highlights).",
+            parent=self,
+        )
+        notes = {True: "with private notes", False: "no notes", None: "notes not recorded"}
+        box.setDetailedText(
+            "\n".join(
+                f"{f.at.astimezone():%d %b %Y %H:%M}  {f.path or '(where it went was not recorded)'}  "
+                f"({notes[f.notes]})"
+                for f in files
+            )
+        )
+        box.exec()
 
 
 class ConsentDialog(QDialog):

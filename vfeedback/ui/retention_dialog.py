@@ -1,6 +1,7 @@
 """Closure and retention of one case: when it closed, and the service's rule for how long its recordings
 are kept. The rule is checked as it is typed and read back in a plain sentence with its due date, so the
-clinician sees exactly what they are agreeing to before saving."""
+clinician sees exactly what they are agreeing to before saving. A rule can be removed again ("No rule"),
+as undoably as it was set."""
 
 from __future__ import annotations
 
@@ -162,8 +163,7 @@ class RetentionDialog(QDialog):
         closure.addStretch(1)
 
         self.preset = QComboBox()
-        if not self.family.retention_rule:
-            self.preset.addItem("No rule yet", NO_RULE)
+        self.preset.addItem("No rule (remove it)" if self.family.retention_rule else "No rule yet", NO_RULE)
         for label, rule in PRESETS:
             self.preset.addItem(label, rule)
         self.preset.addItem(f"Keep until the child's {BIRTHDAY_YEARS}th birthday", BIRTHDAY)
@@ -267,28 +267,29 @@ class RetentionDialog(QDialog):
         self.closed_on.setEnabled(self.closed.isChecked())
         text = self.chosen_rule()
         reading = read_rule(text, self.chosen_closure(), self.today)
-        ok = reading.ok
         if not text and self.family.retention_rule:
             reading = Reading(
-                False, "Write the rule, or choose one above: a rule can be changed, not removed."
+                True,
+                "The rule will be removed: this case will not be listed as due for deletion "
+                "(Edit › Undo brings the rule back).",
             )
-            ok = False
         self.reading.setText(reading.sentence)
-        self.reading.setStyleSheet(f"color: {GOOD if ok else PROBLEM};")
-        self.save_button.setEnabled(ok)
+        self.reading.setStyleSheet(f"color: {GOOD if reading.ok else PROBLEM};")
+        self.save_button.setEnabled(reading.ok)
 
     # --- saving ---------------------------------------------------------------------------------
     def save(self) -> None:
         closed_on, rule = self.chosen_closure(), self.chosen_rule() or None
         reopen = closed_on is None and self.family.closed_on is not None
+        remove_rule = rule is None and self.family.retention_rule is not None
         if closed_on == self.family.closed_on:
             closed_on = None
         if rule is not None and rule == self.family.retention_rule:
             rule = None
-        if closed_on is not None or rule is not None or reopen:
+        if closed_on is not None or rule is not None or reopen or remove_rule:
             try:
                 self.family = self.library.set_retention(
-                    self.family.id, closed_on=closed_on, rule=rule, reopen=reopen
+                    self.family.id, closed_on=closed_on, rule=rule, reopen=reopen, remove_rule=remove_rule
                 )
             except VfeedbackError as exc:
                 self.reading.setText(str(exc))

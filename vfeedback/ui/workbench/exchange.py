@@ -1,14 +1,16 @@
 """Moments in and out of other tools from the workbench: ELAN and BORIS imports (with the mapping asked
 first), ELAN, spreadsheet and subtitle exports of the open recording, a reel for a video editor. Each
-action is one service call; a refusal is shown as its one sentence and nothing changes."""
+action is one service call; a refusal is shown as its one sentence and nothing changes. A file already
+imported into the recording is imported again only when the clinician says so."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Actor
@@ -83,13 +85,37 @@ class ExchangeActions:
         path = path or self._open_path("Import moments from ELAN", ELAN_FILTER)
         if path is None:
             return
+        again = self._again(path, rec_id, boris=False)
+        if again is None:
+            return
         if mapping is None:
             mapping = self._ask_tier_mapping(path)
             if mapping is None:
                 return
-        made = self._run(lambda: self.library.import_eaf(path, rec_id, mapping))
+        made = self._run(lambda: self.library.import_eaf(path, rec_id, mapping, again=again))
         if made is not None:
             self._done(f"Imported {_moments(len(made))} from {path.name}. Undo takes them all back.")
+
+    def _again(self, path: Path, rec_id: int, *, boris: bool) -> bool | None:
+        """False: a first import. True: imported before, and the clinician wants it again. None:
+        imported before and not wanted again, or the file cannot be read (said already)."""
+        when = self._run(lambda: self.library.previous_import(path, rec_id, boris=boris) or False)
+        if when is None:
+            return None
+        if when is False:
+            return False
+        return True if self._ask_again(path, when) else None
+
+    def _ask_again(self, path: Path, when: datetime) -> bool:
+        answer = QMessageBox.question(
+            self.window,
+            "Import again?",
+            f"{path.name} was already imported into this recording on {when.astimezone():%d %B %Y}. "
+            "Importing it again adds every one of its moments a second time. Import it again?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _ask_tier_mapping(self, path: Path) -> dict[str, Any] | None:
         from vfeedback.services.interchange_elan import default_tier_mapping
@@ -137,11 +163,14 @@ class ExchangeActions:
         path = path or self._open_path("Import moments from BORIS", BORIS_FILTER)
         if path is None:
             return
+        again = self._again(path, rec_id, boris=True)
+        if again is None:
+            return
         if mapping is None:
             mapping = self._ask_behaviour_mapping(path, rec_id)
             if mapping is None:
                 return
-        made = self._run(lambda: self.library.import_boris(path, rec_id, mapping))
+        made = self._run(lambda: self.library.import_boris(path, rec_id, mapping, again=again))
         if made is not None:
             self._done(f"Imported {_moments(len(made))} from {path.name}. Undo takes them all back.")
 

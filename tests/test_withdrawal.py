@@ -1,0 +1,106 @@
+"""Withdrawal tells the whole truth: every file exported for the purpose, from the audit record, with
+where it went, when, what it was and whether private notes went with it; also copies outside the
+library and exports since deleted from it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from vfeedback.cli.main import run
+from vfeedback.services import Library
+
+NOTE = "PRIVATE: mother low, talk to GP"
+
+
+def test_withdrawing_lists_every_file_exported_for_that_purpose(tmp_path: Path, media, capsys) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "lib"
+    out = tmp_path / "sent out"
+    out.mkdir()
+    with Library.open(root) as lib:
+        lib.add_family("W1")
+        lib.give_consent("W1", "feedback", "Dr A")
+        lib.give_consent("W1", "research", "Dr A")
+        rec = lib.import_recording(media["cfr25"], "W1")
+        m = lib.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait", note=NOTE)
+        lib.export_eaf(rec.id, out / "w.eaf", include_notes=True, purpose="research")
+        lib.export_table(rec.id, out / "w.csv", purpose="research")
+        lib.export_subtitles(rec.id, out / "w.srt", purpose="research")
+        reel = lib.create_reel("Ours", [m.id])
+        lib.export_otio(reel.id, out / "w.otio", purpose="research")
+        gone = lib.export_still(m.id, purpose="research")
+        lib.delete_highlight(gone.id)  # no longer in the library: still listed
+        kept = lib.export_still(m.id, 1_500_000, purpose="research")
+        lib.export_still(m.id)  # for feedback: not listed under research
+    capsys.readouterr()
+    withdraw = ["consent", "W1", "--withdraw", "research", "--by", "Dr A"]
+    assert run(["--library", str(root), *withdraw, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    expected = [
+        (str(out / "w.eaf"), True, "ELAN file w.eaf, with private notes"),
+        (str(out / "w.csv"), False, f"CSV of 1 moment of recording {rec.id} to w.csv"),
+        (str(out / "w.srt"), False, f"SRT subtitles of 1 moment of recording {rec.id} to w.srt"),
+        (str(out / "w.otio"), False, f"OTIO timeline of reel {reel.id} (1 moment) to w.otio"),
+        (str(root / gone.path), False, f"Exported still {gone.path} (moments {m.id})"),
+        (str(root / kept.path), False, f"Exported still {kept.path} (moments {m.id})"),
+    ]
+    assert [(f["path"], f["notes"], f["what"]) for f in data["exported"]] == expected
+    stamps = [datetime.fromisoformat(f["at"]) for f in data["exported"]]
+    assert stamps == sorted(stamps) and all(s.utcoffset() is not None for s in stamps)
+    assert data["exported_under_withdrawn"] == [kept.id]  # still in the library
+    assert data["purposes"]["research"] is False
+
+    # The same list in words, one line per file.
+    capsys.readouterr()
+    assert run(["--library", str(root), "consent", "W1", "--give", "research", "--by", "Dr A"]) == 0
+    assert run(["--library", str(root), "consent", "W1", "--withdraw", "research", "--by", "Dr A"]) == 0
+    text = capsys.readouterr().out
+    assert "6 file(s) were exported for research; delete or recall them if they must go:" in text
+    assert f"{out / 'w.eaf'}  (with private notes): ELAN file w.eaf, with private notes" in text
+    assert f"{out / 'w.csv'}  (no notes): CSV of 1 moment" in text
+    assert str(root / gone.path) in text
+    assert NOTE not in text
+
+
+def test_audit_json_names_destination_and_notes(tmp_path: Path, media, capsys) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "lib"
+    with Library.open(root) as lib:
+        lib.add_family("W2")
+        lib.give_consent("W2", "research", "Dr A")
+        rec = lib.import_recording(media["cfr25"], "W2")
+        lib.add_moment(rec.id, 1_000_000, code="Waiting", caption="x", note=NOTE)
+        lib.export_table(rec.id, tmp_path / "with notes.tsv", include_notes=True, purpose="research")
+    capsys.readouterr()
+    assert run(["--library", str(root), "audit", "--json"]) == 0
+    last = json.loads(capsys.readouterr().out)[-1]
+    assert (last["action"], last["destination"], last["notes"]) == (
+        "export", str(tmp_path / "with notes.tsv"), True,
+    )  # fmt: skip
+    assert len(last["hash"]) == 64
+
+
+def test_withdrawing_in_the_app_lists_the_files_too(qtbot, library, tmp_path, media, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from vfeedback.ui.consent_panel import ConsentDialog, ConsentPanel
+
+    library.add_family("W3")
+    library.give_consent("W3", "supervision", "Dr A")
+    rec = library.import_recording(media["cfr25"], "W3")
+    library.add_moment(rec.id, 1_000_000, code="Waiting", caption="x", note=NOTE)
+    library.export_eaf(rec.id, tmp_path / "sup.eaf", include_notes=True, purpose="supervision")
+    panel = ConsentPanel(library)
+    qtbot.addWidget(panel)
+    panel.show_family("W3")
+    monkeypatch.setattr(ConsentDialog, "exec", lambda _self: 1)
+    monkeypatch.setattr(ConsentDialog, "values", lambda _self: ("supervision", False, "Dr A", date.today()))
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append((box.text(), box.detailedText())) or 0)
+    panel.open_dialog()
+    [(text, details)] = shown
+    assert text.startswith("1 file(s) were exported for supervision.")
+    assert f"{tmp_path / 'sup.eaf'}  (with private notes)" in details
+    assert library.has_consent("W3", "supervision") is False
