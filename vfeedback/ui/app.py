@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,10 +26,57 @@ def start(library_spec: str | None, recording_id: int | None) -> int:
     if built is None:
         return 3
     app, window = built
+    stop_watch = quit_on_signals(app, window)
     try:
         return app.exec()
     finally:
+        stop_watch()
         window.library.close()
+
+
+def quit_on_signals(app: QApplication, window: MainWindow) -> Callable[[], None]:
+    """SIGTERM or SIGHUP (a logout, a service manager) close the window as the user would, except
+    that running work is stopped instead of asked about: children killed, half-written files
+    removed by their jobs. Qt's loop runs no Python while it waits, so the signal is also written to
+    a socket the loop watches (``signal.set_wakeup_fd``), which wakes Python to run the handler.
+    Returns the function that stops watching."""
+    import signal
+
+    from PySide6.QtCore import QSocketNotifier
+
+    from vfeedback.system import processes
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+    notifier.activated.connect(lambda *_: _drain(reader))
+
+    def handler(signum: int, _frame: object) -> None:
+        window.tasks.cancel_all()
+        processes.stop_all()
+        window.tasks.wait(10_000)
+        window.close()
+        app.quit()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+    old_fd = signal.set_wakeup_fd(writer.fileno())
+
+    def stop() -> None:
+        signal.set_wakeup_fd(old_fd)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        notifier.setEnabled(False)
+        reader.close()
+        writer.close()
+
+    return stop
+
+
+def _drain(reader: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while reader.recv(64):
+            pass
 
 
 def build(
