@@ -248,3 +248,26 @@ def test_a_full_disk_leaves_the_destination_as_it_was_and_says_so(world: World) 
         assert done.returncode == 3, done.stderr
         assert "The disk is full" in done.stderr and done.stderr.count("\n") == 1
         assert done.stdout.split() == ["filler"]
+
+
+def test_the_apps_save_dialog_goes_through_the_same_check(qtbot, world: World, monkeypatch) -> None:
+    """The clinician picks the library's own database in the save dialog: the one sentence shows in
+    the window, nothing is written, and saving somewhere sensible then works."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+
+    from vfeedback.ui.audit_view import AuditView
+
+    before = state(world)
+    chosen = [str(world.root / "vfeedback.db")]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (chosen[0], "Spreadsheet (*.csv)"))
+    with Library.open(world.root) as lib:
+        view = AuditView(lib, "F01")
+        qtbot.addWidget(view)
+        view.show()
+        qtbot.mouseClick(view.save, Qt.MouseButton.LeftButton)
+        assert "inside the vfeedback library" in view.empty.text() and view.empty.isVisible()
+        assert state(world) == before
+        chosen[0] = str(world.outside / "record.csv")
+        qtbot.mouseClick(view.save, Qt.MouseButton.LeftButton)
+    assert (world.outside / "record.csv").read_text(encoding="utf-8").startswith("id,at,actor")
