@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, delete, insert, select
 
+from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, Conflict, NotFound
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.media_info import MediaInfo
@@ -47,6 +48,7 @@ class RecordingsMixin(LibraryBase):
         from vfeedback.media.probe import probe
 
         path = Path(path).expanduser()
+        context = texts.optional(context, texts.CONTEXT)
         info = probe(path)
         print_ = fingerprint(path)
         fam = self.family(family)
@@ -77,7 +79,7 @@ class RecordingsMixin(LibraryBase):
                         "size_bytes": size,
                         "fingerprint": print_,
                         "recorded_on": recorded_on or _date_from_tags(info),
-                        "context": (context or "").strip() or None,
+                        "context": context,
                         "imported_at": self.now(),
                         "duration_us": info.duration_us,
                         "media_json": json.dumps(info.to_dict()),
