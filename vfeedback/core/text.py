@@ -200,3 +200,9 @@ def case_code(value: str) -> str:
             "'-', '_' or '.', starting with a letter or digit (and no real names)."
         )
     return code
+
+
+def file_name(name: str) -> str:
+    """A file's name as text that can be stored and shown: bytes of it that are not UTF-8 (which
+    Python keeps as lone surrogates) become U+FFFD. Its other characters are kept as they are."""
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in name)

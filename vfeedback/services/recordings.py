@@ -48,6 +48,7 @@ class RecordingsMixin(LibraryBase):
         from vfeedback.media.probe import probe
 
         path = Path(path).expanduser()
+        name = texts.file_name(path.name)
         context = texts.optional(context, texts.CONTEXT)
         info = probe(path)
         print_ = fingerprint(path)
@@ -66,14 +67,14 @@ class RecordingsMixin(LibraryBase):
             copy_into(path, self.root / rel, progress)
             stored_path, created = rel.as_posix(), self.root / rel
         try:
-            with self._edit(f"Import {path.name}") as tx:
+            with self._edit(f"Import {name}") as tx:
                 if _by_fingerprint(tx.conn, print_) is not None:
                     raise Conflict(f"{path.name} was imported by someone else just now.")
                 row = tx.insert(
                     t.recordings,
                     {
                         "family_id": fam.id,
-                        "original_name": path.name,
+                        "original_name": name,
                         "path": stored_path,
                         "stored": not reference,
                         "size_bytes": size,
