@@ -207,7 +207,7 @@ def test_storage_round_trip() -> None:
     "blob",
     [
         b"",
-        b"\x02" + zlib.compress(b""),  # another version
+        b"\x03" + zlib.compress(b""),  # another version
         b"\x01",
         b"\x01garbage",
         FrameIndex(CFR25).to_bytes()[:-4],  # cut short

@@ -157,13 +157,17 @@ class FrameIndex:
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> FrameIndex:
-        if not blob or blob[0] != _FORMAT_VERSION:
+        """Version 2, or version 1 (no last frame's length: as its predecessor), so that indexes
+        stored before still serve a referenced recording whose file is offline."""
+        if not blob or blob[0] not in (1, _FORMAT_VERSION):
             raise BadInput("The stored frame index is from another version; it will be rebuilt.")
         deltas = array("q")
         try:
             deltas.frombytes(zlib.decompress(blob[1:]))
         except (zlib.error, ValueError):
             deltas = array("q")
+        if blob[0] == 1:
+            deltas.append(0)
         if len(deltas) < 2 or deltas[-1] < 0:
             # A damaged blob must lead to a rebuild, like an old one, not to a crash later.
             raise BadInput("The stored frame index is damaged; it will be rebuilt.")

@@ -63,48 +63,52 @@ def build_frame_index(
     path: Path,
     progress: Callable[[float], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    *,
+    shown_as: str | None = None,
 ) -> FrameIndex:
     """Scan ``path`` and return every frame's presentation time (frame 0 at 0).
 
     ``progress`` gets fractions 0..1 (ending with 1.0); ``should_cancel`` returning True raises
-    Cancelled. Bad files raise BadInput with one sentence.
+    Cancelled. Bad files raise BadInput with one sentence, naming the file ``shown_as`` (default:
+    its own name).
     """
     import av
 
     from vfeedback.media import probe as _probe
 
-    head = _probe.check_file(path)
+    told = Path(shown_as) if shown_as else path  # how sentences name it: a library copy's
+    head = _probe.check_file(path)  # own name means nothing to a clinician
     try:
         container = av.open(_probe.ffmpeg_url(path))
     except (av.FFmpegError, OSError) as exc:
         raise BadInput(
-            _probe.explain(path, "damaged" if _probe.looks_like_media(head) else "not_video")
+            _probe.explain(told, "damaged" if _probe.looks_like_media(head) else "not_video")
         ) from exc
     with container:
         format_name = container.format.name.split(",")[0]
         if _probe.is_still_format(format_name):
-            raise BadInput(_probe.explain(path, "still"))
+            raise BadInput(_probe.explain(told, "still"))
         if _probe.is_text_format(format_name):
-            raise BadInput(_probe.explain(path, "not_video"))
+            raise BadInput(_probe.explain(told, "not_video"))
         stream = _video_stream(container)
         if stream is None:
             problem = "audio_only" if container.streams.audio else "no_video"
-            raise BadInput(_probe.explain(path, problem))
+            raise BadInput(_probe.explain(told, problem))
         is_iso = "mov" in container.format.name.split(",")
         if is_iso and _probe.iso_truncated(path):
-            raise BadInput(_probe.explain(path, "incomplete"))
+            raise BadInput(_probe.explain(told, "incomplete"))
         if stream.codec_context is None:  # no decoder for it in this ffmpeg
-            raise BadInput(_probe.explain(path, "unsupported", "no decoder for its video"))
+            raise BadInput(_probe.explain(told, "unsupported", "no decoder for its video"))
         check = _DecodeCheck(stream)
         try:
             raw, packets, last_ticks = _scan(container, stream, check, progress, should_cancel)
         except av.FFmpegError as exc:
-            raise BadInput(_probe.explain(path, "damaged")) from exc
+            raise BadInput(_probe.explain(told, "damaged")) from exc
         if not raw or not check.sound():
-            raise BadInput(_probe.explain(path, "damaged"))
+            raise BadInput(_probe.explain(told, "damaged"))
         # The sample table of an MP4/MOV says how many packets there are; fewer means a cut copy.
         if is_iso and stream.frames and packets < stream.frames:
-            raise BadInput(_probe.explain(path, "incomplete"))
+            raise BadInput(_probe.explain(told, "incomplete"))
         origin = min(raw)
         base = stream.time_base
         assert base is not None

@@ -180,7 +180,9 @@ class RecordingsMixin(LibraryBase):
             )
         from vfeedback.media.frameindex import build_frame_index
 
-        index = build_frame_index(path, progress=progress, should_cancel=should_cancel)
+        index = build_frame_index(
+            path, progress=progress, should_cancel=should_cancel, shown_as=recording.original_name
+        )
         self._store_frame_index(recording, index)
         return index
 
