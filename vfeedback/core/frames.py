@@ -117,7 +117,8 @@ class FrameIndex:
         return self._times[first], self._times[last]
 
     def resolve(self, spec: TimeSpec) -> tuple[int, int]:
-        """A typed time to (microseconds of a real frame, frame number); refuses times past the end."""
+        """A typed time to (microseconds of a real frame, frame number); refuses times past the end,
+        and times in a gap of damaged timestamps (see ``shown_at``)."""
         if spec.frame is not None:
             return self.time_of(spec.frame), spec.frame
         assert spec.us is not None
@@ -126,7 +127,12 @@ class FrameIndex:
                 f"{format_time(spec.us)} is outside the recording, which runs from 00:00:00.000 "
                 f"to {format_time(self.duration_us)}."
             )
-        n = self.frame_at(spec.us)
+        n = self.shown_at(spec.us)
+        if n is None:
+            raise BadInput(
+                f"No frame of the recording is shown at {format_time(spec.us)}: the file's timestamps "
+                "leave a gap there."
+            )
         return self._times[n], n
 
     def is_variable_rate(self, tolerance: Fraction = Fraction(1, 10)) -> bool:

@@ -293,7 +293,7 @@ class _Reader:
         kind: texts.Kind = texts.PARENT_WORDING,
     ) -> str:
         raw = table.get(field, "")
-        if isinstance(raw, str) and "\n" in raw.strip():
+        if isinstance(raw, str) and any(brk in raw.strip() for brk in "\n\r\x85\u2028\u2029"):
             self.fail(f"the {field} of {where} runs over several lines; keep it to one line")
         if isinstance(raw, str) and len(raw.strip()) > kind.limit:
             self.fail(f"the {field} of {where} is longer than {kind.limit} characters")
