@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import shlex
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
