@@ -52,7 +52,8 @@ def test_clean_keeps_text_and_removes_only_what_hides(value: str, kind: text.Kin
     [
         ("a\x1bb", text.PERSON, "coder's name",
          "The coder's name holds a control character (U+001B), which cannot be shown or stored."),
-        ("a\x00", text.NOTE, None, "The note holds a control character (U+0000), which cannot be shown or stored."),
+        ("a\x00", text.NOTE, None,
+         "The note holds a control character (U+0000), which cannot be shown or stored."),
         ("a\x9b", text.CAPTION, None,
          "The caption holds a control character (U+009B), which cannot be shown or stored."),
         ("line\nbreak", text.REEL_TITLE, None, "The title must be one line."),
@@ -195,7 +196,11 @@ ABSURD = FrameIndex([0, 100_000_000_000, 200_000_000_000])  # frames 100,000 s a
 def test_no_frame_is_shown_longer_than_the_limit() -> None:
     assert LONGEST_FRAME_US == 10_000_000
     assert [ABSURD.shown_until(k) for k in range(3)] == [10_000_000, 100_010_000_000, 200_010_000_000]
-    assert (ABSURD.shown_at(9_999_999), ABSURD.shown_at(10_000_000), ABSURD.shown_at(100_000_000_000)) == (0, None, 1)
+    assert (ABSURD.shown_at(9_999_999), ABSURD.shown_at(10_000_000), ABSURD.shown_at(100_000_000_000)) == (
+        0,
+        None,
+        1,
+    )
     cfr = FrameIndex([k * 40_000 for k in range(250)])
     assert all(cfr.shown_until(k) == (k + 1) * 40_000 for k in range(250))  # real video: untouched
 
@@ -219,9 +224,9 @@ def test_clips_of_absurd_timestamps_are_bounded_or_refused() -> None:
         "No frame of the recording is shown between 13:53:20.000 and 13:53:20.000, so the moment "
         "cannot be exported: the file's timestamps leave a gap there."
     )
-    with pytest.raises(BadInput, match="No frame of the recording is shown at 13:53:20.000"):
+    with pytest.raises(BadInput, match=r"No frame of the recording is shown at 13:53:20\.000"):
         still_frame(ABSURD, 50_000_000_000)
-    with pytest.raises(BadInput, match="No frame of the recording is shown at 13:53:20.000"):
+    with pytest.raises(BadInput, match=r"No frame of the recording is shown at 13:53:20\.000"):
         ABSURD.resolve(TimeSpec(us=50_000_000_000))
 
 
