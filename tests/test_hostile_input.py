@@ -193,6 +193,17 @@ def test_ids_beyond_64_bits_are_bad_input_not_an_overflow(ready: Cli, args: tupl
     assert ready.refuses(*args) == TOO_LARGE
 
 
+def test_open_with_an_id_beyond_64_bits(ready: Cli) -> None:
+    """``open RECORDING`` takes its id as text (it may be a file name): the same check applies."""
+    started: list[int] = []
+    before = _state(ready.root)
+    status = run(
+        ["--library", str(ready.root), "open", BIG], start_gui=lambda _lib, rec: started.append(rec) or 0
+    )
+    assert (status, ready.capsys.readouterr().err, started) == (3, f"vfeedback: {TOO_LARGE}\n", [])
+    assert _state(ready.root) == before
+
+
 def test_the_largest_64_bit_id_is_just_not_there(ready: Cli) -> None:
     largest = str(2**63 - 1)
     assert ready.refuses("moments", "edit", largest, "--note", "x") == (
@@ -282,7 +293,7 @@ def test_a_context_with_a_control_character_copies_nothing(ready: Cli, media: me
 def test_a_coder_from_the_environment(ready: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VFEEDBACK_CODER", "ana\x1b]0;x\x07")
     said = ready.refuses("moments", "add", "1", "--start", "3", "--code", "Waiting")
-    assert said == _control("coder's name (from VFEEDBACK_CODER or your login)", "U+001B")
+    assert said == _control("coder's name you work under", "U+001B")
 
 
 def _scheme(path: Path, name: str, code: str) -> Path:
@@ -481,10 +492,7 @@ def test_one_length_for_a_coder_on_every_path(
         == "The coder's name is 1000 characters long; keep it to 100."
     )
     monkeypatch.setenv("VFEEDBACK_CODER", "c" * 101)
-    assert (
-        ready.refuses(*add)
-        == "The coder's name (from VFEEDBACK_CODER or your login) is 101 characters long; keep it to 100."
-    )
+    assert ready.refuses(*add) == "The coder's name you work under is 101 characters long; keep it to 100."
     path = _eaf(tmp_path / "x.eaf", "Mother", annotator="c" * 101)
     assert ready.refuses("import", "eaf", str(path), "--recording", "1", "--map", "Mother=parent") == (
         "In x.eaf, the annotator of tier 'Mother' is 101 characters long; keep it to 100."
@@ -731,3 +739,21 @@ def test_the_damaged_media_do_not_decode_in_ffmpeg_either(
 
     assert errors(media["cfr25"]) == ""
     assert errors(_damaged(media["cfr25"], tmp_path / "d.mp4", box, entries)) != ""
+
+
+def test_a_progress_bar_names_a_file_inertly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal the bar's label names the user's file ("Importing <name>"): escaped too."""
+    import io
+
+    from vfeedback.cli.progress import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    with progress("Importing visit\x1b]0;owned\x07.mp4", enabled=True, unit="B") as bar:
+        bar.bytes(10, 100)
+    shown = screen.getvalue()
+    assert "Importing visit\\u001b]0;owned\\u0007.mp4" in shown and "\x07" not in shown

@@ -255,7 +255,7 @@ class MomentsMixin(LibraryBase):
     def _coder(self, given: str | None) -> str:
         """Who coded a moment: ``given``, else the library's user; cleaned as a person's name."""
         return texts.clean(given or "", texts.PERSON, "coder's name") or texts.clean(
-            self.user, texts.PERSON, "coder's name (from VFEEDBACK_CODER or your login)"
+            self.user, texts.PERSON, "coder's name you work under"
         )
 
     @staticmethod
