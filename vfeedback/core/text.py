@@ -19,6 +19,7 @@ whether it was typed in the app, given with ``--caption`` or imported from ELAN.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -149,9 +150,7 @@ def terminal(text: str, *, keep_lines: bool = False) -> str:
 
     The escapes are JSON's own, so JSON passed through here still means the same (these characters
     only ever occur inside its strings)."""
-    if text.isprintable() and not BIDI_CONTROLS.intersection(text):
-        return text
-    return "".join(_visible(ch, keep_lines) for ch in text)
+    return (_UNSAFE_IN_BLOCK if keep_lines else _UNSAFE_IN_LINE).sub(_escape, text)
 
 
 def excerpt(text: str, limit: int = 40) -> str:
@@ -159,22 +158,20 @@ def excerpt(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _visible(ch: str, keep_lines: bool) -> str:
-    if keep_lines and ch in "\n\t":
-        return ch
+# Controls (C0, DEL, C1), bidirectional controls, line and paragraph separators, lone surrogates
+# and the non-characters U+FFFE/U+FFFF. One regular expression: whole JSON documents pass here.
+_UNSAFE = "\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ud800-\udfff\ufffe\uffff"
+_UNSAFE_IN_LINE = re.compile(f"[\x00-\x1f{_UNSAFE}]")
+_UNSAFE_IN_BLOCK = re.compile(f"[\x00-\x08\x0b-\x1f{_UNSAFE}]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
     if ch == "\n":
         return "\\n"
     if ch == "\t":
         return "\\t"
-    if ch == " " or (ch.isprintable() and ch not in BIDI_CONTROLS):
-        return ch
-    if unicodedata.category(ch) in ("Zs", "Mn", "Mc", "Me", "Cf") and ch not in BIDI_CONTROLS:
-        return ch  # spaces, combining marks, joiners: part of real text
-    n = ord(ch)
-    if n < 0x10000:
-        return f"\\u{n:04x}"
-    n -= 0x10000  # as JSON writes a character beyond the first plane: a surrogate pair
-    return f"\\u{0xD800 + (n >> 10):04x}\\u{0xDC00 + (n & 0x3FF):04x}"
+    return f"\\u{ord(ch):04x}"
 
 
 def _code(ch: str) -> str:
