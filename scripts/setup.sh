@@ -8,10 +8,11 @@ cd "$(dirname "$0")/.."
 profile=${1:-run}
 
 # What the app needs at run time (shared/platform.md): ffmpeg/ffprobe, libvlc with its video outputs,
-# the X11/xcb libraries Qt loads, fonts, and a Python that can make a virtualenv.
+# the X11/xcb libraries Qt loads, fonts (Symbola draws the emoji in captions and handouts: libass
+# cannot draw a colour emoji font), and a Python that can make a virtualenv.
 run_pkgs=(ffmpeg libvlc5 vlc-plugin-base vlc-plugin-video-output
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libegl1 libgl1
-  libfontconfig1 fonts-dejavu-core libglib2.0-0 libdbus-1-3 libpulse0)
+  libfontconfig1 fonts-dejavu-core fonts-symbola libglib2.0-0 libdbus-1-3 libpulse0)
 # What the tests add: a virtual screen and screenshots, PDF rendering, a PostgreSQL server.
 test_pkgs=(xvfb xauth imagemagick poppler-utils postgresql desktop-file-utils appstream util-linux)
 

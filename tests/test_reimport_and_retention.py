@@ -147,7 +147,9 @@ def test_a_retention_rule_can_be_removed_and_the_removal_undone(tmp_path: Path, 
     assert status == 0 and out == "Undone: Set retention for family R1.\n"
     assert '"R1"' in _cli(capsys, root, "due", "--json")[1]
     status, _, err = _cli(capsys, root, "retention", "R1", "--rule", "keep until 2030-01-01", "--no-rule")
-    assert status == 2 and err.endswith("vfeedback: argument --no-rule: not allowed with argument --rule\n")
+    assert status == 2 and err == (
+        "vfeedback: argument --no-rule: not allowed with argument --rule (see `vfeedback retention --help`)\n"
+    )
     with Library.open(root) as lib, pytest.raises(BadInput, match="either set or removed"):
         lib.set_retention("R1", rule="keep until 2030-01-01", remove_rule=True)
 

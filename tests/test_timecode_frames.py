@@ -113,7 +113,11 @@ def test_an_empty_index_is_refused() -> None:
 
 def test_duration_adds_the_last_frames_length() -> None:
     assert FrameIndex(CFR25).duration_us == 10_000_000
-    assert FrameIndex([0]).duration_us == 0
+    # A lone frame lasts what its file says (the index builder passes it), else one 25 fps frame:
+    # never 0, which left no time inside a one-frame recording (issue 10).
+    assert FrameIndex([0], 33_367).duration_us == 33_367
+    assert FrameIndex([0]).duration_us == 40_000
+    assert FrameIndex([0, 40_000], 10_000).duration_us == 50_000  # given, it wins
 
 
 @pytest.mark.parametrize(
@@ -190,8 +194,8 @@ def test_is_variable_rate(name: str, times: list[int], variable: bool) -> None:
 
 
 def test_storage_round_trip() -> None:
-    for times in (CFR25, _ntsc(1000, 90000), [0], [0, 1, 10**11]):
-        index = FrameIndex(times)
+    for times, last in ((CFR25, None), (_ntsc(1000, 90000), None), ([0], 33_367), ([0, 1, 10**11], None)):
+        index = FrameIndex(times, last)
         blob = index.to_bytes()
         again = FrameIndex.from_bytes(blob)
         assert list(again.times) == list(index.times)
@@ -203,7 +207,7 @@ def test_storage_round_trip() -> None:
     "blob",
     [
         b"",
-        b"\x02" + zlib.compress(b""),  # another version
+        b"\x03" + zlib.compress(b""),  # another version
         b"\x01",
         b"\x01garbage",
         FrameIndex(CFR25).to_bytes()[:-4],  # cut short

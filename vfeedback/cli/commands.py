@@ -11,6 +11,7 @@ from typing import Any
 
 from vfeedback.cli import output as out
 from vfeedback.cli.blur_args import blur_options
+from vfeedback.cli.parser import whole_number
 from vfeedback.cli.progress import progress
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
@@ -44,7 +45,7 @@ def recording_to_open(args: argparse.Namespace) -> int:
     target = Path(args.target).expanduser()
     with Library.open(args.library) as lib:
         if args.target.isdigit() and not target.exists():
-            return lib.recording(int(args.target)).id
+            return lib.recording(whole_number(args.target)).id
         with progress(f"Importing {target.name}", enabled=True, unit="B") as bar:
             return lib.open_file(target, args.family, progress=bar.bytes).id
 

@@ -8,12 +8,14 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from vfeedback.cli.output import escaping_stdout
 from vfeedback.core.errors import VfeedbackError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
 EXIT_INTERNAL = 70
 
 
+@escaping_stdout  # what handlers print reaches the terminal with its control characters escaped
 def run(argv: Sequence[str], start_gui: Callable[[str | None, int], int] | None = None) -> int:
     """Run one command. ``open`` needs ``start_gui(library, recording_id)``: the CLI prepares the
     recording, the entry point (which may import the GUI) shows it."""
@@ -25,7 +27,6 @@ def run(argv: Sequence[str], start_gui: Callable[[str | None, int], int] | None 
     except SystemExit as exc:  # usage error (2), --help or --version (0)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
-        parser.build().print_usage(sys.stderr)
         return fail("say which command to run (vfeedback --help lists them).", EXIT_USAGE)
     try:
         if args.command == "probe":
@@ -61,7 +62,11 @@ def _command_name(args: object) -> str:
 
 
 def fail(message: str, status: int) -> int:
-    sys.stderr.write(f"vfeedback: {message}\n")
+    """The one line an error gets: what users or files supplied (a file name with a newline, a
+    caption with ESC) is shown escaped, so it can neither break the line nor drive the terminal."""
+    from vfeedback.core.text import terminal
+
+    sys.stderr.write(f"vfeedback: {terminal(message)}\n")
     return status
 
 

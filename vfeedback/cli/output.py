@@ -3,17 +3,24 @@ rename or remove them."""
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.model import Code, Family, Highlight, Moment, Recording, Scheme
+from vfeedback.core.text import terminal
 from vfeedback.core.timecode import format_time
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 PROBE_KEYS = (
     "container",
@@ -30,6 +37,55 @@ PROBE_KEYS = (
     "has_audio",
     "audio_codec",
 )
+
+
+class _Escaping(io.TextIOBase):
+    """A text stream that shows control characters as escapes (``core.text.terminal``) on their
+    way to the real one: whatever a handler prints, a caption's ESC or BEL never reaches the
+    terminal as a command. Line breaks and tabs pass; JSON keeps its meaning."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(terminal(text, keep_lines=True))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(self._stream.isatty())
+
+    def fileno(self) -> int:
+        return int(self._stream.fileno())
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self._stream, "encoding", "utf-8"))
+
+
+@contextmanager
+def escaped_stdout() -> Iterator[None]:
+    """Everything printed to standard output inside goes through ``_Escaping``."""
+    real = sys.stdout
+    sys.stdout = _Escaping(real)
+    try:
+        yield
+    finally:
+        sys.stdout = real
+
+
+def escaping_stdout(func: Callable[P, R]) -> Callable[P, R]:
+    """``func`` run inside ``escaped_stdout`` (the command line's entry point)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with escaped_stdout():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def emit_json(value: Any) -> None:
@@ -158,6 +214,6 @@ def table(headers: Sequence[str], body: Iterable[Sequence[object]]) -> None:
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    text = " ".join(text.split())
+    # One line per row whatever the cell holds (a caption's line breaks, a file name's newline).
+    text = terminal(" ".join(("" if value is None else str(value)).split()))
     return text if len(text) <= 48 else text[:47] + "…"

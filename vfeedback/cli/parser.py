@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import re
+from typing import Any, NoReturn
 
 from vfeedback import __version__
 from vfeedback.cli.blur_args import add_blur_arguments
+from vfeedback.core.errors import BadInput, VfeedbackError
+from vfeedback.core.text import excerpt, terminal
+from vfeedback.core.timecode import checked_seconds
 
 ACTORS = ("parent", "infant", "clinician")
 PURPOSES = ("feedback", "supervision", "training", "research")
@@ -17,14 +21,50 @@ IMPORT_USAGE = """vfeedback import FILE --family CODE [--recorded D] [--context 
                               [--json]"""
 
 
+LARGEST = 2**63 - 1
+"""The largest id or count anything in a library can have (a 64-bit integer, as SQL stores it)."""
+_WHOLE = re.compile(r"[+-]?[0-9]{1,30}")
+
+
+def whole_number(text: str) -> int:
+    """Every ``int`` argument (ids, counts): plain digits; one beyond 64 bits is bad input (exit 3)
+    rather than an overflow deep in the database."""
+    raw = text.strip()
+    if not _WHOLE.fullmatch(raw):
+        raise argparse.ArgumentTypeError(f"'{excerpt(text)}' is not a whole number")
+    value = int(raw)
+    if abs(value) > LARGEST:
+        raise BadInput(f"{excerpt(raw)} is too large: ids and numbers in vfeedback go up to {LARGEST}.")
+    return value
+
+
+def seconds(text: str) -> float:
+    """Every ``float`` argument (a padding, a slice, a tolerance: all seconds): a finite number of
+    seconds within ``timecode.MAX_SECONDS``; NaN, infinities and 1e308 are bad input (exit 3)."""
+    try:
+        float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{excerpt(text)}' is not a number of seconds") from None
+    try:
+        return checked_seconds(text)
+    except ValueError as exc:
+        raise BadInput(f"'{excerpt(text.strip())}' is not a usable number of seconds: it is {exc}.") from None
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is two short lines (usage, then the reason) and exit status 2."""
+    """argparse, but a usage error is one line (``vfeedback: <reason> (see ... --help)``, status 2),
+    and every ``int`` and ``float`` argument goes through one checker (``whole_number``,
+    ``seconds``), however a command module declares it."""
 
     import_parser: Parser | None = None
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(2, f"vfeedback: {message}\n")
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("type", int, whole_number)
+        self.register("type", float, seconds)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"vfeedback: {terminal(message)} (see `{self.prog} --help`)\n")
 
 
 def build() -> Parser:
@@ -245,7 +285,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     """Parse, then settle what argparse cannot express: ``import`` takes a recording file, or a kind of
     moments file (eaf, boris) and the file."""
     p = build()
-    args = p.parse_args(argv)
+    try:
+        args = p.parse_args(argv)
+    except VfeedbackError as exc:  # a number beyond what any library can hold (see whole_number)
+        from vfeedback.cli.main import fail
+
+        raise SystemExit(fail(str(exc), exc.exit_status)) from None
     if args.command == "import":
         _settle_import(p, args)
     return args

@@ -45,6 +45,10 @@ def progress(label: str, *, enabled: bool, unit: str = "%") -> Iterator[Bar]:
         return
     from tqdm import tqdm
 
+    from vfeedback.core.text import terminal
+
+    label = terminal(label)  # it may name the user's file: its control characters stay inert
+
     if unit == "B":
         bar = tqdm(desc=label, total=0, unit="B", unit_scale=True, unit_divisor=1024, leave=False)
         scale = 1

@@ -15,19 +15,32 @@ from fractions import Fraction
 from vfeedback.core.errors import BadInput
 from vfeedback.core.timecode import TimeSpec, format_time
 
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2  # 2: the last frame's own length is stored (a one-frame recording has one)
+
+LONGEST_FRAME_US = 10_000_000
+"""The longest any one frame is shown in an export. Real video holds a frame for a fraction of a
+second (a dim phone video, 1/15 s; a stalled camera, a second or two); a file whose frames are
+100,000 s apart has damaged timestamps, and a clip of it must not become millions of copies of one
+picture. Within a moment, a longer gap is refused; at a clip's ends it is cut to this."""
+FALLBACK_FRAME_US = 40_000
+"""The length of a lone frame whose file says nothing about it (25 fps, ffmpeg's own guess)."""
 
 
 class FrameIndex:
-    """Sorted, distinct frame times in microseconds from the start of the video stream (frame 0 at 0)."""
+    """Sorted, distinct frame times in microseconds from the start of the video stream (frame 0 at
+    0), and how long the last frame lasts."""
 
-    __slots__ = ("_times",)
+    __slots__ = ("_last", "_times")
 
-    def __init__(self, times_us: Sequence[int]) -> None:
+    def __init__(self, times_us: Sequence[int], last_frame_us: int | None = None) -> None:
+        """``last_frame_us``: how long the last frame is shown; by default as long as the frame
+        before it (as ffmpeg assumes), and ``FALLBACK_FRAME_US`` for a lone frame. The index
+        builder gives it for a one-frame recording, from the file."""
         if not times_us:
             raise BadInput("This recording has no video frames.")
         times = array("q", sorted(set(times_us)))
         self._times = times
+        self._last = last_frame_us if last_frame_us is not None and last_frame_us > 0 else None
 
     def __len__(self) -> int:
         return len(self._times)
@@ -38,11 +51,25 @@ class FrameIndex:
 
     @property
     def duration_us(self) -> int:
-        """From the first frame to the end of the last one (the last frame lasts as long as its
-        predecessor, as ffmpeg assumes)."""
+        """From the first frame to the end of the last one (see ``__init__`` for how long that is)."""
         t = self._times
-        last = t[-1] - t[-2] if len(t) > 1 else 0
-        return t[-1] + last
+        predecessor = t[-1] - t[-2] if len(t) > 1 else FALLBACK_FRAME_US
+        return t[-1] + (predecessor if self._last is None else self._last)
+
+    def shown_until(self, frame: int) -> int:
+        """When ``frame`` stops being shown in an export: the next frame's start (the recording's
+        end for the last frame), but never more than ``LONGEST_FRAME_US`` after its own start."""
+        t = self._times
+        stop = t[frame + 1] if frame + 1 < len(t) else self.duration_us
+        return min(stop, t[frame] + LONGEST_FRAME_US)
+
+    def shown_at(self, us: int) -> int | None:
+        """The frame an export shows at ``us``, or None where damaged timestamps leave a gap longer
+        than ``LONGEST_FRAME_US`` (or outside the recording)."""
+        if us < 0 or us >= self.duration_us:
+            return None
+        n = self.frame_at(us)
+        return n if us < self.shown_until(n) else None
 
     def frame_at(self, us: int) -> int:
         """The frame on screen at ``us``: the last frame starting at or before it (clamped)."""
@@ -90,7 +117,8 @@ class FrameIndex:
         return self._times[first], self._times[last]
 
     def resolve(self, spec: TimeSpec) -> tuple[int, int]:
-        """A typed time to (microseconds of a real frame, frame number); refuses times past the end."""
+        """A typed time to (microseconds of a real frame, frame number); refuses times past the end,
+        and times in a gap of damaged timestamps (see ``shown_at``)."""
         if spec.frame is not None:
             return self.time_of(spec.frame), spec.frame
         assert spec.us is not None
@@ -99,7 +127,12 @@ class FrameIndex:
                 f"{format_time(spec.us)} is outside the recording, which runs from 00:00:00.000 "
                 f"to {format_time(self.duration_us)}."
             )
-        n = self.frame_at(spec.us)
+        n = self.shown_at(spec.us)
+        if n is None:
+            raise BadInput(
+                f"No frame of the recording is shown at {format_time(spec.us)}: the file's timestamps "
+                "leave a gap there."
+            )
         return self._times[n], n
 
     def is_variable_rate(self, tolerance: Fraction = Fraction(1, 10)) -> bool:
@@ -125,20 +158,26 @@ class FrameIndex:
         """Compact form for the library: deltas compress to a few bytes per frame."""
         t = self._times
         deltas = array("q", [t[0]] + [t[i] - t[i - 1] for i in range(1, len(t))])
+        deltas.append(self._last if self._last is not None else 0)  # 0: as its predecessor
         return bytes([_FORMAT_VERSION]) + zlib.compress(deltas.tobytes(), 6)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> FrameIndex:
-        if not blob or blob[0] != _FORMAT_VERSION:
+        """Version 2, or version 1 (no last frame's length: as its predecessor), so that indexes
+        stored before still serve a referenced recording whose file is offline."""
+        if not blob or blob[0] not in (1, _FORMAT_VERSION):
             raise BadInput("The stored frame index is from another version; it will be rebuilt.")
         deltas = array("q")
         try:
             deltas.frombytes(zlib.decompress(blob[1:]))
         except (zlib.error, ValueError):
             deltas = array("q")
-        if not deltas:
+        if blob[0] == 1:
+            deltas.append(0)
+        if len(deltas) < 2 or deltas[-1] < 0:
             # A damaged blob must lead to a rebuild, like an old one, not to a crash later.
             raise BadInput("The stored frame index is damaged; it will be rebuilt.")
+        last = deltas.pop()
         running = 0
         times = array("q")
         for d in deltas:
@@ -146,6 +185,7 @@ class FrameIndex:
             times.append(running)
         index = cls.__new__(cls)
         index._times = times
+        index._last = last or None
         return index
 
     def describe(self, us: int) -> str:

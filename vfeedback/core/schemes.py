@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NoReturn
 
+from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput
 from vfeedback.resources import resources_dir
 
@@ -38,9 +39,9 @@ _TOP_FIELDS = ("format", "name", "version", "description", "attribution", "princ
 _CODE_FIELDS = ("name", "description", "colour", "key", "kind", "actor", "parent_wording")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
-_MAX_NAME = 100
-_MAX_VERSION = 50
-_MAX_WORDING = 200
+_MAX_NAME = texts.SCHEME_NAME.limit
+_MAX_VERSION = texts.SCHEME_VERSION.limit
+_MAX_WORDING = texts.PARENT_WORDING.limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,12 @@ def parse_scheme(text: str, source: str) -> SchemeSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(_toml_error(source, str(exc), text)) from exc
+    except RecursionError:
+        # tomllib recurses once per level of nested arrays and inline tables: a hostile file ends
+        # here. A scheme needs two levels at most.
+        raise BadInput(
+            f"The coding scheme file {source} is nested far too deeply to be a coding scheme."
+        ) from None
     return _Reader(source).scheme(data)
 
 
@@ -161,7 +168,7 @@ class _Reader:
             self.fail(
                 f"format is {fmt}, which a newer vfeedback wrote; this version reads format {FORMAT_VERSION}"
             )
-        name = self.line(data, "name", "the scheme", required=True, limit=_MAX_NAME)
+        name = self.line(data, "name", "the scheme", required=True, kind=texts.SCHEME_NAME)
         version = data.get("version")
         if isinstance(version, int) and not isinstance(version, bool):
             version = str(version)
@@ -171,6 +178,7 @@ class _Reader:
             self.fail(f'the version is {_describe(version)}; write it in quotes, like "1.0"')
         if len(version.strip()) > _MAX_VERSION or "\n" in version:
             self.fail(f"the version is longer than one short line ({_MAX_VERSION} characters)")
+        version = self.cleaned(version, texts.SCHEME_VERSION, "version of the scheme")
         description = self.text(data, "description", "the scheme")
         attribution = self.text(data, "attribution", "the scheme")
         tables = self.tables(data.get("principle"), "[[principle]]", "the scheme")
@@ -178,12 +186,12 @@ class _Reader:
             self.fail("there are no codes: add at least one [[principle]] table")
         principles = tuple(self.principle(i, table) for i, table in enumerate(tables, start=1))
         self.unique_names(principles, "principle", "the scheme")
-        return SchemeSpec(name, version.strip(), description, attribution, principles)
+        return SchemeSpec(name, version, description, attribution, principles)
 
     def principle(self, index: int, table: Mapping[str, object]) -> CodeSpec:
         where = self.where(f"principle {index}", table)
         self.unknown_fields(table, (*_CODE_FIELDS, "item"), where)
-        name = self.line(table, "name", where, required=True, limit=_MAX_NAME)
+        name = self.line(table, "name", where, required=True, kind=texts.SCHEME_NAME)
         colour = self.colour(table, where, inherited=None)
         kind = self.kind(table, where, inherited=None)
         actor = self.actor(table, where, inherited=None)
@@ -222,7 +230,7 @@ class _Reader:
             )
         self.unknown_fields(table, _CODE_FIELDS, where)
         return CodeSpec(
-            name=self.line(table, "name", where, required=True, limit=_MAX_NAME),
+            name=self.line(table, "name", where, required=True, kind=texts.SCHEME_NAME),
             description=self.text(table, "description", where),
             colour=self.colour(table, where, inherited=colour),
             key=self.key(table, where, principle_index=None),
@@ -255,11 +263,25 @@ class _Reader:
             self.fail(f"{where} lists its codes wrongly: write each one as a {syntax} table")
         return value
 
-    def text(self, table: Mapping[str, object], field: str, where: str) -> str:
+    def text(
+        self,
+        table: Mapping[str, object],
+        field: str,
+        where: str,
+        kind: texts.Kind = texts.SCHEME_TEXT,
+    ) -> str:
         value = table.get(field, "")
         if not isinstance(value, str):
             self.fail(f"the {field} of {where} is {_describe(value)}, but it should be text")
-        return value.strip()
+        return self.cleaned(value, kind, f"{field} of {where}")
+
+    def cleaned(self, value: str, kind: texts.Kind, what: str) -> str:
+        """``value`` cleaned as ``kind`` (core.text), a problem told as this file's sentence."""
+        try:
+            return texts.clean(value, kind, what)
+        except BadInput as exc:
+            sentence = str(exc)
+            self.fail(sentence[:1].lower() + sentence[1:])
 
     def line(
         self,
@@ -268,15 +290,16 @@ class _Reader:
         where: str,
         *,
         required: bool,
-        limit: int = _MAX_WORDING,
+        kind: texts.Kind = texts.PARENT_WORDING,
     ) -> str:
-        value = self.text(table, field, where)
+        raw = table.get(field, "")
+        if isinstance(raw, str) and any(brk in raw.strip() for brk in "\n\r\x85\u2028\u2029"):
+            self.fail(f"the {field} of {where} runs over several lines; keep it to one line")
+        if isinstance(raw, str) and len(raw.strip()) > kind.limit:
+            self.fail(f"the {field} of {where} is longer than {kind.limit} characters")
+        value = self.text(table, field, where, kind)
         if required and not value:
             self.fail(f'{where} has no {field}: add a line like {field} = "..."')
-        if "\n" in value:
-            self.fail(f"the {field} of {where} runs over several lines; keep it to one line")
-        if len(value) > limit:
-            self.fail(f"the {field} of {where} is longer than {limit} characters")
         return value
 
     def colour(self, table: Mapping[str, object], where: str, inherited: str | None) -> str:

@@ -7,13 +7,19 @@ here (``f1234``) is resolved through the recording's own frame index, not multip
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.text import excerpt
 
 US_PER_SECOND = 1_000_000
+MAX_SECONDS = 10_000_000
+"""No time or duration a person or a file gives may pass this (about 115 days): far beyond any
+recording, far inside what 64-bit microseconds and ffmpeg hold, so nothing downstream overflows."""
+_MAX_TEXT = 40  # the longest time worth typing (a frame number, HH:MM:SS.ffffff)
 
 _CLOCK = re.compile(r"^(?:(?:(\d+):)?(\d+):)?(\d+(?:\.\d*)?|\.\d+)$")
 _FRAME = re.compile(r"^[fF](\d+)$")
@@ -33,13 +39,16 @@ def parse_time(text: str) -> TimeSpec:
     Raises BadInput with a sentence naming the accepted forms.
     """
     raw = text.strip()
-    frame = _FRAME.match(raw)
+    frame = _FRAME.match(raw) if len(raw) <= _MAX_TEXT else None
     if frame:
-        return TimeSpec(frame=int(frame.group(1)))
-    clock = _CLOCK.match(raw)
+        number = int(frame.group(1))
+        if number > MAX_SECONDS * 1000:
+            raise BadInput(f"'{excerpt(raw)}' is not a time: no recording has that many frames.")
+        return TimeSpec(frame=number)
+    clock = _CLOCK.match(raw) if len(raw) <= _MAX_TEXT else None
     if not clock:
         raise BadInput(
-            f"'{text}' is not a time: use seconds (12.5), minutes:seconds (1:02.25), "
+            f"'{excerpt(text)}' is not a time: use seconds (12.5), minutes:seconds (1:02.25), "
             "hours:minutes:seconds (00:01:02.250) or a frame number (f1234)."
         )
     hours, minutes, seconds = clock.groups()
@@ -51,6 +60,8 @@ def parse_time(text: str) -> TimeSpec:
         total = Decimal(seconds) + 60 * int(minutes or 0) + 3600 * int(hours or 0)
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only decimals
         raise BadInput(f"'{text}' is not a time.") from exc
+    if total > MAX_SECONDS:
+        raise BadInput(f"'{raw}' is not a time: it is far longer than any recording.")
     return TimeSpec(us=int((total * US_PER_SECOND).to_integral_value()))
 
 
@@ -66,3 +77,25 @@ def format_time(us: int) -> str:
 
 def seconds_to_us(seconds: float) -> int:
     return round(seconds * US_PER_SECOND)
+
+
+def checked_seconds(value: object) -> float:
+    """A number of seconds from a file or a command line (a number, or its text), or ValueError
+    saying why not: it must be a finite number no larger than ``MAX_SECONDS`` either way. Integers
+    with hundreds of digits, ``1e308``, ``NaN`` and ``Infinity`` all stop here, before any
+    arithmetic turns them into an overflow or a job without end."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError("not a number")
+    if isinstance(value, str) and len(value.strip()) > _MAX_TEXT:
+        raise ValueError("not a number")
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer too large for a float
+        raise ValueError("far too large") from None
+    except ValueError:
+        raise ValueError("not a number") from None
+    if not math.isfinite(seconds):
+        raise ValueError("not a finite number")
+    if abs(seconds) > MAX_SECONDS:
+        raise ValueError("far too large")
+    return seconds

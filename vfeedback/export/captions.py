@@ -12,6 +12,10 @@ Burned captions (measured on this machine's libass 0.17 with DejaVu Sans, see te
   in three lines even then is refused rather than drawn over half the picture.
 - A soft dark box behind each line (``BorderStyle=3``, about 65% opaque), white text, no outline.
 - libass wraps lines itself (``WrapStyle: 0`` balances them); the caption's own line breaks are kept.
+- Emoji and other pictographs are drawn in ``SYMBOL_FONT`` (Symbola, Debian's fonts-symbola), named
+  for each run of them: libass cannot draw colour bitmap fonts such as Noto Color Emoji, and left to
+  fontconfig's fallback it may pick one and show an empty box. Captions may hold only pictographs
+  Symbola draws (``core.text`` refuses the others when they are typed).
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.text import BIDI_CONTROLS, symbol_font_draws
 from vfeedback.system.files import write_private
 
 FONT = "DejaVu Sans"
+SYMBOL_FONT = "Symbola"
 FONT_SHARE = 0.06  # of the shorter side
 MIN_FONT_SHARE = 0.04
 SAFE_MARGIN = 0.05
@@ -36,7 +42,13 @@ def clean_caption(text: str) -> str:
     """One caption as shown: line breaks kept (blank lines dropped), other control characters gone."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = text.replace("\t", " ")
-    kept = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+    # Bidirectional controls go too (an override would flip what a family reads), also from
+    # captions stored before they were refused at entry.
+    kept = "".join(
+        ch
+        for ch in text
+        if ch == "\n" or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS)
+    )
     lines = [" ".join(line.split()) for line in kept.split("\n")]
     return "\n".join(line for line in lines if line)
 
@@ -126,10 +138,26 @@ def ass_text(caption: str) -> str:
 
     libass reads ``\N``, ``\h``, ``\n`` and ``{...}`` as commands. A word joiner (invisible) after
     every backslash keeps it a backslash; braces have their own escapes; line breaks become ``\N``.
+    Each run of pictographs is set in ``SYMBOL_FONT``, then back to the style's font (``\fn``).
     """
     text = caption.replace("\\", "\\" + _WORD_JOINER)
     text = text.replace("{", "\\{").replace("}", "\\}")
-    return text.replace("\n", "\\N")
+    return _symbol_runs(text.replace("\n", "\\N"))
+
+
+def _symbol_runs(text: str) -> str:
+    out: list[str] = []
+    inside = False
+    for ch in text:
+        # Joiners and variation selectors stay with the pictograph they belong to.
+        wanted = symbol_font_draws(ch) or (inside and ch in "\u200d\ufe0e\ufe0f")
+        if wanted != inside:
+            out.append(f"{{\\fn{SYMBOL_FONT}}}" if wanted else "{\\fn}")
+            inside = wanted
+        out.append(ch)
+    if inside:
+        out.append("{\\fn}")
+    return "".join(out)
 
 
 _STYLE_FORMAT = (
@@ -153,9 +181,16 @@ def ass_document(caption: str, width: int, height: int, duration_us: int) -> str
     picture (PlayRes is the picture, so every size here is in its pixels)."""
     text = clean_caption(caption)
     lay = caption_layout(text, width, height)
+    box = f"&H{BOX_ALPHA:02X}101010"
+    # BorderStyle 3 draws a box behind each run of one font, and boxes overlap darker where a
+    # pictograph's run meets the text's; libass's BorderStyle 4 draws one box per line (in the back
+    # colour; the outline made invisible), which looks the same as 3 on plain text.
+    outline, back, border = (
+        ("&HFF101010", box, 4) if any(map(symbol_font_draws, text)) else (box, "&H00000000", 3)
+    )
     style = (
-        f"Style: Caption,{FONT},{lay.font_size},&H00FFFFFF,&H00FFFFFF,&H{BOX_ALPHA:02X}101010,"
-        f"&H00000000,0,0,0,0,100,100,0,0,3,{lay.padding},0,2,{lay.margin_h},{lay.margin_h},"
+        f"Style: Caption,{FONT},{lay.font_size},&H00FFFFFF,&H00FFFFFF,{outline},"
+        f"{back},0,0,0,0,100,100,0,0,{border},{lay.padding},0,2,{lay.margin_h},{lay.margin_h},"
         f"{lay.margin_v},1"
     )
     return "\n".join(

@@ -6,6 +6,12 @@ Rules (all from the recording's own frame index, never from ``fps * t``):
   ends with the frame on screen just before ``end of the moment's last frame + padding`` (clamped
   to the recording's end). The moment's last frame is the one *starting* at ``end_us``, so with no
   padding the clip runs to that frame's end.
+- A clip is bounded by the frames that exist: no frame is shown longer than
+  ``FrameIndex.shown_until`` allows (``LONGEST_FRAME_US``). A gap longer than that between two
+  frames of the clip means damaged timestamps (three frames 100,000 s apart would make a clip of
+  millions of copies of one picture): refused. At the clip's ends, where padding meets such a gap,
+  the clip simply stops at the last frame shown; a moment on which no frame is shown at all is
+  refused.
 - Output is constant-rate: ffmpeg's ``fps`` filter puts source frame k, at ``t_k`` after the first,
   on output slot ``round(R * t_k)`` and repeats it until the next frame's slot. The clip has
   ``round(R * (t_stop - t_first))`` slots, ``t_stop`` being the start of the frame after the clip
@@ -62,13 +68,39 @@ def clip_span(index: FrameIndex, start_us: int, end_us: int, padding_us: int) ->
                 f"The moment {name} at {format_time(us)}, outside the recording, which runs from "
                 f"00:00:00.000 to {format_time(index.duration_us)}."
             )
-    last_of_moment = index.frame_at(end_us)
-    first = index.frame_at(max(start_us - padding_us, 0))
-    stop_of_moment = _stop(index, last_of_moment)
-    stop = min(stop_of_moment + padding_us, index.duration_us)
+    first_of_moment, last_of_moment = _moment_frames(index, start_us, end_us)
+    begin = max(start_us - padding_us, 0)
+    first = index.frame_at(begin)
+    if index.shown_until(first) <= begin:  # padding reaching back into a gap: nothing shown there
+        first += 1
+    first = min(first, first_of_moment)
+    stop = min(index.shown_until(last_of_moment) + padding_us, index.duration_us)
     # The frame on screen just before the padded stop; a stop on a frame's start excludes that frame.
     last = max(index.frame_at(stop - 1), last_of_moment)
-    return Span(first, last, index.time_of(first), _stop(index, last))
+    times = index.times
+    for k in range(first, last):
+        if index.shown_until(k) < times[k + 1]:
+            raise BadInput(
+                f"The recording's frames jump from {format_time(times[k])} to "
+                f"{format_time(times[k + 1])} inside this clip, so its timestamps are damaged; "
+                "the clip cannot be made."
+            )
+    return Span(first, last, index.time_of(first), index.shown_until(last))
+
+
+def _moment_frames(index: FrameIndex, start_us: int, end_us: int) -> tuple[int, int]:
+    """The first and last frames shown during the moment; BadInput when none is."""
+    first = index.frame_at(start_us)
+    if index.shown_until(first) <= start_us:
+        first += 1  # the moment starts in a gap: its first frame is the next one, if inside it
+    last = index.frame_at(end_us)
+    if first >= len(index) or first > last:
+        raise BadInput(
+            f"No frame of the recording is shown between {format_time(start_us)} and "
+            f"{format_time(max(end_us, start_us))}, so the moment cannot be exported: the file's "
+            "timestamps leave a gap there."
+        )
+    return first, last
 
 
 def still_frame(index: FrameIndex, at_us: int) -> int:
@@ -77,12 +109,13 @@ def still_frame(index: FrameIndex, at_us: int) -> int:
             f"{format_time(at_us)} is outside the recording, which runs from 00:00:00.000 "
             f"to {format_time(index.duration_us)}."
         )
-    return index.frame_at(at_us)
-
-
-def _stop(index: FrameIndex, frame: int) -> int:
-    times = index.times
-    return times[frame + 1] if frame + 1 < len(times) else index.duration_us
+    frame = index.shown_at(at_us)
+    if frame is None:
+        raise BadInput(
+            f"No frame of the recording is shown at {format_time(at_us)}: the file's timestamps "
+            "leave a gap there."
+        )
+    return frame
 
 
 def round_near(value: Fraction) -> int:

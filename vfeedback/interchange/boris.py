@@ -14,15 +14,16 @@ as BORIS itself refuses to analyse such an observation until "Fix unpaired event
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput
-from vfeedback.core.timecode import format_time
-from vfeedback.interchange.limits import MAX_BYTES, load_json
+from vfeedback.core.text import excerpt
+from vfeedback.core.timecode import checked_seconds, format_time
+from vfeedback.interchange.limits import MAX_BYTES, clean_text, load_json
 
 WHAT = "a BORIS project"
 NEWEST_MAJOR = 7  # BORIS 8 and 9 still write project_format_version "7.0"
@@ -92,7 +93,8 @@ def parse_project(data: Any, name: str) -> BorisProject:
         if not isinstance(entry, dict) or not isinstance(entry.get("code"), str):
             raise BadInput(f"{name} is damaged: its ethogram has a behaviour without a code.")
         kind = str(entry.get("type", "")).lower()
-        types[entry["code"]] = "state" if kind.startswith("state") else "point"
+        code = clean_text(entry["code"], texts.TIER_NAME, "code of a behaviour of its ethogram", name)
+        types[code] = "state" if kind.startswith("state") else "point"
     observations = {
         str(obs_id): _observation(str(obs_id), obs, name) for obs_id, obs in data["observations"].items()
     }
@@ -150,7 +152,12 @@ def choose_observation(project: BorisProject, observation: str | None, media_nam
 
 def behaviours(project: BorisProject, obs_id: str) -> list[str]:
     """The behaviour codes the observation's events use, sorted."""
-    found = {str(e[2]) for e in project.observations[obs_id].events if len(e) >= 3}
+    name = project.file_name
+    found = {
+        _text(e[2], texts.TIER_NAME, f"behaviour of event {n} of observation '{obs_id}'", name)
+        for n, e in enumerate(project.observations[obs_id].events, 1)
+        if len(e) >= 3
+    }
     return sorted(found, key=str.lower)
 
 
@@ -173,7 +180,11 @@ def observation_events(project: BorisProject, obs_id: str) -> list[BorisEvent]:
         if len(event) < 5:
             raise BadInput(f"{name} is damaged: event {n} of observation '{obs_id}' is incomplete.")
         when = _seconds(event[0], name, f"the time of event {n} of observation '{obs_id}'") - obs.offset_s
-        subject, behaviour, modifier, comment = (_text(v) for v in event[1:5])
+        where = f"event {n} of observation '{obs_id}'"
+        subject = _text(event[1], texts.PERSON, f"subject of {where}", name)
+        behaviour = _text(event[2], texts.TIER_NAME, f"behaviour of {where}", name)
+        modifier = _text(event[3], texts.TIER_NAME, f"modifier of {where}", name)
+        comment = _text(event[4], texts.NOTE, f"comment of {where}", name)
         if behaviour not in project.behaviour_types:
             raise BadInput(f"{name} is damaged: the behaviour '{behaviour}' is used but not in its ethogram.")
         rows.append((when, n, subject, behaviour, modifier, comment))
@@ -204,19 +215,15 @@ def observation_events(project: BorisProject, obs_id: str) -> list[BorisEvent]:
 
 
 def _seconds(value: Any, name: str, what: str) -> float:
-    if isinstance(value, bool):
-        value = None
     try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        raise BadInput(f"{name} is damaged: {what} is not a time ('{str(value)[:20]}').") from None
-    if not math.isfinite(seconds):
-        raise BadInput(f"{name} is damaged: {what} is not a time.")
-    return seconds
+        return checked_seconds(value)
+    except ValueError:
+        shown = excerpt(str(value) if isinstance(value, str | int | float) else type(value).__name__, 20)
+        raise BadInput(f"{name} is damaged: {what} is not a time ('{shown}').") from None
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+def _text(value: Any, kind: texts.Kind, what: str, name: str) -> str:
+    return "" if value is None else clean_text(str(value), kind, what, name)
 
 
 def _base(path: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput
 from vfeedback.interchange.eaf import (
     CAPTION,
@@ -28,7 +29,7 @@ from vfeedback.interchange.eaf import (
     TierInfo,
     Vocabulary,
 )
-from vfeedback.interchange.limits import MAX_BYTES, read_bytes
+from vfeedback.interchange.limits import MAX_BYTES, check_markup_runs, clean_text, read_bytes
 
 
 def read_eaf(path: Path, limit: int = MAX_BYTES) -> EafContent:
@@ -59,17 +60,15 @@ def parse_eaf(data: bytes, name: str) -> EafContent:
     types = {t.get("LINGUISTIC_TYPE_ID", ""): t for t in root.iterfind("LINGUISTIC_TYPE")}
     vocabularies = {v.cv_id: v for v in (_vocabulary(cv) for cv in root.iterfind("CONTROLLED_VOCABULARY"))}
 
-    tier_elements = list(root.iterfind("TIER"))
+    tiers = [(element, _tier_info(element, types, name)) for element in root.iterfind("TIER")]
     infos: dict[str, TierInfo] = {}
-    for element in tier_elements:
-        info = _tier_info(element, types, name)
+    for _, info in tiers:
         if info.tier_id in infos:
             raise BadInput(f"{name} is damaged: two tiers are called '{info.tier_id}'.")
         infos[info.tier_id] = info
 
     attached: dict[str, dict[str, list[str]]] = {CAPTION: {}, NOTE: {}}
-    for element in tier_elements:
-        info = infos[element.get("TIER_ID", "")]
+    for element, info in tiers:
         if info.kind in (CAPTION, NOTE):
             for ref in element.iterfind("ANNOTATION/REF_ANNOTATION"):
                 target = ref.get("ANNOTATION_REF", "")
@@ -78,8 +77,7 @@ def parse_eaf(data: bytes, name: str) -> EafContent:
                     attached[info.kind].setdefault(target, []).append(text)
 
     records: list[EafRecord] = []
-    for element in tier_elements:
-        info = infos[element.get("TIER_ID", "")]
+    for element, info in tiers:
         if info.kind != "codes":
             continue
         for aligned in element.iterfind("ANNOTATION/ALIGNABLE_ANNOTATION"):
@@ -89,6 +87,9 @@ def parse_eaf(data: bytes, name: str) -> EafContent:
 
 
 def _parse_xml(data: bytes, name: str) -> ET.Element:
+    # expat takes time quadratic in the length of one attribute (16 MB: 77 s): refuse such files
+    # before parsing, by a linear scan.
+    check_markup_runs(data, name, WHAT)
     depth = 0
     try:
         events = SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True)
@@ -179,7 +180,7 @@ def _vocabulary(cv: ET.Element) -> Vocabulary:
 
 
 def _tier_info(element: ET.Element, types: dict[str, ET.Element], name: str) -> TierInfo:
-    tier_id = element.get("TIER_ID")
+    tier_id = clean_text(element.get("TIER_ID") or "", texts.TIER_NAME, "name of a tier", name)
     if not tier_id:
         raise BadInput(f"{name} is damaged: a tier has no name.")
     type_id = element.get("LINGUISTIC_TYPE_REF", "")
@@ -199,8 +200,12 @@ def _tier_info(element: ET.Element, types: dict[str, ET.Element], name: str) -> 
             kind = "other"
     return TierInfo(
         tier_id=tier_id,
-        participant=element.get("PARTICIPANT", "").strip(),
-        annotator=element.get("ANNOTATOR", "").strip(),
+        participant=clean_text(
+            element.get("PARTICIPANT", ""), texts.PERSON, f"participant of tier '{tier_id}'", name
+        ),
+        annotator=clean_text(
+            element.get("ANNOTATOR", ""), texts.PERSON, f"annotator of tier '{tier_id}'", name
+        ),
         kind=kind,
         parent=parent,
         vocabulary=(ling.get("CONTROLLED_VOCABULARY_REF") or None) if ling is not None else None,

@@ -31,7 +31,7 @@ from PySide6.QtGui import (
 )
 
 from vfeedback.core.errors import BadInput
-from vfeedback.export.captions import clean_caption
+from vfeedback.export.captions import SYMBOL_FONT, clean_caption
 from vfeedback.media.names import quoted_name
 from vfeedback.system.files import write_private
 
@@ -127,7 +127,10 @@ def _rows(stills: Sequence[_Still]) -> list[list[_Still]]:
 
 
 def _font(points: float, *, bold: bool = False) -> QFont:
+    # Emoji come from the symbol font, named here as in the burned captions: left to the system's
+    # fallback, a colour emoji font may be chosen, or none, and a box drawn.
     font = QFont(FONT)
+    font.setFamilies([FONT, SYMBOL_FONT])
     font.setPointSizeF(points)
     font.setBold(bold)
     return font

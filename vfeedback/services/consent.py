@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
+from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, ConsentMissing
 from vfeedback.core.model import AuditEntry, ConsentEntry, Family, Highlight, Purpose
 from vfeedback.services.base import LibraryBase
@@ -139,7 +140,7 @@ class ConsentMixin(LibraryBase):
         self, family: str | int, purpose: Purpose, given: bool, by: str, on: date | None
     ) -> ConsentEntry:
         fam = self.family(family)
-        who = " ".join(by.split())
+        who = texts.clean(by, texts.PERSON, "name of who recorded the consent")
         if not who:
             raise BadInput("Say who recorded the consent (--by NAME).")
         when = on or date.today()

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from sqlalchemy import Connection, func, select
 
+from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, Conflict, NotFound
 from vfeedback.core.model import Family
 from vfeedback.services import rows
 from vfeedback.services.base import LibraryBase
 from vfeedback.storage import tables as t
 
-# Case codes end up in folder and file names of exports: keep them to safe, portable characters.
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
-def check_case_code(code: str) -> str:
-    code = code.strip()
-    if not _CODE.match(code):
-        raise BadInput(
-            f"'{code}' is not a usable case code: use up to 64 letters, digits, '-', '_' or '.', "
-            "starting with a letter or digit (and no real names)."
-        )
-    return code
+check_case_code = texts.case_code
 
 
 class FamiliesMixin(LibraryBase):
@@ -125,7 +114,5 @@ def _find(conn: Connection, ref: str | int) -> dict[str, object] | None:
     return None if row is None else dict(row)
 
 
-def _clean(text: str | None) -> str | None:
-    if text is None:
-        return None
-    return text.strip() or None
+def _clean(label: str | None) -> str | None:
+    return texts.optional(label, texts.FAMILY_LABEL)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, NotFound
 from vfeedback.core.model import Family, Highlight, HighlightKind, Moment, Recording, Reel
 from vfeedback.services.base import LibraryBase
@@ -60,7 +61,7 @@ class HighlightsMixin(LibraryBase):
         family_id = self._one_family(moments)
         title = _clean_title(title)
         today = date.today()
-        when = (date_text or f"{today.day} {today:%B %Y}").strip()
+        when = texts.optional(date_text, texts.DATE_TEXT) or f"{today.day} {today:%B %Y}"
         with self._edit(f"Create reel '{title}'") as tx:
             row = tx.insert(
                 t.reels, {"family_id": family_id, "title": title, "date_text": when, "created_at": self.now()}
@@ -574,11 +575,9 @@ def _empty(path: Path) -> bool:
 
 
 def _clean_title(title: str) -> str:
-    title = " ".join(title.split())
+    title = texts.clean(title, texts.REEL_TITLE)
     if not title:
         raise BadInput("Give the reel a title, e.g. 'Our moments together'.")
-    if len(title) > 120:
-        raise BadInput("Keep the title under 120 characters.")
     return title
 
 

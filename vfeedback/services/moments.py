@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, NotFound
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Actor, Code, Family, Moment, Recording
@@ -17,9 +18,9 @@ from vfeedback.services.base import LibraryBase
 from vfeedback.services.undo import Tx
 from vfeedback.storage import tables as t
 
-CAPTION_MAX = 300
-NOTE_MAX = 20_000
-CODER_MAX = 100
+CAPTION_MAX = texts.CAPTION.limit
+NOTE_MAX = texts.NOTE.limit
+CODER_MAX = texts.PERSON.limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +75,9 @@ class MomentsMixin(LibraryBase):
                     "end_us": end_us,
                     "code_id": chosen.id,
                     "actor": who.value,
-                    "caption": _text(caption, CAPTION_MAX, "caption"),
-                    "note": _text(note, NOTE_MAX, "note"),
-                    "coder": (coder or self.user).strip() or self.user,
+                    "caption": texts.clean(caption, texts.CAPTION),
+                    "note": texts.clean(note, texts.NOTE),
+                    "coder": self._coder(coder),
                     "created_at": now,
                     "updated_at": now,
                 },
@@ -108,7 +109,7 @@ class MomentsMixin(LibraryBase):
                     codes[item.code] = self.code(item.code)
                 chosen = codes[item.code]
                 who = _actor(item.actor) if item.actor else (chosen.default_actor or Actor.PARENT)
-                coder = _text(item.coder or "", CODER_MAX, "coder's name") or self.user
+                coder = self._coder(item.coder)
                 values.append(
                     {
                         "recording_id": recording_id,
@@ -116,8 +117,8 @@ class MomentsMixin(LibraryBase):
                         "end_us": end_us,
                         "code_id": chosen.id,
                         "actor": who.value,
-                        "caption": _text(item.caption, CAPTION_MAX, "caption"),
-                        "note": _text(item.note, NOTE_MAX, "note"),
+                        "caption": texts.clean(item.caption, texts.CAPTION),
+                        "note": texts.clean(item.note, texts.NOTE),
                         "coder": coder,
                         "created_at": now,
                         "updated_at": now,
@@ -192,11 +193,11 @@ class MomentsMixin(LibraryBase):
         if actor is not None:
             values["actor"] = _actor(actor).value
         if caption is not None:
-            values["caption"] = _text(caption, CAPTION_MAX, "caption")
+            values["caption"] = texts.clean(caption, texts.CAPTION)
         if note is not None:
-            values["note"] = _text(note, NOTE_MAX, "note")
+            values["note"] = texts.clean(note, texts.NOTE)
         if coder is not None and coder.strip():
-            values["coder"] = coder.strip()
+            values["coder"] = self._coder(coder)
         values = {k: v for k, v in values.items() if getattr(current, k) != v}
         if not values:
             return current
@@ -260,6 +261,12 @@ class MomentsMixin(LibraryBase):
                         tx.delete(t.reel_items, item_id)
                     tx.delete(t.moments, m.id)
 
+    def _coder(self, given: str | None) -> str:
+        """Who coded a moment: ``given``, else the library's user; cleaned as a person's name."""
+        return texts.clean(given or "", texts.PERSON, "coder's name") or texts.clean(
+            self.user, texts.PERSON, "coder's name you work under"
+        )
+
     @staticmethod
     def _gone(conn: Any, moment_id: int) -> bool:
         return conn.execute(select(t.moments.c.id).where(t.moments.c.id == moment_id)).first() is None
@@ -287,9 +294,3 @@ def _actor(value: Actor | str) -> Actor:
     except ValueError:
         raise BadInput(f"'{value}' is not an actor: use parent, infant or clinician.") from None
 
-
-def _text(value: str, limit: int, what: str) -> str:
-    value = value.strip()
-    if len(value) > limit:
-        raise BadInput(f"The {what} is {len(value)} characters long; keep it under {limit}.")
-    return value

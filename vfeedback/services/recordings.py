@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, delete, insert, select
 
+from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, Conflict, NotFound
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.media_info import MediaInfo
@@ -48,6 +49,8 @@ class RecordingsMixin(LibraryBase):
         from vfeedback.media.probe import probe
 
         path = Path(path).expanduser()
+        name = texts.file_name(path.name)
+        context = texts.optional(context, texts.CONTEXT)
         info = probe(path)
         print_ = fingerprint(path)
         fam = self.family(family)
@@ -73,20 +76,20 @@ class RecordingsMixin(LibraryBase):
         try:
             if part is not None:
                 sha256 = copy_into(path, part, progress)
-            with self._edit(f"Import {path.name}") as tx:
+            with self._edit(f"Import {name}") as tx:
                 if _by_fingerprint(tx.conn, print_) is not None:
                     raise Conflict(f"{path.name} was imported by someone else just now.")
                 row = tx.insert(
                     t.recordings,
                     {
                         "family_id": fam.id,
-                        "original_name": path.name,
+                        "original_name": name,
                         "path": stored_path,
                         "stored": not reference,
                         "size_bytes": size,
                         "fingerprint": print_,
                         "recorded_on": recorded_on or _date_from_tags(info),
-                        "context": (context or "").strip() or None,
+                        "context": context,
                         "imported_at": self.now(),
                         "duration_us": info.duration_us,
                         "media_json": json.dumps(info.to_dict()),
@@ -200,7 +203,9 @@ class RecordingsMixin(LibraryBase):
             )
         from vfeedback.media.frameindex import build_frame_index
 
-        index = build_frame_index(path, progress=progress, should_cancel=should_cancel)
+        index = build_frame_index(
+            path, progress=progress, should_cancel=should_cancel, shown_as=recording.original_name
+        )
         self._store_frame_index(recording, index)
         return index
 
