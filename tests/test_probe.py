@@ -19,7 +19,7 @@ import pytest
 from mediagen import PHONE_TAGS, UNICODE_NAME, MediaSet, read_frame_number
 
 from vfeedback.core.errors import BadInput
-from vfeedback.media.probe import probe
+from vfeedback.media.probe import probe, probe_argv
 
 # kind: container, codec, (width, height), rotation, fps, frames, variable, audio codec
 GOOD = {
@@ -142,7 +142,12 @@ def test_one_ffprobe_process(media: MediaSet, monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(subprocess, "Popen", counting)
     probe(media["vfr"])
-    assert len(calls) == 1 and calls[0][0] == "ffprobe"
+    assert len(calls) == 1
+    # Behind the parent-death helper (system.processes) the program comes after "--".
+    argv = calls[0][calls[0].index("--") + 1 :] if "--" in calls[0] else calls[0]
+    assert Path(argv[0]).name == "ffprobe"
+    assert argv[1:] == probe_argv(media["vfr"])[1:]
+    assert argv[-1] == "file:" + str(media["vfr"].absolute())
 
 
 def test_awkward_names_work(

@@ -1,5 +1,5 @@
 """Reading media files: probing, frame indexes and fingerprints (never Qt).
 
-Modules here import ffmpeg-python, PyAV and numpy inside the functions that need them, so that
+Modules here import PyAV, OpenCV and numpy inside the functions that need them, so that
 importing ``vfeedback.media`` (and starting the command line) stays fast.
 """

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import stat
 import struct
+import subprocess
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +20,8 @@ from vfeedback.media.names import quoted_name
 # Packets of all streams read to judge the frame rate: ~200 video frames of typical phone video,
 # which keeps the probe within a few milliseconds of a bare ffprobe (benchmarks/bench_media.py).
 HEAD_PACKETS = 600
+# ffprobe reads the header and the first packets: seconds at most, unless the file never ends.
+PROBE_TIMEOUT_S = 120
 
 _MESSAGES = {
     "missing": "The file {name} does not exist.",
@@ -104,27 +108,34 @@ def probe(path: Path, *, ffprobe: str = "ffprobe") -> MediaInfo:
     return _media_info(path, data)
 
 
+def probe_argv(path: Path, ffprobe: str = "ffprobe") -> list[str]:
+    """The ffprobe command for ``path``: format, streams and the first packets' times, as JSON."""
+    return [
+        ffprobe, "-v", "error", "-show_format", "-show_streams",
+        "-show_entries", "packet=stream_index,pts,dts,flags",
+        "-read_intervals", f"%+#{HEAD_PACKETS}", "-of", "json", ffmpeg_url(path),
+    ]  # fmt: skip
+
+
 def _run_ffprobe(path: Path, head: bytes, ffprobe: str) -> dict[str, Any]:
-    import ffmpeg  # ffmpeg-python costs ~60 ms to import: only when probing
+    from vfeedback.system import processes
 
     try:
-        data: dict[str, Any] = ffmpeg.probe(
-            ffmpeg_url(path),
-            cmd=ffprobe,
-            v="error",
-            show_entries="packet=stream_index,pts,dts,flags",
-            read_intervals=f"%+#{HEAD_PACKETS}",
-        )
-    except ffmpeg.Error as exc:
-        stderr = exc.stderr.decode("utf-8", "replace") if exc.stderr else ""
-        if "Permission denied" in stderr:
-            raise BadInput(explain(path, "permission")) from exc
-        problem = "damaged" if looks_like_media(head) else "not_video"
-        raise BadInput(explain(path, problem)) from exc
-    except OSError as exc:  # the ffprobe program itself is missing or not executable
+        done = processes.run(probe_argv(path, ffprobe), timeout=PROBE_TIMEOUT_S)
+    except processes.CannotStart as exc:  # the ffprobe program itself is missing or not executable
         raise BadInput(explain(path, "no_ffprobe")) from exc
+    except subprocess.TimeoutExpired as exc:  # a FIFO, a hung network share
+        raise BadInput(explain(path, "unreadable", "reading it took too long")) from exc
+    if done.returncode != 0:
+        if b"Permission denied" in done.stderr:
+            raise BadInput(explain(path, "permission"))
+        raise BadInput(explain(path, "damaged" if looks_like_media(head) else "not_video"))
+    try:
+        data = json.loads(done.stdout.decode("utf-8"))
     except ValueError as exc:  # not JSON, or not UTF-8
         raise BadInput(explain(path, "damaged")) from exc
+    if not isinstance(data, dict):
+        raise BadInput(explain(path, "damaged"))
     return data
 
 
