@@ -534,6 +534,7 @@ class MainWindow(QMainWindow):
     # --- exports --------------------------------------------------------------------------------
     def ask_name(self) -> None:
         naming.ask_name(self, self.library)
+        self._refresh_undo()  # Edit › Undo offers only this name's own actions
 
     # --- reactions ------------------------------------------------------------------------------
     def _on_changes(self, changes: Changes) -> None:
