@@ -53,11 +53,14 @@ class HighlightActions:
         if not ids:
             w._show_error("Select the moments to export first (click them on the timeline or in the list).")
             return
+        # The pause holds the frame at the playhead, which only the moments holding it show: the
+        # others export without a pause, as the dialog says before anything starts.
+        at = w.controller.time_us()
+        holding = {i for i in ids if self._moment_contains(i, at)}
         # The exact picture on screen, upright, for drawing areas to blur on.
-        dialog = ExportDialog(len(ids), w, frame=w.video.frames.image())
+        dialog = ExportDialog(len(ids), w, frame=w.video.frames.image(), at_playhead=len(holding))
         if not dialog.exec():
             return
-        at = w.controller.time_us()
         purpose = dialog.chosen_purpose()
         if w.recording is not None:
             try:
@@ -65,12 +68,13 @@ class HighlightActions:
             except VfeedbackError as exc:
                 w._show_error(str(exc))
                 return
+        try:
+            per_moment = {i: dialog.options(at if i in holding else None) for i in ids}
+        except VfeedbackError as exc:
+            w._show_error(str(exc))  # before any export starts: nothing half done
+            return
         for moment_id in ids:
-            try:
-                options = dialog.options(at if self._moment_contains(moment_id, at) else None)
-            except VfeedbackError as exc:
-                w._show_error(str(exc))
-                return
+            options = per_moment[moment_id]
 
             def job(
                 progress: Callable[[float], None],
