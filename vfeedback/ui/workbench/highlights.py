@@ -86,7 +86,8 @@ class HighlightActions:
                     mid, chosen, progress=progress, should_cancel=cancel, purpose=purpose
                 )
 
-            w.tasks.submit(f"Exporting moment {moment_id}", job, on_done=self._exported)
+            made = f"the clip of moment {moment_id}"
+            w.tasks.submit(f"Exporting moment {moment_id}", job, on_done=self._exported, export=made)
 
     def export_still(self) -> None:
         w = self.window
@@ -99,7 +100,8 @@ class HighlightActions:
         def job(progress: Callable[[float], None], cancel: Callable[[], bool]) -> Any:
             return self.library.export_still(ids[0], at, progress=progress, should_cancel=cancel)
 
-        w.tasks.submit("Exporting a still", job, on_done=self._exported)
+        made = f"the still of moment {ids[0]}"
+        w.tasks.submit("Exporting a still", job, on_done=self._exported, export=made)
 
     def _moment_contains(self, moment_id: int, us: int) -> bool:
         return any(m.id == moment_id and m.start_us <= us <= m.end_us for m in self.window.moments)
