@@ -14,7 +14,7 @@ import json
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.ui.tasks import Task
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from vfeedback.ui.main_window import MainWindow
 
 NOTE_KEY = "interrupted_exports"
-FINISH, STOP, KEEP = "Finish them", "Stop them", "Keep working"
+KEEP = "Keep working"
 
 
 class ExportsOnClose:
@@ -54,31 +54,33 @@ class ExportsOnClose:
             parent=self.window,
         )
         box.setObjectName("exportsOnClose")
+        listed = _listed([t.export or t.label for t in running])
+        them, are = ("them", "they are") if count != 1 else ("it", "it is")
         box.setInformativeText(
-            f"{_listed([t.export or t.label for t in running]).capitalize()}. Finish them and vfeedback "
-            "closes when they are done, or stop them now (nothing half-made is kept)."
+            f"{listed[:1].upper()}{listed[1:]}. Finish {them} and vfeedback closes when {are} done, or "
+            f"stop {them} now (nothing half-made is kept)."
         )
-        finish = box.addButton(FINISH, QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(STOP, QMessageBox.ButtonRole.DestructiveRole)
+        finish = box.addButton(f"Finish {them}", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(f"Stop {them}", QMessageBox.ButtonRole.DestructiveRole)
         keep = box.addButton(KEEP, QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(finish)
         box.setEscapeButton(keep)
-        box.buttonClicked.connect(self._answered)
+        box.buttonClicked.connect(lambda button: self._answered(box.buttonRole(button)))
         box.finished.connect(lambda _result: setattr(self, "question", None))
         self.question = box
         box.open()
 
-    def _answered(self, button: QAbstractButton) -> None:
-        if button.text() == FINISH:
+    def _answered(self, role: QMessageBox.ButtonRole) -> None:
+        if role == QMessageBox.ButtonRole.AcceptRole:
             self._finish()
-        elif button.text() == STOP:
+        elif role == QMessageBox.ButtonRole.DestructiveRole:
             self.stop()
 
     def _finish(self) -> None:
         progress = QProgressDialog(self.window)
         progress.setObjectName("finishingExports")
         progress.setWindowTitle("vfeedback")
-        progress.setCancelButtonText(STOP)
+        progress.setCancelButtonText("Stop them" if len(self.tasks.exports()) != 1 else "Stop it")
         progress.setRange(0, 100)
         progress.setMinimumDuration(0)
         progress.setAutoClose(False)
