@@ -113,9 +113,90 @@ def test_a_slice_goes_to_the_code_covering_most_of_it() -> None:
     # A tie goes to the code on screen first, then to the name.
     assert _one_slice([span(0.5, 1, "A"), span(0, 0.5, "B")], [span(0, 1, "B")])
     assert _one_slice([span(0, 0.5, "B"), span(0, 0.5, "A")], [span(0, 1, "A")])
-    # Touching the slice at all names it: one 40 ms frame is not "no code".
-    assert not _one_slice([span(0.5, 0.54, "X")], [])
-    assert _one_slice([span(0.5, 0.54, "X")], [span(0.9, 1.0, "X")])
+    # "No code" is a category like any code: a 40 ms frame touching the slice leaves it uncoded.
+    assert _one_slice([span(0.5, 0.54, "X")], [])
+    assert not _one_slice([span(0.5, 0.54, "X")], [span(0, 1, "X")])
+    # Two codes of 0.3 s each lose to the 0.4 s nobody coded: the most-covering category wins.
+    assert _one_slice([span(0, 0.3, "X"), span(0.6, 0.9, "Y")], [])
+    # Half and half: the category seen first in the slice holds it ("no code" from 0 here).
+    assert _one_slice([span(0.5, 1, "X")], [])
+    assert _one_slice([span(0, 0.5, "X")], [span(0, 1, "X")])
+
+
+def test_whole_second_moments_as_worked_by_hand() -> None:
+    """Alice tags Waiting from 0 to 8 s; Bob sees Turned towards from 0 to 2 s, then Waiting from 2 to
+    8 s. As stored, each moment runs to the end of its last frame, 40 ms past the whole second.
+
+    Ten 1-second slices (. = no code, W = Waiting, T = Turned towards):
+
+        Alice  W W W W W W W W . .
+        Bob    T T W W W W W W . .
+
+    Table (rows Alice, columns Bob):
+
+                    .   T   W  | Alice
+            .       2   0   0  |  2
+            T       0   0   0  |  0
+            W       0   2   6  |  8
+            Bob     2   2   6  | 10
+
+    po = (2 + 0 + 6) / 10 = 0.8
+    pe = (2·2 + 0·2 + 8·6) / 10² = 52 / 100 = 0.52
+    kappa = (0.8 - 0.52) / (1 - 0.52) = 0.28 / 0.48 = 7/12 = 0.583
+
+    (Letting the 40 ms that each last frame reaches into slice 8, and Bob's T into slice 2, name those
+    slices gives Alice W×9, Bob T×2 W×7: po = 0.8, pe = 0.1² + 0.9·0.7 = 0.64, kappa = 0.444: wrong.)
+    """
+    frame = 40_000
+    alice = [CodedSpan(0, 8 * S + frame, "Waiting")]
+    bob = [CodedSpan(0, 2 * S + frame, "Turned towards"), CodedSpan(2 * S, 8 * S + frame, "Waiting")]
+    r = compare(alice, bob, 10 * S)
+    assert r.categories == (None, "Turned towards", "Waiting")
+    assert r.confusion == ((2, 0, 0), (0, 0, 0), (0, 2, 6))
+    assert r.observed == pytest.approx(0.8)
+    assert r.expected == pytest.approx(0.52)
+    assert r.kappa == pytest.approx(7 / 12)
+    assert round(r.kappa, 3) == 0.583
+    # Waiting present: Alice 0-7, Bob 2-7 -> both 6, Alice only 2, neither 2: po = .8,
+    # pe = .8·.6 + .2·.4 = .56, kappa = .24/.44 = 6/11. Turned towards: Alice 0, Bob 0-1:
+    # po = .8, pe = 0·.2 + 1·.8 = .8, kappa = 0.
+    waiting, turned = r.per_code["Waiting"], r.per_code["Turned towards"]
+    assert (waiting.slices_a, waiting.slices_b, waiting.slices_both) == (8, 6, 6)
+    assert waiting.kappa == pytest.approx(6 / 11)
+    assert (turned.slices_a, turned.slices_b, turned.kappa) == (0, 2, 0.0)
+    # The only differing slices are 0-2; nothing is said about 8-9, where both lanes are empty.
+    assert [d for d in r.disagreements if d.kind == "slices"] == [
+        Disagreement(0, 2 * S, "Waiting", "Turned towards", "slices")
+    ]
+
+
+def test_spans_before_zero_count_only_from_zero() -> None:
+    # From -2 s to 0.6 s holds 0.6 s of slice 0, so slice 0 is X; to 0.4 s it holds 0.4 s: no code.
+    # Counted from -2 s, either would be 2.4 s or more of "coverage" and always win.
+    r = compare([span(-2, 0.6)], [span(0, 1)], 3 * S)
+    assert r.confusion == ((2, 0), (0, 1))
+    r = compare([span(-2, 0.4)], [span(0, 1)], 3 * S)
+    assert r.confusion == ((2, 1), (0, 0))
+    assert r.per_code["X"].slices_a == 0
+    # Wholly before the recording: nothing at all.
+    r = compare([span(-3, -1)], [], 3 * S)
+    assert r.confusion == ((3, 0), (0, 0)) and r.per_code["X"].slices_a == 0
+
+
+def test_the_last_shorter_slice_is_judged_on_its_own_length() -> None:
+    # 2.5 s: slices [0,1) [1,2) [2,2.5). In the last one 0.3 s of 0.5 s is most of it;
+    # 0.2 s is not, even though 0.2 s would be a lot of a whole 1 s slice's "no code" too.
+    held = compare([span(2.2, 2.5)], [span(2.0, 2.3)], 2_500_000)
+    assert held.confusion == ((2, 0), (0, 1))
+    assert held.kappa == pytest.approx(1.0)
+    # A span running past the end is clipped to it: 2.2 to 3 holds 0.3 s of the last slice.
+    past = compare([span(2.2, 3.0)], [], 2_500_000)
+    assert past.per_code["X"].slices_a == 1
+    short = compare([span(2.3, 2.5)], [], 2_500_000)
+    assert short.per_code["X"].slices_a == 0 and short.confusion == ((3, 0), (0, 0))
+    # A moment up to the recording's very end holds the last slice (and not slice 1, half of which it
+    # holds from the middle: a tie, which the "no code" seen first wins).
+    assert compare([span(1.5, 2.5)], [span(2, 2.5)], 2_500_000).confusion == ((2, 0), (0, 1))
 
 
 def test_a_code_both_have_everywhere_has_no_kappa() -> None:
@@ -128,9 +209,11 @@ def test_per_code_kappa_is_presence_per_slice() -> None:
     a = [span(0, 2, "X"), span(4, 5, "Y")]
     b = [span(1, 2, "X"), span(4, 5, "Y"), span(4.5, 5, "X")]
     r = compare(a, b, 5 * S)
-    # X present: A = 1 1 0 0 0, B = 0 1 0 0 1 -> both 1, A only 1, B only 1, neither 2.
-    # po = 3/5; pA = pB = 2/5; pe = .4·.4 + .6·.6 = .52; kappa = (.6 - .52) / .48 = 1/6
-    assert r.per_code["X"].kappa == pytest.approx(1 / 6)
+    # X present: A = 1 1 0 0 0, B = 0 1 0 0 0 (B's X holds the second half of slice 4: a tie, and
+    # "not X" came first) -> both 1, A only 1, neither 3.
+    # po = 4/5; pA = 2/5, pB = 1/5; pe = .4·.2 + .6·.8 = .56; kappa = (.8 - .56) / .44 = 6/11
+    assert r.per_code["X"].kappa == pytest.approx(6 / 11)
+    assert (r.per_code["X"].slices_a, r.per_code["X"].slices_b) == (2, 1)
     assert r.per_code["Y"].kappa == pytest.approx(1.0)
     # Overall: A = X X . . Y, B = . X . . Y (Y covers more of slice 4 than X); po = 4/5;
     # pA: X .4, none .4, Y .2; pB: X .2, none .6, Y .2; pe = .08 + .24 + .04 = .36;
@@ -240,10 +323,10 @@ def test_places_group_overlapping_disagreements_but_not_touching_ones() -> None:
     r = compare([span(0, 3, "X"), span(5, 5.04, "Y")], [span(0, 1, "Y"), span(1, 3, "Z")], 6 * S)
     found = places(r.disagreements)
     # 0-1 X/Y (slices) and X's lone event 0-3 overlap; 1-3 X/Z touches 0-1 but overlaps the event;
-    # Y at 5 s stands alone.
+    # Y's one frame at 5 s stands alone (an event only: too short to hold its slice).
     assert [(p.start_us, p.end_us, p.a_labels, p.b_labels) for p in found] == [
         (0, 3 * S, ("X",), ("Y", "Z")),
-        (5 * S, 6 * S, ("Y",), ()),
+        (5 * S, 5_040_000, ("Y",), ()),
     ]
     assert sorted(i for p in found for i in p.indices) == list(range(len(r.disagreements)))
     touching = [

@@ -32,7 +32,7 @@ def lib_rec(tmp_path: Path, media) -> Iterator[tuple[Library, int]]:
             [
                 NewMoment(1 * S, 3 * S, "Waiting", coder="alice"),
                 NewMoment(5 * S, 5 * S, "Turned towards", coder="alice"),
-                NewMoment(1_200_000, 3 * S, "Waiting", coder="bob"),
+                NewMoment(1_200_000, 4 * S, "Waiting", coder="bob"),
                 NewMoment(8 * S, 8 * S, "Turned towards", coder="bob"),
                 NewMoment(4 * S, 4 * S, "Waiting", coder="carol"),
             ],
@@ -54,49 +54,53 @@ def window(qtbot, lib_rec) -> CompareWindow:
 
 def test_figures_in_words(window: CompareWindow) -> None:
     assert (window.coder_a.currentData(), window.coder_b.currentData()) == ("alice", "bob")
-    # Worked out in test_supervision: kappa = .34/.54 = .63, po = .8, pe = .46.
-    assert window.kappa_label.text() == "Agreement over 1-second slices: κ = 0.63 (substantial)"
+    # Worked out in test_supervision: kappa = .28/.38 = .74, po = .9, pe = .62.
+    assert window.kappa_label.text() == "Agreement over 1-second slices: κ = 0.74 (substantial)"
     assert window.observed_label.text() == (
-        "They saw the same in 80% of the 10 slices; chance alone would give 46%."
+        "They saw the same in 90% of the 10 slices; chance alone would give 62%."
     )
     assert window.events_label.text().endswith("1 matched · only alice: 1 · only bob: 1")
     table = window.per_code
     rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
-    assert rows == {"Turned towards": "-0.11", "Waiting": "1.00"}
+    assert rows == {"Turned towards": "—", "Waiting": "0.74"}
     assert table.horizontalHeaderItem(3).text() == "Only alice"
     tree = window.differences
     shown = [[tree.topLevelItem(i).text(c) for c in range(4)] for i in range(tree.topLevelItemCount())]
+    # A code is named for a coder only where that coder's lane holds it: alice's Waiting shows its
+    # last frame for 40 ms of 3-4 s and her lane is empty for the rest, so 3-4 s is bob's alone; the
+    # point moments are one frame each (a place of their own, never a whole second of code).
     assert shown == [
-        ["00:05.0 – 00:06.0", "Turned towards", "—", "only alice"],
-        ["00:08.0 – 00:09.0", "—", "Turned towards", "only bob"],
+        ["00:03.0 – 00:04.0", "—", "Waiting", "only bob"],
+        ["00:05.0", "Turned towards", "—", "only alice"],
+        ["00:08.0", "—", "Turned towards", "only bob"],
     ]
-    assert window.differences_title.text() == "Where they differ (2)"
+    assert window.differences_title.text() == "Where they differ (3)"
 
 
 def test_clicking_a_listed_disagreement_asks_to_seek_there(qtbot, window: CompareWindow) -> None:
     tree = window.differences
-    item = tree.topLevelItem(1)
+    item = tree.topLevelItem(2)
     centre = tree.visualItemRect(item).center()
     with qtbot.waitSignal(window.seek_requested, timeout=2_000) as signal:
         qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=centre)
     assert signal.args == [8 * S]
-    assert window.lanes.selected == frozenset(window.places[1].indices)
+    assert window.lanes.selected == frozenset(window.places[2].indices)
 
 
 def test_clicking_the_strip(qtbot, window: CompareWindow) -> None:
     lanes = window.lanes
     diff_y = lanes.diff_rect().center().y()
-    # The shaded range 8-9 s on the "differ" track.
+    # The shaded range 3-4 s on the "differ" track.
     with qtbot.waitSignal(window.seek_requested, timeout=2_000) as signal:
-        qtbot.mouseClick(lanes, Qt.MouseButton.LeftButton, pos=QPoint(lanes.x_at(8_600_000), diff_y))
-    assert signal.args == [8 * S]
-    assert window.differences.currentItem() is window.differences.topLevelItem(1)
+        qtbot.mouseClick(lanes, Qt.MouseButton.LeftButton, pos=QPoint(lanes.x_at(3_600_000), diff_y))
+    assert signal.args == [3 * S]
+    assert window.differences.currentItem() is window.differences.topLevelItem(0)
     # Alice's lone moment at 5 s, in her lane.
     lane_a = lanes.lane_rect(0).center().y()
     with qtbot.waitSignal(window.seek_requested, timeout=2_000) as signal:
         qtbot.mouseClick(lanes, Qt.MouseButton.LeftButton, pos=QPoint(lanes.x_at(5_020_000), lane_a))
     assert signal.args == [5 * S]
-    assert window.differences.currentItem() is window.differences.topLevelItem(0)
+    assert window.differences.currentItem() is window.differences.topLevelItem(1)
     # Where they agree, a click simply seeks to the time under the pointer.
     x = lanes.x_at(2_000_000)
     with qtbot.waitSignal(window.seek_requested, timeout=2_000) as signal:
@@ -111,8 +115,12 @@ def test_lanes_show_code_colours_and_warm_differences(window: CompareWindow) -> 
     for lane in (0, 1):
         pixel = image.pixelColor(lanes.x_at(2_000_000), lanes.lane_rect(lane).center().y())
         assert pixel.rgb() == waiting.rgb()
-    pixel = image.pixelColor(lanes.x_at(5_500_000), lanes.diff_rect().center().y())
+    pixel = image.pixelColor(lanes.x_at(3_500_000), lanes.diff_rect().center().y())
     assert pixel.rgb() == WARM.rgb()
+    # Where only one 40 ms frame of a lane reaches into a second, that second is not shaded.
+    for quiet in (5_500_000, 8_500_000):
+        pixel = image.pixelColor(lanes.x_at(quiet), lanes.diff_rect().center().y())
+        assert pixel.rgb() != WARM.rgb()
     agreeing = image.pixelColor(lanes.x_at(2_000_000), lanes.diff_rect().center().y())
     assert agreeing.rgb() != WARM.rgb()
 
@@ -135,9 +143,11 @@ def test_wheel_zooms_and_whole_film_fits(window: CompareWindow) -> None:
 def test_settings_recompute_and_coders_swap(qtbot, window: CompareWindow) -> None:
     window.slice.setValue(5.0)
     window.tolerance.setValue(3.0)
-    qtbot.waitUntil(lambda: "5-second slices: κ = 1.00" in window.kappa_label.text(), timeout=2_000)
+    # [0,5): alice's Waiting holds 2.04 s (no code), bob's 2.84 s (Waiting); [5,10) empty for both:
+    # po = .5, pe = .5, kappa 0. The T events 3 s apart match.
+    qtbot.waitUntil(lambda: "5-second slices: κ = 0.00" in window.kappa_label.text(), timeout=2_000)
     assert "2 matched" in window.events_label.text()
-    assert window.differences_title.text() == "Where they differ: nowhere"
+    assert window.differences_title.text() == "Where they differ (1)"
     window.coder_a.setCurrentIndex(window.coder_a.findData("bob"))
     assert (window.coder_a.currentData(), window.coder_b.currentData()) == ("bob", "alice")
     window.coder_b.setCurrentIndex(window.coder_b.findData("carol"))

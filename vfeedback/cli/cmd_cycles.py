@@ -1,5 +1,7 @@
 """``vfeedback progress CODE``: a family's strength moments across filming cycles, as a table, JSON, a
-CSV spreadsheet or a PNG chart."""
+CSV spreadsheet or a PNG chart. When several people coded a film, each film's main coder counts unless
+``--coder NAME`` (one person throughout) or ``--all-coders`` (everyone, a moment two people tagged
+counted once) says otherwise."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any, cast
 
 from vfeedback.cli import output as out
 from vfeedback.cli.parser import _json
-from vfeedback.core.cycles import Cell, Cycle, Measure, Progress
+from vfeedback.core.cycles import Cell, Counting, Cycle, Measure, Progress
 from vfeedback.services import Library
 from vfeedback.services.cycles import CyclesMixin
 
@@ -29,17 +31,29 @@ def add_parsers(sub: Any) -> None:
         default=Measure.COUNT.value,
         help="what the chart's bars show: count (default), minutes, or rate (per 10 minutes of film)",
     )
+    who = c.add_mutually_exclusive_group()
+    who.add_argument(
+        "--coder",
+        metavar="NAME",
+        help="count only NAME's moments (default: on each film, whoever tagged the most there)",
+    )
+    who.add_argument(
+        "--all-coders",
+        action="store_true",
+        help="count everyone's moments, a moment two people tagged (same code, starts within 1 s) once",
+    )
     _json(c)
 
 
 def progress(lib: Library, args: argparse.Namespace) -> int:
     cycles = cast(CyclesMixin, lib)  # Library composes CyclesMixin
-    found = cycles.progress(args.family)
+    counting = _counting(args)
+    found = cycles.progress(args.family, counting)
     written = []
     if args.csv:
-        written.append(cycles.progress_csv(found.family, Path(args.csv)))
+        written.append(cycles.progress_csv(found.family, Path(args.csv), counting))
     if args.png:
-        written.append(cycles.progress_png(found.family, Path(args.png), args.measure))
+        written.append(cycles.progress_png(found.family, Path(args.png), args.measure, counting=counting))
     if args.json:
         out.emit_json(progress_json(found))
         return 0
@@ -52,9 +66,22 @@ def progress(lib: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def _counting(args: argparse.Namespace) -> Counting:
+    if getattr(args, "all_coders", False):
+        return Counting.everyone()
+    coder = (getattr(args, "coder", None) or "").strip()
+    return Counting.of(coder) if coder else Counting()
+
+
 def progress_json(found: Progress) -> dict[str, Any]:
+    counting = found.counting
     return {
         "family": found.family,
+        "counting": {
+            "mode": counting.mode,
+            "coder": counting.coder,
+            "tolerance_s": counting.tolerance_us / 1_000_000 if counting.mode == "all" else None,
+        },
         "recordings": [
             {
                 "id": c.recording_id,
@@ -63,6 +90,7 @@ def progress_json(found: Progress) -> dict[str, Any]:
                 "date_is_import_date": not c.dated,
                 "context": c.context,
                 "duration_us": c.length_us,
+                "coders": list(c.coders),
                 "principles": {
                     p.name: {
                         "moments": c.cells[p.name].moments,
@@ -94,6 +122,8 @@ def _table(found: Progress) -> None:
         body.append(["Context", *(c.context or "" for c in found.cycles)])
     out.table(headers, body)
     print("Cells: moments · seconds covered.")
+    if found.counting_note:
+        print(found.counting_note)
     if found.any_undated:
         print("* filming date not recorded: the day it was imported is shown.")
 

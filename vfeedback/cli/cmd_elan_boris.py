@@ -13,7 +13,8 @@ from typing import Any
 
 from vfeedback.cli import output as out
 from vfeedback.core.errors import BadInput, Conflict
-from vfeedback.core.model import Moment
+from vfeedback.core.model import Moment, Recording
+from vfeedback.interchange.links import beside_name
 from vfeedback.services.interchange_elan import SKIP, ElanBorisMixin, repeat_sentence, unmapped_tiers
 
 PURPOSES = ("feedback", "supervision", "training", "research")
@@ -31,24 +32,62 @@ def add_export_parsers(exp_sub: Any) -> None:
     c.add_argument(
         "--purpose", choices=PURPOSES, default="feedback", help="what the export is for (needs that consent)"
     )
+    link_original_flag(c)
     c.add_argument("--json", action="store_true", help="print JSON (stable keys; see README)")
 
 
+def link_original_flag(c: argparse.ArgumentParser) -> None:
+    c.add_argument(
+        "--link-original",
+        action="store_true",
+        help="link a referenced film by its own path and name, which may name the family (audited); "
+        "by default it is linked as a neutral name beside the file",
+    )
+
+
+def place_beside(recording: Recording, link_original: bool) -> str | None:
+    """The name a copy of the film must carry beside the export for the link to find it, if any."""
+    return None if recording.stored or link_original else beside_name(recording)
+
+
+def beside_sentence(names: list[str], tool: str) -> str:
+    if len(names) == 1:
+        return (
+            f"It links the film as {names[0]}: put a copy of the film beside it under that name to open "
+            f"both in {tool}."
+        )
+    return (
+        f"It links the films as {', '.join(names)}: put a copy of each beside it under that name to "
+        f"open them in {tool}."
+    )
+
+
 def export_eaf(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
+    link_original = bool(getattr(args, "link_original", False))
     path = lib.export_eaf(
         args.recording,
         Path(args.out),
         include_notes=bool(args.notes),
         purpose=getattr(args, "purpose", "feedback"),
+        link_original=link_original,
     )
     count = len(lib.moments(args.recording))
+    beside = place_beside(lib.recording(args.recording), link_original)
     if args.json:
         out.emit_json(
-            {"path": str(path), "recording_id": args.recording, "moments": count, "notes": bool(args.notes)}
+            {
+                "path": str(path),
+                "recording_id": args.recording,
+                "moments": count,
+                "notes": bool(args.notes),
+                "place_beside": beside,
+            }
         )
     else:
         notes = ", with the private notes" if args.notes else ""
         print(f"Wrote {_moments(count)} of recording {args.recording} to {path}{notes}.")
+        if beside is not None:
+            print(beside_sentence([beside], "ELAN"))
     return 0
 
 

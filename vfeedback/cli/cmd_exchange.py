@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vfeedback.cli import output as out
+from vfeedback.cli.cmd_elan_boris import beside_sentence, link_original_flag, place_beside
 
 if TYPE_CHECKING:
     from vfeedback.services import Library
@@ -37,6 +38,7 @@ def add_export_parsers(exp_sub: Any) -> None:
     c = exp_sub.add_parser("otio", help="a reel as an OpenTimelineIO timeline for a video editor")
     c.add_argument("reel", type=int)
     _out(c, "FILE", "the .otio file to write")
+    link_original_flag(c)
     _json(c)
 
 
@@ -89,9 +91,18 @@ def _subtitles(fmt: str) -> Handler:
 
 
 def export_otio(lib: Library, args: argparse.Namespace) -> int:
-    path = lib.export_otio(args.reel, args.out, purpose=args.purpose)
-    count = len(lib.reel(args.reel).moment_ids)
-    return _report(args, path, count, "Wrote a timeline of {n} to {path}.")
+    link_original = bool(args.link_original)
+    path = lib.export_otio(args.reel, args.out, purpose=args.purpose, link_original=link_original)
+    reel = lib.reel(args.reel)
+    recordings = dict.fromkeys(lib.moment(i).recording_id for i in reel.moment_ids)
+    beside = [b for rid in recordings if (b := place_beside(lib.recording(rid), link_original))]
+    if args.json:
+        out.emit_json({"path": str(path), "moments": len(reel.moment_ids), "place_beside": beside})
+        return 0
+    _report(args, path, len(reel.moment_ids), "Wrote a timeline of {n} to {path}.")
+    if beside:
+        print(beside_sentence(beside, "the video editor"))
+    return 0
 
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {

@@ -264,7 +264,7 @@ def build() -> Parser:
     c.add_argument("file", nargs="?")
     _json(c)
 
-    for name, text in (("undo", "undo the last change"), ("redo", "redo the last undone change")):
+    for name, text in (("undo", "undo your own last change"), ("redo", "redo your own last undone change")):
         c = sub.add_parser(name, help=text)
         _json(c)
 

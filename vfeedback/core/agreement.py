@@ -6,21 +6,26 @@ Definitions (each coder's moments are given as the intervals they cover on scree
 **Time slices.** The recording is cut into slices ``[k*S, (k+1)*S)``; the last one may be shorter and
 counts as a whole slice, like every other. Each slice is one observation.
 
-**Overall kappa.** In each slice each coder gets exactly one category: the code that covers the most
-of that slice (for one code, overlapping moments count once), or *no code* when none of the coder's
-moments touches the slice. A moment touching a slice at all can name it, so a one-frame (point) moment
-is not drowned by the silence around it. Ties go to the code seen first within the slice, then to the
-code name (alphabetical), so the result never depends on input order. Cohen's kappa over the slices
-is ``(po - pe) / (1 - pe)`` with ``po`` the share of slices where both coders chose the same category
-and ``pe = sum_c pA(c) * pB(c)`` the agreement expected by chance from each coder's own category
-shares. When ``pe == 1`` (both coders put every slice in one and the same category, e.g. neither
-coded anything) kappa is undefined and is ``None``; ``po`` (then 1.0) is still reported. If one coder
-coded nothing, every slice of theirs is *no code*, so ``pe = pA(no code) = po`` and kappa is 0:
-whatever agreement there is, is exactly what chance predicts.
+**Overall kappa.** In each slice each coder gets exactly one category: the one covering the most of
+that slice, where *no code* (the time none of the coder's moments covers) is a category like any code
+(for one code, overlapping moments count once). So a moment whose last frame reaches 0.04 s into the
+next slice does not make that slice coded, and a one-frame (point) moment names a slice only when the
+slices are shorter than two frames: points are compared as events (below). Ties go to the category
+seen first within the slice (for *no code*: its first uncovered instant), then to the code name
+(alphabetical), so the result never depends on input order; a moment exactly one slice long thus
+holds exactly one slice wherever it starts. Spans are clipped to the recording; the last, shorter
+slice is judged on its own length. Cohen's kappa over the slices is ``(po - pe) / (1 - pe)`` with
+``po`` the share of slices where both coders chose the same category and ``pe = sum_c pA(c) * pB(c)``
+the agreement expected by chance from each coder's own category shares. When ``pe == 1`` (both coders
+put every slice in one and the same category, e.g. neither coded anything) kappa is undefined and is
+``None``; ``po`` (then 1.0) is still reported. If one coder coded nothing, every slice of theirs is
+*no code*, so ``pe = pA(no code) = po`` and kappa is 0: whatever agreement there is, is exactly what
+chance predicts.
 
-**Per-code kappa.** For each code either coder used: present/absent per slice for each coder
-(present when any moment of that code touches the slice), Cohen's kappa over this 2x2 table; ``None``
-when undefined (both coders have the code in every slice).
+**Per-code kappa.** For each code either coder used: present/absent per slice for each coder, by the
+same rule with "anything but this code" as the rival (present when the code covers more than half of
+the slice, or exactly half from the slice's start), Cohen's kappa over this 2x2 table; ``None`` when
+undefined (both coders have the code in every slice, or in none).
 
 **Events.** Every moment is an event at its start. Two events *match* when they have the same code
 and their starts differ by at most the tolerance (exactly the tolerance matches). Each event matches
@@ -94,7 +99,7 @@ class CodeAgreement:
     kappa: float | None
     observed: float | None
     slices_a: int
-    """Slices the code touches in A's coding."""
+    """Slices the code holds (covers most of) in A's coding."""
     slices_b: int
     slices_both: int
     events: EventCounts
@@ -374,42 +379,60 @@ def _merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _slice_categories(
     spans: Sequence[CodedSpan], duration: int, size: int, n: int
 ) -> tuple[list[str | None], dict[str, set[int]]]:
-    """Each slice's category for one coder, and the slices each code touches."""
+    """Each slice's category for one coder, and the slices each code holds (covers most of)."""
     by_code: dict[str, list[tuple[int, int]]] = {}
     for s in spans:
         # A span of no length (a bare instant) still covers the instant it names.
         start, end = max(0, s.start_us), min(duration, max(s.end_us, s.start_us + 1))
         if start < end:
             by_code.setdefault(s.code, []).append((start, end))
-    best: list[tuple[int, int, str] | None] = [None] * n  # (-coverage, first seen, code): smallest wins
+    merged = {code: _merged(stretches) for code, stretches in by_code.items()}
+    last, last_length = n - 1, duration - (n - 1) * size
+
+    # The leader of each slice so far as (-time covered, first instant), starting with "no code": the
+    # time none of the coder's moments covers, seen first at the slice's start or else where the
+    # first covered stretch ends. Codes then compete in name order, an equal one keeping the earlier.
+    lead = [0] * n
+    lead_first = [0] * n
+    cats: list[str | None] = [NO_CODE] * n
+    union = _coverage(_merged([x for stretches in merged.values() for x in stretches]), size)
+    for k, (covered, first, first_end) in union.items():
+        begin = k * size
+        gap = (size if k != last else last_length) - covered
+        if gap > 0:
+            lead[k], lead_first[k] = -gap, begin if first > begin else first_end
+        else:
+            lead[k] = 1  # wholly covered: any code beats "no code"
     present: dict[str, set[int]] = {}
-    for code in sorted(by_code):
-        cover: dict[int, list[int]] = {}
-        for start, end in _merged(by_code[code]):
-            k0, k1 = start // size, (end - 1) // size
-            if k0 == k1:
-                cell = cover.get(k0)
-                if cell is None:
-                    cover[k0] = [end - start, start]
-                else:  # a second stretch of the same code within one slice
-                    cell[0] += end - start
-                continue
-            cell = cover.get(k0)
-            if cell is None:
-                cover[k0] = [(k0 + 1) * size - start, start]
-            else:
-                cell[0] += (k0 + 1) * size - start
-            # Slices strictly inside one stretch are wholly covered and touched by no other stretch.
+    for code in sorted(merged):
+        mine = set()
+        for k, (cover, first, _) in _coverage(merged[code], size).items():
+            if -cover < lead[k] or (-cover == lead[k] and first < lead_first[k]):
+                lead[k], lead_first[k], cats[k] = -cover, first, code
+            # Present for the code's own kappa by the same rule, "not this code" being the rival.
+            twice, length = 2 * cover, size if k != last else last_length
+            if twice > length or (twice == length and first == k * size):
+                mine.add(k)
+        present[code] = mine
+    return cats, present
+
+
+def _coverage(stretches: Sequence[tuple[int, int]], size: int) -> dict[int, tuple[int, int, int]]:
+    """Disjoint, sorted stretches per slice they touch: (time covered, first covered instant, end of
+    the first covered piece)."""
+    out: dict[int, tuple[int, int, int]] = {}
+    for start, end in stretches:
+        k0, k1 = start // size, (end - 1) // size
+        stop = min(end, (k0 + 1) * size)
+        cell = out.get(k0)
+        # A later stretch within the same slice adds to it.
+        out[k0] = (stop - start, start, stop) if cell is None else (cell[0] + stop - start, cell[1], cell[2])
+        if k1 > k0:
+            # Slices strictly inside the stretch are wholly covered; its last slice is new to it.
             for k in range(k0 + 1, k1):
-                cover[k] = [size, k * size]
-            cover[k1] = [end - k1 * size, k1 * size]
-        present[code] = set(cover)
-        for k, (covered, first) in cover.items():
-            candidate = (-covered, first, code)
-            current = best[k]
-            if current is None or candidate < current:
-                best[k] = candidate
-    return [None if c is None else c[2] for c in best], present
+                out[k] = (size, k * size, (k + 1) * size)
+            out[k1] = (end - k1 * size, k1 * size, end)
+    return out
 
 
 def _differing_runs(

@@ -17,19 +17,73 @@ Decisions (each shows on the chart or in the CSV, so nobody has to guess):
   principle nobody tagged in any cycle would only add an empty colour to the legend).
 - Films differ in length, so beside counts and durations each cell offers a rate: moments per ten
   minutes of film, using the recording's whole length.
+- When several people coded a film (a second coder for supervision), counting every moment would count
+  one moment once per coder. A ``Counting`` says whose moments count: by default each film's *main
+  coder* (the one with the most moments on that film; a tie goes to whoever tagged their first moment
+  earliest, then to the name), or one named coder throughout, or everyone with duplicates matched:
+  moments of the same code whose starts lie within the tolerance (as in agreement: 1 s) are one
+  moment, matched one to one (``agreement.match_events``), the main coder's copy kept. The chart, the
+  window and the CSV say which.
 """
 
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
+from vfeedback.core.agreement import match_events
 from vfeedback.core.model import Code, CodeKind, Moment, Recording
 
 TEN_MINUTES_US = 600_000_000
+DEFAULT_TOLERANCE_US = 1_000_000
+"""Two coders' moments of one code starting this close are one moment (the agreement default)."""
 Covered = Callable[[Moment], int]
+CountingMode = Literal["main", "coder", "all"]
+
+
+@dataclass(frozen=True, slots=True)
+class Counting:
+    """Whose moments a film's bars count when more than one person coded it (see the module's notes)."""
+
+    mode: CountingMode = "main"
+    coder: str | None = None
+    """With mode "coder": whose."""
+    tolerance_us: int = DEFAULT_TOLERANCE_US
+    """With mode "all": how far apart two coders' starts of one code may be and be one moment."""
+
+    @classmethod
+    def of(cls, coder: str) -> Counting:
+        return cls("coder", coder)
+
+    @classmethod
+    def everyone(cls, tolerance_us: int = DEFAULT_TOLERANCE_US) -> Counting:
+        return cls("all", None, tolerance_us)
+
+    @property
+    def wording(self) -> str:
+        """What is counted, for a switch or a heading."""
+        if self.mode == "coder":
+            return f"{self.coder}'s moments"
+        if self.mode == "all":
+            return "everyone's moments, each once"
+        return "each film's main coder"
+
+    def note(self, cycles: Sequence[Cycle]) -> str:
+        """One sentence under the chart and in the window: whose moments the bars count."""
+        if self.mode == "coder":
+            return f"Counted: only the moments {self.coder} tagged."
+        if self.mode == "all":
+            seconds = f"{self.tolerance_us / 1_000_000:g}"
+            return (
+                "Counted: everyone's moments; one tagged by two people (same code, starting within "
+                f"{seconds} s) counts once."
+            )
+        who = ", ".join(f"cycle {c.number} {c.coders[0]}" for c in cycles if c.coders)
+        return f"Counted: each film's main coder (who tagged most){': ' + who if who else ''}."
 
 
 class Measure(enum.StrEnum):
@@ -87,6 +141,10 @@ class Cycle:
     length_us: int
     cells: Mapping[str, Cell]
     """Principle name -> cell; every principle of the Progress is present."""
+    coders: tuple[str, ...] = ()
+    """Whose moments were counted on this film (the counted ones first)."""
+    coded_by: int = 0
+    """How many people coded this film at all."""
 
     @property
     def total(self) -> Cell:
@@ -121,6 +179,19 @@ class Progress:
     family: str
     principles: tuple[Principle, ...]
     cycles: tuple[Cycle, ...]
+    counting: Counting = Counting()
+
+    @property
+    def several_coders(self) -> bool:
+        """Whether any film was coded by more than one person (then whose moments count matters)."""
+        return any(c.coded_by > 1 for c in self.cycles)
+
+    @property
+    def counting_note(self) -> str | None:
+        """The sentence saying whose moments count; None when there is nothing to choose between."""
+        if not self.several_coders and self.counting.mode != "coder":
+            return None
+        return self.counting.note(self.cycles)
 
     @property
     def empty(self) -> bool:
@@ -153,20 +224,26 @@ def build_progress(
     moments: Mapping[int, Sequence[Moment]],
     codes: Sequence[Code],
     covered: Covered | None = None,
+    counting: Counting = Counting(),
 ) -> Progress:
-    """The family's progress. ``moments`` maps recording id -> its moments; ``codes`` are every code
-    the moments may use, in scheme order (the default scheme first); ``covered(moment)`` is the time a
-    moment covers on screen (see the module's notes)."""
+    """The family's progress. ``moments`` maps recording id -> its moments (every coder's);
+    ``codes`` are every code the moments may use, in scheme order (the default scheme first);
+    ``covered(moment)`` is the time a moment covers on screen; ``counting`` whose moments count (see
+    the module's notes)."""
     by_id = {c.id: c for c in codes}
     measure = covered or (lambda m: m.end_us - m.start_us)
     order = _principle_order(codes)
     ordered = sorted(recordings, key=lambda r: (_day(r), r.id))
 
     found: dict[int, dict[str, list[Moment]]] = {}
+    who: dict[int, tuple[tuple[str, ...], int]] = {}
     used: set[str] = set()
     for rec in ordered:
         per: dict[str, list[Moment]] = {}
-        for m in moments.get(rec.id, ()):
+        everyone = list(moments.get(rec.id, ()))
+        chosen, coders = counted(everyone, counting)
+        who[rec.id] = (coders, len({m.coder for m in everyone}))
+        for m in chosen:
             code = by_id.get(m.code_id)
             if code is None or code.kind is not CodeKind.STRENGTH:
                 continue
@@ -193,9 +270,49 @@ def build_progress(
                 context=rec.context,
                 length_us=rec.media.duration_us,
                 cells=cells,
+                coders=who[rec.id][0],
+                coded_by=who[rec.id][1],
             )
         )
-    return Progress(family, principles, tuple(cycles))
+    return Progress(family, principles, tuple(cycles), counting)
+
+
+def coders_by_weight(moments: Sequence[Moment]) -> list[str]:
+    """Who coded these moments (one film), the main coder first: most moments, then whoever tagged
+    their first moment earliest, then the name."""
+    count = Counter(m.coder for m in moments)
+    first: dict[str, tuple[datetime, int]] = {}
+    for m in moments:
+        mark = (m.created_at, m.id)
+        if m.coder not in first or mark < first[m.coder]:
+            first[m.coder] = mark
+    return sorted(count, key=lambda c: (-count[c], first[c], c))
+
+
+def counted(moments: Sequence[Moment], counting: Counting) -> tuple[list[Moment], tuple[str, ...]]:
+    """The moments of one film that count, and whose they are (see ``Counting``)."""
+    if not moments:
+        return [], ()
+    if counting.mode == "coder":
+        mine = [m for m in moments if m.coder == counting.coder]
+        return mine, (counting.coder,) if mine and counting.coder else ()
+    coders = coders_by_weight(moments)
+    if counting.mode == "main":
+        return [m for m in moments if m.coder == coders[0]], (coders[0],)
+    # Everyone: each coder's moments join the union unless one of the same code already there starts
+    # within the tolerance (matched one to one, the most pairs); the main coder's go in first.
+    kept: dict[int, list[Moment]] = {}
+    for coder in coders:
+        by_code: dict[int, list[Moment]] = {}
+        for m in sorted((m for m in moments if m.coder == coder), key=lambda m: (m.start_us, m.id)):
+            by_code.setdefault(m.code_id, []).append(m)
+        for code_id, new in by_code.items():
+            have = kept.setdefault(code_id, [])
+            pairs = match_events([m.start_us for m in have], [m.start_us for m in new], counting.tolerance_us)
+            matched = {j for _, j in pairs}
+            have.extend(m for j, m in enumerate(new) if j not in matched)
+            have.sort(key=lambda m: (m.start_us, m.id))
+    return [m for group in kept.values() for m in group], tuple(coders)
 
 
 def _day(rec: Recording) -> date:

@@ -158,8 +158,9 @@ def write_eaf(
     date: datetime,
     include_notes: bool = False,
 ) -> bytes:
-    """The EAF 3.0 document (UTF-8 bytes) for ``target``; ``media`` (absolute) is linked both by
-    absolute URI and relative to ``target``'s folder, so the pair can be moved together."""
+    """The EAF 3.0 document (UTF-8 bytes) for ``target``; ``media`` (absolute; the caller chooses a
+    file that does not name the family, ``interchange.links``) is linked both by absolute URI and
+    relative to ``target``'s folder, so the pair can be moved together."""
     ids = [t.tier_id for t in tiers]
     if len(set(ids)) != len(ids):
         raise ValueError("tier ids must be unique")

@@ -1,7 +1,8 @@
 """A reel as an OpenTimelineIO timeline (.otio) that a video editor can open and refine.
 
 One video track holds one clip per moment, in the reel's order. Each clip refers to the recording's
-file (an absolute ``file://`` URL; its available range is the whole recording) and plays exactly the
+file (an absolute ``file://`` URL to the file ``interchange.links`` chose, which never names the
+family; its available range is the whole recording) and plays exactly the
 moment as it is on screen: from its first frame's start to its last frame's end
 (``FrameIndex.outer_span``). A marker on each clip spans the moment and carries the caption (name and
 comment); clip metadata under ``"vfeedback"`` names the moment, code and actor. The private note is
@@ -61,7 +62,7 @@ class ReelClip:
     recording: Recording
     index: FrameIndex
     path: Path
-    """The recording's file, absolute."""
+    """The file to link for the recording, absolute (``interchange.links.media_link``)."""
 
 
 def edit_rate(index: FrameIndex) -> float:

@@ -4,7 +4,8 @@ One layout function (``chart_layout``) places everything for a given size; the P
 both paint from it and hit-test its bars, so what is clicked is what is drawn. QtGui only (painting
 onto a QImage or a widget's surface); no widgets. Warm and calm, as the handout: a parent may see it.
 
-Only counts, durations, dates, contexts and principle names are drawn: never a caption or a note.
+Only counts, durations, dates, contexts, principle names and whose moments were counted (when several
+people coded a film) are drawn: never a caption or a note.
 """
 
 from __future__ import annotations
@@ -174,7 +175,8 @@ def chart_layout(progress: Progress, measure: Measure, width: int, height: int) 
     y += line + 30 * s
 
     # Footnotes at the bottom, then the cycles' labels above them.
-    notes = ([UNDATED] if progress.any_undated else []) + ([ONE_CYCLE] if len(progress.cycles) == 1 else [])
+    notes = [progress.counting_note] if progress.counting_note else []
+    notes += ([UNDATED] if progress.any_undated else []) + ([ONE_CYCLE] if len(progress.cycles) == 1 else [])
     note_font = _font(18 * s, italic=True)
     note_h = QFontMetricsF(note_font).height()
     bottom = height - 30 * s - note_h * len(notes)

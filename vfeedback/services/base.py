@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, insert, select
 
 from vfeedback.services import undo
 from vfeedback.services.undo import Changes, Tx
@@ -77,3 +77,10 @@ class LibraryBase:
         with self._read() as conn:
             value = conn.execute(select(t.settings.c.value).where(t.settings.c.key == key)).scalar()
         return None if value is None else str(value)
+
+    def put_setting(self, key: str, value: str | None) -> None:
+        """Store (or with None, remove) a library setting; not part of undo."""
+        with self.db.write() as conn:
+            conn.execute(delete(t.settings).where(t.settings.c.key == key))
+            if value is not None:
+                conn.execute(insert(t.settings).values(key=key, value=value))

@@ -1,8 +1,9 @@
 """Deleting a recording or a whole family for real: files, caches, exports and rows, leaving only the
 audit record (which says that it happened, never what the video showed).
 
-Not undoable, by design: the point is that the data is gone. The undo history is cleared too, because
-it holds copies of the deleted rows (captions, notes).
+Not undoable, by design: the point is that the data is gone. The undo history loses every entry that
+holds a copy of a deleted row (captions, notes, the family's label), whoever made it; everyone's other
+entries (other families, the coding schemes) stay undoable.
 
 The consent register is append-only (``storage/guards.py``); its guard lets a family's entries go only
 together with the audit entry recording the family's deletion, so ``delete_family`` writes that entry
@@ -14,14 +15,42 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
 from vfeedback.core.model import Family, Highlight, Recording
+from vfeedback.services import undo
 from vfeedback.services.base import LibraryBase
 from vfeedback.services.undo import Changes
 from vfeedback.storage import tables as t
 from vfeedback.storage.chain import FAMILY_DELETED
+
+
+@dataclass(slots=True)
+class _Gone:
+    """The ids of the rows a deletion removes, to find the undo entries that hold copies of them."""
+
+    family_id: int | None = None
+    recordings: set[int] = field(default_factory=set)
+    moments: set[int] = field(default_factory=set)
+    reels: set[int] = field(default_factory=set)
+
+    def holds(self, table: str, row: dict[str, Any]) -> bool:
+        if table == "families":
+            return bool(row["id"] == self.family_id)
+        if table == "recordings":
+            return row["id"] in self.recordings or row["family_id"] == self.family_id
+        if table == "moments":
+            return row["id"] in self.moments or row["recording_id"] in self.recordings
+        if table == "reels":
+            return row["id"] in self.reels or row["family_id"] == self.family_id
+        if table == "reel_items":
+            return row["reel_id"] in self.reels or row["moment_id"] in self.moments
+        if table == "interchange_imports":
+            return row["recording_id"] in self.recordings
+        return False  # coding schemes and codes belong to no family
 
 
 class DeletionMixin(LibraryBase):
@@ -39,8 +68,9 @@ class DeletionMixin(LibraryBase):
         fam = self.family(rec.family_id)
         left = self._remove_recording_files(rec)
         with self.db.write() as conn:
-            self._remove_recording_rows(conn, rec)
-            conn.execute(delete(t.undo_log))
+            gone = _Gone(recordings={rec.id})
+            self._remove_recording_rows(conn, rec, gone)
+            undo.forget(conn, gone.holds)
             self._audit(conn, "delete", fam, f"Deleted recording {rec.id} and everything made from it")
         self.db.flush_deleted()
         self._announce_deletion(f"Delete recording {rec.id}", [rec.id], fam.id)
@@ -64,16 +94,18 @@ class DeletionMixin(LibraryBase):
                 fam,
                 f"{FAMILY_DELETED}{fam.code}: {len(recs)} recording(s) and all made from them",
             )
+            gone = _Gone(family_id=fam.id, recordings={r.id for r in recs})
             for rec in recs:
-                self._remove_recording_rows(conn, rec)
+                self._remove_recording_rows(conn, rec, gone)
             self._remove_highlight_rows(conn, [h.id for h in self.highlights(fam.id)])
             reel_ids = list(conn.execute(select(t.reels.c.id).where(t.reels.c.family_id == fam.id)).scalars())
+            gone.reels.update(reel_ids)
             if reel_ids:
                 conn.execute(delete(t.reel_items).where(t.reel_items.c.reel_id.in_(reel_ids)))
                 conn.execute(delete(t.reels).where(t.reels.c.id.in_(reel_ids)))
             conn.execute(delete(t.consents).where(t.consents.c.family_id == fam.id))
             conn.execute(delete(t.families).where(t.families.c.id == fam.id))
-            conn.execute(delete(t.undo_log))
+            undo.forget(conn, gone.holds)
         self.db.flush_deleted()
         self._announce_deletion(f"Delete family {fam.code}", [r.id for r in recs], fam.id)
         return left
@@ -128,10 +160,11 @@ class DeletionMixin(LibraryBase):
         for path in (base, base.with_suffix(".vtt"), base.with_suffix(".txt")):
             path.unlink(missing_ok=True)
 
-    def _remove_recording_rows(self, conn: Connection, rec: Recording) -> None:
+    def _remove_recording_rows(self, conn: Connection, rec: Recording, gone: _Gone) -> None:
         moment_ids = list(
             conn.execute(select(t.moments.c.id).where(t.moments.c.recording_id == rec.id)).scalars()
         )
+        gone.moments.update(moment_ids)
         self._remove_highlight_rows(conn, self._made_from_ids(conn, rec.id, moment_ids))
         if moment_ids:
             conn.execute(delete(t.reel_items).where(t.reel_items.c.moment_id.in_(moment_ids)))

@@ -25,6 +25,7 @@ from vfeedback.interchange import boris as boris_format
 from vfeedback.interchange import eaf as eaf_format
 from vfeedback.interchange import eaf_read
 from vfeedback.interchange.eaf import TierInfo
+from vfeedback.interchange.links import media_link
 from vfeedback.services.base import LibraryBase
 from vfeedback.services.moments import NewMoment
 from vfeedback.services.rows import utc
@@ -87,10 +88,17 @@ class ElanBorisMixin(LibraryBase):
 
     # --- ELAN export ----------------------------------------------------------------------------
     def export_eaf(
-        self, recording_id: int, out: Path, include_notes: bool = False, *, purpose: str = "feedback"
+        self,
+        recording_id: int,
+        out: Path,
+        include_notes: bool = False,
+        *,
+        purpose: str = "feedback",
+        link_original: bool = False,
     ) -> Path:
         """Write the recording's moments as an ELAN file at ``out`` (a folder gets a file named after
-        the case code); atomic and owner-only. Private notes only with ``include_notes``."""
+        the case code); atomic and owner-only. Private notes only with ``include_notes``. The film is
+        linked without naming the family (``interchange.links``) unless ``link_original``."""
         rec = self.recording(recording_id)
         self.require_consent(rec.family_id, purpose)
         target = self.destination(out, default_name=f"{rec.family_code}-recording-{rec.id}.eaf")
@@ -126,19 +134,21 @@ class ElanBorisMixin(LibraryBase):
                     tuple(groups[(actor, coder, scheme_id)]),
                 )
             )
+        link = media_link(rec, self.media_path(rec).resolve(), target, link_original=link_original)
         data = eaf_format.write_eaf(
             tiers,
             list(vocabularies.values()),
             target=target,
-            media=self.media_path(rec).resolve(),
+            media=link.path,
             author=self.user,
             date=self.now().astimezone(),
             include_notes=include_notes,
         )
         self.save_outside(target, data)
         notes = ", with private notes" if include_notes else ""
+        linked = ", linking the film by its own path as asked" if link_original else ""
         self._audit_now(
-            "export", self.family(rec.family_id), f"ELAN file {target.name}{notes}", purpose,
+            "export", self.family(rec.family_id), f"ELAN file {target.name}{notes}{linked}", purpose,
             destination=str(target.absolute()), notes=include_notes,
         )  # fmt: skip
         return target

@@ -14,6 +14,7 @@ from vfeedback.core.errors import BadInput, NothingToDo
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Code, Family, Moment, Recording, Reel
 from vfeedback.interchange import subtitles, table
+from vfeedback.interchange.links import media_link
 from vfeedback.services.base import LibraryBase
 
 
@@ -99,8 +100,12 @@ class ExchangeMixin(LibraryBase):
         )
         return out
 
-    def export_otio(self, reel_id: int, out: Path, *, purpose: str = "feedback") -> Path:
-        """The reel as an OpenTimelineIO timeline for a video editor (see ``interchange.otio_reel``)."""
+    def export_otio(
+        self, reel_id: int, out: Path, *, purpose: str = "feedback", link_original: bool = False
+    ) -> Path:
+        """The reel as an OpenTimelineIO timeline for a video editor (see ``interchange.otio_reel``);
+        each recording linked without naming the family (``interchange.links``) unless
+        ``link_original``."""
         from vfeedback.interchange import otio_reel
 
         out = self.destination(out)
@@ -117,7 +122,7 @@ class ExchangeMixin(LibraryBase):
             path = self.media_path(rec).absolute()
             if not path.exists():
                 raise BadInput(f"The file of recording {rid} is missing; relink it first.")
-            paths[rid] = path
+            paths[rid] = media_link(rec, path, out, link_original=link_original).path
         items = [
             otio_reel.ReelClip(m, codes[m.code_id], recordings[r], indexes[r], paths[r])
             for m in moments
@@ -130,7 +135,8 @@ class ExchangeMixin(LibraryBase):
         self._audit_now(
             "export",
             family,
-            f"OTIO timeline of reel {reel.id} ({_count(len(moments))}) to {out.name}",
+            f"OTIO timeline of reel {reel.id} ({_count(len(moments))}) to {out.name}"
+            + (", linking the films by their own paths as asked" if link_original else ""),
             purpose,
             destination=str(out),
             notes=False,

@@ -81,19 +81,19 @@ class Library(
 
     def undo(self) -> Changes:
         with self.db.write() as conn:
-            changes = undo.undo(conn)
+            changes = undo.undo(conn, self.user)
         return self._announce(changes)
 
     def redo(self) -> Changes:
         with self.db.write() as conn:
-            changes = undo.redo(conn)
+            changes = undo.redo(conn, self.user)
         return self._announce(changes)
 
     def undo_label(self) -> str | None:
-        """What Edit > Undo would undo, e.g. "Add moment at 00:00:12.480 (Waiting)"."""
+        """What Edit > Undo would undo for the current user, e.g. "Add moment at 00:00:12.480 (Waiting)"."""
         with self._read() as conn:
-            return undo.undo_label(conn)
+            return undo.undo_label(conn, self.user)
 
     def redo_label(self) -> str | None:
         with self._read() as conn:
-            return undo.redo_label(conn)
+            return undo.redo_label(conn, self.user)

@@ -5,19 +5,27 @@ deletes as a before/after pair. The pairs are stored with a label in ``undo_log`
 transaction, so undo is as durable as the edit itself and works from the CLI (``vfeedback undo``).
 Undo writes the "before" images back; redo writes the "after" images. Before either, each row must still
 look as the log left it: if someone changed it since, undo refuses rather than overwrite their work.
+
+Each person has their own history in a shared library: undo and redo take the current user's own
+latest action (``undo_log.user``), never a colleague's, and a new action drops only that user's redo
+stack. An older action of yours whose rows a colleague changed later is refused as above (a Conflict
+naming the row); one whose rows a colleague's later work now depends on (a family they imported a
+recording into) is refused the same way rather than breaking that work.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Mapping
+import shutil
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Date, DateTime, Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from vfeedback.core.errors import Conflict, NothingToDo
 from vfeedback.storage import tables as t
@@ -110,7 +118,7 @@ def commit_entry(tx: Tx, user: str, now: datetime, root: Path) -> None:
     """Log ``tx`` as the newest undoable action; the redo stack is dropped (as in every editor)."""
     if not tx.changes:
         return
-    discard_redo(tx.conn, root)
+    discard_redo(tx.conn, root, user)
     tx.conn.execute(
         insert(t.undo_log).values(
             label=tx.label,
@@ -124,34 +132,43 @@ def commit_entry(tx: Tx, user: str, now: datetime, root: Path) -> None:
     _prune(tx.conn)
 
 
-def discard_redo(conn: Connection, root: Path) -> None:
-    rows = conn.execute(select(t.undo_log.c.id, t.undo_log.c.files_json).where(t.undo_log.c.undone))
-    doomed = [(r.id, json.loads(r.files_json)) for r in rows]
+def discard_redo(conn: Connection, root: Path, user: str) -> None:
+    """Drop ``user``'s redo stack (a colleague's stays theirs to redo)."""
+    log = t.undo_log
+    mine = log.c.undone & (log.c.user == user)
+    doomed = list(conn.execute(select(log.c.id, log.c.files_json, log.c.changes_json).where(mine)))
     if not doomed:
         return
-    conn.execute(delete(t.undo_log).where(t.undo_log.c.undone))
-    # Files of undone imports were kept for redo; with redo gone they belong to nobody.
-    for _, files in doomed:
-        for rel in files:
+    conn.execute(delete(log).where(log.c.id.in_([r.id for r in doomed])))
+    # Files of undone imports were kept for redo; with redo gone they belong to nobody, nor does such a
+    # recording's cache (its preview copy, filmstrip and sound).
+    for entry in doomed:
+        for rel in json.loads(entry.files_json):
             still_used = conn.execute(select(t.recordings.c.id).where(t.recordings.c.path == rel)).first()
             if still_used is None:
                 _remove_quietly(root / rel)
+        for change in json.loads(entry.changes_json):
+            pk = int(change["pk"])
+            if change["table"] == "recordings" and _fetch(conn, t.recordings, pk) is None:
+                shutil.rmtree(root / "cache" / "recordings" / str(pk), ignore_errors=True)
 
 
-def undo_label(conn: Connection) -> str | None:
-    row = _last(conn, undone=False)
+def undo_label(conn: Connection, user: str) -> str | None:
+    """What ``user``'s undo would take back."""
+    row = _last(conn, user, undone=False)
     return None if row is None else str(row.label)
 
 
-def redo_label(conn: Connection) -> str | None:
-    row = _last(conn, undone=True)
+def redo_label(conn: Connection, user: str) -> str | None:
+    row = _last(conn, user, undone=True)
     return None if row is None else str(row.label)
 
 
-def undo(conn: Connection) -> Changes:
-    entry = _last(conn, undone=False)
+def undo(conn: Connection, user: str) -> Changes:
+    """Take back ``user``'s latest action that is not undone yet."""
+    entry = _last(conn, user, undone=False)
     if entry is None:
-        raise NothingToDo("There is nothing to undo.")
+        raise NothingToDo(_nothing(conn, "undo", undone=False))
     changes = [_decode_change(c) for c in json.loads(entry.changes_json)]
     for c in reversed(changes):
         _move(conn, c, expected=c.after, target=c.before, label=entry.label, verb="undone")
@@ -159,10 +176,11 @@ def undo(conn: Connection) -> Changes:
     return _summarise(entry.label, changes)
 
 
-def redo(conn: Connection) -> Changes:
-    entry = _last(conn, undone=True)
+def redo(conn: Connection, user: str) -> Changes:
+    """Do again the action ``user`` undid last."""
+    entry = _last(conn, user, undone=True)
     if entry is None:
-        raise NothingToDo("There is nothing to redo.")
+        raise NothingToDo(_nothing(conn, "redo", undone=True))
     changes = [_decode_change(c) for c in json.loads(entry.changes_json)]
     for c in changes:
         _move(conn, c, expected=c.before, target=c.after, label=entry.label, verb="redone")
@@ -170,8 +188,34 @@ def redo(conn: Connection) -> Changes:
     return _summarise(entry.label, changes)
 
 
+def forget(conn: Connection, holds: Callable[[str, Row], bool]) -> int:
+    """Delete every entry (done or undone, anyone's) holding a row for which ``holds(table, row)`` is
+    true, before or after; the rest of the history stays. Returns how many went."""
+    log = t.undo_log
+    doomed = [
+        entry.id
+        for entry in conn.execute(select(log.c.id, log.c.changes_json))
+        if any(
+            row is not None and holds(change["table"], row)
+            for change in json.loads(entry.changes_json)
+            for row in (change["before"], change["after"])
+        )
+    ]
+    for n in range(0, len(doomed), _CHUNK):
+        conn.execute(delete(log).where(log.c.id.in_(doomed[n : n + _CHUNK])))
+    return len(doomed)
+
+
+def _nothing(conn: Connection, verb: str, *, undone: bool) -> str:
+    """Nothing of the user's: say so, and whether that is because it is all other people's."""
+    someone = conn.execute(select(t.undo_log.c.id).where(t.undo_log.c.undone == undone).limit(1)).first()
+    return f"There is nothing of yours to {verb}." if someone else f"There is nothing to {verb}."
+
+
 # Columns that caches refine without the user's doing; they never block an undo.
 _NOT_COMPARED = {"recordings": {"media_json"}}
+# Rebuildable rows that hang on an undoable row and go with it (a redo builds them again when needed).
+_CACHES = {"recordings": ((t.frame_indexes, "recording_id"),)}
 
 
 def _move(
@@ -187,14 +231,23 @@ def _move(
     current = _fetch(conn, table, c.pk)
     if not _same(c.table, current, expected):
         raise Conflict(f"'{label}' cannot be {verb}: {_describe(c.table, c.pk)} was changed since.")
-    if target is None:
-        conn.execute(delete(table).where(table.c.id == c.pk))
-    elif current is None:
-        conn.execute(insert(table).values(**target))
-    else:
-        diff = {k: v for k, v in target.items() if current.get(k) != v}
-        if diff:
-            conn.execute(update(table).where(table.c.id == c.pk).values(**diff))
+    try:
+        if target is None:
+            for cache, column in _CACHES.get(c.table, ()):
+                conn.execute(delete(cache).where(cache.c[column] == c.pk))
+            conn.execute(delete(table).where(table.c.id == c.pk))
+        elif current is None:
+            conn.execute(insert(table).values(**target))
+        else:
+            diff = {k: v for k, v in target.items() if current.get(k) != v}
+            if diff:
+                conn.execute(update(table).where(table.c.id == c.pk).values(**diff))
+    except IntegrityError:
+        # Someone else's later work hangs on this row (a recording in the family), or this row on
+        # something since removed: refusing keeps theirs whole; the transaction rolls back.
+        raise Conflict(
+            f"'{label}' cannot be {verb}: {_describe(c.table, c.pk)} is tied to changes made since."
+        ) from None
 
 
 def _same(table: str, current: Row | None, expected: Row | None) -> bool:
@@ -227,10 +280,13 @@ def _fetch(conn: Connection, table: Table, pk: int) -> Row | None:
     return None if row is None else dict(row)
 
 
-def _last(conn: Connection, *, undone: bool) -> Any:
+def _last(conn: Connection, user: str, *, undone: bool) -> Any:
+    # A user's own entries are always a run of done ones followed by undone ones (a new action drops
+    # their undone ones), so the newest done one is undo's and the oldest undone one is redo's.
     log = t.undo_log
     order = log.c.id.asc() if undone else log.c.id.desc()
-    return conn.execute(select(log).where(log.c.undone == undone).order_by(order).limit(1)).first()
+    query = select(log).where(log.c.undone == undone, log.c.user == user).order_by(order).limit(1)
+    return conn.execute(query).first()
 
 
 def _prune(conn: Connection) -> None:

@@ -2,7 +2,9 @@
 
 The chart is painted by ``vfeedback.render.cycles_chart`` from the same layout the saved picture uses,
 so the bar under the mouse is the bar drawn. Clicking a bar lists its moments (time and caption only:
-a private note never appears here) and offers any clip already exported of each.
+a private note never appears here) and offers any clip already exported of each. When several people
+coded the family's films, a "Count" switch says whose moments the bars count (each film's main coder,
+one person, or everyone with a moment two people tagged counted once), and the chart says it too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -26,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vfeedback.core.cycles import Cycle, Measure, Progress
+from vfeedback.core.cycles import Counting, Cycle, Measure, Progress
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Moment
 from vfeedback.core.timecode import format_time
@@ -151,6 +154,7 @@ class CyclesWindow(QWidget):
         self.progress: Progress | None = None
         self._clips: dict[int, list[Path]] = {}
         self._moments: dict[int, Moment] = {}
+        self._choices: list[Counting] = []
 
         self.chart = ChartView()
         self.chart.bar_clicked.connect(self.choose_bar)
@@ -169,13 +173,26 @@ class CyclesWindow(QWidget):
         self.save_sheet = QPushButton("Save as spreadsheet…")
         self.save_picture.clicked.connect(self._ask_png)
         self.save_sheet.clicked.connect(self._ask_csv)
+        self.count_label = QLabel("Count:")
+        self.coder_choice = QComboBox()
+        self.coder_choice.setObjectName("cyclesCoders")
+        self.coder_choice.setToolTip(
+            "When several people coded a film, whose moments the bars count (never the same moment twice)"
+        )
+        self.coder_choice.currentIndexChanged.connect(lambda _i: self.refresh())
         top = QHBoxLayout()
         top.addWidget(QLabel("Show:"))
         top.addLayout(switch)
+        top.addSpacing(24)
+        top.addWidget(self.count_label)
+        top.addWidget(self.coder_choice)
         top.addStretch(1)
         top.addWidget(self.save_picture)
         top.addWidget(self.save_sheet)
 
+        self.counted = QLabel("")
+        self.counted.setObjectName("cyclesQuiet")
+        self.counted.setWordWrap(True)
         self.heading = QLabel(HINT)
         self.heading.setObjectName("cyclesHeading")
         self.heading.setWordWrap(True)
@@ -215,6 +232,7 @@ class CyclesWindow(QWidget):
         split.setSizes([900, 320])
         outer = QVBoxLayout(self)
         outer.addLayout(top)
+        outer.addWidget(self.counted)
         outer.addWidget(split, 1)
         self.resize(1280, 720)
         self.refresh()
@@ -224,14 +242,42 @@ class CyclesWindow(QWidget):
     def measure(self) -> Measure:
         return self.chart.measure
 
+    @property
+    def counting(self) -> Counting:
+        """Whose moments the bars count, as chosen in the switch."""
+        index = self.coder_choice.currentIndex()
+        return self._choices[index] if 0 <= index < len(self._choices) else Counting()
+
+    def _fill_coders(self) -> None:
+        """The switch offers a choice only when there is one: two or more people coded the films."""
+        try:
+            coders = self.library.progress_coders(self.family_code)
+        except VfeedbackError:
+            coders = []
+        keep = self.counting
+        self._choices = [Counting(), Counting.everyone(), *(Counting.of(name) for name in coders)]
+        labels = ["Each film's main coder", "Everyone, each moment once", *(f"Only {n}" for n in coders)]
+        self.coder_choice.blockSignals(True)
+        self.coder_choice.clear()
+        self.coder_choice.addItems(labels)
+        self.coder_choice.setCurrentIndex(self._choices.index(keep) if keep in self._choices else 0)
+        self.coder_choice.blockSignals(False)
+        several = len(coders) > 1
+        self.coder_choice.setVisible(several)
+        self.count_label.setVisible(several)
+
     def refresh(self) -> None:
         """Read the family's progress again (after moments were added, changed or exported)."""
+        self._fill_coders()  # someone may have coded meanwhile
         try:
-            self.progress = self.library.progress(self.family_code)
+            self.progress = self.library.progress(self.family_code, self.counting)
             self._clips = self.library.clips_for_moments(self.family_code)
         except VfeedbackError as exc:
             self.progress = None
             self.heading.setText(str(exc))
+        note = self.progress.counting_note if self.progress is not None else None
+        self.counted.setText(note or "")
+        self.counted.setVisible(bool(note))
         empty = self.progress is None or self.progress.empty
         self.save_picture.setEnabled(not empty)
         self.save_sheet.setEnabled(not empty)
@@ -327,10 +373,10 @@ class CyclesWindow(QWidget):
 
     def save_png(self, path: Path) -> Path:
         """The chart as shown (this measure) as a 1600 × 900 picture."""
-        return self.library.progress_png(self.family_code, path, self.measure)
+        return self.library.progress_png(self.family_code, path, self.measure, counting=self.counting)
 
     def save_csv(self, path: Path) -> Path:
-        return self.library.progress_csv(self.family_code, path)
+        return self.library.progress_csv(self.family_code, path, self.counting)
 
     def _ask_png(self) -> None:
         self._ask("Save the chart as a picture", f"{self.family_code}_progress.png", "Pictures (*.png)",

@@ -1,6 +1,8 @@
 """Before moments leave the library as a file (ELAN, spreadsheet, subtitles, a video editor's
 timeline): what it is for, which needs the family's consent, and whether the private notes go too.
-Notes are off unless ticked, every time."""
+Notes are off unless ticked, every time. A file that links the film (ELAN, a timeline) links it
+without naming the family unless "link the film by its own name and folder" is ticked (also off
+every time; the audit record notes it)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,13 @@ from vfeedback.core.model import Purpose
 
 class DataExportDialog(QDialog):
     def __init__(
-        self, what: str, *, offers_notes: bool, default: str = "research", parent: QWidget | None = None
+        self,
+        what: str,
+        *,
+        offers_notes: bool,
+        default: str = "research",
+        parent: QWidget | None = None,
+        offers_link: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Export {what}")
@@ -41,6 +49,14 @@ class DataExportDialog(QDialog):
         self.notes_warning = QLabel("Captions are always included. Notes only when ticked.")
         self.notes_warning.setStyleSheet("color: #6b7780;")
         self.notes_warning.setVisible(offers_notes)
+        self.link = QCheckBox("Link the film by its own file name and folder")
+        self.link.setToolTip(
+            "These often name the family. Unticked, a film kept in the library is linked by its "
+            "anonymous library name, and one used where it lies by a neutral name (case code, date, "
+            "number) to give a copy placed beside the file."
+        )
+        self._offers_link = offers_link
+        self.link.setVisible(offers_link)
 
         form = QFormLayout()
         form.addRow("For", self.purpose)
@@ -56,6 +72,7 @@ class DataExportDialog(QDialog):
         column.addLayout(form)
         column.addWidget(self.notes)
         column.addWidget(self.notes_warning)
+        column.addWidget(self.link)
         column.addWidget(buttons)
 
     def chosen_purpose(self) -> str:
@@ -63,3 +80,6 @@ class DataExportDialog(QDialog):
 
     def include_notes(self) -> bool:
         return self._offers_notes and self.notes.isChecked()
+
+    def link_original(self) -> bool:
+        return self._offers_link and self.link.isChecked()

@@ -3,6 +3,10 @@
 For supervision, training or research a "Hide identities" section appears: faces blurred
 automatically, areas drawn on the moment's picture to blur, and areas whose faces to keep. A
 feedback clip is for the family itself, so nothing is hidden by default.
+
+"Pause on the playhead frame" holds the frame on screen, so only a clip whose moment holds that frame
+can pause on it; with several moments selected the others play straight through, and the dialog says
+so before anything is exported.
 """
 
 from __future__ import annotations
@@ -42,8 +46,18 @@ NO_FACES_FOUND = "No faces were found; check the clip before sharing."
 class ExportDialog(QDialog):
     """``frame`` is the picture on screen (upright, exact): the areas to hide are drawn on it."""
 
-    def __init__(self, count: int, parent: QWidget | None = None, frame: QImage | None = None) -> None:
+    def __init__(
+        self,
+        count: int,
+        parent: QWidget | None = None,
+        frame: QImage | None = None,
+        *,
+        at_playhead: int | None = None,
+    ) -> None:
+        """``at_playhead``: how many of the ``count`` moments hold the playhead frame (None: all)."""
         super().__init__(parent)
+        self.count = count
+        self.at_playhead = count if at_playhead is None else max(0, min(count, at_playhead))
         self.setWindowTitle("Export clips")
         # Wide enough that the explanations wrap into a few calm lines rather than a tall column.
         self.setMinimumWidth(560)
@@ -70,6 +84,13 @@ class ExportDialog(QDialog):
         self.freeze.setSingleStep(0.5)
         self.freeze.setSuffix(" s")
         self.freeze.setToolTip("Hold the picture at the playhead for this long (0: no pause)")
+        self.freeze_note = QLabel()
+        self.freeze_note.setObjectName("freezeNote")
+        self.freeze_note.setWordWrap(True)
+        self.freeze_note.setStyleSheet(f"color: {QUIET};")
+        if self.at_playhead == 0:
+            self.freeze.setEnabled(False)
+            self.freeze.setToolTip("Move the playhead onto a selected moment to pause on its frame")
         self.max_height = QComboBox()
         for size_label, height in SIZES:
             self.max_height.addItem(size_label, height)
@@ -84,6 +105,7 @@ class ExportDialog(QDialog):
         form.addRow("Before and after", self.padding)
         form.addRow("", self.slow)
         form.addRow("Pause on the playhead frame", self.freeze)
+        form.addRow("", self.freeze_note)
         form.addRow("Size", self.max_height)
         form.addRow("", self.mute)
         self.hide_box = self._hide_section()
@@ -99,6 +121,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.hide_box)
         layout.addWidget(buttons)
         self.purpose.currentIndexChanged.connect(self._purpose_changed)
+        self.freeze.valueChanged.connect(lambda _v: self._refresh_freeze_note())
+        self._refresh_freeze_note()
         self._purpose_changed()
 
     def _hide_section(self) -> QGroupBox:
@@ -133,6 +157,26 @@ class ExportDialog(QDialog):
                 button.setEnabled(False)
                 button.setToolTip("Pause on a frame of the recording to draw on its picture")
         return box
+
+    def freeze_note_text(self) -> str:
+        """Which clips will pause, when that is not simply "the clip" (empty otherwise)."""
+        held, others = self.at_playhead, self.count - self.at_playhead
+        if held == 0:
+            return "The playhead is on none of the selected moments, so no clip can pause on it."
+        if not others or self.freeze.value() <= 0:
+            return ""
+        paused = (
+            "Only the clip of the moment at the playhead pauses there"
+            if held == 1
+            else f"The {held} clips of the moments at the playhead pause there"
+        )
+        rest = "the other one plays" if others == 1 else f"the other {others} play"
+        return f"{paused}; {rest} straight through."
+
+    def _refresh_freeze_note(self) -> None:
+        text = self.freeze_note_text()
+        self.freeze_note.setText(text)
+        self.freeze_note.setVisible(bool(text))
 
     def _purpose_changed(self) -> None:
         # Parents see their own family: a feedback clip hides nothing unless asked elsewhere.
@@ -175,11 +219,12 @@ class ExportDialog(QDialog):
         return str(self.purpose.currentData())
 
     def options(self, freeze_at_us: int | None) -> ClipOptions:
-        """The chosen options; ``freeze_at_us`` is the playhead (used only when a pause is asked for).
+        """The chosen options for one moment; ``freeze_at_us`` is the playhead when that moment holds
+        it, else None: that clip then plays through without the pause.
 
         Raises VfeedbackError (one sentence) for a combination that cannot work.
         """
-        seconds = float(self.freeze.value())
+        seconds = float(self.freeze.value()) if freeze_at_us is not None and self.freeze.isEnabled() else 0.0
         hiding = self.hides_identities_offered()
         faces = hiding and self.blur_faces.isChecked()
         return ClipOptions(

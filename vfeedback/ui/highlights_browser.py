@@ -359,7 +359,8 @@ class HighlightsBrowser(QWidget):
         def job(progress: Callable[[float], None], cancel: Callable[[], bool]) -> Highlight:
             return self.library.export_reel(reel.id, progress=progress, should_cancel=cancel)
 
-        self.tasks.submit("Making the reel", job, on_done=lambda _h: self.refresh())
+        made = f"reel {reel.id}"  # never its title: this note is kept in the library until shown
+        self.tasks.submit("Making the reel", job, on_done=lambda _h: self.refresh(), export=made)
 
 
 def _label(h: Highlight) -> str:

@@ -38,6 +38,7 @@ from vfeedback.ui.tasks import TaskRunner
 from vfeedback.ui.timeline import TimelineView, moment_items
 from vfeedback.ui.workbench import background, naming
 from vfeedback.ui.workbench.cases import CaseActions
+from vfeedback.ui.workbench.closing import ExportsOnClose
 from vfeedback.ui.workbench.coding import CodingState
 from vfeedback.ui.workbench.exchange import ExchangeActions
 from vfeedback.ui.workbench.highlights import HighlightActions
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1000, 620)
         self.tasks = TaskRunner(self)
         self.tasks.error.connect(self._show_error)
+        self.closing = ExportsOnClose(self)
         self.player = player if player is not None else make_player()
         self._vlc = isinstance(self.player, VlcPlayer)
         # Only when VLC did not start do we ask why (that starts a second libvlc, ~0.2 s).
@@ -110,6 +112,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 self._player_missing + " Playing silently with vfeedback's own decoder."
             )
+        # Exports stopped when vfeedback last closed are named once, after the window is up.
+        QTimer.singleShot(0, self, self.closing.tell_stopped)
 
     # --- building -------------------------------------------------------------------------------
     def _build_views(self) -> None:
@@ -534,6 +538,7 @@ class MainWindow(QMainWindow):
     # --- exports --------------------------------------------------------------------------------
     def ask_name(self) -> None:
         naming.ask_name(self, self.library)
+        self._refresh_undo()  # Edit › Undo offers only this name's own actions
 
     # --- reactions ------------------------------------------------------------------------------
     def _on_changes(self, changes: Changes) -> None:
@@ -607,6 +612,9 @@ class MainWindow(QMainWindow):
             self.help.setGeometry(self.rect())
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.closing.may_close():  # exports are running: it asks, then finishes or stops them
+            event.ignore()
+            return
         self._shutdown()
         super().closeEvent(event)
 
@@ -625,6 +633,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.router)
+        self.closing.remember(self.tasks.exports())  # what "stop" (or a quit from outside) cuts short
         self.tasks.cancel_all()
         self.tasks.wait(10_000)
         self.tasks.shutdown()

@@ -2,7 +2,9 @@
 progress and cancel in the status bar, and errors shown to the user, never only logged.
 
 A job is a plain function ``job(progress, should_cancel) -> result``; it runs on a worker thread and
-must not touch widgets. Its callbacks run on the GUI thread.
+must not touch widgets. Its callbacks run on the GUI thread. A job that makes a file the clinician asked
+for (a clip, a still, a reel) is submitted with ``export=`` saying what it makes, so closing the window
+can ask about it instead of dropping it (``exports()``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class Task:
     label: str
     progress: float = 0.0
     cancel_event: threading.Event = field(default_factory=threading.Event)
+    export: str | None = None
+    """What an export makes, in words ("the clip of moment 3"); None for other work."""
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -118,9 +122,12 @@ class TaskRunner(QObject):
         job: Job,
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[str], None] | None = None,
+        *,
+        export: str | None = None,
     ) -> Task:
-        """Start ``job``. ``on_error`` replaces the default error report (the ``error`` signal)."""
-        task = Task(next(self._ids), label)
+        """Start ``job``. ``on_error`` replaces the default error report (the ``error`` signal);
+        ``export`` says what file the job makes, when it makes one the clinician asked for."""
+        task = Task(next(self._ids), label, export=export)
         if self._closed:  # a late callback of a finished job, after the window closed
             task.cancel()
             return task
@@ -134,6 +141,10 @@ class TaskRunner(QObject):
 
     def tasks(self) -> list[Task]:
         return list(self._tasks.values())
+
+    def exports(self) -> list[Task]:
+        """The exports still running (oldest first)."""
+        return [t for t in self._tasks.values() if t.export is not None]
 
     def cancel_all(self) -> None:
         for task in self._tasks.values():

@@ -221,7 +221,8 @@ class CompareWindow(QWidget):
             return
         items = []
         for row, place in enumerate(self.places):
-            when = f"{short_time(place.start_us, a.duration_us)} – {short_time(place.end_us, a.duration_us)}"
+            begin, end = short_time(place.start_us, a.duration_us), short_time(place.end_us, a.duration_us)
+            when = begin if begin == end else f"{begin} – {end}"  # a one-frame moment: one time
             says_a = ", ".join(place.a_labels) or NO_CODE
             says_b = ", ".join(place.b_labels) or NO_CODE
             item = QTreeWidgetItem([when, says_a, says_b, describe(place, a.coders)])

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 SKIP = "skip"
 ELAN_FILTER = "ELAN files (*.eaf);;All files (*)"
 BORIS_FILTER = "BORIS projects (*.boris *.boris.gz *.json *.gz);;All files (*)"
+LINKS_FILM = ("ELAN file", "timeline for a video editor")
+"""The exports (by their ``what``) that link the film, so may be asked to link it by its own path."""
 
 
 class ExchangeActions:
@@ -203,7 +205,8 @@ class ExchangeActions:
         self._export_recording(
             "ELAN file", ".eaf", ELAN_FILTER, True,
             lambda rec, out, ask: self.library.export_eaf(
-                rec, out, include_notes=ask.include_notes(), purpose=ask.chosen_purpose()
+                rec, out, include_notes=ask.include_notes(), purpose=ask.chosen_purpose(),
+                link_original=ask.link_original(),
             ),
         )  # fmt: skip
 
@@ -256,13 +259,21 @@ class ExchangeActions:
             "OpenTimelineIO (*.otio)",
         )
         if out is not None:
-            done = self._run(lambda: self.library.export_otio(reel.id, out, purpose=ask.chosen_purpose()))
+            done = self._run(
+                lambda: self.library.export_otio(
+                    reel.id, out, purpose=ask.chosen_purpose(), link_original=ask.link_original()
+                )
+            )
             if done is not None:
                 self._done(f"Wrote {Path(done).name}: open it in a video editor that reads OpenTimelineIO.")
 
     def _ask(self, what: str, offers_notes: bool, default: str = "research") -> DataExportDialog | None:
-        """The purpose (its consent is checked by the export) and, where it applies, the notes."""
-        dialog = DataExportDialog(what, offers_notes=offers_notes, default=default, parent=self.window)
+        """The purpose (its consent is checked by the export) and, where they apply, the notes and how
+        the film is linked."""
+        links = what in LINKS_FILM
+        dialog = DataExportDialog(
+            what, offers_notes=offers_notes, default=default, parent=self.window, offers_link=links
+        )
         return dialog if dialog.exec() else None
 
 

@@ -53,11 +53,14 @@ class HighlightActions:
         if not ids:
             w._show_error("Select the moments to export first (click them on the timeline or in the list).")
             return
+        # The pause holds the frame at the playhead, which only the moments holding it show: the
+        # others export without a pause, as the dialog says before anything starts.
+        at = w.controller.time_us()
+        holding = {i for i in ids if self._moment_contains(i, at)}
         # The exact picture on screen, upright, for drawing areas to blur on.
-        dialog = ExportDialog(len(ids), w, frame=w.video.frames.image())
+        dialog = ExportDialog(len(ids), w, frame=w.video.frames.image(), at_playhead=len(holding))
         if not dialog.exec():
             return
-        at = w.controller.time_us()
         purpose = dialog.chosen_purpose()
         if w.recording is not None:
             try:
@@ -65,12 +68,13 @@ class HighlightActions:
             except VfeedbackError as exc:
                 w._show_error(str(exc))
                 return
+        try:
+            per_moment = {i: dialog.options(at if i in holding else None) for i in ids}
+        except VfeedbackError as exc:
+            w._show_error(str(exc))  # before any export starts: nothing half done
+            return
         for moment_id in ids:
-            try:
-                options = dialog.options(at if self._moment_contains(moment_id, at) else None)
-            except VfeedbackError as exc:
-                w._show_error(str(exc))
-                return
+            options = per_moment[moment_id]
 
             def job(
                 progress: Callable[[float], None],
@@ -82,7 +86,8 @@ class HighlightActions:
                     mid, chosen, progress=progress, should_cancel=cancel, purpose=purpose
                 )
 
-            w.tasks.submit(f"Exporting moment {moment_id}", job, on_done=self._exported)
+            made = f"the clip of moment {moment_id}"
+            w.tasks.submit(f"Exporting moment {moment_id}", job, on_done=self._exported, export=made)
 
     def export_still(self) -> None:
         w = self.window
@@ -95,7 +100,8 @@ class HighlightActions:
         def job(progress: Callable[[float], None], cancel: Callable[[], bool]) -> Any:
             return self.library.export_still(ids[0], at, progress=progress, should_cancel=cancel)
 
-        w.tasks.submit("Exporting a still", job, on_done=self._exported)
+        made = f"the still of moment {ids[0]}"
+        w.tasks.submit("Exporting a still", job, on_done=self._exported, export=made)
 
     def _moment_contains(self, moment_id: int, us: int) -> bool:
         return any(m.id == moment_id and m.start_us <= us <= m.end_us for m in self.window.moments)
