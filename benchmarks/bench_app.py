@@ -162,14 +162,14 @@ def run(cache_dir: Path) -> list[Figure]:
         Path(home).mkdir()
         library = work / "lib"
         with Library.open(library) as lib:
-            lib.add_family("BENCH")
+            lib.families.add("BENCH")
         ours = [_seconds_to_shown(STARTUP, str(library), home=home) for _ in range(5)]
         bare = [_seconds_to_shown(BARE_STARTUP, home=home) for _ in range(5)]
         figures = [figure("startup_s", median(ours), "s", median(bare), "<= 1.5")]
 
         hour = _hour_of_1080p(cache_dir)
         with Library.open(library) as lib:
-            rec = lib.import_recording(hour, "BENCH", reference=True)
+            rec = lib.recordings.import_file(hour, "BENCH", reference=True)
         with Xvfb() as display:
             played = subprocess.run(
                 [sys.executable, "-c", PLAYED, str(library), str(rec.id)], capture_output=True, text=True,

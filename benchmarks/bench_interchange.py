@@ -31,23 +31,23 @@ def run(cache_dir: Path) -> list[Figure]:
     try:
         rec = _populate(root)
         with Lib.open(root) as lib:
-            family = lib.recording(rec).family_code
-            lib.give_consent(family, "feedback", by="bench")
+            family = lib.recordings.get(rec).family_code
+            lib.consent.give(family, "feedback", by="bench")
             # One coder's 5,000 moments, with captions, as a clinician's recording would have.
-            mine = [m for m in lib.moments(rec) if m.coder == "alice"]
-            lib.delete_moments([m.id for m in lib.moments(rec) if m.coder == "bob"])
+            mine = [m for m in lib.moments.all(rec) if m.coder == "alice"]
+            lib.moments.delete_many([m.id for m in lib.moments.all(rec) if m.coder == "bob"])
             for m in mine[:5]:
-                lib.edit_moment(m.id, caption="You wait for her, and she answers you.")
+                lib.moments.edit(m.id, caption="You wait for her, and she answers you.")
             out = root / "moments.eaf"
-            ours = timings_ms(lambda: lib.export_eaf(rec, out), 3)
+            ours = timings_ms(lambda: lib.interchange.export_eaf(rec, out), 3)
             # The plain tool: the stdlib building and writing the same tree.
             tree = ET.ElementTree(ET.fromstring(out.read_bytes()))
             theirs = timings_ms(lambda: tree.write(io.BytesIO()), 3)
             figures.append(figure("eaf_export_ms", median(ours), "ms", median(theirs), "<= 2000"))
 
             table = root / "moments.csv"
-            ours = timings_ms(lambda: lib.export_table(rec, table), 3)
-            moments = lib.moments(rec)
+            ours = timings_ms(lambda: lib.interchange.export_table(rec, table), 3)
+            moments = lib.moments.all(rec)
 
             def plain_csv() -> None:
                 buffer = io.StringIO()
@@ -58,11 +58,11 @@ def run(cache_dir: Path) -> list[Figure]:
             theirs = timings_ms(plain_csv, 3)
             figures.append(figure("csv_export_ms", median(ours), "ms", median(theirs), "<= 1000"))
 
-            lib.delete_moments([m.id for m in lib.moments(rec)])
+            lib.moments.delete_many([m.id for m in lib.moments.all(rec)])
 
             ours = []
             for _ in range(3):
-                ours += timings_ms(lambda: lib.import_eaf(out, rec), 1)
+                ours += timings_ms(lambda: lib.interchange.import_eaf(out, rec), 1)
                 lib.undo()  # takes the import back, untimed, for the next run
             theirs = timings_ms(lambda: ET.parse(out), 3)
             figures.append(figure("eaf_import_ms", median(ours), "ms", median(theirs), "<= 4000"))

@@ -37,8 +37,8 @@ def populate(root: Path) -> None:
     rng = random.Random(7)
     now = datetime.now(UTC)
     with Library.open(root) as lib:
-        code_ids = [c.id for c in lib.scheme().codes]
-        with lib.db.write() as conn:
+        code_ids = [c.id for c in lib.schemes.get().codes]
+        with lib.ctx.db.write() as conn:
             conn.execute(insert(t.families), [
                 {"code": f"F{i:04d}", "label": None, "created_at": now} for i in range(100)
             ])  # fmt: skip
@@ -78,12 +78,12 @@ def _measure(root: Path) -> list[Figure]:
     db = root / "vfeedback.db"
     figures = []
     with Library.open(root) as lib:
-        rec_ids = [r.id for r in lib.recordings()]
+        rec_ids = [r.id for r in lib.recordings.all()]
         plain = sqlite3.connect(db)
         picks = [rng.choice(rec_ids) for _ in range(300)]
         it = iter(picks * 2)
 
-        ours = timings_ms(lambda: lib.moments(next(it)), 300)
+        ours = timings_ms(lambda: lib.moments.all(next(it)), 300)
         theirs = timings_ms(
             lambda: plain.execute(
                 "SELECT * FROM moments WHERE recording_id = ? ORDER BY start_us, id", (next(it),)
@@ -92,7 +92,7 @@ def _measure(root: Path) -> list[Figure]:
         )
         figures.append(figure("moments_list_ms", p(ours, 0.5), "ms", median(theirs), "<= 20"))
 
-        ours = timings_ms(lambda: lib.search_captions("smile"), 30)
+        ours = timings_ms(lambda: lib.moments.search("smile"), 30)
         theirs = timings_ms(
             lambda: plain.execute(
                 "SELECT * FROM moments WHERE caption LIKE '%smile%' ORDER BY recording_id DESC, start_us "

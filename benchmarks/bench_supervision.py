@@ -49,8 +49,8 @@ def _populate(root: Path) -> int:
     rng = random.Random(5)
     now = datetime.now(UTC)
     with Lib.open(root) as lib:
-        codes = [c for c in lib.scheme().codes if c.parent_id is not None]
-        with lib.db.write() as conn:
+        codes = [c for c in lib.schemes.get().codes if c.parent_id is not None]
+        with lib.ctx.db.write() as conn:
             conn.execute(insert(t.families).values(code="BENCH", label=None, created_at=now))
             fam = conn.execute(select(t.families.c.id)).scalar_one()
             conn.execute(insert(t.recordings).values(
@@ -90,8 +90,8 @@ def run(cache_dir: Path) -> list[Figure]:
     try:
         rec = _populate(root)
         with Lib.open(root) as lib:
-            ours = timings_ms(lambda: lib.agreement(rec, "alice", "bob"), 5)
-            theirs = timings_ms(lambda: lib.moments(rec), 5)
+            ours = timings_ms(lambda: lib.supervision.agreement(rec, "alice", "bob"), 5)
+            theirs = timings_ms(lambda: lib.moments.all(rec), 5)
         figures.append(figure("agreement_service_ms", median(ours), "ms", median(theirs), "<= 400"))
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -44,15 +44,15 @@ CONSENT_COLUMNS = "id, family_id, purpose, given, on_date, recorded_by, recorded
 
 def _build(root: Path, tmp_path: Path) -> Path:
     with Library.open(root) as lib:
-        lib.add_family("C1")
-        lib.add_family("C2")
-        lib.give_consent("C1", "feedback", "Dr A", date(2026, 3, 1))
-        lib.give_consent("C1", "supervision", "Dr A", date(2026, 3, 1))
-        lib.give_consent("C2", "feedback", "Dr B", date(2026, 3, 2))
-        lib.withdraw_consent("C1", "supervision", "Dr A", date(2026, 3, 3))
-        lib.give_consent("C2", "research", "Dr B", date(2026, 3, 4))
-        lib.audit_csv(tmp_path / "record.csv")
-        assert [e.id for e in lib.audit()] == [1, 2, 3, 4, 5, 6]
+        lib.families.add("C1")
+        lib.families.add("C2")
+        lib.consent.give("C1", "feedback", "Dr A", date(2026, 3, 1))
+        lib.consent.give("C1", "supervision", "Dr A", date(2026, 3, 1))
+        lib.consent.give("C2", "feedback", "Dr B", date(2026, 3, 2))
+        lib.consent.withdraw("C1", "supervision", "Dr A", date(2026, 3, 3))
+        lib.consent.give("C2", "research", "Dr B", date(2026, 3, 4))
+        lib.audit.write_csv(tmp_path / "record.csv")
+        assert [e.id for e in lib.audit.entries()] == [1, 2, 3, 4, 5, 6]
     return root
 
 
@@ -291,8 +291,8 @@ def test_a_removed_tail_stays_visible_after_new_entries(root: Path, capsys) -> N
     _sql(root, "DROP TRIGGER audit_log_no_delete", "DELETE FROM audit_log WHERE id = 6")
     _sql(root, str(sql["audit_log_no_delete"]))
     with Library.open(root) as lib:
-        lib.give_consent("C2", "training", "Dr B")
-        assert [(e.id, e.action) for e in lib.audit()][-2:] == [(7, "protection"), (8, "consent")]
+        lib.consent.give("C2", "training", "Dr B")
+        assert [(e.id, e.action) for e in lib.audit.entries()][-2:] == [(7, "protection"), (8, "consent")]
     status, out = _check(root, capsys)
     assert status == 1 and "Entry 6 was found removed from the audit record" in out
     assert "(audit entry 7)" in out
@@ -335,8 +335,8 @@ def test_dropping_the_consent_table_is_reported(root: Path, capsys) -> None:  # 
 # --- deletion for good ---------------------------------------------------------------------------
 def test_deleting_a_family_for_good_leaves_the_other_chains_verifiable(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     with Library.open(root) as lib:
-        lib.delete_family("C1")
-        assert [(e.purpose.value, e.given) for e in lib.consent_register("C2")] == [
+        lib.cases.delete_family("C1")
+        assert [(e.purpose.value, e.given) for e in lib.consent.register("C2")] == [
             ("feedback", True), ("research", True),
         ]  # fmt: skip
     assert _select(root, "SELECT id FROM consents ORDER BY id") == [(3,), (5,)]
@@ -370,11 +370,11 @@ def test_a_forged_deletion_entry_does_not_hide_a_removed_register(root: Path, ca
 # --- a failed write is not a forgery -------------------------------------------------------------
 def test_a_rolled_back_entry_leaves_no_false_alarm(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     with Library.open(root) as lib:
-        with pytest.raises(RuntimeError), lib.db.write() as conn:
-            lib._audit(conn, "export", None, "never happened")
+        with pytest.raises(RuntimeError), lib.ctx.db.write() as conn:
+            lib.audit.record(conn, "export", None, "never happened")
             raise RuntimeError
-        lib.give_consent("C1", "research", "Dr A")
-        assert [e.id for e in lib.audit()][-1] == 7
+        lib.consent.give("C1", "research", "Dr A")
+        assert [e.id for e in lib.audit.entries()][-1] == 7
     assert _check(root, capsys)[0] == 0
 
 
@@ -494,9 +494,9 @@ def test_postgres_a_removed_tail_is_seen(pg, capsys) -> None:  # type: ignore[no
 def test_postgres_deletion_for_good_and_forged_consents(pg, capsys) -> None:  # type: ignore[no-untyped-def]
     url, raw = pg
     with Library.open(url) as lib:
-        lib.delete_family("C1")
-        with pytest.raises(RuntimeError), lib.db.write() as conn:  # a failed write: no false alarm
-            lib._audit(conn, "export", None, "never happened")
+        lib.cases.delete_family("C1")
+        with pytest.raises(RuntimeError), lib.ctx.db.write() as conn:  # a failed write: no false alarm
+            lib.audit.record(conn, "export", None, "never happened")
             raise RuntimeError
     assert raw.execute("SELECT id FROM consents ORDER BY id").fetchall() == [(3,), (5,)]
     capsys.readouterr()

@@ -15,11 +15,11 @@ from vfeedback.ui.library_panel import LibraryPanel
 
 
 def test_the_family_record_is_shown_read_only_and_saved(qtbot, library: Library, tmp_path: Path) -> None:
-    library.add_family("A-1")
-    library.add_family("B-2")
-    library.give_consent("A-1", "feedback", by="Dr Ana")
-    library.give_consent("B-2", "research", by="Dr Ben")
-    library.withdraw_consent("A-1", "feedback", by="Dr Ana")
+    library.families.add("A-1")
+    library.families.add("B-2")
+    library.consent.give("A-1", "feedback", by="Dr Ana")
+    library.consent.give("B-2", "research", by="Dr Ben")
+    library.consent.withdraw("A-1", "feedback", by="Dr Ana")
     view = AuditView(library, "A-1")
     qtbot.addWidget(view)
     rows = [[view.table.item(r, c).text() for c in range(5)] for r in range(view.table.rowCount())]
@@ -36,7 +36,7 @@ def test_the_family_record_is_shown_read_only_and_saved(qtbot, library: Library,
 
 
 def test_a_new_family_has_an_empty_record_and_the_panel_opens_it(qtbot, library: Library) -> None:
-    library.add_family("C-3")
+    library.families.add("C-3")
     panel = LibraryPanel(library)
     qtbot.addWidget(panel)
     view = panel.show_audit("C-3")

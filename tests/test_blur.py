@@ -352,17 +352,17 @@ def test_a_blurred_clip_is_never_the_unblurred_one_and_carries_only_case_and_dat
          "-metadata", "title=Family Dupont at home", "-movflags", "use_metadata_tags", str(tagged)],
         check=True,
     )  # fmt: skip
-    library.add_family("SUP-3")
-    library.give_consent("SUP-3", "supervision", "Dr Test")
-    rec = library.import_recording(tagged, "SUP-3")
-    moment = library.add_moment(rec.id, 2_000_000, 2_400_000, code="Waiting", caption="You wait")
-    plain = library.export_clip(moment.id, PLAIN, purpose="supervision")
+    library.families.add("SUP-3")
+    library.consent.give("SUP-3", "supervision", "Dr Test")
+    rec = library.recordings.import_file(tagged, "SUP-3")
+    moment = library.moments.add(rec.id, 2_000_000, 2_400_000, code="Waiting", caption="You wait")
+    plain = library.exports.clip(moment.id, PLAIN, purpose="supervision")
     options = ClipOptions(captions="none", padding_us=0, blur=(AREA,))
-    blurred = library.export_clip(moment.id, options, purpose="supervision")
+    blurred = library.exports.clip(moment.id, options, purpose="supervision")
     assert blurred.id != plain.id and blurred.sha256 != plain.sha256
-    assert library.export_clip(moment.id, options, purpose="supervision").id == blurred.id
-    assert library.export_clip(moment.id, PLAIN, purpose="supervision").id == plain.id
-    path = library.highlight_path(blurred)
+    assert library.exports.clip(moment.id, options, purpose="supervision").id == blurred.id
+    assert library.exports.clip(moment.id, PLAIN, purpose="supervision").id == plain.id
+    path = library.exports.path(blurred)
     assert path.name.startswith("SUP-3_") and path.name.endswith("_002.mp4")
     info = ffprobe_json(path, "-show_format", "-show_streams")
     assert set(info["format"].get("tags", {})) <= MUXER_TAGS
@@ -370,7 +370,7 @@ def test_a_blurred_clip_is_never_the_unblurred_one_and_carries_only_case_and_dat
     for secret in (b"+51.5", b"iPhone", b"Apple", b"Dupont"):
         assert secret not in data
     assert_only_inside_changed(
-        _frames(library.highlight_path(plain))[3], _frames(path)[3], AREA.pixels(320, 240)
+        _frames(library.exports.path(plain))[3], _frames(path)[3], AREA.pixels(320, 240)
     )
 
 

@@ -135,10 +135,10 @@ def test_state_pairs_and_point_events_become_moments(
 ) -> None:
     rec = _recording(lib, media["cfr25"])
     path = _write(tmp_path, _project("/home/x/cfr25.mp4", EVENTS), packed, "visits.boris.gz")
-    assert lib.boris_behaviours(path) == ["gaze", "smile", "wait"]
-    added = lib.import_boris(path, rec.id, MAPPING)
-    index = lib.frame_index(rec.id)
-    codes = {c.id: c.name for s in lib.schemes() for c in s.codes}
+    assert lib.interchange.boris_behaviours(path) == ["gaze", "smile", "wait"]
+    added = lib.interchange.import_boris(path, rec.id, MAPPING)
+    index = lib.media.frame_index(rec.id)
+    codes = {c.id: c.name for s in lib.schemes.all() for c in s.codes}
     got = [(m.start_us, m.end_us, codes[m.code_id], m.actor.value, m.note) for m in added]
     point = index.inner_span(1_000_000, 1_000_000)
     assert point[0] == point[1]
@@ -149,32 +149,32 @@ def test_state_pairs_and_point_events_become_moments(
         (*index.inner_span(2_000_000, 3_500_000), "Waiting", "parent", "BORIS modifier: long"),
     ]
     assert all(m.caption == "" for m in added)  # a researcher's comment is never a parent's caption
-    assert lib.audit()[-1].action == "import" and "BORIS project" in lib.audit()[-1].detail
+    assert lib.audit.entries()[-1].action == "import" and "BORIS project" in lib.audit.entries()[-1].detail
 
 
 def test_a_missing_mapping_imports_nothing(lib: Library, media, tmp_path: Path, capsys) -> None:
     rec = _recording(lib, media["cfr25"])
     path = _write(tmp_path, _project("cfr25.mp4", EVENTS))
     partial = {"gaze": "Turned towards"}
-    assert "'smile', 'wait'" in refused(lambda: lib.import_boris(path, rec.id, partial))
+    assert "'smile', 'wait'" in refused(lambda: lib.interchange.import_boris(path, rec.id, partial))
     args = argparse.Namespace(file=str(path), recording=rec.id, map=["gaze=Turned towards"], json=True)
     args.observation = None
     assert cli.import_boris(lib, args) == 1
     assert json.loads(capsys.readouterr().out) == {
         "imported": 0, "needs_mapping": [{"behaviour": "smile"}, {"behaviour": "wait"}],
     }  # fmt: skip
-    assert lib.moments(rec.id) == []
+    assert lib.moments.all(rec.id) == []
     args.map = ["gaze=Turned towards", "smile=skip", "wait=Waiting"]
     args.json = False
     assert cli.import_boris(lib, args) == 0
     assert "Imported 3 moments" in capsys.readouterr().out
     bad = {**MAPPING, "wait": "Sleeping"}
     lib.undo()
-    assert "'wait'" in refused(lambda: lib.import_boris(path, rec.id, bad))
+    assert "'wait'" in refused(lambda: lib.interchange.import_boris(path, rec.id, bad))
     skip_all = dict.fromkeys(MAPPING)
     with pytest.raises(NothingToDo):
-        lib.import_boris(path, rec.id, skip_all)
-    assert lib.moments(rec.id) == []
+        lib.interchange.import_boris(path, rec.id, skip_all)
+    assert lib.moments.all(rec.id) == []
 
 
 def test_observations_offsets_and_unpaired_events(lib: Library, media, tmp_path: Path) -> None:
@@ -185,24 +185,28 @@ def test_observations_offsets_and_unpaired_events(lib: Library, media, tmp_path:
     project["observations"]["visit 2"] = other
     path = _write(tmp_path, project)
     # Two observations: the one of this recording's video is chosen; asked for, another one is.
-    first = lib.import_boris(path, rec.id, MAPPING)
-    assert first[0].start_us == lib.frame_index(rec.id).inner_span(520_000, 1_840_000)[0]  # offset removed
-    assert len(lib.import_boris(path, rec.id, MAPPING, observation="visit 2")) == 1
-    assert "'visit 1', 'visit 2'" in refused(lambda: lib.import_boris(path, rec.id, MAPPING, "visit 3"))
-    count = len(lib.moments(rec.id))
+    first = lib.interchange.import_boris(path, rec.id, MAPPING)
+    assert (
+        first[0].start_us == lib.media.frame_index(rec.id).inner_span(520_000, 1_840_000)[0]
+    )  # offset removed
+    assert len(lib.interchange.import_boris(path, rec.id, MAPPING, observation="visit 2")) == 1
+    assert "'visit 1', 'visit 2'" in refused(
+        lambda: lib.interchange.import_boris(path, rec.id, MAPPING, "visit 3")
+    )
+    count = len(lib.moments.all(rec.id))
 
     unpaired = _write(tmp_path, _project("cfr25.mp4", EVENTS[:-1]), name="unpaired.boris")
-    message = refused(lambda: lib.import_boris(unpaired, rec.id, MAPPING))
+    message = refused(lambda: lib.interchange.import_boris(unpaired, rec.id, MAPPING))
     assert "'wait' of Mother starting at 00:00:02.000 never stops" in message
     late = _write(tmp_path, _project("cfr25.mp4", [*EVENTS, [42.0, "Baby", "smile", "", ""]]), name="l.boris")
-    assert "outside recording" in refused(lambda: lib.import_boris(late, rec.id, MAPPING))
+    assert "outside recording" in refused(lambda: lib.interchange.import_boris(late, rec.id, MAPPING))
     live = _write(tmp_path, _project("cfr25.mp4", EVENTS, type="LIVE"), name="live.boris")
-    assert "live observation" in refused(lambda: lib.import_boris(live, rec.id, MAPPING))
+    assert "live observation" in refused(lambda: lib.interchange.import_boris(live, rec.id, MAPPING))
     two = _project("cfr25.mp4", EVENTS)
     two["observations"]["visit 1"]["file"]["1"].append("part2.mp4")
     two_path = _write(tmp_path, two, name="two.boris")
-    assert "2 videos" in refused(lambda: lib.import_boris(two_path, rec.id, MAPPING))
-    assert len(lib.moments(rec.id)) == count
+    assert "2 videos" in refused(lambda: lib.interchange.import_boris(two_path, rec.id, MAPPING))
+    assert len(lib.moments.all(rec.id)) == count
 
 
 def test_hostile_and_broken_projects_are_refused(lib: Library, media, tmp_path: Path) -> None:
@@ -232,8 +236,8 @@ def test_hostile_and_broken_projects_are_refused(lib: Library, media, tmp_path: 
     path = tmp_path / "odd project.boris"
     for case, (data, expected) in cases.items():
         path.write_bytes(data)
-        message = refused(lambda: lib.import_boris(path, rec.id, MAPPING))
+        message = refused(lambda: lib.interchange.import_boris(path, rec.id, MAPPING))
         assert expected in message and message.startswith("odd project.boris"), (case, message)
         assert str(tmp_path) not in message
-    assert lib.moments(rec.id) == []
-    assert not any(e.action == "import" and "BORIS" in e.detail for e in lib.audit())
+    assert lib.moments.all(rec.id) == []
+    assert not any(e.action == "import" and "BORIS" in e.detail for e in lib.audit.entries())

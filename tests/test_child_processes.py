@@ -62,11 +62,11 @@ def long_export(tmp_path: Path) -> tuple[Path, int]:
     )  # fmt: skip
     root = tmp_path / "lib"
     with Library.open(root) as lib:
-        lib.add_family("K1")
-        lib.give_consent("K1", "feedback", "Dr Test")
-        rec = lib.import_recording(film, "K1")
-        lib.frame_index(rec.id)
-        m = lib.add_moment(rec.id, 1_000_000, 21_000_000, code="Waiting", caption="x")
+        lib.families.add("K1")
+        lib.consent.give("K1", "feedback", "Dr Test")
+        rec = lib.recordings.import_file(film, "K1")
+        lib.media.frame_index(rec.id)
+        m = lib.moments.add(rec.id, 1_000_000, 21_000_000, code="Waiting", caption="x")
     return root, m.id
 
 
@@ -91,7 +91,7 @@ def test_killing_vfeedback_kills_its_ffmpeg(long_export: tuple[Path, int]) -> No
         cli.kill()
         cli.communicate()
     with Library.open(root) as lib:  # opening sweeps what the killed export left
-        assert lib.highlights() == []
+        assert lib.exports.all() == []
         assert [p.name for p in (root / "clips").iterdir()] == []
 
 

@@ -50,11 +50,11 @@ def bench(qtbot, tmp_path: Path, media, monkeypatch: pytest.MonkeyPatch) -> Iter
     monkeypatch.setenv("VFEEDBACK_CODER", "ana")
     film = make_long_clip(media.folder, seconds=40, size=(640, 360), gop=50)
     with Library.open(tmp_path / "library") as lib:
-        lib.add_family("CL1")
-        lib.give_consent("CL1", "feedback", "Dr Test")
-        rec = lib.import_recording(film, "CL1")
+        lib.families.add("CL1")
+        lib.consent.give("CL1", "feedback", "Dr Test")
+        rec = lib.recordings.import_file(film, "CL1")
         ids = [
-            lib.add_moment(rec.id, start, end, code="Waiting", caption="together").id
+            lib.moments.add(rec.id, start, end, code="Waiting", caption="together").id
             for start, end in ((1 * S, 30 * S), (6 * S, 36 * S))
         ]
         window = _open(qtbot, lib, rec.id)
@@ -126,9 +126,9 @@ def test_stop_them_cancels_cleanly_and_the_next_start_says_so(qtbot, bench: Benc
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=30_000)
     assert window.tasks.exports() == [] or all(t.cancelled for t in window.tasks.exports())
     # Nothing half-made stays: no clip, no temporary, no row.
-    assert lib.highlights("CL1") == []
+    assert lib.exports.all("CL1") == []
     assert _library_files(lib.path) == before
-    note = json.loads(lib.setting(NOTE_KEY) or "[]")
+    note = json.loads(lib.ctx.setting(NOTE_KEY) or "[]")
     assert [(n["user"], n["exports"]) for n in note] == [
         ("ana", [f"the clip of moment {first}", f"the clip of moment {second}"])
     ]
@@ -140,7 +140,7 @@ def test_stop_them_cancels_cleanly_and_the_next_start_says_so(qtbot, bench: Benc
         f"2 exports were stopped when vfeedback last closed: the clip of moment {first} and the clip "
         f"of moment {second}. Nothing half-made was kept; export again what you need."
     )
-    assert lib.setting(NOTE_KEY) is None  # said once
+    assert lib.ctx.setting(NOTE_KEY) is None  # said once
     told.close()
     again.close()
     third = _open(qtbot, lib)
@@ -162,7 +162,7 @@ def test_finish_them_keeps_the_window_until_they_are_saved(qtbot, bench: Bench) 
     assert isinstance(progress, QProgressDialog) and progress.isVisible() and window.isVisible()
     assert progress.labelText() == "Finishing 2 exports; vfeedback closes when they are done."
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=180_000)
-    made = lib.highlights("CL1")
+    made = lib.exports.all("CL1")
     assert sorted(h.moment_ids[0] for h in made) == sorted(bench.moments)
-    assert all(lib.highlight_path(h).is_file() for h in made)
-    assert lib.setting(NOTE_KEY) is None
+    assert all(lib.exports.path(h).is_file() for h in made)
+    assert lib.ctx.setting(NOTE_KEY) is None

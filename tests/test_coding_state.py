@@ -20,11 +20,11 @@ class Playhead:
 
 @pytest.fixture
 def state(library: Library, media) -> tuple[CodingState, Playhead]:
-    library.add_family("F1")
-    rec = library.import_recording(media["cfr25"], "F1")
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
     playhead = Playhead()
     coding = CodingState(library, position=playhead, recording_id=rec.id)
-    coding.set_codes(list(library.scheme().codes))
+    coding.set_codes(list(library.schemes.get().codes))
     return coding, playhead
 
 
@@ -76,7 +76,7 @@ def test_tab_walks_moments_in_time_order_and_wraps(state, library: Library) -> N
     made.append(coding.point())
     playhead.us = 6_000_000
     made.append(coding.point())
-    moments = library.moments(coding.recording_id)
+    moments = library.moments.all(coding.recording_id)
     coding.selected = []
     playhead.us = 2_000_000
     assert coding.neighbour(moments, True).start_us == 3_000_000

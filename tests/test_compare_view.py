@@ -12,22 +12,18 @@ from PySide6.QtWidgets import QApplication
 
 from vfeedback.services import Library
 from vfeedback.services.moments import NewMoment
-from vfeedback.services.supervision import SupervisionMixin
 from vfeedback.ui.compare import CompareWindow
 from vfeedback.ui.compare.lanes import LABEL_W, WARM
 
 S = 1_000_000
-Lib: type[Library] = (
-    Library if issubclass(Library, SupervisionMixin) else type("Lib", (SupervisionMixin, Library), {})
-)
 
 
 @pytest.fixture
 def lib_rec(tmp_path: Path, media) -> Iterator[tuple[Library, int]]:
-    with Lib.open(tmp_path / "library") as lib:
-        lib.add_family("C1")
-        rec = lib.import_recording(media["cfr25"], "C1")
-        lib.add_moments(
+    with Library.open(tmp_path / "library") as lib:
+        lib.families.add("C1")
+        rec = lib.recordings.import_file(media["cfr25"], "C1")
+        lib.moments.add_many(
             rec.id,
             [
                 NewMoment(1 * S, 3 * S, "Waiting", coder="alice"),
@@ -111,7 +107,7 @@ def test_clicking_the_strip(qtbot, window: CompareWindow) -> None:
 def test_lanes_show_code_colours_and_warm_differences(window: CompareWindow) -> None:
     lanes = window.lanes
     image = lanes.grab().toImage()
-    waiting = QColor(window.library.code("Waiting").colour)
+    waiting = QColor(window.library.schemes.code("Waiting").colour)
     for lane in (0, 1):
         pixel = image.pixelColor(lanes.x_at(2_000_000), lanes.lane_rect(lane).center().y())
         assert pixel.rgb() == waiting.rgb()
@@ -156,8 +152,8 @@ def test_settings_recompute_and_coders_swap(qtbot, window: CompareWindow) -> Non
 
 def test_a_recording_with_one_coder_says_so(qtbot, lib_rec, media) -> None:
     lib, _ = lib_rec
-    other = lib.import_recording(media["no_audio"], "C1")
-    lib.add_moment(other.id, 1 * S, code="Waiting", coder="carol")
+    other = lib.recordings.import_file(media["no_audio"], "C1")
+    lib.moments.add(other.id, 1 * S, code="Waiting", coder="carol")
     w = CompareWindow(lib, other.id)
     qtbot.addWidget(w)
     assert w.kappa_label.text() == "Only carol has coded this recording; a comparison needs two coders."

@@ -20,61 +20,61 @@ from vfeedback.storage import layout
 
 @pytest.fixture
 def family(library: Library, media):
-    library.add_family("C1")
-    rec = library.import_recording(media["cfr25"], "C1")
-    moment = library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait")
+    library.families.add("C1")
+    rec = library.recordings.import_file(media["cfr25"], "C1")
+    moment = library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait")
     return rec, moment
 
 
 def test_register_records_each_purpose_separately(library: Library, family) -> None:
-    assert all(entry is None for entry in library.consent_state("C1").values())
-    library.give_consent("C1", "feedback", "Dr A", date(2026, 3, 1))
-    library.give_consent("C1", "supervision", "Dr A")
-    library.withdraw_consent("C1", "supervision", "Dr B")
-    state = library.consent_state("C1")
+    assert all(entry is None for entry in library.consent.state("C1").values())
+    library.consent.give("C1", "feedback", "Dr A", date(2026, 3, 1))
+    library.consent.give("C1", "supervision", "Dr A")
+    library.consent.withdraw("C1", "supervision", "Dr B")
+    state = library.consent.state("C1")
     assert state[Purpose.FEEDBACK].given and state[Purpose.FEEDBACK].on_date == date(2026, 3, 1)
     assert state[Purpose.SUPERVISION].given is False and state[Purpose.SUPERVISION].recorded_by == "Dr B"
     assert state[Purpose.TRAINING] is None and state[Purpose.RESEARCH] is None
-    assert [e.given for e in library.consent_register("C1")] == [True, True, False]
+    assert [e.given for e in library.consent.register("C1")] == [True, True, False]
     with pytest.raises(BadInput):
-        library.give_consent("C1", "marketing", "Dr A")
+        library.consent.give("C1", "marketing", "Dr A")
     with pytest.raises(BadInput):
-        library.give_consent("C1", "feedback", "  ")
+        library.consent.give("C1", "feedback", "  ")
     with pytest.raises(BadInput):
-        library.give_consent("C1", "feedback", "Dr A", date.today() + timedelta(days=2))
+        library.consent.give("C1", "feedback", "Dr A", date.today() + timedelta(days=2))
 
 
 def test_exports_need_consent_for_their_purpose_and_withdrawal_lists_them(library: Library, family) -> None:
     _, moment = family
     with pytest.raises(ConsentMissing, match="feedback with the family"):
-        library.export_still(moment.id)
-    library.give_consent("C1", "feedback", "Dr A")
-    library.give_consent("C1", "training", "Dr A")
-    for_family = library.export_still(moment.id)
-    for_training = library.export_still(moment.id, purpose="training")
+        library.exports.still(moment.id)
+    library.consent.give("C1", "feedback", "Dr A")
+    library.consent.give("C1", "training", "Dr A")
+    for_family = library.exports.still(moment.id)
+    for_training = library.exports.still(moment.id, purpose="training")
     assert for_training.id != for_family.id and for_training.purpose == "training"
     with pytest.raises(ConsentMissing, match="supervision"):
-        library.export_still(moment.id, purpose="supervision")
-    _, exported = library.withdraw_consent("C1", "training", "Dr A")
+        library.exports.still(moment.id, purpose="supervision")
+    _, exported = library.consent.withdraw("C1", "training", "Dr A")
     assert [h.id for h in exported] == [for_training.id]
     with pytest.raises(ConsentMissing):
-        library.export_still(moment.id, 1_500_000, purpose="training")
-    reel = library.create_reel("Ours", [moment.id])
-    assert library.start_review(reel.id) == reel
-    library.withdraw_consent("C1", "feedback", "Dr A")
+        library.exports.still(moment.id, 1_500_000, purpose="training")
+    reel = library.reels.create("Ours", [moment.id])
+    assert library.exports.start_review(reel.id) == reel
+    library.consent.withdraw("C1", "feedback", "Dr A")
     with pytest.raises(ConsentMissing):
-        library.start_review(reel.id)
+        library.exports.start_review(reel.id)
 
 
 def test_audit_records_who_did_what(library: Library, family, tmp_path: Path) -> None:
     _, moment = family
-    library.give_consent("C1", "feedback", "Dr A")
-    still = library.export_still(moment.id)
-    library.delete_highlight(still.id)
-    actions = [e.action for e in library.audit("C1")]
+    library.consent.give("C1", "feedback", "Dr A")
+    still = library.exports.still(moment.id)
+    library.exports.delete(still.id)
+    actions = [e.action for e in library.audit.entries("C1")]
     assert actions == ["import", "consent", "export", "delete"]
-    assert library.audit("C1")[1].actor == "Dr A"
-    count = library.audit_csv(tmp_path / "audit.csv", "C1")
+    assert library.audit.entries("C1")[1].actor == "Dr A"
+    count = library.audit.write_csv(tmp_path / "audit.csv", "C1")
     lines = (tmp_path / "audit.csv").read_text(encoding="utf-8").splitlines()
     assert count == 4 and lines[0].startswith("id,at,actor,action") and len(lines) == 5
 
@@ -86,7 +86,7 @@ def test_audit_rows_cannot_be_changed_or_deleted_on_sqlite(library: Library, fam
         with pytest.raises(sqlite3.DatabaseError, match="cannot be deleted"):
             conn.execute("DELETE FROM audit_log")
     conn.close()
-    assert library.audit()[0].action == "import"
+    assert library.audit.entries()[0].action == "import"
 
 
 @pytest.mark.postgres
@@ -94,8 +94,8 @@ def test_audit_rows_cannot_be_changed_or_deleted_on_postgres(pg_server, tmp_path
     url = pg_server.create_database("t_audit_guard")
     monkeypatch.setenv(layout.ENV_FILES, str(tmp_path / "files"))
     with Library.open(url) as lib:
-        lib.add_family("PG")
-        lib.give_consent("PG", "feedback", "Dr A")
+        lib.families.add("PG")
+        lib.consent.give("PG", "feedback", "Dr A")
     engine = create_engine(url)
     for statement in ("UPDATE audit_log SET detail = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
         with engine.connect() as conn, pytest.raises(DBAPIError, match="cannot be changed or deleted"):
@@ -106,9 +106,9 @@ def test_audit_rows_cannot_be_changed_or_deleted_on_postgres(pg_server, tmp_path
 def test_cli_consent_audit_and_exit_status_4(tmp_path: Path, media, capsys) -> None:
     lib = str(tmp_path / "lib")
     with Library.open(lib) as library:
-        library.add_family("C2")
-        rec = library.import_recording(media["cfr25"], "C2")
-        m = library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="x")
+        library.families.add("C2")
+        rec = library.recordings.import_file(media["cfr25"], "C2")
+        m = library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="x")
     capsys.readouterr()
     assert run(["--library", lib, "export", "still", str(m.id)]) == 4
     err = capsys.readouterr().err

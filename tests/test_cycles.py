@@ -17,10 +17,7 @@ from vfeedback.core.errors import BadInput
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.model import Actor, Code, CodeKind, Moment, Recording
 from vfeedback.services import Library
-from vfeedback.services.cycles import CSV_HEADER, CyclesMixin
-
-# Until the Library composes CyclesMixin, the tests compose it themselves.
-Lib = Library if issubclass(Library, CyclesMixin) else type("CyclesLibrary", (CyclesMixin, Library), {})
+from vfeedback.services.cycles import CSV_HEADER
 
 NOTE = "PRIVATE-NOTE-51c2 mother tearful"
 ATTENTIVE, ENCOURAGING, DEVELOPING = (
@@ -142,38 +139,44 @@ class Family:
 def family(tmp_path_factory: pytest.TempPathFactory, media) -> Iterator[Family]:
     """PIP-7: recording A (3 s, 25 fps, 12 Mar 2020, play), B (10 s, 25 fps, 9 Apr 2020, feeding),
     C (undated, portrait, bath: no moments). Also EMPTY-1 (one recording, no moments), NONE-1 (none)."""
-    with Lib.open(tmp_path_factory.mktemp("cycles") / "library") as lib:
-        lib.add_family("PIP-7")
-        lib.give_consent("PIP-7", "feedback", "Dr Test")
-        a = lib.import_recording(media["no_audio"], "PIP-7", recorded_on=date(2020, 3, 12), context="play")
-        b = lib.import_recording(media["cfr25"], "PIP-7", recorded_on=date(2020, 4, 9), context="feeding")
-        c = lib.import_recording(media["portrait"], "PIP-7", context="bath")
-        concern = next(x for s in lib.schemes() for x in s.codes if x.kind is CodeKind.CONCERN)
+    with Library.open(tmp_path_factory.mktemp("cycles") / "library") as lib:
+        lib.families.add("PIP-7")
+        lib.consent.give("PIP-7", "feedback", "Dr Test")
+        a = lib.recordings.import_file(
+            media["no_audio"], "PIP-7", recorded_on=date(2020, 3, 12), context="play"
+        )
+        b = lib.recordings.import_file(
+            media["cfr25"], "PIP-7", recorded_on=date(2020, 4, 9), context="feeding"
+        )
+        c = lib.recordings.import_file(media["portrait"], "PIP-7", context="bath")
+        concern = next(x for s in lib.schemes.all() for x in s.codes if x.kind is CodeKind.CONCERN)
         ids = {
-            "a_wait": lib.add_moment(
+            "a_wait": lib.moments.add(
                 a.id, 200_000, 1_000_000, code="Waiting", caption="You wait for her", note=NOTE
             ).id,
-            "a_point": lib.add_moment(
+            "a_point": lib.moments.add(
                 a.id, 1_200_000, 1_200_000, code="Turned towards", caption="You turn to her"
             ).id,
-            "a_concern": lib.add_moment(a.id, 0, 400_000, code=concern.id, caption="Not yet", note=NOTE).id,
-            "b_wait1": lib.add_moment(
+            "a_concern": lib.moments.add(a.id, 0, 400_000, code=concern.id, caption="Not yet", note=NOTE).id,
+            "b_wait1": lib.moments.add(
                 b.id, 2_000_000, 4_000_000, code="Waiting", caption="You wait, she looks", note=NOTE
             ).id,
-            "b_wait2": lib.add_moment(b.id, 5_000_000, 5_960_000, code="Waiting", caption="Still waiting").id,
-            "b_turns": lib.add_moment(
+            "b_wait2": lib.moments.add(
+                b.id, 5_000_000, 5_960_000, code="Waiting", caption="Still waiting"
+            ).id,
+            "b_turns": lib.moments.add(
                 b.id, 6_000_000, 7_000_000, code="Taking turns", caption="Your turn, her turn", note=NOTE
             ).id,
         }
-        ids["clip"] = lib.export_clip(ids["b_wait1"]).id
-        lib.add_family("EMPTY-1")
-        lib.import_recording(media["ntsc2997"], "EMPTY-1")
-        lib.add_family("NONE-1")
+        ids["clip"] = lib.exports.clip(ids["b_wait1"]).id
+        lib.families.add("EMPTY-1")
+        lib.recordings.import_file(media["ntsc2997"], "EMPTY-1")
+        lib.families.add("NONE-1")
         yield Family(lib, a, b, c, ids)
 
 
 def test_service_progress_counts_frames_to_their_end(family: Family) -> None:
-    p = family.lib.progress("pip-7")  # case-insensitive, like every family lookup
+    p = family.lib.supervision.progress("pip-7")  # case-insensitive, like every family lookup
     assert p.family == "PIP-7"
     assert [x.name for x in p.principles] == [ATTENTIVE, ENCOURAGING, DEVELOPING]
     assert [c.recording_id for c in p.cycles] == [family.a.id, family.b.id, family.c.id]
@@ -193,15 +196,15 @@ def test_service_progress_counts_frames_to_their_end(family: Family) -> None:
 
 def test_service_refuses_unknown_families_and_families_without_recordings(family: Family) -> None:
     with pytest.raises(BadInput, match="no family with case code NOPE-9"):
-        family.lib.progress("NOPE-9")
+        family.lib.supervision.progress("NOPE-9")
     with pytest.raises(BadInput, match="NONE-1 has no recordings yet"):
-        family.lib.progress("NONE-1")
-    assert family.lib.progress("EMPTY-1").empty
+        family.lib.supervision.progress("NONE-1")
+    assert family.lib.supervision.progress("EMPTY-1").empty
 
 
 def test_csv_rows_clips_privacy_mode_and_audit(family: Family, tmp_path: Path) -> None:
     lib = family.lib
-    out = lib.progress_csv("PIP-7", tmp_path / "progress.csv")
+    out = lib.supervision.progress_csv("PIP-7", tmp_path / "progress.csv")
     assert out.stat().st_mode & 0o777 == 0o600
     text = out.read_text(encoding="utf-8")
     assert NOTE not in text and "You wait" not in text  # counts only: no notes, no captions
@@ -211,13 +214,13 @@ def test_csv_rows_clips_privacy_mode_and_audit(family: Family, tmp_path: Path) -
     b_enc = next(r for r in rows if r["recording_id"] == str(family.b.id) and r["principle"] == ENCOURAGING)
     assert b_enc["cycle"] == "2" and b_enc["date"] == "2020-04-09" and b_enc["context"] == "feeding"
     assert (b_enc["moments"], b_enc["seconds"], b_enc["per_10_min"]) == ("2", "3.04", "120.00")
-    clip = lib.highlight_path(lib.highlight(family.ids["clip"]))
+    clip = lib.exports.path(lib.exports.get(family.ids["clip"]))
     assert b_enc["clips"] == str(clip)
     c_row = next(r for r in rows if r["recording_id"] == str(family.c.id))
     assert c_row["date_is_import_date"] == "yes" and c_row["moments"] == "0"
-    assert [e.detail for e in lib.audit("PIP-7")][-1] == "progress chart CSV progress.csv"
+    assert [e.detail for e in lib.audit.entries("PIP-7")][-1] == "progress chart CSV progress.csv"
     with pytest.raises(BadInput, match="is a folder"):
-        lib.progress_csv("PIP-7", tmp_path)
+        lib.supervision.progress_csv("PIP-7", tmp_path)
     assert not list(tmp_path.glob(".*.part"))
 
 
@@ -227,11 +230,11 @@ def test_png_size_and_bar_colours_where_the_layout_puts_them(family: Family, tmp
     from vfeedback.render.cycles_chart import bar_rects
 
     lib = family.lib
-    out = lib.progress_png("PIP-7", tmp_path / "chart.png", "count")
+    out = lib.supervision.progress_png("PIP-7", tmp_path / "chart.png", "count")
     assert out.stat().st_mode & 0o777 == 0o600 and out.stat().st_size > 10_000
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1600, 900)
-    progress = lib.progress("PIP-7")
+    progress = lib.supervision.progress("PIP-7")
     rects = bar_rects(progress, Measure.COUNT, (1600, 900))
     assert len(rects) == 9
     drawn = 0
@@ -245,9 +248,9 @@ def test_png_size_and_bar_colours_where_the_layout_puts_them(family: Family, tmp
         else:
             assert rect.height() == 0
     assert drawn == 4
-    assert [e.detail for e in lib.audit("PIP-7")][-1] == "progress chart PNG chart.png"
+    assert [e.detail for e in lib.audit.entries("PIP-7")][-1] == "progress chart PNG chart.png"
     with pytest.raises(BadInput, match="not a measure"):
-        lib.progress_png("PIP-7", tmp_path / "x.png", "loudness")
+        lib.supervision.progress_png("PIP-7", tmp_path / "x.png", "loudness")
 
 
 # --- the window ----------------------------------------------------------------------------------
@@ -277,7 +280,7 @@ def test_window_click_a_bar_lists_its_captions_never_notes(qtbot, family: Family
     assert NOTE not in everything and "Cycle 2" in window.heading.text()
     # The first moment has a clip already: it can be played, and its file is named.
     assert window.play.isEnabled()
-    assert window.clip_for_current() == family.lib.highlight_path(family.lib.highlight(family.ids["clip"]))
+    assert window.clip_for_current() == family.lib.exports.path(family.lib.exports.get(family.ids["clip"]))
     assert window.clip_for_current().name in window.clip_file.text()  # type: ignore[union-attr]
     with qtbot.waitSignal(window.moment_chosen) as chosen:
         window.go_to_moment()

@@ -135,9 +135,9 @@ def shared(tmp_path_factory: pytest.TempPathFactory, media) -> Iterator[Shared]:
     saw the same Waiting; no_audio (9 Apr 2020) coded by alice only."""
     root = tmp_path_factory.mktemp("coders") / "library"
     with Library.open(root) as lib:
-        lib.add_family("TWO-1")
-        a = lib.import_recording(media["cfr25"], "TWO-1", recorded_on=date(2020, 3, 12))
-        b = lib.import_recording(media["no_audio"], "TWO-1", recorded_on=date(2020, 4, 9))
+        lib.families.add("TWO-1")
+        a = lib.recordings.import_file(media["cfr25"], "TWO-1", recorded_on=date(2020, 3, 12))
+        b = lib.recordings.import_file(media["no_audio"], "TWO-1", recorded_on=date(2020, 4, 9))
         ids = {}
         for key, rec, start, end, code, caption in (
             ("alice_wait", a, 1 * S, 2 * S, "Waiting", "You wait"),
@@ -147,7 +147,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory, media) -> Iterator[Shared]:
             ("alice_b", b, 1 * S, 2 * S, "Waiting", "Again"),
         ):
             coder = key.split("_")[0]
-            ids[key] = lib.add_moment(rec.id, start, end, code=code, caption=caption, coder=coder).id
+            ids[key] = lib.moments.add(rec.id, start, end, code=code, caption=caption, coder=coder).id
         yield Shared(lib, root, a, b, ids)
 
 
@@ -204,11 +204,11 @@ def _row(rows: list[dict[str, str]], recording_id: int, principle: str) -> dict[
 
 
 def test_csv_names_whose_moments_each_row_counts(shared: Shared, tmp_path: Path) -> None:
-    out = shared.lib.progress_csv("TWO-1", tmp_path / "all.csv", Counting.everyone())
+    out = shared.lib.supervision.progress_csv("TWO-1", tmp_path / "all.csv", Counting.everyone())
     rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
     first = _row(rows, shared.first.id, DEVELOPING)
     assert (first["moments"], first["coders"]) == ("2", "alice + bob")
-    out = shared.lib.progress_csv("TWO-1", tmp_path / "main.csv")
+    out = shared.lib.supervision.progress_csv("TWO-1", tmp_path / "main.csv")
     rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
     first = _row(rows, shared.first.id, DEVELOPING)
     assert (first["moments"], first["coders"]) == ("1", "alice")
@@ -223,7 +223,7 @@ def test_the_chart_says_whose_moments_it_counts(shared: Shared) -> None:
         (Counting(), "Counted: each film's main coder (who tagged most): cycle 1 alice, cycle 2 alice."),
         (Counting.of("bob"), "Counted: only the moments bob tagged."),
     ):
-        progress = shared.lib.progress("TWO-1", counting)
+        progress = shared.lib.supervision.progress("TWO-1", counting)
         from vfeedback.core.cycles import Measure
 
         texts = [t.text for t in chart_layout(progress, Measure.COUNT, 1600, 900).texts]

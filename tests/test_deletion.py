@@ -19,19 +19,19 @@ NOTE = "NOTE-ZQX private words"
 
 @pytest.fixture
 def full_family(library: Library, media):
-    library.add_family(CODE, label="first referral")
-    library.add_family("OTHER-1")
-    library.give_consent(CODE, "feedback", "Dr A")
-    a = library.import_recording(media["cfr25"], CODE)
-    b = library.import_recording(media["no_audio"], CODE)
-    keep = library.import_recording(media["vfr"], "OTHER-1")
-    m1 = library.add_moment(a.id, 1_000_000, 2_000_000, code="Waiting", caption="ZQX caption one", note=NOTE)
-    m2 = library.add_moment(b.id, 500_000, 1_500_000, code="Waiting", caption="ZQX caption two", note=NOTE)
-    library.export_clip(m1.id, ClipOptions(padding_us=0))
-    library.export_still(m2.id)
-    reel = library.create_reel("ZQX reel", [m1.id, m2.id])
-    library.export_handout(reel.id)
-    library.frame_index(keep.id)
+    library.families.add(CODE, label="first referral")
+    library.families.add("OTHER-1")
+    library.consent.give(CODE, "feedback", "Dr A")
+    a = library.recordings.import_file(media["cfr25"], CODE)
+    b = library.recordings.import_file(media["no_audio"], CODE)
+    keep = library.recordings.import_file(media["vfr"], "OTHER-1")
+    m1 = library.moments.add(a.id, 1_000_000, 2_000_000, code="Waiting", caption="ZQX caption one", note=NOTE)
+    m2 = library.moments.add(b.id, 500_000, 1_500_000, code="Waiting", caption="ZQX caption two", note=NOTE)
+    library.exports.clip(m1.id, ClipOptions(padding_us=0))
+    library.exports.still(m2.id)
+    reel = library.reels.create("ZQX reel", [m1.id, m2.id])
+    library.exports.handout(reel.id)
+    library.media.frame_index(keep.id)
     return a, b, keep
 
 
@@ -44,9 +44,9 @@ def _db_dump(root: Path) -> str:
 
 def test_deleting_a_family_leaves_only_the_audit_record(library: Library, full_family) -> None:
     _, _, keep = full_family
-    assert library.delete_family(CODE) == []
+    assert library.cases.delete_family(CODE) == []
     with pytest.raises(NotFound):
-        library.family(CODE)
+        library.families.get(CODE)
     files = [
         p
         for p in library.path.rglob("*")
@@ -62,29 +62,29 @@ def test_deleting_a_family_leaves_only_the_audit_record(library: Library, full_f
     ]
     assert outside_audit == []
     assert NOTE not in dump
-    assert [e.action for e in library.audit()][-1] == "delete"
-    assert library.recordings() == [keep] and library.check() == []
+    assert [e.action for e in library.audit.entries()][-1] == "delete"
+    assert library.recordings.all() == [keep] and library.integrity.check() == []
     # The other family's history is still there to undo.
     assert library.undo_label() == f"Import {keep.original_name}"
 
 
 def test_deleting_a_recording_takes_what_was_made_from_it(library: Library, full_family) -> None:
     a, b, _ = full_family
-    library.delete_recording(a.id)
+    library.cases.delete_recording(a.id)
     with pytest.raises(NotFound):
-        library.recording(a.id)
-    remaining = library.highlights(CODE)
+        library.recordings.get(a.id)
+    remaining = library.exports.all(CODE)
     assert [h.kind.value for h in remaining] == ["still"]  # the reel's handout showed a frame of a
-    assert library.reels(CODE)[0].moment_ids == (library.moments(b.id)[0].id,)
+    assert library.reels.all(CODE)[0].moment_ids == (library.moments.all(b.id)[0].id,)
     assert not (library.path / "cache" / "recordings" / str(a.id)).exists()
-    assert library.check() == []
+    assert library.integrity.check() == []
 
 
 def test_cli_delete_needs_yes(tmp_path: Path, media, capsys) -> None:
     lib = str(tmp_path / "lib")
     with Library.open(lib) as library:
-        library.add_family("D1")
-        library.import_recording(media["cfr25"], "D1")
+        library.families.add("D1")
+        library.recordings.import_file(media["cfr25"], "D1")
     assert run(["--library", lib, "delete", "family", "D1"]) == 3
     assert "--yes" in capsys.readouterr().err
     assert run(["--library", lib, "delete", "family", "D1", "--yes"]) == 0
@@ -93,7 +93,7 @@ def test_cli_delete_needs_yes(tmp_path: Path, media, capsys) -> None:
 
 
 def test_deleted_words_are_gone_from_the_database_files_themselves(library: Library, full_family) -> None:
-    library.delete_family(CODE)
+    library.cases.delete_family(CODE)
     for f in library.path.glob(f"{layout.DB_NAME}*"):
         assert NOTE.encode() not in f.read_bytes(), f
         assert b"ZQX caption" not in f.read_bytes(), f

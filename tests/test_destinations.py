@@ -45,14 +45,14 @@ def world(tmp_path: Path, media) -> World:
     filmed.parent.mkdir()
     shutil.copyfile(media["no_audio"], filmed)
     with Library.open(root) as lib:
-        lib.add_family("F01")
-        lib.give_consent("F01", "feedback", "Dr Test")
-        rec = lib.import_recording(media["cfr25"], "F01")
-        ref = lib.import_recording(filmed, "F01", reference=True)
-        m = lib.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait", note=NOTE)
-        lib.add_moment(ref.id, 500_000, code="Waiting", caption="She looks")
-        reel = lib.create_reel("Our moments", [m.id])
-        stored = lib.media_path(rec)
+        lib.families.add("F01")
+        lib.consent.give("F01", "feedback", "Dr Test")
+        rec = lib.recordings.import_file(media["cfr25"], "F01")
+        ref = lib.recordings.import_file(filmed, "F01", reference=True)
+        m = lib.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait", note=NOTE)
+        lib.moments.add(ref.id, 500_000, code="Waiting", caption="She looks")
+        reel = lib.reels.create("Our moments", [m.id])
+        stored = lib.recordings.path(rec)
     return World(root, outside, stored, filmed, rec.id, m.id, reel.id)
 
 
@@ -202,8 +202,8 @@ def test_every_copy_is_recorded_with_where_it_went(world: World, capsys) -> None
     )
     assert status == 0, err
     with Library.open(world.root) as lib:
-        copies = [e for e in lib.audit("F01") if e.destination == str(target)]
-        listed = [f.path for f in lib.exported_files("F01", "feedback")]
+        copies = [e for e in lib.audit.entries("F01") if e.destination == str(target)]
+        listed = [f.path for f in lib.audit.exported_files("F01", "feedback")]
     assert len(copies) == 1 and copies[0].action == "export" and copies[0].notes is False
     assert str(target) in listed  # a withdrawal of consent would name this copy
 

@@ -18,16 +18,16 @@ from vfeedback.services import Library
 lib = Library.open(sys.argv[1])
 rec, count, tag = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 for i in range(count):
-    m = lib.add_moment(rec, 40_000 * (i % 200), code="Waiting", caption=f"{tag} {i}", note="n")
+    m = lib.moments.add(rec, 40_000 * (i % 200), code="Waiting", caption=f"{tag} {i}", note="n")
     print(m.id, flush=True)
 """
 
 
 def _prepared_library(root: Path, media_file: Path) -> int:
     with Library.open(root) as lib:
-        lib.add_family("F1")
-        rec = lib.import_recording(media_file, "F1")
-        lib.frame_index(rec.id)  # cached, so writers only write
+        lib.families.add("F1")
+        rec = lib.recordings.import_file(media_file, "F1")
+        lib.media.frame_index(rec.id)  # cached, so writers only write
         return rec.id
 
 
@@ -56,8 +56,8 @@ def test_sigkill_mid_batch_keeps_every_reported_moment(tmp_path: Path, media) ->
     proc.wait()
     assert len(reported) >= 150, proc.stderr.read() if proc.stderr else ""
     with Library.open(root) as lib:
-        assert lib.check() == []
-        saved = {m.id for m in lib.moments(rec)}
+        assert lib.integrity.check() == []
+        saved = {m.id for m in lib.moments.all(rec)}
         assert set(reported) <= saved
         # Undo still works after the crash and names the last committed action.
         assert lib.undo_label() is not None and lib.undo_label().startswith("Add moment")
@@ -73,9 +73,9 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path, media) -> No
     ids = [int(x) for out, _ in outputs for x in out.split()]
     assert len(ids) == len(set(ids)) == 300
     with Library.open(root) as lib:
-        moments = lib.moments(rec)
+        moments = lib.moments.all(rec)
         assert {m.id for m in moments} == set(ids)
         captions = {m.caption for m in moments}
         assert {f"alpha {i}" for i in range(150)} <= captions
         assert {f"beta {i}" for i in range(150)} <= captions
-        assert lib.check() == []
+        assert lib.integrity.check() == []

@@ -63,8 +63,8 @@ def test_real_window_shows_the_exact_frame_after_stepping(
 ) -> None:
     root = tmp_path / "lib"
     with Library.open(root) as lib:
-        lib.add_family("E2E")
-        rec = lib.import_recording(media[kind], "E2E")
+        lib.families.add("E2E")
+        rec = lib.recordings.import_file(media[kind], "E2E")
     env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", HOME=str(tmp_path))
     done = subprocess.run(
         [sys.executable, str(HERE / "e2e_driver.py"), str(root), str(rec.id), str(tmp_path)],

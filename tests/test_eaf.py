@@ -25,7 +25,6 @@ from vfeedback.core.errors import BadInput, ConsentMissing
 from vfeedback.core.model import Recording
 from vfeedback.interchange.eaf_read import read_eaf
 from vfeedback.services import Library
-from vfeedback.services.interchange_elan import ElanBorisMixin
 
 ROOT_ORDER = [
     "LICENSE", "HEADER", "TIME_ORDER", "TIER", "LINGUISTIC_TYPE", "LOCALE", "LANGUAGE", "CONSTRAINT",
@@ -60,41 +59,39 @@ def lib(tmp_path: Path) -> Iterator[Library]:
 
 
 def _open(folder: Path) -> Iterator[Library]:
-    # Until the mixin is part of Library, test it on a Library that has it.
-    cls = Library if hasattr(Library, "export_eaf") else type("ElanLibrary", (ElanBorisMixin, Library), {})
-    with cls.open(folder) as opened:
+    with Library.open(folder) as opened:
         yield opened
 
 
 def _recording(lib: Library, path: Path, family: str = "F1") -> Recording:
-    if not any(f.code == family for f in lib.families()):
-        lib.add_family(family)
-        lib.give_consent(family, "feedback", by="Dr Test")
-    return lib.import_recording(path, family)
+    if not any(f.code == family for f in lib.families.all()):
+        lib.families.add(family)
+        lib.consent.give(family, "feedback", by="Dr Test")
+    return lib.recordings.import_file(path, family)
 
 
 def _tag(lib: Library, rec: Recording) -> None:
     """Moments that test the edges: the first frame, a point, overlapping intervals, the last frame,
     two coders, three actors, two schemes (one code name in both), captions and notes."""
-    t = lib.frame_index(rec.id).times
+    t = lib.media.frame_index(rec.id).times
     n = len(t)
-    lib.add_moment(
+    lib.moments.add(
         rec.id, t[0], t[4], code="Waiting", caption="You waited for her", note="calm", coder="anna"
     )
-    lib.add_moment(rec.id, t[3], None, code="Turned towards", actor="infant", coder="anna")
-    lib.add_moment(rec.id, t[5], t[n // 2], code="Having fun together", actor="parent", coder="ben")
-    lib.add_moment(
+    lib.moments.add(rec.id, t[3], None, code="Turned towards", actor="infant", coder="anna")
+    lib.moments.add(rec.id, t[5], t[n // 2], code="Having fun together", actor="parent", coder="ben")
+    lib.moments.add(
         rec.id, t[n // 3], t[n - 1], code="Following the child's initiative/Waiting", coder="anna",
         caption="Sie schaut dich an — und du wartest", note="private: mother tired",
     )  # fmt: skip
-    lib.add_moment(rec.id, t[n - 1], None, code="Guiding", actor="clinician", coder="ben")
+    lib.moments.add(rec.id, t[n - 1], None, code="Guiding", actor="clinician", coder="ben")
 
 
 def _key(lib: Library, rec_id: int, notes: bool = True) -> list[tuple[object, ...]]:
-    codes = {c.id: c.label for s in lib.schemes() for c in s.codes}
+    codes = {c.id: c.label for s in lib.schemes.all() for c in s.codes}
     return [
         (m.start_us, m.end_us, codes[m.code_id], m.actor, m.coder, m.caption, m.note if notes else "")
-        for m in lib.moments(rec_id)
+        for m in lib.moments.all(rec_id)
     ]
 
 
@@ -114,7 +111,7 @@ def refused(call: Callable[[], object]) -> str:
 def test_written_file_follows_the_eaf_3_0_structure(lib: Library, media, tmp_path: Path) -> None:
     rec = _recording(lib, media["cfr25"])
     _tag(lib, rec)
-    out = lib.export_eaf(rec.id, tmp_path / "session one.eaf")
+    out = lib.interchange.export_eaf(rec.id, tmp_path / "session one.eaf").path
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert not list(tmp_path.glob(".*.part"))
     root = ET.parse(out).getroot()
@@ -142,7 +139,7 @@ def test_written_file_follows_the_eaf_3_0_structure(lib: Library, media, tmp_pat
     # The media, linked absolutely and relative to the .eaf's folder, is the recording's file.
     descriptor = header.find("MEDIA_DESCRIPTOR")
     assert descriptor is not None and descriptor.get("MIME_TYPE") == "video/mp4"
-    media_file = lib.media_path(rec).resolve()
+    media_file = lib.recordings.path(rec).resolve()
     assert Path(unquote(urlparse(descriptor.get("MEDIA_URL", "")).path)) == media_file
     relative = unquote(descriptor.get("RELATIVE_MEDIA_URL", ""))
     assert relative.startswith(("./", "../"))
@@ -161,10 +158,10 @@ def test_written_file_follows_the_eaf_3_0_structure(lib: Library, media, tmp_pat
         assert ling.get("CONSTRAINTS", "Included_In") in stereotypes
     for value in root.iter("CVE_VALUE"):
         assert value.get("LANG_REF") in languages
-    index = lib.frame_index(rec.id)
+    index = lib.media.frame_index(rec.id)
     spans = {
         (round(b / 1000), round(e / 1000))
-        for b, e in (index.outer_span(m.start_us, m.end_us) for m in lib.moments(rec.id))
+        for b, e in (index.outer_span(m.start_us, m.end_us) for m in lib.moments.all(rec.id))
     }
     written = set()
     for tier_id, tier in tiers.items():
@@ -192,17 +189,24 @@ def test_written_file_follows_the_eaf_3_0_structure(lib: Library, media, tmp_pat
     captions = {r.findtext("ANNOTATION_VALUE") for r in root.iter("REF_ANNOTATION")}
     assert captions == {"You waited for her", "Sie schaut dich an — und du wartest"}
     assert b"private: mother tired" not in out.read_bytes() and "note" not in types
-    assert lib.audit()[-1].action == "export" and lib.audit()[-1].detail == "ELAN file session one.eaf"
+    assert (
+        lib.audit.entries()[-1].action == "export"
+        and lib.audit.entries()[-1].detail == "ELAN file session one.eaf"
+    )
 
 
 def test_export_needs_consent_and_an_existing_folder(lib: Library, media, tmp_path: Path) -> None:
     rec = _recording(lib, media["cfr25"])
-    lib.withdraw_consent("F1", "feedback", by="Dr Test")
+    lib.consent.withdraw("F1", "feedback", by="Dr Test")
     with pytest.raises(ConsentMissing):
-        lib.export_eaf(rec.id, tmp_path / "x.eaf")
-    lib.give_consent("F1", "feedback", by="Dr Test")
-    assert "does not exist" in refused(lambda: lib.export_eaf(rec.id, tmp_path / "nowhere" / "x.eaf"))
-    written = lib.export_eaf(rec.id, tmp_path)  # a folder: named after the case code, not a person
+        lib.interchange.export_eaf(rec.id, tmp_path / "x.eaf")
+    lib.consent.give("F1", "feedback", by="Dr Test")
+    assert "does not exist" in refused(
+        lambda: lib.interchange.export_eaf(rec.id, tmp_path / "nowhere" / "x.eaf")
+    )
+    written = lib.interchange.export_eaf(
+        rec.id, tmp_path
+    ).path  # a folder: named after the case code, not a person
     assert written.name == f"F1-recording-{rec.id}.eaf"
     assert read_eaf(written).records == ()
 
@@ -215,13 +219,13 @@ def test_export_then_import_gives_the_same_moments(lib: Library, media, tmp_path
     rec = _recording(lib, media[kind])
     _tag(lib, rec)
     before = _key(lib, rec.id)
-    out = lib.export_eaf(rec.id, tmp_path / "coded.eaf", include_notes=True)
-    lib.delete_moments([m.id for m in lib.moments(rec.id)])
-    added = lib.import_eaf(out, rec.id)
+    out = lib.interchange.export_eaf(rec.id, tmp_path / "coded.eaf", include_notes=True).path
+    lib.moments.delete_many([m.id for m in lib.moments.all(rec.id)])
+    added = lib.interchange.import_eaf(out, rec.id)
     assert len(added) == len(before)
     assert _key(lib, rec.id) == before
     assert lib.undo_label() == f"Import {len(before)} moments from coded.eaf"
-    assert lib.audit()[-1].action == "import"
+    assert lib.audit.entries()[-1].action == "import"
 
 
 def test_round_trip_into_another_library_without_notes(media, tmp_path: Path) -> None:
@@ -230,11 +234,11 @@ def test_round_trip_into_another_library_without_notes(media, tmp_path: Path) ->
     rec = _recording(lib, media["ntsc2997"])
     _tag(lib, rec)
     before = _key(lib, rec.id, notes=False)
-    out = lib.export_eaf(rec.id, tmp_path / "shared.eaf")
+    out = lib.interchange.export_eaf(rec.id, tmp_path / "shared.eaf").path
     second = _open(tmp_path / "two")
     other = next(second)
     fresh = _recording(other, media["ntsc2997"], family="G7")
-    other.import_eaf(out, fresh.id)
+    other.interchange.import_eaf(out, fresh.id)
     assert _key(other, fresh.id) == before  # notes were not exported, so none came back
     for gen in (first, second):
         gen.close()
@@ -284,20 +288,24 @@ FOREIGN_TIERS = """
 def test_foreign_tiers_need_a_mapping_and_then_import(lib: Library, media, tmp_path: Path) -> None:
     rec = _recording(lib, media["cfr25"])
     path = _foreign(tmp_path, FOREIGN_TIERS)
-    tiers = {t.tier_id: t for t in lib.eaf_tiers(path)}
+    tiers = {t.tier_id: t for t in lib.interchange.eaf_tiers(path)}
     assert {k: t.kind for k, t in tiers.items()} == {
         "Mother": "codes", "Mother translation": "other", "Child": "codes", "Empty": "codes",
     }  # fmt: skip
     assert (tiers["Mother"].participant, tiers["Mother"].annotator, tiers["Mother"].annotations) == (
         "Mum", "rater1", 1,
     )  # fmt: skip
-    message = refused(lambda: lib.import_eaf(path, rec.id))
+    message = refused(lambda: lib.interchange.import_eaf(path, rec.id))
     assert "'Mother', 'Child'" in message and "Empty" not in message and str(tmp_path) not in message
-    assert "'Child'" in refused(lambda: lib.import_eaf(path, rec.id, {"Mother": ("parent", None)}))
-    assert lib.moments(rec.id) == []
+    assert "'Child'" in refused(
+        lambda: lib.interchange.import_eaf(path, rec.id, {"Mother": ("parent", None)})
+    )
+    assert lib.moments.all(rec.id) == []
 
-    added = lib.import_eaf(path, rec.id, {"Mother": ("parent", None), "Child": ("infant", "dora")})
-    index = lib.frame_index(rec.id)
+    added = lib.interchange.import_eaf(
+        path, rec.id, {"Mother": ("parent", None), "Child": ("infant", "dora")}
+    )
+    index = lib.media.frame_index(rec.id)
     got = [(m.start_us, m.end_us, m.actor.value, m.coder) for m in added]
     assert got == [
         (*index.inner_span(120_000, 900_000), "parent", "rater1"),  # the tier's annotator
@@ -305,7 +313,8 @@ def test_foreign_tiers_need_a_mapping_and_then_import(lib: Library, media, tmp_p
     ]
     lib.undo()
     assert (
-        lib.import_eaf(path, rec.id, {"Mother": None, "Child": ("infant", None)})[0].actor.value == "infant"
+        lib.interchange.import_eaf(path, rec.id, {"Mother": None, "Child": ("infant", None)})[0].actor.value
+        == "infant"
     )
 
 
@@ -313,11 +322,15 @@ def test_bad_mappings_and_unknown_codes_import_nothing(lib: Library, media, tmp_
     rec = _recording(lib, media["cfr25"])
     path = _foreign(tmp_path, FOREIGN_TIERS.replace(">Turned towards<", ">Gazing at mum<"))
     both = {"Mother": ("parent", None), "Child": ("infant", None)}
-    assert "'Gazing at mum'" in refused(lambda: lib.import_eaf(path, rec.id, both))
-    assert "not an actor" in refused(lambda: lib.import_eaf(path, rec.id, {**both, "Child": ("dog", None)}))
-    assert "'Nobody'" in refused(lambda: lib.import_eaf(path, rec.id, {**both, "Nobody": ("parent", None)}))
-    assert lib.moments(rec.id) == [] and all(
-        e.action != "import" or "ELAN" not in e.detail for e in lib.audit()
+    assert "'Gazing at mum'" in refused(lambda: lib.interchange.import_eaf(path, rec.id, both))
+    assert "not an actor" in refused(
+        lambda: lib.interchange.import_eaf(path, rec.id, {**both, "Child": ("dog", None)})
+    )
+    assert "'Nobody'" in refused(
+        lambda: lib.interchange.import_eaf(path, rec.id, {**both, "Nobody": ("parent", None)})
+    )
+    assert lib.moments.all(rec.id) == [] and all(
+        e.action != "import" or "ELAN" not in e.detail for e in lib.audit.entries()
     )
 
 
@@ -351,12 +364,12 @@ def test_hostile_and_broken_files_are_refused(lib: Library, media, tmp_path: Pat
     sentences = {}
     for case, text in HOSTILE.items():  # one library for all: each case is cheap, a library is not
         path.write_text(text, encoding="utf-8")
-        message = refused(lambda: lib.import_eaf(path, rec.id, {}))
+        message = refused(lambda: lib.interchange.import_eaf(path, rec.id, {}))
         assert message.startswith("from a stranger.eaf") and str(tmp_path) not in message, case
         assert "root:" not in message  # nothing of /etc/passwd
-        assert refused(lambda: lib.eaf_tiers(path)) == message
+        assert refused(lambda: lib.interchange.eaf_tiers(path)) == message
         sentences[case] = message
-    assert lib.moments(rec.id) == [] and lib.undo_label() == label
+    assert lib.moments.all(rec.id) == [] and lib.undo_label() == label
     assert "for safety" in sentences["billion laughs"] and "for safety" in sentences["external entity"]
     assert "nested too deeply" in sentences["deep nesting"]
     assert "cut short" in sentences["truncated"] and "not an ELAN file" in sentences["not eaf"]
@@ -384,17 +397,17 @@ def test_damaged_times_are_refused(lib: Library, media, tmp_path: Path) -> None:
             )
             expected = "align it in ELAN"
         path = _foreign(tmp_path, body, slots=slots)
-        assert expected in refused(lambda path=path: lib.import_eaf(path, rec.id, mapping))
+        assert expected in refused(lambda path=path: lib.interchange.import_eaf(path, rec.id, mapping))
     far = (
         '<TIME_SLOT TIME_SLOT_ID="ts1" TIME_VALUE="120"/><TIME_SLOT TIME_SLOT_ID="ts2" TIME_VALUE="900"/>'
         '<TIME_SLOT TIME_SLOT_ID="ts3" TIME_VALUE="1500"/><TIME_SLOT TIME_SLOT_ID="ts4" TIME_VALUE="60000"/>'
     )
     beyond = _foreign(tmp_path, FOREIGN_TIERS, slots=far)
-    assert "outside recording" in refused(lambda: lib.import_eaf(beyond, rec.id, mapping))
+    assert "outside recording" in refused(lambda: lib.interchange.import_eaf(beyond, rec.id, mapping))
     older = _foreign(tmp_path, FOREIGN_TIERS, version="2.7")
-    assert len(lib.import_eaf(older, rec.id, mapping)) == 2  # 2.7 is still read
+    assert len(lib.interchange.import_eaf(older, rec.id, mapping)) == 2  # 2.7 is still read
     lib.undo()
-    assert lib.moments(rec.id) == []
+    assert lib.moments.all(rec.id) == []
 
 
 def test_huge_empty_binary_and_missing_files_are_refused(lib: Library, media, tmp_path: Path) -> None:
@@ -402,19 +415,19 @@ def test_huge_empty_binary_and_missing_files_are_refused(lib: Library, media, tm
     huge = tmp_path / "huge.eaf"
     with huge.open("wb") as f:
         f.truncate(60 * 1024 * 1024)  # sparse: refused by its size before any byte is read
-    assert "too large" in refused(lambda: lib.import_eaf(huge, rec.id))
+    assert "too large" in refused(lambda: lib.interchange.import_eaf(huge, rec.id))
     empty = tmp_path / "empty.eaf"
     empty.write_bytes(b"")
-    assert "empty" in refused(lambda: lib.import_eaf(empty, rec.id))
+    assert "empty" in refused(lambda: lib.interchange.import_eaf(empty, rec.id))
     binary = tmp_path / "binary.eaf"
     binary.write_bytes(bytes(range(256)) * 10)
-    refused(lambda: lib.import_eaf(binary, rec.id))
-    assert "does not exist" in refused(lambda: lib.import_eaf(tmp_path / "gone.eaf", rec.id))
-    assert "not a file" in refused(lambda: lib.import_eaf(tmp_path, rec.id))
+    refused(lambda: lib.interchange.import_eaf(binary, rec.id))
+    assert "does not exist" in refused(lambda: lib.interchange.import_eaf(tmp_path / "gone.eaf", rec.id))
+    assert "not a file" in refused(lambda: lib.interchange.import_eaf(tmp_path, rec.id))
     fifo = tmp_path / "pipe.eaf"
     os.mkfifo(fifo)
-    assert "not a file" in refused(lambda: lib.import_eaf(fifo, rec.id))  # would block if read
-    assert lib.moments(rec.id) == []
+    assert "not a file" in refused(lambda: lib.interchange.import_eaf(fifo, rec.id))  # would block if read
+    assert lib.moments.all(rec.id) == []
 
 
 # --- the command line ------------------------------------------------------------------------------
@@ -431,15 +444,15 @@ def test_cli_exports_and_imports_with_mapping(lib: Library, media, tmp_path: Pat
 
     foreign = _foreign(tmp_path, FOREIGN_TIERS)
     ask = argparse.Namespace(file=str(foreign), recording=rec.id, map=["Child=infant"], json=False)
-    count = len(lib.moments(rec.id))
+    count = len(lib.moments.all(rec.id))
     assert cli.import_eaf(lib, ask) == 1
     printed = capsys.readouterr().out
     assert "--map TIER=ACTOR[:CODER]" in printed and "  Mother  (1 annotation, participant Mum)" in printed
-    assert "Child" not in printed and len(lib.moments(rec.id)) == count
+    assert "Child" not in printed and len(lib.moments.all(rec.id)) == count
 
     ask.map = ["Child=infant", "Mother=parent:rater2"]
     assert cli.import_eaf(lib, ask) == 0
     assert "Imported 2 moments" in capsys.readouterr().out
-    assert {m.coder for m in lib.moments(rec.id)} >= {"rater2"}
+    assert {m.coder for m in lib.moments.all(rec.id)} >= {"rater2"}
     ask.map = ["Mother"]
     assert "not of that form" in refused(lambda: cli.import_eaf(lib, ask))

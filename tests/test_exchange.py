@@ -27,18 +27,13 @@ from vfeedback.core.timecode import format_time
 from vfeedback.export.captions import clean_caption
 from vfeedback.interchange import otio_reel, subtitles, table
 from vfeedback.services import Library
-from vfeedback.services.interchange_files import ExchangeMixin
 
 NOTE = "PRIVATE-NOTE: mother exhausted, discuss with supervisor"
 
 
-class _Library(Library, ExchangeMixin):
-    """Library with the exchange mixin, whether or not Library already includes it."""
-
-
 @dataclass
 class World:
-    lib: _Library
+    lib: Library
     ntsc: int
     vfr: int
     mute: int
@@ -49,15 +44,15 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, media) -> World:  # type: ignore[no-untyped-def]
-    lib = _Library.open(tmp_path_factory.mktemp("exchange") / "library")
-    lib.add_family("C-17")
-    lib.give_consent("C-17", "feedback", by="Dr Test")
-    ntsc = lib.import_recording(media["ntsc2997"], "C-17").id
-    vfr = lib.import_recording(media["vfr"], "C-17").id
-    mute = lib.import_recording(media["no_audio"], "C-17").id
-    bare = lib.import_recording(media["portrait"], "C-17", reference=True).id
-    lib.add_moment(bare, 1_000_000, code="Waiting", note=NOTE)
-    add = lib.add_moment
+    lib = Library.open(tmp_path_factory.mktemp("exchange") / "library")
+    lib.families.add("C-17")
+    lib.consent.give("C-17", "feedback", by="Dr Test")
+    ntsc = lib.recordings.import_file(media["ntsc2997"], "C-17").id
+    vfr = lib.recordings.import_file(media["vfr"], "C-17").id
+    mute = lib.recordings.import_file(media["no_audio"], "C-17").id
+    bare = lib.recordings.import_file(media["portrait"], "C-17", reference=True).id
+    lib.moments.add(bare, 1_000_000, code="Waiting", note=NOTE)
+    add = lib.moments.add
     moments = {
         "span": add(ntsc, 500_000, 1_200_000, code="Waiting", actor="parent", coder="Dr Ana",
                     caption="You wait for her,\nand she looks up — \"smiling\".", note=NOTE),
@@ -86,18 +81,18 @@ def _us(seconds: str) -> int:
 def test_csv_reads_back_as_the_moments_and_has_no_notes(world: World, tmp_path: Path, which: str) -> None:
     lib = world.lib
     rec_id = getattr(world, which)
-    out = lib.export_table(rec_id, tmp_path / "moments.csv")
+    out = lib.interchange.export_table(rec_id, tmp_path / "moments.csv").path
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")  # a BOM for Excel
     assert NOTE.encode() not in data and b"PRIVATE" not in data
     assert out.stat().st_mode & 0o777 == 0o600
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert list(rows[0]) == list(table.COLUMNS) and "note" not in rows[0]
-    index = lib.frame_index(rec_id)
-    expected = sorted(lib.moments(rec_id), key=lambda m: (m.start_us, m.end_us, m.id))
+    index = lib.media.frame_index(rec_id)
+    expected = sorted(lib.moments.all(rec_id), key=lambda m: (m.start_us, m.end_us, m.id))
     assert [int(r["moment"]) for r in rows] == [m.id for m in expected]
     for row, m in zip(rows, expected, strict=True):
-        code = lib.code(m.code_id)
+        code = lib.schemes.code(m.code_id)
         begin, stop = index.outer_span(m.start_us, m.end_us)
         assert (_us(row["start_s"]), _us(row["end_s"])) == (begin, stop)
         assert re.fullmatch(r"\d+\.\d{6}", row["start_s"])
@@ -116,12 +111,12 @@ def test_csv_reads_back_as_the_moments_and_has_no_notes(world: World, tmp_path: 
     for point in (r for r in rows if int(r["moment"]) == world.moments["point"].id):
         assert point["start_frame"] == point["end_frame"]
         assert _us(point["end_s"]) > _us(point["start_s"])  # a point covers its one frame
-    assert len(rows) == len(lib.moments(rec_id)) > 1
+    assert len(rows) == len(lib.moments.all(rec_id)) > 1
 
 
 def test_tsv_with_notes_only_when_asked(world: World, tmp_path: Path) -> None:
     lib = world.lib
-    out = lib.export_table(world.ntsc, tmp_path / "moments.tsv", include_notes=True)
+    out = lib.interchange.export_table(world.ntsc, tmp_path / "moments.tsv", include_notes=True).path
     data = out.read_bytes()
     assert not data.startswith(b"\xef\xbb\xbf")  # analysis tools read UTF-8 without one
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline=""), dialect="excel-tab"))
@@ -129,13 +124,13 @@ def test_tsv_with_notes_only_when_asked(world: World, tmp_path: Path) -> None:
     assert all(len(r) == len(rows[0]) for r in rows)
     assert {r[-1] for r in rows[1:]} == {NOTE}
     # An explicit dialect wins over the file's name.
-    other = lib.export_table(world.ntsc, tmp_path / "moments.txt", dialect="tsv")
+    other = lib.interchange.export_table(world.ntsc, tmp_path / "moments.txt", dialect="tsv").path
     assert other.read_bytes().split(b"\r\n")[0] == "\t".join(table.COLUMNS).encode()
     assert NOTE.encode() not in other.read_bytes()
 
 
 def test_cells_that_a_spreadsheet_would_run_are_defused(world: World, tmp_path: Path) -> None:
-    out = world.lib.export_table(world.ntsc, tmp_path / "m.csv")
+    out = world.lib.interchange.export_table(world.ntsc, tmp_path / "m.csv").path
     text = out.read_bytes().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     row = next(r for r in rows if int(r["moment"]) == world.moments["formula"].id)
@@ -153,8 +148,8 @@ def test_cells_that_a_spreadsheet_would_run_are_defused(world: World, tmp_path: 
 
 def test_an_empty_recording_gives_just_the_header(world: World, tmp_path: Path, media) -> None:  # type: ignore[no-untyped-def]
     lib = world.lib
-    rec = lib.import_recording(media["unicode"], "C-17", reference=True)
-    out = lib.export_table(rec.id, tmp_path / "none.csv")
+    rec = lib.recordings.import_file(media["unicode"], "C-17", reference=True)
+    out = lib.interchange.export_table(rec.id, tmp_path / "none.csv").path
     assert out.read_bytes().decode("utf-8-sig") == ",".join(table.COLUMNS) + "\r\n"
 
 
@@ -189,11 +184,11 @@ def _parse(text: str, separator: str, *, ours: bool = True) -> list[tuple[int, i
 
 def test_srt_cues_are_timed_to_the_frames_and_held_long_enough(world: World, tmp_path: Path) -> None:
     lib = world.lib
-    out = lib.export_subtitles(world.ntsc, tmp_path / "captions.srt")
+    out = lib.interchange.export_subtitles(world.ntsc, tmp_path / "captions.srt").path
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and NOTE.encode() not in data
     cues = _parse(data.decode("utf-8-sig"), ",")
-    index = lib.frame_index(world.ntsc)
+    index = lib.media.frame_index(world.ntsc)
     m = world.moments
     shown = [m["span"], m["formula"], m["point"]]  # time order; "late" has no caption
     assert [c[3].replace("\u2060", "") for c in cues] == [clean_caption(x.caption) for x in shown]
@@ -211,14 +206,14 @@ def test_srt_cues_are_timed_to_the_frames_and_held_long_enough(world: World, tmp
 
 
 def test_a_cue_never_runs_past_the_end_of_the_recording(world: World) -> None:
-    index = world.lib.frame_index(world.ntsc)
+    index = world.lib.media.frame_index(world.ntsc)
     last = index.times[-1]
     (cue,) = subtitles.cues([replace(world.moments["point"], start_us=last, end_us=last)], index)
     assert (cue.start_us, cue.end_us) == (last, index.duration_us)
 
 
 def test_vtt_escapes_markup_and_keeps_line_breaks(world: World, tmp_path: Path) -> None:
-    out = world.lib.export_subtitles(world.ntsc, tmp_path / "captions.vtt")
+    out = world.lib.interchange.export_subtitles(world.ntsc, tmp_path / "captions.vtt").path
     text = out.read_text(encoding="utf-8")
     assert text.startswith("WEBVTT\n\n")
     cues = _parse(text.removeprefix("WEBVTT\n\n"), ".")
@@ -229,7 +224,7 @@ def test_vtt_escapes_markup_and_keeps_line_breaks(world: World, tmp_path: Path) 
 @pytest.mark.parametrize("fmt", ["srt", "vtt"])
 def test_ffmpeg_reads_our_subtitles_back_to_the_captions(world: World, tmp_path: Path, fmt: str) -> None:
     """A real reader: ffmpeg parses the file and writes the cues' plain text back."""
-    out = world.lib.export_subtitles(world.ntsc, tmp_path / f"captions.{fmt}")
+    out = world.lib.interchange.export_subtitles(world.ntsc, tmp_path / f"captions.{fmt}").path
     again = tmp_path / "again.srt"
     subprocess.run(
         ["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(out), str(again)], check=True, timeout=30
@@ -243,10 +238,14 @@ def test_ffmpeg_reads_our_subtitles_back_to_the_captions(world: World, tmp_path:
 def test_subtitles_refuse_what_cannot_be_written(world: World, tmp_path: Path) -> None:
     lib = world.lib
     with pytest.raises(NothingToDo, match="no moments with a caption"):
-        lib.export_subtitles(world.bare, tmp_path / "x.srt")
+        lib.interchange.export_subtitles(world.bare, tmp_path / "x.srt")
     with pytest.raises(BadInput, match=r"\.srt or \.vtt"):
-        lib.export_subtitles(world.ntsc, tmp_path / "x.txt")
-    assert lib.export_subtitles(world.ntsc, tmp_path / "x.txt", "vtt").read_text().startswith("WEBVTT")
+        lib.interchange.export_subtitles(world.ntsc, tmp_path / "x.txt")
+    assert (
+        lib.interchange.export_subtitles(world.ntsc, tmp_path / "x.txt", "vtt")
+        .path.read_text()
+        .startswith("WEBVTT")
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.txt"]
 
 
@@ -261,8 +260,8 @@ def test_otio_round_trip_gives_back_exactly_the_moments_frames(world: World, tmp
     lib = world.lib
     m = world.moments
     order = [m["vfr"], m["span"], m["mute"], m["point"], m["vfr_fast"]]
-    reel = lib.create_reel("Our moments together", [x.id for x in order], date_text="26 November 2026")
-    out = lib.export_otio(reel.id, tmp_path / "reel.otio")
+    reel = lib.reels.create("Our moments together", [x.id for x in order], date_text="26 November 2026")
+    out = lib.interchange.export_otio(reel.id, tmp_path / "reel.otio").path
     data = out.read_bytes()
     assert NOTE.encode() not in data and b"PRIVATE" not in data
     assert out.stat().st_mode & 0o777 == 0o600
@@ -275,21 +274,21 @@ def test_otio_round_trip_gives_back_exactly_the_moments_frames(world: World, tmp
     clips = list(video)
     assert [c.metadata["vfeedback"]["moment_id"] for c in clips] == [x.id for x in order]
     for clip, moment in zip(clips, order, strict=True):
-        rec = lib.recording(moment.recording_id)
-        index = lib.frame_index(rec.id)
+        rec = lib.recordings.get(moment.recording_id)
+        index = lib.media.frame_index(rec.id)
         sr = clip.source_range
         begin, stop = _us_of(sr.start_time), _us_of(sr.end_time_exclusive())
         assert index.inner_span(begin, stop) == (moment.start_us, moment.end_us)
         exact = index.outer_span(moment.start_us, moment.end_us)
         assert abs(begin - exact[0]) <= 1 and abs(stop - exact[1]) <= 1
         ref = clip.media_reference
-        assert Path(otio.url_utils.filepath_from_url(ref.target_url)) == lib.media_path(rec)
+        assert Path(otio.url_utils.filepath_from_url(ref.target_url)) == lib.recordings.path(rec)
         assert _us_of(ref.available_range.duration) in range(index.duration_us - 1, index.duration_us + 2)
         (marker,) = clip.markers
         assert marker.name == marker.comment == clean_caption(moment.caption)
         assert marker.marked_range == sr
         assert clip.metadata["vfeedback"]["actor"] == moment.actor.value
-        assert clip.metadata["vfeedback"]["code"] == lib.code(moment.code_id).name
+        assert clip.metadata["vfeedback"]["code"] == lib.schemes.code(moment.code_id).name
         if not index.is_variable_rate():
             # Constant frame rate: whole frames at the recording's own rate.
             assert sr.start_time.value == index.frame_at(moment.start_us)
@@ -305,20 +304,20 @@ def test_otio_round_trip_gives_back_exactly_the_moments_frames(world: World, tmp
 
 def test_otio_edit_rates(world: World) -> None:
     lib = world.lib
-    assert otio_reel.edit_rate(lib.frame_index(world.ntsc)) == pytest.approx(30000 / 1001)
-    assert otio_reel.edit_rate(lib.frame_index(world.mute)) == 25.0
+    assert otio_reel.edit_rate(lib.media.frame_index(world.ntsc)) == pytest.approx(30000 / 1001)
+    assert otio_reel.edit_rate(lib.media.frame_index(world.mute)) == 25.0
     # 2 s at 30 fps then 4 s at 15 fps: 20 frames a second on average, a standard rate.
-    assert otio_reel.edit_rate(lib.frame_index(world.vfr)) == 20.0
+    assert otio_reel.edit_rate(lib.media.frame_index(world.vfr)) == 20.0
 
 
 def test_otio_refuses_empty_and_unknown_reels(world: World, tmp_path: Path) -> None:
     lib = world.lib
-    reel = lib.create_reel("Soon empty", [world.moments["mute"].id])
-    lib.set_reel_moments(reel.id, [])
+    reel = lib.reels.create("Soon empty", [world.moments["mute"].id])
+    lib.reels.set_moments(reel.id, [])
     with pytest.raises(NothingToDo, match="no moments"):
-        lib.export_otio(reel.id, tmp_path / "r.otio")
+        lib.interchange.export_otio(reel.id, tmp_path / "r.otio")
     with pytest.raises(NotFound, match="no reel 9999"):
-        lib.export_otio(9999, tmp_path / "r.otio")
+        lib.interchange.export_otio(9999, tmp_path / "r.otio")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -328,9 +327,9 @@ def test_otio_refuses_empty_and_unknown_reels(world: World, tmp_path: Path) -> N
 def test_bad_targets_get_one_sentence_and_nothing_is_written(world: World, tmp_path: Path) -> None:
     lib = world.lib
     calls = [
-        lambda p: lib.export_table(world.ntsc, p),
-        lambda p: lib.export_subtitles(world.ntsc, p, "srt"),
-        lambda p: lib.export_otio(lib.create_reel("R", [world.moments["span"].id]).id, p),
+        lambda p: lib.interchange.export_table(world.ntsc, p),
+        lambda p: lib.interchange.export_subtitles(world.ntsc, p, "srt"),
+        lambda p: lib.interchange.export_otio(lib.reels.create("R", [world.moments["span"].id]).id, p),
     ]
     for call in calls:
         with pytest.raises(BadInput) as missing:
@@ -339,7 +338,7 @@ def test_bad_targets_get_one_sentence_and_nothing_is_written(world: World, tmp_p
         with pytest.raises(BadInput, match="is a folder"):
             call(tmp_path)
     with pytest.raises(NotFound, match="no recording 9999"):
-        lib.export_table(9999, tmp_path / "x.csv")
+        lib.interchange.export_table(9999, tmp_path / "x.csv")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -349,7 +348,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(
     lib = world.lib
     target = tmp_path / "reel.otio"
     target.write_text("the editor's old timeline")
-    reel = lib.create_reel("R", [world.moments["span"].id])
+    reel = lib.reels.create("R", [world.moments["span"].id])
 
     def half_then_fail(timeline: object, path: Path) -> None:
         path.write_text("{ half")
@@ -357,22 +356,22 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(
 
     monkeypatch.setattr(otio_reel, "write_otio", half_then_fail)
     with pytest.raises(VfeedbackError, match="disk is full"):
-        lib.export_otio(reel.id, target)
+        lib.interchange.export_otio(reel.id, target)
     assert target.read_text() == "the editor's old timeline"
     assert [p.name for p in tmp_path.iterdir()] == ["reel.otio"]
     monkeypatch.undo()
-    lib.export_otio(reel.id, target)  # a save replaces the old file
+    lib.interchange.export_otio(reel.id, target)  # a save replaces the old file
     assert otio.adapters.read_from_file(str(target)).name == "R"
 
 
 def test_each_export_is_in_the_audit_record(world: World, tmp_path: Path) -> None:
     lib = world.lib
-    before = len(lib.audit("C-17"))
-    lib.export_table(world.ntsc, tmp_path / "a.csv")
-    lib.export_table(world.ntsc, tmp_path / "b.tsv", include_notes=True)
-    lib.export_subtitles(world.ntsc, tmp_path / "c.vtt")
-    lib.export_otio(lib.create_reel("R", [world.moments["span"].id]).id, tmp_path / "d.otio")
-    entries = lib.audit("C-17")[before:]
+    before = len(lib.audit.entries("C-17"))
+    lib.interchange.export_table(world.ntsc, tmp_path / "a.csv")
+    lib.interchange.export_table(world.ntsc, tmp_path / "b.tsv", include_notes=True)
+    lib.interchange.export_subtitles(world.ntsc, tmp_path / "c.vtt")
+    lib.interchange.export_otio(lib.reels.create("R", [world.moments["span"].id]).id, tmp_path / "d.otio")
+    entries = lib.audit.entries("C-17")[before:]
     assert [e.action for e in entries] == ["export"] * 4
     assert all(e.purpose == "feedback" for e in entries)
     details = [e.detail for e in entries]
@@ -397,7 +396,7 @@ def test_cli_writes_each_kind_and_reports_one_line(
     world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lib = world.lib
-    n = len(lib.moments(world.ntsc))
+    n = len(lib.moments.all(world.ntsc))
     assert _cli(lib, "csv", str(world.ntsc), "--out", str(tmp_path / "m.csv")) == 0
     assert capsys.readouterr().out == f"Wrote {n} moments to {tmp_path / 'm.csv'}.\n"
     assert _cli(lib, "csv", str(world.ntsc), "--out", str(tmp_path / "m.txt"), "--tsv", "--notes") == 0
@@ -407,7 +406,7 @@ def test_cli_writes_each_kind_and_reports_one_line(
     assert json.loads(capsys.readouterr().out) == {"path": str(tmp_path / "m.srt"), "moments": 3}
     assert _cli(lib, "vtt", str(world.mute), "--out", str(tmp_path / "m.vtt")) == 0
     assert capsys.readouterr().out == f"Wrote the captions of 1 moment to {tmp_path / 'm.vtt'}.\n"
-    reel = lib.create_reel("R", [world.moments["span"].id, world.moments["mute"].id])
+    reel = lib.reels.create("R", [world.moments["span"].id, world.moments["mute"].id])
     assert _cli(lib, "otio", str(reel.id), "--out", str(tmp_path / "r.otio")) == 0
     assert capsys.readouterr().out == f"Wrote a timeline of 2 moments to {tmp_path / 'r.otio'}.\n"
     with pytest.raises(SystemExit):
@@ -418,11 +417,11 @@ def test_each_export_needs_the_consent_for_its_purpose(world: World, tmp_path: P
     from vfeedback.core.errors import ConsentMissing
 
     lib = world.lib
-    reel = lib.create_reel("For research", [world.moments[k].id for k in list(world.moments)[:1]])
+    reel = lib.reels.create("For research", [world.moments[k].id for k in list(world.moments)[:1]])
     for export in (
-        lambda: lib.export_table(world.ntsc, tmp_path / "m.csv", purpose="research"),
-        lambda: lib.export_subtitles(world.ntsc, tmp_path / "m.srt", purpose="research"),
-        lambda: lib.export_otio(reel.id, tmp_path / "r.otio", purpose="research"),
+        lambda: lib.interchange.export_table(world.ntsc, tmp_path / "m.csv", purpose="research"),
+        lambda: lib.interchange.export_subtitles(world.ntsc, tmp_path / "m.srt", purpose="research"),
+        lambda: lib.interchange.export_otio(reel.id, tmp_path / "r.otio", purpose="research"),
     ):
         with pytest.raises(ConsentMissing, match="research"):
             export()

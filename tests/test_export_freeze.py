@@ -26,11 +26,11 @@ def workbench(qtbot, tmp_path: Path, media, monkeypatch: pytest.MonkeyPatch) -> 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
     monkeypatch.setenv("VFEEDBACK_CODER", "ana")
     with Library.open(tmp_path / "library") as lib:
-        lib.add_family("FZ1")
-        lib.give_consent("FZ1", "feedback", "Dr Test")
-        rec = lib.import_recording(media["cfr25"], "FZ1")
+        lib.families.add("FZ1")
+        lib.consent.give("FZ1", "feedback", "Dr Test")
+        rec = lib.recordings.import_file(media["cfr25"], "FZ1")
         moments = [
-            lib.add_moment(rec.id, start, end, code="Waiting", caption=f"moment {n}")
+            lib.moments.add(rec.id, start, end, code="Waiting", caption=f"moment {n}")
             for n, (start, end) in enumerate(((1 * S, 2 * S), (4 * S, 5 * S), (7 * S, 8 * S)), 1)
         ]
         window = MainWindow(lib, player=ClockPlayer())
@@ -70,13 +70,13 @@ def test_three_moments_one_pauses_at_the_playhead_the_others_play_through(qtbot,
         "Only the clip of the moment at the playhead pauses there; the other 2 play straight through."
     )
     qtbot.waitUntil(lambda: not window.tasks.tasks(), timeout=120_000)
-    assert len(lib.highlights("FZ1")) == 3  # none failed
-    made = {h.moment_ids[0]: h for h in lib.highlights("FZ1")}
+    assert len(lib.exports.all("FZ1")) == 3  # none failed
+    made = {h.moment_ids[0]: h for h in lib.exports.all("FZ1")}
     # 25 fps; each moment covers its frames to the last one's end (1 s + 40 ms) with 1 s of padding on
     # each side: 3.04 s = 76 frames. The one at the playhead holds a frame for 1 s more: 101 frames.
     assert {i: made[i].frame_count for i in ids} == {ids[0]: 76, ids[1]: 101, ids[2]: 76}
     assert {i: made[i].duration_us for i in ids} == {ids[0]: 3_040_000, ids[1]: 4_040_000, ids[2]: 3_040_000}
-    assert all(Path(lib.highlight_path(h)).is_file() for h in made.values())
+    assert all(Path(lib.exports.path(h)).is_file() for h in made.values())
 
 
 def test_a_playhead_outside_every_selected_moment_offers_no_pause(qtbot, workbench) -> None:
@@ -91,7 +91,7 @@ def test_a_playhead_outside_every_selected_moment_offers_no_pause(qtbot, workben
         "enabled": "False",
     }
     qtbot.waitUntil(lambda: not window.tasks.tasks(), timeout=120_000)
-    assert sorted(h.frame_count for h in lib.highlights("FZ1")) == [76, 76, 76]
+    assert sorted(h.frame_count for h in lib.exports.all("FZ1")) == [76, 76, 76]
 
 
 def test_one_moment_at_the_playhead_needs_no_note() -> None:

@@ -152,7 +152,7 @@ def test_an_otio_timeline_links_neutral_names_too(case: Case, media) -> None:
     one = case.json("moments", "add", str(referenced["id"]), "--start", "1", "--code", "Waiting")
     two = case.json("moments", "add", str(kept["id"]), "--start", "0.5", "--code", "Waiting")
     with Library.open(case.root) as lib:
-        reel = lib.create_reel("Together", [one["id"], two["id"]])
+        reel = lib.reels.create("Together", [one["id"], two["id"]])
     timeline_file = case.out / "reel.otio"
     info = case.json("export", "otio", str(reel.id), "--out", str(timeline_file))
     neutral = f"F01_20260314_rec{referenced['id']}.mp4"

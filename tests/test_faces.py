@@ -196,25 +196,25 @@ def test_face_blur_through_the_library_and_the_command_line(
 
     root = tmp_path / "library"
     with Library.open(root) as lib:
-        lib.add_family("T-2")
-        rec = lib.import_recording(videos["upright"], "T-2")
-        wall = lib.import_recording(media["no_audio"], "T-2")
-        face = lib.add_moment(rec.id, 1_000_000, 1_400_000, code="Waiting", caption="You smile at him.")
-        plain = lib.add_moment(wall.id, 1_000_000, 1_400_000, code="Waiting")
+        lib.families.add("T-2")
+        rec = lib.recordings.import_file(videos["upright"], "T-2")
+        wall = lib.recordings.import_file(media["no_audio"], "T-2")
+        face = lib.moments.add(rec.id, 1_000_000, 1_400_000, code="Waiting", caption="You smile at him.")
+        plain = lib.moments.add(wall.id, 1_000_000, 1_400_000, code="Waiting")
         hidden = ClipOptions(captions="none", padding_us=0, blur_faces=True)
         with pytest.raises(ConsentMissing, match="supervision"):
-            lib.export_clip(face.id, hidden, purpose="supervision")
-        lib.give_consent("T-2", "supervision", by="Dr Test")
-        made = lib.export_clip(face.id, hidden, purpose="supervision")
+            lib.exports.clip(face.id, hidden, purpose="supervision")
+        lib.consent.give("T-2", "supervision", by="Dr Test")
+        made = lib.exports.clip(face.id, hidden, purpose="supervision")
         assert made.faces_found and made.faces_found > 0
         x, y, w, h = FACE_PX
-        first = _frames(lib.highlight_path(made))[0][y : y + h, x : x + w]
+        first = _frames(lib.exports.path(made))[0][y : y + h, x : x + w]
         assert kept_detail(_rgb(PHOTO)[y : y + h, x : x + w], first) < 0.2
         # No face on a plain wall: the highlight says so, for the app to tell the clinician.
-        assert lib.export_clip(plain.id, hidden, purpose="supervision").faces_found == 0
+        assert lib.exports.clip(plain.id, hidden, purpose="supervision").faces_found == 0
         # The clip for the family, unblurred, is a different file.
-        lib.give_consent("T-2", "feedback", by="Dr Test")
-        assert lib.export_clip(face.id, ClipOptions(captions="none", padding_us=0)).path != made.path
+        lib.consent.give("T-2", "feedback", by="Dr Test")
+        assert lib.exports.clip(face.id, ClipOptions(captions="none", padding_us=0)).path != made.path
 
     argv = ["--library", str(root), "export", "clip", str(face.id), "--purpose", "supervision"]
     assert run([*argv, "--padding", "0", "--captions", "none", "--blur-faces", "--json"]) == 0

@@ -33,10 +33,10 @@ HIGHLIGHT_KEYS = {
 
 @pytest.fixture
 def tagged(library: Library, media):
-    library.add_family("PIP-7")
-    library.give_consent("PIP-7", "feedback", "Dr Test")
-    rec = library.import_recording(media["cfr25"], "PIP-7")
-    moment = library.add_moment(
+    library.families.add("PIP-7")
+    library.consent.give("PIP-7", "feedback", "Dr Test")
+    rec = library.recordings.import_file(media["cfr25"], "PIP-7")
+    moment = library.moments.add(
         rec.id, 2_000_000, 4_000_000, code="Waiting", caption="You wait for her", note=NOTE
     )
     return rec, moment
@@ -44,49 +44,49 @@ def tagged(library: Library, media):
 
 def test_clip_is_stored_named_by_case_date_and_sequence_and_reused(library: Library, tagged) -> None:
     rec, moment = tagged
-    clip = library.export_clip(moment.id)
-    path = library.highlight_path(clip)
+    clip = library.exports.clip(moment.id)
+    path = library.exports.path(clip)
     assert path.parent == library.path / "clips" and path.is_file()
     assert path.name.startswith("PIP-7_") and path.name.endswith("_001.mp4")
     assert clip.kind is HighlightKind.CLIP and clip.moment_ids == (moment.id,)
     assert clip.recording_id == rec.id and clip.caption == "You wait for her"
     assert clip.duration_us > 3_900_000 and clip.frame_count > 90  # 2 s plus 1 s padding each side
-    assert library.export_clip(moment.id).id == clip.id  # same settings: the stored file
-    other = library.export_clip(moment.id, ClipOptions(padding_us=0, captions="none"))
-    assert other.id != clip.id and library.highlight_path(other).name.endswith("_002.mp4")
-    assert {h.id for h in library.highlights("PIP-7")} == {clip.id, other.id}
-    assert [h.id for h in library.highlights(text="WAIT for")] == [other.id, clip.id]
+    assert library.exports.clip(moment.id).id == clip.id  # same settings: the stored file
+    other = library.exports.clip(moment.id, ClipOptions(padding_us=0, captions="none"))
+    assert other.id != clip.id and library.exports.path(other).name.endswith("_002.mp4")
+    assert {h.id for h in library.exports.all("PIP-7")} == {clip.id, other.id}
+    assert [h.id for h in library.exports.all(text="WAIT for")] == [other.id, clip.id]
     for f in (library.path / "clips").iterdir():
         assert NOTE.encode() not in f.read_bytes()
-    library.delete_highlight(clip.id)
+    library.exports.delete(clip.id)
     assert not path.exists() and not path.with_suffix(".vtt").exists()
-    assert [h.id for h in library.highlights()] == [other.id]
+    assert [h.id for h in library.exports.all()] == [other.id]
 
 
 def test_still_keeps_its_caption_beside_it(library: Library, tagged) -> None:
     _, moment = tagged
-    still = library.export_still(moment.id, 3_000_000)
-    path = library.highlight_path(still)
+    still = library.exports.still(moment.id, 3_000_000)
+    path = library.exports.path(still)
     assert path.suffix == ".png" and path.parent == library.path / "stills"
     assert path.with_suffix(".txt").read_text(encoding="utf-8") == "You wait for her\n"
     assert (still.width, still.height) == (320, 240)
-    assert library.export_still(moment.id, 3_000_000).id == still.id
+    assert library.exports.still(moment.id, 3_000_000).id == still.id
 
 
 def test_moment_without_caption_exports_without_one(library: Library, tagged) -> None:
     rec, _ = tagged
-    bare = library.add_moment(rec.id, 5_000_000, 6_000_000, code="Waiting")
-    clip = library.export_clip(bare.id)
-    assert not library.highlight_path(clip).with_suffix(".vtt").exists()
+    bare = library.moments.add(rec.id, 5_000_000, 6_000_000, code="Waiting")
+    clip = library.exports.clip(bare.id)
+    assert not library.exports.path(clip).with_suffix(".vtt").exists()
 
 
 def test_cli_export_and_highlights(tmp_path: Path, media, capsys) -> None:
     lib = str(tmp_path / "lib")
     with Library.open(lib) as library:
-        library.add_family("F9")
-        library.give_consent("F9", "feedback", "Dr Test")
-        rec = library.import_recording(media["cfr25"], "F9")
-        m = library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="Together", note=NOTE)
+        library.families.add("F9")
+        library.consent.give("F9", "feedback", "Dr Test")
+        rec = library.recordings.import_file(media["cfr25"], "F9")
+        m = library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="Together", note=NOTE)
     capsys.readouterr()
     assert (
         run(
@@ -126,7 +126,7 @@ from vfeedback.services import Library
 from vfeedback.export.options import ClipOptions
 lib = Library.open(sys.argv[1])
 print("started", flush=True)
-lib.export_clip(int(sys.argv[2]), ClipOptions(padding_us=0, slow_replay=True, quality="high"))
+lib.exports.clip(int(sys.argv[2]), ClipOptions(padding_us=0, slow_replay=True, quality="high"))
 print("finished", flush=True)
 """
 
@@ -134,11 +134,11 @@ print("finished", flush=True)
 def test_killing_an_export_leaves_no_file_and_no_row(tmp_path: Path, media) -> None:
     root = tmp_path / "lib"
     with Library.open(root) as library:
-        library.add_family("K1")
-        library.give_consent("K1", "feedback", "Dr Test")
-        rec = library.import_recording(media["cfr25"], "K1")
-        m = library.add_moment(rec.id, 0, 9_000_000, code="Waiting", caption="x")
-        library.frame_index(rec.id)
+        library.families.add("K1")
+        library.consent.give("K1", "feedback", "Dr Test")
+        rec = library.recordings.import_file(media["cfr25"], "K1")
+        m = library.moments.add(rec.id, 0, 9_000_000, code="Waiting", caption="x")
+        library.media.frame_index(rec.id)
     proc = subprocess.Popen(
         [sys.executable, "-c", EXPORTER, str(root), str(m.id)], stdout=subprocess.PIPE, text=True
     )
@@ -149,8 +149,8 @@ def test_killing_an_export_leaves_no_file_and_no_row(tmp_path: Path, media) -> N
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     with Library.open(root) as library:  # opening sweeps what the killed export left
-        assert library.highlights() == []
-        assert library.check() == []
+        assert library.exports.all() == []
+        assert library.integrity.check() == []
         assert [p.name for p in (root / "clips").iterdir()] == []
         assert list((root / "cache" / "export").iterdir()) == []
 
@@ -159,12 +159,12 @@ def test_killing_an_export_leaves_no_file_and_no_row(tmp_path: Path, media) -> N
 def test_reel_and_handout_from_the_cli(tmp_path: Path, media, capsys) -> None:
     lib = str(tmp_path / "lib")
     with Library.open(lib) as library:
-        library.add_family("R1")
-        library.give_consent("R1", "feedback", "Dr Test")
-        a = library.import_recording(media["cfr25"], "R1")
-        b = library.import_recording(media["no_audio"], "R1")
-        m1 = library.add_moment(a.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait", note=NOTE)
-        m2 = library.add_moment(b.id, 500_000, 1_500_000, code="Waiting", caption="She smiles", note=NOTE)
+        library.families.add("R1")
+        library.consent.give("R1", "feedback", "Dr Test")
+        a = library.recordings.import_file(media["cfr25"], "R1")
+        b = library.recordings.import_file(media["no_audio"], "R1")
+        m1 = library.moments.add(a.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait", note=NOTE)
+        m2 = library.moments.add(b.id, 500_000, 1_500_000, code="Waiting", caption="She smiles", note=NOTE)
     capsys.readouterr()
     status = run(["--library", lib, "export", "reel", "--title", "Our moments", "--date", "26 November 2026",
                   str(m2.id), str(m1.id), "--out", str(tmp_path / "copy.mp4"), "--json"])  # fmt: skip
@@ -173,7 +173,7 @@ def test_reel_and_handout_from_the_cli(tmp_path: Path, media, capsys) -> None:
     assert reel["kind"] == "reel" and reel["moment_ids"] == [m2.id, m1.id]
     assert reel["duration_us"] > 4_000_000 and (tmp_path / "copy.mp4").is_file()
     with Library.open(lib) as library:
-        [made] = library.reels("R1")
+        [made] = library.reels.all("R1")
     assert (
         run(["--library", lib, "export", "handout", str(made.id), "--pdf", str(tmp_path / "h.pdf"), "--json"])
         == 0
@@ -193,18 +193,18 @@ def test_exports_running_at_once_never_share_a_name(library: Library, tagged) ->
 
     rec, _ = tagged
     moments = [
-        library.add_moment(rec.id, t, t + 500_000, code="Waiting", caption=f"c{t}")
+        library.moments.add(rec.id, t, t + 500_000, code="Waiting", caption=f"c{t}")
         for t in (1_000_000, 5_000_000, 7_000_000)
     ]
     with ThreadPoolExecutor(3) as pool:
-        made = list(pool.map(lambda m: library.export_clip(m.id, ClipOptions(padding_us=0)), moments))
+        made = list(pool.map(lambda m: library.exports.clip(m.id, ClipOptions(padding_us=0)), moments))
     paths = {h.path for h in made}
-    assert len(paths) == 3 and all(library.highlight_path(h).stat().st_size == h.size_bytes for h in made)
+    assert len(paths) == 3 and all(library.exports.path(h).stat().st_size == h.size_bytes for h in made)
 
 
 def test_check_reports_a_missing_export(library: Library, tagged) -> None:
     _, moment = tagged
-    still = library.export_still(moment.id)
-    library.highlight_path(still).unlink()
-    [problem] = library.check()
+    still = library.exports.still(moment.id)
+    library.exports.path(still).unlink()
+    [problem] = library.integrity.check()
     assert "missing" in problem.what and str(still.id) in problem.what

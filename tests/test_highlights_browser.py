@@ -15,19 +15,19 @@ NOTE = "PRIVATE-7731 not for parents"
 
 @pytest.fixture
 def browser(qtbot, library: Library, media):
-    library.add_family("B1")
-    library.add_family("B2")
-    library.give_consent("B1", "feedback", "Dr Test")
-    rec = library.import_recording(media["cfr25"], "B1")
-    m1 = library.add_moment(
+    library.families.add("B1")
+    library.families.add("B2")
+    library.consent.give("B1", "feedback", "Dr Test")
+    rec = library.recordings.import_file(media["cfr25"], "B1")
+    m1 = library.moments.add(
         rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait for her", note=NOTE
     )
-    m2 = library.add_moment(
+    m2 = library.moments.add(
         rec.id, 4_000_000, 5_000_000, code="Turned towards", caption="He turns to you", note=NOTE
     )
-    library.export_clip(m1.id, ClipOptions(padding_us=0))
-    library.export_clip(m2.id, ClipOptions(padding_us=0))
-    library.export_still(m1.id)
+    library.exports.clip(m1.id, ClipOptions(padding_us=0))
+    library.exports.clip(m2.id, ClipOptions(padding_us=0))
+    library.exports.still(m1.id)
     runner = TaskRunner()
     view = HighlightsBrowser(library, runner)
     qtbot.addWidget(view)
@@ -53,7 +53,7 @@ def test_filters_and_search_narrow_the_grid(qtbot, browser) -> None:
     view.family.setCurrentIndex(view.family.findData("B2"))
     qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=3_000)
     view.family.setCurrentIndex(0)
-    view.code.setCurrentIndex(view.code.findData(view.library.code("Waiting").id))
+    view.code.setCurrentIndex(view.code.findData(view.library.schemes.code("Waiting").id))
     qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=3_000)  # the clip and the still of m1
     view.code.setCurrentIndex(0)
     view.since.setDate(QDate.currentDate().addDays(1))
@@ -83,6 +83,6 @@ def test_reel_is_built_in_the_order_given_and_items_deleted(qtbot, browser) -> N
     assert view.reel_moment_ids() == [m2.id, m1.id]
     view.kind.setCurrentIndex(0)
     first = view._items[view.model.item(0).data(Qt.ItemDataRole.UserRole)]
-    path = view.library.highlight_path(first)
+    path = view.library.exports.path(first)
     view.delete_now([first])
     assert not path.exists() and view.model.rowCount() == 2

@@ -452,7 +452,7 @@ def test_bidi_controls_are_taken_out_of_titles(ready: Cli) -> None:
     from vfeedback.services import Library
 
     with Library.open(ready.root) as lib:
-        reel = lib.create_reel("\u202eOur \u2066moments\u2069", [1], "May\u200e 2026")
+        reel = lib.reels.create("\u202eOur \u2066moments\u2069", [1], "May\u200e 2026")
     assert (reel.title, reel.date_text) == ("Our moments", "May 2026")
 
 

@@ -27,105 +27,105 @@ def _library_files(lib: Library) -> list[Path]:
 
 
 def test_family_codes_are_unique_and_found_case_insensitively(library: Library) -> None:
-    fam = library.add_family("Fam-01", label="first referral")
-    assert library.family("fam-01") == fam
-    assert library.family(fam.id) == fam
+    fam = library.families.add("Fam-01", label="first referral")
+    assert library.families.get("fam-01") == fam
+    assert library.families.get(fam.id) == fam
     with pytest.raises(Conflict, match="already a family"):
-        library.add_family("FAM-01".lower())
+        library.families.add("FAM-01".lower())
     with pytest.raises(BadInput, match="not a usable case code"):
-        library.add_family("Jane Smith / baby")
+        library.families.add("Jane Smith / baby")
     with pytest.raises(NotFound):
-        library.family("NOPE")
+        library.families.get("NOPE")
 
 
 # --- import -----------------------------------------------------------------------------------
 
 
 def test_import_copies_privately_under_a_name_that_reveals_nothing(library: Library, media) -> None:
-    library.add_family("F1")
+    library.families.add("F1")
     source = media["unicode"]
-    rec = library.import_recording(source, "F1", context="free play")
-    stored = library.media_path(rec)
+    rec = library.recordings.import_file(source, "F1", context="free play")
+    stored = library.recordings.path(rec)
     assert stored.is_file() and stored.parent == library.path / "recordings"
     assert stored.read_bytes() == source.read_bytes()
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert source.stem not in rec.path and "Bébé" not in rec.path
     assert rec.original_name == source.name and rec.stored
     assert rec.media.duration_us > 0 and rec.family_code == "F1"
-    assert library.recordings("F1") == [rec]
+    assert library.recordings.all("F1") == [rec]
 
 
 def test_duplicate_import_is_refused_and_adds_nothing(library: Library, media, tmp_path: Path) -> None:
-    library.add_family("F1")
-    library.add_family("F2")
-    first = library.import_recording(media["cfr25"], "F1")
+    library.families.add("F1")
+    library.families.add("F2")
+    first = library.recordings.import_file(media["cfr25"], "F1")
     renamed = tmp_path / "renamed copy.mp4"
     shutil.copy(media["cfr25"], renamed)
     with pytest.raises(Conflict, match=f"recording {first.id} of family F1"):
-        library.import_recording(renamed, "F2")
-    assert len(library.recordings()) == 1
+        library.recordings.import_file(renamed, "F2")
+    assert len(library.recordings.all()) == 1
     assert len(_library_files(library)) == 1
 
 
 @pytest.mark.parametrize("kind", BAD_KINDS)
 def test_bad_files_are_refused_and_leave_nothing(library: Library, media, kind: str) -> None:
-    library.add_family("F1")
+    library.families.add("F1")
     with pytest.raises(BadInput) as err:
-        library.import_recording(media[kind], "F1")
+        library.recordings.import_file(media[kind], "F1")
     message = str(err.value)
     assert "\n" not in message and message.endswith(".")
-    assert library.recordings() == [] and _library_files(library) == []
+    assert library.recordings.all() == [] and _library_files(library) == []
     assert not list(library.path.rglob("*.part"))
 
 
 def test_missing_path_and_folder_are_refused(library: Library, tmp_path: Path) -> None:
-    library.add_family("F1")
+    library.families.add("F1")
     for path in (tmp_path / "nowhere.mp4", tmp_path):
         with pytest.raises(BadInput):
-            library.import_recording(path, "F1")
-    assert library.recordings() == []
+            library.recordings.import_file(path, "F1")
+    assert library.recordings.all() == []
 
 
 def test_import_into_unknown_family_copies_nothing(library: Library, media) -> None:
     with pytest.raises(NotFound):
-        library.import_recording(media["cfr25"], "GHOST")
+        library.recordings.import_file(media["cfr25"], "GHOST")
     assert _library_files(library) == []
 
 
 def test_referenced_recording_is_relinked_by_content(library: Library, media, tmp_path: Path) -> None:
-    library.add_family("F1")
+    library.families.add("F1")
     original = tmp_path / "camera" / "clip.mp4"
     original.parent.mkdir()
     shutil.copy(media["cfr25"], original)
-    rec = library.import_recording(original, "F1", reference=True)
+    rec = library.recordings.import_file(original, "F1", reference=True)
     assert not rec.stored and Path(rec.path) == original.resolve()
     assert _library_files(library) == []
     moved = tmp_path / "archive" / "deep" / "renamed.mp4"
     moved.parent.mkdir(parents=True)
     original.rename(moved)
-    [problem] = library.check()
+    [problem] = library.integrity.check()
     assert "missing" in problem.what and problem.recording_id == rec.id
-    [(relinked, where)] = library.relink(tmp_path / "archive")
-    assert where == moved.resolve() and library.media_path(relinked) == moved.resolve()
-    assert library.check() == []
+    [(relinked, where)] = library.recordings.relink(tmp_path / "archive")
+    assert where == moved.resolve() and library.recordings.path(relinked) == moved.resolve()
+    assert library.integrity.check() == []
     library.undo()
-    assert library.media_path(library.recording(rec.id)) == original.resolve()
+    assert library.recordings.path(library.recordings.get(rec.id)) == original.resolve()
 
 
 # --- frame index ------------------------------------------------------------------------------
 
 
 def test_frame_index_is_built_once_and_cached(library: Library, media) -> None:
-    library.add_family("F1")
-    rec = library.import_recording(media["vfr"], "F1")
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["vfr"], "F1")
     calls: list[float] = []
-    index = library.frame_index(rec.id, progress=calls.append)
+    index = library.media.frame_index(rec.id, progress=calls.append)
     assert calls, "building reports progress"
     assert len(index) > 10 and index.times[0] == 0
     again: list[float] = []
-    assert list(library.frame_index(rec.id, progress=again.append).times) == list(index.times)
+    assert list(library.media.frame_index(rec.id, progress=again.append).times) == list(index.times)
     assert again == [], "the cached index is not rebuilt"
-    refreshed = library.recording(rec.id).media
+    refreshed = library.recordings.get(rec.id).media
     assert refreshed.frame_count == len(index) and refreshed.variable_frame_rate
 
 
@@ -134,19 +134,19 @@ def test_frame_index_is_built_once_and_cached(library: Library, media) -> None:
 
 @pytest.fixture
 def rec_id(library: Library, media) -> int:
-    library.add_family("F1")
-    return library.import_recording(media["cfr25"], "F1").id
+    library.families.add("F1")
+    return library.recordings.import_file(media["cfr25"], "F1").id
 
 
 def test_moment_times_snap_to_real_frames(library: Library, rec_id: int) -> None:
-    index = library.frame_index(rec_id)
-    m = library.add_moment(rec_id, parse_time("1.03"), parse_time("0:02.52"), code="Waiting")
+    index = library.media.frame_index(rec_id)
+    m = library.moments.add(rec_id, parse_time("1.03"), parse_time("0:02.52"), code="Waiting")
     assert m.start_us in index.times and m.end_us in index.times
     assert m.start_us <= 1_030_000 < m.start_us + 40_000
     assert m.end_us == 2_520_000
-    by_frame = library.add_moment(rec_id, parse_time("f10"), code="Waiting")
+    by_frame = library.moments.add(rec_id, parse_time("f10"), code="Waiting")
     assert by_frame.start_us == index.time_of(10) and by_frame.is_point
-    clock = library.add_moment(rec_id, parse_time("00:00:03.000"), code="Waiting")
+    clock = library.moments.add(rec_id, parse_time("00:00:03.000"), code="Waiting")
     assert clock.start_us == 3_000_000
 
 
@@ -161,16 +161,16 @@ def test_moment_input_errors_are_single_sentences(library: Library, rec_id: int)
     ]
     for kwargs in cases:
         with pytest.raises((BadInput, NotFound)) as err:
-            library.add_moment(rec_id, **kwargs)
+            library.moments.add(rec_id, **kwargs)
         assert "\n" not in str(err.value)
-    assert library.moments(rec_id) == []
+    assert library.moments.all(rec_id) == []
 
 
 def test_codes_resolve_by_id_name_and_path(library: Library, rec_id: int) -> None:
-    waiting = library.code("waiting")
-    assert library.code(waiting.id) == waiting
-    assert library.code(f"{waiting.principle}/{waiting.name}") == waiting
-    m = library.add_moment(rec_id, 1_000_000, code=str(waiting.id))
+    waiting = library.schemes.code("waiting")
+    assert library.schemes.code(waiting.id) == waiting
+    assert library.schemes.code(f"{waiting.principle}/{waiting.name}") == waiting
+    m = library.moments.add(rec_id, 1_000_000, code=str(waiting.id))
     assert m.code_id == waiting.id
     assert m.actor == (waiting.default_actor or Actor.PARENT)
 
@@ -178,8 +178,8 @@ def test_codes_resolve_by_id_name_and_path(library: Library, rec_id: int) -> Non
 def test_edit_delete_undo_redo_round_trip(library: Library, rec_id: int) -> None:
     seen: list[Changes] = []
     library.subscribe(seen.append)
-    m = library.add_moment(rec_id, 1_000_000, 2_000_000, code="Waiting", caption="You waited", note="n1")
-    edited = library.edit_moment(m.id, caption="You waited for her", actor="infant", end=parse_time("3"))
+    m = library.moments.add(rec_id, 1_000_000, 2_000_000, code="Waiting", caption="You waited", note="n1")
+    edited = library.moments.edit(m.id, caption="You waited for her", actor="infant", end=parse_time("3"))
     assert (edited.caption, edited.actor, edited.end_us) == (
         "You waited for her",
         Actor.INFANT,
@@ -187,78 +187,78 @@ def test_edit_delete_undo_redo_round_trip(library: Library, rec_id: int) -> None
     )
     assert seen[-1].touched("moments") == {m.id}
     assert library.undo_label() == "Edit moment at 00:00:01.000"
-    library.delete_moment(m.id)
-    assert library.moments(rec_id) == []
+    library.moments.delete(m.id)
+    assert library.moments.all(rec_id) == []
     library.undo()
-    assert library.moments(rec_id) == [edited]
+    assert library.moments.all(rec_id) == [edited]
     library.undo()
-    assert library.moment(m.id).caption == "You waited"
+    assert library.moments.get(m.id).caption == "You waited"
     library.redo()
     library.redo()
-    assert library.moments(rec_id) == []
+    assert library.moments.all(rec_id) == []
     library.undo()
     library.undo()
     library.undo()  # the add itself
-    assert library.moments(rec_id) == []
+    assert library.moments.all(rec_id) == []
     assert library.redo_label() == "Add moment at 00:00:01.000 (Waiting)"
 
 
 def test_new_action_drops_the_redo_stack(library: Library, rec_id: int) -> None:
-    library.add_moment(rec_id, 1_000_000, code="Waiting")
+    library.moments.add(rec_id, 1_000_000, code="Waiting")
     library.undo()
-    library.add_moment(rec_id, 2_000_000, code="Waiting")
+    library.moments.add(rec_id, 2_000_000, code="Waiting")
     with pytest.raises(NothingToDo):
         library.redo()
-    assert [m.start_us for m in library.moments(rec_id)] == [2_000_000]
+    assert [m.start_us for m in library.moments.all(rec_id)] == [2_000_000]
 
 
 def test_undo_refuses_to_overwrite_a_later_change(library: Library, rec_id: int) -> None:
-    m = library.add_moment(rec_id, 1_000_000, code="Waiting", caption="before")
+    m = library.moments.add(rec_id, 1_000_000, code="Waiting", caption="before")
     # Someone changes the row outside this action (another tool, a hand edit).
     with sqlite3.connect(library.path / layout.DB_NAME) as conn:
         conn.execute("UPDATE moments SET caption = 'changed elsewhere' WHERE id = ?", (m.id,))
     conn.close()
     with pytest.raises(Conflict, match=f"moment {m.id} was changed since"):
         library.undo()
-    assert library.moment(m.id).caption == "changed elsewhere"
+    assert library.moments.get(m.id).caption == "changed elsewhere"
 
 
 def test_undo_of_import_keeps_the_file_for_redo_then_forgets_it(library: Library, media) -> None:
-    library.add_family("F1")
-    rec = library.import_recording(media["cfr25"], "F1")
-    stored = library.media_path(rec)
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    stored = library.recordings.path(rec)
     library.undo()
-    assert library.recordings() == [] and stored.exists()
+    assert library.recordings.all() == [] and stored.exists()
     library.redo()
-    assert library.recording(rec.id).path == rec.path
+    assert library.recordings.get(rec.id).path == rec.path
     library.undo()
-    library.add_family("F2")  # a new action: the import can no longer be redone
+    library.families.add("F2")  # a new action: the import can no longer be redone
     assert not stored.exists()
 
 
 def test_caption_search_is_case_insensitive_and_literal(library: Library, rec_id: int) -> None:
-    library.add_moment(rec_id, 1_000_000, code="Waiting", caption="You WAIT for her smile")
-    library.add_moment(rec_id, 2_000_000, code="Waiting", caption="100% with him")
-    library.add_moment(rec_id, 3_000_000, code="Waiting", caption="1000 smiles", note="wait")
-    assert [m.caption for m in library.search_captions("wait")] == ["You WAIT for her smile"]
-    assert [m.caption for m in library.search_captions("0%")] == ["100% with him"]
-    assert library.search_captions("   ") == []
+    library.moments.add(rec_id, 1_000_000, code="Waiting", caption="You WAIT for her smile")
+    library.moments.add(rec_id, 2_000_000, code="Waiting", caption="100% with him")
+    library.moments.add(rec_id, 3_000_000, code="Waiting", caption="1000 smiles", note="wait")
+    assert [m.caption for m in library.moments.search("wait")] == ["You WAIT for her smile"]
+    assert [m.caption for m in library.moments.search("0%")] == ["100% with him"]
+    assert library.moments.search("   ") == []
 
 
 # --- integrity --------------------------------------------------------------------------------
 
 
 def test_check_finds_changed_files(library: Library, media) -> None:
-    library.add_family("F1")
-    a = library.import_recording(media["cfr25"], "F1")
-    b = library.import_recording(media["no_audio"], "F1")
-    assert library.check() == []
-    with library.media_path(a).open("ab") as f:
+    library.families.add("F1")
+    a = library.recordings.import_file(media["cfr25"], "F1")
+    b = library.recordings.import_file(media["no_audio"], "F1")
+    assert library.integrity.check() == []
+    with library.recordings.path(a).open("ab") as f:
         f.write(b"extra")
-    data = bytearray(library.media_path(b).read_bytes())
+    data = bytearray(library.recordings.path(b).read_bytes())
     data[100] ^= 0xFF
-    library.media_path(b).write_bytes(bytes(data))
-    problems = {p.recording_id: p.what for p in library.check()}
+    library.recordings.path(b).write_bytes(bytes(data))
+    problems = {p.recording_id: p.what for p in library.integrity.check()}
     assert "bytes" in problems[a.id] and "content has changed" in problems[b.id]
 
 
@@ -272,44 +272,44 @@ def test_stale_temporaries_of_dead_processes_are_removed(tmp_path: Path) -> None
 
 
 def test_retime_moves_several_moments_as_one_undo_step(library: Library, rec_id: int) -> None:
-    a = library.add_moment(rec_id, 1_000_000, 2_000_000, code="Waiting")
-    b = library.add_moment(rec_id, 3_000_000, code="Waiting")
-    moved = library.retime_moments([(a.id, 1_010_000, 2_010_000), (b.id, 3_050_000, 3_050_000)])
-    index = library.frame_index(rec_id)
+    a = library.moments.add(rec_id, 1_000_000, 2_000_000, code="Waiting")
+    b = library.moments.add(rec_id, 3_000_000, code="Waiting")
+    moved = library.moments.retime([(a.id, 1_010_000, 2_010_000), (b.id, 3_050_000, 3_050_000)])
+    index = library.media.frame_index(rec_id)
     assert all(m.start_us in index.times and m.end_us in index.times for m in moved)
     assert [(m.start_us, m.end_us) for m in moved] == [(1_000_000, 2_000_000), (3_040_000, 3_040_000)]
     assert library.undo_label() == "Move moment at 00:00:03.000"  # a's snapped span did not change
-    moved = library.retime_moments([(a.id, 1_200_000, 2_400_000), (b.id, 3_200_000, 3_200_000)])
+    moved = library.moments.retime([(a.id, 1_200_000, 2_400_000), (b.id, 3_200_000, 3_200_000)])
     assert library.undo_label() == "Move 2 moments"
     library.undo()
-    assert [(m.start_us, m.end_us) for m in library.moments(rec_id)] == [
+    assert [(m.start_us, m.end_us) for m in library.moments.all(rec_id)] == [
         (1_000_000, 2_000_000),
         (3_040_000, 3_040_000),
     ]
     with pytest.raises(BadInput):
-        library.retime_moments([(a.id, 5_000_000, 4_000_000)])
+        library.moments.retime([(a.id, 5_000_000, 4_000_000)])
 
 
 def test_open_file_reuses_an_existing_import_or_files_it_as_unfiled(
     library: Library, media, tmp_path: Path
 ) -> None:
-    library.add_family("F1")
-    first = library.import_recording(media["cfr25"], "F1")
+    library.families.add("F1")
+    first = library.recordings.import_file(media["cfr25"], "F1")
     copy = tmp_path / "same content.mp4"
     shutil.copy(media["cfr25"], copy)
-    assert library.open_file(copy).id == first.id
-    other = library.open_file(media["no_audio"])
-    assert other.family_code == "Unfiled" and library.family("Unfiled").label
-    again = library.open_file(media["no_audio"])
-    assert again.id == other.id and len(library.recordings()) == 2
-    placed = library.open_file(media["vfr"], family="F1")
+    assert library.recordings.open_file(copy).id == first.id
+    other = library.recordings.open_file(media["no_audio"])
+    assert other.family_code == "Unfiled" and library.families.get("Unfiled").label
+    again = library.recordings.open_file(media["no_audio"])
+    assert again.id == other.id and len(library.recordings.all()) == 2
+    placed = library.recordings.open_file(media["vfr"], family="F1")
     assert placed.family_code == "F1"
     with pytest.raises(BadInput):
-        library.open_file(tmp_path / "missing.mp4")
+        library.recordings.open_file(tmp_path / "missing.mp4")
 
 
 def test_cache_folders_are_private(library: Library) -> None:
-    folder = library.cache_dir(7)
+    folder = library.media.cache_dir(7)
     assert folder == library.path / "cache" / "recordings" / "7" and folder.is_dir()
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE(folder.parent.stat().st_mode) == 0o700

@@ -115,14 +115,14 @@ def test_kill_9_after_the_copy_before_the_rows_leaves_nothing(tmp_path: Path, me
 def test_check_lists_files_no_row_owns_and_repair_removes_only_those(tmp_path: Path, media, capsys) -> None:  # type: ignore[no-untyped-def]
     root = tmp_path / "lib"
     with Library.open(root) as lib:
-        lib.add_family("F1")
-        lib.give_consent("F1", "feedback", "Dr A")
-        rec = lib.import_recording(media["cfr25"], "F1")
-        still = lib.export_still(lib.add_moment(rec.id, 1_000_000, code="Waiting", caption="Hi").id)
-        undone = lib.import_recording(media["no_audio"], "F1")
+        lib.families.add("F1")
+        lib.consent.give("F1", "feedback", "Dr A")
+        rec = lib.recordings.import_file(media["cfr25"], "F1")
+        still = lib.exports.still(lib.moments.add(rec.id, 1_000_000, code="Waiting", caption="Hi").id)
+        undone = lib.recordings.import_file(media["no_audio"], "F1")
         lib.undo()  # its copy is kept for redo
-        lib.frame_index(rec.id)
-        lib.cache_dir(rec.id)
+        lib.media.frame_index(rec.id)
+        lib.media.cache_dir(rec.id)
     kept_for_redo = root / undone.path
     sidecar = (root / still.path).with_suffix(".txt")
     assert kept_for_redo.is_file() and sidecar.is_file()
@@ -200,9 +200,9 @@ def test_deep_check_finds_a_change_in_the_middle_of_a_film(tmp_path: Path, media
     copied_source = _padded(media["cfr25"], tmp_path / "padded.mp4", 4 * MIB)
     referenced = _padded(media["no_audio"], tmp_path / "kept where it is.mp4", 3 * MIB)
     with Library.open(root) as lib:
-        lib.add_family("D1")
-        copied = lib.import_recording(copied_source, "D1")
-        ref = lib.import_recording(referenced, "D1", reference=True)
+        lib.families.add("D1")
+        copied = lib.recordings.import_file(copied_source, "D1")
+        ref = lib.recordings.import_file(referenced, "D1", reference=True)
     # The hash of the whole file, computed here with hashlib over the original bytes.
     assert _stored(root, "SELECT id, sha256 FROM recordings ORDER BY id") == [
         (copied.id, _sha256(copied_source)),
@@ -233,12 +233,12 @@ def test_deep_check_finds_a_change_in_the_middle_of_a_film(tmp_path: Path, media
 def test_a_changed_export_is_found_and_never_handed_out_again(tmp_path: Path, media, capsys) -> None:  # type: ignore[no-untyped-def]
     root = tmp_path / "lib"
     with Library.open(root) as lib:
-        lib.add_family("E1")
-        lib.give_consent("E1", "feedback", "Dr A")
-        rec = lib.import_recording(media["cfr25"], "E1")
-        moment = lib.add_moment(rec.id, 1_000_000, code="Waiting", caption="You wait")
-        still = lib.export_still(moment.id)
-        assert lib.export_still(moment.id).id == still.id  # unchanged: the stored file is reused
+        lib.families.add("E1")
+        lib.consent.give("E1", "feedback", "Dr A")
+        rec = lib.recordings.import_file(media["cfr25"], "E1")
+        moment = lib.moments.add(rec.id, 1_000_000, code="Waiting", caption="You wait")
+        still = lib.exports.still(moment.id)
+        assert lib.exports.still(moment.id).id == still.id  # unchanged: the stored file is reused
     path = root / still.path
     recorded = _stored(root, f"SELECT mtime_ns FROM highlights WHERE id = {still.id}")
     assert recorded == [(path.stat().st_mtime_ns,)]
@@ -247,8 +247,8 @@ def test_a_changed_export_is_found_and_never_handed_out_again(tmp_path: Path, me
     status, out = _cli(capsys, root, "check")
     assert status == 1 and f"- Exported still {still.id} ({still.path}): its file has changed." in out
     with Library.open(root) as lib:
-        again = lib.export_still(moment.id)
-        assert again.id != still.id and again.sha256 == _sha256(lib.highlight_path(again))
+        again = lib.exports.still(moment.id)
+        assert again.id != still.id and again.sha256 == _sha256(lib.exports.path(again))
 
     # The same change with its modification time put back: only the whole-file hash sees it.
     other = root / again.path

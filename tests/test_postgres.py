@@ -27,7 +27,7 @@ def test_schema_on_postgres_matches_the_declared_tables(pg_library: Library) -> 
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    engine = create_engine(pg_library.db.url)
+    engine = create_engine(pg_library.ctx.db.url)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), tables.metadata) == []
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
@@ -38,28 +38,28 @@ def test_schema_on_postgres_matches_the_declared_tables(pg_library: Library) -> 
 def test_whole_workflow_on_postgres(pg_library: Library, media, tmp_path: Path) -> None:
     lib = pg_library
     assert lib.path == tmp_path / "files"
-    assert any(s.name.startswith("Video Interaction Guidance") for s in lib.schemes())
-    lib.add_family("PG1")
-    rec = lib.import_recording(media["vfr"], "PG1")
-    assert lib.media_path(rec).is_file()
-    index = lib.frame_index(rec.id)
-    m = lib.add_moment(
+    assert any(s.name.startswith("Video Interaction Guidance") for s in lib.schemes.all())
+    lib.families.add("PG1")
+    rec = lib.recordings.import_file(media["vfr"], "PG1")
+    assert lib.recordings.path(rec).is_file()
+    index = lib.media.frame_index(rec.id)
+    m = lib.moments.add(
         rec.id, parse_time("f5"), parse_time("f20"), code="Waiting", caption="Big SMILE"
     )
     assert (m.start_us, m.end_us) == (index.time_of(5), index.time_of(20))
-    lib.edit_moment(m.id, caption="A big smile", note="private")
+    lib.moments.edit(m.id, caption="A big smile", note="private")
     lib.undo()
-    assert lib.moment(m.id).caption == "Big SMILE"
+    assert lib.moments.get(m.id).caption == "Big SMILE"
     lib.redo()
-    assert [x.id for x in lib.search_captions("big smile")] == [m.id]
-    lib.delete_moment(m.id)
+    assert [x.id for x in lib.moments.search("big smile")] == [m.id]
+    lib.moments.delete(m.id)
     lib.undo()
-    assert lib.moment(m.id).note == "private"
-    assert lib.check() == []
+    assert lib.moments.get(m.id).note == "private"
+    assert lib.integrity.check() == []
     # A second client of the same server sees the same library.
-    other = Library.open(lib.db.url)
+    other = Library.open(lib.ctx.db.url)
     try:
-        assert [x.id for x in other.moments(rec.id)] == [m.id]
+        assert [x.id for x in other.moments.all(rec.id)] == [m.id]
         assert other.undo_label() == lib.undo_label()
     finally:
         other.close()
@@ -67,16 +67,16 @@ def test_whole_workflow_on_postgres(pg_library: Library, media, tmp_path: Path) 
 
 def test_an_import_is_one_statement_and_one_undo_on_postgres(pg_library: Library, media, tmp_path: Path):  # type: ignore[no-untyped-def]
     """The batch insert (INSERT ... RETURNING in parameter order) and its undo, on the team database."""
-    pg_library.add_family("PG-2")
-    pg_library.give_consent("PG-2", "feedback", by="Dr Test")
-    rec = pg_library.import_recording(media["cfr25"], "PG-2")
+    pg_library.families.add("PG-2")
+    pg_library.consent.give("PG-2", "feedback", by="Dr Test")
+    rec = pg_library.recordings.import_file(media["cfr25"], "PG-2")
     for n in range(30):
-        pg_library.add_moment(rec.id, n * 200_000, code="Waiting", caption=f"moment {n}", coder="ana")
-    before = [(m.start_us, m.end_us, m.caption, m.coder) for m in pg_library.moments(rec.id)]
-    out = pg_library.export_eaf(rec.id, tmp_path / "pg.eaf")
-    pg_library.delete_moments([m.id for m in pg_library.moments(rec.id)])
-    made = pg_library.import_eaf(out, rec.id)
+        pg_library.moments.add(rec.id, n * 200_000, code="Waiting", caption=f"moment {n}", coder="ana")
+    before = [(m.start_us, m.end_us, m.caption, m.coder) for m in pg_library.moments.all(rec.id)]
+    out = pg_library.interchange.export_eaf(rec.id, tmp_path / "pg.eaf").path
+    pg_library.moments.delete_many([m.id for m in pg_library.moments.all(rec.id)])
+    made = pg_library.interchange.import_eaf(out, rec.id)
     assert [m.caption for m in made] == [f"moment {n}" for n in range(30)]  # in the file's order
-    assert [(m.start_us, m.end_us, m.caption, m.coder) for m in pg_library.moments(rec.id)] == before
+    assert [(m.start_us, m.end_us, m.caption, m.coder) for m in pg_library.moments.all(rec.id)] == before
     pg_library.undo()
-    assert pg_library.moments(rec.id) == []
+    assert pg_library.moments.all(rec.id) == []

@@ -55,30 +55,30 @@ def test_the_library_api_writes_owner_only_whatever_the_umask(tmp_path: Path, me
     root, out = tmp_path / "lib", tmp_path / "out"
     out.mkdir(mode=0o700)
     with Library.open(root) as lib:
-        lib.add_family("F01")
-        lib.give_consent("F01", "feedback", "Dr Test")
-        rec = lib.import_recording(media["cfr25"], "F01")
-        index = lib.frame_index(rec.id)
-        m = lib.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait", note=NOTE)
-        clip = lib.export_clip(m.id, ClipOptions(captions="both", padding_us=0))
-        still = lib.export_still(m.id)
-        reel = lib.create_reel("Our moments", [m.id])
-        lib.export_reel(reel.id)
-        lib.export_handout(reel.id)
-        cache = lib.cache_dir(rec.id)
-        make_proxy(lib.media_path(rec), cache / "proxy.mp4", index)
-        cached_filmstrip(cache, lib.media_path(rec), rec.media, source=rec.fingerprint,
+        lib.families.add("F01")
+        lib.consent.give("F01", "feedback", "Dr Test")
+        rec = lib.recordings.import_file(media["cfr25"], "F01")
+        index = lib.media.frame_index(rec.id)
+        m = lib.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait", note=NOTE)
+        clip = lib.exports.clip(m.id, ClipOptions(captions="both", padding_us=0))
+        still = lib.exports.still(m.id)
+        reel = lib.reels.create("Our moments", [m.id])
+        lib.exports.reel(reel.id)
+        lib.exports.handout(reel.id)
+        cache = lib.media.cache_dir(rec.id)
+        make_proxy(lib.recordings.path(rec), cache / "proxy.mp4", index)
+        cached_filmstrip(cache, lib.recordings.path(rec), rec.media, source=rec.fingerprint,
                          interval_us=1_000_000, height=54, frames=index)  # fmt: skip
-        cached_waveform(cache, lib.media_path(rec), source=rec.fingerprint)
-        lib.deliver(clip, lib.destination(out, default_name=Path(clip.path).name))
-        lib.deliver(still, lib.destination(out / "still.png"))
-        lib.export_table(rec.id, lib.destination(out / "moments.csv"))
-        lib.export_eaf(rec.id, out / "moments.eaf")
-        lib.export_subtitles(rec.id, out / "captions.srt")
-        lib.export_otio(reel.id, out / "reel.otio")
-        lib.audit_csv(out / "audit.csv")
-        lib.progress_csv("F01", out / "progress.csv")
-        lib.progress_png("F01", out / "progress.png")
+        cached_waveform(cache, lib.recordings.path(rec), source=rec.fingerprint)
+        lib.exports.deliver(clip, lib.files.destination(out, default_name=Path(clip.path).name))
+        lib.exports.deliver(still, lib.files.destination(out / "still.png"))
+        lib.interchange.export_table(rec.id, lib.files.destination(out / "moments.csv"))
+        lib.interchange.export_eaf(rec.id, out / "moments.eaf")
+        lib.interchange.export_subtitles(rec.id, out / "captions.srt")
+        lib.interchange.export_otio(reel.id, out / "reel.otio")
+        lib.audit.write_csv(out / "audit.csv")
+        lib.supervision.progress_csv("F01", out / "progress.csv")
+        lib.supervision.progress_png("F01", out / "progress.png")
     sidecars = {p.suffix for p in (root / "clips").iterdir()} | {
         p.suffix for p in (root / "stills").iterdir()
     }
@@ -130,7 +130,7 @@ def test_the_error_log_keeps_no_private_text(tmp_path: Path, monkeypatch, capsys
     os.umask(0)
     root = tmp_path / "lib"
     with Library.open(root) as lib:
-        lib.add_family("F01")
+        lib.families.add("F01")
 
     def broken(lib: Library, args: object) -> int:
         # A bug deep down whose message quotes what it was given, as a database error does.

@@ -25,13 +25,13 @@ def coded(tmp_path: Path, media) -> tuple[Path, int, Path]:  # type: ignore[no-u
     """A library whose recording's three moments were exported to ELAN, then deleted."""
     root = tmp_path / "lib"
     with Library.open(root) as lib:
-        lib.add_family("I1")
-        lib.give_consent("I1", "feedback", "Dr A")
-        rec = lib.import_recording(media["cfr25"], "I1")
+        lib.families.add("I1")
+        lib.consent.give("I1", "feedback", "Dr A")
+        rec = lib.recordings.import_file(media["cfr25"], "I1")
         for start in (1_000_000, 2_000_000, 3_000_000):
-            lib.add_moment(rec.id, start, start + 400_000, code="Waiting", caption=f"at {start}")
-        eaf = lib.export_eaf(rec.id, tmp_path / "coded.eaf")
-        lib.delete_moments([m.id for m in lib.moments(rec.id)])
+            lib.moments.add(rec.id, start, start + 400_000, code="Waiting", caption=f"at {start}")
+        eaf = lib.interchange.export_eaf(rec.id, tmp_path / "coded.eaf").path
+        lib.moments.delete_many([m.id for m in lib.moments.all(rec.id)])
     return root, rec.id, eaf
 
 
@@ -44,7 +44,7 @@ def _cli(capsys, root: Path, *args: str) -> tuple[int, str, str]:  # type: ignor
 
 def _count(root: Path, rec: int) -> int:
     with Library.open(root) as lib:
-        return len(lib.moments(rec))
+        return len(lib.moments.all(rec))
 
 
 def test_the_same_elan_file_twice_is_refused_unless_asked(coded, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -76,19 +76,21 @@ def test_the_same_boris_observation_twice_is_refused(tmp_path: Path, media) -> N
     from vfeedback.core.errors import Conflict
 
     with Library.open(tmp_path / "lib") as lib:
-        lib.add_family("B1")
-        rec = lib.import_recording(media["cfr25"], "B1")
+        lib.families.add("B1")
+        rec = lib.recordings.import_file(media["cfr25"], "B1")
         project = _project("/films/cfr25.mp4", EVENTS)
         other = _project("/films/other.mp4", EVENTS[1:2])
         project["observations"]["visit 2"] = other["observations"]["visit 1"]
         path = _write(tmp_path, project)
-        first = lib.import_boris(path, rec.id, MAPPING)
+        first = lib.interchange.import_boris(path, rec.id, MAPPING)
         with pytest.raises(Conflict, match=r"visits\.boris was already imported into recording"):
-            lib.import_boris(path, rec.id, MAPPING)
-        assert len(lib.import_boris(path, rec.id, MAPPING, observation="visit 2")) == 1  # another one
-        assert len(lib.moments(rec.id)) == len(first) + 1
-        assert len(lib.import_boris(path, rec.id, MAPPING, again=True)) == len(first)
-        assert lib.previous_import(path, rec.id, boris=True) is not None
+            lib.interchange.import_boris(path, rec.id, MAPPING)
+        assert (
+            len(lib.interchange.import_boris(path, rec.id, MAPPING, observation="visit 2")) == 1
+        )  # another one
+        assert len(lib.moments.all(rec.id)) == len(first) + 1
+        assert len(lib.interchange.import_boris(path, rec.id, MAPPING, again=True)) == len(first)
+        assert lib.interchange.previous_import(path, rec.id, boris=True) is not None
 
 
 @pytest.fixture
@@ -97,11 +99,11 @@ def window(qtbot, tmp_path: Path, media, monkeypatch):  # type: ignore[no-untype
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
     lib = Library.open(tmp_path / "applib")
-    lib.add_family("G1")
-    lib.give_consent("G1", "feedback", "Dr A")
-    rec = lib.import_recording(media["cfr25"], "G1")
-    lib.add_moment(rec.id, 1_000_000, 1_400_000, code="Waiting", caption="Hello")
-    eaf = lib.export_eaf(rec.id, tmp_path / "app.eaf")
+    lib.families.add("G1")
+    lib.consent.give("G1", "feedback", "Dr A")
+    rec = lib.recordings.import_file(media["cfr25"], "G1")
+    lib.moments.add(rec.id, 1_000_000, 1_400_000, code="Waiting", caption="Hello")
+    eaf = lib.interchange.export_eaf(rec.id, tmp_path / "app.eaf").path
     win = MainWindow(lib, player=ClockPlayer())
     qtbot.addWidget(win)
     win.show()
@@ -126,12 +128,12 @@ def test_the_app_asks_before_importing_a_file_again(window, monkeypatch) -> None
 
     monkeypatch.setattr(win.exchange, "_ask_again", answer(False))
     win.exchange.import_eaf(eaf)
-    assert asked == [] and len(lib.moments(rec)) == 2  # first import: no question
+    assert asked == [] and len(lib.moments.all(rec)) == 2  # first import: no question
     win.exchange.import_eaf(eaf)
-    assert asked == ["app.eaf"] and len(lib.moments(rec)) == 2  # declined: nothing added
+    assert asked == ["app.eaf"] and len(lib.moments.all(rec)) == 2  # declined: nothing added
     monkeypatch.setattr(win.exchange, "_ask_again", answer(True))
     win.exchange.import_eaf(eaf)
-    assert asked == ["app.eaf", "app.eaf"] and len(lib.moments(rec)) == 3
+    assert asked == ["app.eaf", "app.eaf"] and len(lib.moments.all(rec)) == 3
 
 
 # --- retention ---------------------------------------------------------------------------------
@@ -151,12 +153,12 @@ def test_a_retention_rule_can_be_removed_and_the_removal_undone(tmp_path: Path, 
         "vfeedback: argument --no-rule: not allowed with argument --rule (see `vfeedback retention --help`)\n"
     )
     with Library.open(root) as lib, pytest.raises(BadInput, match="either set or removed"):
-        lib.set_retention("R1", rule="keep until 2030-01-01", remove_rule=True)
+        lib.cases.set_retention("R1", rule="keep until 2030-01-01", remove_rule=True)
 
 
 def test_the_retention_dialog_removes_a_rule(qtbot, library: Library) -> None:  # type: ignore[no-untyped-def]
-    library.add_family("R2")
-    library.set_retention("R2", rule="delete 12 months after closure")
+    library.families.add("R2")
+    library.cases.set_retention("R2", rule="delete 12 months after closure")
     dialog = RetentionDialog(library, "R2", today=date(2026, 1, 1))
     qtbot.addWidget(dialog)
     assert dialog.preset.currentData() == "delete 12 months after closure"
@@ -165,7 +167,7 @@ def test_the_retention_dialog_removes_a_rule(qtbot, library: Library) -> None:  
     assert dialog.rule.text() == "" and dialog.save_button.isEnabled()
     assert dialog.reading.text().startswith("The rule will be removed")
     dialog.save()
-    assert library.family("R2").retention_rule is None
+    assert library.families.get("R2").retention_rule is None
     assert library.undo_label() == "Set retention for family R2"
     library.undo()
-    assert library.family("R2").retention_rule == "delete 12 months after closure"
+    assert library.families.get("R2").retention_rule == "delete 12 months after closure"

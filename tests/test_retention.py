@@ -27,17 +27,17 @@ def test_rules_and_due_dates() -> None:
 
 def test_due_list_and_undoable_setting(library: Library) -> None:
     for code in ("A1", "B2", "C3"):
-        library.add_family(code)
-    library.set_retention("A1", closed_on=date(2024, 1, 10), rule="delete 12 months after closure")
-    library.set_retention("B2", rule="delete 12 months after closure")  # not closed: never due
-    library.set_retention("C3", rule="keep until 2025-06-01")
-    due = library.due_for_deletion(today=date(2026, 1, 1))
+        library.families.add(code)
+    library.cases.set_retention("A1", closed_on=date(2024, 1, 10), rule="delete 12 months after closure")
+    library.cases.set_retention("B2", rule="delete 12 months after closure")  # not closed: never due
+    library.cases.set_retention("C3", rule="keep until 2025-06-01")
+    due = library.cases.due(today=date(2026, 1, 1))
     assert [(f.code, when) for f, when in due] == [("A1", date(2025, 1, 10)), ("C3", date(2025, 6, 1))]
-    assert library.due_for_deletion(today=date(2024, 12, 31)) == []
+    assert library.cases.due(today=date(2024, 12, 31)) == []
     library.undo()
-    assert [f.code for f, _ in library.due_for_deletion(today=date(2026, 1, 1))] == ["A1"]
+    assert [f.code for f, _ in library.cases.due(today=date(2026, 1, 1))] == ["A1"]
     with pytest.raises(BadInput):
-        library.set_retention("A1", closed_on=date(2999, 1, 1))
+        library.cases.set_retention("A1", closed_on=date(2999, 1, 1))
 
 
 def test_cli_retention_and_due(tmp_path: Path, capsys) -> None:
@@ -74,13 +74,13 @@ def test_a_closed_case_can_be_reopened_and_the_reopening_undone(library) -> None
 
     from vfeedback.core.errors import BadInput
 
-    library.add_family("R-1")
-    library.set_retention("R-1", closed_on=date(2024, 1, 31), rule="delete 12 months after closure")
-    assert [f.code for f, _ in library.due_for_deletion(date(2025, 6, 1))] == ["R-1"]
+    library.families.add("R-1")
+    library.cases.set_retention("R-1", closed_on=date(2024, 1, 31), rule="delete 12 months after closure")
+    assert [f.code for f, _ in library.cases.due(date(2025, 6, 1))] == ["R-1"]
     with pytest.raises(BadInput, match="either reopened or closed"):
-        library.set_retention("R-1", closed_on=date(2024, 2, 1), reopen=True)
-    fam = library.set_retention("R-1", reopen=True)
+        library.cases.set_retention("R-1", closed_on=date(2024, 2, 1), reopen=True)
+    fam = library.cases.set_retention("R-1", reopen=True)
     assert fam.closed_on is None and fam.retention_rule == "delete 12 months after closure"
-    assert library.due_for_deletion(date(2030, 1, 1)) == []
+    assert library.cases.due(date(2030, 1, 1)) == []
     library.undo()
-    assert library.family("R-1").closed_on == date(2024, 1, 31)
+    assert library.families.get("R-1").closed_on == date(2024, 1, 31)

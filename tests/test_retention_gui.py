@@ -33,18 +33,20 @@ CODE = "QJW-5512"
 @pytest.fixture
 def case(library: Library, media):
     """A case with two recordings, tagged moments, a still and a reel; and another case to keep."""
-    library.add_family(CODE)
-    library.add_family("KEEP-1")
-    library.give_consent(CODE, "feedback", "Dr Test")
-    a = library.import_recording(media["cfr25"], CODE, recorded_on=date(2025, 3, 4), context="bath time")
-    b = library.import_recording(media["no_audio"], CODE)
-    keep = library.import_recording(media["vfr"], "KEEP-1")
-    m = library.add_moment(a.id, 1_000_000, 2_000_000, code="Waiting", caption="QJW you wait", note="QJW n")
-    library.add_moment(b.id, 0, 0, code="Waiting", caption="QJW she smiles")
-    library.export_still(m.id)
-    library.create_reel("QJW reel", [m.id])
-    library.cache_dir(a.id)  # as the app leaves it after making previews
-    (library.cache_dir(a.id) / "proxy.mp4").write_bytes(b"preview")
+    library.families.add(CODE)
+    library.families.add("KEEP-1")
+    library.consent.give(CODE, "feedback", "Dr Test")
+    a = library.recordings.import_file(
+        media["cfr25"], CODE, recorded_on=date(2025, 3, 4), context="bath time"
+    )
+    b = library.recordings.import_file(media["no_audio"], CODE)
+    keep = library.recordings.import_file(media["vfr"], "KEEP-1")
+    m = library.moments.add(a.id, 1_000_000, 2_000_000, code="Waiting", caption="QJW you wait", note="QJW n")
+    library.moments.add(b.id, 0, 0, code="Waiting", caption="QJW she smiles")
+    library.exports.still(m.id)
+    library.reels.create("QJW reel", [m.id])
+    library.media.cache_dir(a.id)  # as the app leaves it after making previews
+    (library.media.cache_dir(a.id) / "proxy.mp4").write_bytes(b"preview")
     return a, b, keep
 
 
@@ -72,7 +74,7 @@ def test_words_for_dates_and_rules() -> None:
 
 # --- the retention dialog --------------------------------------------------------------------------
 def test_retention_dialog_saves_closure_and_rule(qtbot, library: Library) -> None:
-    library.add_family("R1")
+    library.families.add("R1")
     dialog = RetentionDialog(library, "R1", today=date(2026, 1, 1))
     qtbot.addWidget(dialog)
     assert dialog.still_open.isChecked() and not dialog.closed_on.isEnabled()
@@ -84,7 +86,7 @@ def test_retention_dialog_saves_closure_and_rule(qtbot, library: Library) -> Non
     assert dialog.save_button.isEnabled()
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted
-    fam = library.family("R1")
+    fam = library.families.get("R1")
     assert (fam.closed_on, fam.retention_rule) == (date(2024, 12, 10), "delete 12 months after closure")
     assert library.undo_label() == "Set retention for family R1"
 
@@ -95,14 +97,14 @@ def test_retention_dialog_saves_closure_and_rule(qtbot, library: Library) -> Non
     # The family came back to the service: the case reopens, and Undo closes it again.
     again.still_open.setChecked(True)
     again.save()
-    assert library.family("R1").closed_on is None
-    assert library.family("R1").retention_rule == "delete 12 months after closure"
+    assert library.families.get("R1").closed_on is None
+    assert library.families.get("R1").retention_rule == "delete 12 months after closure"
     library.undo()
-    assert library.family("R1").closed_on == date(2024, 12, 10)
+    assert library.families.get("R1").closed_on == date(2024, 12, 10)
 
 
 def test_invalid_rule_shows_the_sentence_and_disables_save(qtbot, library: Library) -> None:
-    library.add_family("R2")
+    library.families.add("R2")
     dialog = RetentionDialog(library, "R2")
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.rule, "delete when done")
@@ -115,12 +117,12 @@ def test_invalid_rule_shows_the_sentence_and_disables_save(qtbot, library: Libra
     qtbot.keyClicks(dialog.rule, "Delete 3 years after closure")
     assert dialog.save_button.isEnabled() and "3 years after closure" in dialog.reading.text()
     dialog.save()
-    assert library.family("R2").retention_rule == "delete 3 years after closure"
-    assert library.family("R2").closed_on is None
+    assert library.families.get("R2").retention_rule == "delete 3 years after closure"
+    assert library.families.get("R2").closed_on is None
 
 
 def test_birthday_rule_keeps_only_the_resulting_date(qtbot, library: Library) -> None:
-    library.add_family("R3")
+    library.families.add("R3")
     dialog = RetentionDialog(library, "R3")
     qtbot.addWidget(dialog)
     assert not dialog.born.isVisibleTo(dialog)
@@ -130,7 +132,7 @@ def test_birthday_rule_keeps_only_the_resulting_date(qtbot, library: Library) ->
     assert dialog.rule.text() == "keep until 2045-02-28"
     assert "28 February 2045" in dialog.reading.text()
     dialog.save()
-    assert library.family("R3").retention_rule == "keep until 2045-02-28"
+    assert library.families.get("R3").retention_rule == "keep until 2045-02-28"
 
 
 # --- the confirmation ------------------------------------------------------------------------------
@@ -146,14 +148,14 @@ def test_confirm_is_disabled_until_the_code_is_typed(qtbot, library: Library, ca
     qtbot.keyClicks(dialog.typed, CODE[:-1])
     assert not dialog.delete.isEnabled()
     qtbot.keyClick(dialog.typed, Qt.Key.Key_Return)  # neither deletes nor cancels
-    assert dialog.isVisible() and library.family(CODE)
+    assert dialog.isVisible() and library.families.get(CODE)
     qtbot.keyClicks(dialog.typed, CODE[-1])
     assert dialog.delete.isEnabled()
     dialog.typed.setText(CODE.lower())  # case codes are case-insensitive everywhere
     assert dialog.delete.isEnabled()
     qtbot.mouseClick(dialog.cancel, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Rejected
-    assert len(library.recordings(CODE)) == 2
+    assert len(library.recordings.all(CODE)) == 2
 
 
 def test_recording_confirm_counts_what_was_made_from_it(qtbot, library: Library, case) -> None:
@@ -196,15 +198,15 @@ def test_deleting_a_family_from_the_panel_removes_its_files_and_rows(qtbot, libr
         qtbot.mouseClick(dialog.delete, Qt.MouseButton.LeftButton)
     assert sorted(before.args[0]) == sorted(after.args[0]) == sorted([a.id, b.id])
     assert [panel.families.item(r).text() for r in range(panel.families.count())] == ["KEEP-1"]
-    assert [f.code for f in library.families()] == ["KEEP-1"]
-    assert library.recordings() == [keep]
+    assert [f.code for f in library.families.all()] == ["KEEP-1"]
+    assert library.recordings.all() == [keep]
     left = _files(library.path)
     assert not any(CODE in p.name for p in left), left
     assert not any(b"QJW you wait" in p.read_bytes() for p in left if p.suffix in (".txt", ".vtt", ".json"))
     assert not (library.path / "cache" / "recordings" / str(a.id)).exists()
     assert (library.path / keep.path).exists()
-    assert library.audit()[-1].action == "delete" and library.audit()[-1].family_code == CODE
-    assert library.check() == []
+    assert library.audit.entries()[-1].action == "delete" and library.audit.entries()[-1].family_code == CODE
+    assert library.integrity.check() == []
 
 
 def test_deleting_a_recording_runs_in_the_background(qtbot, library: Library, case) -> None:
@@ -223,7 +225,7 @@ def test_deleting_a_recording_runs_in_the_background(qtbot, library: Library, ca
             dialog.reject()  # Esc while deleting: it finishes first
             assert dialog.busy
         assert done.args == [[a.id]]
-        assert [r.id for r in library.recordings(CODE)] == [b.id]
+        assert [r.id for r in library.recordings.all(CODE)] == [b.id]
         assert panel.recordings.count() == 1
         assert not (library.path / a.path).exists() and (library.path / b.path).exists()
     finally:
@@ -232,8 +234,8 @@ def test_deleting_a_recording_runs_in_the_background(qtbot, library: Library, ca
 
 
 def test_a_referenced_original_is_left_and_named(qtbot, library: Library, media) -> None:
-    library.add_family("REF-1")
-    rec = library.import_recording(media["no_audio"], "REF-1", reference=True)
+    library.families.add("REF-1")
+    rec = library.recordings.import_file(media["no_audio"], "REF-1", reference=True)
     panel = LibraryPanel(library)
     qtbot.addWidget(panel)
     dialog = panel.delete_family("REF-1")
@@ -242,7 +244,7 @@ def test_a_referenced_original_is_left_and_named(qtbot, library: Library, media)
     dialog.delete.click()
     boxes = panel.findChildren(QMessageBox)
     assert len(boxes) == 1 and str(media["no_audio"].resolve()) in boxes[0].text()
-    assert Path(rec.path).exists() and library.families() == []
+    assert Path(rec.path).exists() and library.families.all() == []
     boxes[0].close()
 
 
@@ -250,7 +252,7 @@ def test_a_failed_deletion_says_one_sentence(qtbot, library: Library, case) -> N
     a, _, _ = case
     dialog = ConfirmDeleteDialog(library, recording=a.id)
     qtbot.addWidget(dialog)
-    library.delete_recording(a.id)  # gone meanwhile (another window, the command line)
+    library.cases.delete_recording(a.id)  # gone meanwhile (another window, the command line)
     dialog.ticked.setChecked(True)
     dialog.start()
     assert dialog.result() == QDialog.DialogCode.Rejected
@@ -286,7 +288,7 @@ def test_panel_context_menus_offer_retention_and_deletion(qtbot, library: Librar
     rec_menu.actions()[0].trigger()
     assert panel.confirming is not None and panel.confirming.inventory.recording_ids == [a.id]
     panel.confirming.reject()
-    assert panel.confirming is None and len(library.recordings(CODE)) == 2
+    assert panel.confirming is None and len(library.recordings.all(CODE)) == 2
     qtbot.mouseClick(panel.due_notice, Qt.MouseButton.LeftButton)
     assert panel.due_view is not None and panel.due_view.due_codes() == [CODE]
 
@@ -294,11 +296,11 @@ def test_panel_context_menus_offer_retention_and_deletion(qtbot, library: Librar
 # --- the due view ----------------------------------------------------------------------------------
 def test_due_view_lists_exactly_the_due_cases_and_deletes_them(qtbot, library: Library, case) -> None:
     for code in ("A1", "B2", "C3", "D4"):
-        library.add_family(code)
-    library.set_retention("A1", closed_on=date(2024, 1, 10), rule="delete 12 months after closure")
-    library.set_retention("B2", rule="delete 12 months after closure")  # open: never due
-    library.set_retention(CODE, rule="keep until 2025-06-01")
-    library.set_retention("C3", closed_on=date(2025, 9, 1), rule="delete 12 months after closure")
+        library.families.add(code)
+    library.cases.set_retention("A1", closed_on=date(2024, 1, 10), rule="delete 12 months after closure")
+    library.cases.set_retention("B2", rule="delete 12 months after closure")  # open: never due
+    library.cases.set_retention(CODE, rule="keep until 2025-06-01")
+    library.cases.set_retention("C3", closed_on=date(2025, 9, 1), rule="delete 12 months after closure")
     view = DueForDeletionView(library, today=date(2026, 1, 1))
     qtbot.addWidget(view)
     view.show()
@@ -322,7 +324,7 @@ def test_due_view_lists_exactly_the_due_cases_and_deletes_them(qtbot, library: L
     view.confirm.delete.click()
     assert len(deleted) == 1 and len(deleted[0]) == 2
     assert view.due_codes() == ["A1"]
-    library.delete_family("A1")
+    library.cases.delete_family("A1")
     view.refresh()
     assert view.due_codes() == [] and view.empty.isVisible() and not view.due.isVisible()
     assert view.empty.text() == "No case is due for deletion."

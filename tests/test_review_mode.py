@@ -70,23 +70,23 @@ def open_review(qtbot, library: Library, reel_id: int, clock: FakeClock) -> Revi
 
 @pytest.fixture
 def review(qtbot, library: Library, media):
-    library.add_family(CASE, LABEL)
-    library.add_family(OTHER_CASE, OTHER_LABEL)
-    library.give_consent(CASE, "feedback", "Dr Test")
-    rec = library.import_recording(media["cfr25"], CASE)
-    other = library.import_recording(media["no_audio"], OTHER_CASE, recorded_on=OTHER_DAY)
+    library.families.add(CASE, LABEL)
+    library.families.add(OTHER_CASE, OTHER_LABEL)
+    library.consent.give(CASE, "feedback", "Dr Test")
+    rec = library.recordings.import_file(media["cfr25"], CASE)
+    other = library.recordings.import_file(media["no_audio"], OTHER_CASE, recorded_on=OTHER_DAY)
     spans = ((1_000_000, 2_000_000, "Waiting", "parent"), (4_000_000, 4_600_000, "Turned towards", "parent"))
     spans += ((6_000_000, 7_000_000, "Taking turns", "infant"),)
     moments = [
-        library.add_moment(rec.id, a, b, code=code, actor=actor, caption=caption, note=note)
+        library.moments.add(rec.id, a, b, code=code, actor=actor, caption=caption, note=note)
         for (a, b, code, actor), caption, note in zip(spans, CAPTIONS, NOTES, strict=True)
     ]
-    theirs = library.add_moment(
+    theirs = library.moments.add(
         other.id, 500_000, 1_500_000, code="Waiting", caption=OTHER_CAPTION, note=OTHER_NOTE
     )
-    reel = library.create_reel("Our moments together", [m.id for m in moments])
-    other_reel = library.create_reel("Their moments", [theirs.id])
-    codes = [c for s in library.schemes() for c in s.codes]
+    reel = library.reels.create("Our moments together", [m.id for m in moments])
+    other_reel = library.reels.create("Their moments", [theirs.id])
+    codes = [c for s in library.schemes.all() for c in s.codes]
     forbidden = [
         *NOTES,
         OTHER_NOTE,
@@ -106,7 +106,7 @@ def review(qtbot, library: Library, media):
         other.path.rsplit("/", 1)[-1],
         ".mp4",
         "cfr25",
-        str(library.root),
+        str(library.path),
         "2024",
         "14 March",
         other_reel.title,
@@ -224,7 +224,7 @@ def test_caption_card_then_clip_from_the_recording_with_a_second_of_padding(
     qtbot, review: Review, library: Library
 ) -> None:
     w, m1 = review.window, review.moments[0]
-    items, sources = load_reel(library, library.reels(CASE)[0].id)
+    items, sources = load_reel(library, library.reels.all(CASE)[0].id)
     assert [i.caption for i in items] == list(CAPTIONS)
     assert not hasattr(items[0], "note") and not hasattr(sources[review.recording.id], "family_code")
     assert (items[0].clip_start_us, items[0].clip_end_us) == (m1.start_us - PAD_US, m1.end_us + PAD_US)
@@ -239,11 +239,11 @@ def test_caption_card_then_clip_from_the_recording_with_a_second_of_padding(
 
 
 def test_padding_is_clamped_to_the_recording(library: Library, media) -> None:
-    library.add_family("P1")
-    rec = library.import_recording(media["cfr25"], "P1")
-    first = library.add_moment(rec.id, 200_000, 600_000, code="Waiting", caption="a")
-    last = library.add_moment(rec.id, 9_500_000, 9_800_000, code="Waiting", caption="b")
-    items, _ = load_reel(library, library.create_reel("r", [first.id, last.id]).id)
+    library.families.add("P1")
+    rec = library.recordings.import_file(media["cfr25"], "P1")
+    first = library.moments.add(rec.id, 200_000, 600_000, code="Waiting", caption="a")
+    last = library.moments.add(rec.id, 9_500_000, 9_800_000, code="Waiting", caption="b")
+    items, _ = load_reel(library, library.reels.create("r", [first.id, last.id]).id)
     assert items[0].clip_start_us == 0
     assert items[1].clip_end_us == rec.media.duration_us
 
@@ -378,7 +378,7 @@ def test_pause_on_this_moment_shows_its_exact_first_frame(qtbot, review: Review,
     qtbot.mouseClick(w.choice.freeze, Qt.MouseButton.LeftButton)
     picture = w.freeze_page.picture
     qtbot.waitUntil(lambda: picture.image() is not None, timeout=10_000)
-    expected = library.frame_index(review.recording.id).frame_at(m3.start_us)
+    expected = library.media.frame_index(review.recording.id).frame_at(m3.start_us)
     assert picture.frame_number == expected
     shot = w.grab()  # the whole window, as the family sees it
     rect = picture.picture_rect().translated(picture.mapTo(w, QPoint(0, 0)))
@@ -396,15 +396,15 @@ def test_pause_on_this_moment_shows_its_exact_first_frame(qtbot, review: Review,
 
 
 def test_a_missing_recording_is_a_gentle_card(qtbot, library: Library, media, tmp_path) -> None:
-    library.add_family(CASE)
-    library.give_consent(CASE, "feedback", "Dr Test")
+    library.families.add(CASE)
+    library.consent.give(CASE, "feedback", "Dr Test")
     copy = tmp_path / "kitchen visit.mp4"
     shutil.copy(media["no_audio"], copy)
-    gone = library.import_recording(copy, CASE, reference=True)
-    kept = library.import_recording(media["cfr25"], CASE)
-    lost = library.add_moment(gone.id, 500_000, 1_000_000, code="Waiting", caption="You hold her", note="N1")
-    fine = library.add_moment(kept.id, 1_000_000, 2_000_000, code="Waiting", caption="She smiles", note="N2")
-    reel = library.create_reel("r", [lost.id, fine.id])
+    gone = library.recordings.import_file(copy, CASE, reference=True)
+    kept = library.recordings.import_file(media["cfr25"], CASE)
+    lost = library.moments.add(gone.id, 500_000, 1_000_000, code="Waiting", caption="You hold her", note="N1")
+    fine = library.moments.add(kept.id, 1_000_000, 2_000_000, code="Waiting", caption="She smiles", note="N2")
+    reel = library.reels.create("r", [lost.id, fine.id])
     copy.unlink()
     window = open_review(qtbot, library, reel.id, FakeClock())
     try:
@@ -455,18 +455,18 @@ def test_trouble_behind_the_leave_question_is_shown_after_it(qtbot, review: Revi
 
 
 def test_opening_needs_consent_for_feedback_and_is_recorded(qtbot, library: Library, media) -> None:
-    library.add_family(CASE)
-    rec = library.import_recording(media["cfr25"], CASE)
-    moment = library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait")
-    reel = library.create_reel("r", [moment.id])
+    library.families.add(CASE)
+    rec = library.recordings.import_file(media["cfr25"], CASE)
+    moment = library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait")
+    reel = library.reels.create("r", [moment.id])
     with pytest.raises(ConsentMissing):
         ReviewWindow(library, reel.id, player=ClockPlayer())
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, ReviewWindow) and w.isVisible()]
-    assert not [e for e in library.audit(CASE) if e.action == "review"]
-    library.give_consent(CASE, "feedback", "Dr Test")
+    assert not [e for e in library.audit.entries(CASE) if e.action == "review"]
+    library.consent.give(CASE, "feedback", "Dr Test")
     window = open_review(qtbot, library, reel.id, FakeClock())
     try:
-        [entry] = [e for e in library.audit(CASE) if e.action == "review"]
+        [entry] = [e for e in library.audit.entries(CASE) if e.action == "review"]
         assert entry.purpose == "feedback"
     finally:
         window.release()

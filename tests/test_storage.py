@@ -79,7 +79,7 @@ def test_damaged_database_gives_one_sentence(tmp_path: Path) -> None:
 def test_library_folder_is_owner_only(tmp_path: Path) -> None:
     root = tmp_path / "lib"
     with Library.open(root) as lib:
-        lib.add_family("P001")
+        lib.families.add("P001")
     for sub in [root, *(root / n for n in layout.SUBFOLDERS)]:
         assert stat.S_IMODE(sub.stat().st_mode) == 0o700, sub
     for f in root.glob("vfeedback.db*"):
@@ -133,11 +133,11 @@ def test_migration_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
         )
     conn.close()
     with Library.open(root) as lib:
-        [moment] = lib.moments(1)
+        [moment] = lib.moments.all(1)
         assert (moment.start_us, moment.end_us, moment.caption) == (40000, 80000, "You waited")
-        assert lib.family("OLD1").id == 1
+        assert lib.families.get("OLD1").id == 1
         assert lib.undo_label() is None  # the undo log arrived with the migration, empty
-        lib.add_family("NEW1")
+        lib.families.add("NEW1")
         assert lib.undo_label() == "Add family NEW1"
     with sqlite3.connect(root / layout.DB_NAME) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == migrate.HEAD

@@ -17,24 +17,19 @@ from vfeedback.core.errors import BadInput
 from vfeedback.services import Library
 from vfeedback.services import supervision as sup
 from vfeedback.services.moments import NewMoment
-from vfeedback.services.supervision import SupervisionMixin
 from vfeedback.storage import tables as t
 
 S = 1_000_000
-# Until Library includes the mixin, a local subclass stands in for it.
-Lib: type[Library] = (
-    Library if issubclass(Library, SupervisionMixin) else type("Lib", (SupervisionMixin, Library), {})
-)
 
 
 @pytest.fixture
 def coded(tmp_path: Path, media) -> Iterator[tuple[Library, int]]:
     """cfr25 (10 s, 25 fps). Alice sees Waiting from 1 s to the frame at 3.0 s, Bob from 1.2 s to the
     frame at 4.0 s; Alice tags Turned towards at 5 s, Bob at 8 s; Carol tags once."""
-    with Lib.open(tmp_path / "library") as lib:
-        lib.add_family("S1")
-        rec = lib.import_recording(media["cfr25"], "S1")
-        lib.add_moments(
+    with Library.open(tmp_path / "library") as lib:
+        lib.families.add("S1")
+        rec = lib.recordings.import_file(media["cfr25"], "S1")
+        lib.moments.add_many(
             rec.id,
             [
                 NewMoment(1 * S, 3 * S, "Waiting", coder="alice"),
@@ -50,13 +45,13 @@ def coded(tmp_path: Path, media) -> Iterator[tuple[Library, int]]:
 
 def test_coders_are_listed_most_moments_first(coded) -> None:
     lib, rec = coded
-    assert lib.coders(rec) == ["alice", "bob", "carol"]
-    assert lib.coder_counts(rec) == {"alice": 2, "bob": 2, "carol": 1}
+    assert lib.supervision.coders(rec) == ["alice", "bob", "carol"]
+    assert lib.supervision.coder_counts(rec) == {"alice": 2, "bob": 2, "carol": 1}
 
 
 def test_figures_on_a_real_recording(coded) -> None:
     lib, rec = coded
-    r = lib.agreement(rec, "alice", "bob")
+    r = lib.supervision.agreement(rec, "alice", "bob")
     assert r.coders == ("alice", "bob") and r.recording_id == rec
     assert r.duration_us == 10 * S and r.slices == 10
     # A last frame starts at 3.0 s (4.0 s) and stays on screen until 3.04 s (4.04 s): 40 ms of the next
@@ -70,7 +65,7 @@ def test_figures_on_a_real_recording(coded) -> None:
     # Turned towards holds no slice for either: absent everywhere, kappa undefined.
     assert r.per_code["Turned towards"].kappa is None
     assert (r.events.matched, r.events.only_a, r.events.only_b) == (1, 1, 1)
-    assert r.code_ids["Waiting"] == lib.code("Waiting").id
+    assert r.code_ids["Waiting"] == lib.schemes.code("Waiting").id
     kinds = [(d.start_us, d.end_us, d.kind, d.a_label, d.b_label) for d in r.disagreements]
     assert kinds == [
         (3 * S, 4 * S, "slices", None, "Waiting"),
@@ -78,7 +73,7 @@ def test_figures_on_a_real_recording(coded) -> None:
         (8 * S, 8_040_000, "only_b", None, "Turned towards"),
     ]
 
-    wider = lib.agreement(rec, "alice", "bob", slice_s=5, tolerance_s=3)
+    wider = lib.supervision.agreement(rec, "alice", "bob", slice_s=5, tolerance_s=3)
     # Slices [0,5) [5,10): A's Waiting holds 2.04 s of the first (no code 2.96 s), B's 2.84 s of it.
     # A = . .  B = W .  po = .5; pe = 1·.5 + 0·.5 = .5 -> kappa 0. T events 3 s apart match.
     assert wider.kappa == 0.0
@@ -88,38 +83,38 @@ def test_figures_on_a_real_recording(coded) -> None:
 def test_refusals_are_one_clear_sentence(coded, monkeypatch: pytest.MonkeyPatch) -> None:
     lib, rec = coded
     with pytest.raises(BadInput) as err:
-        lib.agreement(rec, "alice", "dave")
+        lib.supervision.agreement(rec, "alice", "dave")
     assert str(err.value) == (
         f"Nobody called 'dave' has coded recording {rec}; coders here: alice, bob, carol."
     )
     with pytest.raises(BadInput, match=r"^Choose two different coders to compare; both are 'bob'\.$"):
-        lib.agreement(rec, "bob", " bob ")
+        lib.supervision.agreement(rec, "bob", " bob ")
     for bad in (0, -1, float("nan"), float("inf"), 601):
         with pytest.raises(BadInput, match=r"slice length must be between 0\.01 and 600 seconds"):
-            lib.agreement(rec, "alice", "bob", slice_s=bad)
+            lib.supervision.agreement(rec, "alice", "bob", slice_s=bad)
     for bad in (-0.5, float("nan")):
         with pytest.raises(BadInput, match="tolerance must be between 0 and 600 seconds"):
-            lib.agreement(rec, "alice", "bob", tolerance_s=bad)
+            lib.supervision.agreement(rec, "alice", "bob", tolerance_s=bad)
     monkeypatch.setattr(sup, "MAX_SLICES", 100)
     with pytest.raises(BadInput, match=r"into 200 pieces; use 0\.1 s or more\."):
-        lib.agreement(rec, "alice", "bob", slice_s=0.05)
+        lib.supervision.agreement(rec, "alice", "bob", slice_s=0.05)
 
 
 def test_a_recording_nobody_coded(coded, media) -> None:
     lib, _ = coded
-    other = lib.import_recording(media["no_audio"], "S1")
-    assert lib.coders(other.id) == []
+    other = lib.recordings.import_file(media["no_audio"], "S1")
+    assert lib.supervision.coders(other.id) == []
     with pytest.raises(BadInput, match=rf"Nobody has coded recording {other.id} yet"):
-        lib.agreement(other.id, "alice", "bob")
+        lib.supervision.agreement(other.id, "alice", "bob")
 
 
 def test_without_the_film_the_stored_duration_is_used(coded) -> None:
     lib, rec = coded
-    recording = lib.recording(rec)
-    with lib.db.write() as conn:
+    recording = lib.recordings.get(rec)
+    with lib.ctx.db.write() as conn:
         conn.execute(delete(t.frame_indexes).where(t.frame_indexes.c.recording_id == rec))
-    lib.media_path(recording).unlink()
-    r = lib.agreement(rec, "alice", "bob")
+    lib.recordings.path(recording).unlink()
+    r = lib.supervision.agreement(rec, "alice", "bob")
     assert r.duration_us == recording.media.duration_us
     assert r.per_code["Waiting"].slices_a == 2  # end + one frame at 25 fps reaches 3.04 s: not slice 3
     assert r.kappa == pytest.approx(14 / 19)
@@ -173,9 +168,6 @@ def test_cli_table(coded, capsys: pytest.CaptureFixture[str]) -> None:
     assert rows["Waiting"][1:] == ["0.74", "2", "3", "1", "0", "0"]
 
 
-@pytest.mark.skipif(
-    not issubclass(Library, SupervisionMixin), reason="the agreement command is not wired in yet"
-)
 def test_cli_through_main(coded, capsys: pytest.CaptureFixture[str]) -> None:
     from vfeedback.cli.main import run
 
@@ -188,9 +180,6 @@ def test_cli_through_main(coded, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["--library", root, "agreement", str(rec), "--coders", "alice"]) == 2
 
 
-@pytest.mark.skipif(
-    not issubclass(Library, SupervisionMixin), reason="the agreement command is not wired in yet"
-)
 def test_whole_second_moments_typed_at_the_cli_give_the_hand_kappa(
     tmp_path: Path, media, capsys: pytest.CaptureFixture[str]
 ) -> None:

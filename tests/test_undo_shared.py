@@ -216,19 +216,19 @@ def test_edit_undo_in_the_window_names_and_takes_back_only_your_own(
     monkeypatch.setenv("VFEEDBACK_CODER", "alice")  # also keeps a name saved in the app's settings out
     with Library.open(root) as alice, Library.open(root) as bob:
         alice.user, bob.user = "alice", "bob"
-        alice.add_family("W1")
-        rec = alice.import_recording(media["cfr25"], "W1")
+        alice.families.add("W1")
+        rec = alice.recordings.import_file(media["cfr25"], "W1")
         window = MainWindow(alice, player=ClockPlayer())
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
         window.open_recording(rec.id)
         qtbot.waitUntil(lambda: window.index is not None, timeout=20_000)
-        alice.add_moment(rec.id, 1_000_000, code="Waiting", caption="alice's")
-        bob.add_moment(rec.id, 2_000_000, code="Waiting", caption="bob's")  # in bob's own window
+        alice.moments.add(rec.id, 1_000_000, code="Waiting", caption="alice's")
+        bob.moments.add(rec.id, 2_000_000, code="Waiting", caption="bob's")  # in bob's own window
         assert window.act_undo.text() == "&Undo Add moment at 00:00:01.000 (Waiting)"
         QTest.keyClick(window.focusWidget() or window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-        assert [m.caption for m in alice.moments(rec.id)] == ["bob's"]
+        assert [m.caption for m in alice.moments.all(rec.id)] == ["bob's"]
         assert window.act_undo.text() == f"&Undo Import {media['cfr25'].name}"
         assert window.act_redo.text() == "&Redo Add moment at 00:00:01.000 (Waiting)"
         assert bob.undo_label() == "Add moment at 00:00:02.000 (Waiting)"

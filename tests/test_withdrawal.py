@@ -19,20 +19,20 @@ def test_withdrawing_lists_every_file_exported_for_that_purpose(tmp_path: Path, 
     out = tmp_path / "sent out"
     out.mkdir()
     with Library.open(root) as lib:
-        lib.add_family("W1")
-        lib.give_consent("W1", "feedback", "Dr A")
-        lib.give_consent("W1", "research", "Dr A")
-        rec = lib.import_recording(media["cfr25"], "W1")
-        m = lib.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait", note=NOTE)
-        lib.export_eaf(rec.id, out / "w.eaf", include_notes=True, purpose="research")
-        lib.export_table(rec.id, out / "w.csv", purpose="research")
-        lib.export_subtitles(rec.id, out / "w.srt", purpose="research")
-        reel = lib.create_reel("Ours", [m.id])
-        lib.export_otio(reel.id, out / "w.otio", purpose="research")
-        gone = lib.export_still(m.id, purpose="research")
-        lib.delete_highlight(gone.id)  # no longer in the library: still listed
-        kept = lib.export_still(m.id, 1_500_000, purpose="research")
-        lib.export_still(m.id)  # for feedback: not listed under research
+        lib.families.add("W1")
+        lib.consent.give("W1", "feedback", "Dr A")
+        lib.consent.give("W1", "research", "Dr A")
+        rec = lib.recordings.import_file(media["cfr25"], "W1")
+        m = lib.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait", note=NOTE)
+        lib.interchange.export_eaf(rec.id, out / "w.eaf", include_notes=True, purpose="research")
+        lib.interchange.export_table(rec.id, out / "w.csv", purpose="research")
+        lib.interchange.export_subtitles(rec.id, out / "w.srt", purpose="research")
+        reel = lib.reels.create("Ours", [m.id])
+        lib.interchange.export_otio(reel.id, out / "w.otio", purpose="research")
+        gone = lib.exports.still(m.id, purpose="research")
+        lib.exports.delete(gone.id)  # no longer in the library: still listed
+        kept = lib.exports.still(m.id, 1_500_000, purpose="research")
+        lib.exports.still(m.id)  # for feedback: not listed under research
     capsys.readouterr()
     withdraw = ["consent", "W1", "--withdraw", "research", "--by", "Dr A"]
     assert run(["--library", str(root), *withdraw, "--json"]) == 0
@@ -66,11 +66,13 @@ def test_withdrawing_lists_every_file_exported_for_that_purpose(tmp_path: Path, 
 def test_audit_json_names_destination_and_notes(tmp_path: Path, media, capsys) -> None:  # type: ignore[no-untyped-def]
     root = tmp_path / "lib"
     with Library.open(root) as lib:
-        lib.add_family("W2")
-        lib.give_consent("W2", "research", "Dr A")
-        rec = lib.import_recording(media["cfr25"], "W2")
-        lib.add_moment(rec.id, 1_000_000, code="Waiting", caption="x", note=NOTE)
-        lib.export_table(rec.id, tmp_path / "with notes.tsv", include_notes=True, purpose="research")
+        lib.families.add("W2")
+        lib.consent.give("W2", "research", "Dr A")
+        rec = lib.recordings.import_file(media["cfr25"], "W2")
+        lib.moments.add(rec.id, 1_000_000, code="Waiting", caption="x", note=NOTE)
+        lib.interchange.export_table(
+            rec.id, tmp_path / "with notes.tsv", include_notes=True, purpose="research"
+        )
     capsys.readouterr()
     assert run(["--library", str(root), "audit", "--json"]) == 0
     last = json.loads(capsys.readouterr().out)[-1]
@@ -87,11 +89,11 @@ def test_withdrawing_in_the_app_lists_the_files_too(qtbot, library, tmp_path, me
 
     from vfeedback.ui.consent_panel import ConsentDialog, ConsentPanel
 
-    library.add_family("W3")
-    library.give_consent("W3", "supervision", "Dr A")
-    rec = library.import_recording(media["cfr25"], "W3")
-    library.add_moment(rec.id, 1_000_000, code="Waiting", caption="x", note=NOTE)
-    library.export_eaf(rec.id, tmp_path / "sup.eaf", include_notes=True, purpose="supervision")
+    library.families.add("W3")
+    library.consent.give("W3", "supervision", "Dr A")
+    rec = library.recordings.import_file(media["cfr25"], "W3")
+    library.moments.add(rec.id, 1_000_000, code="Waiting", caption="x", note=NOTE)
+    library.interchange.export_eaf(rec.id, tmp_path / "sup.eaf", include_notes=True, purpose="supervision")
     panel = ConsentPanel(library)
     qtbot.addWidget(panel)
     panel.show_family("W3")
@@ -103,4 +105,4 @@ def test_withdrawing_in_the_app_lists_the_files_too(qtbot, library, tmp_path, me
     [(text, details)] = shown
     assert text.startswith("1 file(s) were exported for supervision.")
     assert f"{tmp_path / 'sup.eaf'}  (with private notes)" in details
-    assert library.has_consent("W3", "supervision") is False
+    assert library.consent.has("W3", "supervision") is False

@@ -23,8 +23,8 @@ def _private_settings(tmp_path) -> None:
 
 @pytest.fixture
 def opened(qtbot, library: Library, media):
-    library.add_family("F1")
-    rec = library.import_recording(media["cfr25"], "F1")
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
     window = MainWindow(library, player=ClockPlayer())
     qtbot.addWidget(window)
     window.show()
@@ -46,7 +46,7 @@ def press(window, key, modifier=Qt.KeyboardModifier.NoModifier, text: str = "") 
 
 def test_keys_alone_tag_a_moment_at_exact_frames(qtbot, opened, library: Library) -> None:
     window, rec = opened
-    waiting = library.code("Waiting")
+    waiting = library.schemes.code("Waiting")
     QTest.keyClicks(window.focusWidget() or window, waiting.key)
     assert window.coding.current_code == waiting
     for _ in range(3):
@@ -55,8 +55,8 @@ def test_keys_alone_tag_a_moment_at_exact_frames(qtbot, opened, library: Library
     press(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)  # one second on
     press(window, Qt.Key.Key_O)
     press(window, Qt.Key.Key_Return)
-    [moment] = library.moments(rec.id)
-    index = library.frame_index(rec.id)
+    [moment] = library.moments.all(rec.id)
+    index = library.media.frame_index(rec.id)
     assert moment.start_us == index.time_of(3)
     assert moment.end_us == index.time_of(index.frame_at(index.time_of(3) + 1_000_000))
     assert moment.code_id == waiting.id
@@ -66,9 +66,9 @@ def test_keys_alone_tag_a_moment_at_exact_frames(qtbot, opened, library: Library
     press(window, Qt.Key.Key_Left)
     assert window.controller.frame() == index.frame_at(moment.end_us) - 1
     press(window, Qt.Key.Key_M)
-    assert len(library.moments(rec.id)) == 2
+    assert len(library.moments.all(rec.id)) == 2
     press(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert len(library.moments(rec.id)) == 1
+    assert len(library.moments.all(rec.id)) == 1
     assert window.act_redo.text().startswith("&Redo Add moment")
 
 
@@ -90,25 +90,33 @@ def test_stepping_back_and_forth_shows_each_frame(qtbot, opened) -> None:
 def test_timeline_intents_become_single_undoable_edits(qtbot, opened, library: Library) -> None:
     window, rec = opened
     window.timeline.createRequested.emit("infant", 1_000_000, 2_000_000)
-    [moment] = library.moments(rec.id)
+    [moment] = library.moments.all(rec.id)
     assert moment.actor == Actor.INFANT and (moment.start_us, moment.end_us) == (1_000_000, 2_000_000)
     window.timeline.retimeRequested.emit([(moment.id, 1_200_000, 2_600_000)])
-    assert (library.moment(moment.id).start_us, library.moment(moment.id).end_us) == (1_200_000, 2_600_000)
+    assert (library.moments.get(moment.id).start_us, library.moments.get(moment.id).end_us) == (
+        1_200_000,
+        2_600_000,
+    )
     window.timeline.deleteRequested.emit([moment.id])
-    assert library.moments(rec.id) == []
+    assert library.moments.all(rec.id) == []
     window.undo()
     window.undo()
-    assert (library.moment(moment.id).start_us, library.moment(moment.id).end_us) == (1_000_000, 2_000_000)
+    assert (library.moments.get(moment.id).start_us, library.moments.get(moment.id).end_us) == (
+        1_000_000,
+        2_000_000,
+    )
 
 
 def test_inspector_saves_caption_and_note_apart(qtbot, opened, library: Library) -> None:
     window, rec = opened
     window.point_moment()
-    [moment] = library.moments(rec.id)
+    [moment] = library.moments.all(rec.id)
     window.inspector.caption.setPlainText("You waited, and she smiled")
     window.inspector.note.setPlainText("PRIVATE: mother tearful after")
-    qtbot.waitUntil(lambda: library.moment(moment.id).note == "PRIVATE: mother tearful after", timeout=5_000)
-    saved = library.moment(moment.id)
+    qtbot.waitUntil(
+        lambda: library.moments.get(moment.id).note == "PRIVATE: mother tearful after", timeout=5_000
+    )
+    saved = library.moments.get(moment.id)
     assert saved.caption == "You waited, and she smiled"
     model = window.moment_list.model_
     qtbot.waitUntil(lambda: model.rowCount() == 1)
@@ -135,7 +143,7 @@ def test_typing_in_the_caption_never_triggers_keys(qtbot, opened, library: Libra
     qtbot.waitUntil(window.inspector.caption.hasFocus)
     QTest.keyClicks(window.inspector.caption, "mijo lk ")
     assert window.inspector.caption.toPlainText() == "mijo lk "
-    assert len(library.moments(rec.id)) == 1 and not window.controller.playing
+    assert len(library.moments.all(rec.id)) == 1 and not window.controller.playing
 
 
 def test_tab_walks_moments_and_help_lists_every_key(qtbot, opened, library: Library) -> None:
@@ -157,9 +165,9 @@ def test_tab_walks_moments_and_help_lists_every_key(qtbot, opened, library: Libr
 
 
 def test_reopening_finds_everything_as_left(qtbot, library: Library, media) -> None:
-    library.add_family("F1")
-    rec = library.import_recording(media["cfr25"], "F1")
-    library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="kept")
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="kept")
     window = MainWindow(library, player=ClockPlayer())
     qtbot.addWidget(window)
     window.open_recording(rec.id)
@@ -175,11 +183,11 @@ def test_missing_file_is_one_clear_message_and_the_app_keeps_working(
 
     from PySide6.QtWidgets import QMessageBox
 
-    library.add_family("F1")
+    library.families.add("F1")
     copy = tmp_path / "clip.mp4"
     shutil.copy(media["no_audio"], copy)
-    gone = library.import_recording(copy, "F1", reference=True)
-    kept = library.import_recording(media["cfr25"], "F1")
+    gone = library.recordings.import_file(copy, "F1", reference=True)
+    kept = library.recordings.import_file(media["cfr25"], "F1")
     copy.unlink()
     window = MainWindow(library, player=ClockPlayer())
     qtbot.addWidget(window)
@@ -199,8 +207,8 @@ def test_without_libvlc_the_app_says_so_and_still_steps(qtbot, library: Library,
     reason = "Playback with sound needs libvlc, which is missing: sudo apt install libvlc5."
     monkeypatch.setattr(player_module, "make_player", lambda headless=False: ClockPlayer())
     monkeypatch.setattr(player_module, "player_unavailable_reason", lambda: reason)
-    library.add_family("F1")
-    rec = library.import_recording(media["cfr25"], "F1")
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
     window = MainWindow(library)
     qtbot.addWidget(window)
     assert reason in window.statusBar().currentMessage()
@@ -218,10 +226,10 @@ def test_without_libvlc_the_app_says_so_and_still_steps(qtbot, library: Library,
 
 
 def test_family_panel_shows_the_consent_register(qtbot, library: Library) -> None:
-    library.add_family("F1")
-    library.give_consent("F1", "feedback", "Dr A")
-    library.give_consent("F1", "research", "Dr A")
-    library.withdraw_consent("F1", "research", "Dr B")
+    library.families.add("F1")
+    library.consent.give("F1", "feedback", "Dr A")
+    library.consent.give("F1", "research", "Dr A")
+    library.consent.withdraw("F1", "research", "Dr B")
     window = MainWindow(library, player=ClockPlayer())
     qtbot.addWidget(window)
     text = window.panel.consent.summary.text()
@@ -234,10 +242,10 @@ def test_family_panel_shows_the_consent_register(qtbot, library: Library) -> Non
 def test_review_needs_consent_and_hides_the_case_list(qtbot, library: Library, media, monkeypatch) -> None:
     from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-    library.add_family("F1")
-    rec = library.import_recording(media["cfr25"], "F1")
-    m = library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait")
-    reel = library.create_reel("Ours", [m.id])
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    m = library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait")
+    reel = library.reels.create("Ours", [m.id])
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (a[3][0], True))
     window = MainWindow(library, player=ClockPlayer())
     qtbot.addWidget(window)
@@ -246,11 +254,11 @@ def test_review_needs_consent_and_hides_the_case_list(qtbot, library: Library, m
     boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     assert len(boxes) == 1 and "consent" in boxes[0].text() and window.isVisible()
     boxes[0].close()
-    library.give_consent("F1", "feedback", "Dr A")
+    library.consent.give("F1", "feedback", "Dr A")
     window.highlights.review_with_family()
     assert window.highlights.review is not None and not window.isVisible()
-    assert [e.action for e in library.audit("F1")][-1] == "review"
+    assert [e.action for e in library.audit.entries("F1")][-1] == "review"
     window.highlights.review.finished.emit()
     assert window.isVisible() and window.highlights.review is None
-    assert reel.id == library.reels("F1")[0].id
+    assert reel.id == library.reels.all("F1")[0].id
     window.close()

@@ -26,9 +26,9 @@ def _private_settings(tmp_path, monkeypatch) -> None:
 
 @pytest.fixture
 def opened(qtbot, library: Library, media):
-    library.add_family("F1")
-    library.give_consent("F1", "feedback", by="Dr Test")
-    rec = library.import_recording(media["cfr25"], "F1")
+    library.families.add("F1")
+    library.consent.give("F1", "feedback", by="Dr Test")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
     window = MainWindow(library, player=ClockPlayer())
     qtbot.addWidget(window)
     window.show()
@@ -50,8 +50,8 @@ def _menu_action(window: MainWindow, menu: str, text: str):  # type: ignore[no-u
 
 def test_compare_opens_on_the_recording_and_jumps_the_player(qtbot, opened, library: Library) -> None:
     window, rec = opened
-    library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", coder="Ana")
-    library.add_moment(rec.id, 5_000_000, 6_000_000, code="Waiting", coder="Ben")
+    library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", coder="Ana")
+    library.moments.add(rec.id, 5_000_000, 6_000_000, code="Waiting", coder="Ben")
     _menu_action(window, "Supervision", "Compare two coders").trigger()
     compare = window.supervision.compare
     assert compare is not None and compare.isVisible() and compare.isWindow()
@@ -59,8 +59,8 @@ def test_compare_opens_on_the_recording_and_jumps_the_player(qtbot, opened, libr
     qtbot.waitUntil(lambda: abs(window.controller.time_us() - 5_000_000) < 50_000, timeout=5_000)
     # A new moment by either coder is in the open comparison as soon as the edits settle.
     assert compare.agreement.events.only_b == 1
-    library.add_moment(rec.id, 7_000_000, code="Waiting", coder="Ben")
-    library.add_moment(rec.id, 8_000_000, code="Waiting", coder="Ben")
+    library.moments.add(rec.id, 7_000_000, code="Waiting", coder="Ben")
+    library.moments.add(rec.id, 8_000_000, code="Waiting", coder="Ben")
     assert compare.agreement.events.only_b == 1  # not recomputed per edit
     qtbot.waitUntil(lambda: compare.agreement.events.only_b == 3, timeout=5_000)
 
@@ -76,7 +76,7 @@ def test_compare_needs_two_coders(opened, monkeypatch) -> None:
 
 def test_progress_chart_leads_back_to_the_moment(qtbot, opened, library: Library) -> None:
     window, rec = opened
-    m = library.add_moment(rec.id, 3_000_000, 4_000_000, code="Waiting", caption="You wait for her.")
+    m = library.moments.add(rec.id, 3_000_000, 4_000_000, code="Waiting", caption="You wait for her.")
     window.open_recording(rec.id)
     _menu_action(window, "Supervision", "Progress across filming cycles").trigger()
     cycles = window.supervision.cycles
@@ -88,7 +88,7 @@ def test_progress_chart_leads_back_to_the_moment(qtbot, opened, library: Library
 
 def test_eaf_round_trip_through_the_menus(qtbot, opened, library: Library, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
     window, rec = opened
-    library.add_moment(rec.id, 1_000_000, 2_000_000, code="Waiting", actor="infant", caption="She looks.")
+    library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", actor="infant", caption="She looks.")
     out = tmp_path / "moments.eaf"
     monkeypatch.setattr(window.exchange, "_save_path", lambda *_a: out)
     asked: list[DataExportDialog] = []
@@ -110,9 +110,9 @@ def test_eaf_round_trip_through_the_menus(qtbot, opened, library: Library, tmp_p
     monkeypatch.setattr(window.exchange, "_ask", ask_for_feedback)
     export.trigger()
     assert out.exists() and b"She looks." in out.read_bytes()
-    assert library.audit("F1")[-1].purpose == "feedback"
-    before = library.moments(rec.id)
-    library.delete_moments([m.id for m in before])
+    assert library.audit.entries("F1")[-1].purpose == "feedback"
+    before = library.moments.all(rec.id)
+    library.moments.delete_many([m.id for m in before])
 
     # The mapping dialog proposes the tier's own actor and coder; accepting imports them back.
     def accept(dialog: MappingDialog) -> int:
@@ -122,7 +122,7 @@ def test_eaf_round_trip_through_the_menus(qtbot, opened, library: Library, tmp_p
     monkeypatch.setattr(MappingDialog, "exec", accept)
     monkeypatch.setattr(window.exchange, "_open_path", lambda *_a: out)
     _menu_action(window, "File", "Import moments").menu().actions()[0].trigger()
-    after = library.moments(rec.id)
+    after = library.moments.all(rec.id)
     key = [(m.start_us, m.end_us, m.code_id, m.actor, m.caption, m.coder) for m in before]
     assert [(m.start_us, m.end_us, m.code_id, m.actor, m.caption, m.coder) for m in after] == key
     assert "Imported 1 moment from moments.eaf" in window.statusBar().currentMessage()
@@ -136,7 +136,7 @@ def test_a_refused_import_says_one_sentence_and_adds_nothing(opened, library: Li
     monkeypatch.setattr(window, "_show_error", said.append)
     window.exchange.import_eaf(bad)
     assert len(said) == 1 and "bad.eaf" in said[0]
-    assert library.moments(rec.id) == []
+    assert library.moments.all(rec.id) == []
 
 
 def test_mapping_dialog_waits_for_every_row() -> None:
@@ -161,7 +161,7 @@ def test_your_name_tags_new_moments(opened, library: Library, monkeypatch) -> No
     monkeypatch.setattr(QInputDialog, "getText", lambda *_a, **_k: ("  Dr Ana  ", True))
     _menu_action(window, "File", "Your name").trigger()
     assert library.user == "Dr Ana"
-    assert library.add_moment(rec.id, 0, code="Waiting").coder == "Dr Ana"
+    assert library.moments.add(rec.id, 0, code="Waiting").coder == "Dr Ana"
     fresh = Library.open(library.path)
     try:
         from vfeedback.ui.workbench import naming
@@ -176,7 +176,7 @@ def test_deleting_the_open_recording_lets_go_of_it_first(qtbot, opened, library:
     from PySide6.QtCore import Qt
 
     window, rec = opened
-    library.add_moment(rec.id, 1_000_000, code="Waiting", caption="You wait.")
+    library.moments.add(rec.id, 1_000_000, code="Waiting", caption="You wait.")
     window._reload_moments()
     stored = library.path / rec.path
     assert stored.exists()
@@ -189,7 +189,7 @@ def test_deleting_the_open_recording_lets_go_of_it_first(qtbot, opened, library:
     assert window.windowTitle() == "vfeedback"
     assert not stored.exists()
     assert not (library.path / "cache" / "recordings" / str(rec.id)).exists()
-    assert library.recordings() == []
+    assert library.recordings.all() == []
     assert window.panel.recordings.count() == 0
     assert not window.act_undo.isEnabled()  # the undo history went with it
 
@@ -198,10 +198,10 @@ def test_the_moment_list_names_coders_once_two_have_coded(opened, library: Libra
     from vfeedback.ui.moment_list import CODER
 
     window, rec = opened
-    library.add_moment(rec.id, 1_000_000, code="Waiting", coder="Ana")
+    library.moments.add(rec.id, 1_000_000, code="Waiting", coder="Ana")
     window._reload_moments()
     assert window.moment_list.isColumnHidden(CODER)
-    library.add_moment(rec.id, 2_000_000, code="Waiting", coder="Ben")
+    library.moments.add(rec.id, 2_000_000, code="Waiting", coder="Ben")
     window._reload_moments()
     assert not window.moment_list.isColumnHidden(CODER)
     model = window.moment_list.model_

@@ -8,13 +8,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from vfeedback.cli import output as out
 from vfeedback.cli.parser import _json
 from vfeedback.core.cycles import Cell, Counting, Cycle, Measure, Progress
 from vfeedback.services import Library
-from vfeedback.services.cycles import CyclesMixin
 
 Handler = Callable[[Library, argparse.Namespace], int]
 
@@ -46,7 +45,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def progress(lib: Library, args: argparse.Namespace) -> int:
-    cycles = cast(CyclesMixin, lib)  # Library composes CyclesMixin
+    cycles = lib.supervision
     counting = _counting(args)
     found = cycles.progress(args.family, counting)
     written = []

@@ -13,9 +13,9 @@ from typing import Any
 
 from vfeedback.cli import output as out
 from vfeedback.core.errors import BadInput, Conflict
-from vfeedback.core.model import Moment, Recording
-from vfeedback.interchange.links import beside_name
-from vfeedback.services.interchange_elan import SKIP, ElanBorisMixin, repeat_sentence, unmapped_tiers
+from vfeedback.core.model import Moment
+from vfeedback.services import Library
+from vfeedback.services.elan_boris import SKIP, repeat_sentence, unmapped_tiers
 
 PURPOSES = ("feedback", "supervision", "training", "research")
 EXIT_NEEDS_MAPPING = 1
@@ -45,11 +45,6 @@ def link_original_flag(c: argparse.ArgumentParser) -> None:
     )
 
 
-def place_beside(recording: Recording, link_original: bool) -> str | None:
-    """The name a copy of the film must carry beside the export for the link to find it, if any."""
-    return None if recording.stored or link_original else beside_name(recording)
-
-
 def beside_sentence(names: list[str], tool: str) -> str:
     if len(names) == 1:
         return (
@@ -62,36 +57,34 @@ def beside_sentence(names: list[str], tool: str) -> str:
     )
 
 
-def export_eaf(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
-    link_original = bool(getattr(args, "link_original", False))
-    path = lib.export_eaf(
+def export_eaf(lib: Library, args: argparse.Namespace) -> int:
+    done = lib.interchange.export_eaf(
         args.recording,
         Path(args.out),
         include_notes=bool(args.notes),
         purpose=getattr(args, "purpose", "feedback"),
-        link_original=link_original,
+        link_original=bool(getattr(args, "link_original", False)),
     )
-    count = len(lib.moments(args.recording))
-    beside = place_beside(lib.recording(args.recording), link_original)
+    beside = done.place_beside[0] if done.place_beside else None
     if args.json:
         out.emit_json(
             {
-                "path": str(path),
+                "path": str(done.path),
                 "recording_id": args.recording,
-                "moments": count,
-                "notes": bool(args.notes),
+                "moments": done.moments,
+                "notes": done.notes,
                 "place_beside": beside,
             }
         )
     else:
-        notes = ", with the private notes" if args.notes else ""
-        print(f"Wrote {_moments(count)} of recording {args.recording} to {path}{notes}.")
+        notes = ", with the private notes" if done.notes else ""
+        print(f"Wrote {_moments(done.moments)} of recording {args.recording} to {done.path}{notes}.")
         if beside is not None:
             print(beside_sentence([beside], "ELAN"))
     return 0
 
 
-def import_eaf(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
+def import_eaf(lib: Library, args: argparse.Namespace) -> int:
     path = Path(args.file)
     mapping: dict[str, tuple[str, str | None] | None] = {}
     for tier, target in _pairs(args.map, "TIER=ACTOR[:CODER]"):
@@ -100,10 +93,10 @@ def import_eaf(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
         else:
             actor, _, coder = target.partition(":")
             mapping[tier] = (actor.strip(), coder.strip() or None)
-    lib.recording(args.recording)
+    lib.recordings.get(args.recording)
     again = bool(getattr(args, "again", False))
     _refuse_repeat(lib, path, args.recording, again, boris=False, observation=None)
-    tiers = lib.eaf_tiers(path)
+    tiers = lib.interchange.eaf_tiers(path)
     missing = unmapped_tiers(tiers, mapping)
     if missing:
         rows: list[dict[str, Any]] = [
@@ -127,21 +120,21 @@ def import_eaf(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
                 for r in rows
             ),
         )
-    moments = lib.import_eaf(path, args.recording, mapping, again=again)
+    moments = lib.interchange.import_eaf(path, args.recording, mapping, again=again)
     return _report(lib, args, moments, path)
 
 
-def import_boris(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
+def import_boris(lib: Library, args: argparse.Namespace) -> int:
     path = Path(args.file)
     mapping: dict[str, str | None] = {
         behaviour: (None if code.lower() == SKIP else code)
         for behaviour, code in _pairs(args.map, "BEHAVIOUR=CODE")
     }
-    lib.recording(args.recording)
+    lib.recordings.get(args.recording)
     observation = getattr(args, "observation", None)
     again = bool(getattr(args, "again", False))
     _refuse_repeat(lib, path, args.recording, again, boris=True, observation=observation)
-    found = lib.boris_behaviours(path, observation, recording_id=args.recording)
+    found = lib.interchange.boris_behaviours(path, observation, recording_id=args.recording)
     missing = [b for b in found if b not in mapping]
     if missing:
         return _needs_mapping(
@@ -152,18 +145,18 @@ def import_boris(lib: ElanBorisMixin, args: argparse.Namespace) -> int:
             "--map BEHAVIOUR=skip:",
             (f"  {b}" for b in missing),
         )
-    moments = lib.import_boris(path, args.recording, mapping, observation, again=again)
+    moments = lib.interchange.import_boris(path, args.recording, mapping, observation, again=again)
     return _report(lib, args, moments, path)
 
 
 def _refuse_repeat(
-    lib: ElanBorisMixin, path: Path, recording: int, again: bool, *, boris: bool, observation: str | None
+    lib: Library, path: Path, recording: int, again: bool, *, boris: bool, observation: str | None
 ) -> None:
     """Before asking for a mapping: a file already imported into the recording is refused at once
     (exit 3), unless --again."""
     if again:
         return
-    when = lib.previous_import(path, recording, boris=boris, observation=observation)
+    when = lib.interchange.previous_import(path, recording, boris=boris, observation=observation)
     if when is not None:
         raise Conflict(repeat_sentence(path.name, recording, when))
 
@@ -189,10 +182,10 @@ def _needs_mapping(as_json: bool, rows: list[dict[str, Any]], heading: str, line
     return EXIT_NEEDS_MAPPING
 
 
-def _report(lib: ElanBorisMixin, args: argparse.Namespace, moments: list[Moment], path: Path) -> int:
+def _report(lib: Library, args: argparse.Namespace, moments: list[Moment], path: Path) -> int:
     if args.json:
-        index = lib.frame_index(args.recording)
-        codes = {c.id: c for s in lib.schemes() for c in s.codes}
+        index = lib.media.frame_index(args.recording)
+        codes = {c.id: c for s in lib.schemes.all() for c in s.codes}
         out.emit_json([out.moment_json(m, codes[m.code_id], index) for m in moments])
     else:
         print(f"Imported {_moments(len(moments))} into recording {args.recording} from {path.name}.")

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vfeedback.cli import output as out
-from vfeedback.cli.cmd_elan_boris import beside_sentence, link_original_flag, place_beside
+from vfeedback.cli.cmd_elan_boris import beside_sentence, link_original_flag
 
 if TYPE_CHECKING:
     from vfeedback.services import Library
+from vfeedback.services.interchange import Written
 
 Handler = Callable[["Library", argparse.Namespace], int]
 
@@ -55,51 +56,47 @@ def _json(c: argparse.ArgumentParser) -> None:
     c.add_argument("--json", action="store_true", help='print {"path", "moments"} as JSON')
 
 
-def _report(args: argparse.Namespace, path: Path, moments: int, sentence: str) -> int:
+def _report(args: argparse.Namespace, done: Written, sentence: str) -> int:
     """``sentence`` has ``{n}`` for "1 moment" / "3 moments" and ``{path}``."""
     if args.json:
-        out.emit_json({"path": str(path), "moments": moments})
+        out.emit_json({"path": str(done.path), "moments": done.moments})
     else:
-        n = f"{moments} moment" if moments == 1 else f"{moments} moments"
-        print(sentence.format(n=n, path=path))
+        n = f"{done.moments} moment" if done.moments == 1 else f"{done.moments} moments"
+        print(sentence.format(n=n, path=done.path))
     return 0
 
 
 def export_csv(lib: Library, args: argparse.Namespace) -> int:
-    path = lib.export_table(
+    done = lib.interchange.export_table(
         args.recording,
         args.out,
         include_notes=args.notes,
         dialect="tsv" if args.tsv else None,
         purpose=args.purpose,
     )
-    notes = " with their private notes" if args.notes else ""
-    return _report(args, path, len(lib.moments(args.recording)), "Wrote {n}" + notes + " to {path}.")
+    notes = " with their private notes" if done.notes else ""
+    return _report(args, done, "Wrote {n}" + notes + " to {path}.")
 
 
 def _subtitles(fmt: str) -> Handler:
     def handler(lib: Library, args: argparse.Namespace) -> int:
-        from vfeedback.interchange.subtitles import captioned
-
-        path = lib.export_subtitles(
+        done = lib.interchange.export_subtitles(
             args.recording, args.out, "srt" if fmt == "srt" else "vtt", purpose=args.purpose
         )
-        count = len(captioned(lib.moments(args.recording)))
-        return _report(args, path, count, "Wrote the captions of {n} to {path}.")
+        return _report(args, done, "Wrote the captions of {n} to {path}.")
 
     return handler
 
 
 def export_otio(lib: Library, args: argparse.Namespace) -> int:
-    link_original = bool(args.link_original)
-    path = lib.export_otio(args.reel, args.out, purpose=args.purpose, link_original=link_original)
-    reel = lib.reel(args.reel)
-    recordings = dict.fromkeys(lib.moment(i).recording_id for i in reel.moment_ids)
-    beside = [b for rid in recordings if (b := place_beside(lib.recording(rid), link_original))]
+    done = lib.interchange.export_otio(
+        args.reel, args.out, purpose=args.purpose, link_original=bool(args.link_original)
+    )
+    beside = list(done.place_beside)
     if args.json:
-        out.emit_json({"path": str(path), "moments": len(reel.moment_ids), "place_beside": beside})
+        out.emit_json({"path": str(done.path), "moments": done.moments, "place_beside": beside})
         return 0
-    _report(args, path, len(reel.moment_ids), "Wrote a timeline of {n} to {path}.")
+    _report(args, done, "Wrote a timeline of {n} to {path}.")
     if beside:
         print(beside_sentence(beside, "the video editor"))
     return 0

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from vfeedback.cli import output as out
 from vfeedback.cli.parser import _json
 from vfeedback.core.agreement import Agreement, EventCounts, landis_koch, places
 from vfeedback.core.timecode import format_time
 from vfeedback.services import Library
-from vfeedback.services.supervision import SupervisionMixin
 
 Handler = Callable[[Library, argparse.Namespace], int]
 
@@ -41,7 +40,7 @@ def add_parsers(sub: Any) -> None:
 
 def agreement(lib: Library, args: argparse.Namespace) -> int:
     a, b = args.coders
-    result = cast(SupervisionMixin, lib).agreement(
+    result = lib.supervision.agreement(
         args.recording, a, b, slice_s=args.slice_s, tolerance_s=args.tolerance_s
     )
     if args.json:

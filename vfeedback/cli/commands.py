@@ -18,7 +18,7 @@ from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Highlight, Moment
 from vfeedback.core.timecode import format_time, parse_time
 from vfeedback.services import Library
-from vfeedback.services.consent import ExportedFile
+from vfeedback.services.audit import ExportedFile
 from vfeedback.services.schemes import DEFAULT_SCHEME_KEY
 
 Handler = Callable[[Library, argparse.Namespace], int]
@@ -45,13 +45,13 @@ def recording_to_open(args: argparse.Namespace) -> int:
     target = Path(args.target).expanduser()
     with Library.open(args.library) as lib:
         if args.target.isdigit() and not target.exists():
-            return lib.recording(whole_number(args.target)).id
+            return lib.recordings.get(whole_number(args.target)).id
         with progress(f"Importing {target.name}", enabled=True, unit="B") as bar:
-            return lib.open_file(target, args.family, progress=bar.bytes).id
+            return lib.recordings.open_file(target, args.family, progress=bar.bytes).id
 
 
 def family_add(lib: Library, args: argparse.Namespace) -> int:
-    fam = lib.add_family(args.code, args.label)
+    fam = lib.families.add(args.code, args.label)
     if args.json:
         out.emit_json(out.family_json(fam, 0))
     else:
@@ -60,8 +60,8 @@ def family_add(lib: Library, args: argparse.Namespace) -> int:
 
 
 def family_edit(lib: Library, args: argparse.Namespace) -> int:
-    fam = lib.edit_family(args.family, code=args.new_code, label=args.label)
-    count = len(lib.recordings(fam.id))
+    fam = lib.families.edit(args.family, code=args.new_code, label=args.label)
+    count = len(lib.recordings.all(fam.id))
     if args.json:
         out.emit_json(out.family_json(fam, count))
     else:
@@ -70,8 +70,8 @@ def family_edit(lib: Library, args: argparse.Namespace) -> int:
 
 
 def families(lib: Library, args: argparse.Namespace) -> int:
-    counts = Counter(r.family_id for r in lib.recordings())
-    fams = lib.families()
+    counts = Counter(r.family_id for r in lib.recordings.all())
+    fams = lib.families.all()
     if args.json:
         out.emit_json([out.family_json(f, counts[f.id]) for f in fams])
     elif not fams:
@@ -85,7 +85,7 @@ def import_(lib: Library, args: argparse.Namespace) -> int:
     recorded = _date(args.recorded) if args.recorded else None
     path = Path(args.file)
     with progress(f"Importing {path.name}", enabled=not args.json, unit="B") as bar:
-        rec = lib.import_recording(
+        rec = lib.recordings.import_file(
             path,
             args.family,
             recorded_on=recorded,
@@ -94,7 +94,7 @@ def import_(lib: Library, args: argparse.Namespace) -> int:
             progress=bar.bytes,
         )
     if args.json:
-        out.emit_json(out.recording_json(rec, lib.media_path(rec)))
+        out.emit_json(out.recording_json(rec, lib.recordings.path(rec)))
     else:
         how = "referenced" if args.reference else "copied into the library"
         print(f"Imported {path.name} as recording {rec.id} of family {rec.family_code} ({how}).")
@@ -102,9 +102,9 @@ def import_(lib: Library, args: argparse.Namespace) -> int:
 
 
 def recordings(lib: Library, args: argparse.Namespace) -> int:
-    recs = lib.recordings(args.family)
+    recs = lib.recordings.all(args.family)
     if args.json:
-        out.emit_json([out.recording_json(r, lib.media_path(r)) for r in recs])
+        out.emit_json([out.recording_json(r, lib.recordings.path(r)) for r in recs])
     elif not recs:
         print("No recordings yet. Import one with: vfeedback import FILE --family CODE")
     else:
@@ -128,7 +128,7 @@ def recordings(lib: Library, args: argparse.Namespace) -> int:
 
 def index(lib: Library, args: argparse.Namespace) -> int:
     idx = _index(lib, args.recording, args.json)
-    rec = lib.recording(args.recording)
+    rec = lib.recordings.get(args.recording)
     data = {
         "recording_id": rec.id,
         "frame_count": len(idx),
@@ -146,7 +146,7 @@ def index(lib: Library, args: argparse.Namespace) -> int:
 
 def relink(lib: Library, args: argparse.Namespace) -> int:
     with progress("Looking for moved files", enabled=not args.json, unit="B") as bar:
-        found = lib.relink(Path(args.folder), progress=bar.bytes)
+        found = lib.recordings.relink(Path(args.folder), progress=bar.bytes)
     if args.json:
         out.emit_json([out.recording_json(r, p) for r, p in found])
     elif not found:
@@ -158,9 +158,9 @@ def relink(lib: Library, args: argparse.Namespace) -> int:
 
 
 def moments_add(lib: Library, args: argparse.Namespace) -> int:
-    lib.recording(args.recording)
+    lib.recordings.get(args.recording)
     idx = _index(lib, args.recording, args.json)
-    m = lib.add_moment(
+    m = lib.moments.add(
         args.recording,
         parse_time(args.start),
         parse_time(args.end) if args.end else None,
@@ -174,9 +174,9 @@ def moments_add(lib: Library, args: argparse.Namespace) -> int:
 
 
 def moments_edit(lib: Library, args: argparse.Namespace) -> int:
-    current = lib.moment(args.id)
+    current = lib.moments.get(args.id)
     idx = _index(lib, current.recording_id, args.json)
-    m = lib.edit_moment(
+    m = lib.moments.edit(
         args.id,
         start=parse_time(args.start) if args.start else None,
         end=parse_time(args.end) if args.end else None,
@@ -190,8 +190,8 @@ def moments_edit(lib: Library, args: argparse.Namespace) -> int:
 
 
 def moments_delete(lib: Library, args: argparse.Namespace) -> int:
-    m = lib.moment(args.id)
-    lib.delete_moment(args.id)
+    m = lib.moments.get(args.id)
+    lib.moments.delete(args.id)
     if args.json:
         out.emit_json({"deleted": m.id})
     else:
@@ -200,15 +200,15 @@ def moments_delete(lib: Library, args: argparse.Namespace) -> int:
 
 
 def moments_list(lib: Library, args: argparse.Namespace) -> int:
-    lib.recording(args.recording)
+    lib.recordings.get(args.recording)
     idx = _index(lib, args.recording, args.json)
-    _print_moments(lib, lib.moments(args.recording), {args.recording: idx}, args.json)
+    _print_moments(lib, lib.moments.all(args.recording), {args.recording: idx}, args.json)
     return 0
 
 
 def moments_search(lib: Library, args: argparse.Namespace) -> int:
-    found = lib.search_captions(args.text)
-    indexes = {rid: lib.frame_index(rid) for rid in {m.recording_id for m in found}}
+    found = lib.moments.search(args.text)
+    indexes = {rid: lib.media.frame_index(rid) for rid in {m.recording_id for m in found}}
     _print_moments(lib, found, indexes, args.json)
     return 0
 
@@ -217,15 +217,15 @@ def schemes(lib: Library, args: argparse.Namespace) -> int:
     if args.action == "import":
         if not args.file:
             raise BadInput("Say which scheme file to import: vfeedback schemes import FILE.")
-        scheme = lib.import_scheme(Path(args.file))
+        scheme = lib.schemes.import_file(Path(args.file))
         if args.json:
             out.emit_json(out.scheme_json(scheme, None))
         else:
             print(f"Imported coding scheme {scheme.name} with {len(scheme.codes)} codes.")
         return 0
-    default = lib.setting(DEFAULT_SCHEME_KEY)
+    default = lib.ctx.setting(DEFAULT_SCHEME_KEY)
     default_id = int(default) if default else None
-    all_schemes = lib.schemes()
+    all_schemes = lib.schemes.all()
     if args.json:
         out.emit_json([out.scheme_json(s, default_id) for s in all_schemes])
         return 0
@@ -253,10 +253,10 @@ def redo(lib: Library, args: argparse.Namespace) -> int:
 
 
 def check(lib: Library, args: argparse.Namespace) -> int:
-    repaired = lib.repair_orphans() if args.repair else []
+    repaired = lib.integrity.repair() if args.repair else []
     label = "Hashing every file" if args.deep else "Checking recordings"
     with progress(label, enabled=not args.json, unit="B") as bar:
-        report = lib.check_report(progress=bar.bytes, deep=args.deep)
+        report = lib.integrity.report(progress=bar.bytes, deep=args.deep)
     problems = report.problems
     if args.json:
         out.emit_json(
@@ -290,12 +290,12 @@ def check(lib: Library, args: argparse.Namespace) -> int:
 def export_clip(lib: Library, args: argparse.Namespace) -> int:
     from vfeedback.export.options import ClipOptions
 
-    folder = lib.destination_folder(args.out) if args.out else None  # before any work
+    folder = lib.files.folder(args.out) if args.out else None  # before any work
     freeze_at, freeze_s = _freeze(args.freeze) if args.freeze else (None, 0.0)
     hiding: dict[str, Any] = dict(blur_options(args))
     made = []
     for moment_id in args.moments:
-        lib.moment(moment_id)
+        lib.moments.get(moment_id)
         options = ClipOptions(
             padding_us=round(args.padding * 1_000_000),
             captions=args.captions,
@@ -307,52 +307,51 @@ def export_clip(lib: Library, args: argparse.Namespace) -> int:
             **hiding,
         )
         with progress(f"Exporting moment {moment_id}", enabled=not args.json) as bar:
-            made.append(lib.export_clip(moment_id, options, progress=bar.fraction, purpose=args.purpose))
+            made.append(lib.exports.clip(moment_id, options, progress=bar.fraction, purpose=args.purpose))
     _deliver(lib, made, folder, args.json)
     return 0
 
 
 def export_still(lib: Library, args: argparse.Namespace) -> int:
-    folder = lib.destination_folder(args.out) if args.out else None
-    moment = lib.moment(args.moment)
+    folder = lib.files.folder(args.out) if args.out else None
+    moment = lib.moments.get(args.moment)
     at = None
     if args.at:
-        at, _ = lib.frame_index(moment.recording_id).resolve(parse_time(args.at))
-    _deliver(lib, [lib.export_still(args.moment, at, purpose=args.purpose)], folder, args.json)
+        at, _ = lib.media.frame_index(moment.recording_id).resolve(parse_time(args.at))
+    _deliver(lib, [lib.exports.still(args.moment, at, purpose=args.purpose)], folder, args.json)
     return 0
 
 
 def export_reel(lib: Library, args: argparse.Namespace) -> int:
     if args.out:
-        lib.destination(args.out, default_name="reel.mp4")  # refused before anything is made
-    first = lib.moment(args.moments[0])
-    lib.require_consent(lib.recording(first.recording_id).family_id, args.purpose)
-    reel = lib.create_reel(args.title, args.moments, args.date_text)
+        lib.files.destination(args.out, default_name="reel.mp4")  # refused before anything is made
     with progress("Exporting the reel", enabled=not args.json) as bar:
-        made = lib.export_reel(reel.id, progress=bar.fraction, purpose=args.purpose)
+        reel, made = lib.exports.new_reel(
+            args.title, args.moments, args.date_text, progress=bar.fraction, purpose=args.purpose
+        )
     _deliver(lib, [made], _file_for(lib, args.out, made), args.json)
     if args.separate:
         # The same moments as separate clips (stored, reusable, listed by `highlights`).
-        separate = [lib.export_clip(moment_id, purpose=args.purpose) for moment_id in reel.moment_ids]
+        separate = [lib.exports.clip(moment_id, purpose=args.purpose) for moment_id in reel.moment_ids]
         if not args.json:
             for h in separate:
-                print(f"Clip {h.id}: {lib.highlight_path(h)}")
+                print(f"Clip {h.id}: {lib.exports.path(h)}")
     return 0
 
 
 def export_handout(lib: Library, args: argparse.Namespace) -> int:
     if args.pdf:
-        lib.destination(args.pdf, default_name="handout.pdf")
+        lib.files.destination(args.pdf, default_name="handout.pdf")
     with progress("Making the handout", enabled=not args.json) as bar:
-        made = lib.export_handout(args.reel, progress=bar.fraction, purpose=args.purpose)
+        made = lib.exports.handout(args.reel, progress=bar.fraction, purpose=args.purpose)
     _deliver(lib, [made], _file_for(lib, args.pdf, made), args.json)
     return 0
 
 
 def highlights(lib: Library, args: argparse.Namespace) -> int:
-    found = lib.highlights(args.family, text=args.search)
+    found = lib.exports.all(args.family, text=args.search)
     if args.json:
-        out.emit_json([out.highlight_json(h, lib.highlight_path(h)) for h in found])
+        out.emit_json([out.highlight_json(h, lib.exports.path(h)) for h in found])
     elif not found:
         print("Nothing exported yet. Try: vfeedback export clip MOMENT")
     else:
@@ -376,7 +375,7 @@ def highlights(lib: Library, args: argparse.Namespace) -> int:
 
 def _file_for(lib: Library, out: str | None, made: Highlight) -> Path | None:
     """Where ``--out FILE`` (or a folder, which gets the export's own name) puts one export."""
-    return lib.destination(out, default_name=lib.highlight_path(made).name) if out else None
+    return lib.files.destination(out, default_name=lib.exports.path(made).name) if out else None
 
 
 def _deliver(lib: Library, made: list[Highlight], out_to: Path | None, as_json: bool) -> None:
@@ -385,15 +384,15 @@ def _deliver(lib: Library, made: list[Highlight], out_to: Path | None, as_json: 
     copies = {}
     if out_to is not None:
         for h in made:
-            target = out_to / lib.highlight_path(h).name if out_to.is_dir() else out_to
-            copies[h.id] = lib.deliver(h, target)
+            target = out_to / lib.exports.path(h).name if out_to.is_dir() else out_to
+            copies[h.id] = lib.exports.deliver(h, target)
     if as_json:
-        data = [out.highlight_json(h, lib.highlight_path(h), copies.get(h.id)) for h in made]
+        data = [out.highlight_json(h, lib.exports.path(h), copies.get(h.id)) for h in made]
         out.emit_json(data[0] if len(data) == 1 else data)
         return
     for h in made:
         extra = f" (copied to {copies[h.id]})" if h.id in copies else ""
-        print(f"{h.kind.value.capitalize()} {h.id}: {lib.highlight_path(h)}{extra}")
+        print(f"{h.kind.value.capitalize()} {h.id}: {lib.exports.path(h)}{extra}")
 
 
 def _freeze(text: str) -> tuple[str, float]:
@@ -410,13 +409,13 @@ def _freeze(text: str) -> tuple[str, float]:
 def _freeze_time(lib: Library, moment_id: int, text: str | None) -> int | None:
     if text is None:
         return None
-    moment = lib.moment(moment_id)
-    us, _ = lib.frame_index(moment.recording_id).resolve(parse_time(text))
+    moment = lib.moments.get(moment_id)
+    us, _ = lib.media.frame_index(moment.recording_id).resolve(parse_time(text))
     return us
 
 
 def consent(lib: Library, args: argparse.Namespace) -> int:
-    fam = lib.family(args.family)
+    fam = lib.families.get(args.family)
     change = args.give or args.withdraw
     kept: list[Highlight] = []
     files: list[ExportedFile] = []
@@ -425,16 +424,16 @@ def consent(lib: Library, args: argparse.Namespace) -> int:
             raise BadInput("Say who recorded the consent: --by NAME.")
         on = _date(args.date) if args.date else None
         if args.give:
-            lib.give_consent(fam.id, change, args.by, on)
+            lib.consent.give(fam.id, change, args.by, on)
         else:
-            _, kept = lib.withdraw_consent(fam.id, change, args.by, on)
-            files = lib.exported_files(fam.id, change)
+            _, kept = lib.consent.withdraw(fam.id, change, args.by, on)
+            files = lib.audit.exported_files(fam.id, change)
         if not args.json:
             verb = "given" if args.give else "withdrawn"
             print(f"Consent for {change} {verb} for family {fam.code}.")
             _print_exported(change, files)
-    state = lib.consent_state(fam.id)
-    register = lib.consent_register(fam.id)
+    state = lib.consent.state(fam.id)
+    register = lib.consent.register(fam.id)
     if args.json:
         out.emit_json(
             {
@@ -477,10 +476,10 @@ def _print_exported(purpose: str, files: list[ExportedFile]) -> None:
 
 def audit(lib: Library, args: argparse.Namespace) -> int:
     if args.csv:
-        count = lib.audit_csv(Path(args.csv), args.family)
+        count = lib.audit.write_csv(Path(args.csv), args.family)
         if not args.json:
             print(f"Wrote {count} entries to {args.csv}.")
-    entries = lib.audit(args.family)
+    entries = lib.audit.entries(args.family)
     if args.json:
         out.emit_json(
             [
@@ -504,14 +503,14 @@ def audit(lib: Library, args: argparse.Namespace) -> int:
             ["WHEN", "WHO", "WHAT", "FAMILY", "DETAIL"],
             [(e.at.strftime("%Y-%m-%d %H:%M"), e.actor, e.action, e.family_code, e.detail) for e in entries],
         )
-        head = lib.audit_head()
+        head = lib.audit.head()
         if head is not None:
             print(f"Newest entry {head[0]}, hash {head[1]} (note it elsewhere to prove the record later).")
     return 0
 
 
 def retention(lib: Library, args: argparse.Namespace) -> int:
-    fam = lib.set_retention(
+    fam = lib.cases.set_retention(
         args.family,
         closed_on=_date(args.closed) if args.closed else None,
         rule=args.rule,
@@ -533,7 +532,7 @@ def retention(lib: Library, args: argparse.Namespace) -> int:
 
 
 def due(lib: Library, args: argparse.Namespace) -> int:
-    found = lib.due_for_deletion()
+    found = lib.cases.due()
     if args.json:
         out.emit_json([{"family": f.code, "due": when, "rule": f.retention_rule} for f, when in found])
     elif not found:
@@ -545,19 +544,19 @@ def due(lib: Library, args: argparse.Namespace) -> int:
 
 
 def delete_family(lib: Library, args: argparse.Namespace) -> int:
-    fam = lib.family(args.family)
+    fam = lib.families.get(args.family)
     if not args.yes:
         raise BadInput(f"Deleting family {fam.code} cannot be undone; add --yes to confirm.")
-    left = lib.delete_family(fam.id)
+    left = lib.cases.delete_family(fam.id)
     _deleted(args.json, f"family {fam.code}", left)
     return 0
 
 
 def delete_recording(lib: Library, args: argparse.Namespace) -> int:
-    rec = lib.recording(args.recording)
+    rec = lib.recordings.get(args.recording)
     if not args.yes:
         raise BadInput(f"Deleting recording {rec.id} cannot be undone; add --yes to confirm.")
-    left = lib.delete_recording(rec.id)
+    left = lib.cases.delete_recording(rec.id)
     _deleted(args.json, f"recording {rec.id}", left)
     return 0
 
@@ -580,11 +579,11 @@ def _said(as_json: bool, verb: str, label: str) -> None:
 
 def _index(lib: Library, recording_id: int, quiet: bool) -> FrameIndex:
     with progress("Indexing frames", enabled=not quiet) as bar:
-        return lib.frame_index(recording_id, progress=bar.fraction)
+        return lib.media.frame_index(recording_id, progress=bar.fraction)
 
 
 def _print_moment(lib: Library, m: Moment, idx: FrameIndex, as_json: bool, verb: str) -> int:
-    code = lib.code(m.code_id)
+    code = lib.schemes.code(m.code_id)
     if as_json:
         out.emit_json(out.moment_json(m, code, idx))
     else:
@@ -598,7 +597,7 @@ def _print_moment(lib: Library, m: Moment, idx: FrameIndex, as_json: bool, verb:
 def _print_moments(
     lib: Library, moments: list[Moment], indexes: dict[int, FrameIndex], as_json: bool
 ) -> None:
-    codes = {c.id: c for s in lib.schemes() for c in s.codes}
+    codes = {c.id: c for s in lib.schemes.all() for c in s.codes}
     if as_json:
         out.emit_json([out.moment_json(m, codes[m.code_id], indexes.get(m.recording_id)) for m in moments])
         return

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from vfeedback.core.errors import BadInput
 from vfeedback.core.media_info import MediaInfo
 
 
@@ -165,6 +166,16 @@ class Purpose(enum.StrEnum):
             "training": "training and teaching",
             "research": "research",
         }[self.value]
+
+
+def purpose_of(text: str | Purpose) -> Purpose:
+    """A purpose as typed (any case, spaces around) or given; one sentence if it is none of them."""
+    try:
+        return Purpose(str(text).strip().lower())
+    except ValueError:
+        raise BadInput(
+            f"'{text}' is not a purpose: use feedback, supervision, training or research."
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,8 @@ from sqlalchemy import Connection, Row, select, text
 from vfeedback.core.errors import BadInput
 from vfeedback.core.model import Recording
 from vfeedback.core.timecode import format_time
-from vfeedback.services.base import LibraryBase
+from vfeedback.services.context import Context
+from vfeedback.services.recordings import Recordings
 from vfeedback.storage import chain, guards
 from vfeedback.storage import tables as t
 from vfeedback.system.files import part_owner, pid_alive
@@ -62,11 +63,15 @@ class CheckReport:
         return not any(p.kind == "record" for p in self.problems)
 
 
-class IntegrityMixin(LibraryBase):
-    def check(self, progress: Progress | None = None, *, deep: bool = False) -> list[Problem]:
-        return self.check_report(progress, deep=deep).problems
+class Integrity:
+    def __init__(self, ctx: Context, recordings: Recordings) -> None:
+        self.ctx = ctx
+        self.recordings = recordings
 
-    def check_report(self, progress: Progress | None = None, *, deep: bool = False) -> CheckReport:
+    def check(self, progress: Progress | None = None, *, deep: bool = False) -> list[Problem]:
+        return self.report(progress, deep=deep).problems
+
+    def report(self, progress: Progress | None = None, *, deep: bool = False) -> CheckReport:
         problems = self._check_database() + self._check_record()
         notices: list[str] = []
         if deep:
@@ -86,7 +91,7 @@ class IntegrityMixin(LibraryBase):
     # --- the record ---------------------------------------------------------------------------
     def _check_record(self) -> list[Problem]:
         found: list[Problem] = []
-        with self._read() as conn:
+        with self.ctx.read() as conn:
             missing = guards.inspect(conn)
             for name in missing.tables:
                 what = "audit record" if name == "audit_log" else "consent register"
@@ -120,9 +125,9 @@ class IntegrityMixin(LibraryBase):
 
     def _check_database(self) -> list[Problem]:
         found: list[Problem] = []
-        if not self.db.is_sqlite:
+        if not self.ctx.db.is_sqlite:
             return found
-        with self._read() as conn:
+        with self.ctx.read() as conn:
             verdict = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
             if verdict != ["ok"]:
                 found.append(
@@ -140,7 +145,7 @@ class IntegrityMixin(LibraryBase):
         from vfeedback.media.fingerprint import fingerprint
 
         found = []
-        recs = self.recordings()  # type: ignore[attr-defined]
+        recs = self.recordings.all()
         for i, rec in enumerate(recs):
             if progress is not None:
                 progress(i, len(recs))
@@ -159,7 +164,7 @@ class IntegrityMixin(LibraryBase):
 
     def _recording_present(self, rec: Recording) -> tuple[Path, str, Problem | None]:
         """(path, name for sentences, the problem if the file is missing or of another size)."""
-        path: Path = self.media_path(rec)  # type: ignore[attr-defined]
+        path: Path = self.recordings.path(rec)
         name = f"Recording {rec.id} ({rec.family_code}, {rec.original_name})"
         if not path.exists():
             hint = " (relink it with `vfeedback relink FOLDER`)" if not rec.stored else ""
@@ -172,7 +177,7 @@ class IntegrityMixin(LibraryBase):
     def _check_highlights(self) -> list[Problem]:
         found = []
         for row in self._highlight_rows():
-            path = self.root / row.path
+            path = self.ctx.root / row.path
             label = f"Exported {row.kind} {row.id} ({row.path})"
             if not path.is_file():
                 found.append(Problem(f"{label}: its file is missing."))
@@ -186,7 +191,7 @@ class IntegrityMixin(LibraryBase):
 
     def _highlight_rows(self) -> list[Row[Any]]:
         h = t.highlights
-        with self._read() as conn:
+        with self.ctx.read() as conn:
             return list(
                 conn.execute(
                     select(h.c.id, h.c.kind, h.c.path, h.c.size_bytes, h.c.sha256, h.c.mtime_ns).order_by(
@@ -200,11 +205,11 @@ class IntegrityMixin(LibraryBase):
         from vfeedback.media.fingerprint import sha256_file
 
         found: list[Problem] = []
-        with self._read() as conn:
+        with self.ctx.read() as conn:
             stored = dict(conn.execute(select(t.recordings.c.id, t.recordings.c.sha256)).all())
         todo: list[tuple[Path, str, str, int | None]] = []  # path, expected, sentence start, recording
         unhashed = []
-        for rec in self.recordings():  # type: ignore[attr-defined]
+        for rec in self.recordings.all():
             path, name, problem = self._recording_present(rec)
             if problem is not None:
                 found.append(problem)
@@ -213,7 +218,7 @@ class IntegrityMixin(LibraryBase):
             else:
                 todo.append((path, str(stored[rec.id]), name, rec.id))
         for row in self._highlight_rows():
-            path = self.root / row.path
+            path = self.ctx.root / row.path
             label = f"Exported {row.kind} {row.id} ({row.path})"
             if not path.is_file():
                 found.append(Problem(f"{label}: its file is missing."))
@@ -251,7 +256,7 @@ class IntegrityMixin(LibraryBase):
             .join(r, r.c.id == m.c.recording_id)
             .where((m.c.end_us < m.c.start_us) | (m.c.start_us < 0) | (m.c.start_us > r.c.duration_us))
         )
-        with self._read() as conn:
+        with self.ctx.read() as conn:
             bad = conn.execute(query).all()
         return [
             Problem(
@@ -264,18 +269,18 @@ class IntegrityMixin(LibraryBase):
     # --- files no row owns ----------------------------------------------------------------------
     def orphans(self) -> list[str]:
         """Library-relative paths of files (and cache folders) no row owns, sorted."""
-        with self._read() as conn:
+        with self.ctx.read() as conn:
             return sorted(self._orphans(conn, time.time()))
 
-    def repair_orphans(self) -> list[str]:
+    def repair(self) -> list[str]:
         """Remove what ``orphans`` lists, holding the library's write lock (an import renames its copy
         into place inside its transaction, so none is caught half-recorded); returns what went."""
         removed = []
-        with self.db.write() as conn:
+        with self.ctx.write() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("LOCK TABLE recordings, highlights IN SHARE ROW EXCLUSIVE MODE"))
             for rel in sorted(self._orphans(conn, time.time())):
-                path = self.root / rel
+                path = self.ctx.root / rel
                 try:
                     if path.is_dir() and not path.is_symlink():
                         shutil.rmtree(path)
@@ -295,19 +300,19 @@ class IntegrityMixin(LibraryBase):
         owned |= exported
         owned |= {Path(p).with_suffix(s).as_posix() for p in exported for s in _SIDECARS}
         for folder, young_ok in (("recordings", False), ("clips", True), ("stills", True)):
-            for path in _files(self.root / folder):
-                rel = path.relative_to(self.root).as_posix()
+            for path in _files(self.ctx.root / folder):
+                rel = path.relative_to(self.ctx.root).as_posix()
                 if rel in owned or _live_temporary(path, now):
                     continue
                 if young_ok and _placeholder_or_young(path, now):
                     continue
                 yield rel
-        cache = self.root / "cache" / "recordings"
+        cache = self.ctx.root / "cache" / "recordings"
         if cache.is_dir():
             ids = {str(i) for i in conn.execute(select(r.c.id)).scalars()}
             for entry in cache.iterdir():
                 if entry.name not in ids:
-                    yield entry.relative_to(self.root).as_posix()
+                    yield entry.relative_to(self.ctx.root).as_posix()
 
 
 def _files(folder: Path) -> Iterator[Path]:

@@ -1,7 +1,11 @@
 """The Library facade: the one API for the GUI and the CLI.
 
-Each mutation is one transaction and one undoable action, and returns the new value; subscribers get a
-``Changes`` for it. Reads return plain domain values.
+A library is one ``Context`` (database, location, who is working, clock, undoable edits, change
+announcements) shared by service objects, each given the services it needs: ``lib.families``,
+``lib.recordings``, ``lib.media``, ``lib.schemes``, ``lib.moments``, ``lib.reels``, ``lib.exports``,
+``lib.consent``, ``lib.audit``, ``lib.interchange``, ``lib.supervision``, ``lib.cases``,
+``lib.integrity`` and ``lib.files``. Each mutation is one transaction and one undoable action and
+returns what it did; subscribers get a ``Changes`` for it. Reads return plain domain values.
 """
 
 from __future__ import annotations
@@ -10,42 +14,54 @@ import os
 from pathlib import Path
 
 from vfeedback.services import undo
-from vfeedback.services.base import LibraryBase
-from vfeedback.services.consent import ConsentMixin
-from vfeedback.services.cycles import CyclesMixin
-from vfeedback.services.deletion import DeletionMixin
-from vfeedback.services.destinations import DestinationsMixin
-from vfeedback.services.families import FamiliesMixin
-from vfeedback.services.highlights import HighlightsMixin
-from vfeedback.services.integrity import IntegrityMixin
-from vfeedback.services.interchange_elan import ElanBorisMixin
-from vfeedback.services.interchange_files import ExchangeMixin
-from vfeedback.services.moments import MomentsMixin
-from vfeedback.services.recordings import RecordingsMixin
-from vfeedback.services.schemes import SchemesMixin
-from vfeedback.services.supervision import SupervisionMixin
+from vfeedback.services.audit import Audit
+from vfeedback.services.cases import Cases
+from vfeedback.services.consent import Consent
+from vfeedback.services.context import Context, Listener
+from vfeedback.services.exports import Exports
+from vfeedback.services.families import Families
+from vfeedback.services.files import Files
+from vfeedback.services.integrity import Integrity
+from vfeedback.services.interchange import Interchange
+from vfeedback.services.media import Media
+from vfeedback.services.moments import Moments
+from vfeedback.services.recordings import Recordings
+from vfeedback.services.reels import Reels
+from vfeedback.services.schemes import Schemes
+from vfeedback.services.supervision import Supervision
 from vfeedback.services.undo import Changes
 from vfeedback.storage import layout, migrate
 from vfeedback.storage.database import Database
 from vfeedback.storage.files import remove_stale_temporaries
 
 
-class Library(
-    FamiliesMixin,
-    RecordingsMixin,
-    SchemesMixin,
-    MomentsMixin,
-    HighlightsMixin,
-    CyclesMixin,
-    ElanBorisMixin,
-    ExchangeMixin,
-    SupervisionMixin,
-    ConsentMixin,
-    DeletionMixin,
-    IntegrityMixin,
-    DestinationsMixin,
-    LibraryBase,
-):
+class Library:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.files = Files(ctx)
+        self.families = Families(ctx)
+        self.audit = Audit(ctx, self.families, self.files)
+        self.schemes = Schemes(ctx)
+        self.recordings = Recordings(ctx, self.families, self.audit)
+        self.media = Media(ctx, self.recordings)
+        self.consent = Consent(ctx, self.families, self.audit)
+        self.moments = Moments(ctx, self.families, self.recordings, self.media, self.schemes, self.audit)
+        self.reels = Reels(ctx, self.families, self.recordings, self.moments)
+        self.exports = Exports(
+            ctx, self.families, self.recordings, self.media, self.moments, self.reels, self.consent,
+            self.audit, self.files,
+        )  # fmt: skip
+        self.interchange = Interchange(
+            ctx, self.families, self.recordings, self.media, self.schemes, self.moments, self.reels,
+            self.consent, self.audit, self.files,
+        )  # fmt: skip
+        self.supervision = Supervision(
+            ctx, self.families, self.recordings, self.media, self.schemes, self.moments, self.exports,
+            self.audit, self.files,
+        )  # fmt: skip
+        self.cases = Cases(ctx, self.families, self.recordings, self.media, self.exports, self.audit)
+        self.integrity = Integrity(ctx, self.recordings)
+
     @classmethod
     def open(cls, spec: str | os.PathLike[str] | None = None) -> Library:
         """Open (creating if needed) the library at a folder or database URL, migrating it forward.
@@ -57,17 +73,17 @@ class Library(
         db = Database(location.db_url)
         try:
             migrate.ensure_current(db)
-            lib = cls(location, db)
-            lib._seed_schemes()
+            lib = cls(Context(location, db))
+            lib.schemes.seed()
             remove_stale_temporaries(location.root)
-            lib._sweep_export_leftovers()
+            lib.exports.sweep_leftovers()
         except BaseException:
             db.dispose()
             raise
         return lib
 
     def close(self) -> None:
-        self.db.dispose()
+        self.ctx.db.dispose()
 
     def __enter__(self) -> Library:
         return self
@@ -77,23 +93,40 @@ class Library(
 
     @property
     def path(self) -> Path:
-        return self.location.root
+        return self.ctx.root
+
+    @property
+    def user(self) -> str:
+        """Who is working: their moments, audit entries and undo history carry this name."""
+        return self.ctx.user
+
+    @user.setter
+    def user(self, name: str) -> None:
+        self.ctx.user = name
+
+    def subscribe(self, listener: Listener) -> None:
+        """``listener(changes)`` after every mutation, undo and redo (the GUI redraws from it)."""
+        self.ctx.subscribe(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        self.ctx.unsubscribe(listener)
 
     def undo(self) -> Changes:
-        with self.db.write() as conn:
-            changes = undo.undo(conn, self.user)
-        return self._announce(changes)
+        """Take back the current user's own last action."""
+        with self.ctx.write() as conn:
+            changes = undo.undo(conn, self.ctx.user)
+        return self.ctx.announce(changes)
 
     def redo(self) -> Changes:
-        with self.db.write() as conn:
-            changes = undo.redo(conn, self.user)
-        return self._announce(changes)
+        with self.ctx.write() as conn:
+            changes = undo.redo(conn, self.ctx.user)
+        return self.ctx.announce(changes)
 
     def undo_label(self) -> str | None:
         """What Edit > Undo would undo for the current user, e.g. "Add moment at 00:00:12.480 (Waiting)"."""
-        with self._read() as conn:
-            return undo.undo_label(conn, self.user)
+        with self.ctx.read() as conn:
+            return undo.undo_label(conn, self.ctx.user)
 
     def redo_label(self) -> str | None:
-        with self._read() as conn:
-            return undo.redo_label(conn, self.user)
+        with self.ctx.read() as conn:
+            return undo.redo_label(conn, self.ctx.user)

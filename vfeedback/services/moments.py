@@ -11,10 +11,15 @@ from sqlalchemy import select
 from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, NotFound
 from vfeedback.core.frames import FrameIndex
-from vfeedback.core.model import Actor, Code, Family, Moment, Recording
+from vfeedback.core.model import Actor, Code, Moment
 from vfeedback.core.timecode import TimeSpec, format_time
 from vfeedback.services import rows
-from vfeedback.services.base import LibraryBase
+from vfeedback.services.audit import Audit
+from vfeedback.services.context import Context
+from vfeedback.services.families import Families
+from vfeedback.services.media import Media
+from vfeedback.services.recordings import Recordings
+from vfeedback.services.schemes import Schemes
 from vfeedback.services.undo import Tx
 from vfeedback.storage import tables as t
 
@@ -35,19 +40,30 @@ class NewMoment:
     caption: str = ""
     note: str = ""
     coder: str | None = None
+
+
 TimeArg = TimeSpec | int
 """A typed time, or microseconds (snapped to the frame on screen at that time)."""
 
 
-class MomentsMixin(LibraryBase):
-    # Provided by the other mixins of Library.
-    frame_index: Callable[..., FrameIndex]
-    code: Callable[..., Code]
-    recording: Callable[..., Recording]
-    family: Callable[..., Family]
-    _audit: Callable[..., None]
+class Moments:
+    def __init__(
+        self,
+        ctx: Context,
+        families: Families,
+        recordings: Recordings,
+        media: Media,
+        schemes: Schemes,
+        audit: Audit,
+    ) -> None:
+        self.ctx = ctx
+        self.families = families
+        self.recordings = recordings
+        self.media = media
+        self.schemes = schemes
+        self.audit = audit
 
-    def add_moment(
+    def add(
         self,
         recording_id: int,
         start: TimeArg,
@@ -60,13 +76,13 @@ class MomentsMixin(LibraryBase):
         coder: str | None = None,
         progress: Callable[[float], None] | None = None,
     ) -> Moment:
-        index = self.frame_index(recording_id, progress=progress)
+        index = self.media.frame_index(recording_id, progress=progress)
         start_us, end_us = _span(index, start, end)
-        chosen = self.code(code)
+        chosen = self.schemes.code(code)
         who = _actor(actor) if actor is not None else (chosen.default_actor or Actor.PARENT)
-        now = self.now()
+        now = self.ctx.now()
         label = f"Add moment at {format_time(start_us)} ({chosen.name})"
-        with self._edit(label) as tx:
+        with self.ctx.edit(label) as tx:
             row = tx.insert(
                 t.moments,
                 {
@@ -84,7 +100,7 @@ class MomentsMixin(LibraryBase):
             )
         return rows.moment(row)
 
-    def add_moments(
+    def add_many(
         self,
         recording_id: int,
         items: Sequence[NewMoment],
@@ -98,15 +114,15 @@ class MomentsMixin(LibraryBase):
         ``also(tx)``: more of the same action (an import's record of its file), or a refusal."""
         if not items:
             return []
-        index = self.frame_index(recording_id)
+        index = self.media.frame_index(recording_id)
         codes: dict[str | int, Code] = {}
-        now = self.now()
+        now = self.ctx.now()
         values = []
         for n, item in enumerate(items, 1):
             try:
                 start_us, end_us = _span(index, item.start_us, item.end_us)
                 if item.code not in codes:
-                    codes[item.code] = self.code(item.code)
+                    codes[item.code] = self.schemes.code(item.code)
                 chosen = codes[item.code]
                 who = _actor(item.actor) if item.actor else (chosen.default_actor or Actor.PARENT)
                 coder = self._coder(item.coder)
@@ -126,29 +142,29 @@ class MomentsMixin(LibraryBase):
                 )
             except (BadInput, NotFound) as exc:
                 raise BadInput(f"Moment {n} of {len(items)}: {exc} Nothing was imported.") from None
-        family = self.family(self.recording(recording_id).family_id) if audit else None
-        with self._edit(label) as tx:
+        family = self.families.get(self.recordings.get(recording_id).family_id) if audit else None
+        with self.ctx.edit(label) as tx:
             made = tx.insert_many(t.moments, values)
             if also is not None:
                 also(tx)
             if audit:
-                self._audit(tx.conn, "import", family, audit)
+                self.audit.record(tx.conn, "import", family, audit)
         return [rows.moment(row) for row in made]
 
-    def moment(self, moment_id: int) -> Moment:
-        with self._read() as conn:
+    def get(self, moment_id: int) -> Moment:
+        with self.ctx.read() as conn:
             row = conn.execute(select(t.moments).where(t.moments.c.id == moment_id)).mappings().first()
         if row is None:
             raise NotFound(f"There is no moment {moment_id} in this library.")
         return rows.moment(row)
 
-    def moments(self, recording_id: int) -> list[Moment]:
+    def all(self, recording_id: int) -> list[Moment]:
         m = t.moments
         query = select(m).where(m.c.recording_id == recording_id).order_by(m.c.start_us, m.c.id)
-        with self._read() as conn:
+        with self.ctx.read() as conn:
             return [rows.moment(r) for r in conn.execute(query).mappings()]
 
-    def search_captions(self, text: str, limit: int = 500) -> list[Moment]:
+    def search(self, text: str, limit: int = 500) -> list[Moment]:
         """Moments whose caption contains ``text`` (case-insensitive), newest recordings first."""
         m = t.moments
         needle = text.strip()
@@ -161,10 +177,10 @@ class MomentsMixin(LibraryBase):
             .order_by(m.c.recording_id.desc(), m.c.start_us)
             .limit(limit)
         )
-        with self._read() as conn:
+        with self.ctx.read() as conn:
             return [rows.moment(r) for r in conn.execute(query).mappings()]
 
-    def edit_moment(
+    def edit(
         self,
         moment_id: int,
         *,
@@ -176,10 +192,10 @@ class MomentsMixin(LibraryBase):
         note: str | None = None,
         coder: str | None = None,
     ) -> Moment:
-        current = self.moment(moment_id)
+        current = self.get(moment_id)
         values: dict[str, Any] = {}
         if start is not None or end is not None:
-            index = self.frame_index(current.recording_id)
+            index = self.media.frame_index(current.recording_id)
             start_us, end_us = _span(
                 index,
                 start if start is not None else current.start_us,
@@ -189,7 +205,7 @@ class MomentsMixin(LibraryBase):
             )
             values.update(start_us=start_us, end_us=end_us)
         if code is not None:
-            values["code_id"] = self.code(code).id
+            values["code_id"] = self.schemes.code(code).id
         if actor is not None:
             values["actor"] = _actor(actor).value
         if caption is not None:
@@ -201,21 +217,21 @@ class MomentsMixin(LibraryBase):
         values = {k: v for k, v in values.items() if getattr(current, k) != v}
         if not values:
             return current
-        values["updated_at"] = self.now()
-        with self._edit(f"Edit moment at {format_time(current.start_us)}") as tx:
+        values["updated_at"] = self.ctx.now()
+        with self.ctx.edit(f"Edit moment at {format_time(current.start_us)}") as tx:
             if self._gone(tx.conn, moment_id):
                 raise NotFound(f"Moment {moment_id} was deleted meanwhile.")
             _, after = tx.update(t.moments, moment_id, values)
         return rows.moment(after)
 
-    def retime_moments(self, spans: list[tuple[int, int, int]], label: str | None = None) -> list[Moment]:
+    def retime(self, spans: list[tuple[int, int, int]], label: str | None = None) -> list[Moment]:
         """Move or trim several moments as ONE undoable action: ``(id, start_us, end_us)`` each,
         snapped to real frames (what a drag on the timeline produces)."""
         if not spans:
             return []
-        found = {m.id: m for m in (self.moment(i) for i, _, _ in spans)}
+        found = {m.id: m for m in (self.get(i) for i, _, _ in spans)}
         recordings = {m.recording_id for m in found.values()}
-        indexes = {rid: self.frame_index(rid) for rid in recordings}
+        indexes = {rid: self.media.frame_index(rid) for rid in recordings}
         values = []
         for moment_id, start, end in spans:
             m = found[moment_id]
@@ -231,26 +247,26 @@ class MomentsMixin(LibraryBase):
                 if len(values) == 1
                 else f"Move {len(values)} moments"
             )
-        now = self.now()
-        with self._edit(label) as tx:
+        now = self.ctx.now()
+        with self.ctx.edit(label) as tx:
             for moment_id, start_us, end_us in values:
                 if self._gone(tx.conn, moment_id):
                     raise NotFound(f"Moment {moment_id} was deleted meanwhile.")
                 tx.update(t.moments, moment_id, {"start_us": start_us, "end_us": end_us, "updated_at": now})
-        return [self.moment(i) for i, _, _ in spans]
+        return [self.get(i) for i, _, _ in spans]
 
-    def delete_moment(self, moment_id: int) -> None:
-        self.delete_moments([moment_id])
+    def delete(self, moment_id: int) -> None:
+        self.delete_many([moment_id])
 
-    def delete_moments(self, moment_ids: list[int]) -> None:
+    def delete_many(self, moment_ids: list[int]) -> None:
         """One undoable action however many moments it removes."""
-        found = [self.moment(i) for i in moment_ids]
+        found = [self.get(i) for i in moment_ids]
         label = (
             f"Delete moment at {format_time(found[0].start_us)}"
             if len(found) == 1
             else f"Delete {len(found)} moments"
         )
-        with self._edit(label) as tx:
+        with self.ctx.edit(label) as tx:
             for m in found:
                 if not self._gone(tx.conn, m.id):
                     # Out of any reel too, in the same undoable step.
@@ -264,7 +280,7 @@ class MomentsMixin(LibraryBase):
     def _coder(self, given: str | None) -> str:
         """Who coded a moment: ``given``, else the library's user; cleaned as a person's name."""
         return texts.clean(given or "", texts.PERSON, "coder's name") or texts.clean(
-            self.user, texts.PERSON, "coder's name you work under"
+            self.ctx.user, texts.PERSON, "coder's name you work under"
         )
 
     @staticmethod
@@ -293,4 +309,3 @@ def _actor(value: Actor | str) -> Actor:
         return Actor(str(value).strip().lower())
     except ValueError:
         raise BadInput(f"'{value}' is not an actor: use parent, infant or clinician.") from None
-

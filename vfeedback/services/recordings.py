@@ -1,36 +1,37 @@
-"""Recordings: import (copy or reference), listing, the cached frame index, relinking moved files."""
+"""Recordings: import (copy or reference), listing, relinking moved files."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, select
 
 from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, Conflict, NotFound
-from vfeedback.core.frames import FrameIndex
 from vfeedback.core.media_info import MediaInfo
-from vfeedback.core.model import Family, Recording
+from vfeedback.core.model import Recording
 from vfeedback.services import rows
-from vfeedback.services.base import LibraryBase
+from vfeedback.services.audit import Audit
+from vfeedback.services.context import Context
+from vfeedback.services.families import Families
 from vfeedback.storage import tables as t
 from vfeedback.storage.files import Progress, copy_into, move_into_place
 from vfeedback.system.files import part_path
 
-Fraction01 = Callable[[float], None]
 UNFILED = "Unfiled"
 
 
-class RecordingsMixin(LibraryBase):
-    # Provided by FamiliesMixin in Library.
-    family: Callable[..., Family]
+class Recordings:
+    def __init__(self, ctx: Context, families: Families, audit: Audit) -> None:
+        self.ctx = ctx
+        self.families = families
+        self.audit = audit
 
-    def import_recording(
+    def import_file(
         self,
         path: Path,
         family: str | int,
@@ -53,8 +54,8 @@ class RecordingsMixin(LibraryBase):
         context = texts.optional(context, texts.CONTEXT)
         info = probe(path)
         print_ = fingerprint(path)
-        fam = self.family(family)
-        existing = self.find_recording_by_fingerprint(print_)
+        fam = self.families.get(family)
+        existing = self.by_fingerprint(print_)
         if existing is not None:
             raise Conflict(
                 f"{path.name} is already in the library as recording {existing.id} "
@@ -70,13 +71,13 @@ class RecordingsMixin(LibraryBase):
             # Copied under a temporary name that the next open sweeps if this process dies, and
             # renamed into place only as the rows commit: a crash never leaves a copy no row owns.
             rel = Path("recordings") / f"{uuid.uuid4().hex}{_safe_suffix(path)}"
-            final = self.root / rel
+            final = self.ctx.root / rel
             part = part_path(final)
             stored_path = rel.as_posix()
         try:
             if part is not None:
                 sha256 = copy_into(path, part, progress)
-            with self._edit(f"Import {name}") as tx:
+            with self.ctx.edit(f"Import {name}") as tx:
                 if _by_fingerprint(tx.conn, print_) is not None:
                     raise Conflict(f"{path.name} was imported by someone else just now.")
                 row = tx.insert(
@@ -90,14 +91,14 @@ class RecordingsMixin(LibraryBase):
                         "fingerprint": print_,
                         "recorded_on": recorded_on or _date_from_tags(info),
                         "context": context,
-                        "imported_at": self.now(),
+                        "imported_at": self.ctx.now(),
                         "duration_us": info.duration_us,
                         "media_json": json.dumps(info.to_dict()),
                         "sha256": sha256,
                     },
                 )
                 how = "referenced in place" if reference else "copied into the library"
-                self._audit(tx.conn, "import", fam, f"Imported recording {row['id']} ({how})")  # type: ignore[attr-defined]
+                self.audit.record(tx.conn, "import", fam, f"Imported recording {row['id']} ({how})")
                 if part is not None and final is not None:
                     tx.files.append(stored_path)
                     move_into_place(part, final)  # the body's last step; the commit follows at once
@@ -113,7 +114,7 @@ class RecordingsMixin(LibraryBase):
         """After a failure: did the import's rows commit after all (a listener failed later)? When
         the library cannot even be read, say yes: keeping a file ``check`` lists beats losing one."""
         try:
-            with self._read() as conn:
+            with self.ctx.read() as conn:
                 found = conn.execute(select(t.recordings.c.id).where(t.recordings.c.path == stored_path))
                 return found.first() is not None
         except Exception:
@@ -127,23 +128,15 @@ class RecordingsMixin(LibraryBase):
 
         path = Path(path).expanduser()
         check_file(path)
-        existing = self.find_recording_by_fingerprint(fingerprint(path))
+        existing = self.by_fingerprint(fingerprint(path))
         if existing is not None:
             return existing
         code = family or UNFILED
-        if family is None and not any(f.code == UNFILED for f in self.families()):  # type: ignore[attr-defined]
-            self.add_family(UNFILED, "Recordings opened without a family")  # type: ignore[attr-defined]
-        return self.import_recording(path, code, progress=progress)
+        if family is None and not any(f.code == UNFILED for f in self.families.all()):
+            self.families.add(UNFILED, "Recordings opened without a family")
+        return self.import_file(path, code, progress=progress)
 
-    def cache_dir(self, recording_id: int) -> Path:
-        """Rebuildable files of one recording (proxy, filmstrip, waveform); owner-only."""
-        parent = self.root / "cache" / "recordings"
-        parent.mkdir(mode=0o700, exist_ok=True)
-        folder = parent / str(recording_id)
-        folder.mkdir(mode=0o700, exist_ok=True)
-        return folder
-
-    def recordings(self, family: str | int | None = None) -> list[Recording]:
+    def all(self, family: str | int | None = None) -> list[Recording]:
         rec, fam = t.recordings, t.families
         query = (
             select(rec, fam.c.code.label("family_code"))
@@ -151,87 +144,31 @@ class RecordingsMixin(LibraryBase):
             .order_by(fam.c.code, rec.c.recorded_on, rec.c.id)
         )
         if family is not None:
-            query = query.where(rec.c.family_id == self.family(family).id)
-        with self._read() as conn:
+            query = query.where(rec.c.family_id == self.families.get(family).id)
+        with self.ctx.read() as conn:
             return [rows.recording(r, r["family_code"]) for r in conn.execute(query).mappings()]
 
-    def recording(self, recording_id: int) -> Recording:
+    def get(self, recording_id: int) -> Recording:
         rec, fam = t.recordings, t.families
         query = (
             select(rec, fam.c.code.label("family_code"))
             .join(fam, fam.c.id == rec.c.family_id)
             .where(rec.c.id == recording_id)
         )
-        with self._read() as conn:
+        with self.ctx.read() as conn:
             row = conn.execute(query).mappings().first()
         if row is None:
             raise NotFound(f"There is no recording {recording_id} in this library.")
         return rows.recording(row, row["family_code"])
 
-    def find_recording_by_fingerprint(self, print_: str) -> Recording | None:
-        with self._read() as conn:
+    def by_fingerprint(self, print_: str) -> Recording | None:
+        with self.ctx.read() as conn:
             rec_id = _by_fingerprint(conn, print_)
-        return None if rec_id is None else self.recording(rec_id)
+        return None if rec_id is None else self.get(rec_id)
 
-    def media_path(self, recording: Recording) -> Path:
+    def path(self, recording: Recording) -> Path:
         """Where the file is on disk now (it may be missing: see ``check`` and ``relink``)."""
-        path = Path(recording.path)
-        return path if path.is_absolute() else self.root / path
-
-    def frame_index(
-        self,
-        recording_id: int,
-        progress: Fraction01 | None = None,
-        should_cancel: Callable[[], bool] | None = None,
-    ) -> FrameIndex:
-        """Every frame's time, from the library's cache or built from the file (then cached)."""
-        with self._read() as conn:
-            blob = conn.execute(
-                select(t.frame_indexes.c.data).where(t.frame_indexes.c.recording_id == recording_id)
-            ).scalar()
-        if blob is not None:
-            try:
-                return FrameIndex.from_bytes(blob)
-            except BadInput:
-                pass  # an older format: rebuild below
-        recording = self.recording(recording_id)
-        path = self.media_path(recording)
-        if not path.exists():
-            raise BadInput(
-                f"The file of recording {recording_id} ({recording.original_name}) is missing; "
-                "relink it first."
-            )
-        from vfeedback.media.frameindex import build_frame_index
-
-        index = build_frame_index(
-            path, progress=progress, should_cancel=should_cancel, shown_as=recording.original_name
-        )
-        self._store_frame_index(recording, index)
-        return index
-
-    def _store_frame_index(self, recording: Recording, index: FrameIndex) -> None:
-        # A cache refresh, not a user's edit: written outside the undo log.
-        media = replace(
-            recording.media,
-            frame_count=len(index),
-            variable_frame_rate=index.is_variable_rate(),
-        )
-        with self.db.write() as conn:
-            conn.execute(delete(t.frame_indexes).where(t.frame_indexes.c.recording_id == recording.id))
-            conn.execute(
-                insert(t.frame_indexes).values(
-                    recording_id=recording.id,
-                    frame_count=len(index),
-                    built_at=self.now(),
-                    data=index.to_bytes(),
-                )
-            )
-            if media != recording.media:
-                conn.execute(
-                    t.recordings.update()
-                    .where(t.recordings.c.id == recording.id)
-                    .values(media_json=json.dumps(media.to_dict()))
-                )
+        return self.ctx.location.media_path(recording.path)
 
     def relink(self, folder: Path, progress: Progress | None = None) -> list[tuple[Recording, Path]]:
         """Find referenced recordings whose file is missing among the files under ``folder``, by
@@ -241,7 +178,7 @@ class RecordingsMixin(LibraryBase):
         folder = Path(folder).expanduser()
         if not folder.is_dir():
             raise BadInput(f"{folder} is not a folder.")
-        missing = {r.fingerprint: r for r in self.recordings() if not self.media_path(r).exists()}
+        missing = {r.fingerprint: r for r in self.all() if not self.path(r).exists()}
         if not missing:
             return []
         candidates = [p for p in folder.rglob("*") if p.is_file()]
@@ -259,12 +196,12 @@ class RecordingsMixin(LibraryBase):
                 break
         if not found:
             return []
-        with self._edit(f"Relink {len(found)} recording(s)") as tx:
+        with self.ctx.edit(f"Relink {len(found)} recording(s)") as tx:
             for rec, new_path in found:
-                stored = rec.stored and new_path.is_relative_to(self.root)
-                value = new_path.relative_to(self.root).as_posix() if stored else str(new_path)
+                stored = rec.stored and new_path.is_relative_to(self.ctx.root)
+                value = new_path.relative_to(self.ctx.root).as_posix() if stored else str(new_path)
                 tx.update(t.recordings, rec.id, {"path": value, "stored": stored})
-        return [(self.recording(rec.id), p) for rec, p in found]
+        return [(self.get(rec.id), p) for rec, p in found]
 
 
 def _fraction_to_bytes(progress: Progress | None, size: int) -> Callable[[float], None] | None:

@@ -7,8 +7,21 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Connection, select
+
 from vfeedback.core.media_info import MediaInfo
-from vfeedback.core.model import Actor, Code, CodeKind, Family, Moment, Recording
+from vfeedback.core.model import (
+    Actor,
+    Code,
+    CodeKind,
+    Family,
+    Highlight,
+    HighlightKind,
+    Moment,
+    Recording,
+    Reel,
+)
+from vfeedback.storage import tables as t
 
 RowLike = Mapping[Any, Any]
 
@@ -76,4 +89,45 @@ def moment(row: RowLike) -> Moment:
         coder=row["coder"],
         created_at=utc(row["created_at"]),
         updated_at=utc(row["updated_at"]),
+    )
+
+
+def reel(conn: Connection, row: Any) -> Reel:
+    items = conn.execute(
+        select(t.reel_items.c.moment_id)
+        .where(t.reel_items.c.reel_id == row["id"])
+        .order_by(t.reel_items.c.position)
+    ).scalars()
+    return Reel(
+        id=row["id"],
+        family_id=row["family_id"],
+        title=row["title"],
+        date_text=row["date_text"],
+        moment_ids=tuple(items),
+        created_at=utc(row["created_at"]),
+    )
+
+
+def highlight(conn: Connection, row: Any) -> Highlight:
+    hm = t.highlight_moments
+    ids = conn.execute(select(hm.c.moment_id).where(hm.c.highlight_id == row["id"]).order_by(hm.c.position))
+    return Highlight(
+        id=row["id"],
+        kind=HighlightKind(row["kind"]),
+        family_id=row["family_id"],
+        recording_id=row["recording_id"],
+        reel_id=row["reel_id"],
+        path=row["path"],
+        settings_key=row["settings_key"],
+        caption=row["caption"],
+        sha256=row["sha256"],
+        size_bytes=row["size_bytes"],
+        duration_us=row["duration_us"],
+        frame_count=row["frame_count"],
+        width=row["width"],
+        height=row["height"],
+        moment_ids=tuple(ids.scalars()),
+        created_at=utc(row["created_at"]),
+        purpose=row["purpose"],
+        faces_found=json.loads(row["settings_json"]).get("faces_found"),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,23 +19,26 @@ from vfeedback.core.schemes import (
     load_scheme,
 )
 from vfeedback.services import rows
-from vfeedback.services.base import LibraryBase
+from vfeedback.services.context import Context
 from vfeedback.storage import tables as t
 
 DEFAULT_SCHEME_KEY = "default_scheme_id"
 Inserter = Callable[[Any, dict[str, Any]], int]
 
 
-class SchemesMixin(LibraryBase):
-    def schemes(self) -> list[Scheme]:
-        with self._read() as conn:
+class Schemes:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def all(self) -> list[Scheme]:
+        with self.ctx.read() as conn:
             return _load_schemes(conn)
 
-    def scheme(self, ref: str | int | None = None) -> Scheme:
+    def get(self, ref: str | int | None = None) -> Scheme:
         """By id or name; None for the library's default scheme."""
-        all_schemes = self.schemes()
+        all_schemes = self.all()
         if ref is None:
-            default = self.setting(DEFAULT_SCHEME_KEY)
+            default = self.ctx.setting(DEFAULT_SCHEME_KEY)
             for s in all_schemes:
                 if default is not None and str(s.id) == default:
                     return s
@@ -46,29 +50,31 @@ class SchemesMixin(LibraryBase):
                 return s
         raise NotFound(f"There is no coding scheme called {ref}.")
 
-    def import_scheme(self, path: Path) -> Scheme:
+    def import_file(self, path: Path) -> Scheme:
         spec = load_scheme(Path(path))
-        with self._edit(f"Import coding scheme {spec.name}") as tx:
+        with self.ctx.edit(f"Import coding scheme {spec.name}") as tx:
             taken = tx.conn.execute(
                 select(t.coding_schemes.c.id).where(t.coding_schemes.c.name == spec.name)
             ).first()
             if taken is not None:
                 raise Conflict(f"A coding scheme called {spec.name} is already in the library.")
-            scheme_id = insert_scheme(lambda table, v: int(tx.insert(table, v)["id"]), spec, False, self)
-        return self.scheme(scheme_id)
+            scheme_id = insert_scheme(
+                lambda table, v: int(tx.insert(table, v)["id"]), spec, False, self.ctx.now()
+            )
+        return self.get(scheme_id)
 
     def code(self, ref: str | int, scheme: str | int | None = None) -> Code:
         """A code by id, by name, or by ``Principle/Sub-item``; names are looked up in ``scheme``
         (default: the library's default scheme, then every other scheme)."""
         text = str(ref).strip()
-        every = self.schemes()
+        every = self.all()
         if text.isdigit():
             for s in every:
                 for c in s.codes:
                     if c.id == int(text):
                         return c
             raise NotFound(f"There is no code with id {text}.")
-        scopes = [[self.scheme(scheme)]] if scheme is not None else [[self.scheme()], every]
+        scopes = [[self.get(scheme)]] if scheme is not None else [[self.get()], every]
         wanted = text.lower().replace(" / ", "/")
         for scope in scopes:
             hits = [
@@ -84,12 +90,12 @@ class SchemesMixin(LibraryBase):
                 raise BadInput(f"The code '{text}' is ambiguous; give its id or full name: {choices}.")
         raise NotFound(f"There is no code called '{text}'; `vfeedback schemes` lists them.")
 
-    def _seed_schemes(self) -> None:
+    def seed(self) -> None:
         """Install the shipped schemes into a new library (not an undoable action)."""
-        with self._read() as conn:
+        with self.ctx.read() as conn:
             if _has_schemes(conn):
                 return
-        with self.db.write() as conn:
+        with self.ctx.write() as conn:
             if not _has_schemes(conn):
                 self._install_builtin(conn)
 
@@ -103,7 +109,7 @@ class SchemesMixin(LibraryBase):
         default_id = None
         for path in builtin_scheme_paths():
             spec = load_scheme(path)
-            scheme_id = insert_scheme(plain_insert, spec, True, self)
+            scheme_id = insert_scheme(plain_insert, spec, True, self.ctx.now())
             if spec.name == DEFAULT_SCHEME_NAME:
                 default_id = scheme_id
         if default_id is not None:
@@ -114,7 +120,7 @@ def _has_schemes(conn: Connection) -> bool:
     return conn.execute(select(t.coding_schemes.c.id).limit(1)).first() is not None
 
 
-def insert_scheme(add: Inserter, spec: SchemeSpec, builtin: bool, lib: LibraryBase) -> int:
+def insert_scheme(add: Inserter, spec: SchemeSpec, builtin: bool, now: datetime) -> int:
     scheme_id = add(
         t.coding_schemes,
         {
@@ -123,7 +129,7 @@ def insert_scheme(add: Inserter, spec: SchemeSpec, builtin: bool, lib: LibraryBa
             "description": spec.description,
             "attribution": spec.attribution,
             "builtin": builtin,
-            "created_at": lib.now(),
+            "created_at": now,
         },
     )
     position = 0

@@ -5,7 +5,7 @@ INSERT whose id already exists (SQLite's ``REPLACE`` / ``INSERT OR REPLACE`` wou
 the old row without firing a DELETE trigger). On PostgreSQL TRUNCATE is refused too, and the triggers
 are ``ENABLE ALWAYS``, so they fire even for a session in ``session_replication_role = replica``.
 
-One exception, deletion for good (``services/deletion.py``): a family's consent entries may be
+One exception, deletion for good (``services/cases.py``): a family's consent entries may be
 deleted only together with the audit entry that records the family's deletion. On PostgreSQL that
 entry must have been written by the same transaction (its ``xmin`` is the current transaction); on
 SQLite, whose writers are serialised, it must be the newest audit entry. Forging such an entry to

@@ -39,6 +39,12 @@ class Location:
     def folder(self, name: str) -> Path:
         return self.root / name
 
+    def media_path(self, stored: str) -> Path:
+        """Where a recording's file is: a path stored relative to the library is inside it, an
+        absolute one (a referenced recording) where the clinician keeps it."""
+        path = Path(stored)
+        return path if path.is_absolute() else self.root / path
+
 
 def default_root() -> Path:
     from platformdirs import user_data_path

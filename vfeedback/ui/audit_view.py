@@ -39,7 +39,7 @@ class AuditView(QDialog):
     def __init__(self, library: Library, family: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.library = library
-        self.family = library.family(family)
+        self.family = library.families.get(family)
         self.setWindowTitle(f"Audit record — {self.family.code}")
         self.resize(900, 520)
 
@@ -81,7 +81,7 @@ class AuditView(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        entries = self.library.audit(self.family.id)
+        entries = self.library.audit.entries(self.family.id)
         self.table.setRowCount(len(entries))
         for row, e in enumerate(entries):
             cells = (
@@ -103,7 +103,7 @@ class AuditView(QDialog):
         self.save.setEnabled(bool(entries))
 
     def save_csv(self, path: Path) -> int:
-        count = self.library.audit_csv(path, self.family.id)
+        count = self.library.audit.write_csv(path, self.family.id)
         self.refresh()  # the saved file is itself in the record
         return count
 

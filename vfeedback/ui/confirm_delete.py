@@ -89,20 +89,20 @@ def _moment_line(count: int) -> str | None:
 
 
 def family_inventory(library: Library, code: str) -> Inventory:
-    fam = library.family(code)
-    recs = library.recordings(fam.id)
+    fam = library.families.get(code)
+    recs = library.recordings.all(fam.id)
     stored = [r for r in recs if r.stored]
     lines = []
     if recs:
         size = f" ({size_words(sum(r.size_bytes for r in stored))})" if stored else ""
         lines.append(plural(len(recs), "recording") + size)
-    moments = sum(len(library.moments(r.id)) for r in recs)
+    moments = sum(len(library.moments.all(r.id)) for r in recs)
     lines.append(_moment_line(moments) or "")
-    exports = _exports([h.kind for h in library.highlights(fam.id)])
+    exports = _exports([h.kind for h in library.exports.all(fam.id)])
     if exports:
         lines.append(exports)
-    reels = library.reels(fam.id)
-    register = library.consent_register(fam.id)
+    reels = library.reels.all(fam.id)
+    register = library.consent.register(fam.id)
     extra = [plural(len(reels), "reel")] if reels else []
     extra.append(
         "the consent register" + (f" ({plural(len(register), 'entry', 'entries')})" if register else "")
@@ -119,11 +119,11 @@ def family_inventory(library: Library, code: str) -> Inventory:
 
 
 def recording_inventory(library: Library, recording_id: int) -> Inventory:
-    rec = library.recording(recording_id)
-    moment_ids = {m.id for m in library.moments(rec.id)}
+    rec = library.recordings.get(recording_id)
+    moment_ids = {m.id for m in library.moments.all(rec.id)}
     made = [
         h
-        for h in library.highlights(rec.family_id)
+        for h in library.exports.all(rec.family_id)
         if h.recording_id == rec.id or moment_ids & set(h.moment_ids)
     ]
     lines = ["the video file" + (f" ({size_words(rec.size_bytes)})" if rec.stored else "")]
@@ -131,7 +131,7 @@ def recording_inventory(library: Library, recording_id: int) -> Inventory:
     exports = _exports([h.kind for h in made])
     if exports:
         lines.append(f"{exports} made from it")
-    reels = [r for r in library.reels(rec.family_id) if moment_ids & set(r.moment_ids)]
+    reels = [r for r in library.reels.all(rec.family_id) if moment_ids & set(r.moment_ids)]
     if reels:
         stays = "the reel itself stays" if len(reels) == 1 else "the reels themselves stay"
         lines.append(f"its moments in {plural(len(reels), 'reel')} ({stays})")
@@ -188,15 +188,15 @@ class ConfirmDeleteDialog(QDialog):
         self.busy = False
         self.code: str | None = None
         if family is not None:
-            fam = library.family(family)
+            fam = library.families.get(family)
             self.code = fam.code
             self.inventory = family_inventory(library, fam.code)
-            self._job: Callable[[], list[str]] = lambda: library.delete_family(fam.code)
+            self._job: Callable[[], list[str]] = lambda: library.cases.delete_family(fam.code)
             self.setWindowTitle(f"Delete case {self.code}")
         else:
             assert recording is not None
             self.inventory = recording_inventory(library, recording)
-            self._job = lambda: library.delete_recording(recording)
+            self._job = lambda: library.cases.delete_recording(recording)
             self.setWindowTitle(f"Delete recording {recording}")
         self.setMinimumWidth(500)
         self.setStyleSheet(DELETE_STYLE)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Purpose
 from vfeedback.services import Library
-from vfeedback.services.consent import ExportedFile
+from vfeedback.services.audit import ExportedFile
 
 
 class ConsentPanel(QWidget):
@@ -56,7 +56,7 @@ class ConsentPanel(QWidget):
             self.summary.setText("")
             return
         lines = []
-        for purpose, entry in self.library.consent_state(family).items():
+        for purpose, entry in self.library.consent.state(family).items():
             if entry is None:
                 state = "<span style='color:#8a8f94'>not recorded</span>"
             elif entry.given:
@@ -75,10 +75,10 @@ class ConsentPanel(QWidget):
         purpose, give, by, on = dialog.values()
         try:
             if give:
-                self.library.give_consent(self.family, purpose, by, on)
+                self.library.consent.give(self.family, purpose, by, on)
             else:
-                self.library.withdraw_consent(self.family, purpose, by, on)
-                files = self.library.exported_files(self.family, purpose)
+                self.library.consent.withdraw(self.family, purpose, by, on)
+                files = self.library.audit.exported_files(self.family, purpose)
                 if files:
                     self._tell_exported(Purpose(purpose).wording, files)
         except VfeedbackError as exc:

@@ -34,7 +34,7 @@ from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Moment
 from vfeedback.core.timecode import format_time
 from vfeedback.render.cycles_chart import ChartLayout, chart_layout, paint_chart, value_text
-from vfeedback.services.cycles import CyclesMixin
+from vfeedback.services import Library
 
 HINT = "Click a bar to see the moments behind it."
 QUIET = "#85766a"
@@ -145,7 +145,7 @@ class CyclesWindow(QWidget):
 
     moment_chosen = Signal(int)  # a moment id: open its recording there
 
-    def __init__(self, library: CyclesMixin, family_code: str, parent: QWidget | None = None) -> None:
+    def __init__(self, library: Library, family_code: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.library = library
         self.family_code = family_code
@@ -251,7 +251,7 @@ class CyclesWindow(QWidget):
     def _fill_coders(self) -> None:
         """The switch offers a choice only when there is one: two or more people coded the films."""
         try:
-            coders = self.library.progress_coders(self.family_code)
+            coders = self.library.supervision.progress_coders(self.family_code)
         except VfeedbackError:
             coders = []
         keep = self.counting
@@ -270,8 +270,8 @@ class CyclesWindow(QWidget):
         """Read the family's progress again (after moments were added, changed or exported)."""
         self._fill_coders()  # someone may have coded meanwhile
         try:
-            self.progress = self.library.progress(self.family_code, self.counting)
-            self._clips = self.library.clips_for_moments(self.family_code)
+            self.progress = self.library.supervision.progress(self.family_code, self.counting)
+            self._clips = self.library.supervision.clips_for_moments(self.family_code)
         except VfeedbackError as exc:
             self.progress = None
             self.heading.setText(str(exc))
@@ -322,7 +322,7 @@ class CyclesWindow(QWidget):
         self.heading.setText(f"{principle}\nCycle {cycle.number} · {cycle.date_text}")
         self.detail.setText(describe(cycle, principle).split("\n")[-1])
         wanted = set(cell.moment_ids)
-        self._moments = {m.id: m for m in self.library.moments(recording_id) if m.id in wanted}
+        self._moments = {m.id: m for m in self.library.moments.all(recording_id) if m.id in wanted}
         self.list.clear()
         for moment_id in cell.moment_ids:
             m = self._moments.get(moment_id)
@@ -373,10 +373,12 @@ class CyclesWindow(QWidget):
 
     def save_png(self, path: Path) -> Path:
         """The chart as shown (this measure) as a 1600 × 900 picture."""
-        return self.library.progress_png(self.family_code, path, self.measure, counting=self.counting)
+        return self.library.supervision.progress_png(
+            self.family_code, path, self.measure, counting=self.counting
+        )
 
     def save_csv(self, path: Path) -> Path:
-        return self.library.progress_csv(self.family_code, path, self.counting)
+        return self.library.supervision.progress_csv(self.family_code, path, self.counting)
 
     def _ask_png(self) -> None:
         self._ask("Save the chart as a picture", f"{self.family_code}_progress.png", "Pictures (*.png)",

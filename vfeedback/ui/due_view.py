@@ -35,7 +35,7 @@ COMING_COLUMNS = ("Case", "Closed", "Rule", "Due on", "In")
 def coming_up(library: Library, today: date) -> list[tuple[Family, date]]:
     """Cases with a rule whose due date is known and still ahead, earliest first."""
     ahead = []
-    for fam in library.families():
+    for fam in library.families.all():
         if fam.retention_rule:
             when = due_date(fam.retention_rule, fam.closed_on)
             if when is not None and when > today:
@@ -166,7 +166,7 @@ class DueForDeletionView(QDialog):
 
     def refresh(self) -> None:
         today = self.day()
-        due = self.library.due_for_deletion(today)
+        due = self.library.cases.due(today)
         self.due.setRowCount(len(due))
         for row, (fam, when) in enumerate(due):
             self._fill(self.due, row, fam, when, "due today" if when == today else span_words(when, today))
@@ -192,7 +192,7 @@ class DueForDeletionView(QDialog):
         self.coming_empty.setVisible(not ahead)
         _fit_height(self.coming, 6)
 
-        without = [f for f in self.library.families() if not f.retention_rule]
+        without = [f for f in self.library.families.all() if not f.retention_rule]
         self.no_rule.setText(
             f"{len(without)} case{' has' if len(without) == 1 else 's have'} no retention rule yet "
             "(right-click a case in the library › Closure and retention…)."

@@ -187,7 +187,7 @@ class HighlightsBrowser(QWidget):
         self.family.blockSignals(True)
         self.family.clear()
         self.family.addItem(ALL, None)
-        for fam in self.library.families():
+        for fam in self.library.families.all():
             self.family.addItem(fam.code, fam.code)
         self.family.setCurrentIndex(max(0, self.family.findData(keep)))
         self.family.blockSignals(False)
@@ -195,7 +195,7 @@ class HighlightsBrowser(QWidget):
         self.code.blockSignals(True)
         self.code.clear()
         self.code.addItem(ALL, None)
-        for c in self.library.scheme().codes:
+        for c in self.library.schemes.get().codes:
             self.code.addItem(("" if c.parent_id is None else "   ") + c.name, c.id)
         self.code.blockSignals(False)
         self.refresh()
@@ -204,7 +204,7 @@ class HighlightsBrowser(QWidget):
         self.recording.blockSignals(True)
         self.recording.clear()
         self.recording.addItem(ALL, None)
-        for rec in self.library.recordings(self.family.currentData()):
+        for rec in self.library.recordings.all(self.family.currentData()):
             when = rec.recorded_on.isoformat() if rec.recorded_on else f"recording {rec.id}"
             self.recording.addItem(f"{rec.family_code} · {when}", rec.id)
         self.recording.blockSignals(False)
@@ -215,7 +215,7 @@ class HighlightsBrowser(QWidget):
 
     def visible_highlights(self) -> list[Highlight]:
         kind = self.kind.currentData()
-        found = self.library.highlights(
+        found = self.library.exports.all(
             self.family.currentData(),
             kind=HighlightKind(kind) if kind else None,
             recording_id=self.recording.currentData(),
@@ -226,13 +226,13 @@ class HighlightsBrowser(QWidget):
         found = [h for h in found if h.created_at.date() >= since]
         code = self.code.currentData()
         if code is not None:
-            wanted = {code} | {c.id for c in self.library.scheme().codes if c.parent_id == code}
+            wanted = {code} | {c.id for c in self.library.schemes.get().codes if c.parent_id == code}
             found = [h for h in found if any(self._code_of(m) in wanted for m in h.moment_ids)]
         return found
 
     def _code_of(self, moment_id: int) -> int | None:
         try:
-            return self.library.moment(moment_id).code_id
+            return self.library.moments.get(moment_id).code_id
         except VfeedbackError:
             return None
 
@@ -255,7 +255,7 @@ class HighlightsBrowser(QWidget):
         if h.id in self._pending:
             return
         self._pending.add(h.id)
-        path = self.library.highlight_path(h)
+        path = self.library.exports.path(h)
 
         def job(_progress: Callable[[float], None], _cancel: Callable[[], bool]) -> Any:
             return _thumbnail(path, h.kind)
@@ -291,7 +291,7 @@ class HighlightsBrowser(QWidget):
     def play_selected(self) -> None:
         chosen = [h for h in self.selected() if h.kind in (HighlightKind.CLIP, HighlightKind.REEL)]
         if chosen:
-            self.preview.play(self.library.highlight_path(chosen[0]))
+            self.preview.play(self.library.exports.path(chosen[0]))
 
     def closeEvent(self, event: Any) -> None:
         self.preview.stop()
@@ -299,7 +299,7 @@ class HighlightsBrowser(QWidget):
 
     def open_folder(self) -> None:
         chosen = self.selected()
-        folder = self.library.highlight_path(chosen[0]).parent if chosen else self.library.root / "clips"
+        folder = self.library.exports.path(chosen[0]).parent if chosen else self.library.path / "clips"
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def delete_selected(self) -> None:
@@ -316,7 +316,7 @@ class HighlightsBrowser(QWidget):
 
     def delete_now(self, chosen: list[Highlight]) -> None:
         for h in chosen:
-            self.library.delete_highlight(h.id)
+            self.library.exports.delete(h.id)
             self._thumbs.pop(h.id, None)
         self.refresh()
 
@@ -332,7 +332,7 @@ class HighlightsBrowser(QWidget):
                     continue
                 present.add(moment_id)
                 try:
-                    m = self.library.moment(moment_id)
+                    m = self.library.moments.get(moment_id)
                 except VfeedbackError:
                     continue
                 item = QListWidgetItem(f"{format_time(m.start_us)[3:]}  {m.caption or '(no caption)'}")
@@ -351,13 +351,13 @@ class HighlightsBrowser(QWidget):
     def make_reel(self) -> None:
         ids = self.reel_moment_ids()
         try:
-            reel = self.library.create_reel(self.reel_title.text(), ids)
+            reel = self.library.reels.create(self.reel_title.text(), ids)
         except VfeedbackError as exc:
             QMessageBox.information(self, "Reel", str(exc))
             return
 
         def job(progress: Callable[[float], None], cancel: Callable[[], bool]) -> Highlight:
-            return self.library.export_reel(reel.id, progress=progress, should_cancel=cancel)
+            return self.library.exports.reel(reel.id, progress=progress, should_cancel=cancel)
 
         made = f"reel {reel.id}"  # never its title: this note is kept in the library until shown
         self.tasks.submit("Making the reel", job, on_done=lambda _h: self.refresh(), export=made)

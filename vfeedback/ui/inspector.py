@@ -209,9 +209,9 @@ class Inspector(QWidget):
     def _save(self, **fields: object) -> None:
         if self._loading or self.moment is None:
             return
-        edit: Callable[..., Moment] = self.library.edit_moment
+        edit: Callable[..., Moment] = self.library.moments.edit
         try:
             self.moment = edit(self.moment.id, **fields)
         except VfeedbackError as exc:
             self.message.emit(str(exc))
-            self.set_moment(self.library.moment(self.moment.id))
+            self.set_moment(self.library.moments.get(self.moment.id))

@@ -110,7 +110,7 @@ class LibraryPanel(QWidget):
         keep = self.current_family()
         self.families.blockSignals(True)
         self.families.clear()
-        for fam in self.library.families():
+        for fam in self.library.families.all():
             item = QListWidgetItem(fam.code)
             item.setData(Qt.ItemDataRole.UserRole, fam.code)
             item.setToolTip(_retention_tip(fam))
@@ -125,7 +125,7 @@ class LibraryPanel(QWidget):
         self._show_due_notice()
 
     def select_recording(self, recording_id: int) -> None:
-        rec = self.library.recording(recording_id)
+        rec = self.library.recordings.get(recording_id)
         for row in range(self.families.count()):
             if self.families.item(row).data(Qt.ItemDataRole.UserRole) == rec.family_code:
                 self.families.setCurrentRow(row)
@@ -138,7 +138,7 @@ class LibraryPanel(QWidget):
         family = self.current_family()
         if family is None:
             return
-        for rec in self.library.recordings(family):
+        for rec in self.library.recordings.all(family):
             when = rec.recorded_on.isoformat() if rec.recorded_on else "date unknown"
             context = f" · {rec.context}" if rec.context else ""
             item = QListWidgetItem(f"{when}{context}\n{format_time(rec.media.duration_us)[:8]}")
@@ -147,7 +147,7 @@ class LibraryPanel(QWidget):
             self.recordings.addItem(item)
 
     def _show_due_notice(self) -> None:
-        count = len(self.library.due_for_deletion(date.today()))
+        count = len(self.library.cases.due(date.today()))
         self.due_notice.setText(f"{count} case{'' if count == 1 else 's'} due for deletion…" if count else "")
         self.due_notice.setVisible(count > 0)
 

@@ -238,7 +238,7 @@ class MainWindow(QMainWindow):
         tl.seekRequested.connect(lambda us: self.controller.seek_us(us))
         self.panel.aboutToDelete.connect(self.cases.release_for_deletion)
         tl.createRequested.connect(lambda lane, a, b: self._guard(lambda: self._create_on_lane(lane, a, b)))
-        tl.retimeRequested.connect(lambda spans: self._guard(lambda: self.library.retime_moments(spans)))
+        tl.retimeRequested.connect(lambda spans: self._guard(lambda: self.library.moments.retime(spans)))
         tl.selectionChanged.connect(self._select_from_timeline)
         tl.deleteRequested.connect(lambda ids: self._guard(lambda: self._delete(ids)))
         self.moment_list.selectionChangedIds.connect(self._select_from_list)
@@ -249,8 +249,8 @@ class MainWindow(QMainWindow):
 
     # --- opening --------------------------------------------------------------------------------
     def open_recording(self, recording_id: int) -> None:
-        rec = self.library.recording(recording_id)
-        path = self.library.media_path(rec)
+        rec = self.library.recordings.get(recording_id)
+        path = self.library.recordings.path(rec)
         if not path.exists():
             self._show_error(
                 f"The file of this recording ({rec.original_name}) is not where the library expects it. "
@@ -312,9 +312,9 @@ class MainWindow(QMainWindow):
 
     # --- moments --------------------------------------------------------------------------------
     def _load_codes(self) -> None:
-        scheme = self.library.scheme()
+        scheme = self.library.schemes.get()
         codes = list(scheme.codes)
-        self.codes = {c.id: c for s in self.library.schemes() for c in s.codes}
+        self.codes = {c.id: c for s in self.library.schemes.all() for c in s.codes}
         self.coding.set_codes(codes)
         self.inspector.set_codes(codes)
         self.help.set_codes(codes)
@@ -325,7 +325,7 @@ class MainWindow(QMainWindow):
         if self.recording is None:
             self.moments = []
         else:
-            self.moments = self.library.moments(self.recording.id)
+            self.moments = self.library.moments.all(self.recording.id)
         self.timeline.set_moments(moment_items(self.moments, self.codes, self.coding.selected))
         self.moment_list.set_moments(self.moments, self.codes)
         self._sync_inspector()
@@ -358,7 +358,7 @@ class MainWindow(QMainWindow):
     def go_to_moment(self, moment_id: int) -> None:
         """Show a moment chosen elsewhere (the progress chart): its recording, selected, playhead on it."""
         try:
-            moment = self.library.moment(moment_id)
+            moment = self.library.moments.get(moment_id)
         except VfeedbackError as exc:
             self._show_error(str(exc))
             return
@@ -378,7 +378,7 @@ class MainWindow(QMainWindow):
     def _delete(self, ids: list[int]) -> None:
         if ids:
             self.inspector.set_moment(None)
-            self.library.delete_moments(ids)
+            self.library.moments.delete_many(ids)
             self.coding.selected = []
 
     def code_key(self, text: str) -> bool:
@@ -516,7 +516,7 @@ class MainWindow(QMainWindow):
     def add_family(self) -> None:
         code, ok = QInputDialog.getText(self, "Add family", "Case code (pseudonymous; never a real name):")
         if ok and code.strip():
-            self.library.add_family(code)
+            self.library.families.add(code)
 
     def import_recording(self) -> None:
         family = self.panel.current_family()
@@ -529,7 +529,7 @@ class MainWindow(QMainWindow):
         source = Path(path)
 
         def job(progress: Callable[[float], None], _cancel: Callable[[], bool]) -> Recording:
-            return self.library.import_recording(
+            return self.library.recordings.import_file(
                 source, family, progress=lambda done, total: progress(done / max(total, 1))
             )
 

@@ -132,7 +132,7 @@ class RetentionDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.library = library
-        self.family: Family = library.family(family)
+        self.family: Family = library.families.get(family)
         self.today = today or date.today()
         self.setWindowTitle(f"Closure and retention — {self.family.code}")
         self.setMinimumWidth(580)
@@ -288,7 +288,7 @@ class RetentionDialog(QDialog):
             rule = None
         if closed_on is not None or rule is not None or reopen or remove_rule:
             try:
-                self.family = self.library.set_retention(
+                self.family = self.library.cases.set_retention(
                     self.family.id, closed_on=closed_on, rule=rule, reopen=reopen, remove_rule=remove_rule
                 )
             except VfeedbackError as exc:

@@ -3,8 +3,6 @@ and every place they saw it differently (a click there asks the player to go to 
 
 from __future__ import annotations
 
-from typing import cast
-
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -25,7 +23,6 @@ from PySide6.QtWidgets import (
 from vfeedback.core.agreement import Agreement, Place, places
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.services import Library
-from vfeedback.services.supervision import SupervisionMixin
 from vfeedback.ui.compare.figures import (
     BANDS_TIP,
     PerCodeTable,
@@ -49,9 +46,9 @@ class CompareWindow(QWidget):
     def __init__(self, library: Library, recording_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.library = library
-        self._supervision = cast(SupervisionMixin, library)  # Library composes SupervisionMixin
+        self._supervision = library.supervision
         self.recording_id = recording_id
-        rec = library.recording(recording_id)
+        rec = library.recordings.get(recording_id)
         self.setWindowTitle(f"Compare coders — {rec.family_code} · recording {recording_id} — vfeedback")
         self.agreement: Agreement | None = None
         self.places: list[Place] = []
@@ -188,7 +185,7 @@ class CompareWindow(QWidget):
         return f"Only {only} has coded this recording; a comparison needs two coders."
 
     def _colours_for(self, a: Agreement) -> dict[str, str]:
-        by_id = {c.id: c.colour for s in self.library.schemes() for c in s.codes}
+        by_id = {c.id: c.colour for s in self.library.schemes.all() for c in s.codes}
         return {name: by_id.get(code_id, "#9aa5b1") for name, code_id in a.code_ids.items()}
 
     def _show(self, a: Agreement | None, message: str | None) -> None:

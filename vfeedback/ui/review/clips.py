@@ -212,6 +212,6 @@ class ClipRunner(QObject):
 
 def _index_job(library: Library, recording_id: int) -> Any:
     def job(progress: Any, should_cancel: Any) -> FrameIndex:
-        return library.frame_index(recording_id, progress=progress, should_cancel=should_cancel)
+        return library.media.frame_index(recording_id, progress=progress, should_cancel=should_cancel)
 
     return job

@@ -55,24 +55,24 @@ def load_reel(library: Library, reel_id: int) -> tuple[list[ReviewItem], dict[in
     A moment deleted since the reel was made is left out; a recording that is gone from the library
     is kept out of ``sources``, and its moments are shown as "cannot be shown right now".
     """
-    reel = library.reel(reel_id)
+    reel = library.reels.get(reel_id)
     items: list[ReviewItem] = []
     sources: dict[int, Source] = {}
     for moment_id in reel.moment_ids:
         try:
-            moment = library.moment(moment_id)
+            moment = library.moments.get(moment_id)
         except NotFound:
             continue
         if moment.recording_id not in sources:
             try:
-                rec = library.recording(moment.recording_id)
+                rec = library.recordings.get(moment.recording_id)
             except NotFound:
                 rec = None
             if rec is not None:
                 media = rec.media
                 sources[rec.id] = Source(
                     rec.id,
-                    library.media_path(rec),
+                    library.recordings.path(rec),
                     media.duration_us,
                     media.rotation,
                     media.display_width / media.display_height if media.display_height > 0 else 16 / 9,

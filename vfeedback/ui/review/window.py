@@ -59,7 +59,7 @@ class ReviewWindow(QWidget):
     finished = Signal()
 
     def __init__(self, library: Library, reel_id: int, player: Player | None = None) -> None:
-        library.start_review(reel_id)
+        library.exports.start_review(reel_id)
         super().__init__()
         from vfeedback.media.player import make_player
 

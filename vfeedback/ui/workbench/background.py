@@ -28,13 +28,13 @@ class Pieces(QObject):
 
 def index_job(library: Library, recording_id: int) -> Any:
     def job(progress: Progress, should_cancel: ShouldCancel) -> FrameIndex:
-        return library.frame_index(recording_id, progress=progress, should_cancel=should_cancel)
+        return library.media.frame_index(recording_id, progress=progress, should_cancel=should_cancel)
 
     return job
 
 
 def proxy_path(library: Library, recording_id: int) -> Path:
-    return library.cache_dir(recording_id) / PROXY_NAME
+    return library.media.cache_dir(recording_id) / PROXY_NAME
 
 
 def proxy_job(library: Library, recording: Recording, index: FrameIndex) -> Any:
@@ -45,7 +45,7 @@ def proxy_job(library: Library, recording: Recording, index: FrameIndex) -> Any:
         if target.exists():
             return target
         return make_proxy(
-            library.media_path(recording), target, index, progress=progress, should_cancel=should_cancel
+            library.recordings.path(recording), target, index, progress=progress, should_cancel=should_cancel
         )
 
     return job
@@ -63,8 +63,8 @@ def filmstrip_job(library: Library, recording: Recording, index: FrameIndex, pie
             progress(min(time_us / duration, 1.0))
 
         return cached_filmstrip(
-            library.cache_dir(recording.id),
-            library.media_path(recording),
+            library.media.cache_dir(recording.id),
+            library.recordings.path(recording),
             recording.media,
             source=recording.fingerprint,
             interval_us=choose_interval(recording.media.duration_us),
@@ -88,8 +88,8 @@ def waveform_job(library: Library, recording: Recording, pieces: Pieces) -> Any:
             progress(min((first + len(peaks)) / buckets, 1.0))
 
         return cached_waveform(
-            library.cache_dir(recording.id),
-            library.media_path(recording),
+            library.media.cache_dir(recording.id),
+            library.recordings.path(recording),
             source=recording.fingerprint,
             bucket_us=BUCKET_US,
             on_chunk=on_chunk,

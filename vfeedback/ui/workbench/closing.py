@@ -137,15 +137,15 @@ class ExportsOnClose:
             return
         library = self.window.library
         try:
-            notes = _notes(library.setting(NOTE_KEY))
+            notes = _notes(library.ctx.setting(NOTE_KEY))
             notes.append(
                 {
                     "user": library.user,
-                    "at": library.now().isoformat(timespec="seconds"),
+                    "at": library.ctx.now().isoformat(timespec="seconds"),
                     "exports": [t.export or t.label for t in stopped],
                 }
             )
-            library.put_setting(NOTE_KEY, json.dumps(notes))
+            library.ctx.put_setting(NOTE_KEY, json.dumps(notes))
         except VfeedbackError:
             pass  # a busy or read-only library: closing matters more than the note
 
@@ -153,12 +153,12 @@ class ExportsOnClose:
         """Once, at the start: which of this person's exports were stopped when vfeedback last closed."""
         library = self.window.library
         try:
-            notes = _notes(library.setting(NOTE_KEY))
+            notes = _notes(library.ctx.setting(NOTE_KEY))
             mine = [n for n in notes if n.get("user") == library.user]
             if not mine:
                 return
             rest = [n for n in notes if n.get("user") != library.user]
-            library.put_setting(NOTE_KEY, json.dumps(rest) if rest else None)
+            library.ctx.put_setting(NOTE_KEY, json.dumps(rest) if rest else None)
         except VfeedbackError:
             return
         stopped = [str(e) for n in mine for e in _listing(n.get("exports"))]

@@ -82,7 +82,7 @@ class CodingState:
             from vfeedback.core.errors import BadInput
 
             raise BadInput("Pick a code first (its number or letter key).")
-        moment = self.library.add_moment(self.recording_id, start, end, code=code.id, actor=actor)
+        moment = self.library.moments.add(self.recording_id, start, end, code=code.id, actor=actor)
         self.selected = [moment.id]
         return moment
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Actor
+from vfeedback.services.interchange import Written
 from vfeedback.ui.data_export_dialog import DataExportDialog
 from vfeedback.ui.mapping_dialog import MappingDialog, MappingRow
 
@@ -94,14 +95,14 @@ class ExchangeActions:
             mapping = self._ask_tier_mapping(path)
             if mapping is None:
                 return
-        made = self._run(lambda: self.library.import_eaf(path, rec_id, mapping, again=again))
+        made = self._run(lambda: self.library.interchange.import_eaf(path, rec_id, mapping, again=again))
         if made is not None:
             self._done(f"Imported {_moments(len(made))} from {path.name}. Undo takes them all back.")
 
     def _again(self, path: Path, rec_id: int, *, boris: bool) -> bool | None:
         """False: a first import. True: imported before, and the clinician wants it again. None:
         imported before and not wanted again, or the file cannot be read (said already)."""
-        when = self._run(lambda: self.library.previous_import(path, rec_id, boris=boris) or False)
+        when = self._run(lambda: self.library.interchange.previous_import(path, rec_id, boris=boris) or False)
         if when is None:
             return None
         if when is False:
@@ -120,9 +121,9 @@ class ExchangeActions:
         return answer == QMessageBox.StandardButton.Yes
 
     def _ask_tier_mapping(self, path: Path) -> dict[str, Any] | None:
-        from vfeedback.services.interchange_elan import default_tier_mapping
+        from vfeedback.services.elan_boris import default_tier_mapping
 
-        tiers = self._run(lambda: self.library.eaf_tiers(path))
+        tiers = self._run(lambda: self.library.interchange.eaf_tiers(path))
         if tiers is None:
             return None
         coding = [t for t in tiers if t.kind == "codes" and t.annotations]
@@ -172,15 +173,15 @@ class ExchangeActions:
             mapping = self._ask_behaviour_mapping(path, rec_id)
             if mapping is None:
                 return
-        made = self._run(lambda: self.library.import_boris(path, rec_id, mapping, again=again))
+        made = self._run(lambda: self.library.interchange.import_boris(path, rec_id, mapping, again=again))
         if made is not None:
             self._done(f"Imported {_moments(len(made))} from {path.name}. Undo takes them all back.")
 
     def _ask_behaviour_mapping(self, path: Path, rec_id: int) -> dict[str, str | None] | None:
-        behaviours = self._run(lambda: self.library.boris_behaviours(path, recording_id=rec_id))
+        behaviours = self._run(lambda: self.library.interchange.boris_behaviours(path, recording_id=rec_id))
         if behaviours is None:
             return None
-        codes = self.library.scheme().codes
+        codes = self.library.schemes.get().codes
         by_name = {c.name.lower(): c for c in codes}
         rows = [
             MappingRow(b, "behaviour", str(by_name[b.lower()].id) if b.lower() in by_name else None)
@@ -204,7 +205,7 @@ class ExchangeActions:
     def export_eaf(self) -> None:
         self._export_recording(
             "ELAN file", ".eaf", ELAN_FILTER, True,
-            lambda rec, out, ask: self.library.export_eaf(
+            lambda rec, out, ask: self.library.interchange.export_eaf(
                 rec, out, include_notes=ask.include_notes(), purpose=ask.chosen_purpose(),
                 link_original=ask.link_original(),
             ),
@@ -214,7 +215,7 @@ class ExchangeActions:
         self._export_recording(
             "spreadsheet", ".csv", "Spreadsheet, comma separated (*.csv);;Spreadsheet, tab separated (*.tsv)",
             True,
-            lambda rec, out, ask: self.library.export_table(
+            lambda rec, out, ask: self.library.interchange.export_table(
                 rec, out, include_notes=ask.include_notes(), purpose=ask.chosen_purpose()
             ),
         )  # fmt: skip
@@ -222,7 +223,9 @@ class ExchangeActions:
     def export_subtitles(self) -> None:
         self._export_recording(
             "subtitles", ".srt", "SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)", False,
-            lambda rec, out, ask: self.library.export_subtitles(rec, out, purpose=ask.chosen_purpose()),
+            lambda rec, out, ask: self.library.interchange.export_subtitles(
+                rec, out, purpose=ask.chosen_purpose()
+            ),
         )  # fmt: skip
 
     def _export_recording(
@@ -231,7 +234,7 @@ class ExchangeActions:
         suffix: str,
         filter_: str,
         offers_notes: bool,
-        export: Callable[[int, Path, DataExportDialog], Path],
+        export: Callable[[int, Path, DataExportDialog], Written],
     ) -> None:
         rec_id = self._recording_id()
         if rec_id is None:
@@ -244,7 +247,7 @@ class ExchangeActions:
         if out is not None:
             done = self._run(lambda: export(rec_id, out, ask))
             if done is not None:
-                self._done(f"Wrote {Path(done).name}.")
+                self._done(f"Wrote {_moments(done.moments)} to {done.path.name}{_beside(done)}.")
 
     def export_otio(self) -> None:
         reel = self.window.highlights.choose_reel("A reel for a video editor")
@@ -255,17 +258,20 @@ class ExchangeActions:
             return
         out = self._save_path(
             "Save the reel as an OpenTimelineIO timeline",
-            f"{self.library.family(reel.family_id).code}-reel-{reel.id}.otio",
+            f"{self.library.families.get(reel.family_id).code}-reel-{reel.id}.otio",
             "OpenTimelineIO (*.otio)",
         )
         if out is not None:
             done = self._run(
-                lambda: self.library.export_otio(
+                lambda: self.library.interchange.export_otio(
                     reel.id, out, purpose=ask.chosen_purpose(), link_original=ask.link_original()
                 )
             )
             if done is not None:
-                self._done(f"Wrote {Path(done).name}: open it in a video editor that reads OpenTimelineIO.")
+                self._done(
+                    f"Wrote {done.path.name}: open it in a video editor that reads OpenTimelineIO"
+                    f"{_beside(done)}."
+                )
 
     def _ask(self, what: str, offers_notes: bool, default: str = "research") -> DataExportDialog | None:
         """The purpose (its consent is checked by the export) and, where they apply, the notes and how
@@ -279,3 +285,10 @@ class ExchangeActions:
 
 def _moments(n: int) -> str:
     return "1 moment" if n == 1 else f"{n} moments"
+
+
+def _beside(done: Written) -> str:
+    """Where a referenced film's copy must go for the link to find it."""
+    if not done.place_beside:
+        return ""
+    return f"; put a copy of the film beside it named {', '.join(done.place_beside)}"

@@ -34,7 +34,7 @@ class HighlightActions:
     def choose_reel(self, title: str) -> Reel | None:
         """One of the current family's reels, asked for by name; None if there is none or no choice."""
         family = self.window.panel.current_family()
-        reels = self.library.reels(family) if family is not None else []
+        reels = self.library.reels.all(family) if family is not None else []
         if not reels:
             self.window._show_error(
                 "Make a reel for this family first (Moment › Highlights › Make the reel)."
@@ -64,7 +64,7 @@ class HighlightActions:
         purpose = dialog.chosen_purpose()
         if w.recording is not None:
             try:
-                self.library.require_consent(w.recording.family_id, purpose)
+                self.library.consent.require(w.recording.family_id, purpose)
             except VfeedbackError as exc:
                 w._show_error(str(exc))
                 return
@@ -82,7 +82,7 @@ class HighlightActions:
                 mid: int = moment_id,
                 chosen: Any = options,
             ) -> Any:
-                return self.library.export_clip(
+                return self.library.exports.clip(
                     mid, chosen, progress=progress, should_cancel=cancel, purpose=purpose
                 )
 
@@ -98,7 +98,7 @@ class HighlightActions:
         at = w.controller.time_us()
 
         def job(progress: Callable[[float], None], cancel: Callable[[], bool]) -> Any:
-            return self.library.export_still(ids[0], at, progress=progress, should_cancel=cancel)
+            return self.library.exports.still(ids[0], at, progress=progress, should_cancel=cancel)
 
         made = f"the still of moment {ids[0]}"
         w.tasks.submit("Exporting a still", job, on_done=self._exported, export=made)

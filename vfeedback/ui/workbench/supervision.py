@@ -41,7 +41,7 @@ class SupervisionActions:
         if rec is None:
             self.window._show_error("Open a recording first: coders are compared on one recording.")
             return
-        if len(self.library.coders(rec.id)) < 2:
+        if len(self.library.supervision.coders(rec.id)) < 2:
             self.window._show_error(
                 "Only one person has tagged this recording so far; a comparison needs two coders."
             )
@@ -60,7 +60,7 @@ class SupervisionActions:
 
         family = self.window.panel.current_family()
         if family is None:
-            families = [f.code for f in self.library.families()]
+            families = [f.code for f in self.library.families.all()]
             if not families:
                 self.window._show_error("Add a family and its recordings first.")
                 return

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import select
+
 from vfeedback.core.errors import BadInput, LibraryError
-from vfeedback.core.model import Family, Highlight, Recording
 from vfeedback.media.names import quoted_name
-from vfeedback.services.base import LibraryBase
+from vfeedback.services.context import Context
+from vfeedback.storage import tables as t
 from vfeedback.system.files import (
     ByteProgress,
     Fill,
@@ -33,12 +34,9 @@ from vfeedback.system.files import (
 )
 
 
-class DestinationsMixin(LibraryBase):
-    # Provided by the other mixins of Library.
-    recordings: Callable[..., list[Recording]]
-    media_path: Callable[..., Path]
-    family: Callable[..., Family]
-    _audit_now: Callable[..., None]
+class Files:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
 
     def destination(self, out: str | os.PathLike[str], default_name: str | None = None) -> Path:
         """The file to write for ``out``, resolved and checked; nothing is written yet. An existing
@@ -63,7 +61,7 @@ class DestinationsMixin(LibraryBase):
         self._refuse_library_place(path)
         return path
 
-    def destination_folder(self, out: str | os.PathLike[str]) -> Path:
+    def folder(self, out: str | os.PathLike[str]) -> Path:
         """A folder to copy several exports into (``--out DIR``), resolved and checked, and created
         owner-only if it does not exist yet."""
         typed = os.fspath(out)
@@ -81,7 +79,7 @@ class DestinationsMixin(LibraryBase):
             ) from None
         return path
 
-    def save_outside(self, target: Path, content: bytes | Fill) -> Path:
+    def save(self, target: Path, content: bytes | Fill) -> Path:
         """Write ``content`` at ``target`` (a path ``destination`` returned), all or nothing."""
         self._refuse_library_place(target)  # the folder may have changed since it was checked
         try:
@@ -90,23 +88,13 @@ class DestinationsMixin(LibraryBase):
             raise _sentence(exc, target) from exc
         return target
 
-    def deliver(self, highlight: Highlight, target: Path, progress: ByteProgress | None = None) -> Path:
-        """Copy an export out of the library to ``target`` (a path ``destination`` returned), all or
-        nothing, and record in the audit where it went: a withdrawal of consent must be able to list
-        every copy."""
+    def copy(self, source: Path, target: Path, progress: ByteProgress | None = None) -> Path:
+        """Copy ``source`` to ``target`` (a path ``destination`` returned), all or nothing."""
         self._refuse_library_place(target)
         try:
-            copy_private(self.root / highlight.path, target, progress)
+            copy_private(source, target, progress)
         except OSError as exc:
             raise _sentence(exc, target) from exc
-        self._audit_now(
-            "export",
-            self.family(highlight.family_id),
-            f"Copied {highlight.kind.value} {highlight.id} ({highlight.path}) to {target.name}",
-            highlight.purpose,
-            destination=str(target),
-            notes=False,  # an export never holds a private note
-        )
         return target
 
     # --- the judgement --------------------------------------------------------------------------
@@ -127,10 +115,10 @@ class DestinationsMixin(LibraryBase):
 
     def _inside_library(self, real_folder: Path) -> bool:
         try:
-            library = self.root.stat()
+            library = self.ctx.root.stat()
         except OSError:
             library = None
-        library_text = os.path.normcase(os.path.realpath(self.root))
+        library_text = os.path.normcase(os.path.realpath(self.ctx.root))
         for folder in (real_folder, *real_folder.parents):
             if os.path.normcase(str(folder)) == library_text:
                 return True
@@ -152,9 +140,11 @@ class DestinationsMixin(LibraryBase):
             return None
         spelled = os.path.normcase(str(final))
         owned: list[tuple[Path, str]] = []
-        if self.location.db_path is not None:
-            owned.append((self.location.db_path, "the library's database"))
-        owned += [(self.media_path(r), f"the film of recording {r.id}") for r in self.recordings()]
+        if self.ctx.location.db_path is not None:
+            owned.append((self.ctx.location.db_path, "the library's database"))
+        with self.ctx.read() as conn:
+            stored = conn.execute(select(t.recordings.c.id, t.recordings.c.path)).all()
+        owned += [(self.ctx.location.media_path(path), f"the film of recording {i}") for i, path in stored]
         for path, what in owned:
             if os.path.normcase(os.path.realpath(path)) == spelled:
                 return what

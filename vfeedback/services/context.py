@@ -1,4 +1,9 @@
-"""What every part of the Library facade shares: the database, the folder, the clock, undo."""
+"""What every service of a library shares: the database, the library's location, who is working, the
+clock, undoable edits and the announcements of what changed.
+
+One ``Context`` per open library; each service receives it and the services it needs (the way Anki's
+collection hands itself to its managers), so every call keeps its real signature.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ def default_user() -> str:
         return "unknown"
 
 
-class LibraryBase:
+class Context:
     def __init__(self, location: Location, db: Database) -> None:
         self.location = location
         self.db = db
@@ -45,6 +50,7 @@ class LibraryBase:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
+    # --- announcements ----------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
         """``listener(changes)`` after every mutation, undo and redo (the GUI redraws from it)."""
         self._listeners.append(listener)
@@ -54,33 +60,41 @@ class LibraryBase:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
-    def _announce(self, changes: Changes) -> Changes:
+    def announce(self, changes: Changes) -> Changes:
         for listener in list(self._listeners):
             listener(changes)
         return changes
 
+    # --- transactions -----------------------------------------------------------------------------
     @contextmanager
-    def _edit(self, label: str) -> Iterator[Tx]:
+    def edit(self, label: str) -> Iterator[Tx]:
         """One undoable action: one transaction, logged for undo in the same commit."""
         with self.db.write() as conn:
             tx = Tx(conn, label)
             yield tx
             undo.commit_entry(tx, self.user, self.now(), self.root)
-        self._announce(tx.summary())
+        self.announce(tx.summary())
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def read(self) -> Iterator[Connection]:
         with self.db.read() as conn:
             yield conn
 
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction outside undo (caches, the audit record, exports' rows)."""
+        with self.db.write() as conn:
+            yield conn
+
+    # --- settings ---------------------------------------------------------------------------------
     def setting(self, key: str) -> str | None:
-        with self._read() as conn:
+        with self.read() as conn:
             value = conn.execute(select(t.settings.c.value).where(t.settings.c.key == key)).scalar()
         return None if value is None else str(value)
 
     def put_setting(self, key: str, value: str | None) -> None:
         """Store (or with None, remove) a library setting; not part of undo."""
-        with self.db.write() as conn:
+        with self.write() as conn:
             conn.execute(delete(t.settings).where(t.settings.c.key == key))
             if value is not None:
                 conn.execute(insert(t.settings).values(key=key, value=value))
