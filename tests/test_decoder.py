@@ -20,9 +20,10 @@ from mediagen import MediaSet, code_filter, read_frame_number
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
+from vfeedback.core.jobs import Cancelled
 from vfeedback.media import decoder as decoder_module
 from vfeedback.media.decoder import DecodedFrame, FrameDecoder, to_rgb
-from vfeedback.media.frameindex import Cancelled, build_frame_index
+from vfeedback.media.frameindex import build_frame_index
 from vfeedback.media.probe import probe
 from vfeedback.media.proxy import make_proxy
 

@@ -25,12 +25,13 @@ import pytest
 from mediagen import MediaSet, ffprobe_json, read_frame_number
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.jobs import Cancelled
 from vfeedback.export.captions import vtt_document
 from vfeedback.export.options import ClipOptions
 from vfeedback.export.plan import ClipSource, ExportPlan, clip_plan
 from vfeedback.export.runner import ExportError, ExportResult, remove_stale_exports, run_export
 from vfeedback.media.decoder import FrameDecoder
-from vfeedback.media.frameindex import Cancelled, build_frame_index
+from vfeedback.media.frameindex import build_frame_index
 from vfeedback.media.probe import probe
 from vfeedback.system.files import part_path
 

@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 from mediagen import PHONE_TAGS, MediaSet, read_frame_number
 
+from vfeedback.core.jobs import Cancelled
 from vfeedback.export import titlecard
 from vfeedback.export.reel import ReelFailed, ReelPart, ReelPlan, ReelResult, reel_plan, run_reel
-from vfeedback.media.frameindex import Cancelled, build_frame_index
+from vfeedback.media.frameindex import build_frame_index
 from vfeedback.media.probe import probe
 
 NOTE = "PRIVATE NOTE zq7: mother tearful, ask about sleep"

@@ -13,10 +13,11 @@ import pytest
 from mediagen import MediaSet, read_frame_number
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.jobs import Cancelled
 from vfeedback.export.plan import ClipSource, still_plan
 from vfeedback.export.runner import ExportError, run_export
 from vfeedback.media.decoder import FrameDecoder
-from vfeedback.media.frameindex import Cancelled, build_frame_index
+from vfeedback.media.frameindex import build_frame_index
 from vfeedback.media.probe import probe
 
 

@@ -15,12 +15,13 @@ import pytest
 from test_blur import kept_detail
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.jobs import Cancelled
 from vfeedback.export.blur import Region, find_clip_faces
 from vfeedback.export.options import ClipOptions
 from vfeedback.export.plan import ClipSource, clip_plan
 from vfeedback.export.runner import run_export
 from vfeedback.media.faces import find_faces, scan_faces
-from vfeedback.media.frameindex import Cancelled, build_frame_index
+from vfeedback.media.frameindex import build_frame_index
 from vfeedback.media.probe import probe
 
 PHOTO = Path(__file__).parent / "data" / "astronaut_face.jpg"

@@ -20,6 +20,7 @@ import pytest
 from mediagen import MediaSet, make_long_clip, read_frame_number
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.jobs import Cancelled
 from vfeedback.media import mediacache
 from vfeedback.media.filmstrip import (
     choose_interval,
@@ -28,7 +29,7 @@ from vfeedback.media.filmstrip import (
     thumb_size,
     thumb_times,
 )
-from vfeedback.media.frameindex import Cancelled, build_frame_index, origin_pts, pts_to_us
+from vfeedback.media.frameindex import build_frame_index, origin_pts, pts_to_us
 from vfeedback.media.probe import probe
 
 S = 1_000_000

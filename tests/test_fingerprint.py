@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.jobs import Cancelled
 from vfeedback.media.fingerprint import fingerprint, sha256_file
-from vfeedback.media.frameindex import Cancelled
 
 MiB = 1 << 20
 

@@ -16,7 +16,8 @@ from mediagen import MediaSet, read_frame_number
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
-from vfeedback.media.frameindex import Cancelled, build_frame_index
+from vfeedback.core.jobs import Cancelled
+from vfeedback.media.frameindex import build_frame_index
 from vfeedback.media.probe import probe
 from vfeedback.media.proxy import make_proxy, proxy_argv, proxy_size
 

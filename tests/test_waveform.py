@@ -17,9 +17,9 @@ import pytest
 from mediagen import MediaSet
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.jobs import Cancelled
 from vfeedback.media import mediacache
 from vfeedback.media import waveform as waveform_module
-from vfeedback.media.frameindex import Cancelled
 from vfeedback.media.waveform import PeakReducer, audio_layout, waveform, waveform_argv
 
 TONE = "sin(2*PI*440*t)*lt(mod(t\\,2)\\,1)"

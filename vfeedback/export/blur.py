@@ -30,12 +30,13 @@ mask measured 3x the plain export on 720p; these cost ~10-20%, see benchmarks/be
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.jobs import Progress, ShouldCancel
 
 if TYPE_CHECKING:
     from vfeedback.export.plan import ClipSource
@@ -260,7 +261,6 @@ def blur_chains(
 
 # --- running face detection for a clip ------------------------------------------------------------
 
-Progress = Callable[[float], None]
 
 
 def progress_part(progress: Progress | None, low: float, high: float) -> Progress | None:
@@ -277,7 +277,7 @@ def find_clip_faces(
     end_us: int,
     padding_us: int,
     progress: Progress | None = None,
-    should_cancel: Callable[[], bool] | None = None,
+    should_cancel: ShouldCancel | None = None,
 ) -> tuple[FaceSample, ...]:
     """The faces in the frames of the clip ``clip_plan`` will cut for this moment (``start_us``..
     ``end_us`` with ``padding_us``), to pass to ``clip_plan(..., faces=...)``. Raises Cancelled

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Literal
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
+from vfeedback.core.jobs import ShouldCancel
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.timecode import format_time
 from vfeedback.export import captions as cap
@@ -71,7 +72,6 @@ if TYPE_CHECKING:
     from vfeedback.media.faces import FaceSample
 
 Kind = Literal["clip", "still"]
-ShouldCancel = Callable[[], bool]
 # Writes the export to the temporary path it is given; raises Cancelled when asked to stop.
 Action = Callable[[Path, ShouldCancel | None], None]
 

@@ -33,13 +33,14 @@ import math
 import os
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
+from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.export import titlecard as tc
 from vfeedback.export.captions import clean_caption
@@ -372,8 +373,8 @@ def reel_plan(
 
 def run_reel(
     plan: ReelPlan,
-    progress: Callable[[float], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
     *,
     jobs: int | None = None,
 ) -> ReelResult:
@@ -388,7 +389,7 @@ def run_reel(
     """
     from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
-    from vfeedback.media.frameindex import Cancelled
+    from vfeedback.core.jobs import Cancelled
 
     workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
     created = not plan.workdir.exists()
@@ -470,7 +471,7 @@ def run_reel(
 class _Meter:
     """Progress over several jobs, some running at once; never goes backwards."""
 
-    def __init__(self, progress: Callable[[float], None] | None, total: float) -> None:
+    def __init__(self, progress: Progress | None, total: float) -> None:
         self._progress = progress
         self._total = total
         self._lock = threading.Lock()
@@ -478,7 +479,7 @@ class _Meter:
         self._running: dict[Path, float] = {}
         self._last = 0.0
 
-    def part(self, key: Path, weight: float) -> Callable[[float], None]:
+    def part(self, key: Path, weight: float) -> Progress:
         def call(fraction: float) -> None:
             with self._lock:
                 self._running[key] = weight * fraction
@@ -507,8 +508,8 @@ _NO_FFMPEG = (
 )
 
 
-def _check_cancel(should_cancel: Callable[[], bool] | None) -> None:
-    from vfeedback.media.frameindex import Cancelled
+def _check_cancel(should_cancel: ShouldCancel | None) -> None:
+    from vfeedback.core.jobs import Cancelled
 
     if should_cancel is not None and should_cancel():
         raise Cancelled
@@ -518,8 +519,8 @@ def _run_ffmpeg(
     argv: list[str],
     seconds: Fraction,
     label: str,
-    progress: Callable[[float], None],
-    should_cancel: Callable[[], bool] | None,
+    progress: Progress,
+    should_cancel: ShouldCancel | None,
 ) -> None:
     """Run one ffmpeg command, passing its ``-progress`` reports on; stop it on cancel."""
     import tempfile

@@ -13,16 +13,15 @@ import errno
 import os
 import re
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
 from vfeedback.export.plan import ExportPlan, Kind
 from vfeedback.export.verify import NotAsPlanned, verify
 from vfeedback.media.ffprogress import follow_progress
-from vfeedback.media.frameindex import Cancelled
 from vfeedback.system import processes
 from vfeedback.system.files import (
     FILE_MODE,
@@ -65,8 +64,8 @@ class ExportResult:
 
 def run_export(
     plan: ExportPlan,
-    progress: Callable[[float], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
 ) -> ExportResult:
     """Carry out ``plan``. ``progress`` gets fractions 0..1 (ending with 1.0); ``should_cancel``
     returning True stops the work and raises Cancelled. Failures raise ExportError (a BadInput)."""
@@ -139,8 +138,8 @@ def run_export(
 def _run_ffmpeg(
     plan: ExportPlan,
     what: str,
-    progress: Callable[[float], None] | None,
-    should_cancel: Callable[[], bool] | None,
+    progress: Progress | None,
+    should_cancel: ShouldCancel | None,
 ) -> None:
     with tempfile.TemporaryFile() as errors:
         try:

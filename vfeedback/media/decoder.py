@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
-from vfeedback.media.frameindex import Cancelled, origin_pts, pts_to_us
+from vfeedback.core.jobs import Cancelled, ShouldCancel
+from vfeedback.media.frameindex import origin_pts, pts_to_us
 from vfeedback.media.names import quoted_name
 
 if TYPE_CHECKING:
@@ -182,7 +183,7 @@ class _Source:
         self.seeks = 0
         self.bad_packets = 0
         self._broken = False
-        self._should_cancel: Callable[[], bool] | None = None
+        self._should_cancel: ShouldCancel | None = None
         self._open()
 
     def _open(self) -> None:
@@ -217,7 +218,7 @@ class _Source:
         t_us: int,
         keep_from_us: int,
         keep: Callable[[int, av.video.frame.VideoFrame], None],
-        should_cancel: Callable[[], bool] | None = None,
+        should_cancel: ShouldCancel | None = None,
     ) -> av.video.frame.VideoFrame:
         """The frame presented at ``t_us``; frames from ``keep_from_us`` up to it go to ``keep``.
 
@@ -418,7 +419,7 @@ class FrameDecoder:
 
     # --- public API ------------------------------------------------------------------------------
 
-    def frame(self, n: int, should_cancel: Callable[[], bool] | None = None) -> DecodedFrame:
+    def frame(self, n: int, should_cancel: ShouldCancel | None = None) -> DecodedFrame:
         """Frame ``n`` decoded from the original (exact). BadInput if it cannot be decoded.
 
         A cold seek can take a few hundred milliseconds: ``should_cancel`` (asked every few

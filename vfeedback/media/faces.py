@@ -14,7 +14,7 @@ sometimes finds one in a pattern: the exporter errs towards blurring more (see
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
-from vfeedback.media.frameindex import Cancelled, origin_pts, pts_to_us
+from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
+from vfeedback.media.frameindex import origin_pts, pts_to_us
 
 if TYPE_CHECKING:
     import av.video.frame
@@ -113,8 +114,8 @@ def scan_faces(
     stop_us: int,
     *,
     per_second: float = SAMPLES_PER_S,
-    progress: Callable[[float], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
 ) -> list[FaceSample]:
     """Faces in frames sampled ``per_second`` from ``start_us`` to ``stop_us`` (recording times),
     the last frame of the span always included. ``rotation`` is the clockwise turn to upright

@@ -7,10 +7,9 @@ import contextlib
 import queue
 import subprocess
 import threading
-from collections.abc import Callable
 from typing import IO, Any
 
-from vfeedback.media.frameindex import Cancelled
+from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
 from vfeedback.system import processes
 
 POLL_S = 0.05
@@ -19,8 +18,8 @@ POLL_S = 0.05
 def follow_progress(
     proc: subprocess.Popen[Any],
     duration_us: int,
-    progress: Callable[[float], None] | None,
-    should_cancel: Callable[[], bool] | None,
+    progress: Progress | None,
+    should_cancel: ShouldCancel | None,
     *,
     cap: float = 1.0,
 ) -> None:

@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
+from vfeedback.core.jobs import Cancelled, ShouldCancel
 from vfeedback.core.media_info import MediaInfo
-from vfeedback.media.frameindex import PROGRESS_INTERVAL_S, Cancelled
+from vfeedback.media.frameindex import PROGRESS_INTERVAL_S
 from vfeedback.media.names import quoted_name
 from vfeedback.media.probe import ffmpeg_url
 from vfeedback.system import processes
@@ -145,7 +146,7 @@ def filmstrip(
     height: int = 54,
     frames: FrameIndex | None = None,
     on_thumb: Callable[[int, Thumb], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
+    should_cancel: ShouldCancel | None = None,
     ffmpeg: str = "ffmpeg",
 ) -> list[tuple[int, Thumb]]:
     """(frame time in µs, H x W x 3 RGB uint8 thumbnail) for the times 0, interval, 2 * interval...
@@ -190,7 +191,7 @@ def filmstrip(
 def run_ffmpeg(
     argv: list[str],
     on_data: Callable[[bytearray], None],
-    should_cancel: Callable[[], bool] | None,
+    should_cancel: ShouldCancel | None,
     *,
     failure: str,
     path: Path | None = None,
@@ -224,7 +225,7 @@ def run_ffmpeg(
 
 
 def _pass_on(
-    out: _Pump, on_data: Callable[[bytearray], None], should_cancel: Callable[[], bool] | None
+    out: _Pump, on_data: Callable[[bytearray], None], should_cancel: ShouldCancel | None
 ) -> None:
     next_check = 0.0
     while True:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
 
 DEFAULT_CHUNK = 1 << 20
 _VERSION = "v1"
@@ -45,15 +45,15 @@ def fingerprint(path: Path, chunk: int = DEFAULT_CHUNK) -> str:
 
 def sha256_file(
     path: Path,
-    progress: Callable[[float], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
     block: int = 4 << 20,
 ) -> str:
     """The SHA-256 hex digest of the whole file, streamed; progress 0..1 at most ~20 times a second.
 
-    ``should_cancel`` returning True raises ``vfeedback.media.frameindex.Cancelled``.
+    ``should_cancel`` returning True raises ``vfeedback.core.jobs.Cancelled``.
     """
-    from vfeedback.media.frameindex import PROGRESS_INTERVAL_S, Cancelled
+    from vfeedback.media.frameindex import PROGRESS_INTERVAL_S
 
     try:
         with path.open("rb") as fh:

@@ -21,13 +21,13 @@ for the packets alone and 0.46 s for ffprobe listing them; 10 minutes at 600 kbi
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
+from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -41,10 +41,6 @@ if TYPE_CHECKING:
 PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress calls (and cancel checks) a second
 FIRST_FRAMES = 25  # shown frames decoded in full at the start
 KEYFRAME_SAMPLES = 16  # keyframes decoded in full, spread evenly over the recording
-
-
-class Cancelled(Exception):
-    """The caller asked to stop; nothing was produced."""
 
 
 def pts_to_us(pts: int, time_base: Fraction, origin_pts: int = 0) -> int:
@@ -63,8 +59,8 @@ def origin_pts(stream: av.video.stream.VideoStream) -> int:
 
 def build_frame_index(
     path: Path,
-    progress: Callable[[float], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
     *,
     shown_as: str | None = None,
 ) -> FrameIndex:
@@ -197,8 +193,8 @@ def _scan(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
     check: _DecodeCheck,
-    progress: Callable[[float], None] | None,
-    should_cancel: Callable[[], bool] | None,
+    progress: Progress | None,
+    should_cancel: ShouldCancel | None,
 ) -> tuple[list[int], int, int]:
     """(pts of every presented frame, packets read including those an edit list hides, the
     duration of the packet presented last), each packet also given to ``check``."""

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from vfeedback.core.frames import FrameIndex
+from vfeedback.core.jobs import ShouldCancel
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.system.files import atomic_target, private_folder, remove_stale
 
@@ -235,7 +236,7 @@ def cached_filmstrip(
     height: int = 54,
     frames: FrameIndex | None = None,
     on_thumb: Callable[[int, Thumb], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
+    should_cancel: ShouldCancel | None = None,
 ) -> list[tuple[int, Thumb]]:
     """The filmstrip from the cache, else made (see ``filmstrip()``) and cached once complete.
 
@@ -266,7 +267,7 @@ def cached_waveform(
     source: str,
     bucket_us: int = 10_000,
     on_chunk: Callable[[int, Peaks], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
+    should_cancel: ShouldCancel | None = None,
 ) -> Peaks | None:
     """The waveform from the cache, else made (see ``waveform()``) and cached once complete.
 

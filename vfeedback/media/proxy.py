@@ -14,13 +14,13 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import IO
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
+from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.media.ffprogress import follow_progress
 from vfeedback.media.frameindex import build_frame_index
 from vfeedback.system import processes
@@ -86,8 +86,8 @@ def make_proxy(
     src: Path,
     dest: Path,
     index: FrameIndex,
-    progress: Callable[[float], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
     height: int = 540,
     *,
     nice: int = 10,
@@ -129,8 +129,8 @@ def _run(
     argv: list[str],
     src: Path,
     duration_us: int,
-    progress: Callable[[float], None] | None,
-    should_cancel: Callable[[], bool] | None,
+    progress: Progress | None,
+    should_cancel: ShouldCancel | None,
     nice: int,
 ) -> None:
     with tempfile.TemporaryFile() as errors:

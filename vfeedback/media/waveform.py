@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.jobs import ShouldCancel
 from vfeedback.media.filmstrip import run_ffmpeg
 from vfeedback.media.names import quoted_name
 from vfeedback.media.probe import ffmpeg_url
@@ -91,7 +92,7 @@ def waveform(
     *,
     bucket_us: int = 10_000,
     on_chunk: Callable[[int, Peaks], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
+    should_cancel: ShouldCancel | None = None,
     ffmpeg: str = "ffmpeg",
 ) -> Peaks | None:
     """(N, 2) float32 (min, max) in -1..1 of the mono sound per ``bucket_us``; None without audio.

@@ -10,7 +10,7 @@ File names carry only the case code, the recording date and a sequence number.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, insert, select
 
 from vfeedback.core.errors import BadInput, NotFound
+from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.model import Highlight, HighlightKind, Moment, Recording, Reel
 from vfeedback.services import export_files, rows
 from vfeedback.services.audit import Audit
@@ -38,8 +39,6 @@ from vfeedback.system.files import ByteProgress
 if TYPE_CHECKING:
     from vfeedback.export.options import ClipOptions
 
-Progress = Callable[[float], None]
-ShouldCancel = Callable[[], bool]
 
 
 class Exports:
@@ -239,7 +238,7 @@ class Exports:
         stills = []
         for i, moment_id in enumerate(reel.moment_ids):
             if should_cancel is not None and should_cancel():
-                from vfeedback.media.frameindex import Cancelled
+                from vfeedback.core.jobs import Cancelled
 
                 raise Cancelled
             stills.append(self.still(moment_id, purpose=purpose))

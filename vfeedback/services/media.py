@@ -5,7 +5,6 @@ recording takes with it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,13 +12,12 @@ from sqlalchemy import delete, insert, select
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
+from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.model import Recording
 from vfeedback.services.context import Context
 from vfeedback.services.recordings import Recordings
 from vfeedback.storage import tables as t
 from vfeedback.system.files import private_folder
-
-Fraction01 = Callable[[float], None]
 
 
 class Media:
@@ -30,8 +28,8 @@ class Media:
     def frame_index(
         self,
         recording_id: int,
-        progress: Fraction01 | None = None,
-        should_cancel: Callable[[], bool] | None = None,
+        progress: Progress | None = None,
+        should_cancel: ShouldCancel | None = None,
     ) -> FrameIndex:
         """Every frame's time, from the library's cache or built from the file (then cached)."""
         with self.ctx.read() as conn:

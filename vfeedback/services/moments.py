@@ -11,6 +11,7 @@ from sqlalchemy import select
 from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, NotFound
 from vfeedback.core.frames import FrameIndex
+from vfeedback.core.jobs import Progress
 from vfeedback.core.model import Actor, Code, Moment
 from vfeedback.core.timecode import TimeSpec, format_time
 from vfeedback.services import rows
@@ -74,7 +75,7 @@ class Moments:
         caption: str = "",
         note: str = "",
         coder: str | None = None,
-        progress: Callable[[float], None] | None = None,
+        progress: Progress | None = None,
     ) -> Moment:
         index = self.media.frame_index(recording_id, progress=progress)
         start_us, end_us = _span(index, start, end)

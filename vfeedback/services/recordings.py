@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from sqlalchemy import Connection, select
 
 from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, Conflict, NotFound
+from vfeedback.core.jobs import Progress
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.model import Recording
 from vfeedback.services import rows
@@ -19,8 +19,8 @@ from vfeedback.services.audit import Audit
 from vfeedback.services.context import Context
 from vfeedback.services.families import Families
 from vfeedback.storage import tables as t
-from vfeedback.storage.files import Progress, copy_into, move_into_place
-from vfeedback.system.files import part_path
+from vfeedback.storage.files import copy_into, move_into_place
+from vfeedback.system.files import ByteProgress, part_path
 
 UNFILED = "Unfiled"
 
@@ -39,7 +39,7 @@ class Recordings:
         recorded_on: date | None = None,
         context: str | None = None,
         reference: bool = False,
-        progress: Progress | None = None,
+        progress: ByteProgress | None = None,
     ) -> Recording:
         """Probe, fingerprint and copy (or reference) a video into a family.
 
@@ -120,7 +120,9 @@ class Recordings:
         except Exception:
             return True
 
-    def open_file(self, path: Path, family: str | None = None, progress: Progress | None = None) -> Recording:
+    def open_file(
+        self, path: Path, family: str | None = None, progress: ByteProgress | None = None
+    ) -> Recording:
         """The recording for ``path``: the existing import of the same content if there is one
         (wherever it came from), else a new import into ``family`` or into "Unfiled"."""
         from vfeedback.media.fingerprint import fingerprint
@@ -170,7 +172,7 @@ class Recordings:
         """Where the file is on disk now (it may be missing: see ``check`` and ``relink``)."""
         return self.ctx.location.media_path(recording.path)
 
-    def relink(self, folder: Path, progress: Progress | None = None) -> list[tuple[Recording, Path]]:
+    def relink(self, folder: Path, progress: ByteProgress | None = None) -> list[tuple[Recording, Path]]:
         """Find referenced recordings whose file is missing among the files under ``folder``, by
         fingerprint (so a renamed file is found too), and point them there. One undoable action."""
         from vfeedback.media.fingerprint import fingerprint
@@ -204,7 +206,7 @@ class Recordings:
         return [(self.get(rec.id), p) for rec, p in found]
 
 
-def _fraction_to_bytes(progress: Progress | None, size: int) -> Callable[[float], None] | None:
+def _fraction_to_bytes(progress: ByteProgress | None, size: int) -> Progress | None:
     if progress is None:
         return None
     return lambda fraction: progress(round(fraction * size), size)

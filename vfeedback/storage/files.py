@@ -18,8 +18,6 @@ from vfeedback.system.files import (
     write_private,
 )
 
-Progress = ByteProgress
-
 
 def save_private(target: Path, content: bytes | Fill) -> None:
     """Save a file all or nothing, owner-only from its first byte, replacing a file of that name like
@@ -35,7 +33,7 @@ def save_private(target: Path, content: bytes | Fill) -> None:
         raise LibraryError(f"{target.name} could not be written: {exc.strerror or exc}.") from exc
 
 
-def copy_into(src: Path, target: Path, progress: Progress | None = None) -> str:
+def copy_into(src: Path, target: Path, progress: ByteProgress | None = None) -> str:
     """Copy ``src`` into the library at ``target`` atomically, owner-only, reporting progress. Returns
     the SHA-256 hex digest of the bytes written (hashed as they are copied: no second read)."""
     try:

@@ -7,7 +7,6 @@ It only shows captions (what a parent may see); notes never appear here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from vfeedback.core.errors import VfeedbackError
+from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.model import Highlight, HighlightKind
 from vfeedback.core.timecode import format_time
 from vfeedback.services import Library
@@ -257,7 +257,7 @@ class HighlightsBrowser(QWidget):
         self._pending.add(h.id)
         path = self.library.exports.path(h)
 
-        def job(_progress: Callable[[float], None], _cancel: Callable[[], bool]) -> Any:
+        def job(_progress: Progress, _cancel: ShouldCancel) -> Any:
             return _thumbnail(path, h.kind)
 
         self.tasks.submit(
@@ -356,7 +356,7 @@ class HighlightsBrowser(QWidget):
             QMessageBox.information(self, "Reel", str(exc))
             return
 
-        def job(progress: Callable[[float], None], cancel: Callable[[], bool]) -> Highlight:
+        def job(progress: Progress, cancel: ShouldCancel) -> Highlight:
             return self.library.exports.reel(reel.id, progress=progress, should_cancel=cancel)
 
         made = f"reel {reel.id}"  # never its title: this note is kept in the library until shown

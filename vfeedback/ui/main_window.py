@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.frames import FrameIndex
+from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.model import Code, Moment, Recording
 from vfeedback.services import Library
 from vfeedback.services.undo import Changes
@@ -528,7 +529,7 @@ class MainWindow(QMainWindow):
             return
         source = Path(path)
 
-        def job(progress: Callable[[float], None], _cancel: Callable[[], bool]) -> Recording:
+        def job(progress: Progress, _cancel: ShouldCancel) -> Recording:
             return self.library.recordings.import_file(
                 source, family, progress=lambda done, total: progress(done / max(total, 1))
             )

@@ -22,14 +22,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from vfeedback.core.errors import VfeedbackError
+from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
 
-Progress = Callable[[float], None]
-ShouldCancel = Callable[[], bool]
 Job = Callable[[Progress, ShouldCancel], Any]
-
-
-class Cancelled(Exception):
-    """Raised by a job (or by the runner for it) when the user cancelled."""
 
 
 @dataclass
@@ -84,7 +79,7 @@ class _Runnable:
             # An export failure carries ffmpeg's last lines for the "details" box.
             signals.failed.emit(task.id, str(exc), str(getattr(exc, "details", "") or ""))
         except Exception as exc:
-            if task.cancelled or type(exc).__name__ == "Cancelled":
+            if task.cancelled:
                 signals.cancelled.emit(task.id)
             else:
                 message = f"{task.label} failed unexpectedly ({type(exc).__name__}: {exc})."

@@ -16,7 +16,7 @@ from PySide6.QtGui import QImage
 
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.frames import FrameIndex
-from vfeedback.media.frameindex import Cancelled
+from vfeedback.core.jobs import Cancelled
 
 if TYPE_CHECKING:
     from vfeedback.media.decoder import FrameDecoder

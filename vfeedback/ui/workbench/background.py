@@ -12,9 +12,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from vfeedback.core.frames import FrameIndex
+from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.model import Recording
 from vfeedback.services import Library
-from vfeedback.ui.tasks import Progress, ShouldCancel
 
 PROXY_NAME = "proxy.mp4"
 

@@ -3,13 +3,13 @@ the highlights browser, and review with the family, full screen, the workbench h
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from vfeedback.core.errors import VfeedbackError
+from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.model import Highlight, Reel
 
 if TYPE_CHECKING:
@@ -77,8 +77,8 @@ class HighlightActions:
             options = per_moment[moment_id]
 
             def job(
-                progress: Callable[[float], None],
-                cancel: Callable[[], bool],
+                progress: Progress,
+                cancel: ShouldCancel,
                 mid: int = moment_id,
                 chosen: Any = options,
             ) -> Any:
@@ -97,7 +97,7 @@ class HighlightActions:
             return
         at = w.controller.time_us()
 
-        def job(progress: Callable[[float], None], cancel: Callable[[], bool]) -> Any:
+        def job(progress: Progress, cancel: ShouldCancel) -> Any:
             return self.library.exports.still(ids[0], at, progress=progress, should_cancel=cancel)
 
         made = f"the still of moment {ids[0]}"
