@@ -523,23 +523,22 @@ def _run_ffmpeg(
     should_cancel: ShouldCancel | None,
 ) -> None:
     """Run one ffmpeg command, passing its ``-progress`` reports on; stop it on cancel."""
-    import tempfile
-
-    from vfeedback.media.ffprogress import follow_progress
-    from vfeedback.system import processes
+    from vfeedback.media import ffmpeg
 
     _check_cancel(should_cancel)
-    with tempfile.TemporaryFile() as errors:
-        try:
-            with processes.running(argv, stdout=processes.PIPE, stderr=errors, text=True) as proc:
-                follow_progress(proc, round(float(seconds) * 1_000_000), progress, should_cancel)
-                status = proc.wait()
-        except processes.CannotStart as exc:
-            raise BadInput(_NO_FFMPEG) from exc
-        if status != 0:
-            errors.seek(0)
-            folders = {str(Path(a[5:]).parent) for a in argv if a.startswith("file:")}
-            raise _failure(label, errors.read()[-4000:].decode("utf-8", "replace"), folders)
+    files = [Path(a[5:]) for a in argv if a.startswith("file:")]
+    try:
+        outcome = ffmpeg.run(
+            argv,
+            duration_us=round(float(seconds) * 1_000_000),
+            progress=progress,
+            should_cancel=should_cancel,
+            hide=files,
+        )
+    except ffmpeg.CannotStart as exc:
+        raise BadInput(_NO_FFMPEG) from exc
+    if not outcome.ok:
+        raise _failure(label, outcome.said[-4000:], {str(f.parent) for f in files})
 
 
 def _failure(label: str, stderr: str, folders: set[str] | None = None) -> ReelFailed:

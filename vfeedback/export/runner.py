@@ -10,19 +10,15 @@ is left at the target. If the whole process is killed, a ``.part`` naming a dead
 from __future__ import annotations
 
 import errno
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
 from vfeedback.export.plan import ExportPlan, Kind
 from vfeedback.export.verify import NotAsPlanned, verify
-from vfeedback.media.ffprogress import follow_progress
-from vfeedback.system import processes
+from vfeedback.media import ffmpeg
 from vfeedback.system.files import (
     FILE_MODE,
     fsync_dir,
@@ -33,9 +29,6 @@ from vfeedback.system.files import (
     write_private,
 )
 
-DETAIL_LINES = 15
-_STDERR_KEEP = 16 * 1024
-_NO_SPACE = "No space left on device"
 _CAPTION_SCRIPT = re.compile(r"^.+\.(\d+)\.(?:track\.)?caption\.ass$")
 
 
@@ -141,45 +134,30 @@ def _run_ffmpeg(
     progress: Progress | None,
     should_cancel: ShouldCancel | None,
 ) -> None:
-    with tempfile.TemporaryFile() as errors:
-        try:
-            with processes.running(plan.argv, stdout=processes.PIPE, stderr=errors) as proc:
-                follow_progress(proc, plan.expected_duration_us, progress, should_cancel, cap=0.99)
-                status = proc.wait()
-        except processes.CannotStart as exc:
-            raise ExportError(
-                f"The {what} could not be made: vfeedback needs the ffmpeg program (on Debian or "
-                "Ubuntu: sudo apt install ffmpeg)."
-            ) from exc
-        if status != 0:
-            details = _tail(errors, plan)
-            raise ExportError(_failure_sentence(plan, what, details), details=details)
+    try:
+        outcome = ffmpeg.run(
+            plan.argv,
+            duration_us=plan.expected_duration_us,
+            progress=progress,
+            should_cancel=should_cancel,
+            cap=0.99,
+            hide=(plan.source, plan.part, *plan.temp_files),
+        )
+    except ffmpeg.CannotStart as exc:
+        raise ExportError(
+            f"The {what} could not be made: vfeedback needs the ffmpeg program (on Debian or "
+            "Ubuntu: sudo apt install ffmpeg)."
+        ) from exc
+    if not outcome.ok:
+        raise ExportError(_failure_sentence(plan, what, outcome), details=outcome.details)
 
 
-
-
-def _tail(errors: IO[bytes], plan: ExportPlan) -> str:
-    """ffmpeg's last lines, with folders taken out of the paths (a folder can name a family)."""
-    errors.seek(0, os.SEEK_END)
-    errors.seek(max(0, errors.tell() - _STDERR_KEEP))
-    text = errors.read().decode("utf-8", "replace")
-    for path in (plan.source, plan.part, *plan.temp_files):
-        for spelled in ("file:" + str(path.absolute()), str(path.absolute())):
-            text = text.replace(spelled, path.name)
-    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
-    return "\n".join(lines[-DETAIL_LINES:])
-
-
-def _failure_sentence(plan: ExportPlan, what: str, details: str) -> str:
+def _failure_sentence(plan: ExportPlan, what: str, outcome: ffmpeg.Outcome) -> str:
     if not plan.source.is_file():
         return f"The {what} could not be made: its recording {_name(plan.source)} is missing."
-    if _NO_SPACE in details:
-        return _disk_sentence(what, OSError(errno.ENOSPC, _NO_SPACE))
-    last = details.splitlines()[-1] if details else "it stopped without saying why"
-    if last.startswith("[") and "] " in last:
-        last = last.split("] ", 1)[1]
-    last = "".join(ch if ch.isprintable() else "?" for ch in last).rstrip(".")[:160]
-    return f"The {what} could not be made: ffmpeg failed ({last})."
+    if outcome.disk_full:
+        return _disk_sentence(what, OSError(errno.ENOSPC, "No space left on device"))
+    return f"The {what} could not be made: ffmpeg failed ({outcome.last_words[:160]})."
 
 
 def _disk_sentence(what: str, exc: OSError) -> str:

@@ -24,22 +24,17 @@ frame checks on the test media of tests/test_filmstrip.py):
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
-from vfeedback.core.jobs import Cancelled, ShouldCancel
+from vfeedback.core.jobs import ShouldCancel
 from vfeedback.core.media_info import MediaInfo
-from vfeedback.media.frameindex import PROGRESS_INTERVAL_S
+from vfeedback.media.ffmpeg import stream as stream_ffmpeg
 from vfeedback.media.names import quoted_name
 from vfeedback.media.probe import ffmpeg_url
-from vfeedback.system import processes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,9 +44,6 @@ if TYPE_CHECKING:
 NICE_INTERVALS_US = tuple(
     int(s * 1_000_000) for s in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
 )
-STDERR_KEEP = 64 * 1024  # bytes of ffmpeg's stderr kept for the error sentence
-_READ_SIZE = 1 << 20
-_MAX_BUFFERED = 4 << 20
 
 
 def choose_interval(duration_us: int, target_count: int = 600) -> int:
@@ -184,136 +176,5 @@ def filmstrip(
                     on_thumb(*thumbs[-1])
         del pending[:whole]
 
-    run_ffmpeg(argv, take, should_cancel, failure=f"make the filmstrip of {quoted_name(path)}", path=path)
+    stream_ffmpeg(argv, take, should_cancel, failure=f"make the filmstrip of {quoted_name(path)}", path=path)
     return thumbs
-
-
-def run_ffmpeg(
-    argv: list[str],
-    on_data: Callable[[bytearray], None],
-    should_cancel: ShouldCancel | None,
-    *,
-    failure: str,
-    path: Path | None = None,
-) -> None:
-    """Run ffmpeg, passing its stdout to ``on_data`` (on this thread) as it arrives.
-
-    ``should_cancel`` is asked ~20 times a second even while ffmpeg is silent; True kills and reaps
-    ffmpeg and raises Cancelled. A non-zero exit raises BadInput "vfeedback could not <failure>: <why>."
-    """
-    try:
-        with processes.running(argv, stdout=processes.PIPE, stderr=processes.PIPE) as proc:
-            assert proc.stdout is not None and proc.stderr is not None
-            # Reader threads rather than select(): Windows cannot select() on pipes.
-            out = _Pump(proc.stdout.fileno())
-            err = _Pump(proc.stderr.fileno(), keep=STDERR_KEEP)
-            try:
-                _pass_on(out, on_data, should_cancel)
-            finally:
-                if proc.poll() is None:
-                    proc.kill()  # the frames are thrown away: no need to let ffmpeg finish
-                status = proc.wait()
-                out.stop()
-                err.join()
-    except processes.CannotStart as exc:
-        raise BadInput(
-            f"vfeedback could not {failure}: it needs the ffmpeg program (on Debian or Ubuntu: "
-            "sudo apt install ffmpeg)."
-        ) from exc
-    if status != 0:
-        raise BadInput(f"vfeedback could not {failure}: {_why(err.text, path)}.")
-
-
-def _pass_on(
-    out: _Pump, on_data: Callable[[bytearray], None], should_cancel: ShouldCancel | None
-) -> None:
-    next_check = 0.0
-    while True:
-        if should_cancel is not None and time.monotonic() >= next_check:
-            next_check = time.monotonic() + PROGRESS_INTERVAL_S
-            if should_cancel():
-                raise Cancelled
-        data, ended = out.take(PROGRESS_INTERVAL_S)
-        if data:
-            on_data(data)
-        elif ended:
-            return
-
-
-class _Pump:
-    """Reads a pipe on a thread into a buffer that the caller empties whole.
-
-    Handing over everything read so far (not one read at a time) keeps the per-read cost off the
-    caller. At ``_MAX_BUFFERED`` the thread stops reading, so a slow caller slows ffmpeg down instead
-    of filling memory.
-    """
-
-    def __init__(self, fd: int, keep: int | None = None) -> None:
-        self._fd = fd
-        self._keep = keep  # keep only the last bytes (stderr); None: keep all until taken
-        self._buf = bytearray()
-        self._ended = False
-        self._stopped = False
-        self._ready = threading.Condition()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            while data := os.read(self._fd, _READ_SIZE):
-                with self._ready:
-                    while self._keep is None and len(self._buf) >= _MAX_BUFFERED and not self._stopped:
-                        self._ready.wait()
-                    if not self._stopped:
-                        self._buf += data
-                    if self._keep is not None and len(self._buf) > self._keep:
-                        del self._buf[: len(self._buf) - self._keep]
-                    self._ready.notify_all()
-        except OSError:
-            pass  # the pipe was closed under us: treat it as the end
-        finally:
-            with self._ready:
-                self._ended = True
-                self._ready.notify_all()
-
-    def take(self, timeout: float) -> tuple[bytearray, bool]:
-        """(everything read and not yet taken, whether the pipe has ended), waiting up to ``timeout``."""
-        with self._ready:
-            if not self._buf and not self._ended:
-                self._ready.wait(timeout)
-            data, self._buf = self._buf, bytearray()  # hand the buffer over instead of copying it
-            self._ready.notify_all()
-            return data, self._ended and not data
-
-    @property
-    def text(self) -> bytes:
-        with self._ready:
-            return bytes(self._buf)
-
-    def stop(self) -> None:
-        """Discard what is unread and let the thread run to the pipe's end (the process is gone)."""
-        with self._ready:
-            self._stopped = True
-            self._buf.clear()
-            self._ready.notify_all()
-        self._thread.join()
-
-    def join(self) -> None:
-        self._thread.join()
-
-
-def _why(stderr: bytes, path: Path | None) -> str:
-    """ffmpeg's last complaint, without the folder (it can name a family) and without its prefix."""
-    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-    if not lines:
-        return "ffmpeg stopped without saying why"
-    line = lines[-1]
-    if path is not None:
-        for spelled in (ffmpeg_url(path), str(path.absolute()), str(path)):
-            line = line.replace(spelled, path.name)
-    if line.startswith("[") and "] " in line:
-        line = line.split("] ", 1)[1]
-    if path is not None and line.startswith(path.name + ": "):
-        line = line[len(path.name) + 2 :]  # the sentence names the file already
-    line = "".join(ch if ch.isprintable() else "?" for ch in line).rstrip(".")
-    return line[:200]

@@ -11,19 +11,14 @@ Proxies are for looking only: stills, clips and tag times always come from the o
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from fractions import Fraction
 from pathlib import Path
-from typing import IO
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.jobs import Progress, ShouldCancel
-from vfeedback.media.ffprogress import follow_progress
+from vfeedback.media import ffmpeg
 from vfeedback.media.frameindex import build_frame_index
-from vfeedback.system import processes
 from vfeedback.system.files import atomic_target, private_folder
 
 # Keyframe every 10 frames and no B-frames: any frame is at most 9 small decodes away.
@@ -133,31 +128,23 @@ def _run(
     should_cancel: ShouldCancel | None,
     nice: int,
 ) -> None:
-    with tempfile.TemporaryFile() as errors:
-        try:
-            with processes.running(argv, stdout=processes.PIPE, stderr=errors, text=True) as proc:
-                if nice:
-                    with contextlib.suppress(OSError):  # it may have finished already
-                        os.setpriority(os.PRIO_PROCESS, proc.pid, nice)
-                follow_progress(proc, duration_us, progress, should_cancel)
-                status = proc.wait()
-        except processes.CannotStart as exc:  # no ffmpeg, or not executable
-            raise BadInput(_NO_FFMPEG) from exc
-        if status != 0:
-            raise BadInput(_failed(src, errors))
+    try:
+        outcome = ffmpeg.run(
+            argv, duration_us=duration_us, progress=progress, should_cancel=should_cancel, nice=nice,
+            hide=[src],
+        )  # fmt: skip
+    except ffmpeg.CannotStart as exc:  # no ffmpeg, or not executable
+        raise BadInput(_NO_FFMPEG) from exc
+    if not outcome.ok:
+        raise BadInput(_failed(src, outcome))
 
 
-
-
-def _failed(src: Path, errors: IO[bytes]) -> str:
+def _failed(src: Path, outcome: ffmpeg.Outcome) -> str:
     from vfeedback.media.names import quoted_name
 
-    errors.seek(0)
-    text = errors.read()[-2000:].decode("utf-8", "replace").strip().splitlines()
-    last = "".join(ch if ch.isprintable() else "?" for ch in (text[-1] if text else ""))[:160]
-    name = quoted_name(src)
-    detail = f" (ffmpeg: {last.rstrip('.')})" if last else ""
-    return f"The preview copy of {name} could not be made{detail}."
+    said = outcome.last_words[:160] if outcome.said.strip() else ""
+    detail = f" (ffmpeg: {said})" if said else ""
+    return f"The preview copy of {quoted_name(src)} could not be made{detail}."
 
 
 def _check(part: Path, src: Path, index: FrameIndex) -> None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.jobs import ShouldCancel
-from vfeedback.media.filmstrip import run_ffmpeg
+from vfeedback.media.ffmpeg import stream as stream_ffmpeg
 from vfeedback.media.names import quoted_name
 from vfeedback.media.probe import ffmpeg_url
 
@@ -131,7 +131,7 @@ def waveform(
             flush()
 
     argv = waveform_argv(path, sample_rate=layout.sample_rate, ffmpeg=ffmpeg)
-    run_ffmpeg(argv, take, should_cancel, failure=f"read the sound of {quoted_name(path)}", path=path)
+    stream_ffmpeg(argv, take, should_cancel, failure=f"read the sound of {quoted_name(path)}", path=path)
     tail = reducer.finish()
     if len(tail):
         unsent.append(tail)

@@ -39,11 +39,11 @@ class ExportedFile:
     """None: not recorded (exports made before it was kept)."""
 
 
+@dataclass(eq=False)
 class Audit:
-    def __init__(self, ctx: Context, families: Families, files: Files) -> None:
-        self.ctx = ctx
-        self.families = families
-        self.files = files
+    ctx: Context
+    families: Families
+    files: Files
 
     def record(
         self,

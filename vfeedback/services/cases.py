@@ -60,22 +60,14 @@ class _Gone:
         return False  # coding schemes and codes belong to no family
 
 
+@dataclass(eq=False)
 class Cases:
-    def __init__(
-        self,
-        ctx: Context,
-        families: Families,
-        recordings: Recordings,
-        media: Media,
-        exports: Exports,
-        audit: Audit,
-    ) -> None:
-        self.ctx = ctx
-        self.families = families
-        self.recordings = recordings
-        self.media = media
-        self.exports = exports
-        self.audit = audit
+    ctx: Context
+    families: Families
+    recordings: Recordings
+    media: Media
+    exports: Exports
+    audit: Audit
 
     def set_retention(
         self,

@@ -13,6 +13,7 @@ entry it names, at the head of the chains inside one transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -29,11 +30,11 @@ from vfeedback.storage import chain
 from vfeedback.storage import tables as t
 
 
+@dataclass(eq=False)
 class Consent:
-    def __init__(self, ctx: Context, families: Families, audit: Audit) -> None:
-        self.ctx = ctx
-        self.families = families
-        self.audit = audit
+    ctx: Context
+    families: Families
+    audit: Audit
 
     def register(self, family: str | int) -> list[ConsentEntry]:
         """Every entry for the family, oldest first."""

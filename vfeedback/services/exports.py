@@ -40,29 +40,17 @@ if TYPE_CHECKING:
     from vfeedback.export.options import ClipOptions
 
 
-
+@dataclass(eq=False)
 class Exports:
-    def __init__(
-        self,
-        ctx: Context,
-        families: Families,
-        recordings: Recordings,
-        media: Media,
-        moments: Moments,
-        reels: Reels,
-        consent: Consent,
-        audit: Audit,
-        files: Files,
-    ) -> None:
-        self.ctx = ctx
-        self.families = families
-        self.recordings = recordings
-        self.media = media
-        self.moments = moments
-        self.reels = reels
-        self.consent = consent
-        self.audit = audit
-        self.files = files
+    ctx: Context
+    families: Families
+    recordings: Recordings
+    media: Media
+    moments: Moments
+    reels: Reels
+    consent: Consent
+    audit: Audit
+    files: Files
 
     # --- exporting ------------------------------------------------------------------------------
     def clip(

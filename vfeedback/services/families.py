@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Connection, func, select
 
 from vfeedback.core import text as texts
@@ -14,9 +16,9 @@ from vfeedback.storage import tables as t
 check_case_code = texts.case_code
 
 
+@dataclass(eq=False)
 class Families:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+    ctx: Context
 
     def add(self, code: str, label: str | None = None) -> Family:
         code = check_case_code(code)

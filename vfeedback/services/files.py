@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -34,9 +35,9 @@ from vfeedback.system.files import (
 )
 
 
+@dataclass(eq=False)
 class Files:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+    ctx: Context
 
     def destination(self, out: str | os.PathLike[str], default_name: str | None = None) -> Path:
         """The file to write for ``out``, resolved and checked; nothing is written yet. An existing

@@ -63,10 +63,10 @@ class CheckReport:
         return not any(p.kind == "record" for p in self.problems)
 
 
+@dataclass(eq=False)
 class Integrity:
-    def __init__(self, ctx: Context, recordings: Recordings) -> None:
-        self.ctx = ctx
-        self.recordings = recordings
+    ctx: Context
+    recordings: Recordings
 
     def check(self, progress: Progress | None = None, *, deep: bool = False) -> list[Problem]:
         return self.report(progress, deep=deep).problems

@@ -48,30 +48,18 @@ class Written:
     place_beside: tuple[str, ...] = ()
 
 
+@dataclass(eq=False)
 class Interchange:
-    def __init__(
-        self,
-        ctx: Context,
-        families: Families,
-        recordings: Recordings,
-        media: Media,
-        schemes: Schemes,
-        moments: Moments,
-        reels: Reels,
-        consent: Consent,
-        audit: Audit,
-        files: Files,
-    ) -> None:
-        self.ctx = ctx
-        self.families = families
-        self.recordings = recordings
-        self.media = media
-        self.schemes = schemes
-        self.moments = moments
-        self.reels = reels
-        self.consent = consent
-        self.audit = audit
-        self.files = files
+    ctx: Context
+    families: Families
+    recordings: Recordings
+    media: Media
+    schemes: Schemes
+    moments: Moments
+    reels: Reels
+    consent: Consent
+    audit: Audit
+    files: Files
 
     # --- spreadsheets, subtitles, video editors -------------------------------------------------
 

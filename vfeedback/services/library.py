@@ -38,29 +38,26 @@ from vfeedback.storage.files import remove_stale_temporaries
 class Library:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.files = Files(ctx)
-        self.families = Families(ctx)
-        self.audit = Audit(ctx, self.families, self.files)
-        self.schemes = Schemes(ctx)
-        self.recordings = Recordings(ctx, self.families, self.audit)
-        self.media = Media(ctx, self.recordings)
-        self.consent = Consent(ctx, self.families, self.audit)
-        self.moments = Moments(ctx, self.families, self.recordings, self.media, self.schemes, self.audit)
-        self.reels = Reels(ctx, self.families, self.recordings, self.moments)
-        self.exports = Exports(
-            ctx, self.families, self.recordings, self.media, self.moments, self.reels, self.consent,
-            self.audit, self.files,
-        )  # fmt: skip
+        self.files = files = Files(ctx)
+        self.families = families = Families(ctx)
+        self.audit = audit = Audit(ctx, families, files)
+        self.schemes = schemes = Schemes(ctx)
+        self.recordings = recordings = Recordings(ctx, families, audit)
+        self.media = media = Media(ctx, recordings)
+        self.consent = consent = Consent(ctx, families, audit)
+        self.moments = moments = Moments(ctx, families, recordings, media, schemes, audit)
+        self.reels = reels = Reels(ctx, families, recordings, moments)
+        self.exports = exports = Exports(
+            ctx, families, recordings, media, moments, reels, consent, audit, files
+        )
         self.interchange = Interchange(
-            ctx, self.families, self.recordings, self.media, self.schemes, self.moments, self.reels,
-            self.consent, self.audit, self.files,
-        )  # fmt: skip
+            ctx, families, recordings, media, schemes, moments, reels, consent, audit, files
+        )
         self.supervision = Supervision(
-            ctx, self.families, self.recordings, self.media, self.schemes, self.moments, self.exports,
-            self.audit, self.files,
-        )  # fmt: skip
-        self.cases = Cases(ctx, self.families, self.recordings, self.media, self.exports, self.audit)
-        self.integrity = Integrity(ctx, self.recordings)
+            ctx, families, recordings, media, schemes, moments, exports, audit, files
+        )
+        self.cases = Cases(ctx, families, recordings, media, exports, audit)
+        self.integrity = Integrity(ctx, recordings)
 
     @classmethod
     def open(cls, spec: str | os.PathLike[str] | None = None) -> Library:

@@ -5,7 +5,7 @@ recording takes with it."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import delete, insert, select
@@ -20,10 +20,10 @@ from vfeedback.storage import tables as t
 from vfeedback.system.files import private_folder
 
 
+@dataclass(eq=False)
 class Media:
-    def __init__(self, ctx: Context, recordings: Recordings) -> None:
-        self.ctx = ctx
-        self.recordings = recordings
+    ctx: Context
+    recordings: Recordings
 
     def frame_index(
         self,

@@ -47,22 +47,14 @@ TimeArg = TimeSpec | int
 """A typed time, or microseconds (snapped to the frame on screen at that time)."""
 
 
+@dataclass(eq=False)
 class Moments:
-    def __init__(
-        self,
-        ctx: Context,
-        families: Families,
-        recordings: Recordings,
-        media: Media,
-        schemes: Schemes,
-        audit: Audit,
-    ) -> None:
-        self.ctx = ctx
-        self.families = families
-        self.recordings = recordings
-        self.media = media
-        self.schemes = schemes
-        self.audit = audit
+    ctx: Context
+    families: Families
+    recordings: Recordings
+    media: Media
+    schemes: Schemes
+    audit: Audit
 
     def add(
         self,

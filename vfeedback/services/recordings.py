@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -25,11 +26,11 @@ from vfeedback.system.files import ByteProgress, part_path
 UNFILED = "Unfiled"
 
 
+@dataclass(eq=False)
 class Recordings:
-    def __init__(self, ctx: Context, families: Families, audit: Audit) -> None:
-        self.ctx = ctx
-        self.families = families
-        self.audit = audit
+    ctx: Context
+    families: Families
+    audit: Audit
 
     def import_file(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -18,12 +19,12 @@ from vfeedback.services.recordings import Recordings
 from vfeedback.storage import tables as t
 
 
+@dataclass(eq=False)
 class Reels:
-    def __init__(self, ctx: Context, families: Families, recordings: Recordings, moments: Moments) -> None:
-        self.ctx = ctx
-        self.families = families
-        self.recordings = recordings
-        self.moments = moments
+    ctx: Context
+    families: Families
+    recordings: Recordings
+    moments: Moments
 
     def create(self, title: str, moment_ids: Sequence[int], date_text: str | None = None) -> Reel:
         """A reel of these moments in this order; they must all belong to one family."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,9 @@ DEFAULT_SCHEME_KEY = "default_scheme_id"
 Inserter = Callable[[Any, dict[str, Any]], int]
 
 
+@dataclass(eq=False)
 class Schemes:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+    ctx: Context
 
     def all(self) -> list[Scheme]:
         with self.ctx.read() as conn:

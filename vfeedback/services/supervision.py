@@ -9,7 +9,7 @@ import io
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -39,30 +39,19 @@ MAX_SLICES = 400_000
 MAX_TOLERANCE_S = 600.0
 
 
+@dataclass(eq=False)
 class Supervision:
     """How two coders of a recording agree, and a family's strengths across filming cycles."""
 
-    def __init__(
-        self,
-        ctx: Context,
-        families: Families,
-        recordings: Recordings,
-        media: Media,
-        schemes: Schemes,
-        moments: Moments,
-        exports: Exports,
-        audit: Audit,
-        files: Files,
-    ) -> None:
-        self.ctx = ctx
-        self.families = families
-        self.recordings = recordings
-        self.media = media
-        self.schemes = schemes
-        self.moments = moments
-        self.exports = exports
-        self.audit = audit
-        self.files = files
+    ctx: Context
+    families: Families
+    recordings: Recordings
+    media: Media
+    schemes: Schemes
+    moments: Moments
+    exports: Exports
+    audit: Audit
+    files: Files
 
     def coder_counts(self, recording_id: int) -> dict[str, int]:
         """Each coder of the recording and how many moments they tagged, most first (then by name)."""
