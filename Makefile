@@ -9,6 +9,7 @@ run:
 test:
 	@scripts/setup.sh test
 	.venv/bin/ruff check vfeedback tests benchmarks
+	.venv/bin/lint-imports
 	.venv/bin/mypy
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
@@ -18,6 +19,7 @@ bench:
 
 lint:
 	.venv/bin/ruff check vfeedback tests benchmarks
+	.venv/bin/lint-imports
 
 typecheck:
 	.venv/bin/mypy

@@ -23,8 +23,8 @@ from vfeedback.cli import cmd_exchange
 from vfeedback.cli.parser import Parser
 from vfeedback.core.errors import BadInput, NotFound, NothingToDo, VfeedbackError
 from vfeedback.core.model import Moment
+from vfeedback.core.text import clean_caption, spreadsheet_safe, spreadsheet_value
 from vfeedback.core.timecode import format_time
-from vfeedback.export.captions import clean_caption
 from vfeedback.interchange import otio_reel, subtitles, table
 from vfeedback.services import Library
 
@@ -103,10 +103,10 @@ def test_csv_reads_back_as_the_moments_and_has_no_notes(world: World, tmp_path: 
         )
         # Without loss: the interval maps back to exactly the moment's frames.
         assert index.inner_span(_us(row["start_s"]), _us(row["end_s"])) == (m.start_us, m.end_us)
-        assert table.unguard(row["code"]) == code.name and row["principle"] == code.principle
+        assert spreadsheet_value(row["code"]) == code.name and row["principle"] == code.principle
         assert row["kind"] == code.kind.value and row["actor"] == m.actor.value
-        assert table.unguard(row["coder"]) == m.coder
-        assert table.unguard(row["caption"]) == m.caption
+        assert spreadsheet_value(row["coder"]) == m.coder
+        assert spreadsheet_value(row["caption"]) == m.caption
         assert (row["recording"], row["case"]) == (str(rec_id), "C-17")
     for point in (r for r in rows if int(r["moment"]) == world.moments["point"].id):
         assert point["start_frame"] == point["end_frame"]
@@ -140,8 +140,8 @@ def test_cells_that_a_spreadsheet_would_run_are_defused(world: World, tmp_path: 
     for r in csv.reader(io.StringIO(text, newline="")):
         assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in r)
     for raw in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "'already", "plain", ""):
-        guarded = table.guard(raw)
-        assert table.unguard(guarded) == raw
+        guarded = spreadsheet_safe(raw)
+        assert spreadsheet_value(guarded) == raw
         assert guarded[:1] not in ("=", "+", "-", "@", "\t", "\r")
     assert table.seconds(12_480_000) == "12.480000" and table.seconds(5) == "0.000005"
 

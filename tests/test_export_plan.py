@@ -16,6 +16,7 @@ import pytest
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.media_info import MediaInfo
+from vfeedback.core.text import clean_caption
 from vfeedback.export import captions as cap
 from vfeedback.export.options import ClipOptions
 from vfeedback.export.plan import ClipSource, _filter_value, clip_plan, output_size, still_plan
@@ -368,7 +369,7 @@ def test_vtt_escapes_markup_and_keeps_lines() -> None:
 
 
 def test_clean_caption_drops_control_characters_and_blank_lines() -> None:
-    assert cap.clean_caption("  a\tb\r\n\r\n c\x00d\x1b[31m \u2028e ") == "a b\ncd[31m\ne"
+    assert clean_caption("  a\tb\r\n\r\n c\x00d\x1b[31m \u2028e ") == "a b\ncd[31m\ne"
 
 
 def test_filter_values_are_escaped_for_option_and_graph_parsers() -> None:

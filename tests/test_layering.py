@@ -11,7 +11,7 @@ from pathlib import Path
 import vfeedback
 
 ROOT = Path(vfeedback.__file__).parent
-QT_FREE = ("core", "storage", "media", "export", "interchange", "services", "cli")
+QT_FREE = ("core", "system", "storage", "media", "export", "interchange", "services", "cli")
 
 
 def _modules(package: str) -> list[str]:
@@ -86,3 +86,15 @@ def test_a_network_connection_fails_the_test() -> None:
 
     with _pytest.raises(AssertionError, match="network connection"), socket.socket() as sock:
         sock.connect(("127.0.0.1", 9))
+
+
+def test_the_layer_contracts_hold() -> None:
+    """The layer order written in pyproject.toml ([tool.importlinter]) is what the code does: each
+    layer imports only from the layers below it, Qt only above the services, the core reads no files."""
+    lint = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(lint), "--config", str(ROOT.parent / "pyproject.toml")],
+        capture_output=True, text=True, check=False, cwd=ROOT.parent,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "broken" not in result.stdout.lower().replace("0 broken", "")

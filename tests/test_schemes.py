@@ -19,10 +19,9 @@ from vfeedback.core.schemes import (
     RESERVED_KEYS,
     CodeSpec,
     SchemeSpec,
-    builtin_scheme_paths,
-    load_scheme,
     parse_scheme,
 )
+from vfeedback.interchange.scheme_file import builtin_scheme_paths, load_scheme
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -508,7 +507,7 @@ def test_resources_dir_finds_the_checkout() -> None:
 
 def test_loading_schemes_never_imports_qt() -> None:
     code = (
-        "import sys, vfeedback.core.schemes as s\n"
+        "import sys, vfeedback.interchange.scheme_file as s\n"
         "[s.load_scheme(p) for p in s.builtin_scheme_paths()]\n"
         "assert not [m for m in sys.modules if m.startswith('PySide6')], 'Qt imported'\n"
     )

@@ -15,6 +15,7 @@ import pytest
 from vfeedback.core import text
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import LONGEST_FRAME_US, FrameIndex
+from vfeedback.core.text import clean_caption
 from vfeedback.core.timecode import TimeSpec
 from vfeedback.export import captions
 from vfeedback.export.timing import Span, clip_span, still_frame
@@ -166,7 +167,7 @@ def test_the_handout_embeds_the_symbol_font_for_emoji(tmp_path: Path) -> None:
 
 
 def test_burned_captions_drop_bidi_controls_stored_before() -> None:
-    assert captions.clean_caption("\u202eYou waited\u202c\nfor her") == "You waited\nfor her"
+    assert clean_caption("\u202eYou waited\u202c\nfor her") == "You waited\nfor her"
 
 
 # --- the XML stretch cap -------------------------------------------------------------------------

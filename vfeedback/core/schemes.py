@@ -13,12 +13,10 @@ import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal, NoReturn
 
 from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput
-from vfeedback.resources import resources_dir
 
 CodeKind = Literal["strength", "concern", "neutral"]
 Actor = Literal["parent", "infant", "clinician"]
@@ -80,30 +78,10 @@ class SchemeSpec:
         return next((code for code in self.all_codes() if code.key == wanted), None)
 
 
-def load_scheme(path: Path) -> SchemeSpec:
-    """Read and validate a scheme file; raises BadInput naming the file for anything wrong."""
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SCHEME_BYTES + 1)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise BadInput(f"The coding scheme file {path} cannot be read ({reason}).") from exc
-    if len(data) > MAX_SCHEME_BYTES:
-        raise _too_large(str(path))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadInput(
-            f"The coding scheme file {path} is not UTF-8 text (bad byte at offset {exc.start}); "
-            "save it as UTF-8."
-        ) from exc
-    return parse_scheme(text, str(path))
-
-
 def parse_scheme(text: str, source: str) -> SchemeSpec:
     """Validate scheme text; ``source`` names the file in error messages."""
     if len(text) > MAX_SCHEME_BYTES or len(text.encode("utf-8")) > MAX_SCHEME_BYTES:
-        raise _too_large(source)
+        raise too_large(source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -117,13 +95,7 @@ def parse_scheme(text: str, source: str) -> SchemeSpec:
     return _Reader(source).scheme(data)
 
 
-def builtin_scheme_paths() -> list[Path]:
-    """The shipped scheme files, the default (VIG) first, then by file name."""
-    folder = resources_dir() / "schemes"
-    return sorted(folder.glob("*.toml"), key=lambda p: (p.name != DEFAULT_SCHEME_FILE, p.name))
-
-
-def _too_large(source: str) -> BadInput:
+def too_large(source: str) -> BadInput:
     return BadInput(
         f"The coding scheme file {source} is larger than 1 MB, which is far too big for a scheme; "
         "check that it is the right file."

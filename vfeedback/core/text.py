@@ -203,3 +203,35 @@ def file_name(name: str) -> str:
     """A file's name as text that can be stored and shown: bytes of it that are not UTF-8 (which
     Python keeps as lone surrogates) become U+FFFD. Its other characters are kept as they are."""
     return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in name)
+
+
+def clean_caption(text: str) -> str:
+    """One caption as shown: line breaks kept (blank lines dropped), other control characters gone."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = text.replace("\t", " ")
+    # Bidirectional controls go too (an override would flip what a family reads), also from
+    # captions stored before they were refused at entry.
+    kept = "".join(
+        ch
+        for ch in text
+        if ch == "\n" or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS)
+    )
+    lines = [" ".join(line.split()) for line in kept.split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+_SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` safe as a spreadsheet cell: one starting like a formula (``= + - @``, a tab or a
+    carriage return) gets a leading ``'``, so a spreadsheet shows it instead of running it (CSV
+    formula injection); a leading ``'`` is doubled so that ``spreadsheet_value`` can undo it."""
+    if text.startswith((*_SPREADSHEET_TRIGGERS, "'")):
+        return "'" + text
+    return text
+
+
+def spreadsheet_value(text: str) -> str:
+    """The inverse of ``spreadsheet_safe``, for a reader of our own files."""
+    return text[1:] if text.startswith("'") else text

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vfeedback.core.errors import BadInput
-from vfeedback.core.text import BIDI_CONTROLS, symbol_font_draws
+from vfeedback.core.text import clean_caption, symbol_font_draws
 from vfeedback.system.files import write_private
 
 FONT = "DejaVu Sans"
@@ -36,21 +36,6 @@ SAFE_MARGIN = 0.05
 MAX_LINES = 3
 BOX_ALPHA = 0x58  # ASS alpha: 00 opaque .. FF transparent
 _WORD_JOINER = "\u2060"
-
-
-def clean_caption(text: str) -> str:
-    """One caption as shown: line breaks kept (blank lines dropped), other control characters gone."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    text = text.replace("\t", " ")
-    # Bidirectional controls go too (an override would flip what a family reads), also from
-    # captions stored before they were refused at entry.
-    kept = "".join(
-        ch
-        for ch in text
-        if ch == "\n" or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS)
-    )
-    lines = [" ".join(line.split()) for line in kept.split("\n")]
-    return "\n".join(line for line in lines if line)
 
 
 # --- layout ------------------------------------------------------------------------------------

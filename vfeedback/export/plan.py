@@ -49,6 +49,7 @@ from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.jobs import ShouldCancel
 from vfeedback.core.media_info import MediaInfo
+from vfeedback.core.text import clean_caption
 from vfeedback.core.timecode import format_time
 from vfeedback.export import captions as cap
 from vfeedback.export.blur import TimedRegion, blur_chains, face_regions
@@ -166,7 +167,7 @@ def clip_plan(
     width, height = output_size(source.media, options.max_height)
     audio = source.media.has_audio and not options.mute
 
-    text = cap.clean_caption(caption)
+    text = clean_caption(caption)
     if options.captions != "none" and not text:
         raise BadInput("This moment has no caption to show: write one, or export the clip without captions.")
     burn = options.captions in ("burn", "both")

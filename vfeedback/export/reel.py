@@ -42,8 +42,8 @@ from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.media_info import MediaInfo
+from vfeedback.core.text import clean_caption
 from vfeedback.export import titlecard as tc
-from vfeedback.export.captions import clean_caption
 from vfeedback.export.plan import SEEKABLE
 from vfeedback.export.runner import ExportError
 from vfeedback.export.timing import Span, clip_span, output_rate, slot_count

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
+from vfeedback.core.text import clean_caption
 from vfeedback.export.captions import ass_text as escape_ass
-from vfeedback.export.captions import clean_caption
 
 # Warm linen paper, a soft brown for the title, a lighter one for the date.
 CARD_COLOUR = "#F5EBDD"

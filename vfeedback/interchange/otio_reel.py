@@ -32,7 +32,7 @@ import opentimelineio as otio
 
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Code, CodeKind, Moment, Recording, Reel
-from vfeedback.export.captions import clean_caption
+from vfeedback.core.text import clean_caption
 
 NAMESPACE = "vfeedback"
 

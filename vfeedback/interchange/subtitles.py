@@ -34,7 +34,8 @@ from typing import Literal
 
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Moment
-from vfeedback.export.captions import clean_caption, vtt_text
+from vfeedback.core.text import clean_caption
+from vfeedback.export.captions import vtt_text
 
 SubtitleFormat = Literal["srt", "vtt"]
 

@@ -36,7 +36,7 @@ Formula injection (OWASP, "CSV Injection"): a text cell beginning with ``=``, ``
 tab or a carriage return is run as a formula by spreadsheet programs, so such a cell gets a leading
 apostrophe. So that the file can be read back without guessing, a cell that already begins with an
 apostrophe gets one more: a reader removes exactly one leading apostrophe from any text cell that has
-one (``unguard``). Numbers are written by us and never guarded.
+one (``core.text.spreadsheet_value``). Numbers are written by us and never guarded.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from typing import Literal
 
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Code, Moment, Recording
+from vfeedback.core.text import spreadsheet_safe
 from vfeedback.core.timecode import format_time
 
 Dialect = Literal["csv", "tsv"]
@@ -71,20 +72,7 @@ COLUMNS: tuple[str, ...] = (
 )
 NOTE_COLUMN = "note"
 
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _BOM = "\ufeff"
-
-
-def guard(text: str) -> str:
-    """``text`` safe to put in a spreadsheet cell (see the module's note on formula injection)."""
-    if text.startswith((*_TRIGGERS, "'")):
-        return "'" + text
-    return text
-
-
-def unguard(text: str) -> str:
-    """The inverse of ``guard``, for a reader of our files."""
-    return text[1:] if text.startswith("'") else text
 
 
 def seconds(us: int) -> str:
@@ -115,7 +103,7 @@ def table_rows(
         begin, stop = index.outer_span(m.start_us, m.end_us)
         row = [
             str(recording.id),
-            guard(recording.family_code),
+            spreadsheet_safe(recording.family_code),
             str(m.id),
             seconds(begin),
             seconds(stop),
@@ -123,15 +111,15 @@ def table_rows(
             format_time(stop),
             str(index.frame_at(m.start_us)),
             str(index.frame_at(m.end_us)),
-            guard(code.name),
-            guard(code.principle),
+            spreadsheet_safe(code.name),
+            spreadsheet_safe(code.principle),
             code.kind.value,
             m.actor.value,
-            guard(m.coder),
-            guard(m.caption),
+            spreadsheet_safe(m.coder),
+            spreadsheet_safe(m.caption),
         ]
         if include_notes:
-            row.append(guard(m.note))
+            row.append(spreadsheet_safe(m.note))
         rows.append(row)
     return rows
 

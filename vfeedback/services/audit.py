@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from vfeedback.core.model import AuditEntry, Family, Purpose, purpose_of
-from vfeedback.interchange.table import guard
+from vfeedback.core.text import spreadsheet_safe
 from vfeedback.services.context import Context
 from vfeedback.services.families import Families
 from vfeedback.services.files import Files
@@ -119,8 +119,9 @@ class Audit:
         for e in entries:
             writer.writerow(
                 [
-                    e.id, e.at.isoformat(), guard(e.actor), e.action, guard(e.family_code or ""),
-                    e.purpose or "", guard(e.detail), guard(e.destination or ""),
+                    e.id, e.at.isoformat(), spreadsheet_safe(e.actor), e.action,
+                    spreadsheet_safe(e.family_code or ""), e.purpose or "", spreadsheet_safe(e.detail),
+                    spreadsheet_safe(e.destination or ""),
                     "" if e.notes is None else ("yes" if e.notes else "no"), e.hash or "",
                 ]
             )  # fmt: skip

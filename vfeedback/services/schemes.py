@@ -16,9 +16,8 @@ from vfeedback.core.schemes import (
     DEFAULT_SCHEME_NAME,
     CodeSpec,
     SchemeSpec,
-    builtin_scheme_paths,
-    load_scheme,
 )
+from vfeedback.interchange.scheme_file import builtin_scheme_paths, load_scheme
 from vfeedback.services import rows
 from vfeedback.services.context import Context
 from vfeedback.storage import tables as t

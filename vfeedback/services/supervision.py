@@ -19,6 +19,7 @@ from vfeedback.core.cycles import Counting, Measure, Progress, build_progress
 from vfeedback.core.errors import BadInput, NotFound
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Code, Family, HighlightKind, Moment, Recording
+from vfeedback.core.text import spreadsheet_safe
 from vfeedback.media.names import quoted_name
 from vfeedback.services import cycles
 from vfeedback.services.audit import Audit
@@ -175,14 +176,14 @@ class Supervision:
                         c.recording_id,
                         c.day.isoformat(),
                         "no" if c.dated else "yes",
-                        c.context or "",
+                        spreadsheet_safe(c.context or ""),
                         f"{c.length_us / 1_000_000:.1f}",
-                        p.name,
+                        spreadsheet_safe(p.name),
                         cell.moments,
                         f"{cell.seconds:.2f}",
                         f"{c.per_ten_minutes(cell):.2f}",
-                        "; ".join(files),
-                        cycles.coders_cell(progress, c),
+                        spreadsheet_safe("; ".join(files)),
+                        spreadsheet_safe(cycles.coders_cell(progress, c)),
                     ]
                 )
         target = self._chart_target(out, ".csv")
