@@ -51,7 +51,11 @@ def main() -> int:
     common.print_table(figures)
     for line in failed:
         print(f"FAILED {line}", file=sys.stderr)
-    return 1 if failed else 0
+    misses = common.missed(figures)
+    for f in misses:
+        measured = f["ratio"] if str(f["name"]).endswith("_ratio") else f["value"]
+        print(f"MISSED {f['name']}: {measured} against its target {f['target']}", file=sys.stderr)
+    return 1 if failed or misses else 0
 
 
 if __name__ == "__main__":

@@ -39,6 +39,25 @@ def figure(name: str, value: float, unit: str, baseline: float | None, target: s
     }
 
 
+def meets(f: Figure) -> bool | None:
+    """Whether a figure holds its target (``<= X`` or ``>= X``); None for ``info`` figures. A figure
+    named ``*_ratio`` is held to its ratio against the baseline, any other to its value."""
+    target = str(f.get("target", "")).strip()
+    for op in ("<=", ">="):
+        if target.startswith(op):
+            limit = float(target[len(op) :].split()[0])
+            measured = f["ratio"] if str(f["name"]).endswith("_ratio") else f["value"]
+            if measured is None:
+                return False
+            return bool(measured <= limit) if op == "<=" else bool(measured >= limit)
+    return None
+
+
+def missed(figures: list[Figure]) -> list[Figure]:
+    """The figures that miss their target."""
+    return [f for f in figures if meets(f) is False]
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
