@@ -18,9 +18,10 @@ run_pkgs=(ffmpeg libvlc5 vlc-plugin-base vlc-plugin-video-output
 test_pkgs=(xvfb xauth imagemagick poppler-utils postgresql desktop-file-utils appstream util-linux)
 # What building and proving the self-contained app adds (packaging/README.md): the ELF tools that make
 # the bundled libraries find each other, the .deb and installer compilers, the manifest linter, a
-# clean Debian made from the archive, and the window lister that times the window's start.
+# clean Debian made from the archive, the window lister that times the window's start, and
+# vlc-cache-gen for the bundled plugins' cache.
 bundle_pkgs=(xvfb xauth desktop-file-utils appstream util-linux patchelf binutils fakeroot dpkg-dev
-  nsis flatpak-builder debootstrap x11-utils)
+  nsis flatpak-builder debootstrap x11-utils libvlc-bin)
 
 pkgs=("${run_pkgs[@]}")
 [ "$profile" = test ] && pkgs+=("${test_pkgs[@]}")

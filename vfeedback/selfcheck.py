@@ -9,8 +9,8 @@ saying what went wrong; the exit status is 0 only when every step passed.
 
 The test film carries its own frame numbers: frame ``n`` is a flat grey of luma ``16 + 4n``, so a
 decoded frame (or a clip's first frame) says which frame it is without any other decoder's opinion.
-The window steps (Qt, and VLC drawing into a real window) come from ``vfeedback.ui``, which passes
-them in; without them libVLC plays to its dummy outputs.
+libVLC first plays to its dummy outputs; the window steps (Qt starting on this display, and libVLC
+drawing into a real window) come from ``vfeedback.ui``, which passes them in to run last.
 """
 
 from __future__ import annotations
@@ -311,11 +311,11 @@ STEPS: tuple[Step, ...] = (
 
 
 def run(out: TextIO, *, desktop: Sequence[Step] = (), steps: Sequence[Step] = STEPS) -> int:
-    """Run ``steps``, with ``desktop`` (the window steps) right after the first, printing one line
-    each and a summary; 0 when all passed, else 1."""
+    """Run ``steps`` then ``desktop`` (the window steps: last, since a Qt that cannot start on this
+    display aborts the process), printing one line each and a summary; 0 when all passed, else 1."""
     outcomes: list[Outcome] = []
     with _workspace() as ws:
-        for name, step in (*steps[:1], *desktop, *steps[1:]):
+        for name, step in (*steps, *desktop):
             outcome = run_step(name, step, ws)
             outcomes.append(outcome)
             print(outcome.line(), file=out, flush=True)

@@ -18,11 +18,21 @@ WINDOW_PLATFORMS = {"xcb", "windows", "cocoa"}
 
 def self_check() -> int:
     """``vfeedback --self-check``: every line on stdout, exit status 0 only when all passed."""
-    return selfcheck.run(sys.stdout, desktop=[("qt", qt_step)])
+    desktop: list[selfcheck.Step] = [("qt", qt_step)]
+    if _has_display():
+        desktop.append(("window", window_step))
+    return selfcheck.run(sys.stdout, desktop=desktop)
+
+
+def window_step(ws: selfcheck.Workspace) -> str:
+    """libVLC plays the test film into the window Qt showed (the X11 or Windows or macOS output)."""
+    if ws.window is None:
+        raise selfcheck.StepFailed("needs a window from Qt, which this display did not give")
+    return selfcheck.vlc_step(ws)
 
 
 def qt_step(ws: selfcheck.Workspace) -> str:
-    """Qt starts on this display and shows a window; VLC will draw into it where it can."""
+    """Qt starts on this display and shows a window for VLC to draw into."""
     if not _has_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6 import __version__ as pyside_version
