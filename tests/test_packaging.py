@@ -114,9 +114,7 @@ def test_metainfo_lists_a_release_for_the_current_version() -> None:
     releases = metainfo().findall("releases/release")
     assert releases, "no <release> entries"
     versions = [r.get("version") for r in releases]
-    assert versions[0] == pyproject()["version"], (
-        "add a <release> for the new version, newest first"
-    )
+    assert versions[0] == pyproject()["version"], "add a <release> for the new version, newest first"
     first = next(r for r in releases if r.get("version") == "0.1.0")
     assert first.get("date") == "2026-11-26"
     dates = [r.get("date") or "" for r in releases]
@@ -200,53 +198,104 @@ def _payload() -> Any:
 
 
 @pytest.mark.slow
-def test_the_wheel_installed_outside_the_checkout_has_its_schemes_and_probes(tmp_path: Path, media: Any) -> None:
+def test_the_wheel_installed_outside_the_checkout_has_its_schemes_and_probes(
+    tmp_path: Path, media: Any
+) -> None:
     """A clinician's pip install of the wheel: vfeedback comes from the fresh environment (not the
     checkout), lists the three shipped schemes and probes a film."""
     wheels = tmp_path / "wheels"
-    built = subprocess.run([PY, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(wheels), str(ROOT)],
-                           capture_output=True, text=True, timeout=300, check=False)
+    built = subprocess.run(
+        [PY, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(wheels), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert built.returncode == 0, built.stderr[-2000:]
     (wheel,) = wheels.glob("vfeedback-*.whl")
     venv = tmp_path / "fresh env"
     subprocess.run([PY, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                               capture_output=True, text=True, check=True).stdout.strip())
-    installed = subprocess.run([PY, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--target", str(site),
-                                str(wheel)], capture_output=True, text=True, timeout=300, check=False)
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    installed = subprocess.run(
+        [PY, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--target", str(site), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert installed.returncode == 0, installed.stderr[-2000:]
     # The dependencies come from the test environment, appended after the fresh site-packages: a
     # plain path line, so the checkout's editable install (a .pth hook there) is never run.
-    deps = subprocess.run([PY, "-c", "import numpy, pathlib; print(pathlib.Path(numpy.__file__).parent.parent)"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    deps = subprocess.run(
+        [PY, "-c", "import numpy, pathlib; print(pathlib.Path(numpy.__file__).parent.parent)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (site / "zz_test_dependencies.pth").write_text(deps + "\n", encoding="utf-8")
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "VFEEDBACK_LIBRARY": str(tmp_path / "library")}
-    where = subprocess.run([str(python), "-c", "import vfeedback; print(vfeedback.__file__)"], cwd=tmp_path,
-                           env=env, capture_output=True, text=True, check=True).stdout
+    where = subprocess.run(
+        [str(python), "-c", "import vfeedback; print(vfeedback.__file__)"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert where.startswith(str(venv)), where
     vfeedback = [str(python), "-m", "vfeedback"]  # pip --target writes no scripts; the same entry point
-    schemes = subprocess.run([*vfeedback, "schemes", "--json"], cwd=tmp_path, env=env,
-                             capture_output=True, text=True, timeout=120, check=False)
+    schemes = subprocess.run(
+        [*vfeedback, "schemes", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert schemes.returncode == 0, schemes.stderr
     names = {s["name"] for s in json.loads(schemes.stdout)}
     assert len(names) == 3, names
-    probe = subprocess.run([*vfeedback, "probe", str(media.cfr25), "--json"], cwd=tmp_path,
-                           env=env, capture_output=True, text=True, timeout=120, check=False)
+    probe = subprocess.run(
+        [*vfeedback, "probe", str(media.cfr25), "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert probe.returncode == 0, probe.stderr
     assert json.loads(probe.stdout)["video_codec"] == "h264"
 
 
 @pytest.mark.slow
 def test_the_sdist_carries_the_resources_and_the_step_that_puts_them_in_the_wheel(tmp_path: Path) -> None:
-    built = subprocess.run([PY, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp_path), str(ROOT)],
-                           capture_output=True, text=True, timeout=300, check=False)
+    built = subprocess.run(
+        [PY, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert built.returncode == 0, built.stderr[-2000:]
     (sdist,) = tmp_path.glob("vfeedback-*.tar.gz")
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    for wanted in ("resources/schemes/vig.toml", "resources/icons/vfeedback.svg", "scripts/wheel_resources.py",
-                   "vfeedback/storage/migrations/env.py"):
+    for wanted in (
+        "resources/schemes/vig.toml",
+        "resources/icons/vfeedback.svg",
+        "scripts/wheel_resources.py",
+        "vfeedback/storage/migrations/env.py",
+    ):
         assert wanted in names, wanted
 
 
@@ -254,13 +303,25 @@ def test_the_sdist_carries_the_resources_and_the_step_that_puts_them_in_the_whee
 
 
 def _self_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PY, "-m", "vfeedback", "--self-check"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=180, check=False)
+    return subprocess.run(
+        [PY, "-m", "vfeedback", "--self-check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
 
 
 def _base_env(tmp_path: Path) -> dict[str, str]:
-    return {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
-            "QT_QPA_PLATFORM": "offscreen", "VFEEDBACK_LIBRARY": str(tmp_path / "never used")}
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "QT_QPA_PLATFORM": "offscreen",
+        "VFEEDBACK_LIBRARY": str(tmp_path / "never used"),
+    }
 
 
 @pytest.mark.slow
@@ -269,7 +330,18 @@ def test_self_check_passes_here_and_touches_no_library(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     steps = [line.split()[1] for line in lines[:-1]]
-    assert steps == ["python", "ffmpeg", "library", "film", "probe", "index", "decode", "libvlc", "export", "qt"]
+    assert steps == [
+        "python",
+        "ffmpeg",
+        "library",
+        "film",
+        "probe",
+        "index",
+        "decode",
+        "libvlc",
+        "export",
+        "qt",
+    ]
     assert all(line.startswith("ok ") for line in lines[:-1]), done.stdout
     assert lines[-1] == "vfeedback self-check: all 10 steps passed."
     assert "decode   frame 37 decoded exactly" in done.stdout
@@ -323,7 +395,9 @@ def test_help_check_this_installation_shows_the_report(qtbot: Any, tmp_path: Pat
     from vfeedback.ui.installation_check import FAILED, PASSED, InstallationCheckDialog, add_to
 
     script = tmp_path / "fake check.py"
-    script.write_text("print('ok      python   Python 3')\nprint('failed  ffmpeg   not found')\nraise SystemExit(1)\n")
+    script.write_text(
+        "print('ok      python   Python 3')\nprint('failed  ffmpeg   not found')\nraise SystemExit(1)\n"
+    )
     dialog = InstallationCheckDialog(argv=[PY, str(script)])
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.exit_status is not None, timeout=30_000)
@@ -350,13 +424,13 @@ def test_help_check_this_installation_shows_the_report(qtbot: Any, tmp_path: Pat
 
 def test_frozen_app_finds_its_programs_and_libvlc_at_a_windows_drive_letter_with_spaces() -> None:
     payload = _payload()
-    base = PureWindowsPath(r"C:\Users\Ann Smith\AppData\Local\Programs\vfeedback\_internal")
+    base = PureWindowsPath(r"C:\Users\Ann Smith\Programs\vfeedback\_internal")
     env = payload.runtime_environment(base, "windows", {"PATH": r"C:\Windows\system32;C:\Windows"})
     assert env == {
-        "PATH": r"C:\Users\Ann Smith\AppData\Local\Programs\vfeedback\_internal\bin;C:\Windows\system32;C:\Windows",
-        "PYTHON_VLC_LIB_PATH": r"C:\Users\Ann Smith\AppData\Local\Programs\vfeedback\_internal\libvlc.dll",
-        "PYTHON_VLC_MODULE_PATH": r"C:\Users\Ann Smith\AppData\Local\Programs\vfeedback\_internal\vlc\plugins",
-        "VLC_PLUGIN_PATH": r"C:\Users\Ann Smith\AppData\Local\Programs\vfeedback\_internal\vlc\plugins",
+        "PATH": r"C:\Users\Ann Smith\Programs\vfeedback\_internal\bin;C:\Windows\system32;C:\Windows",
+        "PYTHON_VLC_LIB_PATH": r"C:\Users\Ann Smith\Programs\vfeedback\_internal\libvlc.dll",
+        "PYTHON_VLC_MODULE_PATH": r"C:\Users\Ann Smith\Programs\vfeedback\_internal\vlc\plugins",
+        "VLC_PLUGIN_PATH": r"C:\Users\Ann Smith\Programs\vfeedback\_internal\vlc\plugins",
     }
 
 
@@ -393,12 +467,32 @@ def test_ffmpeg_reads_a_subtitle_file_through_such_an_escaped_name(tmp_path: Pat
     folder = tmp_path / "C:\\Users\\Ann Smith [team], notes; 'x'"
     folder.mkdir()
     ass = folder / "card.ass"
-    ass.write_text("[Script Info]\nScriptType: v4.00+\nPlayResX: 64\nPlayResY: 64\n\n[V4+ Styles]\n"
-                   "Format: Name, Fontname, Fontsize\nStyle: Default,DejaVu Sans,20\n\n[Events]\n"
-                   "Format: Layer, Start, End, Style, Text\nDialogue: 0,0:00:00.00,0:00:01.00,Default,Hi\n")
-    done = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "color=s=64x64:d=0.2",
-                           "-vf", f"ass=filename={filter_path(ass)}", "-f", "null", "-"],
-                          capture_output=True, text=True, timeout=60, check=False)
+    ass.write_text(
+        "[Script Info]\nScriptType: v4.00+\nPlayResX: 64\nPlayResY: 64\n\n[V4+ Styles]\n"
+        "Format: Name, Fontname, Fontsize\nStyle: Default,DejaVu Sans,20\n\n[Events]\n"
+        "Format: Layer, Start, End, Style, Text\nDialogue: 0,0:00:00.00,0:00:01.00,Default,Hi\n"
+    )
+    done = subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=s=64x64:d=0.2",
+            "-vf",
+            f"ass=filename={filter_path(ass)}",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -407,7 +501,7 @@ def test_the_plugin_whitelist_names_files_that_exist_in_debian_here() -> None:
     whitelist = payload.read_whitelist((ROOT / "packaging" / "vlc-plugins.txt").read_text("utf-8"))
     linux = payload.plugins_for(whitelist, "linux")
     assert {p.folder for p in linux} >= {"access", "demux", "codec", "video_output", "audio_output"}
-    assert "libmp4_plugin.dll" == next(p for p in whitelist if p.name == "mp4").file_name("windows")
+    assert next(p for p in whitelist if p.name == "mp4").file_name("windows") == "libmp4_plugin.dll"
     assert all("windows" not in p.systems for p in whitelist if p.name.startswith("xcb"))
     if not (payload.DEBIAN_LIBDIR / "vlc" / "plugins").is_dir():
         pytest.skip("Debian's VLC plugins are not installed here")
@@ -423,7 +517,9 @@ def test_a_whitelisted_plugin_missing_from_the_sources_stops_the_build(tmp_path:
         (tmp_path / name).write_bytes(b"")
     whitelist = payload.read_whitelist("demux/mp4\naccess/filesystem   linux\n")
     with pytest.raises(payload.PayloadError) as caught:
-        payload.binaries("linux", whitelist, {"VFEEDBACK_VLC_DIR": str(tmp_path), "VFEEDBACK_FFMPEG_DIR": "/usr/bin"})
+        payload.binaries(
+            "linux", whitelist, {"VFEEDBACK_VLC_DIR": str(tmp_path), "VFEEDBACK_FFMPEG_DIR": "/usr/bin"}
+        )
     said = str(caught.value)
     assert said.startswith("missing from the sources: ")
     assert "demux/libmp4_plugin.so" in said and "access/libfilesystem_plugin.so" in said
@@ -440,7 +536,9 @@ def test_licences_list_every_linux_plugin_the_whitelist_ships_and_the_ffmpeg_bui
         payload.read_whitelist((ROOT / "packaging" / "vlc-plugins.txt").read_text("utf-8")), "linux"
     )
     rows = set(re.findall(r"^\| `([a-z_]+/lib[a-z0-9_]+_plugin\.so)` \|", listed, re.M))
-    assert rows == {f"{p.folder}/{p.file_name('linux')}" for p in whitelist}, "run make bundle: LICENSES.md is stale"
+    assert rows == {f"{p.folder}/{p.file_name('linux')}" for p in whitelist}, (
+        "run make bundle: LICENSES.md is stale"
+    )
     assert "--enable-gpl" in listed and "This is a **GPL** build" in listed
     for name in ("PySide6_Essentials", "python-vlc", "opencv-python-headless", "av", "numpy", "SQLAlchemy"):
         assert f"| {name} |" in listed, name
@@ -457,23 +555,44 @@ def test_the_nsis_installer_compiles_over_a_dummy_payload(tmp_path: Path) -> Non
     (payload / "vfeedback.exe").write_bytes(b"MZ dummy")
     (payload / "_internal" / "libvlc.dll").write_bytes(b"MZ dummy")
     out = tmp_path / "vfeedback-0.1.0-setup.exe"
-    done = subprocess.run(["makensis", "-V2", "-DVERSION=0.1.0", f"-DPAYLOAD={payload}", f"-DOUTFILE={out}",
-                           str(ROOT / "packaging" / "windows" / "vfeedback.nsi")],
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [
+            "makensis",
+            "-V2",
+            "-DVERSION=0.1.0",
+            f"-DPAYLOAD={payload}",
+            f"-DOUTFILE={out}",
+            str(ROOT / "packaging" / "windows" / "vfeedback.nsi"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert out.read_bytes()[:2] == b"MZ"
-    missing = subprocess.run(["makensis", "-V1", str(ROOT / "packaging" / "windows" / "vfeedback.nsi")],
-                             capture_output=True, text=True, timeout=120, check=False)
+    missing = subprocess.run(
+        ["makensis", "-V1", str(ROOT / "packaging" / "windows" / "vfeedback.nsi")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert missing.returncode != 0 and "PAYLOAD must name" in missing.stdout + missing.stderr
 
 
 def test_the_windows_uninstaller_leaves_the_library_alone() -> None:
     script = (ROOT / "packaging" / "windows" / "vfeedback.nsi").read_text("utf-8")
     uninstall = script.split('Section "Uninstall"', 1)[1].split("SectionEnd", 1)[0]
-    removals = [line.strip() for line in uninstall.splitlines() if line.strip().startswith(("RMDir", "Delete "))]
+    removals = [
+        line.strip() for line in uninstall.splitlines() if line.strip().startswith(("RMDir", "Delete "))
+    ]
     assert removals == [
-        'RMDir /r "$INSTDIR\\_internal"', 'Delete "$INSTDIR\\vfeedback.exe"', 'Delete "$INSTDIR\\uninstall.exe"',
-        'RMDir "$INSTDIR"', 'Delete "$SMPROGRAMS\\${APP}.lnk"',
+        'RMDir /r "$INSTDIR\\_internal"',
+        'Delete "$INSTDIR\\vfeedback.exe"',
+        'Delete "$INSTDIR\\uninstall.exe"',
+        'RMDir "$INSTDIR"',
+        'Delete "$SMPROGRAMS\\${APP}.lnk"',
     ]  # RMDir without /r: the folder goes only if nothing of the user's is in it
     assert "RequestExecutionLevel user" in script
     for suffix in (".mp4", ".mov"):
@@ -509,7 +628,11 @@ def test_no_archive_host_is_written_into_the_project() -> None:
 
 def test_ci_runs_the_bundle_and_its_test_and_the_readme_says_how_to_install() -> None:
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
-    assert [line for line in ci.splitlines() if line.startswith("make ")] == ["make test", "make bundle", "make bundle-test"]
+    assert [line for line in ci.splitlines() if line.startswith("make ")] == [
+        "make test",
+        "make bundle",
+        "make bundle-test",
+    ]
     readme = (ROOT / "README.md").read_text("utf-8")
     assert readme.index("## Installing") < readme.index("## The two commands")
     installing = readme.split("## Installing", 1)[1].split("\n## ", 1)[0]

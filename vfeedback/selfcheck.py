@@ -321,7 +321,10 @@ def run(out: TextIO, *, desktop: Sequence[Step] = (), steps: Sequence[Step] = ST
             print(outcome.line(), file=out, flush=True)
     failed = [o.name for o in outcomes if not o.ok]
     if failed:
-        print(f"vfeedback self-check: {len(failed)} of {len(outcomes)} steps failed ({', '.join(failed)}).", file=out)
+        print(
+            f"vfeedback self-check: {len(failed)} of {len(outcomes)} steps failed ({', '.join(failed)}).",
+            file=out,
+        )
         return 1
     print(f"vfeedback self-check: all {len(outcomes)} steps passed.", file=out)
     return 0

@@ -70,7 +70,9 @@ class _TestWindow:
         from PySide6.QtCore import QDeadlineTimer, QEventLoop
         from PySide6.QtWidgets import QApplication
 
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, QDeadlineTimer(int(seconds * 1000)))
+        QApplication.processEvents(
+            QEventLoop.ProcessEventsFlag.AllEvents, QDeadlineTimer(int(seconds * 1000))
+        )
 
     def close(self) -> None:
         self._widget.close()
