@@ -1,6 +1,6 @@
 # The two commands (README): `make run` starts the app, `make test` runs the tests.
 # Each first runs scripts/setup.sh, which installs only what is missing.
-.PHONY: run test bench lint typecheck lock setup
+.PHONY: run test bench lint typecheck lock setup bundle bundle-test
 
 run:
 	@scripts/setup.sh run
@@ -31,3 +31,13 @@ PIN = .venv/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras -
 lock:
 	$(PIN) -o requirements/runtime.txt pyproject.toml requirements/build.in
 	$(PIN) --extra dev -c requirements/runtime.txt -o requirements/dev.txt pyproject.toml requirements/build.in
+	$(PIN) --extra bundle -c requirements/runtime.txt -o requirements/bundle.txt pyproject.toml requirements/build.in
+
+# The self-contained app (packaging/README.md): dist/vfeedback/ and dist/vfeedback_<version>_amd64.deb,
+# then the proof that they work where nothing else is installed (a stripped environment, a clean
+# Debian chroot). Each first runs scripts/setup.sh bundle (build/venv-bundle from requirements/bundle.txt).
+bundle:
+	@scripts/bundle.sh
+
+bundle-test:
+	@scripts/bundle-test.sh

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian/Ubuntu machine, fast when nothing is missing:
-#   1. system packages (apt, as root or through sudo) for the given profile: run | test
+#   1. system packages (apt, as root or through sudo) for the given profile: run | test | bundle
 #   2. .venv/ from requirements/runtime.txt (run) or requirements/dev.txt (test), with hashes,
-#      rebuilt only when that lock file changes
+#      rebuilt only when that lock file changes; for bundle, build/venv-bundle/ from
+#      requirements/bundle.txt (the app's pins and PyInstaller, nothing of the tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:-run}
@@ -13,11 +14,20 @@ profile=${1:-run}
 run_pkgs=(ffmpeg libvlc5 vlc-plugin-base vlc-plugin-video-output
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libegl1 libgl1
   libfontconfig1 fonts-dejavu-core fonts-symbola libglib2.0-0 libdbus-1-3 libpulse0)
-# What the tests add: a virtual screen and screenshots, PDF rendering, a PostgreSQL server.
-test_pkgs=(xvfb xauth imagemagick poppler-utils postgresql desktop-file-utils appstream util-linux)
+# What the tests add: a virtual screen and screenshots, PDF rendering, a PostgreSQL server, and the
+# installer compiler and Flatpak manifest linter the packaging tests run.
+test_pkgs=(xvfb xauth imagemagick poppler-utils postgresql desktop-file-utils appstream util-linux
+  nsis flatpak-builder)
+# What building and proving the self-contained app adds (packaging/README.md): the ELF tools that make
+# the bundled libraries find each other, the .deb and installer compilers, the manifest linter, a
+# clean Debian made from the archive, the window lister that times the window's start, and
+# vlc-cache-gen for the bundled plugins' cache.
+bundle_pkgs=(xvfb xauth desktop-file-utils appstream util-linux patchelf binutils fakeroot dpkg-dev
+  nsis flatpak-builder debootstrap x11-utils libvlc-bin)
 
 pkgs=("${run_pkgs[@]}")
 [ "$profile" = test ] && pkgs+=("${test_pkgs[@]}")
+[ "$profile" = bundle ] && pkgs+=("${bundle_pkgs[@]}")
 command -v python3 >/dev/null || pkgs+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
 
@@ -42,19 +52,22 @@ PY
 # of exactly the runtime pins. Both carry every file's hash: pip refuses anything that differs.
 lock=requirements/runtime.txt
 [ "$profile" = test ] && lock=requirements/dev.txt
-stamp=.venv/.lock-sha256
+venv=.venv
+if [ "$profile" = bundle ]; then lock=requirements/bundle.txt; venv=build/venv-bundle; fi
+stamp=$venv/.lock-sha256
 want=$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)
 dev=$(cat requirements/dev.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+[ "$profile" = bundle ] && dev=$want
 have=$(cat "$stamp" 2>/dev/null || true)
 # A venv built for the tests also serves the app (dev holds every runtime pin).
-if [ ! -x .venv/bin/python ] || { [ "$have" != "$want" ] && [ "$have" != "$dev" ]; }; then
-  echo "setup: building .venv from $lock" >&2
-  [ -x .venv/bin/python ] || python3 -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r "$lock"
+if [ ! -x $venv/bin/python ] || { [ "$have" != "$want" ] && [ "$have" != "$dev" ]; }; then
+  echo "setup: building $venv from $lock" >&2
+  [ -x $venv/bin/python ] || python3 -m venv $venv
+  $venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r "$lock"
   # setuptools is chatty about editable installs: keep its log, show it only if the install fails.
-  if ! .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
-      -e . > .venv/install.log 2>&1; then
-    cat .venv/install.log >&2
+  if ! $venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+      -e . > $venv/install.log 2>&1; then
+    cat $venv/install.log >&2
     exit 1
   fi
   echo "$want" > "$stamp"

@@ -12,6 +12,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Families' data: whatever this process (or a child) creates is owner-only, even where a library
     # or a writer forgets to say so and whatever umask the desktop or the shell gave us.
     os.umask(0o077)
+    if list(sys.argv[1:] if argv is None else argv) == ["--self-check"]:
+        from vfeedback.ui.selfcheck_steps import self_check
+
+        return self_check()
     args = _file_to_open(list(sys.argv[1:] if argv is None else argv))
     if _wants_gui(args):
         from vfeedback.ui.app import run_gui
