@@ -31,6 +31,7 @@ MEDIA = {
     "rotation": 0, "display_width": 1280, "display_height": 720, "avg_fps": 25.0,
     "variable_frame_rate": False, "frame_count": HOUR_US // FRAME_US, "start_time_us": 0, "has_audio": True,
 }  # fmt: skip
+Lib = Library  # bench_interchange opens its library through this name
 
 
 def _coding(rng: random.Random, codes: list[str]) -> list[tuple[int, int, str]]:
@@ -46,7 +47,7 @@ def _coding(rng: random.Random, codes: list[str]) -> list[tuple[int, int, str]]:
 def _populate(root: Path) -> int:
     rng = random.Random(5)
     now = datetime.now(UTC)
-    with Library.open(root) as lib:
+    with Lib.open(root) as lib:
         codes = [c for c in lib.schemes.get().codes if c.parent_id is not None]
         with lib.ctx.db.write() as conn:
             conn.execute(insert(t.families).values(code="BENCH", label=None, created_at=now))
@@ -93,7 +94,7 @@ def run(cache_dir: Path) -> list[Figure]:
     root = Path(tempfile.mkdtemp(prefix="vfeedback-bench-sup-", dir=cache_dir))
     try:
         rec = _populate(root)
-        with Library.open(root) as lib:
+        with Lib.open(root) as lib:
             ours = timings_ms(lambda: lib.supervision.agreement(rec, "alice", "bob"), 5)
             theirs = timings_ms(lambda: lib.moments.all(rec), 5)
         figures.append(figure("agreement_service_ms", median(ours), "ms", median(theirs), "<= 400"))
