@@ -19,6 +19,7 @@ GROUPS = {
     "supervision": "bench_supervision",
     "blur": "bench_blur",
     "interchange": "bench_interchange",
+    "undo": "bench_undo",
 }
 
 

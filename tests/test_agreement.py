@@ -6,6 +6,7 @@ import itertools
 import random
 
 import pytest
+from agreement_reference import reference_compare
 
 from vfeedback.core.agreement import (
     CodedSpan,
@@ -118,6 +119,9 @@ def test_a_slice_goes_to_the_code_covering_most_of_it() -> None:
     assert not _one_slice([span(0.5, 0.54, "X")], [span(0, 1, "X")])
     # Two codes of 0.3 s each lose to the 0.4 s nobody coded: the most-covering category wins.
     assert _one_slice([span(0, 0.3, "X"), span(0.6, 0.9, "Y")], [])
+    # X's 0.4 s ties with the 0.4 s uncovered; X is seen first (0.2 s), "no code" only at 0.6 s, where
+    # Y and then X, back to back, stop covering.
+    assert _one_slice([span(0, 0.2, "Y"), span(0.2, 0.6, "X")], [span(0, 1, "X")])
     # Half and half: the category seen first in the slice holds it ("no code" from 0 here).
     assert _one_slice([span(0.5, 1, "X")], [])
     assert _one_slice([span(0, 0.5, "X")], [span(0, 1, "X")])
@@ -281,6 +285,46 @@ def test_matching_equals_brute_force_on_random_small_cases() -> None:
         assert all(abs(a[i] - b[j]) <= tol for i, j in pairs)
         got = (len(pairs), sum(abs(a[i] - b[j]) for i, j in pairs))
         assert got == _brute_force(a, b, tol), (a, b, tol)
+
+
+def _random_coding(rng: random.Random, duration: int, step: int, codes: str, count: int) -> list[CodedSpan]:
+    """Moments on a grid of ``step`` (a coarse one makes ties of coverage and of event times common),
+    some reaching before 0 or past the end, some instants, some given backwards, some repeated."""
+    out = []
+    for _ in range(count):
+        start = rng.randrange(-2, duration // step + 3) * step
+        length = rng.choice((0, 0, 1, 1, 2, 3, 5, 8, 20, -1)) * step + rng.choice((0, 0, 0, 1))
+        out.append(CodedSpan(start, start + length, rng.choice(codes)))
+    if out and rng.random() < 0.3:
+        out.append(rng.choice(out))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("seed", "cases", "slice_us", "step", "codes", "count"),
+    [
+        (1, 400, S, S // 4, "XY", 6),  # quarters of a slice: halves and exact ties everywhere
+        (7, 1500, S, S // 5, "XY", 5),  # fifths: a code ties with the uncovered rest behind another
+        (2, 400, S, S // 2, "XYZ", 10),
+        (3, 300, 300_000, 40_000, "ABCDE", 25),  # frames against slices they do not divide
+        (4, 300, S, 1, "XY", 8),  # microsecond grid near 0: spans of a few microseconds
+        (5, 200, 7, 3, "XYZ", 12),  # slices of 7 us: long films in small numbers
+        (6, 60, 500_000, 40_000, "ABCDEFGHIJ", 150),  # crowded: clusters of events of one code
+    ],
+)  # fmt: skip
+def test_numpy_slices_equal_the_plain_reference_on_random_codings(
+    seed: int, cases: int, slice_us: int, step: int, codes: str, count: int
+) -> None:
+    """The numpy version must say exactly what the one-slice-at-a-time version said: every figure,
+    the confusion table, per code, the events and every disagreement in the same order."""
+    rng = random.Random(seed)
+    for case in range(cases):
+        duration = rng.randrange(0, 40) * rng.choice((step, slice_us)) + rng.choice((0, 0, 1, step // 2))
+        a = _random_coding(rng, duration, step, codes, rng.randrange(0, count + 1))
+        b = _random_coding(rng, duration, step, codes, rng.randrange(0, count + 1))
+        tolerance = rng.choice((0, step, 2 * step, slice_us, 3 * slice_us))
+        expected = reference_compare(a, b, duration, slice_us, tolerance)
+        assert compare(a, b, duration, slice_us, tolerance) == expected, (seed, case)
 
 
 def test_differing_slices_merge_into_runs_of_the_same_pair() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -45,6 +47,7 @@ def window(qtbot, lib_rec) -> CompareWindow:
     w.resize(1000, 640)
     w.show()
     qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: not w.busy, timeout=10_000)
     return w
 
 
@@ -147,6 +150,7 @@ def test_settings_recompute_and_coders_swap(qtbot, window: CompareWindow) -> Non
     window.coder_a.setCurrentIndex(window.coder_a.findData("bob"))
     assert (window.coder_a.currentData(), window.coder_b.currentData()) == ("bob", "alice")
     window.coder_b.setCurrentIndex(window.coder_b.findData("carol"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=5_000)
     assert window.agreement is not None and window.agreement.coders == ("bob", "carol")
 
 
@@ -171,3 +175,107 @@ def test_overlapping_moments_of_one_coder_stack_instead_of_hiding_each_other() -
     rows, count = _stack(crowd)
     assert count == MAX_ROWS and rows == [0, 1, 2, 2, 2]
     assert _stack([]) == ([], 1)
+
+
+class HeldComparisons:
+    """Stands in front of the real ``agreement`` service call: notes who asked on which thread and
+    holds each call until the test lets it go; then the real comparison runs."""
+
+    def __init__(self, supervision: Any) -> None:
+        self.real = supervision.agreement
+        self.asked: list[tuple[str, str]] = []
+        self.threads: list[threading.Thread] = []
+        self.gates: list[threading.Event] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, recording_id: int, a: str, b: str, **settings: float) -> Any:
+        gate = threading.Event()
+        with self.lock:
+            self.asked.append((a, b))
+            self.threads.append(threading.current_thread())
+            self.gates.append(gate)
+        gate.wait(20)
+        return self.real(recording_id, a, b, **settings)
+
+    def release(self, index: int) -> None:
+        self.gates[index].set()
+
+    def release_all(self) -> None:
+        for gate in list(self.gates):
+            gate.set()
+
+
+@pytest.fixture
+def held(lib_rec, monkeypatch) -> Iterator[HeldComparisons]:
+    lib, _ = lib_rec
+    holder = HeldComparisons(lib.supervision)
+    monkeypatch.setattr(lib.supervision, "agreement", holder)
+    yield holder
+    holder.release_all()  # never leave a worker waiting
+
+
+def _open(qtbot, lib_rec) -> CompareWindow:  # type: ignore[no-untyped-def]
+    lib, rec = lib_rec
+    w = CompareWindow(lib, rec)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def test_the_comparison_runs_off_the_gui_thread_and_says_comparing(
+    qtbot, lib_rec, held: HeldComparisons
+) -> None:
+    w = _open(qtbot, lib_rec)
+    qtbot.waitUntil(lambda: len(held.asked) == 1, timeout=5_000)
+    # The window is up and answering while the comparison waits on its worker thread.
+    assert held.threads[0] is not threading.main_thread()
+    assert w.kappa_label.text() == "Comparing…"
+    assert w.agreement is None and w.busy
+    held.release(0)
+    qtbot.waitUntil(lambda: not w.busy, timeout=10_000)
+    assert w.kappa_label.text() == "Agreement over 1-second slices: κ = 0.74 (substantial)"
+    before = w.observed_label.text()
+    # A slow recomputation dims the figures of the old settings under a calm "Comparing…".
+    w.slice.setValue(5.0)
+    qtbot.waitUntil(lambda: len(held.asked) == 2, timeout=5_000)
+    qtbot.waitUntil(lambda: w.kappa_label.text() == "Comparing…", timeout=5_000)
+    assert w.observed_label.text() == before
+    dimmed = (w.observed_label, w.events_label, w.lanes, w.per_code, w.differences)
+    assert not any(widget.isEnabled() for widget in dimmed)
+    assert w.slice.isEnabled() and w.coder_a.isEnabled()  # the choices stay the user's
+    held.release(1)
+    qtbot.waitUntil(lambda: not w.busy, timeout=10_000)
+    assert "5-second slices: κ = 0.00" in w.kappa_label.text()
+    assert all(widget.isEnabled() for widget in dimmed)
+
+
+def test_a_result_that_arrives_after_the_coders_changed_is_dropped(
+    qtbot, lib_rec, held: HeldComparisons
+) -> None:
+    w = _open(qtbot, lib_rec)
+    qtbot.waitUntil(lambda: len(held.asked) == 1, timeout=5_000)
+    held.release(0)
+    assert w.tasks.wait(10_000)  # alice with bob is done; its result waits for the GUI thread
+    w.coder_b.setCurrentIndex(w.coder_b.findData("carol"))
+    qtbot.waitUntil(lambda: len(held.asked) == 2, timeout=5_000)
+    qtbot.wait(50)  # the old result is delivered now, and must be dropped
+    assert w.agreement is None
+    assert w.kappa_label.text() == "Comparing…"
+    held.release(1)
+    qtbot.waitUntil(lambda: not w.busy, timeout=10_000)
+    assert w.agreement is not None and w.agreement.coders == ("alice", "carol")
+    assert held.asked == [("alice", "bob"), ("alice", "carol")]
+
+
+def test_a_result_that_arrives_after_the_window_closed_is_dropped(
+    qtbot, lib_rec, held: HeldComparisons
+) -> None:
+    w = _open(qtbot, lib_rec)
+    qtbot.waitUntil(lambda: len(held.asked) == 1, timeout=5_000)
+    w.close()
+    held.release_all()
+    assert w.tasks.wait(10_000)
+    qtbot.wait(50)
+    assert w.agreement is None
+    assert w.kappa_label.text() == "Comparing…"
+    assert w.differences.topLevelItemCount() == 0

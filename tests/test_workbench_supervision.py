@@ -58,6 +58,7 @@ def test_compare_opens_on_the_recording_and_jumps_the_player(qtbot, opened, libr
     compare.seek_requested.emit(5_000_000)
     qtbot.waitUntil(lambda: abs(window.controller.time_us() - 5_000_000) < 50_000, timeout=5_000)
     # A new moment by either coder is in the open comparison as soon as the edits settle.
+    qtbot.waitUntil(lambda: not compare.busy, timeout=5_000)
     assert compare.agreement.events.only_b == 1
     library.moments.add(rec.id, 7_000_000, code="Waiting", coder="Ben")
     library.moments.add(rec.id, 8_000_000, code="Waiting", coder="Ben")

@@ -42,13 +42,21 @@ is 0.
 
 **Disagreements** (for the compare view): runs of consecutive slices where the coders' categories
 differ (one entry per run of the same pair of categories), and every unmatched event.
+
+The slices are worked a whole column at a time with numpy (``vfeedback.core.slices``), loaded by the
+first comparison rather than by importing this module (the command line starts without it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Literal
+
+from vfeedback.core.slices import Grid, confusion, differing_runs, slice_categories
+
+if TYPE_CHECKING:  # numpy itself is loaded by the first comparison, never by importing this module
+    from vfeedback.core.slices import Flags, Ints
 
 NO_CODE: None = None
 """The category of a slice nobody's moment touches (shown as "no code")."""
@@ -153,54 +161,24 @@ def compare(
     if tolerance_us < 0:
         raise ValueError("tolerance_us must not be negative")
     duration_us = max(0, duration_us)
-    spans_a = tuple(sorted(a, key=_span_key))
-    spans_b = tuple(sorted(b, key=_span_key))
+    given_a, given_b = list(a), list(b)
     n = -(-duration_us // slice_us)
-    cats_a, present_a = _slice_categories(spans_a, duration_us, slice_us, n)
-    cats_b, present_b = _slice_categories(spans_b, duration_us, slice_us, n)
-
-    codes = sorted({s.code for s in spans_a} | {s.code for s in spans_b})
+    codes = sorted({s.code for s in given_a} | {s.code for s in given_b})
     categories: tuple[str | None, ...] = (NO_CODE, *codes)
-    position = {c: i for i, c in enumerate(categories)}
-    matrix = [[0] * len(categories) for _ in categories]
-    for ca, cb in zip(cats_a, cats_b, strict=True):
-        matrix[position[ca]][position[cb]] += 1
+    position = {c: i for i, c in enumerate(codes)}
+    spans_a, coding_a = _Coding.sort(given_a, position)
+    spans_b, coding_b = _Coding.sort(given_b, position)
+    grid = Grid.of(duration_us, slice_us, n)
+    cats_a, present_a = slice_categories(*coding_a.columns, len(codes), grid)
+    cats_b, present_b = slice_categories(*coding_b.columns, len(codes), grid)
+    matrix = confusion(cats_a, cats_b, len(categories))
     kappa, observed, expected = _kappa(matrix, n)
-
-    by_code_a, by_code_b = _by_code(spans_a), _by_code(spans_b)
-    per_code: dict[str, CodeAgreement] = {}
-    events = EventCounts()
-    unmatched: list[Disagreement] = []
-    for code in codes:
-        pa, pb = present_a.get(code, set()), present_b.get(code, set())
-        both = len(pa & pb)
-        binary = [[n - len(pa | pb), len(pb) - both], [len(pa) - both, both]]
-        k, po, _ = _kappa(binary, n)
-        starts_a = by_code_a.get(code, [])
-        starts_b = by_code_b.get(code, [])
-        pairs = match_events([s.start_us for s in starts_a], [s.start_us for s in starts_b], tolerance_us)
-        used_a = {i for i, _ in pairs}
-        used_b = {j for _, j in pairs}
-        counts = EventCounts(len(pairs), len(starts_a) - len(used_a), len(starts_b) - len(used_b))
-        unmatched += [
-            Disagreement(s.start_us, s.end_us, code, None, "only_a")
-            for i, s in enumerate(starts_a)
-            if i not in used_a
-        ]
-        unmatched += [
-            Disagreement(s.start_us, s.end_us, None, code, "only_b")
-            for j, s in enumerate(starts_b)
-            if j not in used_b
-        ]
-        per_code[code] = CodeAgreement(code, k, po, len(pa), len(pb), both, counts)
-        events = events + counts
-
-    runs = _differing_runs(cats_a, cats_b, slice_us, duration_us)
-    order = {"slices": 0, "only_a": 1, "only_b": 2}
-    disagreements = sorted(
-        runs + unmatched,
-        key=lambda d: (d.start_us, order[d.kind], d.end_us, d.a_label or "", d.b_label or ""),
-    )
+    matched_a, matched_b = _match(coding_a, coding_b, tolerance_us)
+    per_code = _per_code(codes, n, (coding_a, present_a, matched_a), (coding_b, present_b, matched_b))
+    events = sum((c.events for c in per_code.values()), EventCounts())
+    runs = differing_runs(cats_a, cats_b, grid)
+    lone = (coding_a.take(~matched_a), coding_b.take(~matched_b))
+    disagreements = _disagreements(runs, *lone, categories)
     return Agreement(
         duration_us=duration_us,
         slice_us=slice_us,
@@ -213,7 +191,7 @@ def compare(
         confusion=tuple(tuple(row) for row in matrix),
         per_code=per_code,
         events=events,
-        disagreements=tuple(disagreements),
+        disagreements=disagreements,
         spans_a=spans_a,
         spans_b=spans_b,
     )
@@ -335,17 +313,6 @@ def match_events(a: Sequence[int], b: Sequence[int], tolerance_us: int) -> list[
 # --- helpers -------------------------------------------------------------------------------------------
 
 
-def _span_key(s: CodedSpan) -> tuple[int, int, str]:
-    return s.start_us, s.end_us, s.code
-
-
-def _by_code(spans: Sequence[CodedSpan]) -> dict[str, list[CodedSpan]]:
-    out: dict[str, list[CodedSpan]] = {}
-    for s in spans:
-        out.setdefault(s.code, []).append(s)
-    return out
-
-
 def _ratio(num: int, den: int) -> float | None:
     return None if den == 0 else num / den
 
@@ -365,87 +332,134 @@ def _kappa(matrix: Sequence[Sequence[int]], n: int) -> tuple[float | None, float
     return (n * diag - chance) / (n * n - chance), observed, expected
 
 
-def _merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(intervals):
-        if out and s <= out[-1][1]:
-            if e > out[-1][1]:
-                out[-1] = (out[-1][0], e)
-        else:
-            out.append((s, e))
+@dataclass(frozen=True, slots=True)
+class _Coding:
+    """One coder's moments as columns, in the order of their sorted spans: where each starts and ends
+    (as given) and its code's place among the codes compared (their names in order)."""
+
+    start: Ints
+    end: Ints
+    code: Ints
+
+    @staticmethod
+    def sort(spans: list[CodedSpan], position: dict[str, int]) -> tuple[tuple[CodedSpan, ...], _Coding]:
+        """The spans sorted by start, end and code name (``position`` ranks the names), and their
+        columns in that order."""
+        import numpy as np
+
+        count = len(spans)
+        start = np.fromiter((s.start_us for s in spans), np.int64, count)
+        end = np.fromiter((s.end_us for s in spans), np.int64, count)
+        code = np.fromiter((position[s.code] for s in spans), np.int64, count)
+        order = np.lexsort((code, end, start))
+        return tuple(map(spans.__getitem__, order.tolist())), _Coding(start[order], end[order], code[order])
+
+    @property
+    def columns(self) -> tuple[Ints, Ints, Ints]:
+        return self.start, self.end, self.code
+
+    def take(self, chosen: Flags) -> _Coding:
+        return _Coding(self.start[chosen], self.end[chosen], self.code[chosen])
+
+
+Side = tuple[_Coding, "Flags", "Flags"]
+"""One coder's moments, the slices each code holds (a row per code) and which events found a partner."""
+
+
+def _per_code(codes: Sequence[str], n: int, a: Side, b: Side) -> dict[str, CodeAgreement]:
+    import numpy as np
+
+    (coding_a, present_a, matched_a), (coding_b, present_b, _) = a, b
+    held_a: list[int] = present_a.sum(axis=1).tolist()
+    held_b: list[int] = present_b.sum(axis=1).tolist()
+    held_both: list[int] = (present_a & present_b).sum(axis=1).tolist()
+    pairs: list[int] = np.bincount(coding_a.code[matched_a], minlength=len(codes)).tolist()
+    events_a: list[int] = np.bincount(coding_a.code, minlength=len(codes)).tolist()
+    events_b: list[int] = np.bincount(coding_b.code, minlength=len(codes)).tolist()
+    out: dict[str, CodeAgreement] = {}
+    for i, code in enumerate(codes):
+        sa, sb, both = held_a[i], held_b[i], held_both[i]
+        k, po, _ = _kappa([[n - (sa + sb - both), sb - both], [sa - both, both]], n)
+        counts = EventCounts(pairs[i], events_a[i] - pairs[i], events_b[i] - pairs[i])
+        out[code] = CodeAgreement(code, k, po, sa, sb, both, counts)
     return out
 
 
-def _slice_categories(
-    spans: Sequence[CodedSpan], duration: int, size: int, n: int
-) -> tuple[list[str | None], dict[str, set[int]]]:
-    """Each slice's category for one coder, and the slices each code holds (covers most of)."""
-    by_code: dict[str, list[tuple[int, int]]] = {}
-    for s in spans:
-        # A span of no length (a bare instant) still covers the instant it names.
-        start, end = max(0, s.start_us), min(duration, max(s.end_us, s.start_us + 1))
-        if start < end:
-            by_code.setdefault(s.code, []).append((start, end))
-    merged = {code: _merged(stretches) for code, stretches in by_code.items()}
-    last, last_length = n - 1, duration - (n - 1) * size
+def _match(a: _Coding, b: _Coding, tolerance: int) -> tuple[Flags, Flags]:
+    """Which of A's and of B's events have a partner in a matching of ``match_events`` per code.
 
-    # The leader of each slice so far as (-time covered, first instant), starting with "no code": the
-    # time none of the coder's moments covers, seen first at the slice's start or else where the
-    # first covered stretch ends. Codes then compete in name order, an equal one keeping the earlier.
-    lead = [0] * n
-    lead_first = [0] * n
-    cats: list[str | None] = [NO_CODE] * n
-    union = _coverage(_merged([x for stretches in merged.values() for x in stretches]), size)
-    for k, (covered, first, first_end) in union.items():
-        begin = k * size
-        gap = (size if k != last else last_length) - covered
-        if gap > 0:
-            lead[k], lead_first[k] = -gap, begin if first > begin else first_end
-        else:
-            lead[k] = 1  # wholly covered: any code beats "no code"
-    present: dict[str, set[int]] = {}
-    for code in sorted(merged):
-        mine = set()
-        for k, (cover, first, _) in _coverage(merged[code], size).items():
-            if -cover < lead[k] or (-cover == lead[k] and first < lead_first[k]):
-                lead[k], lead_first[k], cats[k] = -cover, first, code
-            # Present for the code's own kappa by the same rule, "not this code" being the rival.
-            twice, length = 2 * cover, size if k != last else last_length
-            if twice > length or (twice == length and first == k * size):
-                mine.add(k)
-        present[code] = mine
-    return cats, present
+    One code's events (both coders') whose starts follow each other within the tolerance form a
+    cluster; no pair can span two clusters, and ``match_events`` restricted to one cluster chooses
+    exactly as it does over the whole code (every choice it compares there carries the same
+    optimum of the clusters before). So one event of each coder simply pair, one coder's alone
+    have none, and only clusters with more go through the dynamic programme.
+    """
+    import numpy as np
+
+    code = np.concatenate((a.code, b.code))
+    start = np.concatenate((a.start, b.start))
+    side = np.repeat(np.arange(2), (len(a.code), len(b.code)))  # 0: A, 1: B
+    index = np.concatenate((np.arange(len(a.code)), np.arange(len(b.code))))
+    order = np.lexsort((side, start, code))  # stable: each coder's events stay in the order of its spans
+    code, start, side, index = code[order], start[order], side[order], index[order]
+    opens = np.ones(len(order), dtype=np.bool_)
+    opens[1:] = (code[1:] != code[:-1]) | (start[1:] - start[:-1] > tolerance)
+    cluster = np.cumsum(opens) - 1
+    of_b = np.bincount(cluster, weights=side).astype(np.int64)
+    of_a = np.bincount(cluster) - of_b
+    matched = [np.zeros(len(a.code), np.bool_), np.zeros(len(b.code), np.bool_)]
+    simple = ((of_a == 1) & (of_b == 1))[cluster]
+    for s in (0, 1):
+        matched[s][index[simple & (side == s)]] = True
+    crowded = np.flatnonzero((of_a >= 1) & (of_b >= 1) & (of_a + of_b > 2)).tolist()
+    if crowded:
+        bounds = [*np.flatnonzero(opens).tolist(), len(order)]
+        for c in crowded:
+            here = slice(bounds[c], bounds[c + 1])
+            mine = [index[here][side[here] == s] for s in (0, 1)]
+            times = [start[here][side[here] == s].tolist() for s in (0, 1)]
+            for i, j in match_events(times[0], times[1], tolerance):
+                matched[0][mine[0][i]] = matched[1][mine[1][j]] = True
+    return matched[0], matched[1]
 
 
-def _coverage(stretches: Sequence[tuple[int, int]], size: int) -> dict[int, tuple[int, int, int]]:
-    """Disjoint, sorted stretches per slice they touch: (time covered, first covered instant, end of
-    the first covered piece)."""
-    out: dict[int, tuple[int, int, int]] = {}
-    for start, end in stretches:
-        k0, k1 = start // size, (end - 1) // size
-        stop = min(end, (k0 + 1) * size)
-        cell = out.get(k0)
-        # A later stretch within the same slice adds to it.
-        out[k0] = (stop - start, start, stop) if cell is None else (cell[0] + stop - start, cell[1], cell[2])
-        if k1 > k0:
-            # Slices strictly inside the stretch are wholly covered; its last slice is new to it.
-            for k in range(k0 + 1, k1):
-                out[k] = (size, k * size, (k + 1) * size)
-            out[k1] = (end - k1 * size, k1 * size, end)
-    return out
+_KINDS: tuple[DisagreementKind, ...] = ("slices", "only_a", "only_b")
 
 
-def _differing_runs(
-    cats_a: Sequence[str | None], cats_b: Sequence[str | None], size: int, duration: int
-) -> list[Disagreement]:
-    runs: list[Disagreement] = []
-    for k, (ca, cb) in enumerate(zip(cats_a, cats_b, strict=True)):
-        if ca == cb:
-            continue
-        start, end = k * size, min((k + 1) * size, duration)
-        last = runs[-1] if runs else None
-        if last is not None and last.end_us == start and (last.a_label, last.b_label) == (ca, cb):
-            runs[-1] = Disagreement(last.start_us, end, ca, cb, "slices")
-        else:
-            runs.append(Disagreement(start, end, ca, cb, "slices"))
-    return runs
+def _disagreements(
+    runs: tuple[Ints, Ints, Ints, Ints],
+    only_a: _Coding,
+    only_b: _Coding,
+    categories: Sequence[str | None],
+) -> tuple[Disagreement, ...]:
+    """Every disagreement by start, then differing slices before A's lone events before B's, then by
+    end and by labels (no code first, then the codes by name)."""
+    import numpy as np
+
+    run_start, run_end, run_a, run_b = runs
+    sizes = (len(run_start), len(only_a.start), len(only_b.start))
+    start = np.concatenate((run_start, only_a.start, only_b.start))
+    end = np.concatenate((run_end, only_a.end, only_b.end))
+    kind = np.repeat(np.arange(3), sizes)
+    label_a = np.concatenate((run_a, only_a.code + 1, np.zeros(sizes[2], np.int64)))
+    label_b = np.concatenate((run_b, np.zeros(sizes[1], np.int64), only_b.code + 1))
+    order = np.lexsort((label_b, label_a, end, kind, start))
+    columns: list[list[int]] = [column[order].tolist() for column in (start, end, kind, label_a, label_b)]
+    # A frozen dataclass's __init__ sets each field through object.__setattr__, about 1 us an object,
+    # and two codings of an hour can differ in ten thousand places: fill the slots directly, in field
+    # order (the same objects as constructed ones, at half the cost; Disagreement has no
+    # __post_init__, and a field added to it fails the unpacking below).
+    new, (put_start, put_end, put_a, put_b, put_kind) = object.__new__, _DISAGREEMENT_SLOTS
+    out = []
+    for s, e, k, x, y in zip(*columns, strict=True):
+        d = new(Disagreement)
+        put_start(d, s)
+        put_end(d, e)
+        put_a(d, categories[x])
+        put_b(d, categories[y])
+        put_kind(d, _KINDS[k])
+        out.append(d)
+    return tuple(out)
+
+
+_DISAGREEMENT_SLOTS = tuple(getattr(Disagreement, f.name).__set__ for f in fields(Disagreement))

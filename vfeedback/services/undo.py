@@ -5,6 +5,9 @@ deletes as a before/after pair. The pairs are stored with a label in ``undo_log`
 transaction, so undo is as durable as the edit itself and works from the CLI (``vfeedback undo``).
 Undo writes the "before" images back; redo writes the "after" images. Before either, each row must still
 look as the log left it: if someone changed it since, undo refuses rather than overwrite their work.
+Rows are checked and written a run at a time (a run: consecutive changes to one table of one kind, so
+an import of thousands of moments is undone by a few statements); where a run would be refused, it is
+done again row by row, so the refusal names exactly the row it always did.
 
 Each person has their own history in a shared library: undo and redo take the current user's own
 latest action (``undo_log.user``), never a colleague's, and a new action drops only that user's redo
@@ -16,15 +19,16 @@ recording into) is refused the same way rather than breaking that work.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Connection, Date, DateTime, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Date, DateTime, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from vfeedback.core.errors import Conflict, NothingToDo
@@ -85,11 +89,7 @@ class Tx:
             return []
         result = self.conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
         ids = [int(r[0]) for r in result]
-        found: dict[int, Row] = {}
-        for n in range(0, len(ids), _CHUNK):
-            chunk = ids[n : n + _CHUNK]
-            for r in self.conn.execute(select(table).where(table.c.id.in_(chunk))).mappings():
-                found[int(r["id"])] = dict(r)
+        found = _fetch_many(self.conn, table, ids)
         made = [found[i] for i in ids]
         self.changes.extend(RowChange(table.name, i, None, row) for i, row in zip(ids, made, strict=True))
         return made
@@ -170,8 +170,8 @@ def undo(conn: Connection, user: str) -> Changes:
     if entry is None:
         raise NothingToDo(_nothing(conn, "undo", undone=False))
     changes = [_decode_change(c) for c in json.loads(entry.changes_json)]
-    for c in reversed(changes):
-        _move(conn, c, expected=c.after, target=c.before, label=entry.label, verb="undone")
+    steps = [Step(c, expected=c.after, target=c.before) for c in reversed(changes)]
+    _move_all(conn, steps, label=entry.label, verb="undone")
     conn.execute(update(t.undo_log).where(t.undo_log.c.id == entry.id).values(undone=True))
     return _summarise(entry.label, changes)
 
@@ -182,8 +182,8 @@ def redo(conn: Connection, user: str) -> Changes:
     if entry is None:
         raise NothingToDo(_nothing(conn, "redo", undone=True))
     changes = [_decode_change(c) for c in json.loads(entry.changes_json)]
-    for c in changes:
-        _move(conn, c, expected=c.before, target=c.after, label=entry.label, verb="redone")
+    steps = [Step(c, expected=c.before, target=c.after) for c in changes]
+    _move_all(conn, steps, label=entry.label, verb="redone")
     conn.execute(update(t.undo_log).where(t.undo_log.c.id == entry.id).values(undone=False))
     return _summarise(entry.label, changes)
 
@@ -218,15 +218,90 @@ _NOT_COMPARED = {"recordings": {"media_json"}}
 _CACHES = {"recordings": ((t.frame_indexes, "recording_id"),)}
 
 
-def _move(
-    conn: Connection,
-    c: RowChange,
-    *,
-    expected: Row | None,
-    target: Row | None,
-    label: str,
-    verb: str,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One row of an undo or redo: it must look like ``expected`` now (None: absent) and becomes
+    ``target`` (None: deleted)."""
+
+    change: RowChange
+    expected: Row | None
+    target: Row | None
+
+    @property
+    def kind(self) -> Literal["delete", "insert", "update"]:
+        return "delete" if self.target is None else "insert" if self.expected is None else "update"
+
+
+def _move_all(conn: Connection, steps: Sequence[Step], *, label: str, verb: str) -> None:
+    """Every step, in order, a run at a time. Rows are independent of each other (no triggers, no
+    cascades on these tables), so a run checked and written at once ends as the same steps one by one
+    would; a run that would be refused is done again row by row to say exactly what it always said."""
+    for run in _runs(steps):
+        if not _move_run(conn, run):
+            for step in run:
+                _move(conn, step, label=label, verb=verb)
+
+
+def _runs(steps: Sequence[Step]) -> Iterator[list[Step]]:
+    """Consecutive steps on one table, of one kind (inserts also of one set of columns), each row at
+    most once: what one statement per ``_CHUNK`` rows can do."""
+    run: list[Step] = []
+    seen: set[int] = set()
+    key: tuple[object, ...] = ()
+    for step in steps:
+        mine = (step.change.table, step.kind, tuple(step.target or ()) if step.kind == "insert" else ())
+        if run and (mine != key or step.change.pk in seen):
+            yield run
+            run, seen = [], set()
+        run.append(step)
+        seen.add(step.change.pk)
+        key = mine
+    if run:
+        yield run
+
+
+def _move_run(conn: Connection, run: list[Step]) -> bool:
+    """Check and write a run in a few statements; False (nothing written) where a row is not as the
+    log left it or the database refuses the writes (a colleague's work hangs on a row)."""
+    table = t.UNDOABLE_TABLES[run[0].change.table]
+    pks = [step.change.pk for step in run]
+    current = _fetch_many(conn, table, pks)
+    if not all(_same(table.name, current.get(step.change.pk), step.expected) for step in run):
+        return False
+    try:
+        with conn.begin_nested():  # PostgreSQL needs it to go on after a refused statement
+            _write_run(conn, table, run, current)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _write_run(conn: Connection, table: Table, run: list[Step], current: dict[int, Row]) -> None:
+    kind = run[0].kind
+    if kind == "delete":
+        pks = [step.change.pk for step in run]
+        for n in range(0, len(pks), _CHUNK):
+            chunk = pks[n : n + _CHUNK]
+            for cache, column in _CACHES.get(table.name, ()):
+                conn.execute(delete(cache).where(cache.c[column].in_(chunk)))
+            conn.execute(delete(table).where(table.c.id.in_(chunk)))
+    elif kind == "insert":
+        conn.execute(insert(table), [step.target for step in run if step.target is not None])
+    else:
+        # One UPDATE per set of changed columns, each given all the rows that change just those.
+        changed: dict[tuple[str, ...], list[Row]] = {}
+        for step in run:
+            now, target = current[step.change.pk], step.target or {}
+            diff = {k: v for k, v in target.items() if now.get(k) != v}
+            if diff:
+                changed.setdefault(tuple(diff), []).append({"undo_pk": step.change.pk, **diff})
+        for rows in changed.values():
+            conn.execute(update(table).where(table.c.id == bindparam("undo_pk")), rows)
+
+
+def _move(conn: Connection, step: Step, *, label: str, verb: str) -> None:
+    """One step on its own (how a refused run finds the row to name)."""
+    c, expected, target = step.change, step.expected, step.target
     table = t.UNDOABLE_TABLES[c.table]
     current = _fetch(conn, table, c.pk)
     if not _same(c.table, current, expected):
@@ -251,8 +326,10 @@ def _move(
 
 
 def _same(table: str, current: Row | None, expected: Row | None) -> bool:
+    if current == expected:  # the usual answer, at C speed
+        return True
     if current is None or expected is None:
-        return current is None and expected is None
+        return False
     ignored = _NOT_COMPARED.get(table, set())
     keys = (set(current) | set(expected)) - ignored
     return all(_norm(current.get(k)) == _norm(expected.get(k)) for k in keys)
@@ -278,6 +355,18 @@ def _describe(table: str, pk: int) -> str:
 def _fetch(conn: Connection, table: Table, pk: int) -> Row | None:
     row = conn.execute(select(table).where(table.c.id == pk)).mappings().first()
     return None if row is None else dict(row)
+
+
+def _fetch_many(conn: Connection, table: Table, pks: Sequence[int]) -> dict[int, Row]:
+    """The rows that exist of ``pks``, by id."""
+    found: dict[int, Row] = {}
+    for n in range(0, len(pks), _CHUNK):
+        result = conn.execute(select(table).where(table.c.id.in_(pks[n : n + _CHUNK])))
+        names = list(result.keys())
+        for values in result:
+            row = dict(zip(names, values, strict=True))
+            found[int(row["id"])] = row
+    return found
 
 
 def _last(conn: Connection, user: str, *, undone: bool) -> Any:
@@ -332,15 +421,24 @@ def _encode_row(table: Table, row: Row | None) -> dict[str, Any] | None:
 def _decode_row(table: Table, data: dict[str, Any] | None) -> Row | None:
     if data is None:
         return None
-    out: Row = {}
-    for key, value in data.items():
-        column_type = table.c[key].type
-        if value is not None and isinstance(column_type, DateTime):
-            value = datetime.fromisoformat(value)
-        elif value is not None and isinstance(column_type, Date):
-            value = date.fromisoformat(value)
-        out[key] = value
+    out: Row = dict(data)
+    for key, parse in _parsers(table).items():
+        value = out.get(key)
+        if value is not None:
+            out[key] = parse(value)
     return out
+
+
+@functools.cache
+def _parsers(table: Table) -> dict[str, Callable[[str], Any]]:
+    """How each date or time column of ``table`` is read back from its ISO text in the log."""
+    found: dict[str, Callable[[str], Any]] = {}
+    for column in table.columns:
+        if isinstance(column.type, DateTime):
+            found[column.name] = datetime.fromisoformat
+        elif isinstance(column.type, Date):
+            found[column.name] = date.fromisoformat
+    return found
 
 
 def _remove_quietly(path: Path) -> None:

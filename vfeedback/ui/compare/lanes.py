@@ -39,6 +39,7 @@ WARM_BAND = QColor(240, 178, 110, 46)  # soft apricot behind both lanes: "look h
 WARM = QColor("#e3a868")
 WARM_STRONG = QColor("#b86e2c")
 CLICK_SLOP_PX = 3
+DIMMED = 0.45
 
 
 class LanesView(QWidget):
@@ -188,6 +189,8 @@ class LanesView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        if not self.isEnabled():  # the figures are being worked out again: what is drawn is the old choice
+            p.setOpacity(DIMMED)
         p.fillRect(self.rect(), qcolor(STRIPE[0]))
         self._paint_ruler(p)
         for which in (0, 1):

@@ -1,10 +1,16 @@
 """The compare view for supervision: two coders of one recording side by side, how far they agree,
-and every place they saw it differently (a click there asks the player to go to it)."""
+and every place they saw it differently (a click there asks the player to go to it).
+
+The figures are worked out on the window's task runner, never on the GUI thread: a long recording
+keeps the window responsive, says "Comparing…" if it takes a moment, and a result that arrives
+after the coders or settings changed, or after the window closed, is dropped."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -21,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from vfeedback.core.agreement import Agreement, Place, places
-from vfeedback.core.errors import VfeedbackError
+from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
 from vfeedback.services import Library
 from vfeedback.ui.compare.figures import (
     BANDS_TIP,
@@ -33,9 +39,13 @@ from vfeedback.ui.compare.figures import (
     short_time,
 )
 from vfeedback.ui.compare.lanes import LanesView
+from vfeedback.ui.tasks import Task, TaskRunner
 
 NO_CODE = "—"
 RECOMPUTE_DELAY_MS = 150
+BUSY_DELAY_MS = 250
+"""A comparison quicker than this swaps the figures without a "Comparing…" in between."""
+COMPARING = "Comparing…"
 
 
 class CompareWindow(QWidget):
@@ -43,11 +53,21 @@ class CompareWindow(QWidget):
 
     seek_requested = Signal(int)
 
-    def __init__(self, library: Library, recording_id: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        recording_id: int,
+        parent: QWidget | None = None,
+        tasks: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self.library = library
         self._supervision = library.supervision
         self.recording_id = recording_id
+        self._own_tasks = tasks is None
+        self.tasks = TaskRunner(self, max_threads=1) if tasks is None else tasks
+        self._pending: Task | None = None
+        """The comparison under way; only its result is shown."""
         rec = library.recordings.get(recording_id)
         self.setWindowTitle(f"Compare coders — {rec.family_code} · recording {recording_id} — vfeedback")
         self.agreement: Agreement | None = None
@@ -129,6 +149,11 @@ class CompareWindow(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(RECOMPUTE_DELAY_MS)
         self._timer.timeout.connect(self.recompute)
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(self._show_busy)
+        self.kappa_label.setText(COMPARING)
         self.coder_a.currentIndexChanged.connect(lambda _i: self._coder_changed(self.coder_a))
         self.coder_b.currentIndexChanged.connect(lambda _i: self._coder_changed(self.coder_b))
         self.slice.valueChanged.connect(lambda _v: self._timer.start())
@@ -161,7 +186,9 @@ class CompareWindow(QWidget):
         self.recompute()
 
     def recompute(self) -> None:
+        """Compare the chosen coders again, on the task runner; the figures follow when it is done."""
         self._timer.stop()
+        self._drop_pending()
         a, b = self.coder_a.currentData(), self.coder_b.currentData()
         enough = self.coder_a.count() >= 2
         for widget in (self.coder_a, self.coder_b, self.slice, self.tolerance):
@@ -169,14 +196,57 @@ class CompareWindow(QWidget):
         if not enough:
             self._show(None, self._not_enough(self.coder_a.count()))
             return
-        try:
-            found = self._supervision.agreement(
-                self.recording_id, a, b, slice_s=self.slice.value(), tolerance_s=self.tolerance.value()
-            )
-        except VfeedbackError as exc:
-            self._show(None, str(exc))
+        supervision, recording_id = self._supervision, self.recording_id
+        slice_s, tolerance_s = self.slice.value(), self.tolerance.value()
+
+        def job(_progress: Progress, should_cancel: ShouldCancel) -> Agreement:
+            if should_cancel():  # a newer comparison was asked for while this one waited its turn
+                raise Cancelled
+            return supervision.agreement(recording_id, a, b, slice_s=slice_s, tolerance_s=tolerance_s)
+
+        task: Task | None = None
+
+        def done(found: Any) -> None:
+            if task is self._pending:
+                self._show(found, None)
+
+        def failed(sentence: str) -> None:
+            if task is self._pending:
+                self._show(None, sentence)
+
+        task = self.tasks.submit("Comparing coders", job, on_done=done, on_error=failed)
+        self._pending = task
+        self._busy_timer.start()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a comparison is under way (its figures not shown yet)."""
+        return self._pending is not None
+
+    def _drop_pending(self) -> None:
+        # Whatever the comparison under way finds now answers a question nobody is asking.
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        self._busy_timer.stop()
+
+    def _show_busy(self) -> None:
+        """Still comparing after a moment: say so, and dim what is shown (it answers the old choice)."""
+        if self._pending is None:
             return
-        self._show(found, None)
+        self.kappa_label.setText(COMPARING)
+        for widget in self._results():
+            widget.setEnabled(False)
+
+    def _results(self) -> tuple[QWidget, ...]:
+        return (self.observed_label, self.events_label, self.lanes, self.per_code, self.differences)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._timer.stop()
+        self._drop_pending()
+        if self._own_tasks:
+            self.tasks.shutdown()
+        super().closeEvent(event)
 
     def _not_enough(self, coders: int) -> str:
         if coders == 0:
@@ -189,6 +259,10 @@ class CompareWindow(QWidget):
         return {name: by_id.get(code_id, "#9aa5b1") for name, code_id in a.code_ids.items()}
 
     def _show(self, a: Agreement | None, message: str | None) -> None:
+        self._pending = None
+        self._busy_timer.stop()
+        for widget in self._results():
+            widget.setEnabled(True)
         self.agreement = a
         self._colours = self._colours_for(a) if a is not None else {}
         if a is None:
