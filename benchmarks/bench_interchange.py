@@ -38,14 +38,17 @@ def run(cache_dir: Path) -> list[Figure]:
             lib.moments.delete_many([m.id for m in lib.moments.all(rec) if m.coder == "bob"])
             for m in mine[:5]:
                 lib.moments.edit(m.id, caption="You wait for her, and she answers you.")
-            out = root / "moments.eaf"
+            # Written outside the library, where a clinician saves them (the library refuses its own folder).
+            outside = root.parent / f"{root.name}-out"
+            outside.mkdir(exist_ok=True)
+            out = outside / "moments.eaf"
             ours = timings_ms(lambda: lib.interchange.export_eaf(rec, out), 3)
             # The plain tool: the stdlib building and writing the same tree.
             tree = ET.ElementTree(ET.fromstring(out.read_bytes()))
             theirs = timings_ms(lambda: tree.write(io.BytesIO()), 3)
             figures.append(figure("eaf_export_ms", median(ours), "ms", median(theirs), "<= 2000"))
 
-            table = root / "moments.csv"
+            table = outside / "moments.csv"
             ours = timings_ms(lambda: lib.interchange.export_table(rec, table), 3)
             moments = lib.moments.all(rec)
 
@@ -69,6 +72,7 @@ def run(cache_dir: Path) -> list[Figure]:
         figures.append(_worst_eaf(root))
     finally:
         shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(root.parent / f"{root.name}-out", ignore_errors=True)
     return figures
 
 
