@@ -78,13 +78,13 @@ moves = iter([("wait", 0)] + [("play", 10.0)] + [("step", 1)] * 25 + [("step", -
              + [("seek", random.Random(3).randrange(0, 3_500_000_000)) for _ in range(10)] + [("done", 0)])
 state = {"until": 0.0}
 def tick():
-    if time.monotonic() < state["until"] or window.index is None:
+    if time.monotonic() < state["until"] or window.coding.index is None:
         return
     move, arg = next(moves)
     if move == "play":
-        window.toggle_play(); state["until"] = time.monotonic() + arg
+        window.controller.toggle(); state["until"] = time.monotonic() + arg
     elif move == "step":
-        if window.controller.playing: window.toggle_play()
+        if window.controller.playing: window.controller.toggle()
         window.controller.step_frames(arg); state["until"] = time.monotonic() + 0.05
     elif move == "seek":
         window.controller.seek_us(arg); state["until"] = time.monotonic() + 0.3
