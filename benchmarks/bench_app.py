@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -124,10 +125,14 @@ class Xvfb:
             ["Xvfb", f":{number}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        for _ in range(100):
-            if Path(f"/tmp/.X11-unix/X{number}").exists():
-                break
-            time.sleep(0.05)
+        # The socket file appears before the server listens on it: wait until it takes a connection.
+        for _ in range(200):
+            with socket.socket(socket.AF_UNIX) as probe:
+                try:
+                    probe.connect(f"/tmp/.X11-unix/X{number}")
+                    break
+                except OSError:
+                    time.sleep(0.05)
         return f":{number}"
 
     def __exit__(self, *_exc: object) -> None:
