@@ -35,8 +35,10 @@ from vfeedback.ui.workbench import background, keys, naming
 from vfeedback.ui.workbench.cases import CaseActions
 from vfeedback.ui.workbench.closing import ExportsOnClose
 from vfeedback.ui.workbench.exchange import ExchangeActions
+from vfeedback.ui.workbench.first_paint import AfterFirstPaint
 from vfeedback.ui.workbench.highlights import HighlightActions
 from vfeedback.ui.workbench.keys import HelpOverlay, KeyRouter
+from vfeedback.ui.workbench.player_choice import choose_player
 from vfeedback.ui.workbench.protocol import Shortcut
 from vfeedback.ui.workbench.supervision import SupervisionActions
 
@@ -74,22 +76,10 @@ class WindowPlayhead:
         self._timeline.ensure_visible(us)
 
 
-def choose_player(given: Player | None) -> tuple[Player, str | None]:
-    """The player to use, and why there is no sound (None when VLC plays). Only when VLC did not
-    start do we ask why (that starts a second libvlc, ~0.2 s)."""
-    from vfeedback.media.player import make_player, player_unavailable_reason
-    from vfeedback.media.vlc_player import VlcPlayer
-
-    if given is not None:
-        return given, None
-    player = make_player()
-    return player, None if isinstance(player, VlcPlayer) else player_unavailable_reason()
-
-
 class MainWindow(QMainWindow):
     def __init__(self, library: Library, player: Player | None = None, *, missing: str | None = None) -> None:
-        """``player``: the one to use (made here when None); ``missing``: why it has no sound, when
-        the caller made it (see ``choose_player``)."""
+        """``player``: the one to use (chosen here when None); ``missing``: why it has no sound, when
+        the caller chose it (see ``player_choice``)."""
         super().__init__()
         from vfeedback.media.vlc_player import VlcPlayer
 
@@ -100,12 +90,13 @@ class MainWindow(QMainWindow):
         self.tasks.error.connect(self.show_error)
         self.closing = ExportsOnClose(self)
         if player is None:
-            player, missing = choose_player(None)
+            player, missing = choose_player()
         self.player = player
         self._vlc = isinstance(player, VlcPlayer)
         self._player_missing = missing
         self.controller = PlaybackController(self.player, self)
         self.pieces = background.Pieces(self)
+        self.after_paint = AfterFirstPaint(self)
         self._thumbs: list[tuple[int, Any]] = []
         self._film_timer = QTimer(self)
         self._film_timer.setSingleShot(True)
@@ -309,9 +300,6 @@ class MainWindow(QMainWindow):
         self.tasks.cancel_all()
         self.inspector.set_moment(None)
         self._thumbs = []
-        if self._vlc:
-            self.player.set_window(self.video.surface.handle())
-        self.controller.open(path, rec.media.duration_us, draws_own_picture=self._vlc)
         self.video.frames.set_placeholder("Preparing exact frames…")
         self.video.show_exact(True)
         self.timeline.set_duration(rec.media.duration_us)
@@ -320,6 +308,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"vfeedback — {rec.family_code}, recording {rec.id}")
         self.panel.select_recording(rec.id)
         self.coding.open(rec)
+        self.after_paint.run(lambda: self._start_playing(rec, path))
+
+    def _start_playing(self, rec: Recording, path: Path) -> None:
+        """The player on the file, and the background work on it: the frame index (then filmstrip
+        and proxy) and the sound; unless another recording was opened meanwhile. At the start of
+        the app this waits for the window's first paint (see ``AfterFirstPaint``)."""
+        if self.coding.recording is None or self.coding.recording.id != rec.id:
+            return
+        if self._vlc:
+            self.player.set_window(self.video.surface.handle())
+        self.controller.open(path, rec.media.duration_us, draws_own_picture=self._vlc)
         self.tasks.submit(
             "Indexing frames",
             background.index_job(self.library, rec.id),
