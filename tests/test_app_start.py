@@ -130,3 +130,16 @@ def test_a_hidden_window_starts_the_work_at_once(qtbot, library: Library, media)
     window.open_recording(rec.id)  # never shown: nothing to paint first
     assert [t.label for t in window.tasks.tasks()][:1] == ["Indexing frames"]
     window.close()
+
+
+def test_closing_before_the_first_paint_starts_nothing(qtbot, library: Library, media, noted) -> None:  # type: ignore[no-untyped-def]
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    window = MainWindow(library, player=NotedPlayer())
+    qtbot.addWidget(window)
+    window.show()
+    window.open_recording(rec.id)
+    window.close()  # at once, as a quit from outside would
+    qtbot.wait(300)  # whatever was waiting for the paint would run now
+    assert noted.opened == [] and window.tasks.tasks() == []
+    assert len(noted.closed) == 1

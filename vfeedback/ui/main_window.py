@@ -547,6 +547,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self.after_paint.drop()  # closed before its first paint: nothing is to start any more
         self.inspector.save_texts()
         self.highlights.close_all()
         self.supervision.close_all()

@@ -46,16 +46,24 @@ class AfterFirstPaint(QObject):
             handle.installEventFilter(self)
             QTimer.singleShot(LATEST_MS, self, self._release)
 
+    def drop(self) -> None:
+        """The window is closing: what still waits will not be wanted."""
+        self._waiting = []
+        self._stop_watching()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Expose and watched is self._watched and self._watched.isExposed():
             QTimer.singleShot(0, self, self._release)  # Qt paints while it handles this event
         return False
 
     def _release(self) -> None:
-        if self._watched is not None:
-            self._watched.removeEventFilter(self)
-            self._watched = None
+        self._stop_watching()
         self._painted = True
         waiting, self._waiting = self._waiting, []
         for work in waiting:
             work()
+
+    def _stop_watching(self) -> None:
+        if self._watched is not None:
+            self._watched.removeEventFilter(self)
+            self._watched = None
