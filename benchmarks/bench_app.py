@@ -5,7 +5,8 @@ PySide6 window for the start, a bare python-vlc player playing the same file for
 The start is what ``vfeedback open RECORDING`` does, on a real X server (Xvfb, Qt's xcb platform, VLC
 drawing into the window): from launching the process to the first paint of the window, with the
 recording's timeline, moments and title in it. The recording has been opened before (its frame index
-is cached), as on any day but the first."""
+is cached), as on any day but the first. VLC opening the file and the background work on it start
+right after that paint (ui/workbench/first_paint.py), so the exact first frame follows it."""
 
 from __future__ import annotations
 
