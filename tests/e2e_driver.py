@@ -43,18 +43,18 @@ def main() -> int:
 
     def script() -> Iterator[Step]:
         window.open_recording(recording_id)
-        yield lambda: window.index is not None
+        yield lambda: window.coding.index is not None
         yield lambda: window.video.frames.exact and window.video.frames.frame_number == 0
-        window.toggle_play()
+        window.controller.toggle()
         yield 1.5
         report["playing_frame"] = window.controller.frame()
         grab("playing.png")
         report["showing_exact_while_playing"] = window.video.showing_exact()
-        window.toggle_play()
+        window.controller.toggle()
         for _ in range(5):
-            window.step_forward()
-        window.step_back()
-        window.step_back()
+            window.controller.step_frames(1)
+        window.controller.step_frames(-1)
+        window.controller.step_frames(-1)
         expected = window.controller.frame()
         report["expected_frame"] = expected
         yield lambda: window.video.frames.exact and window.video.frames.frame_number == expected

@@ -39,7 +39,7 @@ def _open(qtbot, lib: Library, recording_id: int | None = None) -> MainWindow:  
     qtbot.waitExposed(window)
     if recording_id is not None:
         window.open_recording(recording_id)
-        qtbot.waitUntil(lambda: window.index is not None, timeout=30_000)
+        qtbot.waitUntil(lambda: window.coding.index is not None, timeout=30_000)
     return window
 
 
@@ -66,7 +66,7 @@ def bench(qtbot, tmp_path: Path, media, monkeypatch: pytest.MonkeyPatch) -> Iter
 def _export_both(qtbot, bench: Bench) -> None:  # type: ignore[no-untyped-def]
     """Select both moments and press Export in the real dialog; wait until both exports are running."""
     window = bench.window
-    window._select(bench.moments)
+    window.coding.select(bench.moments)
 
     def press_export() -> None:
         dialog = QApplication.activeModalWidget()

@@ -38,7 +38,7 @@ def workbench(qtbot, tmp_path: Path, media, monkeypatch: pytest.MonkeyPatch) -> 
         window.show()
         qtbot.waitExposed(window)
         window.open_recording(rec.id)
-        qtbot.waitUntil(lambda: window.index is not None, timeout=20_000)
+        qtbot.waitUntil(lambda: window.coding.index is not None, timeout=20_000)
         yield window, lib, [m.id for m in moments]
         window.tasks.wait(60_000)
         window.close()
@@ -61,7 +61,7 @@ def _in_the_dialog(qtbot, seconds: str, seen: dict[str, str]) -> None:  # type: 
 
 def test_three_moments_one_pauses_at_the_playhead_the_others_play_through(qtbot, workbench) -> None:
     window, lib, ids = workbench
-    window._select(ids)
+    window.coding.select(ids)
     window.controller.seek_us(4_400_000)  # inside the second moment (4-5 s)
     seen: dict[str, str] = {}
     QTimer.singleShot(0, lambda: _in_the_dialog(qtbot, "1", seen))
@@ -81,7 +81,7 @@ def test_three_moments_one_pauses_at_the_playhead_the_others_play_through(qtbot,
 
 def test_a_playhead_outside_every_selected_moment_offers_no_pause(qtbot, workbench) -> None:
     window, lib, ids = workbench
-    window._select(ids)
+    window.coding.select(ids)
     window.controller.seek_us(3_000_000)  # between the first and second moments
     seen: dict[str, str] = {}
     QTimer.singleShot(0, lambda: _in_the_dialog(qtbot, "2", seen))

@@ -205,7 +205,7 @@ def test_ticking_the_box_in_the_app_links_the_original(qtbot, case: Case, monkey
         qtbot.addWidget(window)
         window.show()
         window.open_recording(rid)
-        qtbot.waitUntil(lambda: window.index is not None, timeout=20_000)
+        qtbot.waitUntil(lambda: window.coding.index is not None, timeout=20_000)
         monkeypatch.setattr(window.exchange, "_save_path", lambda *_a: eaf)  # the file chooser
 
         def answer() -> None:

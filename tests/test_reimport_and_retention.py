@@ -108,7 +108,7 @@ def window(qtbot, tmp_path: Path, media, monkeypatch):  # type: ignore[no-untype
     qtbot.addWidget(win)
     win.show()
     win.open_recording(rec.id)
-    qtbot.waitUntil(lambda: win.index is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: win.coding.index is not None, timeout=20_000)
     monkeypatch.setattr(MappingDialog, "exec", lambda _dialog: 1)
     yield win, lib, rec.id, eaf
     win.close()

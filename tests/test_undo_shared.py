@@ -223,7 +223,7 @@ def test_edit_undo_in_the_window_names_and_takes_back_only_your_own(
         window.show()
         qtbot.waitExposed(window)
         window.open_recording(rec.id)
-        qtbot.waitUntil(lambda: window.index is not None, timeout=20_000)
+        qtbot.waitUntil(lambda: window.coding.index is not None, timeout=20_000)
         alice.moments.add(rec.id, 1_000_000, code="Waiting", caption="alice's")
         bob.moments.add(rec.id, 2_000_000, code="Waiting", caption="bob's")  # in bob's own window
         assert window.act_undo.text() == "&Undo Add moment at 00:00:01.000 (Waiting)"

@@ -13,6 +13,7 @@ from vfeedback.core.model import Actor
 from vfeedback.media.clock_player import ClockPlayer
 from vfeedback.services import Library
 from vfeedback.ui.main_window import MainWindow
+from vfeedback.ui.workbench import keys
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +31,7 @@ def opened(qtbot, library: Library, media):
     window.show()
     qtbot.waitExposed(window)
     window.open_recording(rec.id)
-    qtbot.waitUntil(lambda: window.index is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.coding.index is not None, timeout=20_000)
     qtbot.waitUntil(
         lambda: window.video.frames.exact and window.video.frames.frame_number == 0, timeout=20_000
     )
@@ -109,7 +110,7 @@ def test_timeline_intents_become_single_undoable_edits(qtbot, opened, library: L
 
 def test_inspector_saves_caption_and_note_apart(qtbot, opened, library: Library) -> None:
     window, rec = opened
-    window.point_moment()
+    window.coding.point()
     [moment] = library.moments.all(rec.id)
     window.inspector.caption.setPlainText("You waited, and she smiled")
     window.inspector.note.setPlainText("PRIVATE: mother tearful after")
@@ -138,7 +139,7 @@ def test_inspector_saves_caption_and_note_apart(qtbot, opened, library: Library)
 
 def test_typing_in_the_caption_never_triggers_keys(qtbot, opened, library: Library) -> None:
     window, rec = opened
-    window.point_moment()
+    window.coding.point()
     window.inspector.caption.setFocus()
     qtbot.waitUntil(window.inspector.caption.hasFocus)
     QTest.keyClicks(window.inspector.caption, "mijo lk ")
@@ -150,18 +151,27 @@ def test_tab_walks_moments_and_help_lists_every_key(qtbot, opened, library: Libr
     window, _ = opened
     for t in (2_000_000, 4_000_000):
         window.controller.seek_us(t)
-        window.point_moment()
+        press(window, Qt.Key.Key_M)
     window.controller.seek_us(0)
-    window.coding.selected = []
-    window.next_moment()
+    press(window, Qt.Key.Key_Escape)
+    assert window.coding.selected == []
+    press(window, Qt.Key.Key_Tab)
     assert window.controller.time_us() == 2_000_000
-    window.next_moment()
+    press(window, Qt.Key.Key_Tab)
     assert window.controller.time_us() == 4_000_000
-    window.toggle_help()
+    press(window, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert window.controller.time_us() == 2_000_000
+    [first, _second] = window.coding.moments
+    assert window.coding.selected == [first.id] and window.inspector.moment == first
+    QTest.keyClicks(window.focusWidget() or window, "?")
     assert window.help.isVisible()
-    keys = {row[1] for row in window.help.lines()}
-    assert {"Space", "J", "K", "L", "I", "O", "M", "Tab", "?"} <= keys
+    shown = {row[1] for row in window.help.lines()}
+    assert {"Space", "J", "K", "L", "I", "O", "M", "Tab", "?"} <= shown
     assert any(row[0] == "Codes" for row in window.help.lines())
+    press(window, Qt.Key.Key_Escape)  # closes the list, keeps the selection
+    assert not window.help.isVisible() and window.coding.selected == [first.id]
+    keys.toggle_help(window)  # View › Keyboard keys
+    assert window.help.isVisible()
 
 
 def test_reopening_finds_everything_as_left(qtbot, library: Library, media) -> None:
@@ -171,7 +181,7 @@ def test_reopening_finds_everything_as_left(qtbot, library: Library, media) -> N
     window = MainWindow(library, player=ClockPlayer())
     qtbot.addWidget(window)
     window.open_recording(rec.id)
-    assert [m.caption for m in window.moments] == ["kept"]
+    assert [m.caption for m in window.coding.moments] == ["kept"]
     assert window.moment_list.model_.rowCount() == 1
     window.close()
 
@@ -195,9 +205,9 @@ def test_missing_file_is_one_clear_message_and_the_app_keeps_working(
     boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     assert len(boxes) == 1 and "relink" in boxes[0].text() and "\n" not in boxes[0].text()
     boxes[0].close()
-    assert window.recording is None
+    assert window.coding.recording is None
     window.open_recording(kept.id)
-    qtbot.waitUntil(lambda: window.index is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.coding.index is not None, timeout=20_000)
     window.close()
 
 
@@ -213,15 +223,15 @@ def test_without_libvlc_the_app_says_so_and_still_steps(qtbot, library: Library,
     qtbot.addWidget(window)
     assert reason in window.statusBar().currentMessage()
     window.open_recording(rec.id)
-    qtbot.waitUntil(lambda: window.index is not None, timeout=20_000)
-    window.step_forward()
+    qtbot.waitUntil(lambda: window.coding.index is not None, timeout=20_000)
+    window.controller.step_frames(1)
     qtbot.waitUntil(
         lambda: window.video.frames.exact and window.video.frames.frame_number == 1, timeout=10_000
     )
-    window.toggle_play()
+    window.controller.toggle()
     assert window.video.showing_exact()  # no VLC picture: our own frames are drawn while playing
     qtbot.waitUntil(lambda: window.controller.frame() > 3, timeout=10_000)
-    window.toggle_play()
+    window.controller.toggle()
     window.close()
 
 
@@ -261,4 +271,23 @@ def test_review_needs_consent_and_hides_the_case_list(qtbot, library: Library, m
     window.highlights.review.finished.emit()
     assert window.isVisible() and window.highlights.review is None
     assert reel.id == library.reels.all("F1")[0].id
+    window.close()
+
+
+def test_a_refused_key_says_its_sentence_and_changes_nothing(qtbot, library: Library) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    library.families.add("F1")
+    window = MainWindow(library, player=ClockPlayer())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.setFocus()
+    press(window, Qt.Key.Key_Return)  # Enter tags a moment: there is no recording to tag
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert [b.text() for b in boxes] == ["Open a recording first."]
+    assert window.library.undo_label() is None and window.coding.moments == []
+    press(window, Qt.Key.Key_Space)  # nothing to play: nothing happens, nothing said
+    assert not window.controller.playing
+    assert len([b for b in window.findChildren(QMessageBox) if b.isVisible()]) == 1
     window.close()

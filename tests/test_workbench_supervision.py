@@ -34,7 +34,7 @@ def opened(qtbot, library: Library, media):
     window.show()
     qtbot.waitExposed(window)
     window.open_recording(rec.id)
-    qtbot.waitUntil(lambda: window.index is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.coding.index is not None, timeout=20_000)
     yield window, rec
     window.close()
 
@@ -69,7 +69,7 @@ def test_compare_opens_on_the_recording_and_jumps_the_player(qtbot, opened, libr
 def test_compare_needs_two_coders(opened, monkeypatch) -> None:
     window, _ = opened
     said: list[str] = []
-    monkeypatch.setattr(window, "_show_error", said.append)
+    monkeypatch.setattr(window, "show_error", said.append)
     _menu_action(window, "Supervision", "Compare two coders").trigger()
     assert window.supervision.compare is None
     assert said and "two coders" in said[0]
@@ -134,7 +134,7 @@ def test_a_refused_import_says_one_sentence_and_adds_nothing(opened, library: Li
     bad = tmp_path / "bad.eaf"
     bad.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>', encoding="utf-8")
     said: list[str] = []
-    monkeypatch.setattr(window, "_show_error", said.append)
+    monkeypatch.setattr(window, "show_error", said.append)
     window.exchange.import_eaf(bad)
     assert len(said) == 1 and "bad.eaf" in said[0]
     assert library.moments.all(rec.id) == []
@@ -178,7 +178,7 @@ def test_deleting_the_open_recording_lets_go_of_it_first(qtbot, opened, library:
 
     window, rec = opened
     library.moments.add(rec.id, 1_000_000, code="Waiting", caption="You wait.")
-    window._reload_moments()
+    window.coding.reload()
     stored = library.path / rec.path
     assert stored.exists()
     _menu_action(window, "File", "Delete this recording for good").trigger()
@@ -186,7 +186,7 @@ def test_deleting_the_open_recording_lets_go_of_it_first(qtbot, opened, library:
     dialog.ticked.setChecked(True)
     with qtbot.waitSignal(window.panel.deleted, timeout=20_000):
         qtbot.mouseClick(dialog.delete, Qt.MouseButton.LeftButton)
-    assert window.recording is None and window.moments == []
+    assert window.coding.recording is None and window.coding.moments == []
     assert window.windowTitle() == "vfeedback"
     assert not stored.exists()
     assert not (library.path / "cache" / "recordings" / str(rec.id)).exists()
@@ -200,10 +200,10 @@ def test_the_moment_list_names_coders_once_two_have_coded(opened, library: Libra
 
     window, rec = opened
     library.moments.add(rec.id, 1_000_000, code="Waiting", coder="Ana")
-    window._reload_moments()
+    window.coding.reload()
     assert window.moment_list.isColumnHidden(CODER)
     library.moments.add(rec.id, 2_000_000, code="Waiting", coder="Ben")
-    window._reload_moments()
+    window.coding.reload()
     assert not window.moment_list.isColumnHidden(CODER)
     model = window.moment_list.model_
     assert [model.index(r, CODER).data() for r in range(model.rowCount())] == ["Ana", "Ben"]

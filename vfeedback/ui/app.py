@@ -84,12 +84,21 @@ def build(
 ) -> tuple[QApplication, MainWindow] | None:
     """The application and its shown window (None, after telling the user, if the library cannot be
     opened). Separate from ``start`` so a benchmark can time exactly this."""
-    from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from vfeedback.ui.workbench.player_choice import PlayerStarting
+
+    starting = PlayerStarting()  # libvlc starts while the modules below load
+    # The library (SQLAlchemy) and numpy (the timeline draws with it) before Qt: PySide6 reads the
+    # source of every module imported after it (looking for its ``__feature__`` switch), which for
+    # SQLAlchemy's hundreds of modules costs a tenth of a second or more at every start.
+    import numpy  # noqa: F401
 
     from vfeedback.core.errors import VfeedbackError
-    from vfeedback.resources import resources_dir
     from vfeedback.services import Library
+
+    from PySide6.QtGui import QIcon  # isort: skip
+    from PySide6.QtWidgets import QApplication, QMessageBox  # isort: skip
+
+    from vfeedback.resources import resources_dir
     from vfeedback.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "vfeedback"])
@@ -103,9 +112,11 @@ def build(
     try:
         library = Library.open(library_spec)
     except VfeedbackError as exc:
+        starting.result()[0].close()
         QMessageBox.critical(None, "vfeedback", str(exc))
         return None
-    window = MainWindow(library)
+    player, missing = starting.result()
+    window = MainWindow(library, player, missing=missing)
     window.show()
     if recording_id is not None:
         try:

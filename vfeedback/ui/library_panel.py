@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,11 +28,14 @@ from vfeedback.core.model import Family
 from vfeedback.core.retention import due_date
 from vfeedback.core.timecode import format_time
 from vfeedback.services import Library
-from vfeedback.ui.audit_view import AuditView
-from vfeedback.ui.confirm_delete import ConfirmDeleteDialog, report_outcome
-from vfeedback.ui.due_view import DueForDeletionView
-from vfeedback.ui.retention_dialog import RetentionDialog, long_date
+from vfeedback.ui.retention_dialog import long_date
 from vfeedback.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:  # the dialogs load when first opened, not at every start
+    from vfeedback.ui.audit_view import AuditView
+    from vfeedback.ui.confirm_delete import ConfirmDeleteDialog
+    from vfeedback.ui.due_view import DueForDeletionView
+    from vfeedback.ui.retention_dialog import RetentionDialog
 
 
 def _heading(text: str) -> QLabel:
@@ -154,6 +158,8 @@ class LibraryPanel(QWidget):
     # --- retention and deletion -----------------------------------------------------------------
     def edit_retention(self, family: str) -> RetentionDialog:
         """The closure and retention dialog for ``family``, shown without blocking."""
+        from vfeedback.ui.retention_dialog import RetentionDialog
+
         dialog = RetentionDialog(self.library, family, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self.refresh)
@@ -162,6 +168,8 @@ class LibraryPanel(QWidget):
 
     def show_audit(self, family: str) -> AuditView:
         """The family's audit record, shown without blocking."""
+        from vfeedback.ui.audit_view import AuditView
+
         view = AuditView(self.library, family, self)
         view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         view.open()
@@ -176,6 +184,8 @@ class LibraryPanel(QWidget):
     def show_due(self) -> DueForDeletionView:
         """The cases due for deletion (one window, raised if already open)."""
         if self.due_view is None:
+            from vfeedback.ui.due_view import DueForDeletionView
+
             view = DueForDeletionView(self.library, self.tasks, self)
             view.aboutToDelete.connect(self.aboutToDelete)
             view.deleted.connect(self._after_delete)
@@ -194,6 +204,8 @@ class LibraryPanel(QWidget):
             self.due_view = None
 
     def _confirm(self, *, family: str | None = None, recording: int | None = None) -> ConfirmDeleteDialog:
+        from vfeedback.ui.confirm_delete import ConfirmDeleteDialog
+
         dialog = ConfirmDeleteDialog(
             self.library, family=family, recording=recording, tasks=self.tasks, parent=self
         )
@@ -209,6 +221,8 @@ class LibraryPanel(QWidget):
         dialog, self.confirming = self.confirming, None
         if dialog is None:
             return
+        from vfeedback.ui.confirm_delete import report_outcome
+
         report_outcome(self, dialog)
         if dialog.result() == QDialog.DialogCode.Accepted or dialog.error:
             self._after_delete(list(dialog.inventory.recording_ids))

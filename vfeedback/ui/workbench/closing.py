@@ -11,25 +11,22 @@ next start, to whoever was working.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.ui.tasks import Task
-
-if TYPE_CHECKING:
-    from vfeedback.ui.main_window import MainWindow
+from vfeedback.ui.workbench.protocol import Workbench
 
 NOTE_KEY = "interrupted_exports"
 KEEP = "Keep working"
 
 
 class ExportsOnClose:
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-        self.tasks = window.tasks
+    def __init__(self, bench: Workbench) -> None:
+        self.bench = bench
+        self.tasks = bench.tasks
         self.question: QMessageBox | None = None
         self.finishing: QProgressDialog | None = None
         self._may_close = False
@@ -51,7 +48,7 @@ class ExportsOnClose:
             QMessageBox.Icon.Question,
             "vfeedback",
             f"{count} exports are still running." if count != 1 else "An export is still running.",
-            parent=self.window,
+            parent=self.bench.widget(),
         )
         box.setObjectName("exportsOnClose")
         listed = _listed([t.export or t.label for t in running])
@@ -77,7 +74,7 @@ class ExportsOnClose:
             self.stop()
 
     def _finish(self) -> None:
-        progress = QProgressDialog(self.window)
+        progress = QProgressDialog(self.bench.widget())
         progress.setObjectName("finishingExports")
         progress.setWindowTitle("vfeedback")
         progress.setCancelButtonText("Stop them" if len(self.tasks.exports()) != 1 else "Stop it")
@@ -109,7 +106,7 @@ class ExportsOnClose:
         if self._failed:
             return  # the error is on screen: the clinician decides what next
         self._may_close = True
-        self.window.close()
+        self.bench.widget().close()
 
     def _export_failed(self, _message: str, _details: str) -> None:
         self._failed = True
@@ -128,14 +125,14 @@ class ExportsOnClose:
         if self.finishing is not None:
             self._stop_finishing()
         self._may_close = True
-        self.window.close()
+        self.bench.widget().close()
 
     # --- the note for next time -------------------------------------------------------------------
     def remember(self, stopped: list[Task]) -> None:
         """Note the exports about to be stopped, for the next start. Never blocks closing."""
         if not stopped:
             return
-        library = self.window.library
+        library = self.bench.library
         try:
             notes = _notes(library.ctx.setting(NOTE_KEY))
             notes.append(
@@ -151,7 +148,7 @@ class ExportsOnClose:
 
     def tell_stopped(self) -> None:
         """Once, at the start: which of this person's exports were stopped when vfeedback last closed."""
-        library = self.window.library
+        library = self.bench.library
         try:
             notes = _notes(library.ctx.setting(NOTE_KEY))
             mine = [n for n in notes if n.get("user") == library.user]
@@ -162,7 +159,7 @@ class ExportsOnClose:
         except VfeedbackError:
             return
         stopped = [str(e) for n in mine for e in _listing(n.get("exports"))]
-        self.window._show_error(stopped_sentence(stopped))
+        self.bench.show_error(stopped_sentence(stopped))
 
 
 def stopped_sentence(stopped: list[str]) -> str:

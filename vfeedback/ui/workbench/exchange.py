@@ -14,12 +14,12 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Actor
-from vfeedback.services.interchange import Written
-from vfeedback.ui.data_export_dialog import DataExportDialog
-from vfeedback.ui.mapping_dialog import MappingDialog, MappingRow
+from vfeedback.ui.workbench.highlights import choose_reel
+from vfeedback.ui.workbench.protocol import Workbench
 
 if TYPE_CHECKING:
-    from vfeedback.ui.main_window import MainWindow
+    from vfeedback.services.interchange import Written
+    from vfeedback.ui.data_export_dialog import DataExportDialog
 
 SKIP = "skip"
 ELAN_FILTER = "ELAN files (*.eaf);;All files (*)"
@@ -31,29 +31,31 @@ LINKS_FILM = ("ELAN file", "timeline for a video editor")
 class ExchangeActions:
     """Owns the File menu's "Import moments" and "Export moments" submenus."""
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-        self.library = window.library
+    def __init__(self, bench: Workbench) -> None:
+        self.bench = bench
+        self.library = bench.library
 
     def build(self, file_menu: QMenu) -> None:
-        w = self.window
-        imports = QMenu("Import &moments", w)
-        imports.addAction(w._action("From &ELAN (.eaf)…", None, self.import_eaf))
-        imports.addAction(w._action("From &BORIS project…", None, self.import_boris))
-        exports = QMenu("E&xport moments", w)
-        exports.addAction(w._action("To &ELAN (.eaf)…", None, self.export_eaf))
-        exports.addAction(w._action("As a &spreadsheet (CSV/TSV)…", None, self.export_table))
-        exports.addAction(w._action("Captions as s&ubtitles (SRT/WebVTT)…", None, self.export_subtitles))
+        b = self.bench
+        imports = QMenu("Import &moments", b.widget())
+        imports.addAction(b.add_action("From &ELAN (.eaf)…", None, self.import_eaf))
+        imports.addAction(b.add_action("From &BORIS project…", None, self.import_boris))
+        exports = QMenu("E&xport moments", b.widget())
+        exports.addAction(b.add_action("To &ELAN (.eaf)…", None, self.export_eaf))
+        exports.addAction(b.add_action("As a &spreadsheet (CSV/TSV)…", None, self.export_table))
+        exports.addAction(b.add_action("Captions as s&ubtitles (SRT/WebVTT)…", None, self.export_subtitles))
         exports.addSeparator()
-        exports.addAction(w._action("A reel for a &video editor (OpenTimelineIO)…", None, self.export_otio))
+        exports.addAction(
+            b.add_action("A reel for a &video editor (OpenTimelineIO)…", None, self.export_otio)
+        )
         file_menu.addMenu(imports)
         file_menu.addMenu(exports)
 
     # --- helpers --------------------------------------------------------------------------------
     def _recording_id(self) -> int | None:
-        rec = self.window.recording
+        rec = self.bench.coding.recording
         if rec is None:
-            self.window._show_error("Open a recording first: moments belong to one recording.")
+            self.bench.show_error("Open a recording first: moments belong to one recording.")
             return None
         return rec.id
 
@@ -61,22 +63,22 @@ class ExchangeActions:
         try:
             return job()
         except VfeedbackError as exc:
-            self.window._show_error(str(exc))
+            self.bench.show_error(str(exc))
             return None
 
     def _open_path(self, title: str, filter_: str) -> Path | None:
-        name, _ = QFileDialog.getOpenFileName(self.window, title, "", filter_)
+        name, _ = QFileDialog.getOpenFileName(self.bench.widget(), title, "", filter_)
         return Path(name) if name else None
 
     def _save_path(self, title: str, suggested: str, filter_: str) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(self.window, title, suggested, filter_)
+        name, _ = QFileDialog.getSaveFileName(self.bench.widget(), title, suggested, filter_)
         return Path(name) if name else None
 
     def _done(self, text: str) -> None:
-        self.window.statusBar().showMessage(text, 8000)
+        self.bench.show_status(text)
 
     def _suggested(self, suffix: str) -> str:
-        rec = self.window.recording
+        rec = self.bench.coding.recording
         assert rec is not None
         return f"{rec.family_code}-recording-{rec.id}{suffix}"
 
@@ -111,7 +113,7 @@ class ExchangeActions:
 
     def _ask_again(self, path: Path, when: datetime) -> bool:
         answer = QMessageBox.question(
-            self.window,
+            self.bench.widget(),
             "Import again?",
             f"{path.name} was already imported into this recording on {when.astimezone():%d %B %Y}. "
             "Importing it again adds every one of its moments a second time. Import it again?",
@@ -122,13 +124,14 @@ class ExchangeActions:
 
     def _ask_tier_mapping(self, path: Path) -> dict[str, Any] | None:
         from vfeedback.services.elan_boris import default_tier_mapping
+        from vfeedback.ui.mapping_dialog import MappingDialog, MappingRow
 
         tiers = self._run(lambda: self.library.interchange.eaf_tiers(path))
         if tiers is None:
             return None
         coding = [t for t in tiers if t.kind == "codes" and t.annotations]
         if not coding:
-            self.window._show_error(f"{path.name} has no annotations on a coding tier to import.")
+            self.bench.show_error(f"{path.name} has no annotations on a coding tier to import.")
             return None
         known = default_tier_mapping(coding)
         rows = [
@@ -149,7 +152,7 @@ class ExchangeActions:
             targets,
             target_heading="Actor",
             with_coder=True,
-            parent=self.window,
+            parent=self.bench.widget(),
         )
         if not dialog.exec():
             return None
@@ -178,6 +181,8 @@ class ExchangeActions:
             self._done(f"Imported {_moments(len(made))} from {path.name}. Undo takes them all back.")
 
     def _ask_behaviour_mapping(self, path: Path, rec_id: int) -> dict[str, str | None] | None:
+        from vfeedback.ui.mapping_dialog import MappingDialog, MappingRow
+
         behaviours = self._run(lambda: self.library.interchange.boris_behaviours(path, recording_id=rec_id))
         if behaviours is None:
             return None
@@ -195,7 +200,7 @@ class ExchangeActions:
             rows,
             targets,
             target_heading="Code",
-            parent=self.window,
+            parent=self.bench.widget(),
         )
         if not dialog.exec():
             return None
@@ -250,7 +255,7 @@ class ExchangeActions:
                 self._done(f"Wrote {_moments(done.moments)} to {done.path.name}{_beside(done)}.")
 
     def export_otio(self) -> None:
-        reel = self.window.highlights.choose_reel("A reel for a video editor")
+        reel = choose_reel(self.bench, "A reel for a video editor")
         if reel is None:
             return
         ask = self._ask("timeline for a video editor", False, default="feedback")
@@ -276,9 +281,11 @@ class ExchangeActions:
     def _ask(self, what: str, offers_notes: bool, default: str = "research") -> DataExportDialog | None:
         """The purpose (its consent is checked by the export) and, where they apply, the notes and how
         the film is linked."""
+        from vfeedback.ui.data_export_dialog import DataExportDialog
+
         links = what in LINKS_FILM
         dialog = DataExportDialog(
-            what, offers_notes=offers_notes, default=default, parent=self.window, offers_link=links
+            what, offers_notes=offers_notes, default=default, parent=self.bench.widget(), offers_link=links
         )
         return dialog if dialog.exec() else None
 

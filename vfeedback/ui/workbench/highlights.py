@@ -4,74 +4,72 @@ the highlights browser, and review with the family, full screen, the workbench h
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.model import Highlight, Reel
+from vfeedback.ui.workbench.protocol import Workbench
 
-if TYPE_CHECKING:
-    from vfeedback.ui.main_window import MainWindow
+
+def choose_reel(bench: Workbench, title: str) -> Reel | None:
+    """One of the current family's reels, asked for by name; None if there is none or no choice."""
+    family = bench.current_family()
+    reels = bench.library.reels.all(family) if family is not None else []
+    if not reels:
+        bench.show_error("Make a reel for this family first (Moment › Highlights › Make the reel).")
+        return None
+    labels = [f"{r.title} — {r.date_text} ({len(r.moment_ids)} moments)" for r in reels]
+    choice, ok = QInputDialog.getItem(bench.widget(), title, "Which reel?", labels, 0, False)
+    return reels[labels.index(choice)] if ok else None
 
 
 class HighlightActions:
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-        self.library = window.library
+    def __init__(self, bench: Workbench) -> None:
+        self.bench = bench
+        self.library = bench.library
         self.browser: Any = None
         self.review: Any = None
 
     def build(self, menu: QMenu) -> None:
-        w = self.window
-        menu.addAction(w._action("Export &clips of the selection…", "Ctrl+E", self.export_clips))
-        menu.addAction(w._action("Export a &still of this frame", "Ctrl+Shift+E", self.export_still))
+        b = self.bench
+        menu.addAction(b.add_action("Export &clips of the selection…", "Ctrl+E", self.export_clips))
+        menu.addAction(b.add_action("Export a &still of this frame", "Ctrl+Shift+E", self.export_still))
         menu.addSeparator()
-        menu.addAction(w._action("&Highlights…", "Ctrl+H", self.show_highlights))
-        menu.addAction(w._action("&Review with the family…", "Ctrl+R", self.review_with_family))
-
-    def choose_reel(self, title: str) -> Reel | None:
-        """One of the current family's reels, asked for by name; None if there is none or no choice."""
-        family = self.window.panel.current_family()
-        reels = self.library.reels.all(family) if family is not None else []
-        if not reels:
-            self.window._show_error(
-                "Make a reel for this family first (Moment › Highlights › Make the reel)."
-            )
-            return None
-        labels = [f"{r.title} — {r.date_text} ({len(r.moment_ids)} moments)" for r in reels]
-        choice, ok = QInputDialog.getItem(self.window, title, "Which reel?", labels, 0, False)
-        return reels[labels.index(choice)] if ok else None
+        menu.addAction(b.add_action("&Highlights…", "Ctrl+H", self.show_highlights))
+        menu.addAction(b.add_action("&Review with the family…", "Ctrl+R", self.review_with_family))
 
     # --- exporting ------------------------------------------------------------------------------
     def export_clips(self) -> None:
         from vfeedback.ui.export_dialog import ExportDialog
 
-        w = self.window
-        ids = [m.id for m in w.moments if m.id in w.coding.selected]
+        b = self.bench
+        ids = [m.id for m in b.coding.selected_moments()]
         if not ids:
-            w._show_error("Select the moments to export first (click them on the timeline or in the list).")
+            b.show_error("Select the moments to export first (click them on the timeline or in the list).")
             return
         # The pause holds the frame at the playhead, which only the moments holding it show: the
         # others export without a pause, as the dialog says before anything starts.
-        at = w.controller.time_us()
-        holding = {i for i in ids if self._moment_contains(i, at)}
+        at = b.playhead.time_us()
+        holding = {i for i in ids if b.coding.holds(i, at)}
         # The exact picture on screen, upright, for drawing areas to blur on.
-        dialog = ExportDialog(len(ids), w, frame=w.video.frames.image(), at_playhead=len(holding))
+        dialog = ExportDialog(len(ids), b.widget(), frame=b.picture(), at_playhead=len(holding))
         if not dialog.exec():
             return
         purpose = dialog.chosen_purpose()
-        if w.recording is not None:
+        rec = b.coding.recording
+        if rec is not None:
             try:
-                self.library.consent.require(w.recording.family_id, purpose)
+                self.library.consent.require(rec.family_id, purpose)
             except VfeedbackError as exc:
-                w._show_error(str(exc))
+                b.show_error(str(exc))
                 return
         try:
             per_moment = {i: dialog.options(at if i in holding else None) for i in ids}
         except VfeedbackError as exc:
-            w._show_error(str(exc))  # before any export starts: nothing half done
+            b.show_error(str(exc))  # before any export starts: nothing half done
             return
         for moment_id in ids:
             options = per_moment[moment_id]
@@ -87,32 +85,29 @@ class HighlightActions:
                 )
 
             made = f"the clip of moment {moment_id}"
-            w.tasks.submit(f"Exporting moment {moment_id}", job, on_done=self._exported, export=made)
+            b.tasks.submit(f"Exporting moment {moment_id}", job, on_done=self._exported, export=made)
 
     def export_still(self) -> None:
-        w = self.window
-        ids = [m.id for m in w.moments if m.id in w.coding.selected]
+        b = self.bench
+        ids = [m.id for m in b.coding.selected_moments()]
         if len(ids) != 1:
-            w._show_error("Select one moment; the still is the frame on screen now.")
+            b.show_error("Select one moment; the still is the frame on screen now.")
             return
-        at = w.controller.time_us()
+        at = b.playhead.time_us()
 
         def job(progress: Progress, cancel: ShouldCancel) -> Any:
             return self.library.exports.still(ids[0], at, progress=progress, should_cancel=cancel)
 
         made = f"the still of moment {ids[0]}"
-        w.tasks.submit("Exporting a still", job, on_done=self._exported, export=made)
-
-    def _moment_contains(self, moment_id: int, us: int) -> bool:
-        return any(m.id == moment_id and m.start_us <= us <= m.end_us for m in self.window.moments)
+        b.tasks.submit("Exporting a still", job, on_done=self._exported, export=made)
 
     def _exported(self, highlight: Highlight) -> None:
         name = Path(highlight.path).name
-        self.window.statusBar().showMessage(f"Saved {name} in the library.", 8000)
+        self.bench.show_status(f"Saved {name} in the library.")
         if highlight.faces_found == 0:
             from vfeedback.ui.export_dialog import NO_FACES_FOUND
 
-            self.window._show_error(f"{name}: {NO_FACES_FOUND}")
+            self.bench.show_error(f"{name}: {NO_FACES_FOUND}")
         if self.browser is not None:
             self.browser.refresh()
 
@@ -120,8 +115,8 @@ class HighlightActions:
         from vfeedback.ui.highlights_browser import HighlightsBrowser
 
         if self.browser is None:
-            self.browser = HighlightsBrowser(self.library, self.window.tasks)
-            self.browser.setWindowIcon(self.window.windowIcon())
+            self.browser = HighlightsBrowser(self.library, self.bench.tasks)
+            self.browser.setWindowIcon(self.bench.widget().windowIcon())
         self.browser.reload_filters()
         self.browser.show()
         self.browser.raise_()
@@ -132,19 +127,18 @@ class HighlightActions:
         review has ended on its neutral screen."""
         from vfeedback.ui.review import ReviewWindow
 
-        reel = self.choose_reel("Review with the family")
+        reel = choose_reel(self.bench, "Review with the family")
         if reel is None:
             return
-        w = self.window
-        w.controller.pause()
+        self.bench.playhead.pause()
         try:
             review = ReviewWindow(self.library, reel.id)
         except VfeedbackError as exc:  # consent missing: the family saw nothing
-            w._show_error(str(exc))
+            self.bench.show_error(str(exc))
             return
         self.review = review
         review.finished.connect(self._review_finished)
-        w.hide()
+        self.bench.widget().hide()
         review.present()
 
     def _review_finished(self) -> None:
@@ -152,7 +146,7 @@ class HighlightActions:
         if review is not None:
             review.release()
             review.deleteLater()
-        self.window.show()
+        self.bench.widget().show()
 
     def close_all(self) -> None:
         if self.browser is not None:

@@ -1,50 +1,150 @@
-"""Every key of the workbench in one table, so the ``?`` overlay can never fall out of date."""
+"""Every key of the workbench in one table, so the ``?`` overlay can never fall out of date.
+
+Each key names a typed action on what the keys act on (``Keys``: the coding state, the playback,
+the timeline, the overlay, and undo); the window's menus call the same actions.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QPainter, QPaintEvent, QShortcut
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
+from vfeedback.core.coding import CodingState
+from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Code
+
+ONE_SECOND_US = 1_000_000
+
+
+class Playback(Protocol):
+    """The transport the keys drive (the window's PlaybackController)."""
+
+    def toggle(self) -> None: ...
+
+    def pause(self) -> None: ...
+
+    def faster(self) -> None: ...
+
+    def reverse(self) -> None: ...
+
+    def step_frames(self, count: int) -> None: ...
+
+    def step_us(self, delta_us: int) -> None: ...
+
+
+class Zoom(Protocol):
+    """The timeline's zoom."""
+
+    def zoom_in(self) -> None: ...
+
+    def zoom_out(self) -> None: ...
+
+    def fit(self) -> None: ...
+
+
+class Keys(Protocol):
+    """What the keys act on."""
+
+    @property
+    def coding(self) -> CodingState: ...
+
+    @property
+    def controller(self) -> Playback: ...
+
+    @property
+    def timeline(self) -> Zoom: ...
+
+    @property
+    def help(self) -> HelpOverlay: ...
+
+    def undo(self) -> None: ...
+
+    def redo(self) -> None: ...
+
+
+Action = Callable[[Keys], object]
+
+
+def play(keys: Keys) -> None:
+    """Play or pause; nothing to play before a recording is open."""
+    if keys.coding.recording is not None:
+        keys.controller.toggle()
+
+
+def faster(keys: Keys) -> None:
+    if keys.coding.recording is not None:
+        keys.controller.faster()
+
+
+def backwards(keys: Keys) -> None:
+    if keys.coding.recording is not None:
+        keys.controller.reverse()
+
+
+def toggle_help(keys: Keys) -> None:
+    if not keys.help.isVisible():
+        keys.controller.pause()  # VLC's native picture would cover the list while playing
+    keys.help.toggle()
+
+
+def escape(keys: Keys) -> None:
+    """Closes the key list if it is open, else clears the marks and the selection."""
+    if keys.help.isVisible():
+        keys.help.hide()
+    else:
+        keys.coding.clear()
 
 
 @dataclass(frozen=True)
 class KeyBinding:
     keys: tuple[str, ...]
     """QKeySequence strings; the first is the one shown in the overlay."""
-    action: str
-    """Name of the window method to call."""
+    action: Action
     label: str
     group: str
 
 
 BINDINGS: tuple[KeyBinding, ...] = (
-    KeyBinding(("Space",), "toggle_play", "Play / pause", "Playing"),
-    KeyBinding(("L",), "shuttle_forward", "Play; press again to play faster", "Playing"),
-    KeyBinding(("K",), "pause", "Pause", "Playing"),
-    KeyBinding(("J",), "shuttle_back", "Step backwards continuously", "Playing"),
-    KeyBinding(("Right",), "step_forward", "One frame forward", "Playing"),
-    KeyBinding(("Left",), "step_back", "One frame back", "Playing"),
-    KeyBinding(("Shift+Right",), "second_forward", "One second forward", "Playing"),
-    KeyBinding(("Shift+Left",), "second_back", "One second back", "Playing"),
-    KeyBinding(("I",), "set_in", "Mark the start (in)", "Tagging"),
-    KeyBinding(("O",), "set_out", "Mark the end (out)", "Tagging"),
-    KeyBinding(("Return", "Enter"), "create_moment", "Tag a moment from in to out", "Tagging"),
-    KeyBinding(("M",), "point_moment", "Tag a point in time here", "Tagging"),
-    KeyBinding(("Tab",), "next_moment", "Next moment", "Tagging"),
-    KeyBinding(("Shift+Tab", "Backtab"), "previous_moment", "Previous moment", "Tagging"),
-    KeyBinding(("Delete", "Backspace"), "delete_selected", "Delete the selected moments", "Tagging"),
-    KeyBinding(("Escape",), "escape", "Clear the marks and the selection", "Tagging"),
-    KeyBinding(("+", "="), "zoom_in", "Zoom the timeline in", "Timeline"),
-    KeyBinding(("-",), "zoom_out", "Zoom the timeline out", "Timeline"),
-    KeyBinding(("0",), "zoom_fit", "Show the whole recording", "Timeline"),
-    KeyBinding(("Ctrl+Z",), "undo", "Undo", "Editing"),
-    KeyBinding(("Ctrl+Shift+Z", "Ctrl+Y"), "redo", "Redo", "Editing"),
-    KeyBinding(("?",), "toggle_help", "Show or hide this list", "Editing"),
+    KeyBinding(("Space",), play, "Play / pause", "Playing"),
+    KeyBinding(("L",), faster, "Play; press again to play faster", "Playing"),
+    KeyBinding(("K",), lambda k: k.controller.pause(), "Pause", "Playing"),
+    KeyBinding(("J",), backwards, "Step backwards continuously", "Playing"),
+    KeyBinding(("Right",), lambda k: k.controller.step_frames(1), "One frame forward", "Playing"),
+    KeyBinding(("Left",), lambda k: k.controller.step_frames(-1), "One frame back", "Playing"),
+    KeyBinding(
+        ("Shift+Right",), lambda k: k.controller.step_us(ONE_SECOND_US), "One second forward", "Playing"
+    ),
+    KeyBinding(("Shift+Left",), lambda k: k.controller.step_us(-ONE_SECOND_US), "One second back", "Playing"),
+    KeyBinding(("I",), lambda k: k.coding.set_in(), "Mark the start (in)", "Tagging"),
+    KeyBinding(("O",), lambda k: k.coding.set_out(), "Mark the end (out)", "Tagging"),
+    KeyBinding(("Return", "Enter"), lambda k: k.coding.create(), "Tag a moment from in to out", "Tagging"),
+    KeyBinding(("M",), lambda k: k.coding.point(), "Tag a point in time here", "Tagging"),
+    KeyBinding(("Tab",), lambda k: k.coding.next_moment(), "Next moment", "Tagging"),
+    # X11 sends Shift+Tab as Backtab with Shift held; other platforms as Backtab or Shift+Tab.
+    KeyBinding(
+        ("Shift+Tab", "Backtab", "Shift+Backtab"),
+        lambda k: k.coding.previous_moment(),
+        "Previous moment",
+        "Tagging",
+    ),
+    KeyBinding(
+        ("Delete", "Backspace"),
+        lambda k: k.coding.delete_selected(),
+        "Delete the selected moments",
+        "Tagging",
+    ),
+    KeyBinding(("Escape",), escape, "Clear the marks and the selection", "Tagging"),
+    KeyBinding(("+", "="), lambda k: k.timeline.zoom_in(), "Zoom the timeline in", "Timeline"),
+    KeyBinding(("-",), lambda k: k.timeline.zoom_out(), "Zoom the timeline out", "Timeline"),
+    KeyBinding(("0",), lambda k: k.timeline.fit(), "Show the whole recording", "Timeline"),
+    KeyBinding(("Ctrl+Z",), lambda k: k.undo(), "Undo", "Editing"),
+    KeyBinding(("Ctrl+Shift+Z", "Ctrl+Y"), lambda k: k.redo(), "Redo", "Editing"),
+    KeyBinding(("?",), toggle_help, "Show or hide this list", "Editing"),
 )
 
 _TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
@@ -64,22 +164,24 @@ def _first(sequence: QKeySequence) -> int:
 
 
 class KeyRouter(QObject):
-    """Routes the workbench keys to window methods, except while the clinician types in a field.
+    """Routes the workbench keys to their actions, except while the clinician types in a field.
 
     Shortcuts alone would steal Space, Tab and letters from the caption editor, so this filter sees
-    each key first and lets text fields keep theirs.
+    each key first and lets text fields keep theirs. A refusal (no code picked, no recording open)
+    is handed to ``refused`` as its sentence.
     """
 
-    def __init__(self, window: QWidget, code_key: Callable[[str], bool]) -> None:
+    def __init__(self, window: QWidget, keys: Keys, refused: Callable[[str], object]) -> None:
         super().__init__(window)
         self._window = window
-        self._code_key = code_key
-        self._table: dict[int, str] = {}
+        self._keys = keys
+        self._refused = refused
+        self._table: dict[int, KeyBinding] = {}
         for binding in BINDINGS:
             for key in binding.keys:
                 sequence = QKeySequence(key)
                 if sequence.count():
-                    self._table[_first(sequence)] = binding.action
+                    self._table[_first(sequence)] = binding
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
@@ -90,26 +192,29 @@ class KeyRouter(QObject):
             return False
         if typing_in(watched):
             return False
-        action = self.action_for(event)
-        is_code_key = action is None and self._is_code_candidate(event)
-        if action is None and not is_code_key:
+        binding = self.binding_for(event)
+        is_code_key = binding is None and self._is_code_candidate(event)
+        if binding is None and not is_code_key:
             return False
         if event.type() == QEvent.Type.ShortcutOverride:
             event.accept()  # claim the key so no widget-level shortcut takes it
             return True
-        if action is not None:
-            getattr(self._window, action)()
-            return True
-        return self._code_key(event.text())
+        if binding is None:
+            return self._keys.coding.pick_key(event.text()) is not None
+        try:
+            binding.action(self._keys)
+        except VfeedbackError as exc:
+            self._refused(str(exc))
+        return True
 
-    def action_for(self, event: QKeyEvent) -> str | None:
+    def binding_for(self, event: QKeyEvent) -> KeyBinding | None:
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         combined = event.keyCombination().key().value | modifiers.value
-        action = self._table.get(combined)
-        if action is None and event.text() in ("?", "+"):
+        binding = self._table.get(combined)
+        if binding is None and event.text() in ("?", "+"):
             # "?" and "+" need Shift on most layouts; match the character typed.
-            action = self._table.get(_first(QKeySequence(event.text())))
-        return action
+            binding = self._table.get(_first(QKeySequence(event.text())))
+        return binding
 
     @staticmethod
     def _is_code_candidate(event: QKeyEvent) -> bool:

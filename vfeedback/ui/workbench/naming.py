@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
+from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from vfeedback.services import Library
+from vfeedback.ui.workbench.protocol import Workbench
 
 KEY = "workbench/name"
 MAX_NAME = 100
@@ -22,9 +23,10 @@ def apply_saved_name(library: Library) -> None:
         library.user = saved.strip()
 
 
-def ask_name(parent: QWidget, library: Library) -> None:
+def ask_name(bench: Workbench) -> None:
+    library = bench.library
     name, ok = QInputDialog.getText(
-        parent,
+        bench.widget(),
         "Your name",
         "The name your new moments are tagged with, and the audit record shows\n"
         "(initials are fine; in supervision it tells two coders apart):",
@@ -35,4 +37,4 @@ def ask_name(parent: QWidget, library: Library) -> None:
     if ok and name:
         library.user = name
         QSettings("vfeedback", "vfeedback").setValue(KEY, name)
-        parent.window().statusBar().showMessage(f"Working as {name}.", 6000)  # type: ignore[attr-defined]
+        bench.show_status(f"Working as {name}.", 6000)

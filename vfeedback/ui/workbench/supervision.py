@@ -3,77 +3,75 @@ Each opens its own window, kept while open and refreshed from the library's chan
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from vfeedback.core.errors import VfeedbackError
-
-if TYPE_CHECKING:
-    from vfeedback.ui.main_window import MainWindow
+from vfeedback.ui.workbench.protocol import Workbench
 
 SETTLE_MS = 300
 
 
 class SupervisionActions:
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-        self.library = window.library
+    def __init__(self, bench: Workbench) -> None:
+        self.bench = bench
+        self.library = bench.library
         self.compare: Any = None
         self.cycles: Any = None
         # Typing a caption saves every few hundred ms; recompute open windows once the edits settle,
         # not on every save (the figures of a long recording take a noticeable moment).
-        self._settle = QTimer(window)
+        self._settle = QTimer(bench.widget())
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
         self._settle.timeout.connect(self._refresh_now)
 
     def build(self, menu: QMenu) -> None:
-        w = self.window
-        menu.addAction(w._action("&Compare two coders…", None, self.open_compare))
-        menu.addAction(w._action("&Progress across filming cycles…", None, self.open_cycles))
+        b = self.bench
+        menu.addAction(b.add_action("&Compare two coders…", None, self.open_compare))
+        menu.addAction(b.add_action("&Progress across filming cycles…", None, self.open_cycles))
 
     def open_compare(self) -> None:
         from vfeedback.ui.compare import CompareWindow
 
-        rec = self.window.recording
+        b = self.bench
+        rec = b.coding.recording
         if rec is None:
-            self.window._show_error("Open a recording first: coders are compared on one recording.")
+            b.show_error("Open a recording first: coders are compared on one recording.")
             return
         if len(self.library.supervision.coders(rec.id)) < 2:
-            self.window._show_error(
-                "Only one person has tagged this recording so far; a comparison needs two coders."
-            )
+            b.show_error("Only one person has tagged this recording so far; a comparison needs two coders.")
             return
         self._close(self.compare)
         try:
-            self.compare = CompareWindow(self.library, rec.id, self.window)
+            self.compare = CompareWindow(self.library, rec.id, b.widget())
         except VfeedbackError as exc:
-            self.window._show_error(str(exc))
+            b.show_error(str(exc))
             return
-        self.compare.seek_requested.connect(self.window.controller.seek_us)
+        self.compare.seek_requested.connect(b.playhead.seek_us)
         self._show(self.compare)
 
     def open_cycles(self) -> None:
         from vfeedback.ui.cycles_view import CyclesWindow
 
-        family = self.window.panel.current_family()
+        b = self.bench
+        family = b.current_family()
         if family is None:
             families = [f.code for f in self.library.families.all()]
             if not families:
-                self.window._show_error("Add a family and its recordings first.")
+                b.show_error("Add a family and its recordings first.")
                 return
-            family, ok = QInputDialog.getItem(self.window, "Progress", "Which family?", families, 0, False)
+            family, ok = QInputDialog.getItem(b.widget(), "Progress", "Which family?", families, 0, False)
             if not ok:
                 return
         self._close(self.cycles)
         try:
-            self.cycles = CyclesWindow(self.library, family, self.window)
+            self.cycles = CyclesWindow(self.library, family, b.widget())
         except VfeedbackError as exc:
-            self.window._show_error(str(exc))
+            b.show_error(str(exc))
             return
-        self.cycles.moment_chosen.connect(self.window.go_to_moment)
+        self.cycles.moment_chosen.connect(b.go_to_moment)
         self._show(self.cycles)
 
     def refresh(self, tables: set[str]) -> None:
