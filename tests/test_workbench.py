@@ -291,3 +291,24 @@ def test_a_refused_key_says_its_sentence_and_changes_nothing(qtbot, library: Lib
     assert not window.controller.playing
     assert len([b for b in window.findChildren(QMessageBox) if b.isVisible()]) == 1
     window.close()
+
+
+def test_help_menu_offers_the_installation_check(qtbot, opened) -> None:
+    """Help › Check this installation is where a clinician (or support) finds the self-check."""
+    from PySide6.QtWidgets import QMenu
+
+    from vfeedback.ui.installation_check import InstallationCheckDialog
+
+    window, _ = opened
+    bar = window.menuBar()
+    help_menu = next(a.menu() for a in bar.actions() if a.text() == "&Help")
+    assert isinstance(help_menu, QMenu)
+    check = next(a for a in help_menu.actions() if a.text() == "Check this installation…")
+    check.trigger()
+    qtbot.waitUntil(lambda: bool(window.findChildren(InstallationCheckDialog)), timeout=5_000)
+    dialog = window.findChildren(InstallationCheckDialog)[0]
+    assert dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog._proc is not None, timeout=10_000)
+    running = dialog._proc
+    dialog.close()  # closing it stops a check still running (it makes films of its own)
+    qtbot.waitUntil(lambda: running.poll() is not None, timeout=10_000)

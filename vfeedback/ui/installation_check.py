@@ -7,7 +7,10 @@ support sees on the command line. Wiring: ``installation_check.add_to(help_menu,
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 import threading
+from typing import Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -61,6 +64,7 @@ class InstallationCheckDialog(QDialog):
         layout.addWidget(self.report)
         layout.addWidget(buttons)
         self.exit_status: int | None = None
+        self._proc: subprocess.Popen[str] | None = None
         self.line_read.connect(self._add_line)
         self.ended.connect(self._done)
         self._argv = argv or self_check_argv()
@@ -74,14 +78,29 @@ class InstallationCheckDialog(QDialog):
             with processes.running(
                 self._argv, stdout=processes.PIPE, stderr=processes.DEVNULL, text=True
             ) as proc:
+                self._proc = proc
                 assert proc.stdout is not None
                 for line in proc.stdout:
-                    self.line_read.emit(line.rstrip("\n"))
+                    self._emit(self.line_read, line.rstrip("\n"))
                 status = proc.wait()
         except OSError as exc:
-            self.line_read.emit(f"failed  start    the self-check could not start ({exc.strerror})")
+            self._emit(self.line_read, f"failed  start    the self-check could not start ({exc.strerror})")
             status = 1
-        self.ended.emit(status)
+        self._emit(self.ended, status)
+
+    def _emit(self, signal: Any, value: object) -> None:
+        # The dialog may be gone by now (the window closed): the check's lines then go nowhere.
+        with contextlib.suppress(RuntimeError):
+            signal.emit(value)
+
+    def done(self, result: int) -> None:
+        """Closing the dialog stops a check still running: it makes films and exports of its own."""
+        from vfeedback.system import processes
+
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            processes.stop(proc, grace=1.0)
+        super().done(result)
 
     @Slot(str)
     def _add_line(self, line: str) -> None:

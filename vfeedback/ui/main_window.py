@@ -223,6 +223,12 @@ class MainWindow(QMainWindow):
         view.addAction(act("Whole recording\t0", None, self.timeline.fit))
         view.addSeparator()
         view.addAction(act("Keyboard keys\t?", None, lambda: keys.toggle_help(self)))
+
+        from vfeedback.ui import installation_check
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(act("Keyboard keys", None, lambda: keys.toggle_help(self)))
+        installation_check.add_to(help_menu, self)
         self._refresh_undo()
 
     def _wire(self) -> None:
