@@ -61,12 +61,49 @@ def test_lower_layers_have_no_qt_import_statement() -> None:
 def test_cli_start_does_not_load_gui_or_decoders() -> None:
     code = (
         "import sys\n"
-        "from vfeedback.cli import main, commands, parser\n"
+        "from vfeedback.cli import main, parser, registry\n"
         "heavy = ('PySide6', 'cv2', 'av', 'vlc', 'alembic', 'numpy')\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def _cli_sources() -> dict[str, ast.Module]:
+    return {p.stem: ast.parse(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "cli").glob("*.py"))}
+
+
+def test_cli_modules_use_no_other_modules_private_helpers() -> None:
+    """Each command group keeps its private helpers; what groups share is public (arguments, output,
+    progress, registry)."""
+    sources = _cli_sources()
+    offenders = []
+    for name, tree in sources.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("vfeedback."):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                offenders += [f"{name}: from {node.module} import {p}" for p in private]
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and isinstance(node.value, ast.Name)
+                and node.value.id in sources
+                and node.value.id != name
+            ):
+                offenders.append(f"{name}: {node.value.id}.{node.attr}")
+    assert offenders == []
+
+
+def test_shared_cli_arguments_are_declared_in_one_place() -> None:
+    """--json, --purpose, --out and --link-original are spelled in ``cli/arguments.py`` only."""
+    shared = {"--json", "--purpose", "--out", "--link-original"}
+    offenders = []
+    for name, tree in _cli_sources().items():
+        for node in ast.walk(tree):
+            if name != "arguments" and isinstance(node, ast.Constant) and node.value in shared:
+                offenders.append(f"{name}: {node.value}")
+    assert offenders == []
 
 
 def test_render_uses_qtgui_only() -> None:
