@@ -17,7 +17,6 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from vfeedback.core.model import AuditEntry, Family, Purpose, purpose_of
-from vfeedback.interchange.table import guard
 from vfeedback.services.context import Context
 from vfeedback.services.families import Families
 from vfeedback.services.files import Files
@@ -108,6 +107,8 @@ class Audit:
     def write_csv(self, path: Path, family: str | int | None = None) -> int:
         """Write the audit record as CSV (UTF-8); returns the number of entries. The file itself is
         recorded as an export (it names families and files)."""
+        from vfeedback.interchange.table import guard
+
         target = self.files.destination(path)
         fam = self.families.get(family) if family is not None else None
         entries = self.entries(family)
