@@ -312,6 +312,10 @@ def test_what_comes_before_the_command_decides_which_help(capsys) -> None:
         f"vfeedback: argument COMMAND: invalid choice: 'frobnicate' (choose from {choices}) "
         "(see `vfeedback --help`)\n"
     )
+    assert run(["--library"]) == 2
+    assert capsys.readouterr().err == (
+        "vfeedback: argument --library: expected one argument (see `vfeedback --help`)\n"
+    )
     assert run(["families", "--library", "/nowhere"]) == 2
     assert capsys.readouterr().err == (
         "vfeedback: unrecognized arguments: --library /nowhere (see `vfeedback --help`)\n"
