@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from vfeedback.cli import parser, registry
 from vfeedback.cli.main import run
 
 PROBE_KEYS = {
@@ -229,3 +233,90 @@ def test_import_takes_a_recording_or_a_kind_of_moments_file(cli: Cli, media, tmp
     status, _, err = cli("import", "boris", str(out), "--recording", str(rec["id"]))
     assert status == 3 and "m.eaf" in err
     _one_line_error(err)
+
+
+# --- the grammar: one module per command group, and only the command asked for is built ----------
+
+# The README's command list, in its order (which `vfeedback --help` follows).
+README_COMMANDS = [
+    "open", "probe", "family", "families", "import", "recordings", "index", "relink", "moments",
+    "consent", "audit", "retention", "due", "delete", "export", "highlights", "schemes", "undo",
+    "redo", "check", "progress", "agreement",
+]  # fmt: skip
+# Every command that runs on a library, as (command, action); `open` and `probe` run without one.
+README_HANDLERS = {
+    ("family", "add"), ("family", "edit"), ("families", None), ("import", None), ("import", "eaf"),
+    ("import", "boris"), ("recordings", None), ("index", None), ("relink", None), ("moments", "add"),
+    ("moments", "list"), ("moments", "search"), ("moments", "edit"), ("moments", "delete"),
+    ("undo", None), ("redo", None), ("schemes", None), ("schemes", "import"), ("check", None),
+    ("export", "clip"), ("export", "still"), ("export", "reel"), ("export", "handout"),
+    ("highlights", None), ("consent", None), ("audit", None), ("retention", None), ("due", None),
+    ("delete", "family"), ("delete", "recording"), ("agreement", None), ("progress", None),
+    ("export", "eaf"), ("export", "csv"), ("export", "srt"), ("export", "vtt"), ("export", "otio"),
+}  # fmt: skip
+
+
+def _listed(help_text: str) -> list[str]:
+    """The command words of a top-level help, in order (each on a line indented four spaces)."""
+    return re.findall(r"^    (\S+)", help_text, re.MULTILINE)
+
+
+def _parsers(p: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Every command and subcommand below ``p`` with its help text."""
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*path, name), sub.format_help()
+                yield from _parsers(sub, (*path, name))
+
+
+def test_help_lists_every_command_in_the_readme_order(capsys) -> None:
+    assert run(["--help"]) == 0
+    assert _listed(capsys.readouterr().out) == README_COMMANDS
+    assert list(registry.COMMANDS) == README_COMMANDS
+
+
+def test_every_command_has_a_handler_in_its_own_group_module() -> None:
+    assert set(registry.handlers()) == README_HANDLERS
+    for command, group in registry.COMMANDS.items():
+        module = registry.group(group)
+        assert command in module.GRAMMAR, command
+        assert {c for c, _ in module.HANDLERS} <= {c for c, g in registry.COMMANDS.items() if g == group}
+    for command, action in README_HANDLERS:
+        assert registry.handler(command, action) is registry.handlers()[(command, action)]
+
+
+def test_one_command_built_alone_has_the_grammar_it_has_among_all() -> None:
+    """A run builds only the command it names: its options, help and refusals must be the same as
+    when every command is built (for --help)."""
+    every = dict(_parsers(parser.build()))
+    assert len(every) == 22 + 2 + 5 + 2 + 9  # commands; family, moments, delete and export actions
+    for command in README_COMMANDS:
+        alone = dict(_parsers(parser.build(command)))
+        assert alone == {path: text for path, text in every.items() if path[0] == command}, command
+
+
+def test_what_comes_before_the_command_decides_which_help(capsys) -> None:
+    """`-h families` is the top-level help, naming every command; `families -h` is the command's own;
+    an unknown command is refused naming every command there is."""
+    assert run(["-h", "families"]) == 0
+    assert _listed(capsys.readouterr().out) == README_COMMANDS
+    assert run(["--lib", "/nowhere", "families", "-h"]) == 0
+    assert capsys.readouterr().out == "usage: vfeedback families [-h] [--json]\n\noptions:\n" + (
+        "  -h, --help  show this help message and exit\n"
+        "  --json      print JSON (stable keys; see README)\n"
+    )
+    assert run(["--library=/nowhere", "frobnicate"]) == 2
+    choices = ", ".join(f"'{c}'" for c in README_COMMANDS)
+    assert capsys.readouterr().err == (
+        f"vfeedback: argument COMMAND: invalid choice: 'frobnicate' (choose from {choices}) "
+        "(see `vfeedback --help`)\n"
+    )
+    assert run(["--library"]) == 2
+    assert capsys.readouterr().err == (
+        "vfeedback: argument --library: expected one argument (see `vfeedback --help`)\n"
+    )
+    assert run(["families", "--library", "/nowhere"]) == 2
+    assert capsys.readouterr().err == (
+        "vfeedback: unrecognized arguments: --library /nowhere (see `vfeedback --help`)\n"
+    )

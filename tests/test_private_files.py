@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from vfeedback.cli import commands
+from vfeedback.cli import cmd_moments
 from vfeedback.cli import main as cli_main
 from vfeedback.export.options import ClipOptions
 from vfeedback.services import Library
@@ -136,7 +136,7 @@ def test_the_error_log_keeps_no_private_text(tmp_path: Path, monkeypatch, capsys
         # A bug deep down whose message quotes what it was given, as a database error does.
         raise RuntimeError(f"statement failed with parameters ({getattr(args, 'note', '')!r}, 'F01 Smith')")
 
-    monkeypatch.setitem(commands.HANDLERS, ("moments", "edit"), broken)
+    monkeypatch.setitem(cmd_moments.HANDLERS, ("moments", "edit"), broken)
     status = cli_main.run(["--library", str(root), "moments", "edit", "7", "--note", NOTE])
     os.umask(0o022)
     err = capsys.readouterr().err

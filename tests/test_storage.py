@@ -167,3 +167,25 @@ def test_server_url_keeps_files_outside_any_family_name(
     assert "secret" not in str(loc.root)
     monkeypatch.setenv(layout.ENV_FILES, str(tmp_path / "shared"))
     assert layout.resolve("postgresql+psycopg://u@h/db").root == tmp_path / "shared"
+
+
+def test_a_current_library_opens_with_one_query_for_its_version(tmp_path: Path) -> None:
+    """Opening a library that is up to date reads its schema version (one query) and its guards (one
+    query): no catalogue inspection, nothing written."""
+    from sqlalchemy import event
+
+    root = tmp_path / "lib"
+    Library.open(root).close()
+    before = _sha(root / layout.DB_NAME)
+    db = Database(layout.resolve(root).db_url)
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
+    assert migrate.ensure_current(db) is False
+    db.dispose()
+    queries = [" ".join(s.split()) for s in statements if s != "BEGIN"]
+    assert queries == [
+        "SELECT version_num FROM alembic_version",
+        "SELECT type, name, sql FROM sqlite_master WHERE (type = 'table' AND name IN ('audit_log', "
+        "'consents')) OR (type = 'trigger' AND tbl_name IN ('audit_log', 'consents'))",
+    ]
+    assert _sha(root / layout.DB_NAME) == before

@@ -124,7 +124,7 @@ def test_without_the_film_the_stored_duration_is_used(coded) -> None:
 def _parse(argv: list[str]) -> argparse.Namespace:
     p = Parser(prog="vfeedback")
     sub = p.add_subparsers(dest="command", parser_class=Parser)
-    cmd_supervision.add_parsers(sub)
+    cmd_supervision.add_agreement(sub)
     return p.parse_args(argv)
 
 

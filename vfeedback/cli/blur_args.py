@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import TYPE_CHECKING
 
 from vfeedback.core.errors import BadInput
-from vfeedback.export.blur import Region
+
+if TYPE_CHECKING:
+    from vfeedback.export.blur import Region
 
 AREA_HELP = "LEFT,TOP,WIDTH,HEIGHT as fractions of the picture (0.6,0.1,0.3,0.4) or percentages (60%%,...)"
 
@@ -64,6 +67,8 @@ def parse_area(text: str, option: str = "--blur") -> Region:
             f"The area '{text}' is not right: the numbers are fractions of the picture from 0 to 1 "
             f"(or percentages with %), {example}."
         )
+    from vfeedback.export.blur import Region
+
     try:
         return Region(*numbers)
     except BadInput as exc:

@@ -6,19 +6,19 @@ counted once) says otherwise."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vfeedback.cli import output as out
-from vfeedback.cli.parser import _json
+from vfeedback.cli.arguments import json_flag
+from vfeedback.cli.registry import Grammar, Handler
 from vfeedback.core.cycles import Cell, Counting, Cycle, Measure, Progress
-from vfeedback.services import Library
 
-Handler = Callable[[Library, argparse.Namespace], int]
+if TYPE_CHECKING:
+    from vfeedback.services import Library
 
 
-def add_parsers(sub: Any) -> None:
+def add_progress(sub: Any) -> None:
     """Add ``progress`` to the top-level subparsers."""
     c = sub.add_parser("progress", help="a family's strength moments across filming cycles")
     c.add_argument("family", metavar="CODE")
@@ -41,7 +41,7 @@ def add_parsers(sub: Any) -> None:
         action="store_true",
         help="count everyone's moments, a moment two people tagged (same code, starts within 1 s) once",
     )
-    _json(c)
+    json_flag(c)
 
 
 def progress(lib: Library, args: argparse.Namespace) -> int:
@@ -131,4 +131,5 @@ def _cell(cell: Cell) -> str:
     return f"{cell.moments} · {cell.seconds:.1f} s"
 
 
+GRAMMAR: dict[str, Grammar] = {"progress": add_progress}
 HANDLERS: dict[tuple[str, str | None], Handler] = {("progress", None): progress}

@@ -9,15 +9,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vfeedback.cli import output as out
+from vfeedback.cli.arguments import json_flag, link_original_flag, purpose_option, write_out
+from vfeedback.cli.cmd_moments import print_moments
 from vfeedback.core.errors import BadInput, Conflict
-from vfeedback.core.model import Moment
-from vfeedback.services import Library
-from vfeedback.services.elan_boris import SKIP, repeat_sentence, unmapped_tiers
 
-PURPOSES = ("feedback", "supervision", "training", "research")
+if TYPE_CHECKING:
+    from vfeedback.core.model import Moment
+    from vfeedback.services import Library
+
 EXIT_NEEDS_MAPPING = 1
 
 
@@ -25,36 +27,13 @@ def add_export_parsers(exp_sub: Any) -> None:
     """``export eaf RECORDING --out FILE [--notes] [--purpose P] [--json]``."""
     c = exp_sub.add_parser("eaf", help="a recording's moments as an ELAN file (.eaf), linked to its video")
     c.add_argument("recording", type=int, metavar="RECORDING")
-    c.add_argument("--out", required=True, metavar="FILE", help="the .eaf file to write (or a folder)")
+    write_out(c, "the .eaf file to write (or a folder)")
     c.add_argument(
         "--notes", action="store_true", help="also write the private clinical notes (never for families)"
     )
-    c.add_argument(
-        "--purpose", choices=PURPOSES, default="feedback", help="what the export is for (needs that consent)"
-    )
+    purpose_option(c)
     link_original_flag(c)
-    c.add_argument("--json", action="store_true", help="print JSON (stable keys; see README)")
-
-
-def link_original_flag(c: argparse.ArgumentParser) -> None:
-    c.add_argument(
-        "--link-original",
-        action="store_true",
-        help="link a referenced film by its own path and name, which may name the family (audited); "
-        "by default it is linked as a neutral name beside the file",
-    )
-
-
-def beside_sentence(names: list[str], tool: str) -> str:
-    if len(names) == 1:
-        return (
-            f"It links the film as {names[0]}: put a copy of the film beside it under that name to open "
-            f"both in {tool}."
-        )
-    return (
-        f"It links the films as {', '.join(names)}: put a copy of each beside it under that name to "
-        f"open them in {tool}."
-    )
+    json_flag(c)
 
 
 def export_eaf(lib: Library, args: argparse.Namespace) -> int:
@@ -80,11 +59,13 @@ def export_eaf(lib: Library, args: argparse.Namespace) -> int:
         notes = ", with the private notes" if done.notes else ""
         print(f"Wrote {_moments(done.moments)} of recording {args.recording} to {done.path}{notes}.")
         if beside is not None:
-            print(beside_sentence([beside], "ELAN"))
+            print(out.beside_sentence([beside], "ELAN"))
     return 0
 
 
 def import_eaf(lib: Library, args: argparse.Namespace) -> int:
+    from vfeedback.services.elan_boris import SKIP, unmapped_tiers
+
     path = Path(args.file)
     mapping: dict[str, tuple[str, str | None] | None] = {}
     for tier, target in _pairs(args.map, "TIER=ACTOR[:CODER]"):
@@ -125,6 +106,8 @@ def import_eaf(lib: Library, args: argparse.Namespace) -> int:
 
 
 def import_boris(lib: Library, args: argparse.Namespace) -> int:
+    from vfeedback.services.elan_boris import SKIP
+
     path = Path(args.file)
     mapping: dict[str, str | None] = {
         behaviour: (None if code.lower() == SKIP else code)
@@ -156,6 +139,8 @@ def _refuse_repeat(
     (exit 3), unless --again."""
     if again:
         return
+    from vfeedback.services.elan_boris import repeat_sentence
+
     when = lib.interchange.previous_import(path, recording, boris=boris, observation=observation)
     if when is not None:
         raise Conflict(repeat_sentence(path.name, recording, when))
@@ -184,9 +169,7 @@ def _needs_mapping(as_json: bool, rows: list[dict[str, Any]], heading: str, line
 
 def _report(lib: Library, args: argparse.Namespace, moments: list[Moment], path: Path) -> int:
     if args.json:
-        index = lib.media.frame_index(args.recording)
-        codes = {c.id: c for s in lib.schemes.all() for c in s.codes}
-        out.emit_json([out.moment_json(m, codes[m.code_id], index) for m in moments])
+        print_moments(lib, moments, {args.recording: lib.media.frame_index(args.recording)}, as_json=True)
     else:
         print(f"Imported {_moments(len(moments))} into recording {args.recording} from {path.name}.")
     return 0

@@ -7,53 +7,44 @@ Moments out to a spreadsheet, subtitles or a video editor's timeline. ``csv`` wr
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vfeedback.cli import output as out
-from vfeedback.cli.cmd_elan_boris import beside_sentence, link_original_flag
+from vfeedback.cli.arguments import json_flag, link_original_flag, purpose_option, write_out
+from vfeedback.cli.registry import Handler
 
 if TYPE_CHECKING:
     from vfeedback.services import Library
-from vfeedback.services.interchange import Written
+    from vfeedback.services.interchange import Written
 
-Handler = Callable[["Library", argparse.Namespace], int]
+JSON_HELP = 'print {"path", "moments"} as JSON'
 
 
 def add_export_parsers(exp_sub: Any) -> None:
     """Add the interchange kinds to ``vfeedback export`` (``exp_sub``: its sub-parsers)."""
     c = exp_sub.add_parser("csv", help="a recording's moments as a spreadsheet (CSV, or TSV)")
     c.add_argument("recording", type=int)
-    _out(c, "FILE", "the spreadsheet to write (.csv, or .tsv for tab-separated)")
+    write_out(c, "the spreadsheet to write (.csv, or .tsv for tab-separated)")
     c.add_argument("--tsv", action="store_true", help="tab-separated, whatever FILE is called")
     c.add_argument(
         "--notes", action="store_true", help="include the private clinical notes (never for families)"
     )
-    _json(c)
+    _purpose_and_json(c)
     for kind, name in (("srt", "SubRip"), ("vtt", "WebVTT")):
         c = exp_sub.add_parser(kind, help=f"a recording's captions as {name} subtitles")
         c.add_argument("recording", type=int)
-        _out(c, "FILE", f"the .{kind} file to write")
-        _json(c)
+        write_out(c, f"the .{kind} file to write")
+        _purpose_and_json(c)
     c = exp_sub.add_parser("otio", help="a reel as an OpenTimelineIO timeline for a video editor")
     c.add_argument("reel", type=int)
-    _out(c, "FILE", "the .otio file to write")
+    write_out(c, "the .otio file to write")
     link_original_flag(c)
-    _json(c)
+    _purpose_and_json(c)
 
 
-def _out(c: argparse.ArgumentParser, metavar: str, text: str) -> None:
-    c.add_argument("--out", required=True, metavar=metavar, type=Path, help=text)
-
-
-def _json(c: argparse.ArgumentParser) -> None:
-    from vfeedback.cli.parser import PURPOSES
-
-    c.add_argument(
-        "--purpose", choices=PURPOSES, default="feedback", help="what the export is for (needs that consent)"
-    )
-    c.add_argument("--json", action="store_true", help='print {"path", "moments"} as JSON')
+def _purpose_and_json(c: argparse.ArgumentParser) -> None:
+    purpose_option(c)
+    json_flag(c, JSON_HELP)
 
 
 def _report(args: argparse.Namespace, done: Written, sentence: str) -> int:
@@ -98,7 +89,7 @@ def export_otio(lib: Library, args: argparse.Namespace) -> int:
         return 0
     _report(args, done, "Wrote a timeline of {n} to {path}.")
     if beside:
-        print(beside_sentence(beside, "the video editor"))
+        print(out.beside_sentence(beside, "the video editor"))
     return 0
 
 

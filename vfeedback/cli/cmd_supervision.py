@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vfeedback.cli import output as out
-from vfeedback.cli.parser import _json
+from vfeedback.cli.arguments import json_flag
+from vfeedback.cli.registry import Grammar, Handler
 from vfeedback.core.agreement import Agreement, EventCounts, landis_koch, places
 from vfeedback.core.timecode import format_time
-from vfeedback.services import Library
 
-Handler = Callable[[Library, argparse.Namespace], int]
+if TYPE_CHECKING:
+    from vfeedback.services import Library
 
 
-def add_parsers(sub: Any) -> None:
+def add_agreement(sub: Any) -> None:
     """Add ``agreement`` to the top-level subcommands (``sub`` from ``add_subparsers``)."""
     c = sub.add_parser(
         "agreement", help="how two coders of a recording agree: kappa over time slices, matched events"
@@ -35,7 +35,7 @@ def add_parsers(sub: Any) -> None:
         metavar="S",
         help="how far apart two moments' starts may be and still match, in seconds (1)",
     )
-    _json(c)
+    json_flag(c)
 
 
 def agreement(lib: Library, args: argparse.Namespace) -> int:
@@ -50,6 +50,7 @@ def agreement(lib: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+GRAMMAR: dict[str, Grammar] = {"agreement": add_agreement}
 HANDLERS: dict[tuple[str, str | None], Handler] = {("agreement", None): agreement}
 
 

@@ -19,7 +19,7 @@ EXIT_INTERNAL = 70
 def run(argv: Sequence[str], start_gui: Callable[[str | None, int], int] | None = None) -> int:
     """Run one command. ``open`` needs ``start_gui(library, recording_id)``: the CLI prepares the
     recording, the entry point (which may import the GUI) shows it."""
-    from vfeedback.cli import commands, parser
+    from vfeedback.cli import parser, registry
     from vfeedback.system import processes
 
     try:
@@ -30,15 +30,18 @@ def run(argv: Sequence[str], start_gui: Callable[[str | None, int], int] | None 
         return fail("say which command to run (vfeedback --help lists them).", EXIT_USAGE)
     try:
         if args.command == "probe":
-            return commands.probe(args)
+            from vfeedback.cli.cmd_recordings import probe
+
+            return probe(args)
         if args.command == "open":
             if start_gui is None:
                 return fail("the app cannot be started from here.", EXIT_USAGE)
-            return start_gui(args.library, commands.recording_to_open(args))
-        from vfeedback.cli import registry
+            from vfeedback.cli.cmd_recordings import recording_to_open
+
+            return start_gui(args.library, recording_to_open(args))
         from vfeedback.services import Library
 
-        handler = registry.handlers()[(args.command, getattr(args, "action", None))]
+        handler = registry.handler(args.command, getattr(args, "action", None))
         with Library.open(args.library) as lib:
             return handler(lib, args)
     except VfeedbackError as exc:

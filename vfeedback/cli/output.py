@@ -202,6 +202,19 @@ def highlight_json(h: Highlight, path: Path, copy: Path | None = None) -> dict[s
     }
 
 
+def beside_sentence(names: list[str], tool: str) -> str:
+    """What to do with a timeline or ELAN file that links films by neutral names beside it."""
+    if len(names) == 1:
+        return (
+            f"It links the film as {names[0]}: put a copy of the film beside it under that name to open "
+            f"both in {tool}."
+        )
+    return (
+        f"It links the films as {', '.join(names)}: put a copy of each beside it under that name to "
+        f"open them in {tool}."
+    )
+
+
 def table(headers: Sequence[str], body: Iterable[Sequence[object]]) -> None:
     """A plain aligned table; long cells are cut so each row stays on one line."""
     cells = [[_cell(v) for v in row] for row in body]

@@ -5,7 +5,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from vfeedback.core.frames import FrameIndex
+    from vfeedback.services import Library
 
 
 class Bar(Protocol):
@@ -64,3 +68,9 @@ def progress(label: str, *, enabled: bool, unit: str = "%") -> Iterator[Bar]:
         yield _Tqdm(bar, scale)
     finally:
         bar.close()
+
+
+def frame_index(lib: Library, recording_id: int, *, quiet: bool) -> FrameIndex:
+    """A recording's frame index, with a bar while it is built the first time."""
+    with progress("Indexing frames", enabled=not quiet) as bar:
+        return lib.media.frame_index(recording_id, progress=bar.fraction)

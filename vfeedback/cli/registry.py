@@ -1,30 +1,74 @@
-"""The commands that live in their own modules, gathered in one place: the parser asks here for their
-grammar, the entry point for their handlers. (Imported lazily: they import the parser's helpers.)"""
+"""Every command, in the order ``vfeedback --help`` lists them, and the group module that holds its
+grammar and its handler (``vfeedback/cli/cmd_<group>.py``).
+
+A group module has ``GRAMMAR`` (command word to the function adding that command's parser to the
+top-level subparsers) and ``HANDLERS`` ((command, action) to the function running it). Only the
+group of the command asked for is imported, and only its grammar built: a command starts without
+paying for the others.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from vfeedback.cli import cmd_cycles, cmd_elan_boris, cmd_exchange, cmd_supervision
-from vfeedback.cli.commands import HANDLERS as CORE_HANDLERS
-from vfeedback.cli.commands import Handler
+if TYPE_CHECKING:
+    from vfeedback.services import Library
+
+Handler = Callable[["Library", argparse.Namespace], int]
+Grammar = Callable[[Any], None]
+"""Adds one command to the top-level subparsers (argparse's ``_SubParsersAction``)."""
+
+COMMANDS: dict[str, str] = {
+    "open": "recordings",
+    "probe": "recordings",
+    "family": "families",
+    "families": "families",
+    "import": "recordings",
+    "recordings": "recordings",
+    "index": "recordings",
+    "relink": "recordings",
+    "moments": "moments",
+    "consent": "consent",
+    "audit": "consent",
+    "retention": "cases",
+    "due": "cases",
+    "delete": "cases",
+    "export": "exports",
+    "highlights": "exports",
+    "schemes": "schemes",
+    "undo": "check",
+    "redo": "check",
+    "check": "check",
+    "progress": "cycles",
+    "agreement": "supervision",
+}
+GROUPS = tuple(dict.fromkeys(COMMANDS.values()))
 
 
-def add_parsers(sub: Any, exp_sub: Any) -> None:
-    """``sub``: the top-level subparsers; ``exp_sub``: those of ``export``."""
-    cmd_cycles.add_parsers(sub)
-    cmd_supervision.add_parsers(sub)
-    cmd_elan_boris.add_export_parsers(exp_sub)
-    cmd_exchange.add_export_parsers(exp_sub)
+def group(name: str) -> Any:
+    """The module ``cmd_<name>``, imported now."""
+    return importlib.import_module(f"vfeedback.cli.cmd_{name}")
+
+
+def add_grammar(sub: Any, command: str | None = None) -> None:
+    """Add ``command``'s parser to ``sub``, or every command's (for ``--help`` and usage errors)."""
+    for name, group_name in COMMANDS.items():
+        if command in (None, name):
+            grammar: Grammar = group(group_name).GRAMMAR[name]
+            grammar(sub)
+
+
+def handler(command: str, action: str | None) -> Handler:
+    found: Handler = group(COMMANDS[command]).HANDLERS[(command, action)]
+    return found
 
 
 def handlers() -> dict[tuple[str, str | None], Handler]:
-    return {
-        **CORE_HANDLERS,
-        **cmd_cycles.HANDLERS,
-        **cmd_exchange.HANDLERS,
-        **cmd_supervision.HANDLERS,
-        ("export", "eaf"): cmd_elan_boris.export_eaf,
-        ("import", "eaf"): cmd_elan_boris.import_eaf,
-        ("import", "boris"): cmd_elan_boris.import_boris,
-    }
+    """Every command's handler (for tests and tools; a run looks up only its own)."""
+    every: dict[tuple[str, str | None], Handler] = {}
+    for name in GROUPS:
+        every.update(group(name).HANDLERS)
+    return every

@@ -13,16 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vfeedback.core.errors import BadInput, NotFound, NothingToDo
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Actor, Code, Moment
-from vfeedback.interchange import boris as boris_format
-from vfeedback.interchange import eaf as eaf_format
-from vfeedback.interchange import eaf_read, subtitles, table
-from vfeedback.interchange.eaf import TierInfo
-from vfeedback.interchange.links import media_link
-from vfeedback.services import elan_boris
 from vfeedback.services.audit import Audit
 from vfeedback.services.consent import Consent
 from vfeedback.services.context import Context
@@ -35,6 +30,13 @@ from vfeedback.services.reels import Reels
 from vfeedback.services.schemes import Schemes
 from vfeedback.services.undo import Tx
 from vfeedback.storage import tables as t
+
+# The file formats are imported by the methods that read or write them: the many commands that never
+# touch another tool's files start without them (tests/test_layering.py).
+if TYPE_CHECKING:
+    from vfeedback.interchange import subtitles, table
+    from vfeedback.interchange.eaf import TierInfo
+    from vfeedback.services import elan_boris
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,8 @@ class Interchange:
     ) -> Written:
         """The recording's moments as CSV or TSV (``dialect``, else from ``out``'s suffix: ``.tsv``
         and ``.tab`` are TSV, anything else CSV). Private notes only with ``include_notes``."""
+        from vfeedback.interchange import table
+
         out = self.files.destination(out)
         rec = self.recordings.get(recording_id)
         # Like every export, it names its purpose and needs that consent (issue: a family's data leaves).
@@ -107,6 +111,8 @@ class Interchange:
         purpose: str = "feedback",
     ) -> Written:
         """The recording's captions as SubRip or WebVTT (``fmt``, else from ``out``'s suffix)."""
+        from vfeedback.interchange import subtitles
+
         out = self.files.destination(out)
         chosen = fmt or subtitles.format_for(out.suffix)
         if chosen is None:
@@ -138,6 +144,7 @@ class Interchange:
         each recording linked without naming the family (``interchange.links``) unless
         ``link_original``."""
         from vfeedback.interchange import otio_reel
+        from vfeedback.interchange.links import media_link
 
         out = self.files.destination(out)
         reel = self.reels.get(reel_id)
@@ -193,6 +200,10 @@ class Interchange:
         """Write the recording's moments as an ELAN file at ``out`` (a folder gets a file named after
         the case code); atomic and owner-only. Private notes only with ``include_notes``. The film is
         linked without naming the family (``interchange.links``) unless ``link_original``."""
+        from vfeedback.interchange import eaf as eaf_format
+        from vfeedback.interchange.links import media_link
+        from vfeedback.services import elan_boris
+
         rec = self.recordings.get(recording_id)
         self.consent.require(rec.family_id, purpose)
         target = self.files.destination(out, default_name=f"{rec.family_code}-recording-{rec.id}.eaf")
@@ -254,6 +265,8 @@ class Interchange:
     # --- ELAN import ----------------------------------------------------------------------------
     def eaf_tiers(self, path: Path) -> list[TierInfo]:
         """Every tier of an ELAN file, so the user can say which actor (and coder) each stands for."""
+        from vfeedback.interchange import eaf_read
+
         return list(eaf_read.read_eaf(Path(path)).tiers)
 
     def import_eaf(
@@ -271,6 +284,9 @@ class Interchange:
         same file imported into the same recording before (and not undone) is refused unless
         ``again``.
         """
+        from vfeedback.interchange import eaf_read
+        from vfeedback.services import elan_boris
+
         path = Path(path)
         content = eaf_read.read_eaf(path)
         self.recordings.get(recording_id)
@@ -315,6 +331,8 @@ class Interchange:
     def _tier_choices(
         self, name: str, tiers: Sequence[TierInfo], mapping: elan_boris.TierMapping | None
     ) -> dict[str, tuple[Actor, str | None]]:
+        from vfeedback.services import elan_boris
+
         coding = {t.tier_id: t for t in tiers if t.kind == "codes"}
         given = dict(mapping or {})
         strange = [tier for tier in given if tier not in coding]
@@ -359,6 +377,8 @@ class Interchange:
     ) -> list[str]:
         """The behaviours an observation of a BORIS project uses: what needs mapping to codes.
         With ``recording_id``, a project of several observations may pick the one of that video."""
+        from vfeedback.interchange import boris as boris_format
+
         project = boris_format.read_project(Path(path))
         obs_id = boris_format.choose_observation(project, observation, self._media_name(recording_id))
         return boris_format.behaviours(project, obs_id)
@@ -375,6 +395,9 @@ class Interchange:
         """Add an observation's events as moments (state events as intervals, point events as points),
         each behaviour becoming the code ``mapping`` gives it (None leaves it out): all, or none. The
         same observation of the same file imported before is refused unless ``again``."""
+        from vfeedback.interchange import boris as boris_format
+        from vfeedback.services import elan_boris
+
         path = Path(path)
         project = boris_format.read_project(path)
         self.recordings.get(recording_id)
@@ -427,7 +450,9 @@ class Interchange:
     ) -> datetime | None:
         """When this file's content was imported into the recording (for a BORIS project: the
         observation ``import_boris`` would take), if it was and the import was not undone."""
+        from vfeedback.interchange import boris as boris_format
         from vfeedback.media.fingerprint import sha256_file
+        from vfeedback.services import elan_boris
 
         path = Path(path)
         if not path.is_file():
@@ -445,6 +470,7 @@ class Interchange:
     ) -> elan_boris.Source:
         """The file being imported, by content; refused at once if it was imported before."""
         from vfeedback.media.fingerprint import sha256_file
+        from vfeedback.services import elan_boris
 
         source = elan_boris.Source(path.name, sha256_file(path), fmt, observation, again)
         if not again:

@@ -6,21 +6,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
 
 from vfeedback.core.errors import BadInput, Conflict, NotFound
 from vfeedback.core.model import Code, Scheme
-from vfeedback.core.schemes import (
-    DEFAULT_SCHEME_NAME,
-    CodeSpec,
-    SchemeSpec,
-)
-from vfeedback.interchange.scheme_file import builtin_scheme_paths, load_scheme
 from vfeedback.services import rows
 from vfeedback.services.context import Context
 from vfeedback.storage import tables as t
+
+# Scheme files (TOML) are read only when a scheme is imported or a new library seeded: opening a
+# library that has its schemes does not load the reader (tests/test_layering.py).
+if TYPE_CHECKING:
+    from vfeedback.core.schemes import CodeSpec, SchemeSpec
 
 DEFAULT_SCHEME_KEY = "default_scheme_id"
 Inserter = Callable[[Any, dict[str, Any]], int]
@@ -51,6 +50,8 @@ class Schemes:
         raise NotFound(f"There is no coding scheme called {ref}.")
 
     def import_file(self, path: Path) -> Scheme:
+        from vfeedback.interchange.scheme_file import load_scheme
+
         spec = load_scheme(Path(path))
         with self.ctx.edit(f"Import coding scheme {spec.name}") as tx:
             taken = tx.conn.execute(
@@ -100,6 +101,8 @@ class Schemes:
                 self._install_builtin(conn)
 
     def _install_builtin(self, conn: Connection) -> None:
+        from vfeedback.core.schemes import DEFAULT_SCHEME_NAME
+        from vfeedback.interchange.scheme_file import builtin_scheme_paths, load_scheme
 
         def plain_insert(table: Any, values: dict[str, Any]) -> int:
             pk = conn.execute(insert(table).values(**values)).inserted_primary_key

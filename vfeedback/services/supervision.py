@@ -11,17 +11,15 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from vfeedback.core.agreement import Agreement, CodedSpan, compare
-from vfeedback.core.cycles import Counting, Measure, Progress, build_progress
 from vfeedback.core.errors import BadInput, NotFound
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Code, Family, HighlightKind, Moment, Recording
 from vfeedback.core.text import spreadsheet_safe
 from vfeedback.media.names import quoted_name
-from vfeedback.services import cycles
 from vfeedback.services.audit import Audit
 from vfeedback.services.context import Context
 from vfeedback.services.exports import Exports
@@ -32,6 +30,12 @@ from vfeedback.services.moments import Moments
 from vfeedback.services.recordings import Recordings
 from vfeedback.services.schemes import Schemes
 from vfeedback.storage import tables as t
+
+# The figures (core.agreement, core.cycles) are imported by the methods that compute them: commands
+# that never compare coders or chart cycles start without them (tests/test_layering.py).
+if TYPE_CHECKING:
+    from vfeedback.core.agreement import Agreement
+    from vfeedback.core.cycles import Counting, Measure, Progress
 
 MIN_SLICE_S = 0.01
 MAX_SLICE_S = 600.0
@@ -77,6 +81,8 @@ class Supervision:
     ) -> Agreement:
         """Coder A (the reference) against coder B on one recording: kappa over time slices, per code,
         and event matches within the tolerance."""
+        from vfeedback.core.agreement import CodedSpan, compare
+
         rec = self.recordings.get(recording_id)
         a, b = coder_a.strip(), coder_b.strip()
         counts = self.coder_counts(recording_id)
@@ -128,6 +134,9 @@ class Supervision:
         """Per recording in filming order, per strength principle: moments, time covered, moment ids;
         when several people coded a film, whose moments count is ``counting`` (default: each film's
         main coder)."""
+        from vfeedback.core.cycles import Counting, build_progress
+        from vfeedback.services import cycles
+
         fam = self._progress_family(family)
         recordings = self.recordings.all(fam.id)
         if not recordings:
@@ -148,6 +157,8 @@ class Supervision:
 
     def progress_coders(self, family: str | int) -> list[str]:
         """Everyone who coded any of the family's films, the most moments first."""
+        from vfeedback.services import cycles
+
         fam = self._progress_family(family)
         return cycles.family_coders({r.id: self.moments.all(r.id) for r in self.recordings.all(fam.id)})
 
@@ -161,6 +172,8 @@ class Supervision:
 
     def progress_csv(self, family: str | int, out: Path, counting: Counting | None = None) -> Path:
         """One row per recording and principle (see ``cycles.CSV_HEADER``), atomically, owner-only."""
+        from vfeedback.services import cycles
+
         progress = self.progress(family, counting)
         clips = self.clips_for_moments(progress.family)
         buffer = io.StringIO()
@@ -198,12 +211,13 @@ class Supervision:
         self,
         family: str | int,
         out: Path,
-        measure: Measure | str = Measure.COUNT,
+        measure: Measure | str = "count",
         size: tuple[int, int] = (1600, 900),
         counting: Counting | None = None,
     ) -> Path:
         """The chart as a picture (needs Qt's painting, loaded only here), atomically, owner-only."""
         from vfeedback.render.cycles_chart import png_bytes
+        from vfeedback.services import cycles
 
         chosen = cycles.measure_of(measure)
         progress = self.progress(family, counting)

@@ -1,8 +1,9 @@
 """Bring a library's schema up to date on open, or refuse one written by a newer vfeedback; put back
 the audit record's guards if someone removed them.
 
-The common case (already current, guards in place) is two cheap queries in one read; Alembic, which is
-slow to import, is loaded only when there is something to migrate.
+The common case (already current, guards in place) is two queries: the schema version, then the
+guards. The catalogue is inspected only when there is no version to read (a new database, or one that
+is not a library), and Alembic, slow to import, is loaded only when there is something to migrate.
 """
 
 from __future__ import annotations
@@ -35,16 +36,15 @@ def current_revision(conn: Connection) -> str | None:
                 "This database is not a vfeedback library (it has other tables); nothing was changed."
             )
         return None
-    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
-    return None if row is None else str(row[0])
+    return _recorded_revision(conn)
 
 
 def ensure_current(db: Database) -> bool:
     """Migrate forward if needed. True when the schema was created or changed."""
-    with db.read() as conn:
-        revision = current_revision(conn)
-        missing = guards.inspect(conn) if revision == HEAD else None
+    revision = _revision(db)
     if revision == HEAD:
+        with db.read() as conn:
+            missing = guards.inspect(conn)
         if missing:
             restore_guards(db)
         return False
@@ -55,6 +55,23 @@ def ensure_current(db: Database) -> bool:
         )
     upgrade(db, HEAD)
     return True
+
+
+def _revision(db: Database) -> str | None:
+    """The schema version in one query; where there is no version table to read, what the catalogue
+    says (``current_revision``). What the user can act on (a locked or damaged file) is already one
+    sentence (``Database.read``), never taken for a missing table."""
+    try:
+        with db.read() as conn:
+            return _recorded_revision(conn)
+    except DBAPIError:
+        with db.read() as conn:
+            return current_revision(conn)
+
+
+def _recorded_revision(conn: Connection) -> str | None:
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
 
 
 def restore_guards(db: Database) -> guards.Findings | None:
