@@ -117,7 +117,7 @@ def _proxy_build(cache_dir: Path) -> list[dict[str, Any]]:
     """
     import av
 
-    from vfeedback.media.decoder import video_stream
+    from vfeedback.media.container import video_stream
 
     clip = mediagen.make_long_clip(cache_dir, seconds=10, size=(1280, 720), gop=250, fps=25)
     index = build_frame_index(clip)

@@ -27,15 +27,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from vfeedback.core.errors import BadInput
-from vfeedback.core.frames import FrameIndex
+from vfeedback.core.frames import FrameIndex, pts_to_us
 from vfeedback.core.jobs import Cancelled, ShouldCancel
-from vfeedback.media.frameindex import origin_pts, pts_to_us
+from vfeedback.media.container import open_video, origin_pts
 from vfeedback.media.names import quoted_name
 
 if TYPE_CHECKING:
-    import av.container
     import av.video.frame
-    import av.video.stream
     import numpy as np
     from numpy.typing import NDArray
 
@@ -622,44 +620,3 @@ def fit(width: int, height: int, rotation: int, max_size: tuple[int, int] | None
     if scale >= 1.0:
         return width, height
     return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-def open_video(path: Path) -> tuple[av.container.InputContainer, av.video.stream.VideoStream]:
-    """``path`` opened with PyAV, and its video stream; BadInput with one sentence if it has none."""
-    import av
-
-    from vfeedback.media import probe
-
-    head = probe.check_file(path)
-    try:
-        container = av.open(probe.ffmpeg_url(path))
-    except (av.FFmpegError, OSError) as exc:
-        unusable = "damaged" if probe.looks_like_media(head) else "not_video"
-        raise BadInput(probe.explain(path, unusable)) from exc
-    kind = container.format.name.split(",")[0]
-    problem: str | None = None
-    stream = video_stream(container)
-    if probe.is_still_format(kind):
-        problem = "still"
-    elif probe.is_text_format(kind):  # ffmpeg shows a text file as a "video" of ANSI art
-        problem = "not_video"
-    elif stream is None:
-        problem = "audio_only" if container.streams.audio else "no_video"
-    elif stream.time_base is None or not stream.codec_context.width:
-        problem = "damaged"
-    if problem is not None or stream is None:
-        container.close()
-        raise BadInput(probe.explain(path, problem or "no_video"))
-    return container, stream
-
-
-def video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
-    """The first video stream that is not cover art (the same choice as probe and the index)."""
-    from av.stream import Disposition
-
-    for stream in container.streams.video:
-        if not stream.disposition & Disposition.attached_pic:
-            return stream
-    return None
-
-
