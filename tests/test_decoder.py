@@ -22,8 +22,10 @@ from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.jobs import Cancelled
 from vfeedback.media import decoder as decoder_module
-from vfeedback.media.decoder import DecodedFrame, FrameDecoder, to_rgb
+from vfeedback.media.decoder import FrameDecoder
 from vfeedback.media.frameindex import build_frame_index
+from vfeedback.media.picture import DecodedFrame, to_rgb
+from vfeedback.media.picture_cache import nbytes
 from vfeedback.media.probe import probe
 from vfeedback.media.proxy import make_proxy
 
@@ -241,8 +243,7 @@ def test_cache_is_bounded_by_bytes(media: MediaSet) -> None:
             picture = dec.frame(n)
             assert picture.image.nbytes == 160 * 120 * 3
             assert 0 < dec.cache_used_bytes <= limit
-            entries = dec._cache._items.values()
-            assert dec.cache_used_bytes == sum(decoder_module._nbytes(e) for e in entries)
+            assert dec.cache_used_bytes == sum(nbytes(e) for e in dec._cache.entries())
 
 
 def test_cached_never_decodes(media: MediaSet) -> None:
