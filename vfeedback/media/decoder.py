@@ -165,6 +165,7 @@ class FrameDecoder:
         proxy = self._proxy
         return {
             "seeks": self._original.seeks,
+            "decoded": self._original.decoded,
             "proxy_seeks": proxy.seeks if proxy else 0,
             "bad_packets": self._original.bad_packets,
             "cached_frames": len(self._cache),
