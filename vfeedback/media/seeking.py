@@ -34,9 +34,12 @@ FORWARD_GUESS_US = 2_000_000
 SEEK_TRIES = 8
 # Frames decoded between looks at should_cancel (~10 ms of 720p).
 CANCEL_EVERY = 8
-# Slice threads only. Frame threads made cold seeks ~40% slower on a busy 2-core machine (p50
-# 140 ms against 95 ms for 720p): they add a frame of delay per thread after every seek and fight
-# over the cores. Slices cost nothing and help phone encoders that write several per frame.
+# Slice threads only. Frame threads add a frame of delay per thread after every seek and fight over
+# the cores: measured again (issue 11) on 240-frame runs of the decoder benchmark's 720p on this
+# 2-core machine, two frame threads took 53-68 ms while the other core was free but 105-115 ms once
+# another process held it, against 80 ms for one thread either way, and 35-40% more CPU; a cold
+# seek's p95 is made in exactly those busy moments. Slices cost nothing and help phone encoders that
+# write several per frame.
 THREAD_TYPE = "SLICE"
 
 
