@@ -311,19 +311,23 @@ def make_long_clip(
     size: tuple[int, int] = (1280, 720),
     gop: int = 250,
     fps: int = 25,
+    *,
+    bframes: int = 0,
 ) -> Path:
-    """A long H.264 clip for benchmarks (ultrafast, low bitrate: ~10 min of 720p in ~1-2 min)."""
+    """A long H.264 clip for benchmarks (ultrafast, low bitrate: ~10 min of 720p in ~1-2 min).
+
+    ``bframes`` > 0: veryfast with that many B-frames at 2 Mbit/s instead, closer to a camera's
+    long GOPs (and about five times as costly to decode).
+    """
     width, height = size
-    name = f"long_{width}x{height}_{seconds}s_{fps}fps_g{gop}.mp4"
-    return _make(
-        folder / name,
-        lambda out: _ffmpeg(
-            *_video_args(f"{width}x{height}", str(fps), seconds, audio=False),
-            *_x264(gop, preset="ultrafast", bframes=0),
-            *["-b:v", "600k"],
-            str(out),
-        ),
+    name = f"long_{width}x{height}_{seconds}s_{fps}fps_g{gop}{f'_b{bframes}' if bframes else ''}.mp4"
+    coding = (
+        [*_x264(gop, preset="veryfast", bframes=bframes), "-b:v", "2M"]
+        if bframes
+        else [*_x264(gop, preset="ultrafast", bframes=0), "-b:v", "600k"]
     )
+    video = _video_args(f"{width}x{height}", str(fps), seconds, audio=False)
+    return _make(folder / name, lambda out: _ffmpeg(*video, *coding, str(out)))
 
 
 # --- bad media -----------------------------------------------------------------------------------

@@ -22,8 +22,10 @@ from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.jobs import Cancelled
 from vfeedback.media import decoder as decoder_module
-from vfeedback.media.decoder import DecodedFrame, FrameDecoder, to_rgb
+from vfeedback.media.decoder import FrameDecoder
 from vfeedback.media.frameindex import build_frame_index
+from vfeedback.media.picture import DecodedFrame, to_rgb
+from vfeedback.media.picture_cache import nbytes
 from vfeedback.media.probe import probe
 from vfeedback.media.proxy import make_proxy
 
@@ -214,6 +216,45 @@ def test_back_fill_decodes_a_section_once(media: MediaSet, monkeypatch: pytest.M
         assert dec.stats["seeks"] == seeks + 1  # no keyframe between: going on beats seeking
 
 
+def _unreferenced_frames(path: Path, index: FrameIndex) -> set[int]:
+    """Frame numbers whose H.264 slices have nal_ref_idc 0 (no other frame refers to them), read
+    from the packets' NAL headers: 4-byte lengths (MP4), header byte ``0 ref_idc(2) type(5)``."""
+    found = set()
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        origin, base = stream.start_time or 0, stream.time_base
+        for packet in container.demux(stream):
+            if not packet.size or packet.pts is None:
+                continue
+            data, at, refs = bytes(packet), 0, []
+            while at + 4 < len(data):
+                length = int.from_bytes(data[at : at + 4], "big")
+                header = data[at + 4]
+                if header & 0x1F in (1, 5):  # a slice
+                    refs.append(header >> 5 & 3)
+                at += 4 + length
+            if refs and not any(refs):
+                found.add(index.frame_at(round((packet.pts - origin) * base * 1_000_000)))
+    return found
+
+
+def test_frames_nothing_refers_to_are_not_decoded_before_the_back_window(
+    media: MediaSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cfr25 is one GOP of 250 frames with B-frames: reaching frame 240 keeps 230..239 for stepping
+    back, and decodes every frame up to 240 except the unreferenced B-frames before 230."""
+    monkeypatch.setattr(decoder_module, "MAX_BACK_WINDOW", 10)
+    path = media["cfr25"]
+    index, reference = _index(path), _ffmpeg_frames(path)
+    skippable = {n for n in _unreferenced_frames(path, index) if n < 230}
+    assert len(skippable) > 60
+    with FrameDecoder(path, index) as dec:
+        _assert_exact(dec.frame(240), 240, reference, index)
+        assert dec.stats["decoded"] == 241 - len(skippable)
+        for n in range(239, 225, -1):  # the back window, then a back-fill before it
+            _assert_exact(dec.frame(n), n, reference, index)
+
+
 def test_a_slow_frame_can_be_cancelled(media: MediaSet) -> None:
     """The user moved on while frame 240 was still decoding from the keyframe at 0."""
     path = media["cfr25"]
@@ -241,8 +282,7 @@ def test_cache_is_bounded_by_bytes(media: MediaSet) -> None:
             picture = dec.frame(n)
             assert picture.image.nbytes == 160 * 120 * 3
             assert 0 < dec.cache_used_bytes <= limit
-            entries = dec._cache._items.values()
-            assert dec.cache_used_bytes == sum(decoder_module._nbytes(e) for e in entries)
+            assert dec.cache_used_bytes == sum(nbytes(e) for e in dec._cache.entries())
 
 
 def test_cached_never_decodes(media: MediaSet) -> None:

@@ -20,8 +20,10 @@ import pytest
 from mediagen import MediaSet, make_long_clip, read_frame_number
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.frames import pts_to_us
 from vfeedback.core.jobs import Cancelled
 from vfeedback.media import mediacache
+from vfeedback.media.container import origin_pts
 from vfeedback.media.filmstrip import (
     choose_interval,
     filmstrip,
@@ -29,7 +31,7 @@ from vfeedback.media.filmstrip import (
     thumb_size,
     thumb_times,
 )
-from vfeedback.media.frameindex import build_frame_index, origin_pts, pts_to_us
+from vfeedback.media.frameindex import build_frame_index
 from vfeedback.media.probe import probe
 
 S = 1_000_000

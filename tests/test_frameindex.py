@@ -19,9 +19,11 @@ import pytest
 from mediagen import EDITLIST_START, GOOD_KINDS, MediaSet, read_frame_number
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.frames import pts_to_us
 from vfeedback.core.jobs import Cancelled
 from vfeedback.media import frameindex
-from vfeedback.media.frameindex import build_frame_index, origin_pts, pts_to_us
+from vfeedback.media.container import origin_pts
+from vfeedback.media.frameindex import build_frame_index
 from vfeedback.media.probe import probe
 
 

@@ -49,9 +49,6 @@ def loose(*roots: Path) -> list[str]:
 
 
 def test_the_library_api_writes_owner_only_whatever_the_umask(tmp_path: Path, media, open_umask) -> None:
-    from vfeedback.media.mediacache import cached_filmstrip, cached_waveform
-    from vfeedback.media.proxy import make_proxy
-
     root, out = tmp_path / "lib", tmp_path / "out"
     out.mkdir(mode=0o700)
     with Library.open(root) as lib:
@@ -66,10 +63,9 @@ def test_the_library_api_writes_owner_only_whatever_the_umask(tmp_path: Path, me
         lib.exports.reel(reel.id)
         lib.exports.handout(reel.id)
         cache = lib.media.cache_dir(rec.id)
-        make_proxy(lib.recordings.path(rec), cache / "proxy.mp4", index)
-        cached_filmstrip(cache, lib.recordings.path(rec), rec.media, source=rec.fingerprint,
-                         interval_us=1_000_000, height=54, frames=index)  # fmt: skip
-        cached_waveform(cache, lib.recordings.path(rec), source=rec.fingerprint)
+        lib.media.proxy(rec.id, index)
+        lib.media.filmstrip(rec.id, index, height=54)
+        lib.media.waveform(rec.id, bucket_us=10_000)
         lib.exports.deliver(clip, lib.files.destination(out, default_name=Path(clip.path).name))
         lib.exports.deliver(still, lib.files.destination(out / "still.png"))
         lib.interchange.export_table(rec.id, lib.files.destination(out / "moments.csv"))

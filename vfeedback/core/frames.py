@@ -26,6 +26,15 @@ FALLBACK_FRAME_US = 40_000
 """The length of a lone frame whose file says nothing about it (25 fps, ffmpeg's own guess)."""
 
 
+def pts_to_us(pts: int, time_base: Fraction, origin_pts: int = 0) -> int:
+    """``(pts - origin_pts) * time_base`` in microseconds, rounded to the nearest (halves up).
+
+    Integer arithmetic, so the index, the decoder, the probe and the exporter agree to the microsecond.
+    """
+    ticks = (pts - origin_pts) * time_base.numerator * 1_000_000
+    return (2 * ticks + time_base.denominator) // (2 * time_base.denominator)
+
+
 class FrameIndex:
     """Sorted, distinct frame times in microseconds from the start of the video stream (frame 0 at
     0), and how long the last frame lasts."""

@@ -569,8 +569,10 @@ def _read(path: Path) -> _Facts:
     """What a written part or reel holds, read in-process (PyAV: no ffprobe start-up per file)."""
     import av
 
+    from vfeedback.media.container import open_container
+
     try:
-        with av.open(str(path)) as container:
+        with open_container(path) as container:
             v, a = container.streams.video[0], container.streams.audio[0]
             vc, ac = v.codec_context, a.codec_context
             coding = (
@@ -586,7 +588,7 @@ def _read(path: Path) -> _Facts:
                 size=(vc.width, vc.height), frames=v.frames, samples=a.frames,
                 duration_us=container.duration, tags=frozenset(tags),
             )  # fmt: skip
-    except (av.FFmpegError, IndexError) as exc:
+    except (BadInput, av.FFmpegError, IndexError) as exc:
         raise ReelFailed("A part of the reel could not be read back, so the reel was not made.",
                          f"{path.name}: {exc}") from exc  # fmt: skip
 

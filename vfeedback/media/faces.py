@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vfeedback.core.errors import BadInput
-from vfeedback.core.frames import FrameIndex
+from vfeedback.core.frames import FrameIndex, pts_to_us
 from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
-from vfeedback.media.frameindex import origin_pts, pts_to_us
+from vfeedback.media.container import open_video, origin_pts
 
 if TYPE_CHECKING:
     import av.video.frame
@@ -121,8 +121,6 @@ def scan_faces(
     the last frame of the span always included. ``rotation`` is the clockwise turn to upright
     (``MediaInfo.rotation``). ``progress`` gets 0..1; ``should_cancel`` returning True raises
     Cancelled. A file that cannot be decoded raises BadInput."""
-    from vfeedback.media.decoder import open_video
-
     times = _sample_times(index, start_us, stop_us, per_second)
     samples: list[FaceSample] = []
     container, stream = open_video(path)

@@ -1,9 +1,10 @@
 """The frame index: every video frame's presentation time, read from the packets, and a check
 that the recording decodes from end to end.
 
-A decoder that wants to know which indexed frame it holds converts ``frame.pts`` with ``pts_to_us``
-and the same origin, the video stream's first presented pts. For every file we have tried that
-equals PyAV's ``stream.start_time`` (see ``origin_pts``), so a stored index needs no rescan.
+A decoder that wants to know which indexed frame it holds converts ``frame.pts`` with
+``core.frames.pts_to_us`` and the same origin, the video stream's first presented pts. For every file
+we have tried that equals PyAV's ``stream.start_time`` (see ``container.origin_pts``), so a stored
+index needs no rescan.
 
 The check (``_DecodeCheck``), made while the packets go by: decoding everything costs about 74 s
 for 10 minutes of 6 Mbit/s 720p on this machine (243 frames a second), far too slow for indexing,
@@ -26,8 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vfeedback.core.errors import BadInput
-from vfeedback.core.frames import FrameIndex
+from vfeedback.core.frames import FrameIndex, pts_to_us
 from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
+from vfeedback.media import container as _container
+from vfeedback.media import probe as _probe
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -41,20 +44,6 @@ if TYPE_CHECKING:
 PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress calls (and cancel checks) a second
 FIRST_FRAMES = 25  # shown frames decoded in full at the start
 KEYFRAME_SAMPLES = 16  # keyframes decoded in full, spread evenly over the recording
-
-
-def pts_to_us(pts: int, time_base: Fraction, origin_pts: int = 0) -> int:
-    """``(pts - origin_pts) * time_base`` in microseconds, rounded to the nearest (halves up).
-
-    Integer arithmetic, so the index, the decoder and the exporter agree to the microsecond.
-    """
-    ticks = (pts - origin_pts) * time_base.numerator * 1_000_000
-    return (2 * ticks + time_base.denominator) // (2 * time_base.denominator)
-
-
-def origin_pts(stream: av.video.stream.VideoStream) -> int:
-    """The pts that is time 0 in the index: the stream's start time (its first presented frame)."""
-    return stream.start_time or 0
 
 
 def build_frame_index(
@@ -72,31 +61,12 @@ def build_frame_index(
     """
     import av
 
-    from vfeedback.media import probe as _probe
-
     told = Path(shown_as) if shown_as else path  # how sentences name it: a library copy's
-    head = _probe.check_file(path)  # own name means nothing to a clinician
-    try:
-        container = av.open(_probe.ffmpeg_url(path))
-    except (av.FFmpegError, OSError) as exc:
-        raise BadInput(
-            _probe.explain(told, "damaged" if _probe.looks_like_media(head) else "not_video")
-        ) from exc
+    container, stream = _container.open_video(path, shown_as=told)  # own name means nothing
     with container:
-        format_name = container.format.name.split(",")[0]
-        if _probe.is_still_format(format_name):
-            raise BadInput(_probe.explain(told, "still"))
-        if _probe.is_text_format(format_name):
-            raise BadInput(_probe.explain(told, "not_video"))
-        stream = _video_stream(container)
-        if stream is None:
-            problem = "audio_only" if container.streams.audio else "no_video"
-            raise BadInput(_probe.explain(told, problem))
-        is_iso = "mov" in container.format.name.split(",")
+        is_iso = _container.is_iso(container)
         if is_iso and _probe.iso_truncated(path):
             raise BadInput(_probe.explain(told, "incomplete"))
-        if stream.codec_context is None:  # no decoder for it in this ffmpeg
-            raise BadInput(_probe.explain(told, "unsupported", "no decoder for its video"))
         check = _DecodeCheck(stream)
         try:
             raw, packets, last_ticks = _scan(container, stream, check, progress, should_cancel)
@@ -115,16 +85,6 @@ def build_frame_index(
     if progress is not None:
         progress(1.0)
     return index
-
-
-def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
-    # Same choice as probe: the first video stream that is not cover art.
-    from av.stream import Disposition
-
-    for stream in container.streams.video:
-        if not stream.disposition & Disposition.attached_pic:
-            return stream
-    return None
 
 
 def _lone_frame_us(

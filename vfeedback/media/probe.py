@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from vfeedback.core.errors import BadInput
-from vfeedback.core.frames import FrameIndex
+from vfeedback.core.frames import FrameIndex, pts_to_us
 from vfeedback.core.media_info import MediaInfo
-from vfeedback.media.frameindex import pts_to_us
 from vfeedback.media.names import quoted_name
 
 # Packets of all streams read to judge the frame rate: ~200 video frames of typical phone video,

@@ -111,7 +111,7 @@ def make_proxy(
 
 def _describe(src: Path) -> tuple[tuple[int, int], int, Fraction]:
     """(coded size, stream index, time base) of the video stream the decoder and index use."""
-    from vfeedback.media.decoder import open_video
+    from vfeedback.media.container import open_video
 
     container, stream = open_video(src)
     with container:

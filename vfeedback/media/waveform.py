@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vfeedback.core.errors import BadInput
 from vfeedback.core.jobs import ShouldCancel
+from vfeedback.media.container import open_container, origin_pts, video_stream
 from vfeedback.media.ffmpeg import stream as stream_ffmpeg
 from vfeedback.media.names import quoted_name
 from vfeedback.media.probe import ffmpeg_url
@@ -59,26 +59,12 @@ def audio_layout(path: Path) -> AudioLayout | None:
     stream's start time (an MP4 edit list already hides the encoder's priming samples; other
     containers start the stream that much earlier), so that is what we align on.
     """
-    import av
-    from av.stream import Disposition
-
-    from vfeedback.media import probe as _probe
-    from vfeedback.media.frameindex import origin_pts
-
-    head = _probe.check_file(path)
-    try:
-        container = av.open(_probe.ffmpeg_url(path))
-    except (av.FFmpegError, OSError) as exc:
-        problem = "damaged" if _probe.looks_like_media(head) else "not_video"
-        raise BadInput(_probe.explain(path, problem)) from exc
-    with container:
+    with open_container(path) as container:
         if not container.streams.audio:
             return None
         audio = container.streams.audio[0]
         rate = audio.codec_context.sample_rate or audio.sample_rate or 48000
-        video = next(
-            (s for s in container.streams.video if not s.disposition & Disposition.attached_pic), None
-        )
+        video = video_stream(container)
         offset = 0
         if video is not None and video.time_base is not None and audio.time_base is not None:
             audio_start = (audio.start_time or 0) * audio.time_base

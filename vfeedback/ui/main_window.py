@@ -342,11 +342,9 @@ class MainWindow(QMainWindow):
         self.tasks.submit(
             "Making the filmstrip", background.filmstrip_job(self.library, rec, index, self.pieces)
         )
-        proxy = background.proxy_path(self.library, rec.id)
-        self.controller.set_index(
-            index, rec.media.rotation, self.video.display_size(), proxy if proxy.exists() else None
-        )
-        if not proxy.exists():
+        proxy = self.library.media.proxy_file(rec.id)
+        self.controller.set_index(index, rec.media.rotation, self.video.display_size(), proxy)
+        if proxy is None:
             self.tasks.submit(
                 "Preparing quick stepping",
                 background.proxy_job(self.library, rec, index),

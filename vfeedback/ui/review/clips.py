@@ -88,15 +88,12 @@ class ClipRunner(QObject):
             self._give_index(recording_id)
 
     def _give_index(self, recording_id: int) -> None:
-        from vfeedback.ui.workbench.background import proxy_path
-
         source = self.sources[recording_id]
-        proxy = proxy_path(self.library, recording_id)
         self.controller.set_index(
             self.indexes[recording_id],
             source.rotation,
             self.view.display_size(),
-            proxy if proxy.is_file() else None,
+            self.library.media.proxy_file(recording_id),
         )
 
     def _open(self, recording_id: int) -> bool:

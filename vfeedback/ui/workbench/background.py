@@ -1,7 +1,9 @@
 """The background work that follows opening a recording: frame index, proxy, filmstrip, waveform.
 
-Each is a job for the TaskRunner; results that arrive piece by piece (thumbnails, waveform chunks)
-are handed to the GUI thread through a Qt signal, never by touching widgets from the worker.
+Each is a job for the TaskRunner that calls the library (``lib.media``), which knows where these
+live, when a cached one is still good and how to make one; the workbench only schedules them. Results
+that arrive piece by piece (thumbnails, waveform chunks) are handed to the GUI thread through a Qt
+signal, never by touching widgets from the worker.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.model import Recording
 from vfeedback.services import Library
 
-PROXY_NAME = "proxy.mp4"
+THUMB_HEIGHT = 54  # the timeline's filmstrip row
+BUCKET_US = 10_000  # the timeline's waveform: one (min, max) per 10 ms
 
 
 class Pieces(QObject):
@@ -33,45 +36,23 @@ def index_job(library: Library, recording_id: int) -> Any:
     return job
 
 
-def proxy_path(library: Library, recording_id: int) -> Path:
-    return library.media.cache_dir(recording_id) / PROXY_NAME
-
-
 def proxy_job(library: Library, recording: Recording, index: FrameIndex) -> Any:
     def job(progress: Progress, should_cancel: ShouldCancel) -> Path:
-        from vfeedback.media.proxy import make_proxy
-
-        target = proxy_path(library, recording.id)
-        if target.exists():
-            return target
-        return make_proxy(
-            library.recordings.path(recording), target, index, progress=progress, should_cancel=should_cancel
-        )
+        return library.media.proxy(recording.id, index, progress=progress, should_cancel=should_cancel)
 
     return job
 
 
 def filmstrip_job(library: Library, recording: Recording, index: FrameIndex, pieces: Pieces) -> Any:
     def job(progress: Progress, should_cancel: ShouldCancel) -> list[tuple[int, Any]]:
-        from vfeedback.media.filmstrip import choose_interval
-        from vfeedback.media.mediacache import cached_filmstrip
-
         duration = max(recording.media.duration_us, 1)
 
         def on_thumb(time_us: int, image: Any) -> None:
             pieces.thumbnail.emit(recording.id, time_us, image)
             progress(min(time_us / duration, 1.0))
 
-        return cached_filmstrip(
-            library.media.cache_dir(recording.id),
-            library.recordings.path(recording),
-            recording.media,
-            source=recording.fingerprint,
-            interval_us=choose_interval(recording.media.duration_us),
-            height=THUMB_HEIGHT,
-            frames=index,
-            on_thumb=on_thumb,
-            should_cancel=should_cancel,
+        return library.media.filmstrip(
+            recording.id, index, height=THUMB_HEIGHT, on_thumb=on_thumb, should_cancel=should_cancel
         )
 
     return job
@@ -79,25 +60,14 @@ def filmstrip_job(library: Library, recording: Recording, index: FrameIndex, pie
 
 def waveform_job(library: Library, recording: Recording, pieces: Pieces) -> Any:
     def job(progress: Progress, should_cancel: ShouldCancel) -> Any:
-        from vfeedback.media.mediacache import cached_waveform
-
         buckets = max(recording.media.duration_us // BUCKET_US, 1)
 
         def on_chunk(first: int, peaks: Any) -> None:
             pieces.waveform.emit(recording.id, first, peaks)
             progress(min((first + len(peaks)) / buckets, 1.0))
 
-        return cached_waveform(
-            library.media.cache_dir(recording.id),
-            library.recordings.path(recording),
-            source=recording.fingerprint,
-            bucket_us=BUCKET_US,
-            on_chunk=on_chunk,
-            should_cancel=should_cancel,
+        return library.media.waveform(
+            recording.id, bucket_us=BUCKET_US, on_chunk=on_chunk, should_cancel=should_cancel
         )
 
     return job
-
-
-THUMB_HEIGHT = 54
-BUCKET_US = 10_000
