@@ -271,7 +271,7 @@ def vlc_step(ws: Workspace) -> str:
 
 def export_step(ws: Workspace) -> str:
     from vfeedback.export.options import ClipOptions
-    from vfeedback.media.decoder import open_video
+    from vfeedback.media.container import open_video
 
     lib = ws.need_library()
     recording_id = ws.need_recording()
