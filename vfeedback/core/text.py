@@ -23,6 +23,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from vfeedback.core.errors import BadInput
 
@@ -235,3 +236,11 @@ def spreadsheet_safe(text: str) -> str:
 def spreadsheet_value(text: str) -> str:
     """The inverse of ``spreadsheet_safe``, for a reader of our own files."""
     return text[1:] if text.startswith("'") else text
+
+
+def quoted_name(path: PurePath) -> str:
+    """How a file is named in a sentence: its name only (its folder can name a family), quoted, on
+    one printable line whatever the name holds (a newline or a terminal escape would break the
+    one-sentence promise)."""
+    raw = path.name or str(path)
+    return "'" + "".join(ch if ch.isprintable() else "?" for ch in raw) + "'"

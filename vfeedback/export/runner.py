@@ -169,7 +169,7 @@ def _disk_sentence(what: str, exc: OSError) -> str:
 
 
 def _name(path: Path) -> str:
-    from vfeedback.media.names import quoted_name
+    from vfeedback.core.text import quoted_name
 
     return quoted_name(path)
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from vfeedback.media.names import quoted_name
+from vfeedback.core.text import quoted_name
 from vfeedback.media.player import PlaybackClock, PlayerState, check_rate
 
 _LIVE = (PlayerState.PLAYING, PlayerState.PAUSED)

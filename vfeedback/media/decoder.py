@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.jobs import ShouldCancel
-from vfeedback.media.names import quoted_name
+from vfeedback.core.text import quoted_name
 from vfeedback.media.picture import DecodedFrame, fit, to_rgb, turned
 from vfeedback.media.picture_cache import Kept, Key, PictureCache
 from vfeedback.media.seeking import NotDecodable, SeekingSource

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.jobs import ShouldCancel
 from vfeedback.core.media_info import MediaInfo
+from vfeedback.core.text import quoted_name
 from vfeedback.media.ffmpeg import stream as stream_ffmpeg
-from vfeedback.media.names import quoted_name
 from vfeedback.media.probe import ffmpeg_url
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from typing import Any
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex, pts_to_us
 from vfeedback.core.media_info import MediaInfo
-from vfeedback.media.names import quoted_name
+from vfeedback.core.text import quoted_name
 
 # Packets of all streams read to judge the frame rate: ~200 video frames of typical phone video,
 # which keeps the probe within a few milliseconds of a bare ffprobe (benchmarks/bench_media.py).

@@ -140,7 +140,7 @@ def _run(
 
 
 def _failed(src: Path, outcome: ffmpeg.Outcome) -> str:
-    from vfeedback.media.names import quoted_name
+    from vfeedback.core.text import quoted_name
 
     said = outcome.last_words[:160] if outcome.said.strip() else ""
     detail = f" (ffmpeg: {said})" if said else ""
@@ -149,7 +149,7 @@ def _failed(src: Path, outcome: ffmpeg.Outcome) -> str:
 
 def _check(part: Path, src: Path, index: FrameIndex) -> None:
     """Refuse a proxy whose frames are not the original's, one for one, at the same times."""
-    from vfeedback.media.names import quoted_name
+    from vfeedback.core.text import quoted_name
 
     name = quoted_name(src)
     try:

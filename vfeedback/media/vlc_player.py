@@ -19,8 +19,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from vfeedback.core.text import quoted_name
 from vfeedback.media.clock_player import ClockPlayer
-from vfeedback.media.names import quoted_name
 from vfeedback.media.player import INSTALL_HINT, PlayerState, PlayerUnavailable
 
 # A file VLC opens but in which it finds no video track within this time is not a video it can play

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vfeedback.core.jobs import ShouldCancel
+from vfeedback.core.text import quoted_name
 from vfeedback.media.container import open_container, origin_pts, video_stream
 from vfeedback.media.ffmpeg import stream as stream_ffmpeg
-from vfeedback.media.names import quoted_name
 from vfeedback.media.probe import ffmpeg_url
 
 if TYPE_CHECKING:

@@ -31,9 +31,8 @@ from PySide6.QtGui import (
 )
 
 from vfeedback.core.errors import BadInput
-from vfeedback.core.text import clean_caption
+from vfeedback.core.text import clean_caption, quoted_name
 from vfeedback.export.captions import SYMBOL_FONT
-from vfeedback.media.names import quoted_name
 from vfeedback.system.files import write_private
 
 DPI = 150  # plenty for photos on paper, and keeps the file small

@@ -72,7 +72,7 @@ class Context:
         with self.db.write() as conn:
             tx = Tx(conn, label)
             yield tx
-            undo.commit_entry(tx, self.user, self.now(), self.root)
+            undo.commit_entry(tx, self.user, self.now(), self.location)
         self.announce(tx.summary())
 
     @contextmanager

@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from vfeedback.core.errors import BadInput, LibraryError
-from vfeedback.media.names import quoted_name
+from vfeedback.core.text import quoted_name
 from vfeedback.services.context import Context
 from vfeedback.storage import tables as t
 from vfeedback.system.files import (

@@ -307,7 +307,7 @@ class Integrity:
                 if young_ok and _placeholder_or_young(path, now):
                     continue
                 yield rel
-        cache = self.ctx.root / "cache" / "recordings"
+        cache = self.ctx.location.recording_caches
         if cache.is_dir():
             ids = {str(i) for i in conn.execute(select(r.c.id)).scalars()}
             for entry in cache.iterdir():

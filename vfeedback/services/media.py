@@ -89,7 +89,7 @@ class Media:
     def cache_dir(self, recording_id: int, *, create: bool = True) -> Path:
         """Rebuildable files of one recording (proxy, filmstrip, waveform); owner-only. With
         ``create`` False, only where it is (to delete it)."""
-        folder = self.ctx.root / "cache" / "recordings" / str(recording_id)
+        folder = self.ctx.location.recording_caches / str(recording_id)
         return private_folder(folder) if create else folder
 
     def proxy_file(self, recording_id: int) -> Path | None:

@@ -18,8 +18,7 @@ from sqlalchemy import func, select
 from vfeedback.core.errors import BadInput, NotFound
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Code, Family, HighlightKind, Moment, Recording
-from vfeedback.core.text import spreadsheet_safe
-from vfeedback.media.names import quoted_name
+from vfeedback.core.text import quoted_name, spreadsheet_safe
 from vfeedback.services.audit import Audit
 from vfeedback.services.context import Context
 from vfeedback.services.exports import Exports

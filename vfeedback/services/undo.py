@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vfeedback.core.errors import Conflict, NothingToDo
 from vfeedback.storage import tables as t
+from vfeedback.storage.layout import Location
 
 KEEP_ENTRIES = 1000
 Row = dict[str, Any]
@@ -114,11 +115,11 @@ class Tx:
         return _summarise(self.label, self.changes)
 
 
-def commit_entry(tx: Tx, user: str, now: datetime, root: Path) -> None:
+def commit_entry(tx: Tx, user: str, now: datetime, location: Location) -> None:
     """Log ``tx`` as the newest undoable action; the redo stack is dropped (as in every editor)."""
     if not tx.changes:
         return
-    discard_redo(tx.conn, root, user)
+    discard_redo(tx.conn, location, user)
     tx.conn.execute(
         insert(t.undo_log).values(
             label=tx.label,
@@ -132,7 +133,7 @@ def commit_entry(tx: Tx, user: str, now: datetime, root: Path) -> None:
     _prune(tx.conn)
 
 
-def discard_redo(conn: Connection, root: Path, user: str) -> None:
+def discard_redo(conn: Connection, location: Location, user: str) -> None:
     """Drop ``user``'s redo stack (a colleague's stays theirs to redo)."""
     log = t.undo_log
     mine = log.c.undone & (log.c.user == user)
@@ -146,11 +147,11 @@ def discard_redo(conn: Connection, root: Path, user: str) -> None:
         for rel in json.loads(entry.files_json):
             still_used = conn.execute(select(t.recordings.c.id).where(t.recordings.c.path == rel)).first()
             if still_used is None:
-                _remove_quietly(root / rel)
+                _remove_quietly(location.root / rel)
         for change in json.loads(entry.changes_json):
             pk = int(change["pk"])
             if change["table"] == "recordings" and _fetch(conn, t.recordings, pk) is None:
-                shutil.rmtree(root / "cache" / "recordings" / str(pk), ignore_errors=True)
+                shutil.rmtree(location.recording_caches / str(pk), ignore_errors=True)
 
 
 def undo_label(conn: Connection, user: str) -> str | None:

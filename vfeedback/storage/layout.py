@@ -39,6 +39,12 @@ class Location:
     def folder(self, name: str) -> Path:
         return self.root / name
 
+    @property
+    def recording_caches(self) -> Path:
+        """The folder holding one folder of rebuildable files (preview, filmstrip, waveform) per
+        recording, named by its id."""
+        return self.root / "cache" / "recordings"
+
     def media_path(self, stored: str) -> Path:
         """Where a recording's file is: a path stored relative to the library is inside it, an
         absolute one (a referenced recording) where the clinician keeps it."""
