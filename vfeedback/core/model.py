@@ -48,6 +48,8 @@ class Recording:
     context: str | None
     imported_at: datetime
     media: MediaInfo
+    title: str | None = None
+    """The clinician's own name for it ("Bath time"); shown in the app, never in a file name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,10 @@ class Moment:
     coder: str
     created_at: datetime
     updated_at: datetime
+    picture_us: int | None = None
+    """The frame that stands for the moment in a still or a handout; None: its middle frame."""
+    family_words: str | None = None
+    """What the family said of the moment, for the handout; None: nothing typed."""
 
     @property
     def is_point(self) -> bool:

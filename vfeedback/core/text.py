@@ -44,6 +44,7 @@ CASE_CODE = Kind("case code", 64)
 FAMILY_LABEL = Kind("family label", 200)
 PERSON = Kind("name", 100)  # a coder, whoever records a consent, a BORIS subject
 CAPTION = Kind("caption", 300, lines=True, for_family=True)
+FAMILY_WORDS = Kind("family's words", 300, lines=True, for_family=True)  # a parent's words, on the handout
 NOTE = Kind("note", 20_000, lines=True)
 REEL_TITLE = Kind("title", 120, for_family=True)
 DATE_TEXT = Kind("date", 60, for_family=True)

@@ -67,10 +67,14 @@ class Moments:
         caption: str = "",
         note: str = "",
         coder: str | None = None,
+        picture: TimeArg | None = None,
         progress: Progress | None = None,
     ) -> Moment:
+        """``picture``: the frame that will stand for the moment in a still or a handout (the frame
+        on screen as it was tagged); one of the moment's own frames, else its middle is used."""
         index = self.media.frame_index(recording_id, progress=progress)
         start_us, end_us = _span(index, start, end)
+        picture_us = _picture(index, picture, start_us, end_us)
         chosen = self.schemes.code(code)
         who = _actor(actor) if actor is not None else (chosen.default_actor or Actor.PARENT)
         now = self.ctx.now()
@@ -89,6 +93,7 @@ class Moments:
                     "coder": self._coder(coder),
                     "created_at": now,
                     "updated_at": now,
+                    "picture_us": picture_us,
                 },
             )
         return rows.moment(row)
@@ -184,10 +189,14 @@ class Moments:
         caption: str | None = None,
         note: str | None = None,
         coder: str | None = None,
+        picture: TimeArg | None = None,
+        family_words: str | None = None,
     ) -> Moment:
+        """Change what is given. ``picture``: another of the moment's frames to stand for it;
+        ``family_words``: what the family said of it ("" removes them)."""
         current = self.get(moment_id)
         values: dict[str, Any] = {}
-        if start is not None or end is not None:
+        if start is not None or end is not None or picture is not None:
             index = self.media.frame_index(current.recording_id)
             start_us, end_us = _span(
                 index,
@@ -197,6 +206,8 @@ class Moments:
                 else (current.end_us if start is None or not current.is_point else None),
             )
             values.update(start_us=start_us, end_us=end_us)
+            kept = picture if picture is not None else current.picture_us
+            values["picture_us"] = _picture(index, kept, start_us, end_us, strict=picture is not None)
         if code is not None:
             values["code_id"] = self.schemes.code(code).id
         if actor is not None:
@@ -207,6 +218,8 @@ class Moments:
             values["note"] = texts.clean(note, texts.NOTE)
         if coder is not None and coder.strip():
             values["coder"] = self._coder(coder)
+        if family_words is not None:
+            values["family_words"] = texts.optional(family_words, texts.FAMILY_WORDS)
         values = {k: v for k, v in values.items() if getattr(current, k) != v}
         if not values:
             return current
@@ -231,6 +244,10 @@ class Moments:
             start_us, end_us = _span(indexes[m.recording_id], start, end)
             if (start_us, end_us) != (m.start_us, m.end_us):
                 values.append((moment_id, start_us, end_us))
+        pictures = {
+            moment_id: _picture(indexes[found[moment_id].recording_id], found[moment_id].picture_us, a, b)
+            for moment_id, a, b in values
+        }
         if not values:
             return list(found.values())
         if label is None:
@@ -245,7 +262,16 @@ class Moments:
             for moment_id, start_us, end_us in values:
                 if self._gone(tx.conn, moment_id):
                     raise NotFound(f"Moment {moment_id} was deleted meanwhile.")
-                tx.update(t.moments, moment_id, {"start_us": start_us, "end_us": end_us, "updated_at": now})
+                tx.update(
+                    t.moments,
+                    moment_id,
+                    {
+                        "start_us": start_us,
+                        "end_us": end_us,
+                        "picture_us": pictures[moment_id],
+                        "updated_at": now,
+                    },
+                )
         return [self.get(i) for i, _, _ in spans]
 
     def delete(self, moment_id: int) -> None:
@@ -289,6 +315,26 @@ def _span(index: FrameIndex, start: TimeArg, end: TimeArg | None) -> tuple[int, 
             f"The moment would end ({format_time(end_us)}) before it starts ({format_time(start_us)})."
         )
     return start_us, end_us
+
+
+def _picture(
+    index: FrameIndex, picture: TimeArg | None, start_us: int, end_us: int, *, strict: bool = False
+) -> int | None:
+    """The frame (its start) standing for a moment spanning ``start_us``..``end_us``: ``picture``
+    snapped to a frame, kept only if it is one of the moment's own frames. A picture given by the
+    clinician (``strict``) outside the moment is refused; one carried over (the moment was moved, the
+    playhead was elsewhere while tagging) quietly falls back to the middle frame (None)."""
+    if picture is None:
+        return None
+    at = _resolve(index, picture)
+    if start_us <= at <= end_us:
+        return at
+    if strict:
+        raise BadInput(
+            f"The picture at {format_time(at)} is not one of the moment's own frames "
+            f"({format_time(start_us)} to {format_time(end_us)})."
+        )
+    return None
 
 
 def _resolve(index: FrameIndex, value: TimeArg) -> int:

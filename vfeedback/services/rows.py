@@ -56,6 +56,7 @@ def recording(row: RowLike, family_code: str) -> Recording:
         context=row["context"],
         imported_at=utc(row["imported_at"]),
         media=MediaInfo.from_dict(json.loads(row["media_json"])),
+        title=row["title"],
     )
 
 
@@ -89,6 +90,8 @@ def moment(row: RowLike) -> Moment:
         coder=row["coder"],
         created_at=utc(row["created_at"]),
         updated_at=utc(row["updated_at"]),
+        picture_us=row["picture_us"],
+        family_words=row["family_words"],
     )
 
 

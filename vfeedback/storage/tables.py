@@ -64,6 +64,8 @@ recordings = Table(
     Column("media_json", Text, nullable=False),
     # SHA-256 of the whole file at import (``check --deep``); NULL for imports made before it was kept.
     Column("sha256", String(64)),
+    # A name for the recording ("Bath time"), shown in the app only, never in a file name.
+    Column("title", Text),
     # Ids are never reused: scripts and the undo log refer to them.
     sqlite_autoincrement=True,
 )
@@ -114,6 +116,10 @@ moments = Table(
     Column("coder", String(200), nullable=False),
     Column("created_at", UTC_TIME, nullable=False),
     Column("updated_at", UTC_TIME, nullable=False),
+    # The frame that stands for the moment in a still or a handout (NULL: its middle frame).
+    Column("picture_us", BigInteger),
+    # What the family said of the moment, for the handout (NULL: nothing typed).
+    Column("family_words", Text),
     Index("ix_moments_recording_start", "recording_id", "start_us"),
     # Ids are never reused: scripts and the undo log refer to them.
     sqlite_autoincrement=True,
