@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from PySide6.QtWidgets import QApplication
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import shutil
@@ -115,7 +117,7 @@ def pg_server() -> Iterator[pgserver.PgServer]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _one_qapplication(qapp):  # type: ignore[no-untyped-def]
+def _one_qapplication(qapp: QApplication):  # type: ignore[no-untyped-def]
     """The widgets' QApplication exists before anything (the handout renderer) makes a bare
     QGuiApplication, which would leave later widget tests unable to create a QWidget."""
     return qapp

@@ -8,13 +8,16 @@ import stat
 from pathlib import Path
 
 from PySide6.QtWidgets import QAbstractItemView
+from pytestqt.qtbot import QtBot
 
 from vfeedback.services import Library
 from vfeedback.ui.audit_view import AuditView
 from vfeedback.ui.library_panel import LibraryPanel
 
 
-def test_the_family_record_is_shown_read_only_and_saved(qtbot, library: Library, tmp_path: Path) -> None:
+def test_the_family_record_is_shown_read_only_and_saved(
+    qtbot: QtBot, library: Library, tmp_path: Path
+) -> None:
     library.families.add("A-1")
     library.families.add("B-2")
     library.consent.give("A-1", "feedback", by="Dr Ana")
@@ -35,7 +38,7 @@ def test_the_family_record_is_shown_read_only_and_saved(qtbot, library: Library,
     assert [r["action"] for r in saved] == ["consent", "consent"]
 
 
-def test_a_new_family_has_an_empty_record_and_the_panel_opens_it(qtbot, library: Library) -> None:
+def test_a_new_family_has_an_empty_record_and_the_panel_opens_it(qtbot: QtBot, library: Library) -> None:
     library.families.add("C-3")
     panel = LibraryPanel(library)
     qtbot.addWidget(panel)

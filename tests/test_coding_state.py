@@ -4,6 +4,7 @@ and deleting moments, and the changes views redraw from."""
 from __future__ import annotations
 
 import pytest
+from mediagen import MediaSet
 
 from vfeedback.core.coding import CodingState
 from vfeedback.core.errors import BadInput
@@ -30,7 +31,7 @@ class Playhead:
 
 
 @pytest.fixture
-def state(library: Library, media) -> tuple[CodingState, Playhead]:
+def state(library: Library, media: MediaSet) -> tuple[CodingState, Playhead]:
     library.families.add("F1")
     rec = library.recordings.import_file(media["cfr25"], "F1")
     playhead = Playhead()
@@ -42,7 +43,7 @@ def state(library: Library, media) -> tuple[CodingState, Playhead]:
     return coding, playhead
 
 
-def test_code_keys_pick_principles_and_sub_items(state) -> None:
+def test_code_keys_pick_principles_and_sub_items(state: tuple[CodingState, Playhead]) -> None:
     coding, _ = state
     principle = coding.pick_key("1")
     assert principle is not None and principle.parent_id is None and coding.current_code == principle
@@ -51,7 +52,7 @@ def test_code_keys_pick_principles_and_sub_items(state) -> None:
     assert coding.pick_key("§") is None and coding.current_code == item
 
 
-def test_in_out_then_enter_creates_one_moment(state, library: Library) -> None:
+def test_in_out_then_enter_creates_one_moment(state: tuple[CodingState, Playhead], library: Library) -> None:
     coding, playhead = state
     playhead.us = 2_000_000
     coding.set_in()
@@ -68,7 +69,7 @@ def test_in_out_then_enter_creates_one_moment(state, library: Library) -> None:
     assert playhead.calls == ["pause", "pause", "pause"]
 
 
-def test_out_before_in_clears_the_in_mark(state) -> None:
+def test_out_before_in_clears_the_in_mark(state: tuple[CodingState, Playhead]) -> None:
     coding, playhead = state
     playhead.us = 5_000_000
     coding.set_in()
@@ -77,7 +78,7 @@ def test_out_before_in_clears_the_in_mark(state) -> None:
     assert coding.mark_in is None and coding.mark_out == 4_000_000
 
 
-def test_point_and_lane_creation(state) -> None:
+def test_point_and_lane_creation(state: tuple[CodingState, Playhead]) -> None:
     coding, playhead = state
     playhead.us = 1_000_000
     point = coding.point()
@@ -89,7 +90,7 @@ def test_point_and_lane_creation(state) -> None:
     assert on_lane.code_id == waiting.id
 
 
-def test_tab_walks_moments_in_time_order_and_wraps(state) -> None:
+def test_tab_walks_moments_in_time_order_and_wraps(state: tuple[CodingState, Playhead]) -> None:
     coding, playhead = state
     for us in (0, 3_000_000, 6_000_000):
         playhead.us = us
@@ -107,7 +108,7 @@ def test_tab_walks_moments_in_time_order_and_wraps(state) -> None:
     assert coding.previous_moment().start_us == 0  # from the playhead when nothing is selected
 
 
-def test_walking_without_moments_does_nothing(state) -> None:
+def test_walking_without_moments_does_nothing(state: tuple[CodingState, Playhead]) -> None:
     coding, playhead = state
     assert coding.next_moment() is None and coding.previous_moment() is None
     assert playhead.calls == [] and coding.selected == []
@@ -120,7 +121,9 @@ def test_creating_without_a_recording_or_code_says_why(library: Library) -> None
     assert library.undo_label() is None  # nothing was written
 
 
-def test_creating_without_a_code_says_why_and_keeps_the_marks(state, library: Library) -> None:
+def test_creating_without_a_code_says_why_and_keeps_the_marks(
+    state: tuple[CodingState, Playhead], library: Library
+) -> None:
     coding, playhead = state
     coding.set_codes([])
     playhead.us = 1_000_000
@@ -130,7 +133,7 @@ def test_creating_without_a_code_says_why_and_keeps_the_marks(state, library: Li
     assert coding.mark_in == 1_000_000 and library.moments.all(coding.recording.id) == []
 
 
-def test_each_change_names_what_it_touched(state) -> None:
+def test_each_change_names_what_it_touched(state: tuple[CodingState, Playhead]) -> None:
     """Views redraw from these: the inspector only on selection or moments, the marks label only on
     marks."""
     coding, playhead = state
@@ -145,7 +148,9 @@ def test_each_change_names_what_it_touched(state) -> None:
     assert coding.selected == [] and coding.moments == [moment]
 
 
-def test_deleting_lets_go_of_the_selection_before_the_moments_go(state, library: Library) -> None:
+def test_deleting_lets_go_of_the_selection_before_the_moments_go(
+    state: tuple[CodingState, Playhead], library: Library
+) -> None:
     """A view holding the selected moment (the inspector, with typing not yet saved) must finish with
     it while it still exists."""
     coding, playhead = state
@@ -167,7 +172,9 @@ def test_deleting_lets_go_of_the_selection_before_the_moments_go(state, library:
     assert library.undo_label() == "Delete moment at 00:00:01.000"
 
 
-def test_an_index_for_a_recording_no_longer_open_is_dropped(state, library: Library, media) -> None:
+def test_an_index_for_a_recording_no_longer_open_is_dropped(
+    state: tuple[CodingState, Playhead], library: Library, media: MediaSet
+) -> None:
     from vfeedback.core.frames import FrameIndex
 
     coding, _ = state
@@ -181,7 +188,7 @@ def test_an_index_for_a_recording_no_longer_open_is_dropped(state, library: Libr
     assert (coding.recording, coding.index, coding.moments, coding.selected) == (None, None, [], [])
 
 
-def test_loop_and_holds_follow_the_selection(state) -> None:
+def test_loop_and_holds_follow_the_selection(state: tuple[CodingState, Playhead]) -> None:
     coding, playhead = state
     playhead.us = 1_000_000
     coding.point()

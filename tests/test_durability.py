@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from mediagen import MediaSet
+
 from vfeedback.services import Library
 
 # Adds moments one by one, printing each id only after its transaction committed.
@@ -40,7 +42,7 @@ def _writer(root: Path, rec: int, count: int, tag: str) -> subprocess.Popen[str]
     )
 
 
-def test_sigkill_mid_batch_keeps_every_reported_moment(tmp_path: Path, media) -> None:
+def test_sigkill_mid_batch_keeps_every_reported_moment(tmp_path: Path, media: MediaSet) -> None:
     root = tmp_path / "lib"
     rec = _prepared_library(root, media["cfr25"])
     proc = _writer(root, rec, 100_000, "batch")
@@ -63,7 +65,7 @@ def test_sigkill_mid_batch_keeps_every_reported_moment(tmp_path: Path, media) ->
         assert lib.undo_label() is not None and lib.undo_label().startswith("Add moment")
 
 
-def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path, media) -> None:
+def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path, media: MediaSet) -> None:
     root = tmp_path / "lib"
     rec = _prepared_library(root, media["cfr25"])
     procs = [_writer(root, rec, 150, tag) for tag in ("alpha", "beta")]

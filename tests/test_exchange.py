@@ -18,6 +18,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
+from mediagen import MediaSet
 
 from vfeedback.cli import cmd_exchange
 from vfeedback.cli.parser import Parser
@@ -43,7 +44,7 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, media) -> World:  # type: ignore[no-untyped-def]
+def world(tmp_path_factory: pytest.TempPathFactory, media: MediaSet) -> World:
     lib = Library.open(tmp_path_factory.mktemp("exchange") / "library")
     lib.families.add("C-17")
     lib.consent.give("C-17", "feedback", by="Dr Test")
@@ -146,7 +147,7 @@ def test_cells_that_a_spreadsheet_would_run_are_defused(world: World, tmp_path: 
     assert table.seconds(12_480_000) == "12.480000" and table.seconds(5) == "0.000005"
 
 
-def test_an_empty_recording_gives_just_the_header(world: World, tmp_path: Path, media) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_recording_gives_just_the_header(world: World, tmp_path: Path, media: MediaSet) -> None:
     lib = world.lib
     rec = lib.recordings.import_file(media["unicode"], "C-17", reference=True)
     out = lib.interchange.export_table(rec.id, tmp_path / "none.csv").path

@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
 import pytest
+from mediagen import MediaSet
+from pytestqt.qtbot import QtBot
 
 from vfeedback.cli.main import run
 from vfeedback.services import Library
@@ -46,7 +48,7 @@ class Case:
 
 
 @pytest.fixture
-def case(tmp_path: Path, media, capsys: pytest.CaptureFixture[str]) -> Iterator[Case]:
+def case(tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]) -> Iterator[Case]:
     """The clinician's own folder names the family; the export goes to a neutral folder."""
     own = tmp_path / "clinic" / "Smith baby"
     own.mkdir(parents=True)
@@ -144,7 +146,7 @@ def test_a_film_kept_in_the_library_is_linked_by_its_anonymous_library_name(case
     assert relative.startswith("../") and (eaf.parent / relative).resolve() == stored.resolve()
 
 
-def test_an_otio_timeline_links_neutral_names_too(case: Case, media) -> None:
+def test_an_otio_timeline_links_neutral_names_too(case: Case, media: MediaSet) -> None:
     referenced = case.json(
         "import", str(case.film), "--family", "F01", "--reference", "--recorded", "2026-03-14"
     )
@@ -169,7 +171,7 @@ def test_an_otio_timeline_links_neutral_names_too(case: Case, media) -> None:
     assert case.audit()[-1].endswith(", linking the films by their own paths as asked")
 
 
-def test_the_export_dialog_offers_the_choice_only_where_a_film_is_linked(qtbot) -> None:
+def test_the_export_dialog_offers_the_choice_only_where_a_film_is_linked(qtbot: QtBot) -> None:
     from PySide6.QtCore import Qt
 
     from vfeedback.ui.data_export_dialog import DataExportDialog
@@ -188,7 +190,9 @@ def test_the_export_dialog_offers_the_choice_only_where_a_film_is_linked(qtbot) 
     assert not sheet.link.isVisible() and not sheet.link_original()
 
 
-def test_ticking_the_box_in_the_app_links_the_original(qtbot, case: Case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_ticking_the_box_in_the_app_links_the_original(
+    qtbot: QtBot, case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication, QDialogButtonBox
 

@@ -4,12 +4,16 @@ carry. The windows themselves are tested in their own files; here the subject is
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mediagen import MediaSet
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialog
+from pytestqt.qtbot import QtBot
 
+from vfeedback.core.model import Recording
 from vfeedback.media.clock_player import ClockPlayer
 from vfeedback.services import Library
 from vfeedback.ui.data_export_dialog import DataExportDialog
@@ -18,14 +22,14 @@ from vfeedback.ui.mapping_dialog import MappingDialog, MappingRow
 
 
 @pytest.fixture(autouse=True)
-def _private_settings(tmp_path, monkeypatch) -> None:
+def _private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VFEEDBACK_CODER", raising=False)
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
 
 
 @pytest.fixture
-def opened(qtbot, library: Library, media):
+def opened(qtbot: QtBot, library: Library, media: MediaSet) -> Iterator[tuple[MainWindow, Recording]]:
     library.families.add("F1")
     library.consent.give("F1", "feedback", by="Dr Test")
     rec = library.recordings.import_file(media["cfr25"], "F1")
@@ -48,7 +52,9 @@ def _menu_action(window: MainWindow, menu: str, text: str):  # type: ignore[no-u
     raise AssertionError(f"no {menu} › {text}")
 
 
-def test_compare_opens_on_the_recording_and_jumps_the_player(qtbot, opened, library: Library) -> None:
+def test_compare_opens_on_the_recording_and_jumps_the_player(
+    qtbot: QtBot, opened: tuple[MainWindow, Recording], library: Library
+) -> None:
     window, rec = opened
     library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", coder="Ana")
     library.moments.add(rec.id, 5_000_000, 6_000_000, code="Waiting", coder="Ben")
@@ -66,7 +72,9 @@ def test_compare_opens_on_the_recording_and_jumps_the_player(qtbot, opened, libr
     qtbot.waitUntil(lambda: compare.agreement.events.only_b == 3, timeout=5_000)
 
 
-def test_compare_needs_two_coders(opened, monkeypatch) -> None:
+def test_compare_needs_two_coders(
+    opened: tuple[MainWindow, Recording], monkeypatch: pytest.MonkeyPatch
+) -> None:
     window, _ = opened
     said: list[str] = []
     monkeypatch.setattr(window, "show_error", said.append)
@@ -75,7 +83,9 @@ def test_compare_needs_two_coders(opened, monkeypatch) -> None:
     assert said and "two coders" in said[0]
 
 
-def test_progress_chart_leads_back_to_the_moment(qtbot, opened, library: Library) -> None:
+def test_progress_chart_leads_back_to_the_moment(
+    qtbot: QtBot, opened: tuple[MainWindow, Recording], library: Library
+) -> None:
     window, rec = opened
     m = library.moments.add(rec.id, 3_000_000, 4_000_000, code="Waiting", caption="You wait for her.")
     window.open_recording(rec.id)
@@ -87,7 +97,13 @@ def test_progress_chart_leads_back_to_the_moment(qtbot, opened, library: Library
     qtbot.waitUntil(lambda: abs(window.controller.time_us() - 3_000_000) < 50_000, timeout=5_000)
 
 
-def test_eaf_round_trip_through_the_menus(qtbot, opened, library: Library, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_eaf_round_trip_through_the_menus(
+    qtbot: QtBot,
+    opened: tuple[MainWindow, Recording],
+    library: Library,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):  # type: ignore[no-untyped-def]
     window, rec = opened
     library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", actor="infant", caption="She looks.")
     out = tmp_path / "moments.eaf"
@@ -129,7 +145,9 @@ def test_eaf_round_trip_through_the_menus(qtbot, opened, library: Library, tmp_p
     assert "Imported 1 moment from moments.eaf" in window.statusBar().currentMessage()
 
 
-def test_a_refused_import_says_one_sentence_and_adds_nothing(opened, library: Library, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_refused_import_says_one_sentence_and_adds_nothing(
+    opened: tuple[MainWindow, Recording], library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window, rec = opened
     bad = tmp_path / "bad.eaf"
     bad.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>', encoding="utf-8")
@@ -155,7 +173,9 @@ def test_mapping_dialog_waits_for_every_row() -> None:
     assert dialog.mapping() == {"look": "1", "smile": "2"}
 
 
-def test_your_name_tags_new_moments(opened, library: Library, monkeypatch) -> None:
+def test_your_name_tags_new_moments(
+    opened: tuple[MainWindow, Recording], library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window, rec = opened
     from PySide6.QtWidgets import QInputDialog
 
@@ -173,7 +193,9 @@ def test_your_name_tags_new_moments(opened, library: Library, monkeypatch) -> No
         fresh.close()
 
 
-def test_deleting_the_open_recording_lets_go_of_it_first(qtbot, opened, library: Library) -> None:
+def test_deleting_the_open_recording_lets_go_of_it_first(
+    qtbot: QtBot, opened: tuple[MainWindow, Recording], library: Library
+) -> None:
     from PySide6.QtCore import Qt
 
     window, rec = opened
@@ -195,7 +217,9 @@ def test_deleting_the_open_recording_lets_go_of_it_first(qtbot, opened, library:
     assert not window.act_undo.isEnabled()  # the undo history went with it
 
 
-def test_the_moment_list_names_coders_once_two_have_coded(opened, library: Library) -> None:
+def test_the_moment_list_names_coders_once_two_have_coded(
+    opened: tuple[MainWindow, Recording], library: Library
+) -> None:
     from vfeedback.ui.moment_list import CODER
 
     window, rec = opened
