@@ -5,7 +5,7 @@ once the window has been painted."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from mediagen import MediaSet
@@ -109,14 +109,18 @@ def test_a_recording_opened_twice_before_the_paint_starts_only_the_second(
     qtbot.addWidget(window)
     started: list[str] = []
     submit = window.tasks.submit
-    monkeypatch.setattr(
-        window.tasks, "submit", lambda label, *a, **k: started.append(label) or submit(label, *a, **k)
-    )
+
+    def noting(label: str, *a: Any, **k: Any) -> Any:
+        started.append(label)
+        return submit(label, *a, **k)
+
+    monkeypatch.setattr(window.tasks, "submit", noting)
     window.show()
     window.open_recording(first.id)
     window.open_recording(second.id)
     assert started == []
     qtbot.waitUntil(lambda: window.coding.index is not None, timeout=20_000)
+    assert window.coding.index is not None
     assert window.coding.recording == second and len(window.coding.index) == len(
         library.media.frame_index(second.id)
     )

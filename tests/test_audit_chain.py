@@ -19,9 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pgserver
 import pytest
@@ -29,6 +30,10 @@ import pytest
 from vfeedback.cli.main import run
 from vfeedback.services import Library
 from vfeedback.storage import layout
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.rows import TupleRow
 
 DROP_GUARDS = [
     "DROP TRIGGER audit_log_no_update",
@@ -43,7 +48,10 @@ AUDIT_COLUMNS = "id, at, actor, action, family_id, family_code, purpose, detail,
 CONSENT_COLUMNS = "id, family_id, purpose, given, on_date, recorded_by, recorded_at, audit_id"
 
 
-def _build(root: Path, tmp_path: Path) -> Path:
+PathOrUrl = TypeVar("PathOrUrl", Path, str)
+
+
+def _build(root: PathOrUrl, tmp_path: Path) -> PathOrUrl:
     with Library.open(root) as lib:
         lib.families.add("C1")
         lib.families.add("C2")
@@ -108,7 +116,7 @@ def _consent_spec(row: tuple[object, ...], prev: str) -> str:
     return _spec_hash("vfeedback-consent-v1", values, prev)
 
 
-def _select(root: Path, query: str) -> list[tuple[object, ...]]:
+def _select(root: Path, query: str) -> list[tuple[Any, ...]]:
     conn = sqlite3.connect(root / layout.DB_NAME)
     try:
         return conn.execute(query).fetchall()
@@ -273,8 +281,8 @@ def test_only_the_first_bad_entry_is_named(root: Path, capsys: pytest.CaptureFix
     ],
 )  # fmt: skip
 def test_a_forger_who_knows_the_encoding_is_still_seen(
-    root: Path, capsys: pytest.CaptureFixture[str], forge, sentence
-) -> None:  # type: ignore[no-untyped-def]
+    root: Path, capsys: pytest.CaptureFixture[str], forge: Callable[[Path], str], sentence: str
+) -> None:
     _sql(root, *DROP_GUARDS, forge(root))
     status, out = _check(root, capsys)
     assert status == 1 and sentence in out, out
@@ -450,7 +458,7 @@ def pg(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
-) -> Iterator[tuple[str, object]]:
+) -> Iterator[tuple[str, psycopg.Connection[TupleRow]]]:
     """A team library on the test server, built like ``_build``; yields its URL and a raw superuser
     connection (psycopg, autocommit)."""
     import psycopg
@@ -458,7 +466,7 @@ def pg(
     name = f"t_chain_{request.node.name.lower()[:30]}".replace("[", "_").replace("]", "_").replace("-", "_")
     url = pg_server.create_database(name)
     monkeypatch.setenv(layout.ENV_FILES, str(tmp_path / "files"))
-    _build(url, tmp_path)  # type: ignore[arg-type]
+    _build(url, tmp_path)
     raw = psycopg.connect(f"host={pg_server.socket_dir} user=postgres dbname={name}", autocommit=True)
     try:
         yield url, raw
@@ -468,7 +476,7 @@ def pg(
 
 @pytest.mark.postgres
 def test_postgres_guards_hold_even_for_a_replica_session(
-    pg: tuple[str, object], capsys: pytest.CaptureFixture[str]
+    pg: tuple[str, psycopg.Connection[TupleRow]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     import psycopg
 
@@ -490,7 +498,7 @@ def test_postgres_guards_hold_even_for_a_replica_session(
 
 @pytest.mark.postgres
 def test_postgres_a_superuser_bypass_is_seen(
-    pg: tuple[str, object], capsys: pytest.CaptureFixture[str]
+    pg: tuple[str, psycopg.Connection[TupleRow]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     url, raw = pg
     raw.execute("SET session_replication_role = replica")
@@ -506,7 +514,9 @@ def test_postgres_a_superuser_bypass_is_seen(
 
 
 @pytest.mark.postgres
-def test_postgres_a_removed_tail_is_seen(pg: tuple[str, object], capsys: pytest.CaptureFixture[str]) -> None:
+def test_postgres_a_removed_tail_is_seen(
+    pg: tuple[str, psycopg.Connection[TupleRow]], capsys: pytest.CaptureFixture[str]
+) -> None:
     url, raw = pg
     raw.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
     raw.execute("DELETE FROM audit_log WHERE id IN (5, 6)")
@@ -520,7 +530,7 @@ def test_postgres_a_removed_tail_is_seen(pg: tuple[str, object], capsys: pytest.
 
 @pytest.mark.postgres
 def test_postgres_deletion_for_good_and_forged_consents(
-    pg: tuple[str, object], capsys: pytest.CaptureFixture[str]
+    pg: tuple[str, psycopg.Connection[TupleRow]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     url, raw = pg
     with Library.open(url) as lib:

@@ -111,7 +111,7 @@ def _project(media_path: str, events: list[list[Any]], **obs: Any) -> dict[str, 
     }
 
 
-EVENTS = [
+EVENTS: list[list[Any]] = [
     [0.52, "Mother", "gaze", "", "looks at baby", 13],
     [1.0, "Baby", "smile", "", "", 25],
     [1.84, "Mother", "gaze", "", "", 46],

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mediagen import MediaSet
@@ -40,7 +41,7 @@ class Cli:
         out, err = self.capsys.readouterr()
         return status, out, err
 
-    def json(self, *args: str) -> object:
+    def json(self, *args: str) -> Any:
         status, out, err = self(*args, "--json")
         assert status == 0, err
         return json.loads(out)

@@ -14,7 +14,7 @@ import pytest
 from mediagen import MediaSet, make_long_clip
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QProgressDialog, QPushButton
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu, QMessageBox, QProgressDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
 from vfeedback.media.clock_player import ClockPlayer
@@ -72,7 +72,9 @@ def _export_both(qtbot: QtBot, bench: Bench) -> None:
     def press_export() -> None:
         dialog = QApplication.activeModalWidget()
         assert isinstance(dialog, ExportDialog)
-        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        buttons = dialog.findChild(QDialogButtonBox)
+        assert buttons is not None
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
 
     QTimer.singleShot(0, press_export)
@@ -87,6 +89,7 @@ def _quit_and_get_question(qtbot: QtBot, window: MainWindow) -> QMessageBox:
     file_menu = bar.actions()[0]
     QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.actionGeometry(file_menu).center())
     menu = file_menu.menu()
+    assert isinstance(menu, QMenu)
     qtbot.waitUntil(menu.isVisible)
     quit_ = next(a for a in menu.actions() if a.text() == "&Quit")
     QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(quit_).center())

@@ -4,6 +4,7 @@ and deleting moments, and the changes views redraw from."""
 from __future__ import annotations
 
 import pytest
+from expect import present
 from mediagen import MediaSet
 
 from vfeedback.core.coding import CodingState
@@ -48,7 +49,7 @@ def test_code_keys_pick_principles_and_sub_items(state: tuple[CodingState, Playh
     principle = coding.pick_key("1")
     assert principle is not None and principle.parent_id is None and coding.current_code == principle
     item = next(c for c in coding.codes if c.parent_id is not None and c.key)
-    assert coding.pick_key(item.key.upper()) == item
+    assert item.key is not None and coding.pick_key(item.key.upper()) == item
     assert coding.pick_key("§") is None and coding.current_code == item
 
 
@@ -61,10 +62,10 @@ def test_in_out_then_enter_creates_one_moment(state: tuple[CodingState, Playhead
     assert coding.describe_marks() == "In 00:00:02.000   Out 00:00:03.520"
     moment = coding.create()
     assert (moment.start_us, moment.end_us) == (2_000_000, 3_520_000)
-    assert moment.code_id == coding.current_code.id
+    assert coding.current_code is not None and moment.code_id == coding.current_code.id
     assert coding.mark_in is None and coding.mark_out is None
     assert coding.selected == [moment.id] and coding.moments == [moment]
-    assert library.undo_label().startswith("Add moment at 00:00:02.000")
+    assert present(library.undo_label()).startswith("Add moment at 00:00:02.000")
     # Each key paused the playback first: a mark is the frame on screen, not one playing past.
     assert playhead.calls == ["pause", "pause", "pause"]
 
@@ -98,14 +99,14 @@ def test_tab_walks_moments_in_time_order_and_wraps(state: tuple[CodingState, Pla
     coding.select([])
     playhead.us = 2_000_000
     playhead.calls.clear()
-    assert coding.next_moment().start_us == 3_000_000
+    assert present(coding.next_moment()).start_us == 3_000_000
     assert playhead.calls == ["pause", "seek 3000000"] and coding.selected == [coding.moments[1].id]
-    assert coding.next_moment().start_us == 6_000_000
-    assert coding.next_moment().start_us == 0  # wraps to the first
-    assert coding.previous_moment().start_us == 6_000_000
+    assert present(coding.next_moment()).start_us == 6_000_000
+    assert present(coding.next_moment()).start_us == 0  # wraps to the first
+    assert present(coding.previous_moment()).start_us == 6_000_000
     coding.select([])
     playhead.us = 2_000_000
-    assert coding.previous_moment().start_us == 0  # from the playhead when nothing is selected
+    assert present(coding.previous_moment()).start_us == 0  # from the playhead when nothing is selected
 
 
 def test_walking_without_moments_does_nothing(state: tuple[CodingState, Playhead]) -> None:
@@ -130,6 +131,7 @@ def test_creating_without_a_code_says_why_and_keeps_the_marks(
     coding.set_in()
     with pytest.raises(BadInput, match=r"^Pick a code first \(its number or letter key\)\.$"):
         coding.create()
+    assert coding.recording is not None
     assert coding.mark_in == 1_000_000 and library.moments.all(coding.recording.id) == []
 
 
@@ -179,6 +181,7 @@ def test_an_index_for_a_recording_no_longer_open_is_dropped(
 
     coding, _ = state
     first = coding.recording
+    assert first is not None
     other = library.recordings.import_file(media["no_audio"], "F1")
     coding.open(other)
     assert not coding.set_index(first.id, FrameIndex([0, 40_000]))

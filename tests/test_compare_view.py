@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from expect import present
 from mediagen import MediaSet
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QWheelEvent
@@ -62,11 +63,15 @@ def test_figures_in_words(window: CompareWindow) -> None:
     )
     assert window.events_label.text().endswith("1 matched · only alice: 1 · only bob: 1")
     table = window.per_code
-    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    rows = {
+        present(table.item(r, 0)).text(): present(table.item(r, 1)).text() for r in range(table.rowCount())
+    }
     assert rows == {"Turned towards": "—", "Waiting": "0.74"}
-    assert table.horizontalHeaderItem(3).text() == "Only alice"
+    assert present(table.horizontalHeaderItem(3)).text() == "Only alice"
     tree = window.differences
-    shown = [[tree.topLevelItem(i).text(c) for c in range(4)] for i in range(tree.topLevelItemCount())]
+    shown = [
+        [present(tree.topLevelItem(i)).text(c) for c in range(4)] for i in range(tree.topLevelItemCount())
+    ]
     # A code is named for a coder only where that coder's lane holds it: alice's Waiting shows its
     # last frame for 40 ms of 3-4 s and her lane is empty for the rest, so 3-4 s is bob's alone; the
     # point moments are one frame each (a place of their own, never a whole second of code).
@@ -81,6 +86,7 @@ def test_figures_in_words(window: CompareWindow) -> None:
 def test_clicking_a_listed_disagreement_asks_to_seek_there(qtbot: QtBot, window: CompareWindow) -> None:
     tree = window.differences
     item = tree.topLevelItem(2)
+    assert item is not None
     centre = tree.visualItemRect(item).center()
     with qtbot.waitSignal(window.seek_requested, timeout=2_000) as signal:
         qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=centre)
@@ -218,7 +224,7 @@ def held(lib_rec: tuple[Library, int], monkeypatch: pytest.MonkeyPatch) -> Itera
     holder.release_all()  # never leave a worker waiting
 
 
-def _open(qtbot: QtBot, lib_rec) -> CompareWindow:  # type: ignore[no-untyped-def]
+def _open(qtbot: QtBot, lib_rec: tuple[Library, int]) -> CompareWindow:
     lib, rec = lib_rec
     w = CompareWindow(lib, rec)
     qtbot.addWidget(w)

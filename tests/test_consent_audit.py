@@ -34,8 +34,10 @@ def test_register_records_each_purpose_separately(library: Library, family: tupl
     library.consent.give("C1", "supervision", "Dr A")
     library.consent.withdraw("C1", "supervision", "Dr B")
     state = library.consent.state("C1")
-    assert state[Purpose.FEEDBACK].given and state[Purpose.FEEDBACK].on_date == date(2026, 3, 1)
-    assert state[Purpose.SUPERVISION].given is False and state[Purpose.SUPERVISION].recorded_by == "Dr B"
+    feedback, supervision = state[Purpose.FEEDBACK], state[Purpose.SUPERVISION]
+    assert feedback is not None and supervision is not None
+    assert feedback.given and feedback.on_date == date(2026, 3, 1)
+    assert supervision.given is False and supervision.recorded_by == "Dr B"
     assert state[Purpose.TRAINING] is None and state[Purpose.RESEARCH] is None
     assert [e.given for e in library.consent.register("C1")] == [True, True, False]
     with pytest.raises(BadInput):

@@ -3,6 +3,7 @@ layout and pixels, the window (click a bar, see its captions, never notes) and t
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 from collections.abc import Iterator
@@ -11,9 +12,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from expect import present
 from mediagen import MediaSet
 from pytestqt.qtbot import QtBot
 
+from vfeedback.cli.registry import Handler
 from vfeedback.core.cycles import Measure, build_progress
 from vfeedback.core.errors import BadInput
 from vfeedback.core.media_info import MediaInfo
@@ -283,7 +286,7 @@ def test_window_click_a_bar_lists_its_captions_never_notes(qtbot: QtBot, family:
     # The first moment has a clip already: it can be played, and its file is named.
     assert window.play.isEnabled()
     assert window.clip_for_current() == family.lib.exports.path(family.lib.exports.get(family.ids["clip"]))
-    assert window.clip_for_current().name in window.clip_file.text()  # type: ignore[union-attr]
+    assert present(window.clip_for_current()).name in window.clip_file.text()
     with qtbot.waitSignal(window.moment_chosen) as chosen:
         window.go_to_moment()
     assert chosen.args == [family.ids["b_wait1"]]
@@ -317,7 +320,7 @@ def test_window_saves_through_the_service_and_shows_empty_families(
 # --- the command line ----------------------------------------------------------------------------
 
 
-def _parse(*argv: str):  # type: ignore[no-untyped-def]
+def _parse(*argv: str) -> tuple[argparse.Namespace, dict[tuple[str, str | None], Handler]]:
     from vfeedback.cli import parser, registry
 
     return parser.parse(list(argv)), registry.handlers()

@@ -16,7 +16,7 @@ from mediagen import MediaSet
 from pytestqt.qtbot import QtBot
 
 from vfeedback.cli.main import run
-from vfeedback.core.cycles import Counting, build_progress, coders_by_weight
+from vfeedback.core.cycles import Counting, Cycle, Progress, build_progress, coders_by_weight
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.model import Actor, Code, CodeKind, Moment, Recording
 from vfeedback.services import Library
@@ -60,12 +60,12 @@ FILM1 = [
 FILM2 = [_m(5, 2, 3, 3, 2, "bob", 60)]
 
 
-def _progress(counting: Counting | None = None):  # type: ignore[no-untyped-def]
+def _progress(counting: Counting | None = None) -> Progress:
     counting = counting or Counting()
     return build_progress("T-1", [_rec(1, 1), _rec(2, 20)], {1: FILM1, 2: FILM2}, CODES, None, counting)
 
 
-def _ids(cycle, principle: str) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+def _ids(cycle: Cycle, principle: str) -> tuple[int, ...]:
     return cycle.cells[principle].moment_ids
 
 

@@ -62,7 +62,8 @@ def test_sigkill_mid_batch_keeps_every_reported_moment(tmp_path: Path, media: Me
         saved = {m.id for m in lib.moments.all(rec)}
         assert set(reported) <= saved
         # Undo still works after the crash and names the last committed action.
-        assert lib.undo_label() is not None and lib.undo_label().startswith("Add moment")
+        label = lib.undo_label()
+        assert label is not None and label.startswith("Add moment")
 
 
 def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path, media: MediaSet) -> None:

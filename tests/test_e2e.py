@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
-def display() -> str:
+def display() -> Iterator[str]:
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (make test installs it)")
     number = 140

@@ -13,8 +13,9 @@ import argparse
 import os
 import stat
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -59,7 +60,7 @@ def lib(tmp_path: Path) -> Iterator[Library]:
     yield from _open(tmp_path / "library")
 
 
-def _open(folder: Path) -> Iterator[Library]:
+def _open(folder: Path) -> Generator[Library, None, None]:
     with Library.open(folder) as opened:
         yield opened
 
@@ -169,6 +170,7 @@ def test_written_file_follows_the_eaf_3_0_structure(lib: Library, media: MediaSe
         ling = types[tier.get("LINGUISTIC_TYPE_REF")]
         parent = tier.get("PARENT_REF")
         if parent is None:
+            assert tier_id is not None
             assert tier.get("PARTICIPANT") in {"parent", "infant", "clinician"}
             assert tier_id.startswith(f"{tier.get('PARTICIPANT')} ({tier.get('ANNOTATOR')})")
             cv = vocabularies[ling.get("CONTROLLED_VOCABULARY_REF")]
@@ -400,7 +402,7 @@ def test_damaged_times_are_refused(lib: Library, media: MediaSet, tmp_path: Path
             )
             expected = "align it in ELAN"
         path = _foreign(tmp_path, body, slots=slots)
-        assert expected in refused(lambda path=path: lib.interchange.import_eaf(path, rec.id, mapping))
+        assert expected in refused(partial(lib.interchange.import_eaf, path, rec.id, mapping))
     far = (
         '<TIME_SLOT TIME_SLOT_ID="ts1" TIME_VALUE="120"/><TIME_SLOT TIME_SLOT_ID="ts2" TIME_VALUE="900"/>'
         '<TIME_SLOT TIME_SLOT_ID="ts3" TIME_VALUE="1500"/><TIME_SLOT TIME_SLOT_ID="ts4" TIME_VALUE="60000"/>'

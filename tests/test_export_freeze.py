@@ -59,7 +59,9 @@ def _in_the_dialog(qtbot: QtBot, seconds: str, seen: dict[str, str]) -> None:
     QTest.keyClick(editor, Qt.Key.Key_Tab)  # the value is taken when focus leaves the box
     seen["note"] = dialog.freeze_note.text() if dialog.freeze_note.isVisible() else ""
     seen["enabled"] = str(dialog.freeze.isEnabled())
-    button = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    buttons = dialog.findChild(QDialogButtonBox)
+    assert buttons is not None
+    button = buttons.button(QDialogButtonBox.StandardButton.Ok)
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
 

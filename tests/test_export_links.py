@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
@@ -38,7 +39,7 @@ class Case:
         got, err = self.capsys.readouterr()
         return status, got, err
 
-    def json(self, *args: str):  # type: ignore[no-untyped-def]
+    def json(self, *args: str) -> Any:
         status, got, err = self(*args, "--json")
         assert status == 0, err
         return json.loads(got)
@@ -217,7 +218,9 @@ def test_ticking_the_box_in_the_app_links_the_original(
             assert isinstance(dialog, DataExportDialog) and dialog.link.isVisible()
             dialog.purpose.setCurrentIndex(dialog.purpose.findData("feedback"))
             qtbot.mouseClick(dialog.link, Qt.MouseButton.LeftButton)
-            ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+            buttons = dialog.findChild(QDialogButtonBox)
+            assert buttons is not None
+            ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
             qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
 
         QTimer.singleShot(0, answer)

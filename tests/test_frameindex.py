@@ -122,7 +122,7 @@ def test_progress_is_rate_limited(media: MediaSet, monkeypatch: pytest.MonkeyPat
         clock[0] += 0.001  # every call looks 1 ms later: 250 frames look like ~0.5 s or more
         return clock[0]
 
-    monkeypatch.setattr(frameindex.time, "monotonic", fake_monotonic)
+    monkeypatch.setattr("vfeedback.media.frameindex.time.monotonic", fake_monotonic)
     build_frame_index(media["cfr25"], progress=slow)
     elapsed = clock[0] - start
     assert 2 <= len(seen) <= 20 * max(elapsed, 0.05) + 2

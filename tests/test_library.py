@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mediagen import MediaSet
@@ -156,7 +157,7 @@ def test_moment_times_snap_to_real_frames(library: Library, rec_id: int) -> None
 
 
 def test_moment_input_errors_are_single_sentences(library: Library, rec_id: int) -> None:
-    cases = [
+    cases: list[dict[str, Any]] = [
         dict(start=parse_time("3"), end=parse_time("2"), code="Waiting"),
         dict(start=parse_time("99:00"), code="Waiting"),
         dict(start=parse_time("f99999"), code="Waiting"),

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def _import_process(root: Path, video: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait_for(condition, timeout: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
+def _wait_for(condition: Callable[[], object], timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pgserver
@@ -22,7 +23,7 @@ def pg_library(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
-) -> Library:
+) -> Iterator[Library]:
     url = pg_server.create_database(f"t_{request.node.name.lower()[:40]}")
     monkeypatch.setenv(layout.ENV_FILES, str(tmp_path / "files"))
     lib = Library.open(url)

@@ -4,7 +4,7 @@ A retention rule, once set, can be removed again, undoably."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -128,7 +128,7 @@ def test_the_app_asks_before_importing_a_file_again(
     win, lib, rec, eaf = window
     asked: list[str] = []
 
-    def answer(yes: bool):  # type: ignore[no-untyped-def]
+    def answer(yes: bool) -> Callable[[Path, datetime], bool]:
         def ask(path: Path, when: datetime) -> bool:
             asked.append(path.name)
             return yes

@@ -7,8 +7,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from expect import present
 from mediagen import MediaSet
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -82,7 +83,7 @@ def test_retention_dialog_saves_closure_and_rule(qtbot: QtBot, library: Library)
     qtbot.addWidget(dialog)
     assert dialog.still_open.isChecked() and not dialog.closed_on.isEnabled()
     dialog.closed.setChecked(True)
-    dialog.closed_on.setDate(date(2024, 12, 10))
+    dialog.closed_on.setDate(QDate(2024, 12, 10))
     dialog.preset.setCurrentIndex(dialog.preset.findData("delete 12 months after closure"))
     assert dialog.rule.text() == "delete 12 months after closure"
     assert "10 December 2025" in dialog.reading.text() and "due for deletion now" in dialog.reading.text()
@@ -131,7 +132,7 @@ def test_birthday_rule_keeps_only_the_resulting_date(qtbot: QtBot, library: Libr
     assert not dialog.born.isVisibleTo(dialog)
     dialog.preset.setCurrentIndex(dialog.preset.findData(BIRTHDAY))
     assert dialog.born.isVisibleTo(dialog)
-    dialog.born.setDate(date(2020, 2, 29))
+    dialog.born.setDate(QDate(2020, 2, 29))
     assert dialog.rule.text() == "keep until 2045-02-28"
     assert "28 February 2045" in dialog.reading.text()
     dialog.save()
@@ -145,7 +146,9 @@ def test_confirm_is_disabled_until_the_code_is_typed(
     dialog = ConfirmDeleteDialog(library, family=CODE)
     qtbot.addWidget(dialog)
     dialog.show()
-    text = dialog.findChild(QLabel, "whatGoes").text()
+    label = dialog.findChild(QLabel, "whatGoes")
+    assert label is not None
+    text = label.text()
     assert "2 recordings" in text and "2 tagged moments" in text and "1 still" in text and "1 reel" in text
     assert "consent register (1 entry)" in text
     assert dialog.cancel.isDefault() and not dialog.delete.isDefault()
@@ -322,20 +325,20 @@ def test_due_view_lists_exactly_the_due_cases_and_deletes_them(
     qtbot.addWidget(view)
     view.show()
     assert view.due_codes() == ["A1", CODE]  # earliest due first
-    assert [view.due.item(0, c).text() for c in range(5)] == [
+    assert [present(view.due.item(0, c)).text() for c in range(5)] == [
         "A1",
         "10 January 2024",
         "Delete 12 months after closure",
         "10 January 2025",
         "11 months",
     ]
-    assert view.coming_codes() == ["C3"] and view.coming.item(0, 4).text() == "8 months"
+    assert view.coming_codes() == ["C3"] and present(view.coming.item(0, 4)).text() == "8 months"
     assert not view.empty.isVisible()
     assert view.no_rule.text().startswith("2 cases have no retention rule yet")  # D4 and KEEP-1
 
     deleted: list[list[int]] = []
     view.deleted.connect(deleted.append)
-    view.due.cellWidget(1, 5).findChild(QPushButton).click()
+    present(present(view.due.cellWidget(1, 5)).findChild(QPushButton)).click()
     assert view.confirm is not None and view.confirm.code == CODE
     view.confirm.typed.setText(CODE)
     view.confirm.delete.click()

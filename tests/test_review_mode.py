@@ -78,7 +78,10 @@ def review(qtbot: QtBot, library: Library, media: MediaSet) -> Iterator[Review]:
     library.consent.give(CASE, "feedback", "Dr Test")
     rec = library.recordings.import_file(media["cfr25"], CASE)
     other = library.recordings.import_file(media["no_audio"], OTHER_CASE, recorded_on=OTHER_DAY)
-    spans = ((1_000_000, 2_000_000, "Waiting", "parent"), (4_000_000, 4_600_000, "Turned towards", "parent"))
+    spans: tuple[tuple[int, int, str, str], ...] = (
+        (1_000_000, 2_000_000, "Waiting", "parent"),
+        (4_000_000, 4_600_000, "Turned towards", "parent"),
+    )
     spans += ((6_000_000, 7_000_000, "Taking turns", "infant"),)
     moments = [
         library.moments.add(rec.id, a, b, code=code, actor=actor, caption=caption, note=note)

@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from pytestqt.qtbot import QtBot
 
 pytest.importorskip("PySide6")
 
@@ -16,6 +15,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QImage, QMouseEvent, QRegion, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
+from pytestqt.qtbot import QtBot
 
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.timeline import MomentItem, nearest_frame
@@ -59,7 +59,9 @@ def at(view: TimelineView, us: int, lane: int, slot: int = 0) -> QPoint:
     return QPoint(view.rows.label_w + view.viewport.x_of(us), band.y + band.h // 2)
 
 
-def move_to(view: TimelineView, pos: QPoint, mods=NO_MODS, buttons=LEFT) -> None:
+def move_to(
+    view: TimelineView, pos: QPoint, mods: Qt.KeyboardModifier = NO_MODS, buttons: Qt.MouseButton = LEFT
+) -> None:
     # QTest.mouseMove does not carry held buttons; send the event the way a real drag delivers it.
     event = QMouseEvent(
         QEvent.Type.MouseMove, QPointF(pos), QPointF(view.mapToGlobal(pos)), Qt.MouseButton.NoButton,
@@ -68,7 +70,9 @@ def move_to(view: TimelineView, pos: QPoint, mods=NO_MODS, buttons=LEFT) -> None
     QApplication.sendEvent(view, event)
 
 
-def drag(view: TimelineView, a: QPoint, b: QPoint, mods=NO_MODS, steps: int = 5) -> None:
+def drag(
+    view: TimelineView, a: QPoint, b: QPoint, mods: Qt.KeyboardModifier = NO_MODS, steps: int = 5
+) -> None:
     QTest.mousePress(view, LEFT, mods, a)
     for k in range(1, steps + 1):
         move_to(view, a + (b - a) * k / steps, mods)
@@ -95,7 +99,7 @@ def test_drag_on_an_empty_lane_creates_a_frame_snapped_moment(qtbot: QtBot, view
 
 
 def test_click_on_an_empty_lane_seeks_and_does_not_create(qtbot: QtBot, view: TimelineView) -> None:
-    created: list[tuple] = []
+    created: list[tuple[object, ...]] = []
     view.createRequested.connect(lambda *a: created.append(a))
     with qtbot.waitSignal(view.seekRequested) as seek:
         QTest.mouseClick(view, LEFT, NO_MODS, at(view, 8 * S + 39_000, 2))
@@ -192,7 +196,7 @@ def test_double_click_on_an_empty_lane_marks_a_still(qtbot: QtBot, view: Timelin
 # -- zoom and scroll ---------------------------------------------------------------------------------------
 
 
-def wheel(view: TimelineView, pos: QPoint, dy: int, mods=NO_MODS) -> None:
+def wheel(view: TimelineView, pos: QPoint, dy: int, mods: Qt.KeyboardModifier = NO_MODS) -> None:
     event = QWheelEvent(
         QPointF(pos), QPointF(view.mapToGlobal(pos)), QPoint(), QPoint(0, dy), Qt.MouseButton.NoButton,
         mods, Qt.ScrollPhase.NoScrollPhase, False,
@@ -344,6 +348,7 @@ def test_the_items_selected_flags_are_the_selection(qtbot: QtBot, view: Timeline
 def test_waveform_arrives_in_chunks(view: TimelineView) -> None:
     view.set_waveform([], 10_000)
     band = view.rows.wave
+    assert band is not None
     column = view.rows.label_w + view.viewport.x_of(5 * S)
     empty = render(view)
     view.add_waveform(400, [(-0.5, 0.5)] * 200)  # 4 s to 6 s
@@ -493,7 +498,7 @@ def test_a_playhead_strip_repaint_matches_a_full_repaint(
     image = render(view)
     region = QRegion()
 
-    def record(*args: object) -> None:
+    def record(*args: QRect | QRegion) -> None:
         nonlocal region
         region = region.united(args[0] if args else view.rect())
 

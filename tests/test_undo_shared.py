@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mediagen import MediaSet
@@ -32,12 +33,13 @@ class Team:
         out, err = self.capsys.readouterr()
         return status, out, err
 
-    def json(self, who: str, *args: str) -> dict:  # type: ignore[type-arg]
+    def json(self, who: str, *args: str) -> dict[str, Any]:
         status, out, err = self(who, *args, "--json")
         assert status == 0, err
-        return json.loads(out)  # type: ignore[no-any-return]
+        found: dict[str, Any] = json.loads(out)
+        return found
 
-    def rows(self, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
         with sqlite3.connect(self.root / layout.DB_NAME) as conn:
             found = conn.execute(sql).fetchall()
         conn.close()

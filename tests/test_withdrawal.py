@@ -110,7 +110,12 @@ def test_withdrawing_in_the_app_lists_the_files_too(
     monkeypatch.setattr(ConsentDialog, "exec", lambda _self: 1)
     monkeypatch.setattr(ConsentDialog, "values", lambda _self: ("supervision", False, "Dr A", date.today()))
     shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append((box.text(), box.detailedText())) or 0)
+
+    def note(box: QMessageBox) -> int:
+        shown.append((box.text(), box.detailedText()))
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", note)
     panel.open_dialog()
     [(text, details)] = shown
     assert text.startswith("1 file(s) were exported for supervision.")

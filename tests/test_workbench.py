@@ -45,7 +45,12 @@ def opened(qtbot: QtBot, library: Library, media: MediaSet) -> Iterator[tuple[Ma
     window.close()
 
 
-def press(window, key, modifier=Qt.KeyboardModifier.NoModifier, text: str = "") -> None:
+def press(
+    window: MainWindow,
+    key: Qt.Key,
+    modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+    text: str = "",
+) -> None:
     target = window.focusWidget() or window
     QTest.keyClick(target, key, modifier)
 
@@ -55,6 +60,7 @@ def test_keys_alone_tag_a_moment_at_exact_frames(
 ) -> None:
     window, rec = opened
     waiting = library.schemes.code("Waiting")
+    assert waiting.key is not None
     QTest.keyClicks(window.focusWidget() or window, waiting.key)
     assert window.coding.current_code == waiting
     for _ in range(3):
@@ -86,10 +92,11 @@ def test_stepping_back_and_forth_shows_each_frame(qtbot: QtBot, opened: tuple[Ma
     for key in [Qt.Key.Key_Right] * 4 + [Qt.Key.Key_Left] * 2:
         press(window, key)
         expected = window.controller.frame()
-        qtbot.waitUntil(
-            lambda e=expected: window.video.frames.exact and window.video.frames.frame_number == e,
-            timeout=10_000,
-        )
+
+        def shown(e: int = expected) -> bool:
+            return window.video.frames.exact and window.video.frames.frame_number == e
+
+        qtbot.waitUntil(shown, timeout=10_000)
         seen.append(window.video.frames.frame_number)
     assert seen == [1, 2, 3, 4, 3, 2]
     assert "frame 2" in window.transport.position.text()
@@ -141,11 +148,8 @@ def test_inspector_saves_caption_and_note_apart(
     assert "You waited, and she smiled" in shown
     assert not any("PRIVATE" in text for text in shown)
     assert "PRIVATE" not in window.inspector.caption.toPlainText()
-    assert (
-        window.inspector.findChild(type(window.inspector.span), "noteLabel")
-        .text()
-        .endswith("never shown to families")
-    )
+    note_label = window.inspector.findChild(type(window.inspector.span), "noteLabel")
+    assert note_label is not None and note_label.text().endswith("never shown to families")
 
 
 def test_typing_in_the_caption_never_triggers_keys(
@@ -329,5 +333,6 @@ def test_help_menu_offers_the_installation_check(qtbot: QtBot, opened: tuple[Mai
     assert dialog.isVisible()
     qtbot.waitUntil(lambda: dialog._proc is not None, timeout=10_000)
     running = dialog._proc
+    assert running is not None
     dialog.close()  # closing it stops a check still running (it makes films of its own)
     qtbot.waitUntil(lambda: running.poll() is not None, timeout=10_000)

@@ -179,7 +179,9 @@ def test_a_still_needs_one_moment_and_is_saved_from_the_playhead(
     import cv2
     from mediagen import read_frame_number
 
-    assert read_frame_number(cv2.imread(str(library.exports.path(still)))) == 30  # the frame on screen
+    picture = cv2.imread(str(library.exports.path(still)))
+    assert picture is not None
+    assert read_frame_number(picture) == 30  # the frame on screen
 
 
 def test_clips_need_a_selection_and_reels_a_reel(bench: FakeWindow, rec: Recording, library: Library) -> None:
@@ -215,7 +217,12 @@ def test_a_spreadsheet_is_written_for_the_open_recording(
     exchange = ExchangeActions(_as_workbench(bench))
     out = tmp_path / "moments.csv"
     suggested: list[str] = []
-    monkeypatch.setattr(exchange, "_save_path", lambda _t, name, _f: suggested.append(name) or out)
+
+    def save_path(_title: str, name: str, _filter: str) -> Path:
+        suggested.append(name)
+        return out
+
+    monkeypatch.setattr(exchange, "_save_path", save_path)
     monkeypatch.setattr(
         exchange,
         "_ask",

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from mediagen import MediaSet
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog, QMenu
 from pytestqt.qtbot import QtBot
 
 from vfeedback.core.model import Recording
@@ -43,10 +44,16 @@ def opened(qtbot: QtBot, library: Library, media: MediaSet) -> Iterator[tuple[Ma
     window.close()
 
 
-def _menu_action(window: MainWindow, menu: str, text: str):  # type: ignore[no-untyped-def]
+def _submenu(action: QAction) -> QMenu:
+    menu = action.menu()
+    assert isinstance(menu, QMenu), action.text()
+    return menu
+
+
+def _menu_action(window: MainWindow, menu: str, text: str) -> QAction:
     for top in window.menuBar().actions():
         if top.text().replace("&", "") == menu:
-            for action in top.menu().actions():
+            for action in _submenu(top).actions():
                 if action.text().replace("&", "").startswith(text):
                     return action
     raise AssertionError(f"no {menu} › {text}")
@@ -103,7 +110,7 @@ def test_eaf_round_trip_through_the_menus(
     library: Library,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-):  # type: ignore[no-untyped-def]
+) -> None:
     window, rec = opened
     library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", actor="infant", caption="She looks.")
     out = tmp_path / "moments.eaf"
@@ -116,7 +123,7 @@ def test_eaf_round_trip_through_the_menus(
         return dialog
 
     monkeypatch.setattr(window.exchange, "_ask", ask)
-    export = _menu_action(window, "File", "Export moments").menu().actions()[0]
+    export = _submenu(_menu_action(window, "File", "Export moments")).actions()[0]
     export.trigger()  # for research, which this family has not consented to: refused, nothing written
     assert not out.exists() and asked[0].chosen_purpose() == "research" and not asked[0].include_notes()
     def ask_for_feedback(what: str, offers_notes: bool, default: str = "research") -> DataExportDialog:
@@ -138,7 +145,7 @@ def test_eaf_round_trip_through_the_menus(
 
     monkeypatch.setattr(MappingDialog, "exec", accept)
     monkeypatch.setattr(window.exchange, "_open_path", lambda *_a: out)
-    _menu_action(window, "File", "Import moments").menu().actions()[0].trigger()
+    _submenu(_menu_action(window, "File", "Import moments")).actions()[0].trigger()
     after = library.moments.all(rec.id)
     key = [(m.start_us, m.end_us, m.code_id, m.actor, m.caption, m.coder) for m in before]
     assert [(m.start_us, m.end_us, m.code_id, m.actor, m.caption, m.coder) for m in after] == key
@@ -205,6 +212,7 @@ def test_deleting_the_open_recording_lets_go_of_it_first(
     assert stored.exists()
     _menu_action(window, "File", "Delete this recording for good").trigger()
     dialog = window.panel.confirming
+    assert dialog is not None
     dialog.ticked.setChecked(True)
     with qtbot.waitSignal(window.panel.deleted, timeout=20_000):
         qtbot.mouseClick(dialog.delete, Qt.MouseButton.LeftButton)
