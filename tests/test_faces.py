@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import numpy as np
 import pytest
+from mediagen import MediaSet
 from numpy.typing import NDArray
 from test_blur import kept_detail
 
@@ -169,7 +170,7 @@ def test_a_keep_area_over_the_face_leaves_it_visible(videos: dict[str, Path], tm
     assert kept_detail(plain[0][face], kept[0][face]) > 0.9
 
 
-def test_no_faces_found_still_exports_without_blurring(media: Any, tmp_path: Path) -> None:
+def test_no_faces_found_still_exports_without_blurring(media: MediaSet, tmp_path: Path) -> None:
     source = _source(media["no_audio"])
     faces = find_clip_faces(source, 1_000_000, 1_400_000, 0)
     assert faces and not any(s.boxes for s in faces)
@@ -191,7 +192,7 @@ def test_no_faces_found_still_exports_without_blurring(media: Any, tmp_path: Pat
 
 
 def test_face_blur_through_the_library_and_the_command_line(
-    videos: dict[str, Path], media: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    videos: dict[str, Path], media: MediaSet, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import json
 
