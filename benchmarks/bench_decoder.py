@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,8 @@ def _seeks(clip: Path, index: FrameIndex, proxy: Path) -> list[dict[str, Any]]:
         dec.preview(0)
         for n in frames:
             ffmpeg.append(_ms(_ffmpeg_frame(clip, index.time_of(n) / 1e6)))
-            preview.append(_ms(lambda n=n: dec.preview(n)))
-            exact.append(_ms(lambda n=n: dec.frame(n)))
+            preview.append(_ms(partial(dec.preview, n)))
+            exact.append(_ms(partial(dec.frame, n)))
     base = median(ffmpeg)
     # A ratio's value is ours in ms, its baseline the plain tool's (as in bench_media).
     return [
@@ -94,7 +95,7 @@ def _seeks_bframes(clip: Path, index: FrameIndex) -> list[dict[str, Any]]:
         dec.frame(0)
         for n in frames:
             ffmpeg.append(_ms(_ffmpeg_frame(clip, index.time_of(n) / 1e6)))
-            exact.append(_ms(lambda n=n: dec.frame(n)))
+            exact.append(_ms(partial(dec.frame, n)))
     return [figure("seek_exact_bframes_p95_ms", p(exact, 0.95), "ms", p(ffmpeg, 0.95), "info")]
 
 
@@ -111,9 +112,9 @@ def _step_back(clip: Path, index: FrameIndex, proxy: Path) -> list[dict[str, Any
             for n in range(start - 1, start - 1 - STEPS_BACK, -1):
                 # What the UI does for each step: the preview (the cached exact frame, unless the
                 # step leaves the frames kept behind the seek), then the exact frame.
-                shown = _ms(lambda n=n: dec.preview(n))
+                shown = _ms(partial(dec.preview, n))
                 first.append(shown)
-                back.append(shown + _ms(lambda n=n: dec.frame(n)))
+                back.append(shown + _ms(partial(dec.frame, n)))
     return [
         figure("step_back_p95_ms", p(back, 0.95), "ms", None, "<= 60"),
         figure("step_back_p50_ms", median(back), "ms", None, "info"),
@@ -145,7 +146,11 @@ def _proxy_build(cache_dir: Path) -> list[dict[str, Any]]:
         stream = video_stream(container)
         assert stream is not None and stream.time_base is not None
         size = (stream.codec_context.width, stream.codec_context.height)
-        facts = {"source_size": size, "stream_index": stream.index, "time_base": stream.time_base}
+        facts: dict[str, Any] = {
+            "source_size": size,
+            "stream_index": stream.index,
+            "time_base": stream.time_base,
+        }
     wall: dict[str, list[float]] = {"ours": [], "bare": []}
     cpu: dict[str, list[float]] = {"ours": [], "bare": []}
     with tempfile.TemporaryDirectory() as folder:

@@ -13,6 +13,7 @@ import random
 import shutil
 import tempfile
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import insert, select
@@ -87,8 +88,8 @@ def run(cache_dir: Path) -> list[Figure]:
         ("agreement_core_ms", 1_000_000, 11, "<= 50"),
         ("agreement_core_100ms_slices_ms", 100_000, 5, "<= 1000"),
     ):
-        ours = timings_ms(lambda s=slice_us: compare(a, b, HOUR_US, s, 1_000_000), runs)
-        plain = timings_ms(lambda s=slice_us: reference_compare(a, b, HOUR_US, s, 1_000_000), 3)
+        ours = timings_ms(partial(compare, a, b, HOUR_US, slice_us, 1_000_000), runs)
+        plain = timings_ms(partial(reference_compare, a, b, HOUR_US, slice_us, 1_000_000), 3)
         figures.append(figure(name, median(ours), "ms", median(plain), target))
 
     root = Path(tempfile.mkdtemp(prefix="vfeedback-bench-sup-", dir=cache_dir))

@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +83,9 @@ def _playhead_region(view: TimelineView) -> QRegion:
 
     def record(*args: object) -> None:
         nonlocal region
-        region = region.united(args[0] if args else view.rect())  # type: ignore[arg-type]
+        changed = args[0] if args else view.rect()
+        assert isinstance(changed, QRect | QRegion)
+        region = region.united(changed)
 
     view.update = record  # type: ignore[method-assign]
     try:
@@ -131,7 +134,7 @@ def run(cache_dir: Path) -> list[Figure]:
         strips += timings_ms(playhead, 2 * RUNS)
     # Two different sets in turn, so every call lays out afresh.
     sets = [sample.items(MOMENTS, seed=9), sample.items(MOMENTS, seed=10)]
-    layout_ms = [timings_ms(lambda items=items: view.set_moments(items), 1)[0] for items in sets * 3]
+    layout_ms = [timings_ms(partial(view.set_moments, items), 1)[0] for items in sets * 3]
     view.deleteLater()
     del app
     return [

@@ -9,13 +9,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pgserver
 import pytest
 from mediagen import MediaSet, have_ffmpeg
+from pluggy import Result
+from PySide6.QtWidgets import QApplication
 
 from vfeedback.services import Library
 
@@ -115,7 +117,7 @@ def pg_server() -> Iterator[pgserver.PgServer]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _one_qapplication(qapp):  # type: ignore[no-untyped-def]
+def _one_qapplication(qapp: QApplication) -> QApplication:
     """The widgets' QApplication exists before anything (the handout renderer) makes a bare
     QGuiApplication, which would leave later widget tests unable to create a QWidget."""
     return qapp
@@ -155,7 +157,9 @@ SKIP_ALLOWED_IN_CI: dict[str, str] = {
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Result[pytest.TestReport], None]:
     outcome = yield
     report = outcome.get_result()
     if not (report.skipped and os.environ.get("CI")) or hasattr(report, "wasxfail"):
@@ -168,7 +172,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_make_collect_report(collector: pytest.Collector):  # type: ignore[no-untyped-def]
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, Result[pytest.CollectReport], None]:
     """A whole module skipped while it is collected (``allow_module_level``) counts the same."""
     outcome = yield
     report = outcome.get_result()

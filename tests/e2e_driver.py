@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QApplication
@@ -64,17 +65,17 @@ def main() -> int:
         report["position_text"] = window.transport.position.text()
 
     steps = script()
-    state: dict[str, object] = {"wait": None, "until": 0.0, "deadline": time.monotonic() + 60}
+    state: dict[str, Any] = {"wait": None, "until": 0.0, "deadline": time.monotonic() + 60}
 
     def advance() -> None:
-        if time.monotonic() > float(state["deadline"]):  # type: ignore[arg-type]
+        if time.monotonic() > float(state["deadline"]):
             report["error"] = "timed out"
             app.quit()
             return
         wait = state["wait"]
         if callable(wait) and not wait():
             return
-        if time.monotonic() < float(state["until"]):  # type: ignore[arg-type]
+        if time.monotonic() < float(state["until"]):
             return
         try:
             step = next(steps)

@@ -127,7 +127,7 @@ def ffprobe_json(path: Path, *args: str) -> dict[str, Any]:
     return result
 
 
-def _make(target: Path, build: Callable[[Path], None]) -> Path:
+def _make(target: Path, build: Callable[[Path], object]) -> Path:
     """Run ``build(tmp)`` unless ``target`` exists, then move the result into place."""
     if target.exists():
         return target

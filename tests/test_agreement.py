@@ -160,6 +160,7 @@ def test_whole_second_moments_as_worked_by_hand() -> None:
     assert r.observed == pytest.approx(0.8)
     assert r.expected == pytest.approx(0.52)
     assert r.kappa == pytest.approx(7 / 12)
+    assert r.kappa is not None
     assert round(r.kappa, 3) == 0.583
     # Waiting present: Alice 0-7, Bob 2-7 -> both 6, Alice only 2, neither 2: po = .8,
     # pe = .8·.6 + .2·.4 = .56, kappa = .24/.44 = 6/11. Turned towards: Alice 0, Bob 0-1:

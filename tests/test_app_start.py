@@ -5,11 +5,13 @@ once the window has been painted."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
+from mediagen import MediaSet
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
 
 from vfeedback.media.clock_player import ClockPlayer
 from vfeedback.services import Library
@@ -19,7 +21,7 @@ from vfeedback.ui.workbench import player_choice
 
 
 @pytest.fixture(autouse=True)
-def _private_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _private_settings(tmp_path: Path) -> None:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
 
@@ -47,15 +49,15 @@ class NotedPlayer(ClockPlayer):
 
 
 @pytest.fixture
-def noted(monkeypatch):  # type: ignore[no-untyped-def]
+def noted(monkeypatch: pytest.MonkeyPatch) -> type[NotedPlayer]:
     NotedPlayer.made_on, NotedPlayer.closed, NotedPlayer.opened = [], [], []
     monkeypatch.setattr(player_choice, "choose_player", lambda: (NotedPlayer(), None))
     return NotedPlayer
 
 
 def test_open_shows_the_recording_and_starts_its_work_after_the_first_paint(
-    qtbot, tmp_path: Path, media, noted
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, tmp_path: Path, media: MediaSet, noted: type[NotedPlayer]
+) -> None:
     with Library.open(tmp_path / "lib") as lib:
         lib.families.add("F1")
         rec = lib.recordings.import_file(media["cfr25"], "F1")
@@ -85,8 +87,8 @@ def lib_frames(path: Path, recording_id: int) -> int:
 
 
 def test_a_library_that_cannot_open_is_one_sentence_and_lets_the_player_go(
-    qtbot, tmp_path: Path, noted, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, tmp_path: Path, noted: type[NotedPlayer], monkeypatch: pytest.MonkeyPatch
+) -> None:
     said: list[str] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: said.append(text))
     not_a_folder = tmp_path / "library"
@@ -98,8 +100,8 @@ def test_a_library_that_cannot_open_is_one_sentence_and_lets_the_player_go(
 
 
 def test_a_recording_opened_twice_before_the_paint_starts_only_the_second(
-    qtbot, library: Library, media, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, library: Library, media: MediaSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
     library.families.add("F1")
     first = library.recordings.import_file(media["cfr25"], "F1")
     second = library.recordings.import_file(media["no_audio"], "F1")
@@ -107,14 +109,18 @@ def test_a_recording_opened_twice_before_the_paint_starts_only_the_second(
     qtbot.addWidget(window)
     started: list[str] = []
     submit = window.tasks.submit
-    monkeypatch.setattr(
-        window.tasks, "submit", lambda label, *a, **k: started.append(label) or submit(label, *a, **k)
-    )
+
+    def noting(label: str, *a: Any, **k: Any) -> Any:
+        started.append(label)
+        return submit(label, *a, **k)
+
+    monkeypatch.setattr(window.tasks, "submit", noting)
     window.show()
     window.open_recording(first.id)
     window.open_recording(second.id)
     assert started == []
     qtbot.waitUntil(lambda: window.coding.index is not None, timeout=20_000)
+    assert window.coding.index is not None
     assert window.coding.recording == second and len(window.coding.index) == len(
         library.media.frame_index(second.id)
     )
@@ -122,7 +128,7 @@ def test_a_recording_opened_twice_before_the_paint_starts_only_the_second(
     window.close()
 
 
-def test_a_hidden_window_starts_the_work_at_once(qtbot, library: Library, media) -> None:  # type: ignore[no-untyped-def]
+def test_a_hidden_window_starts_the_work_at_once(qtbot: QtBot, library: Library, media: MediaSet) -> None:
     library.families.add("F1")
     rec = library.recordings.import_file(media["cfr25"], "F1")
     window = MainWindow(library, player=ClockPlayer())
@@ -132,7 +138,9 @@ def test_a_hidden_window_starts_the_work_at_once(qtbot, library: Library, media)
     window.close()
 
 
-def test_closing_before_the_first_paint_starts_nothing(qtbot, library: Library, media, noted) -> None:  # type: ignore[no-untyped-def]
+def test_closing_before_the_first_paint_starts_nothing(
+    qtbot: QtBot, library: Library, media: MediaSet, noted: type[NotedPlayer]
+) -> None:
     library.families.add("F1")
     rec = library.recordings.import_file(media["cfr25"], "F1")
     window = MainWindow(library, player=NotedPlayer())

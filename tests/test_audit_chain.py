@@ -19,15 +19,21 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import pgserver
 import pytest
 
 from vfeedback.cli.main import run
 from vfeedback.services import Library
 from vfeedback.storage import layout
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.rows import TupleRow
 
 DROP_GUARDS = [
     "DROP TRIGGER audit_log_no_update",
@@ -42,7 +48,10 @@ AUDIT_COLUMNS = "id, at, actor, action, family_id, family_code, purpose, detail,
 CONSENT_COLUMNS = "id, family_id, purpose, given, on_date, recorded_by, recorded_at, audit_id"
 
 
-def _build(root: Path, tmp_path: Path) -> Path:
+PathOrUrl = TypeVar("PathOrUrl", Path, str)
+
+
+def _build(root: PathOrUrl, tmp_path: Path) -> PathOrUrl:
     with Library.open(root) as lib:
         lib.families.add("C1")
         lib.families.add("C2")
@@ -107,7 +116,7 @@ def _consent_spec(row: tuple[object, ...], prev: str) -> str:
     return _spec_hash("vfeedback-consent-v1", values, prev)
 
 
-def _select(root: Path, query: str) -> list[tuple[object, ...]]:
+def _select(root: Path, query: str) -> list[tuple[Any, ...]]:
     conn = sqlite3.connect(root / layout.DB_NAME)
     try:
         return conn.execute(query).fetchall()
@@ -116,7 +125,7 @@ def _select(root: Path, query: str) -> list[tuple[object, ...]]:
 
 
 # --- the untouched library, and the encoding ----------------------------------------------------
-def test_the_untouched_library_checks_clean(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_untouched_library_checks_clean(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out = _check(root, capsys)
     assert status == 0, out
     assert "the audit record is intact" in out
@@ -143,7 +152,9 @@ def test_every_hash_follows_the_documented_encoding(root: Path) -> None:
     assert _select(root, "SELECT id, audit_id FROM consents ORDER BY id") == [(n, n) for n in range(1, 6)]
 
 
-def test_audit_json_shows_hash_destination_and_notes(root: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_audit_json_shows_hash_destination_and_notes(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     capsys.readouterr()
     assert run(["--library", str(root), "audit", "--json"]) == 0
     entries = json.loads(capsys.readouterr().out)
@@ -173,7 +184,9 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("statement", "refusal"), REFUSED)
-def test_the_database_refuses_every_change(root: Path, capsys, statement: str, refusal: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_database_refuses_every_change(
+    root: Path, capsys: pytest.CaptureFixture[str], statement: str, refusal: str
+) -> None:
     before = (_rows(root, "audit_log"), _rows(root, "consents"))
     with pytest.raises(sqlite3.DatabaseError, match=refusal):
         _sql(root, statement)
@@ -236,7 +249,9 @@ FORGED = {
 
 
 @pytest.mark.parametrize("how", list(FORGED))
-def test_a_forged_row_fails_the_check_naming_it(root: Path, capsys, how: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_forged_row_fails_the_check_naming_it(
+    root: Path, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
     statements, sentence = FORGED[how]
     _sql(root, *DROP_GUARDS, *statements)
     status, out = _check(root, capsys)
@@ -251,7 +266,7 @@ def test_a_forged_row_fails_the_check_naming_it(root: Path, capsys, how: str) ->
     assert any(sentence in p["what"] for p in data["problems"])
 
 
-def test_only_the_first_bad_entry_is_named(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_first_bad_entry_is_named(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _sql(root, *DROP_GUARDS, "UPDATE audit_log SET actor = 'Dr X' WHERE id IN (3, 5)")
     status, out = _check(root, capsys)
     assert status == 1 and "entry 3 does not match its hash" in out and "entry 5" not in out
@@ -265,13 +280,17 @@ def test_only_the_first_bad_entry_is_named(root: Path, capsys) -> None:  # type:
          "entry in the audit record."),
     ],
 )  # fmt: skip
-def test_a_forger_who_knows_the_encoding_is_still_seen(root: Path, capsys, forge, sentence) -> None:  # type: ignore[no-untyped-def]
+def test_a_forger_who_knows_the_encoding_is_still_seen(
+    root: Path, capsys: pytest.CaptureFixture[str], forge: Callable[[Path], str], sentence: str
+) -> None:
     _sql(root, *DROP_GUARDS, forge(root))
     status, out = _check(root, capsys)
     assert status == 1 and sentence in out, out
 
 
-def test_a_tail_removed_and_guards_put_back_by_hand_is_seen(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_tail_removed_and_guards_put_back_by_hand_is_seen(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The attacker tidies up: guards restored exactly as they were, so nothing is found at open."""
     sql = dict(_select(root, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
     _sql(root, "DROP TRIGGER audit_log_no_delete", "DELETE FROM audit_log WHERE id IN (5, 6)")
@@ -285,7 +304,9 @@ def test_a_tail_removed_and_guards_put_back_by_hand_is_seen(root: Path, capsys) 
     assert "protection" not in out  # nothing was missing at open
 
 
-def test_a_removed_tail_stays_visible_after_new_entries(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_removed_tail_stays_visible_after_new_entries(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The next entry would link to the surviving head; it records the removal first."""
     sql = dict(_select(root, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
     _sql(root, "DROP TRIGGER audit_log_no_delete", "DELETE FROM audit_log WHERE id = 6")
@@ -298,7 +319,7 @@ def test_a_removed_tail_stays_visible_after_new_entries(root: Path, capsys) -> N
     assert "(audit entry 7)" in out
 
 
-def test_dropping_a_guard_is_reported_and_undone(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_dropping_a_guard_is_reported_and_undone(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _sql(root, "DROP TRIGGER audit_log_no_replace")
     status, out = _check(root, capsys)
     assert status == 1
@@ -312,7 +333,7 @@ def test_dropping_a_guard_is_reported_and_undone(root: Path, capsys) -> None:  #
     assert status == 1 and "(consents_no_update) and was put back" in out
 
 
-def test_dropping_the_audit_table_is_reported(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_dropping_the_audit_table_is_reported(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _sql(root, "DROP TABLE audit_log")
     status, out = _check(root, capsys)
     assert status == 1
@@ -324,7 +345,7 @@ def test_dropping_the_audit_table_is_reported(root: Path, capsys) -> None:  # ty
         _sql(root, "DELETE FROM audit_log")
 
 
-def test_dropping_the_consent_table_is_reported(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_dropping_the_consent_table_is_reported(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _sql(root, "DROP TABLE consents")
     status, out = _check(root, capsys)
     assert status == 1
@@ -333,7 +354,9 @@ def test_dropping_the_consent_table_is_reported(root: Path, capsys) -> None:  # 
 
 
 # --- deletion for good ---------------------------------------------------------------------------
-def test_deleting_a_family_for_good_leaves_the_other_chains_verifiable(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_deleting_a_family_for_good_leaves_the_other_chains_verifiable(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with Library.open(root) as lib:
         lib.cases.delete_family("C1")
         assert [(e.purpose.value, e.given) for e in lib.consent.register("C2")] == [
@@ -344,7 +367,9 @@ def test_deleting_a_family_for_good_leaves_the_other_chains_verifiable(root: Pat
     assert status == 0, out
 
 
-def test_a_forged_deletion_entry_does_not_hide_a_removed_register(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_forged_deletion_entry_does_not_hide_a_removed_register(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The guard lets a family's consents go with an audit entry recording its deletion. Appending a
     fake one (with a correct hash) and deleting a live family's consents is let through by the
     database, but the register is then missing changes the audit record holds."""
@@ -368,7 +393,7 @@ def test_a_forged_deletion_entry_does_not_hide_a_removed_register(root: Path, ca
 
 
 # --- a failed write is not a forgery -------------------------------------------------------------
-def test_a_rolled_back_entry_leaves_no_false_alarm(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_rolled_back_entry_leaves_no_false_alarm(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with Library.open(root) as lib:
         with pytest.raises(RuntimeError), lib.ctx.db.write() as conn:
             lib.audit.record(conn, "export", None, "never happened")
@@ -379,7 +404,9 @@ def test_a_rolled_back_entry_leaves_no_false_alarm(root: Path, capsys) -> None: 
 
 
 # --- an existing library is migrated -------------------------------------------------------------
-def test_a_library_from_before_the_chain_is_hashed_when_migrated(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_library_from_before_the_chain_is_hashed_when_migrated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from vfeedback.storage import migrate
     from vfeedback.storage.database import Database
 
@@ -426,7 +453,12 @@ def test_a_library_from_before_the_chain_is_hashed_when_migrated(tmp_path: Path,
 
 # --- PostgreSQL ----------------------------------------------------------------------------------
 @pytest.fixture
-def pg(pg_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request) -> Iterator[tuple[str, object]]:  # type: ignore[no-untyped-def]
+def pg(
+    pg_server: pgserver.PgServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Iterator[tuple[str, psycopg.Connection[TupleRow]]]:
     """A team library on the test server, built like ``_build``; yields its URL and a raw superuser
     connection (psycopg, autocommit)."""
     import psycopg
@@ -434,7 +466,7 @@ def pg(pg_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request) -> I
     name = f"t_chain_{request.node.name.lower()[:30]}".replace("[", "_").replace("]", "_").replace("-", "_")
     url = pg_server.create_database(name)
     monkeypatch.setenv(layout.ENV_FILES, str(tmp_path / "files"))
-    _build(url, tmp_path)  # type: ignore[arg-type]
+    _build(url, tmp_path)
     raw = psycopg.connect(f"host={pg_server.socket_dir} user=postgres dbname={name}", autocommit=True)
     try:
         yield url, raw
@@ -443,7 +475,9 @@ def pg(pg_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request) -> I
 
 
 @pytest.mark.postgres
-def test_postgres_guards_hold_even_for_a_replica_session(pg, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_postgres_guards_hold_even_for_a_replica_session(
+    pg: tuple[str, psycopg.Connection[TupleRow]], capsys: pytest.CaptureFixture[str]
+) -> None:
     import psycopg
 
     url, raw = pg
@@ -463,7 +497,9 @@ def test_postgres_guards_hold_even_for_a_replica_session(pg, capsys) -> None:  #
 
 
 @pytest.mark.postgres
-def test_postgres_a_superuser_bypass_is_seen(pg, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_postgres_a_superuser_bypass_is_seen(
+    pg: tuple[str, psycopg.Connection[TupleRow]], capsys: pytest.CaptureFixture[str]
+) -> None:
     url, raw = pg
     raw.execute("SET session_replication_role = replica")
     raw.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
@@ -478,7 +514,9 @@ def test_postgres_a_superuser_bypass_is_seen(pg, capsys) -> None:  # type: ignor
 
 
 @pytest.mark.postgres
-def test_postgres_a_removed_tail_is_seen(pg, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_postgres_a_removed_tail_is_seen(
+    pg: tuple[str, psycopg.Connection[TupleRow]], capsys: pytest.CaptureFixture[str]
+) -> None:
     url, raw = pg
     raw.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
     raw.execute("DELETE FROM audit_log WHERE id IN (5, 6)")
@@ -491,7 +529,9 @@ def test_postgres_a_removed_tail_is_seen(pg, capsys) -> None:  # type: ignore[no
 
 
 @pytest.mark.postgres
-def test_postgres_deletion_for_good_and_forged_consents(pg, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_postgres_deletion_for_good_and_forged_consents(
+    pg: tuple[str, psycopg.Connection[TupleRow]], capsys: pytest.CaptureFixture[str]
+) -> None:
     url, raw = pg
     with Library.open(url) as lib:
         lib.cases.delete_family("C1")

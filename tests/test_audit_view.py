@@ -7,14 +7,18 @@ import csv
 import stat
 from pathlib import Path
 
+from expect import present
 from PySide6.QtWidgets import QAbstractItemView
+from pytestqt.qtbot import QtBot
 
 from vfeedback.services import Library
 from vfeedback.ui.audit_view import AuditView
 from vfeedback.ui.library_panel import LibraryPanel
 
 
-def test_the_family_record_is_shown_read_only_and_saved(qtbot, library: Library, tmp_path: Path) -> None:
+def test_the_family_record_is_shown_read_only_and_saved(
+    qtbot: QtBot, library: Library, tmp_path: Path
+) -> None:
     library.families.add("A-1")
     library.families.add("B-2")
     library.consent.give("A-1", "feedback", by="Dr Ana")
@@ -22,7 +26,7 @@ def test_the_family_record_is_shown_read_only_and_saved(qtbot, library: Library,
     library.consent.withdraw("A-1", "feedback", by="Dr Ana")
     view = AuditView(library, "A-1")
     qtbot.addWidget(view)
-    rows = [[view.table.item(r, c).text() for c in range(5)] for r in range(view.table.rowCount())]
+    rows = [[present(view.table.item(r, c)).text() for c in range(5)] for r in range(view.table.rowCount())]
     assert len(rows) == 2 and all(r[2] == "Consent" and r[3] == "feedback" for r in rows)
     assert not any("B-2" in cell or "research" in cell for r in rows for cell in r)
     assert view.table.editTriggers() == QAbstractItemView.EditTrigger.NoEditTriggers
@@ -35,7 +39,7 @@ def test_the_family_record_is_shown_read_only_and_saved(qtbot, library: Library,
     assert [r["action"] for r in saved] == ["consent", "consent"]
 
 
-def test_a_new_family_has_an_empty_record_and_the_panel_opens_it(qtbot, library: Library) -> None:
+def test_a_new_family_has_an_empty_record_and_the_panel_opens_it(qtbot: QtBot, library: Library) -> None:
     library.families.add("C-3")
     panel = LibraryPanel(library)
     qtbot.addWidget(panel)

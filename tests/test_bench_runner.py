@@ -24,7 +24,9 @@ def _group(monkeypatch: pytest.MonkeyPatch, figures: list[common.Figure]) -> Non
     monkeypatch.setattr(sys, "argv", ["benchmarks", "--only", "planted"])
 
 
-def test_a_missed_target_fails_the_run_and_names_the_figure(monkeypatch, capsys, tmp_path) -> None:
+def test_a_missed_target_fails_the_run_and_names_the_figure(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     _group(monkeypatch, [
         common.figure("seek_p95_ms", 180.0, "ms", 400.0, "<= 150"),  # value against <=: missed
         common.figure("clip_export_ratio", 1000.0, "ms", 1000.0, "<= 1.15"),  # ratio 1.0: held
@@ -36,7 +38,9 @@ def test_a_missed_target_fails_the_run_and_names_the_figure(monkeypatch, capsys,
     assert "clip_export_ratio" not in err and "face_detect_ms" not in err
 
 
-def test_every_target_held_passes(monkeypatch, capsys) -> None:
+def test_every_target_held_passes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _group(monkeypatch, [
         common.figure("seek_p95_ms", 120.0, "ms", 400.0, "<= 150"),
         common.figure("suggest_realtime_factor", 40.0, "x", None, ">= 30"),

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 from mediagen import MediaSet, ffprobe_json
+from pytestqt.qtbot import QtBot
 
 from vfeedback.cli.blur_args import add_blur_arguments, blur_options, parse_area
 from vfeedback.core.errors import BadInput
@@ -419,7 +420,7 @@ def _picture() -> Any:
     return image
 
 
-def test_drawing_selecting_moving_and_deleting_areas(qtbot: Any) -> None:
+def test_drawing_selecting_moving_and_deleting_areas(qtbot: QtBot) -> None:
     from PySide6.QtCore import QPoint, Qt
 
     from vfeedback.ui.blur_editor import BlurEditor
@@ -455,7 +456,7 @@ def test_drawing_selecting_moving_and_deleting_areas(qtbot: Any) -> None:
     assert editor.canvas.areas == [] and not editor.clear_button.isEnabled()
 
 
-def test_the_dialog_offers_hiding_only_beyond_feedback(qtbot: Any) -> None:
+def test_the_dialog_offers_hiding_only_beyond_feedback(qtbot: QtBot) -> None:
     from vfeedback.ui.export_dialog import ExportDialog
 
     dialog = ExportDialog(1, frame=_picture())

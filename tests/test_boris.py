@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mediagen import MediaSet
 from test_eaf import _open, _recording, refused
 
 from vfeedback.cli import cmd_elan_boris as cli
@@ -110,7 +111,7 @@ def _project(media_path: str, events: list[list[Any]], **obs: Any) -> dict[str, 
     }
 
 
-EVENTS = [
+EVENTS: list[list[Any]] = [
     [0.52, "Mother", "gaze", "", "looks at baby", 13],
     [1.0, "Baby", "smile", "", "", 25],
     [1.84, "Mother", "gaze", "", "", 46],
@@ -131,7 +132,7 @@ def _write(tmp_path: Path, project: dict[str, Any], packed: bool = False, name: 
 
 @pytest.mark.parametrize("packed", [False, True])
 def test_state_pairs_and_point_events_become_moments(
-    lib: Library, media, tmp_path: Path, packed: bool
+    lib: Library, media: MediaSet, tmp_path: Path, packed: bool
 ) -> None:
     rec = _recording(lib, media["cfr25"])
     path = _write(tmp_path, _project("/home/x/cfr25.mp4", EVENTS), packed, "visits.boris.gz")
@@ -152,7 +153,9 @@ def test_state_pairs_and_point_events_become_moments(
     assert lib.audit.entries()[-1].action == "import" and "BORIS project" in lib.audit.entries()[-1].detail
 
 
-def test_a_missing_mapping_imports_nothing(lib: Library, media, tmp_path: Path, capsys) -> None:
+def test_a_missing_mapping_imports_nothing(
+    lib: Library, media: MediaSet, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rec = _recording(lib, media["cfr25"])
     path = _write(tmp_path, _project("cfr25.mp4", EVENTS))
     partial = {"gaze": "Turned towards"}
@@ -177,7 +180,7 @@ def test_a_missing_mapping_imports_nothing(lib: Library, media, tmp_path: Path, 
     assert lib.moments.all(rec.id) == []
 
 
-def test_observations_offsets_and_unpaired_events(lib: Library, media, tmp_path: Path) -> None:
+def test_observations_offsets_and_unpaired_events(lib: Library, media: MediaSet, tmp_path: Path) -> None:
     rec = _recording(lib, media["cfr25"])
     project = _project("C:\\films\\cfr25.mp4", EVENTS, **{"time offset": 100.0})
     project["observations"]["visit 1"]["events"] = [[t + 100.0, *rest] for t, *rest in EVENTS]
@@ -209,7 +212,7 @@ def test_observations_offsets_and_unpaired_events(lib: Library, media, tmp_path:
     assert len(lib.moments.all(rec.id)) == count
 
 
-def test_hostile_and_broken_projects_are_refused(lib: Library, media, tmp_path: Path) -> None:
+def test_hostile_and_broken_projects_are_refused(lib: Library, media: MediaSet, tmp_path: Path) -> None:
     rec = _recording(lib, media["cfr25"])
     newer = _project("cfr25.mp4", EVENTS)
     newer["project_format_version"] = "9.2"

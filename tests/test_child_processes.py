@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -40,7 +42,10 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
-def _wait_for(predicate, timeout: float = 60.0):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def _wait_for(predicate: Callable[[], T], timeout: float = 60.0) -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

@@ -10,8 +10,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from mediagen import MediaSet
 
 from vfeedback.cli import parser, registry
 from vfeedback.cli.main import run
@@ -39,7 +41,7 @@ class Cli:
         out, err = self.capsys.readouterr()
         return status, out, err
 
-    def json(self, *args: str) -> object:
+    def json(self, *args: str) -> Any:
         status, out, err = self(*args, "--json")
         assert status == 0, err
         return json.loads(out)
@@ -56,7 +58,7 @@ def _one_line_error(err: str) -> None:
     assert "Traceback" not in err
 
 
-def test_probe_json_has_the_documented_keys(cli: Cli, media) -> None:
+def test_probe_json_has_the_documented_keys(cli: Cli, media: MediaSet) -> None:
     data = cli.json("probe", str(media["rotated_mov"]))
     assert set(data) >= PROBE_KEYS
     assert data["rotation"] == 90
@@ -64,7 +66,7 @@ def test_probe_json_has_the_documented_keys(cli: Cli, media) -> None:
 
 
 @pytest.mark.parametrize("kind", ["empty", "truncated", "text_mp4", "jpeg_mov", "audio_only"])
-def test_bad_media_exits_3_with_one_line(cli: Cli, media, kind: str) -> None:
+def test_bad_media_exits_3_with_one_line(cli: Cli, media: MediaSet, kind: str) -> None:
     status, out, err = cli("probe", str(media[kind]))
     assert status == 3 and out == ""
     _one_line_error(err)
@@ -75,7 +77,7 @@ def test_bad_media_exits_3_with_one_line(cli: Cli, media, kind: str) -> None:
     assert cli.json("recordings") == []
 
 
-def test_whole_workflow(cli: Cli, media) -> None:
+def test_whole_workflow(cli: Cli, media: MediaSet) -> None:
     assert cli.json("family", "add", "F1", "--label", "referral 12")["code"] == "F1"
     rec = cli.json("import", str(media["cfr25"]), "--family", "F1", "--recorded", "2026-03-14",
                    "--context", "free play")  # fmt: skip
@@ -107,7 +109,7 @@ def test_whole_workflow(cli: Cli, media) -> None:
     }  # fmt: skip
 
 
-def test_times_past_the_end_are_refused(cli: Cli, media) -> None:
+def test_times_past_the_end_are_refused(cli: Cli, media: MediaSet) -> None:
     cli("family", "add", "F1")
     rid = str(cli.json("import", str(media["cfr25"]), "--family", "F1")["id"])
     status, _, err = cli("moments", "add", rid, "--start", "1:00.5", "--code", "Waiting")
@@ -131,7 +133,7 @@ def test_unknown_ids_and_usage_errors(cli: Cli) -> None:
     assert status == 3 and "nothing to undo" in err
 
 
-def test_check_reports_problems_with_status_1(cli: Cli, media) -> None:
+def test_check_reports_problems_with_status_1(cli: Cli, media: MediaSet) -> None:
     cli("family", "add", "F1")
     rec = cli.json("import", str(media["no_audio"]), "--family", "F1")
     Path(rec["path"]).unlink()
@@ -165,7 +167,7 @@ def _subprocess(
     )
 
 
-def test_real_process_never_prints_a_traceback(tmp_path: Path, media) -> None:
+def test_real_process_never_prints_a_traceback(tmp_path: Path, media: MediaSet) -> None:
     lib = str(tmp_path / "lib")
     result = _subprocess(["--library", lib, "probe", str(media["jpeg_mov"])])
     assert result.returncode == 3 and result.stderr.count("\n") == 1
@@ -186,7 +188,9 @@ def test_real_process_never_prints_a_traceback(tmp_path: Path, media) -> None:
     assert "newer version" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_open_prepares_the_recording_then_starts_the_app(tmp_path: Path, media, capsys) -> None:
+def test_open_prepares_the_recording_then_starts_the_app(
+    tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     started: list[tuple[str | None, int]] = []
 
     def fake_gui(library: str | None, recording_id: int) -> int:
@@ -207,7 +211,9 @@ def test_open_prepares_the_recording_then_starts_the_app(tmp_path: Path, media, 
     assert len(started) == 3
 
 
-def test_import_takes_a_recording_or_a_kind_of_moments_file(cli: Cli, media, tmp_path: Path) -> None:
+def test_import_takes_a_recording_or_a_kind_of_moments_file(
+    cli: Cli, media: MediaSet, tmp_path: Path
+) -> None:
     """`import FILE --family` and `import eaf|boris FILE --recording` share one command."""
     for args, reason in (
         (("import", "x.mp4"), "--family"),
@@ -270,7 +276,7 @@ def _parsers(p: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator
                 yield from _parsers(sub, (*path, name))
 
 
-def test_help_lists_every_command_in_the_readme_order(capsys) -> None:
+def test_help_lists_every_command_in_the_readme_order(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["--help"]) == 0
     assert _listed(capsys.readouterr().out) == README_COMMANDS
     assert list(registry.COMMANDS) == README_COMMANDS
@@ -296,7 +302,7 @@ def test_one_command_built_alone_has_the_grammar_it_has_among_all() -> None:
         assert alone == {path: text for path, text in every.items() if path[0] == command}, command
 
 
-def test_what_comes_before_the_command_decides_which_help(capsys) -> None:
+def test_what_comes_before_the_command_decides_which_help(capsys: pytest.CaptureFixture[str]) -> None:
     """`-h families` is the top-level help, naming every command; `families -h` is the command's own;
     an unknown command is refused naming every command there is."""
     assert run(["-h", "families"]) == 0

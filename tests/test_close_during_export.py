@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from mediagen import make_long_clip
+from mediagen import MediaSet, make_long_clip
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QProgressDialog, QPushButton
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu, QMessageBox, QProgressDialog, QPushButton
+from pytestqt.qtbot import QtBot
 
 from vfeedback.media.clock_player import ClockPlayer
 from vfeedback.services import Library
@@ -32,7 +33,7 @@ class Bench:
     moments: list[int]
 
 
-def _open(qtbot, lib: Library, recording_id: int | None = None) -> MainWindow:  # type: ignore[no-untyped-def]
+def _open(qtbot: QtBot, lib: Library, recording_id: int | None = None) -> MainWindow:
     window = MainWindow(lib, player=ClockPlayer())
     qtbot.addWidget(window)
     window.show()
@@ -44,7 +45,7 @@ def _open(qtbot, lib: Library, recording_id: int | None = None) -> MainWindow:  
 
 
 @pytest.fixture
-def bench(qtbot, tmp_path: Path, media, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bench]:
+def bench(qtbot: QtBot, tmp_path: Path, media: MediaSet, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bench]:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
     monkeypatch.setenv("VFEEDBACK_CODER", "ana")
@@ -63,7 +64,7 @@ def bench(qtbot, tmp_path: Path, media, monkeypatch: pytest.MonkeyPatch) -> Iter
         window.tasks.wait(60_000)
 
 
-def _export_both(qtbot, bench: Bench) -> None:  # type: ignore[no-untyped-def]
+def _export_both(qtbot: QtBot, bench: Bench) -> None:
     """Select both moments and press Export in the real dialog; wait until both exports are running."""
     window = bench.window
     window.coding.select(bench.moments)
@@ -71,7 +72,9 @@ def _export_both(qtbot, bench: Bench) -> None:  # type: ignore[no-untyped-def]
     def press_export() -> None:
         dialog = QApplication.activeModalWidget()
         assert isinstance(dialog, ExportDialog)
-        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        buttons = dialog.findChild(QDialogButtonBox)
+        assert buttons is not None
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
 
     QTimer.singleShot(0, press_export)
@@ -80,12 +83,13 @@ def _export_both(qtbot, bench: Bench) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: any(t.progress > 0 for t in window.tasks.exports()), timeout=30_000)
 
 
-def _quit_and_get_question(qtbot, window: MainWindow) -> QMessageBox:  # type: ignore[no-untyped-def]
+def _quit_and_get_question(qtbot: QtBot, window: MainWindow) -> QMessageBox:
     """File › Quit with the mouse (the platform here binds no key to Quit)."""
     bar = window.menuBar()
     file_menu = bar.actions()[0]
     QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.actionGeometry(file_menu).center())
     menu = file_menu.menu()
+    assert isinstance(menu, QMenu)
     qtbot.waitUntil(menu.isVisible)
     quit_ = next(a for a in menu.actions() if a.text() == "&Quit")
     QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(quit_).center())
@@ -112,7 +116,7 @@ def _library_files(root: Path) -> list[str]:
     )
 
 
-def test_stop_them_cancels_cleanly_and_the_next_start_says_so(qtbot, bench: Bench) -> None:
+def test_stop_them_cancels_cleanly_and_the_next_start_says_so(qtbot: QtBot, bench: Bench) -> None:
     window, lib = bench.window, bench.lib
     # The previews the window makes on opening (proxy, filmstrip) write temporaries of their own.
     qtbot.waitUntil(lambda: not window.tasks.tasks(), timeout=60_000)
@@ -149,7 +153,7 @@ def test_stop_them_cancels_cleanly_and_the_next_start_says_so(qtbot, bench: Benc
     third.close()
 
 
-def test_finish_them_keeps_the_window_until_they_are_saved(qtbot, bench: Bench) -> None:
+def test_finish_them_keeps_the_window_until_they_are_saved(qtbot: QtBot, bench: Bench) -> None:
     window, lib = bench.window, bench.lib
     _export_both(qtbot, bench)
     box = _quit_and_get_question(qtbot, window)

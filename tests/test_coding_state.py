@@ -4,6 +4,8 @@ and deleting moments, and the changes views redraw from."""
 from __future__ import annotations
 
 import pytest
+from expect import present
+from mediagen import MediaSet
 
 from vfeedback.core.coding import CodingState
 from vfeedback.core.errors import BadInput
@@ -30,7 +32,7 @@ class Playhead:
 
 
 @pytest.fixture
-def state(library: Library, media) -> tuple[CodingState, Playhead]:
+def state(library: Library, media: MediaSet) -> tuple[CodingState, Playhead]:
     library.families.add("F1")
     rec = library.recordings.import_file(media["cfr25"], "F1")
     playhead = Playhead()
@@ -42,16 +44,16 @@ def state(library: Library, media) -> tuple[CodingState, Playhead]:
     return coding, playhead
 
 
-def test_code_keys_pick_principles_and_sub_items(state) -> None:
+def test_code_keys_pick_principles_and_sub_items(state: tuple[CodingState, Playhead]) -> None:
     coding, _ = state
     principle = coding.pick_key("1")
     assert principle is not None and principle.parent_id is None and coding.current_code == principle
     item = next(c for c in coding.codes if c.parent_id is not None and c.key)
-    assert coding.pick_key(item.key.upper()) == item
+    assert item.key is not None and coding.pick_key(item.key.upper()) == item
     assert coding.pick_key("§") is None and coding.current_code == item
 
 
-def test_in_out_then_enter_creates_one_moment(state, library: Library) -> None:
+def test_in_out_then_enter_creates_one_moment(state: tuple[CodingState, Playhead], library: Library) -> None:
     coding, playhead = state
     playhead.us = 2_000_000
     coding.set_in()
@@ -60,15 +62,15 @@ def test_in_out_then_enter_creates_one_moment(state, library: Library) -> None:
     assert coding.describe_marks() == "In 00:00:02.000   Out 00:00:03.520"
     moment = coding.create()
     assert (moment.start_us, moment.end_us) == (2_000_000, 3_520_000)
-    assert moment.code_id == coding.current_code.id
+    assert coding.current_code is not None and moment.code_id == coding.current_code.id
     assert coding.mark_in is None and coding.mark_out is None
     assert coding.selected == [moment.id] and coding.moments == [moment]
-    assert library.undo_label().startswith("Add moment at 00:00:02.000")
+    assert present(library.undo_label()).startswith("Add moment at 00:00:02.000")
     # Each key paused the playback first: a mark is the frame on screen, not one playing past.
     assert playhead.calls == ["pause", "pause", "pause"]
 
 
-def test_out_before_in_clears_the_in_mark(state) -> None:
+def test_out_before_in_clears_the_in_mark(state: tuple[CodingState, Playhead]) -> None:
     coding, playhead = state
     playhead.us = 5_000_000
     coding.set_in()
@@ -77,7 +79,7 @@ def test_out_before_in_clears_the_in_mark(state) -> None:
     assert coding.mark_in is None and coding.mark_out == 4_000_000
 
 
-def test_point_and_lane_creation(state) -> None:
+def test_point_and_lane_creation(state: tuple[CodingState, Playhead]) -> None:
     coding, playhead = state
     playhead.us = 1_000_000
     point = coding.point()
@@ -89,7 +91,7 @@ def test_point_and_lane_creation(state) -> None:
     assert on_lane.code_id == waiting.id
 
 
-def test_tab_walks_moments_in_time_order_and_wraps(state) -> None:
+def test_tab_walks_moments_in_time_order_and_wraps(state: tuple[CodingState, Playhead]) -> None:
     coding, playhead = state
     for us in (0, 3_000_000, 6_000_000):
         playhead.us = us
@@ -97,17 +99,17 @@ def test_tab_walks_moments_in_time_order_and_wraps(state) -> None:
     coding.select([])
     playhead.us = 2_000_000
     playhead.calls.clear()
-    assert coding.next_moment().start_us == 3_000_000
+    assert present(coding.next_moment()).start_us == 3_000_000
     assert playhead.calls == ["pause", "seek 3000000"] and coding.selected == [coding.moments[1].id]
-    assert coding.next_moment().start_us == 6_000_000
-    assert coding.next_moment().start_us == 0  # wraps to the first
-    assert coding.previous_moment().start_us == 6_000_000
+    assert present(coding.next_moment()).start_us == 6_000_000
+    assert present(coding.next_moment()).start_us == 0  # wraps to the first
+    assert present(coding.previous_moment()).start_us == 6_000_000
     coding.select([])
     playhead.us = 2_000_000
-    assert coding.previous_moment().start_us == 0  # from the playhead when nothing is selected
+    assert present(coding.previous_moment()).start_us == 0  # from the playhead when nothing is selected
 
 
-def test_walking_without_moments_does_nothing(state) -> None:
+def test_walking_without_moments_does_nothing(state: tuple[CodingState, Playhead]) -> None:
     coding, playhead = state
     assert coding.next_moment() is None and coding.previous_moment() is None
     assert playhead.calls == [] and coding.selected == []
@@ -120,17 +122,20 @@ def test_creating_without_a_recording_or_code_says_why(library: Library) -> None
     assert library.undo_label() is None  # nothing was written
 
 
-def test_creating_without_a_code_says_why_and_keeps_the_marks(state, library: Library) -> None:
+def test_creating_without_a_code_says_why_and_keeps_the_marks(
+    state: tuple[CodingState, Playhead], library: Library
+) -> None:
     coding, playhead = state
     coding.set_codes([])
     playhead.us = 1_000_000
     coding.set_in()
     with pytest.raises(BadInput, match=r"^Pick a code first \(its number or letter key\)\.$"):
         coding.create()
+    assert coding.recording is not None
     assert coding.mark_in == 1_000_000 and library.moments.all(coding.recording.id) == []
 
 
-def test_each_change_names_what_it_touched(state) -> None:
+def test_each_change_names_what_it_touched(state: tuple[CodingState, Playhead]) -> None:
     """Views redraw from these: the inspector only on selection or moments, the marks label only on
     marks."""
     coding, playhead = state
@@ -145,7 +150,9 @@ def test_each_change_names_what_it_touched(state) -> None:
     assert coding.selected == [] and coding.moments == [moment]
 
 
-def test_deleting_lets_go_of_the_selection_before_the_moments_go(state, library: Library) -> None:
+def test_deleting_lets_go_of_the_selection_before_the_moments_go(
+    state: tuple[CodingState, Playhead], library: Library
+) -> None:
     """A view holding the selected moment (the inspector, with typing not yet saved) must finish with
     it while it still exists."""
     coding, playhead = state
@@ -167,11 +174,14 @@ def test_deleting_lets_go_of_the_selection_before_the_moments_go(state, library:
     assert library.undo_label() == "Delete moment at 00:00:01.000"
 
 
-def test_an_index_for_a_recording_no_longer_open_is_dropped(state, library: Library, media) -> None:
+def test_an_index_for_a_recording_no_longer_open_is_dropped(
+    state: tuple[CodingState, Playhead], library: Library, media: MediaSet
+) -> None:
     from vfeedback.core.frames import FrameIndex
 
     coding, _ = state
     first = coding.recording
+    assert first is not None
     other = library.recordings.import_file(media["no_audio"], "F1")
     coding.open(other)
     assert not coding.set_index(first.id, FrameIndex([0, 40_000]))
@@ -181,7 +191,7 @@ def test_an_index_for_a_recording_no_longer_open_is_dropped(state, library: Libr
     assert (coding.recording, coding.index, coding.moments, coding.selected) == (None, None, [], [])
 
 
-def test_loop_and_holds_follow_the_selection(state) -> None:
+def test_loop_and_holds_follow_the_selection(state: tuple[CodingState, Playhead]) -> None:
     coding, playhead = state
     playhead.us = 1_000_000
     coding.point()

@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from expect import present
+from mediagen import MediaSet
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from vfeedback.services import Library
 from vfeedback.services.moments import NewMoment
@@ -21,7 +24,7 @@ S = 1_000_000
 
 
 @pytest.fixture
-def lib_rec(tmp_path: Path, media) -> Iterator[tuple[Library, int]]:
+def lib_rec(tmp_path: Path, media: MediaSet) -> Iterator[tuple[Library, int]]:
     with Library.open(tmp_path / "library") as lib:
         lib.families.add("C1")
         rec = lib.recordings.import_file(media["cfr25"], "C1")
@@ -40,7 +43,7 @@ def lib_rec(tmp_path: Path, media) -> Iterator[tuple[Library, int]]:
 
 
 @pytest.fixture
-def window(qtbot, lib_rec) -> CompareWindow:
+def window(qtbot: QtBot, lib_rec: tuple[Library, int]) -> CompareWindow:
     lib, rec = lib_rec
     w = CompareWindow(lib, rec)
     qtbot.addWidget(w)
@@ -60,11 +63,15 @@ def test_figures_in_words(window: CompareWindow) -> None:
     )
     assert window.events_label.text().endswith("1 matched · only alice: 1 · only bob: 1")
     table = window.per_code
-    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    rows = {
+        present(table.item(r, 0)).text(): present(table.item(r, 1)).text() for r in range(table.rowCount())
+    }
     assert rows == {"Turned towards": "—", "Waiting": "0.74"}
-    assert table.horizontalHeaderItem(3).text() == "Only alice"
+    assert present(table.horizontalHeaderItem(3)).text() == "Only alice"
     tree = window.differences
-    shown = [[tree.topLevelItem(i).text(c) for c in range(4)] for i in range(tree.topLevelItemCount())]
+    shown = [
+        [present(tree.topLevelItem(i)).text(c) for c in range(4)] for i in range(tree.topLevelItemCount())
+    ]
     # A code is named for a coder only where that coder's lane holds it: alice's Waiting shows its
     # last frame for 40 ms of 3-4 s and her lane is empty for the rest, so 3-4 s is bob's alone; the
     # point moments are one frame each (a place of their own, never a whole second of code).
@@ -76,9 +83,10 @@ def test_figures_in_words(window: CompareWindow) -> None:
     assert window.differences_title.text() == "Where they differ (3)"
 
 
-def test_clicking_a_listed_disagreement_asks_to_seek_there(qtbot, window: CompareWindow) -> None:
+def test_clicking_a_listed_disagreement_asks_to_seek_there(qtbot: QtBot, window: CompareWindow) -> None:
     tree = window.differences
     item = tree.topLevelItem(2)
+    assert item is not None
     centre = tree.visualItemRect(item).center()
     with qtbot.waitSignal(window.seek_requested, timeout=2_000) as signal:
         qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=centre)
@@ -86,7 +94,7 @@ def test_clicking_a_listed_disagreement_asks_to_seek_there(qtbot, window: Compar
     assert window.lanes.selected == frozenset(window.places[2].indices)
 
 
-def test_clicking_the_strip(qtbot, window: CompareWindow) -> None:
+def test_clicking_the_strip(qtbot: QtBot, window: CompareWindow) -> None:
     lanes = window.lanes
     diff_y = lanes.diff_rect().center().y()
     # The shaded range 3-4 s on the "differ" track.
@@ -139,7 +147,7 @@ def test_wheel_zooms_and_whole_film_fits(window: CompareWindow) -> None:
     assert lanes.vp.us_per_px == fitted
 
 
-def test_settings_recompute_and_coders_swap(qtbot, window: CompareWindow) -> None:
+def test_settings_recompute_and_coders_swap(qtbot: QtBot, window: CompareWindow) -> None:
     window.slice.setValue(5.0)
     window.tolerance.setValue(3.0)
     # [0,5): alice's Waiting holds 2.04 s (no code), bob's 2.84 s (Waiting); [5,10) empty for both:
@@ -154,7 +162,9 @@ def test_settings_recompute_and_coders_swap(qtbot, window: CompareWindow) -> Non
     assert window.agreement is not None and window.agreement.coders == ("bob", "carol")
 
 
-def test_a_recording_with_one_coder_says_so(qtbot, lib_rec, media) -> None:
+def test_a_recording_with_one_coder_says_so(
+    qtbot: QtBot, lib_rec: tuple[Library, int], media: MediaSet
+) -> None:
     lib, _ = lib_rec
     other = lib.recordings.import_file(media["no_audio"], "C1")
     lib.moments.add(other.id, 1 * S, code="Waiting", coder="carol")
@@ -206,7 +216,7 @@ class HeldComparisons:
 
 
 @pytest.fixture
-def held(lib_rec, monkeypatch) -> Iterator[HeldComparisons]:
+def held(lib_rec: tuple[Library, int], monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldComparisons]:
     lib, _ = lib_rec
     holder = HeldComparisons(lib.supervision)
     monkeypatch.setattr(lib.supervision, "agreement", holder)
@@ -214,7 +224,7 @@ def held(lib_rec, monkeypatch) -> Iterator[HeldComparisons]:
     holder.release_all()  # never leave a worker waiting
 
 
-def _open(qtbot, lib_rec) -> CompareWindow:  # type: ignore[no-untyped-def]
+def _open(qtbot: QtBot, lib_rec: tuple[Library, int]) -> CompareWindow:
     lib, rec = lib_rec
     w = CompareWindow(lib, rec)
     qtbot.addWidget(w)
@@ -223,7 +233,7 @@ def _open(qtbot, lib_rec) -> CompareWindow:  # type: ignore[no-untyped-def]
 
 
 def test_the_comparison_runs_off_the_gui_thread_and_says_comparing(
-    qtbot, lib_rec, held: HeldComparisons
+    qtbot: QtBot, lib_rec: tuple[Library, int], held: HeldComparisons
 ) -> None:
     w = _open(qtbot, lib_rec)
     qtbot.waitUntil(lambda: len(held.asked) == 1, timeout=5_000)
@@ -250,7 +260,7 @@ def test_the_comparison_runs_off_the_gui_thread_and_says_comparing(
 
 
 def test_a_result_that_arrives_after_the_coders_changed_is_dropped(
-    qtbot, lib_rec, held: HeldComparisons
+    qtbot: QtBot, lib_rec: tuple[Library, int], held: HeldComparisons
 ) -> None:
     w = _open(qtbot, lib_rec)
     qtbot.waitUntil(lambda: len(held.asked) == 1, timeout=5_000)
@@ -268,7 +278,7 @@ def test_a_result_that_arrives_after_the_coders_changed_is_dropped(
 
 
 def test_a_result_that_arrives_after_the_window_closed_is_dropped(
-    qtbot, lib_rec, held: HeldComparisons
+    qtbot: QtBot, lib_rec: tuple[Library, int], held: HeldComparisons
 ) -> None:
     w = _open(qtbot, lib_rec)
     qtbot.waitUntil(lambda: len(held.asked) == 1, timeout=5_000)

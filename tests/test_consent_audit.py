@@ -7,33 +7,37 @@ import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
+import pgserver
 import pytest
+from mediagen import MediaSet
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from vfeedback.cli.main import run
 from vfeedback.core.errors import BadInput, ConsentMissing
-from vfeedback.core.model import Purpose
+from vfeedback.core.model import Moment, Purpose, Recording
 from vfeedback.services import Library
 from vfeedback.storage import layout
 
 
 @pytest.fixture
-def family(library: Library, media):
+def family(library: Library, media: MediaSet) -> tuple[Recording, Moment]:
     library.families.add("C1")
     rec = library.recordings.import_file(media["cfr25"], "C1")
     moment = library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait")
     return rec, moment
 
 
-def test_register_records_each_purpose_separately(library: Library, family) -> None:
+def test_register_records_each_purpose_separately(library: Library, family: tuple[Recording, Moment]) -> None:
     assert all(entry is None for entry in library.consent.state("C1").values())
     library.consent.give("C1", "feedback", "Dr A", date(2026, 3, 1))
     library.consent.give("C1", "supervision", "Dr A")
     library.consent.withdraw("C1", "supervision", "Dr B")
     state = library.consent.state("C1")
-    assert state[Purpose.FEEDBACK].given and state[Purpose.FEEDBACK].on_date == date(2026, 3, 1)
-    assert state[Purpose.SUPERVISION].given is False and state[Purpose.SUPERVISION].recorded_by == "Dr B"
+    feedback, supervision = state[Purpose.FEEDBACK], state[Purpose.SUPERVISION]
+    assert feedback is not None and supervision is not None
+    assert feedback.given and feedback.on_date == date(2026, 3, 1)
+    assert supervision.given is False and supervision.recorded_by == "Dr B"
     assert state[Purpose.TRAINING] is None and state[Purpose.RESEARCH] is None
     assert [e.given for e in library.consent.register("C1")] == [True, True, False]
     with pytest.raises(BadInput):
@@ -44,7 +48,9 @@ def test_register_records_each_purpose_separately(library: Library, family) -> N
         library.consent.give("C1", "feedback", "Dr A", date.today() + timedelta(days=2))
 
 
-def test_exports_need_consent_for_their_purpose_and_withdrawal_lists_them(library: Library, family) -> None:
+def test_exports_need_consent_for_their_purpose_and_withdrawal_lists_them(
+    library: Library, family: tuple[Recording, Moment]
+) -> None:
     _, moment = family
     with pytest.raises(ConsentMissing, match="feedback with the family"):
         library.exports.still(moment.id)
@@ -66,7 +72,9 @@ def test_exports_need_consent_for_their_purpose_and_withdrawal_lists_them(librar
         library.exports.start_review(reel.id)
 
 
-def test_audit_records_who_did_what(library: Library, family, tmp_path: Path) -> None:
+def test_audit_records_who_did_what(
+    library: Library, family: tuple[Recording, Moment], tmp_path: Path
+) -> None:
     _, moment = family
     library.consent.give("C1", "feedback", "Dr A")
     still = library.exports.still(moment.id)
@@ -79,7 +87,9 @@ def test_audit_records_who_did_what(library: Library, family, tmp_path: Path) ->
     assert count == 4 and lines[0].startswith("id,at,actor,action") and len(lines) == 5
 
 
-def test_audit_rows_cannot_be_changed_or_deleted_on_sqlite(library: Library, family) -> None:
+def test_audit_rows_cannot_be_changed_or_deleted_on_sqlite(
+    library: Library, family: tuple[Recording, Moment]
+) -> None:
     with sqlite3.connect(library.path / layout.DB_NAME) as conn:
         with pytest.raises(sqlite3.DatabaseError, match="cannot be changed"):
             conn.execute("UPDATE audit_log SET detail = 'forged'")
@@ -90,7 +100,9 @@ def test_audit_rows_cannot_be_changed_or_deleted_on_sqlite(library: Library, fam
 
 
 @pytest.mark.postgres
-def test_audit_rows_cannot_be_changed_or_deleted_on_postgres(pg_server, tmp_path, monkeypatch) -> None:
+def test_audit_rows_cannot_be_changed_or_deleted_on_postgres(
+    pg_server: pgserver.PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = pg_server.create_database("t_audit_guard")
     monkeypatch.setenv(layout.ENV_FILES, str(tmp_path / "files"))
     with Library.open(url) as lib:
@@ -103,7 +115,9 @@ def test_audit_rows_cannot_be_changed_or_deleted_on_postgres(pg_server, tmp_path
     engine.dispose()
 
 
-def test_cli_consent_audit_and_exit_status_4(tmp_path: Path, media, capsys) -> None:
+def test_cli_consent_audit_and_exit_status_4(
+    tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     lib = str(tmp_path / "lib")
     with Library.open(lib) as library:
         library.families.add("C2")

@@ -3,6 +3,7 @@ layout and pixels, the window (click a bar, see its captions, never notes) and t
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 from collections.abc import Iterator
@@ -11,7 +12,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from expect import present
+from mediagen import MediaSet
+from pytestqt.qtbot import QtBot
 
+from vfeedback.cli.registry import Handler
 from vfeedback.core.cycles import Measure, build_progress
 from vfeedback.core.errors import BadInput
 from vfeedback.core.media_info import MediaInfo
@@ -136,7 +141,7 @@ class Family:
 
 
 @pytest.fixture(scope="module")
-def family(tmp_path_factory: pytest.TempPathFactory, media) -> Iterator[Family]:
+def family(tmp_path_factory: pytest.TempPathFactory, media: MediaSet) -> Iterator[Family]:
     """PIP-7: recording A (3 s, 25 fps, 12 Mar 2020, play), B (10 s, 25 fps, 9 Apr 2020, feeding),
     C (undated, portrait, bath: no moments). Also EMPTY-1 (one recording, no moments), NONE-1 (none)."""
     with Library.open(tmp_path_factory.mktemp("cycles") / "library") as lib:
@@ -256,7 +261,7 @@ def test_png_size_and_bar_colours_where_the_layout_puts_them(family: Family, tmp
 # --- the window ----------------------------------------------------------------------------------
 
 
-def test_window_click_a_bar_lists_its_captions_never_notes(qtbot, family: Family) -> None:
+def test_window_click_a_bar_lists_its_captions_never_notes(qtbot: QtBot, family: Family) -> None:
     from PySide6.QtCore import Qt
 
     from vfeedback.ui.cycles_view import CyclesWindow
@@ -281,7 +286,7 @@ def test_window_click_a_bar_lists_its_captions_never_notes(qtbot, family: Family
     # The first moment has a clip already: it can be played, and its file is named.
     assert window.play.isEnabled()
     assert window.clip_for_current() == family.lib.exports.path(family.lib.exports.get(family.ids["clip"]))
-    assert window.clip_for_current().name in window.clip_file.text()  # type: ignore[union-attr]
+    assert present(window.clip_for_current()).name in window.clip_file.text()
     with qtbot.waitSignal(window.moment_chosen) as chosen:
         window.go_to_moment()
     assert chosen.args == [family.ids["b_wait1"]]
@@ -293,7 +298,7 @@ def test_window_click_a_bar_lists_its_captions_never_notes(qtbot, family: Family
 
 
 def test_window_saves_through_the_service_and_shows_empty_families(
-    qtbot, family: Family, tmp_path: Path
+    qtbot: QtBot, family: Family, tmp_path: Path
 ) -> None:
     from vfeedback.ui.cycles_view import CyclesWindow
 
@@ -315,13 +320,15 @@ def test_window_saves_through_the_service_and_shows_empty_families(
 # --- the command line ----------------------------------------------------------------------------
 
 
-def _parse(*argv: str):  # type: ignore[no-untyped-def]
+def _parse(*argv: str) -> tuple[argparse.Namespace, dict[tuple[str, str | None], Handler]]:
     from vfeedback.cli import parser, registry
 
     return parser.parse(list(argv)), registry.handlers()
 
 
-def test_cli_progress_json_table_and_files(family: Family, tmp_path: Path, capsys) -> None:
+def test_cli_progress_json_table_and_files(
+    family: Family, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     args, handlers = _parse("progress", "PIP-7", "--json")
     assert handlers[("progress", None)](family.lib, args) == 0
     data = json.loads(capsys.readouterr().out)

@@ -12,9 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from mediagen import MediaSet
+from pytestqt.qtbot import QtBot
 
 from vfeedback.cli.main import run
-from vfeedback.core.cycles import Counting, build_progress, coders_by_weight
+from vfeedback.core.cycles import Counting, Cycle, Progress, build_progress, coders_by_weight
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.model import Actor, Code, CodeKind, Moment, Recording
 from vfeedback.services import Library
@@ -58,12 +60,12 @@ FILM1 = [
 FILM2 = [_m(5, 2, 3, 3, 2, "bob", 60)]
 
 
-def _progress(counting: Counting | None = None):  # type: ignore[no-untyped-def]
+def _progress(counting: Counting | None = None) -> Progress:
     counting = counting or Counting()
     return build_progress("T-1", [_rec(1, 1), _rec(2, 20)], {1: FILM1, 2: FILM2}, CODES, None, counting)
 
 
-def _ids(cycle, principle: str) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+def _ids(cycle: Cycle, principle: str) -> tuple[int, ...]:
     return cycle.cells[principle].moment_ids
 
 
@@ -130,7 +132,7 @@ class Shared:
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory, media) -> Iterator[Shared]:
+def shared(tmp_path_factory: pytest.TempPathFactory, media: MediaSet) -> Iterator[Shared]:
     """TWO-1: cfr25 (12 Mar 2020) coded by alice (the clinician) and then bob (the second coder), who
     saw the same Waiting; no_audio (9 Apr 2020) coded by alice only."""
     root = tmp_path_factory.mktemp("coders") / "library"
@@ -157,7 +159,9 @@ def _cli(shared: Shared, capsys: pytest.CaptureFixture[str], *argv: str) -> tupl
     return status, out, err
 
 
-def test_cli_counts_each_film_once_by_default_and_says_whose(shared: Shared, capsys) -> None:
+def test_cli_counts_each_film_once_by_default_and_says_whose(
+    shared: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
     status, out, _ = _cli(shared, capsys, "--json")
     data = json.loads(out)
     assert status == 0
@@ -170,7 +174,7 @@ def test_cli_counts_each_film_once_by_default_and_says_whose(shared: Shared, cap
     assert "Counted: each film's main coder (who tagged most): cycle 1 alice, cycle 2 alice." in out
 
 
-def test_cli_coder_and_all_coders(shared: Shared, capsys) -> None:
+def test_cli_coder_and_all_coders(shared: Shared, capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(_cli(shared, capsys, "--coder", "bob", "--json")[1])
     assert data["counting"] == {"mode": "coder", "coder": "bob", "tolerance_s": None}
     first, second = data["recordings"]
@@ -187,7 +191,9 @@ def test_cli_coder_and_all_coders(shared: Shared, capsys) -> None:
     assert first["principles"][DEVELOPING]["moment_ids"] == turns
 
 
-def test_cli_refuses_an_unknown_coder_and_both_choices(shared: Shared, capsys, tmp_path: Path) -> None:
+def test_cli_refuses_an_unknown_coder_and_both_choices(
+    shared: Shared, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     sheet = tmp_path / "p.csv"
     status, out, err = _cli(shared, capsys, "--coder", "dave", "--csv", str(sheet))
     assert (status, out) == (3, "")
@@ -230,7 +236,7 @@ def test_the_chart_says_whose_moments_it_counts(shared: Shared) -> None:
         assert note in texts
 
 
-def test_the_window_lists_a_moment_once_and_switches_whose(qtbot, shared: Shared) -> None:
+def test_the_window_lists_a_moment_once_and_switches_whose(qtbot: QtBot, shared: Shared) -> None:
     from PySide6.QtCore import Qt
 
     from vfeedback.ui.cycles_view import CyclesWindow

@@ -223,8 +223,10 @@ def _unreferenced_frames(path: Path, index: FrameIndex) -> set[int]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         origin, base = stream.start_time or 0, stream.time_base
+        assert base is not None
         for packet in container.demux(stream):
-            if not packet.size or packet.pts is None:
+            pts = packet.pts
+            if not packet.size or pts is None:
                 continue
             data, at, refs = bytes(packet), 0, []
             while at + 4 < len(data):
@@ -234,7 +236,7 @@ def _unreferenced_frames(path: Path, index: FrameIndex) -> set[int]:
                     refs.append(header >> 5 & 3)
                 at += 4 + length
             if refs and not any(refs):
-                found.add(index.frame_at(round((packet.pts - origin) * base * 1_000_000)))
+                found.add(index.frame_at(round((pts - origin) * base * 1_000_000)))
     return found
 
 

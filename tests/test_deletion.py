@@ -6,9 +6,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from mediagen import MediaSet
 
 from vfeedback.cli.main import run
 from vfeedback.core.errors import NotFound
+from vfeedback.core.model import Recording
 from vfeedback.export.options import ClipOptions
 from vfeedback.services import Library
 from vfeedback.storage import layout
@@ -18,7 +20,7 @@ NOTE = "NOTE-ZQX private words"
 
 
 @pytest.fixture
-def full_family(library: Library, media):
+def full_family(library: Library, media: MediaSet) -> tuple[Recording, Recording, Recording]:
     library.families.add(CODE, label="first referral")
     library.families.add("OTHER-1")
     library.consent.give(CODE, "feedback", "Dr A")
@@ -42,7 +44,9 @@ def _db_dump(root: Path) -> str:
     return text
 
 
-def test_deleting_a_family_leaves_only_the_audit_record(library: Library, full_family) -> None:
+def test_deleting_a_family_leaves_only_the_audit_record(
+    library: Library, full_family: tuple[Recording, Recording, Recording]
+) -> None:
     _, _, keep = full_family
     assert library.cases.delete_family(CODE) == []
     with pytest.raises(NotFound):
@@ -68,7 +72,9 @@ def test_deleting_a_family_leaves_only_the_audit_record(library: Library, full_f
     assert library.undo_label() == f"Import {keep.original_name}"
 
 
-def test_deleting_a_recording_takes_what_was_made_from_it(library: Library, full_family) -> None:
+def test_deleting_a_recording_takes_what_was_made_from_it(
+    library: Library, full_family: tuple[Recording, Recording, Recording]
+) -> None:
     a, b, _ = full_family
     library.cases.delete_recording(a.id)
     with pytest.raises(NotFound):
@@ -80,7 +86,7 @@ def test_deleting_a_recording_takes_what_was_made_from_it(library: Library, full
     assert library.integrity.check() == []
 
 
-def test_cli_delete_needs_yes(tmp_path: Path, media, capsys) -> None:
+def test_cli_delete_needs_yes(tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]) -> None:
     lib = str(tmp_path / "lib")
     with Library.open(lib) as library:
         library.families.add("D1")
@@ -92,7 +98,9 @@ def test_cli_delete_needs_yes(tmp_path: Path, media, capsys) -> None:
     assert capsys.readouterr().out.strip().endswith("[]")
 
 
-def test_deleted_words_are_gone_from_the_database_files_themselves(library: Library, full_family) -> None:
+def test_deleted_words_are_gone_from_the_database_files_themselves(
+    library: Library, full_family: tuple[Recording, Recording, Recording]
+) -> None:
     library.cases.delete_family(CODE)
     for f in library.path.glob(f"{layout.DB_NAME}*"):
         assert NOTE.encode() not in f.read_bytes(), f

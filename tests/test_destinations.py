@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from mediagen import MediaSet
+from pytestqt.qtbot import QtBot
 
 from vfeedback.cli.main import run
 from vfeedback.services import Library
@@ -37,7 +39,7 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path, media) -> World:
+def world(tmp_path: Path, media: MediaSet) -> World:
     root = tmp_path / "lib"
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -98,7 +100,9 @@ def _attacks(w: World) -> list[list[str]]:
     ]
 
 
-def test_no_destination_inside_the_library_or_on_its_files_is_written(world: World, capsys) -> None:
+def test_no_destination_inside_the_library_or_on_its_files_is_written(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = state(world)
     for argv in _attacks(world):
         status, out, err = cli(world, capsys, *argv)
@@ -108,7 +112,9 @@ def test_no_destination_inside_the_library_or_on_its_files_is_written(world: Wor
         assert state(world) == before, argv
 
 
-def test_a_symlinked_folder_or_home_does_not_hide_the_library(world: World, capsys, monkeypatch) -> None:
+def test_a_symlinked_folder_or_home_does_not_hide_the_library(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     alias = world.outside / "looks harmless"
     alias.symlink_to(world.root)
     monkeypatch.setenv("HOME", str(world.root.parent))
@@ -143,7 +149,9 @@ def test_another_mount_of_the_library_folder_is_still_the_library(world: World) 
     assert state(world) == before
 
 
-def test_an_existing_symlink_is_replaced_never_written_through(world: World, capsys) -> None:
+def test_an_existing_symlink_is_replaced_never_written_through(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
     precious = world.outside / "precious.txt"
     precious.write_text("a family's letter")
     link = world.outside / "reel.mp4"
@@ -169,7 +177,9 @@ def test_an_existing_symlink_is_replaced_never_written_through(world: World, cap
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
-def test_a_folder_destination_gets_the_export_under_its_own_name(world: World, capsys) -> None:
+def test_a_folder_destination_gets_the_export_under_its_own_name(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
     status, out, err = cli(
         world,
         capsys,
@@ -195,7 +205,7 @@ def test_a_folder_destination_gets_the_export_under_its_own_name(world: World, c
     assert status == 3 and "does not exist" in err
 
 
-def test_every_copy_is_recorded_with_where_it_went(world: World, capsys) -> None:
+def test_every_copy_is_recorded_with_where_it_went(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     target = world.outside / "for the supervisor.mp4"
     status, _, err = cli(
         world, capsys, "export", "reel", "--title", "T", str(world.moment), "--out", str(target)
@@ -250,7 +260,9 @@ def test_a_full_disk_leaves_the_destination_as_it_was_and_says_so(world: World) 
         assert done.stdout.split() == ["filler"]
 
 
-def test_the_apps_save_dialog_goes_through_the_same_check(qtbot, world: World, monkeypatch) -> None:
+def test_the_apps_save_dialog_goes_through_the_same_check(
+    qtbot: QtBot, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The clinician picks the library's own database in the save dialog: the one sentence shows in
     the window, nothing is written, and saving somewhere sensible then works."""
     from PySide6.QtCore import Qt

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from mediagen import MediaSet
+
 from vfeedback.services import Library
 
 # Adds moments one by one, printing each id only after its transaction committed.
@@ -40,7 +42,7 @@ def _writer(root: Path, rec: int, count: int, tag: str) -> subprocess.Popen[str]
     )
 
 
-def test_sigkill_mid_batch_keeps_every_reported_moment(tmp_path: Path, media) -> None:
+def test_sigkill_mid_batch_keeps_every_reported_moment(tmp_path: Path, media: MediaSet) -> None:
     root = tmp_path / "lib"
     rec = _prepared_library(root, media["cfr25"])
     proc = _writer(root, rec, 100_000, "batch")
@@ -60,10 +62,11 @@ def test_sigkill_mid_batch_keeps_every_reported_moment(tmp_path: Path, media) ->
         saved = {m.id for m in lib.moments.all(rec)}
         assert set(reported) <= saved
         # Undo still works after the crash and names the last committed action.
-        assert lib.undo_label() is not None and lib.undo_label().startswith("Add moment")
+        label = lib.undo_label()
+        assert label is not None and label.startswith("Add moment")
 
 
-def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path, media) -> None:
+def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path, media: MediaSet) -> None:
     root = tmp_path / "lib"
     rec = _prepared_library(root, media["cfr25"])
     procs = [_writer(root, rec, 150, tag) for tag in ("alpha", "beta")]

@@ -12,11 +12,12 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from mediagen import read_frame_number
+from mediagen import MediaSet, read_frame_number
 
 from vfeedback.services import Library
 
@@ -24,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
-def display() -> str:
+def display() -> Iterator[str]:
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (make test installs it)")
     number = 140
@@ -59,7 +60,7 @@ def _crop(path: Path, box: dict[str, int]) -> np.ndarray:
 
 @pytest.mark.parametrize("kind", ["cfr25", "rotated_mov"])
 def test_real_window_shows_the_exact_frame_after_stepping(
-    display: str, media, tmp_path: Path, kind: str
+    display: str, media: MediaSet, tmp_path: Path, kind: str
 ) -> None:
     root = tmp_path / "lib"
     with Library.open(root) as lib:

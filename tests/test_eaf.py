@@ -13,12 +13,14 @@ import argparse
 import os
 import stat
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+from mediagen import MediaSet
 
 from vfeedback.cli import cmd_elan_boris as cli
 from vfeedback.core.errors import BadInput, ConsentMissing
@@ -58,7 +60,7 @@ def lib(tmp_path: Path) -> Iterator[Library]:
     yield from _open(tmp_path / "library")
 
 
-def _open(folder: Path) -> Iterator[Library]:
+def _open(folder: Path) -> Generator[Library, None, None]:
     with Library.open(folder) as opened:
         yield opened
 
@@ -108,7 +110,7 @@ def refused(call: Callable[[], object]) -> str:
 # --- the written structure ---------------------------------------------------------------------
 
 
-def test_written_file_follows_the_eaf_3_0_structure(lib: Library, media, tmp_path: Path) -> None:
+def test_written_file_follows_the_eaf_3_0_structure(lib: Library, media: MediaSet, tmp_path: Path) -> None:
     rec = _recording(lib, media["cfr25"])
     _tag(lib, rec)
     out = lib.interchange.export_eaf(rec.id, tmp_path / "session one.eaf").path
@@ -168,6 +170,7 @@ def test_written_file_follows_the_eaf_3_0_structure(lib: Library, media, tmp_pat
         ling = types[tier.get("LINGUISTIC_TYPE_REF")]
         parent = tier.get("PARENT_REF")
         if parent is None:
+            assert tier_id is not None
             assert tier.get("PARTICIPANT") in {"parent", "infant", "clinician"}
             assert tier_id.startswith(f"{tier.get('PARTICIPANT')} ({tier.get('ANNOTATOR')})")
             cv = vocabularies[ling.get("CONTROLLED_VOCABULARY_REF")]
@@ -195,7 +198,7 @@ def test_written_file_follows_the_eaf_3_0_structure(lib: Library, media, tmp_pat
     )
 
 
-def test_export_needs_consent_and_an_existing_folder(lib: Library, media, tmp_path: Path) -> None:
+def test_export_needs_consent_and_an_existing_folder(lib: Library, media: MediaSet, tmp_path: Path) -> None:
     rec = _recording(lib, media["cfr25"])
     lib.consent.withdraw("F1", "feedback", by="Dr Test")
     with pytest.raises(ConsentMissing):
@@ -215,7 +218,9 @@ def test_export_needs_consent_and_an_existing_folder(lib: Library, media, tmp_pa
 
 
 @pytest.mark.parametrize("kind", ["cfr25", "ntsc2997", "vfr"])
-def test_export_then_import_gives_the_same_moments(lib: Library, media, tmp_path: Path, kind: str) -> None:
+def test_export_then_import_gives_the_same_moments(
+    lib: Library, media: MediaSet, tmp_path: Path, kind: str
+) -> None:
     rec = _recording(lib, media[kind])
     _tag(lib, rec)
     before = _key(lib, rec.id)
@@ -228,7 +233,7 @@ def test_export_then_import_gives_the_same_moments(lib: Library, media, tmp_path
     assert lib.audit.entries()[-1].action == "import"
 
 
-def test_round_trip_into_another_library_without_notes(media, tmp_path: Path) -> None:
+def test_round_trip_into_another_library_without_notes(media: MediaSet, tmp_path: Path) -> None:
     first = _open(tmp_path / "one")
     lib = next(first)
     rec = _recording(lib, media["ntsc2997"])
@@ -285,7 +290,7 @@ FOREIGN_TIERS = """
   <TIER LINGUISTIC_TYPE_REF="default-lt" TIER_ID="Empty"/>"""
 
 
-def test_foreign_tiers_need_a_mapping_and_then_import(lib: Library, media, tmp_path: Path) -> None:
+def test_foreign_tiers_need_a_mapping_and_then_import(lib: Library, media: MediaSet, tmp_path: Path) -> None:
     rec = _recording(lib, media["cfr25"])
     path = _foreign(tmp_path, FOREIGN_TIERS)
     tiers = {t.tier_id: t for t in lib.interchange.eaf_tiers(path)}
@@ -318,7 +323,7 @@ def test_foreign_tiers_need_a_mapping_and_then_import(lib: Library, media, tmp_p
     )
 
 
-def test_bad_mappings_and_unknown_codes_import_nothing(lib: Library, media, tmp_path: Path) -> None:
+def test_bad_mappings_and_unknown_codes_import_nothing(lib: Library, media: MediaSet, tmp_path: Path) -> None:
     rec = _recording(lib, media["cfr25"])
     path = _foreign(tmp_path, FOREIGN_TIERS.replace(">Turned towards<", ">Gazing at mum<"))
     both = {"Mother": ("parent", None), "Child": ("infant", None)}
@@ -357,7 +362,7 @@ HOSTILE = {
 }  # fmt: skip
 
 
-def test_hostile_and_broken_files_are_refused(lib: Library, media, tmp_path: Path) -> None:
+def test_hostile_and_broken_files_are_refused(lib: Library, media: MediaSet, tmp_path: Path) -> None:
     rec = _recording(lib, media["cfr25"])
     label = lib.undo_label()
     path = tmp_path / "from a stranger.eaf"
@@ -376,7 +381,7 @@ def test_hostile_and_broken_files_are_refused(lib: Library, media, tmp_path: Pat
     assert "2.6" in sentences["old version"] and "newer" in sentences["newer version"]
 
 
-def test_damaged_times_are_refused(lib: Library, media, tmp_path: Path) -> None:
+def test_damaged_times_are_refused(lib: Library, media: MediaSet, tmp_path: Path) -> None:
     rec = _recording(lib, media["cfr25"])
     cases = {
         "a time slot that does not exist": FOREIGN_TIERS.replace('REF2="ts4"', 'REF2="ts9"'),
@@ -397,7 +402,7 @@ def test_damaged_times_are_refused(lib: Library, media, tmp_path: Path) -> None:
             )
             expected = "align it in ELAN"
         path = _foreign(tmp_path, body, slots=slots)
-        assert expected in refused(lambda path=path: lib.interchange.import_eaf(path, rec.id, mapping))
+        assert expected in refused(partial(lib.interchange.import_eaf, path, rec.id, mapping))
     far = (
         '<TIME_SLOT TIME_SLOT_ID="ts1" TIME_VALUE="120"/><TIME_SLOT TIME_SLOT_ID="ts2" TIME_VALUE="900"/>'
         '<TIME_SLOT TIME_SLOT_ID="ts3" TIME_VALUE="1500"/><TIME_SLOT TIME_SLOT_ID="ts4" TIME_VALUE="60000"/>'
@@ -410,7 +415,9 @@ def test_damaged_times_are_refused(lib: Library, media, tmp_path: Path) -> None:
     assert lib.moments.all(rec.id) == []
 
 
-def test_huge_empty_binary_and_missing_files_are_refused(lib: Library, media, tmp_path: Path) -> None:
+def test_huge_empty_binary_and_missing_files_are_refused(
+    lib: Library, media: MediaSet, tmp_path: Path
+) -> None:
     rec = _recording(lib, media["cfr25"])
     huge = tmp_path / "huge.eaf"
     with huge.open("wb") as f:
@@ -433,7 +440,9 @@ def test_huge_empty_binary_and_missing_files_are_refused(lib: Library, media, tm
 # --- the command line ------------------------------------------------------------------------------
 
 
-def test_cli_exports_and_imports_with_mapping(lib: Library, media, tmp_path: Path, capsys) -> None:
+def test_cli_exports_and_imports_with_mapping(
+    lib: Library, media: MediaSet, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rec = _recording(lib, media["cfr25"])
     _tag(lib, rec)
     parser = argparse.ArgumentParser()

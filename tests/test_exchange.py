@@ -12,12 +12,14 @@ import io
 import json
 import re
 import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
 import opentimelineio as otio
 import pytest
+from mediagen import MediaSet
 
 from vfeedback.cli import cmd_exchange
 from vfeedback.cli.parser import Parser
@@ -43,7 +45,7 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, media) -> World:  # type: ignore[no-untyped-def]
+def world(tmp_path_factory: pytest.TempPathFactory, media: MediaSet) -> Iterator[World]:
     lib = Library.open(tmp_path_factory.mktemp("exchange") / "library")
     lib.families.add("C-17")
     lib.consent.give("C-17", "feedback", by="Dr Test")
@@ -146,7 +148,7 @@ def test_cells_that_a_spreadsheet_would_run_are_defused(world: World, tmp_path: 
     assert table.seconds(12_480_000) == "12.480000" and table.seconds(5) == "0.000005"
 
 
-def test_an_empty_recording_gives_just_the_header(world: World, tmp_path: Path, media) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_recording_gives_just_the_header(world: World, tmp_path: Path, media: MediaSet) -> None:
     lib = world.lib
     rec = lib.recordings.import_file(media["unicode"], "C-17", reference=True)
     out = lib.interchange.export_table(rec.id, tmp_path / "none.csv").path
@@ -178,7 +180,7 @@ def _parse(text: str, separator: str, *, ours: bool = True) -> list[tuple[int, i
         assert len(lines) >= 3 and all(line.strip() for line in lines[2:]), block
         for line in lines[2:]:
             assert not ours or "-->" not in line
-        cues.append((n, _ms(*g[0:3], g[4]), _ms(*g[5:8], g[9]), "\n".join(lines[2:])))
+        cues.append((n, _ms(g[0], g[1], g[2], g[4]), _ms(g[5], g[6], g[7], g[9]), "\n".join(lines[2:])))
     return cues
 
 
@@ -253,7 +255,8 @@ def test_subtitles_refuse_what_cannot_be_written(world: World, tmp_path: Path) -
 
 
 def _us_of(t: otio.opentime.RationalTime) -> int:
-    return round(t.to_seconds() * 1_000_000)
+    seconds: float = t.to_seconds()
+    return round(seconds * 1_000_000)
 
 
 def test_otio_round_trip_gives_back_exactly_the_moments_frames(world: World, tmp_path: Path) -> None:
@@ -326,7 +329,7 @@ def test_otio_refuses_empty_and_unknown_reels(world: World, tmp_path: Path) -> N
 
 def test_bad_targets_get_one_sentence_and_nothing_is_written(world: World, tmp_path: Path) -> None:
     lib = world.lib
-    calls = [
+    calls: list[Callable[[Path], object]] = [
         lambda p: lib.interchange.export_table(world.ntsc, p),
         lambda p: lib.interchange.export_subtitles(world.ntsc, p, "srt"),
         lambda p: lib.interchange.export_otio(lib.reels.create("R", [world.moments["span"].id]).id, p),
@@ -418,11 +421,12 @@ def test_each_export_needs_the_consent_for_its_purpose(world: World, tmp_path: P
 
     lib = world.lib
     reel = lib.reels.create("For research", [world.moments[k].id for k in list(world.moments)[:1]])
-    for export in (
+    exports: tuple[Callable[[], object], ...] = (
         lambda: lib.interchange.export_table(world.ntsc, tmp_path / "m.csv", purpose="research"),
         lambda: lib.interchange.export_subtitles(world.ntsc, tmp_path / "m.srt", purpose="research"),
         lambda: lib.interchange.export_otio(reel.id, tmp_path / "r.otio", purpose="research"),
-    ):
+    )
+    for export in exports:
         with pytest.raises(ConsentMissing, match="research"):
             export()
     assert list(tmp_path.iterdir()) == []

@@ -246,7 +246,7 @@ def test_soft_captions_are_a_subtitle_track_with_the_caption_text(media: MediaSe
 
 
 def test_the_private_note_reaches_no_file_sidecar_or_temporary(media: MediaSet, tmp_path: Path) -> None:
-    moment = {
+    moment: dict[str, Any] = {
         "caption": "CAPTION-7f3a you found each other",
         "note": "PRIVATE-NOTE-91c2 mother reports low mood",
         "start_us": 2_000_000,
@@ -262,12 +262,12 @@ def test_the_private_note_reaches_no_file_sidecar_or_temporary(media: MediaSet, 
                 seen[path.name] = path.read_bytes()
 
     plan = clip_plan(
-        source, moment["start_us"], moment["end_us"], moment["caption"],  # type: ignore[arg-type]
+        source, moment["start_us"], moment["end_us"], moment["caption"],
         ClipOptions(captions="both"), out / "F001-2024-05-01-01.mp4", workdir,
     )  # fmt: skip
     result = run_export(plan, progress=snapshot)
     snapshot(1.0)
-    note = moment["note"].encode()  # type: ignore[union-attr]
+    note = moment["note"].encode()
     caption = b"CAPTION-7f3a"
     assert any(name.endswith(".part") for name in seen) and any(name.endswith(".ass") for name in seen)
     assert all(note not in data for data in seen.values())

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mediagen import MediaSet
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from pytestqt.qtbot import QtBot
 
 from vfeedback.media.clock_player import ClockPlayer
 from vfeedback.services import Library
@@ -21,7 +23,9 @@ S = 1_000_000
 
 
 @pytest.fixture
-def workbench(qtbot, tmp_path: Path, media, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple]:  # type: ignore[type-arg]
+def workbench(
+    qtbot: QtBot, tmp_path: Path, media: MediaSet, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[MainWindow, Library, list[int]]]:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
     monkeypatch.setenv("VFEEDBACK_CODER", "ana")
@@ -44,7 +48,7 @@ def workbench(qtbot, tmp_path: Path, media, monkeypatch: pytest.MonkeyPatch) -> 
         window.close()
 
 
-def _in_the_dialog(qtbot, seconds: str, seen: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def _in_the_dialog(qtbot: QtBot, seconds: str, seen: dict[str, str]) -> None:
     """Type the pause length and press Export, as a clinician would, noting what the dialog said."""
     dialog = QApplication.activeModalWidget()
     assert isinstance(dialog, ExportDialog)
@@ -55,11 +59,15 @@ def _in_the_dialog(qtbot, seconds: str, seen: dict[str, str]) -> None:  # type: 
     QTest.keyClick(editor, Qt.Key.Key_Tab)  # the value is taken when focus leaves the box
     seen["note"] = dialog.freeze_note.text() if dialog.freeze_note.isVisible() else ""
     seen["enabled"] = str(dialog.freeze.isEnabled())
-    button = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    buttons = dialog.findChild(QDialogButtonBox)
+    assert buttons is not None
+    button = buttons.button(QDialogButtonBox.StandardButton.Ok)
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-def test_three_moments_one_pauses_at_the_playhead_the_others_play_through(qtbot, workbench) -> None:
+def test_three_moments_one_pauses_at_the_playhead_the_others_play_through(
+    qtbot: QtBot, workbench: tuple[MainWindow, Library, list[int]]
+) -> None:
     window, lib, ids = workbench
     window.coding.select(ids)
     window.controller.seek_us(4_400_000)  # inside the second moment (4-5 s)
@@ -79,7 +87,9 @@ def test_three_moments_one_pauses_at_the_playhead_the_others_play_through(qtbot,
     assert all(Path(lib.exports.path(h)).is_file() for h in made.values())
 
 
-def test_a_playhead_outside_every_selected_moment_offers_no_pause(qtbot, workbench) -> None:
+def test_a_playhead_outside_every_selected_moment_offers_no_pause(
+    qtbot: QtBot, workbench: tuple[MainWindow, Library, list[int]]
+) -> None:
     window, lib, ids = workbench
     window.coding.select(ids)
     window.controller.seek_us(3_000_000)  # between the first and second moments

@@ -12,10 +12,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
 import pytest
+from mediagen import MediaSet
+from pytestqt.qtbot import QtBot
 
 from vfeedback.cli.main import run
 from vfeedback.services import Library
@@ -36,7 +39,7 @@ class Case:
         got, err = self.capsys.readouterr()
         return status, got, err
 
-    def json(self, *args: str):  # type: ignore[no-untyped-def]
+    def json(self, *args: str) -> Any:
         status, got, err = self(*args, "--json")
         assert status == 0, err
         return json.loads(got)
@@ -46,7 +49,7 @@ class Case:
 
 
 @pytest.fixture
-def case(tmp_path: Path, media, capsys: pytest.CaptureFixture[str]) -> Iterator[Case]:
+def case(tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]) -> Iterator[Case]:
     """The clinician's own folder names the family; the export goes to a neutral folder."""
     own = tmp_path / "clinic" / "Smith baby"
     own.mkdir(parents=True)
@@ -144,7 +147,7 @@ def test_a_film_kept_in_the_library_is_linked_by_its_anonymous_library_name(case
     assert relative.startswith("../") and (eaf.parent / relative).resolve() == stored.resolve()
 
 
-def test_an_otio_timeline_links_neutral_names_too(case: Case, media) -> None:
+def test_an_otio_timeline_links_neutral_names_too(case: Case, media: MediaSet) -> None:
     referenced = case.json(
         "import", str(case.film), "--family", "F01", "--reference", "--recorded", "2026-03-14"
     )
@@ -169,7 +172,7 @@ def test_an_otio_timeline_links_neutral_names_too(case: Case, media) -> None:
     assert case.audit()[-1].endswith(", linking the films by their own paths as asked")
 
 
-def test_the_export_dialog_offers_the_choice_only_where_a_film_is_linked(qtbot) -> None:
+def test_the_export_dialog_offers_the_choice_only_where_a_film_is_linked(qtbot: QtBot) -> None:
     from PySide6.QtCore import Qt
 
     from vfeedback.ui.data_export_dialog import DataExportDialog
@@ -188,7 +191,9 @@ def test_the_export_dialog_offers_the_choice_only_where_a_film_is_linked(qtbot) 
     assert not sheet.link.isVisible() and not sheet.link_original()
 
 
-def test_ticking_the_box_in_the_app_links_the_original(qtbot, case: Case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_ticking_the_box_in_the_app_links_the_original(
+    qtbot: QtBot, case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
@@ -213,7 +218,9 @@ def test_ticking_the_box_in_the_app_links_the_original(qtbot, case: Case, monkey
             assert isinstance(dialog, DataExportDialog) and dialog.link.isVisible()
             dialog.purpose.setCurrentIndex(dialog.purpose.findData("feedback"))
             qtbot.mouseClick(dialog.link, Qt.MouseButton.LeftButton)
-            ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+            buttons = dialog.findChild(QDialogButtonBox)
+            assert buttons is not None
+            ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
             qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
 
         QTimer.singleShot(0, answer)

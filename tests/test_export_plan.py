@@ -79,7 +79,7 @@ def test_default_clip_argv_burns_the_caption_with_one_second_of_padding() -> Non
         *TAIL,
     ]  # fmt: skip
     assert (plan.span and (plan.span.first, plan.span.last)) == (25, 125)
-    assert (plan.expected_frames, plan.expected_duration_us, plan.rate) == (101, 4_040_000, 25)
+    assert (plan.expected_frames, plan.expected_duration_us, plan.rate) == (101, 4_040_000, Fraction(25))
     assert (plan.width, plan.height, plan.audio, plan.subtitles, plan.kind) == (320, 240, True, False, "clip")
     assert list(plan.temp_files) == [Path(ass)]
     assert list(plan.sidecars) == [OUT.with_suffix(".vtt")]

@@ -6,6 +6,7 @@ import struct
 import zlib
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -26,8 +27,11 @@ def _source(path: Path) -> ClipSource:
     return ClipSource(path, probe(path), build_frame_index(path))
 
 
-def _rgb(path: Path) -> np.ndarray:  # type: ignore[type-arg]
-    return cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_UNCHANGED), cv2.COLOR_BGR2RGB)
+def _rgb(path: Path) -> np.ndarray[Any, Any]:
+    stored = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    assert stored is not None, path
+    picture: np.ndarray[Any, Any] = cv2.cvtColor(stored, cv2.COLOR_BGR2RGB)
+    return picture
 
 
 def _chunks(path: Path) -> list[bytes]:

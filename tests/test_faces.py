@@ -8,10 +8,12 @@ import subprocess
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
+from mediagen import MediaSet
+from numpy.typing import NDArray
 from test_blur import kept_detail
 
 from vfeedback.core.errors import BadInput
@@ -32,7 +34,9 @@ FACE_PX = (108, 40, 64, 62)  # the face itself, in the 320 x 320 picture (even-a
 def _rgb(path: Path) -> np.ndarray[Any, Any]:
     import cv2
 
-    picture: np.ndarray[Any, Any] = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    stored = cv2.imread(str(path))
+    assert stored is not None, path
+    picture: np.ndarray[Any, Any] = cv2.cvtColor(stored, cv2.COLOR_BGR2RGB)
     return picture
 
 
@@ -82,7 +86,8 @@ def test_the_face_in_the_photograph_is_found() -> None:
     # Any size: the same photograph at 4x is searched at the same reduced size.
     import cv2
 
-    large = cv2.resize(_rgb(PHOTO), (1280, 1280), interpolation=cv2.INTER_CUBIC)
+    # cv2's stubs lose the element type: a resized uint8 picture is uint8.
+    large = cast("NDArray[np.uint8]", cv2.resize(_rgb(PHOTO), (1280, 1280), interpolation=cv2.INTER_CUBIC))
     assert any(_near_face(b) for b in find_faces(large))
 
 
@@ -165,7 +170,7 @@ def test_a_keep_area_over_the_face_leaves_it_visible(videos: dict[str, Path], tm
     assert kept_detail(plain[0][face], kept[0][face]) > 0.9
 
 
-def test_no_faces_found_still_exports_without_blurring(media: Any, tmp_path: Path) -> None:
+def test_no_faces_found_still_exports_without_blurring(media: MediaSet, tmp_path: Path) -> None:
     source = _source(media["no_audio"])
     faces = find_clip_faces(source, 1_000_000, 1_400_000, 0)
     assert faces and not any(s.boxes for s in faces)
@@ -187,7 +192,7 @@ def test_no_faces_found_still_exports_without_blurring(media: Any, tmp_path: Pat
 
 
 def test_face_blur_through_the_library_and_the_command_line(
-    videos: dict[str, Path], media: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    videos: dict[str, Path], media: MediaSet, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import json
 

@@ -11,6 +11,7 @@ import stat
 import subprocess
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -358,7 +359,12 @@ def _spoil_jpeg(path: Path) -> None:
     np.savez(path, **arrays)
 
 
-CORRUPTIONS = {
+def _to_folder(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+CORRUPTIONS: dict[str, Callable[[Path], object]] = {
     "empty": lambda p: p.write_bytes(b""),
     "garbage": lambda p: p.write_bytes(os.urandom(5000)),
     "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
@@ -367,7 +373,7 @@ CORRUPTIONS = {
     ),
     "not a zip of arrays": lambda p: zipfile.ZipFile(p, "w").writestr("stamp.npy", b"nope"),
     "bad jpeg": _spoil_jpeg,
-    "a folder": lambda p: (p.unlink(), p.mkdir()),
+    "a folder": _to_folder,
 }
 
 

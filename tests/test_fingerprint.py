@@ -8,13 +8,16 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.jobs import Cancelled
 from vfeedback.media.fingerprint import fingerprint, sha256_file
+
+if TYPE_CHECKING:
+    from conftest import UnreadableFile
 
 MiB = 1 << 20
 
@@ -129,7 +132,7 @@ def test_os_errors_become_one_sentence(tmp_path: Path, function: Any) -> None:
         function(tmp_path / "clips")
 
 
-def test_unreadable_file(unreadable_file: Any) -> None:
+def test_unreadable_file(unreadable_file: UnreadableFile) -> None:
     message = unreadable_file.bad_input("vfeedback.media.fingerprint:fingerprint")
     assert message == f"The file '{unreadable_file.path.name}' cannot be read (permission denied)."
     assert os.access(unreadable_file.path, os.F_OK)

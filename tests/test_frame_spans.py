@@ -4,6 +4,7 @@ millisecond rounding on constant, NTSC and variable frame rates."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -24,7 +25,7 @@ def _vfr() -> FrameIndex:
 
 
 @pytest.mark.parametrize("make", [lambda: FrameIndex([k * 40_000 for k in range(300)]), _ntsc, _vfr])
-def test_every_span_survives_millisecond_rounding(make) -> None:  # type: ignore[no-untyped-def]
+def test_every_span_survives_millisecond_rounding(make: Callable[[], FrameIndex]) -> None:
     index = make()
     for first in range(0, 300, 7):
         for last in (first, first + 1, min(first + 25, 299), 299):

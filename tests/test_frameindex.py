@@ -12,7 +12,7 @@ import subprocess
 import time
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import av
 import pytest
@@ -25,6 +25,9 @@ from vfeedback.media import frameindex
 from vfeedback.media.container import origin_pts
 from vfeedback.media.frameindex import build_frame_index
 from vfeedback.media.probe import probe
+
+if TYPE_CHECKING:
+    from conftest import UnreadableFile
 
 
 def _presented_times_us(path: Path) -> list[int]:
@@ -122,7 +125,7 @@ def test_progress_is_rate_limited(media: MediaSet, monkeypatch: pytest.MonkeyPat
         clock[0] += 0.001  # every call looks 1 ms later: 250 frames look like ~0.5 s or more
         return clock[0]
 
-    monkeypatch.setattr(frameindex.time, "monotonic", fake_monotonic)
+    monkeypatch.setattr("vfeedback.media.frameindex.time.monotonic", fake_monotonic)
     build_frame_index(media["cfr25"], progress=slow)
     elapsed = clock[0] - start
     assert 2 <= len(seen) <= 20 * max(elapsed, 0.05) + 2
@@ -165,7 +168,7 @@ def test_missing_file(tmp_path: Path) -> None:
         build_frame_index(tmp_path / "gone.mp4")
 
 
-def test_unreadable_file(unreadable_file: Any) -> None:
+def test_unreadable_file(unreadable_file: UnreadableFile) -> None:
     message = unreadable_file.bad_input("vfeedback.media.frameindex:build_frame_index")
     assert "permission denied" in message
 

@@ -61,7 +61,12 @@ def stills(tmp_path: Path) -> list[tuple[Path, str]]:
 def _pages(pdf: Path, folder: Path) -> list[np.ndarray[Any, Any]]:
     subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(folder / "page")], check=True)
     files = sorted(folder.glob("page-*.png"))
-    return [cv2.imread(str(p))[..., ::-1] for p in files]
+    pages = []
+    for file in files:
+        page = cv2.imread(str(file))
+        assert page is not None, file
+        pages.append(page[..., ::-1])
+    return pages
 
 
 def _text(pdf: Path) -> str:

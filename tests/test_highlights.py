@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from mediagen import MediaSet
 
 from vfeedback.cli.main import run
-from vfeedback.core.model import HighlightKind
+from vfeedback.core.model import HighlightKind, Moment, Recording
 from vfeedback.export.options import ClipOptions
 from vfeedback.services import Library
 
@@ -32,7 +33,7 @@ HIGHLIGHT_KEYS = {
 
 
 @pytest.fixture
-def tagged(library: Library, media):
+def tagged(library: Library, media: MediaSet) -> tuple[Recording, Moment]:
     library.families.add("PIP-7")
     library.consent.give("PIP-7", "feedback", "Dr Test")
     rec = library.recordings.import_file(media["cfr25"], "PIP-7")
@@ -42,7 +43,9 @@ def tagged(library: Library, media):
     return rec, moment
 
 
-def test_clip_is_stored_named_by_case_date_and_sequence_and_reused(library: Library, tagged) -> None:
+def test_clip_is_stored_named_by_case_date_and_sequence_and_reused(
+    library: Library, tagged: tuple[Recording, Moment]
+) -> None:
     rec, moment = tagged
     clip = library.exports.clip(moment.id)
     path = library.exports.path(clip)
@@ -63,7 +66,7 @@ def test_clip_is_stored_named_by_case_date_and_sequence_and_reused(library: Libr
     assert [h.id for h in library.exports.all()] == [other.id]
 
 
-def test_still_keeps_its_caption_beside_it(library: Library, tagged) -> None:
+def test_still_keeps_its_caption_beside_it(library: Library, tagged: tuple[Recording, Moment]) -> None:
     _, moment = tagged
     still = library.exports.still(moment.id, 3_000_000)
     path = library.exports.path(still)
@@ -73,14 +76,18 @@ def test_still_keeps_its_caption_beside_it(library: Library, tagged) -> None:
     assert library.exports.still(moment.id, 3_000_000).id == still.id
 
 
-def test_moment_without_caption_exports_without_one(library: Library, tagged) -> None:
+def test_moment_without_caption_exports_without_one(
+    library: Library, tagged: tuple[Recording, Moment]
+) -> None:
     rec, _ = tagged
     bare = library.moments.add(rec.id, 5_000_000, 6_000_000, code="Waiting")
     clip = library.exports.clip(bare.id)
     assert not library.exports.path(clip).with_suffix(".vtt").exists()
 
 
-def test_cli_export_and_highlights(tmp_path: Path, media, capsys) -> None:
+def test_cli_export_and_highlights(
+    tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     lib = str(tmp_path / "lib")
     with Library.open(lib) as library:
         library.families.add("F9")
@@ -131,7 +138,7 @@ print("finished", flush=True)
 """
 
 
-def test_killing_an_export_leaves_no_file_and_no_row(tmp_path: Path, media) -> None:
+def test_killing_an_export_leaves_no_file_and_no_row(tmp_path: Path, media: MediaSet) -> None:
     root = tmp_path / "lib"
     with Library.open(root) as library:
         library.families.add("K1")
@@ -156,7 +163,9 @@ def test_killing_an_export_leaves_no_file_and_no_row(tmp_path: Path, media) -> N
 
 
 @pytest.mark.slow
-def test_reel_and_handout_from_the_cli(tmp_path: Path, media, capsys) -> None:
+def test_reel_and_handout_from_the_cli(
+    tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     lib = str(tmp_path / "lib")
     with Library.open(lib) as library:
         library.families.add("R1")
@@ -188,7 +197,9 @@ def test_reel_and_handout_from_the_cli(tmp_path: Path, media, capsys) -> None:
         assert NOTE.encode() not in f.read_bytes()
 
 
-def test_exports_running_at_once_never_share_a_name(library: Library, tagged) -> None:
+def test_exports_running_at_once_never_share_a_name(
+    library: Library, tagged: tuple[Recording, Moment]
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     rec, _ = tagged
@@ -202,7 +213,7 @@ def test_exports_running_at_once_never_share_a_name(library: Library, tagged) ->
     assert len(paths) == 3 and all(library.exports.path(h).stat().st_size == h.size_bytes for h in made)
 
 
-def test_check_reports_a_missing_export(library: Library, tagged) -> None:
+def test_check_reports_a_missing_export(library: Library, tagged: tuple[Recording, Moment]) -> None:
     _, moment = tagged
     still = library.exports.still(moment.id)
     library.exports.path(still).unlink()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-from PySide6.QtCore import QDate, Qt
+from collections.abc import Iterator
 
+import pytest
+from mediagen import MediaSet
+from PySide6.QtCore import QDate, Qt
+from pytestqt.qtbot import QtBot
+
+from vfeedback.core.model import Moment
 from vfeedback.export.options import ClipOptions
 from vfeedback.services import Library
 from vfeedback.ui.highlights_browser import HighlightsBrowser
@@ -14,7 +19,9 @@ NOTE = "PRIVATE-7731 not for parents"
 
 
 @pytest.fixture
-def browser(qtbot, library: Library, media):
+def browser(
+    qtbot: QtBot, library: Library, media: MediaSet
+) -> Iterator[tuple[HighlightsBrowser, tuple[Moment, Moment]]]:
     library.families.add("B1")
     library.families.add("B2")
     library.consent.give("B1", "feedback", "Dr Test")
@@ -40,7 +47,9 @@ def _labels(view: HighlightsBrowser) -> list[str]:
     return [view.model.item(r).text() for r in range(view.model.rowCount())]
 
 
-def test_filters_and_search_narrow_the_grid(qtbot, browser) -> None:
+def test_filters_and_search_narrow_the_grid(
+    qtbot: QtBot, browser: tuple[HighlightsBrowser, tuple[Moment, Moment]]
+) -> None:
     view, _ = browser
     assert view.model.rowCount() == 3
     view.kind.setCurrentIndex(view.kind.findData("clip"))
@@ -60,14 +69,18 @@ def test_filters_and_search_narrow_the_grid(qtbot, browser) -> None:
     qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=3_000)
 
 
-def test_captions_only_never_notes(qtbot, browser) -> None:
+def test_captions_only_never_notes(
+    qtbot: QtBot, browser: tuple[HighlightsBrowser, tuple[Moment, Moment]]
+) -> None:
     view, _ = browser
     texts = _labels(view) + [view.model.item(r).toolTip() for r in range(view.model.rowCount())]
     assert any("You wait for her" in t for t in texts)
     assert not any(NOTE in t for t in texts)
 
 
-def test_reel_is_built_in_the_order_given_and_items_deleted(qtbot, browser) -> None:
+def test_reel_is_built_in_the_order_given_and_items_deleted(
+    qtbot: QtBot, browser: tuple[HighlightsBrowser, tuple[Moment, Moment]]
+) -> None:
     view, (m1, m2) = browser
     view.kind.setCurrentIndex(view.kind.findData("clip"))
     for row in reversed(range(view.model.rowCount())):  # oldest export (m1) is last in the grid

@@ -65,10 +65,10 @@ class Cli:
         return err[len("vfeedback: ") : -1]
 
 
-def _state(root: Path) -> tuple[dict[str, list[tuple[Any, ...]]], dict[str, tuple[int, str]]]:
+def _state(root: Path) -> tuple[dict[str, list[str]], dict[str, tuple[int, str]] | set[str]]:
     """Every row of every table, and every file (mode, sha256) except the database's own files."""
     if not (root / "vfeedback.db").exists():
-        return {}, {str(p) for p in root.rglob("*")} if root.exists() else set()  # type: ignore[return-value]
+        return {}, {str(p) for p in root.rglob("*")} if root.exists() else set()
     con = sqlite3.connect(root / "vfeedback.db")
     try:
         tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -80,7 +80,7 @@ def _state(root: Path) -> tuple[dict[str, list[tuple[Any, ...]]], dict[str, tupl
         for p in sorted(root.rglob("*"))
         if p.is_file() and not p.name.startswith("vfeedback.db")
     }
-    return rows, files  # type: ignore[return-value]
+    return rows, files
 
 
 @pytest.fixture
@@ -197,9 +197,12 @@ def test_open_with_an_id_beyond_64_bits(ready: Cli) -> None:
     """``open RECORDING`` takes its id as text (it may be a file name): the same check applies."""
     started: list[int] = []
     before = _state(ready.root)
-    status = run(
-        ["--library", str(ready.root), "open", BIG], start_gui=lambda _lib, rec: started.append(rec) or 0
-    )
+
+    def start_gui(_lib: str | None, rec: int) -> int:
+        started.append(rec)
+        return 0
+
+    status = run(["--library", str(ready.root), "open", BIG], start_gui=start_gui)
     assert (status, ready.capsys.readouterr().err, started) == (3, f"vfeedback: {TOO_LARGE}\n", [])
     assert _state(ready.root) == before
 

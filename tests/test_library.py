@@ -6,8 +6,10 @@ import shutil
 import sqlite3
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
+from mediagen import MediaSet
 
 from vfeedback.core.errors import BadInput, Conflict, NotFound, NothingToDo
 from vfeedback.core.model import Actor
@@ -41,7 +43,7 @@ def test_family_codes_are_unique_and_found_case_insensitively(library: Library) 
 # --- import -----------------------------------------------------------------------------------
 
 
-def test_import_copies_privately_under_a_name_that_reveals_nothing(library: Library, media) -> None:
+def test_import_copies_privately_under_a_name_that_reveals_nothing(library: Library, media: MediaSet) -> None:
     library.families.add("F1")
     source = media["unicode"]
     rec = library.recordings.import_file(source, "F1", context="free play")
@@ -55,7 +57,9 @@ def test_import_copies_privately_under_a_name_that_reveals_nothing(library: Libr
     assert library.recordings.all("F1") == [rec]
 
 
-def test_duplicate_import_is_refused_and_adds_nothing(library: Library, media, tmp_path: Path) -> None:
+def test_duplicate_import_is_refused_and_adds_nothing(
+    library: Library, media: MediaSet, tmp_path: Path
+) -> None:
     library.families.add("F1")
     library.families.add("F2")
     first = library.recordings.import_file(media["cfr25"], "F1")
@@ -68,7 +72,7 @@ def test_duplicate_import_is_refused_and_adds_nothing(library: Library, media, t
 
 
 @pytest.mark.parametrize("kind", BAD_KINDS)
-def test_bad_files_are_refused_and_leave_nothing(library: Library, media, kind: str) -> None:
+def test_bad_files_are_refused_and_leave_nothing(library: Library, media: MediaSet, kind: str) -> None:
     library.families.add("F1")
     with pytest.raises(BadInput) as err:
         library.recordings.import_file(media[kind], "F1")
@@ -86,13 +90,15 @@ def test_missing_path_and_folder_are_refused(library: Library, tmp_path: Path) -
     assert library.recordings.all() == []
 
 
-def test_import_into_unknown_family_copies_nothing(library: Library, media) -> None:
+def test_import_into_unknown_family_copies_nothing(library: Library, media: MediaSet) -> None:
     with pytest.raises(NotFound):
         library.recordings.import_file(media["cfr25"], "GHOST")
     assert _library_files(library) == []
 
 
-def test_referenced_recording_is_relinked_by_content(library: Library, media, tmp_path: Path) -> None:
+def test_referenced_recording_is_relinked_by_content(
+    library: Library, media: MediaSet, tmp_path: Path
+) -> None:
     library.families.add("F1")
     original = tmp_path / "camera" / "clip.mp4"
     original.parent.mkdir()
@@ -115,7 +121,7 @@ def test_referenced_recording_is_relinked_by_content(library: Library, media, tm
 # --- frame index ------------------------------------------------------------------------------
 
 
-def test_frame_index_is_built_once_and_cached(library: Library, media) -> None:
+def test_frame_index_is_built_once_and_cached(library: Library, media: MediaSet) -> None:
     library.families.add("F1")
     rec = library.recordings.import_file(media["vfr"], "F1")
     calls: list[float] = []
@@ -133,7 +139,7 @@ def test_frame_index_is_built_once_and_cached(library: Library, media) -> None:
 
 
 @pytest.fixture
-def rec_id(library: Library, media) -> int:
+def rec_id(library: Library, media: MediaSet) -> int:
     library.families.add("F1")
     return library.recordings.import_file(media["cfr25"], "F1").id
 
@@ -151,7 +157,7 @@ def test_moment_times_snap_to_real_frames(library: Library, rec_id: int) -> None
 
 
 def test_moment_input_errors_are_single_sentences(library: Library, rec_id: int) -> None:
-    cases = [
+    cases: list[dict[str, Any]] = [
         dict(start=parse_time("3"), end=parse_time("2"), code="Waiting"),
         dict(start=parse_time("99:00"), code="Waiting"),
         dict(start=parse_time("f99999"), code="Waiting"),
@@ -223,7 +229,7 @@ def test_undo_refuses_to_overwrite_a_later_change(library: Library, rec_id: int)
     assert library.moments.get(m.id).caption == "changed elsewhere"
 
 
-def test_undo_of_import_keeps_the_file_for_redo_then_forgets_it(library: Library, media) -> None:
+def test_undo_of_import_keeps_the_file_for_redo_then_forgets_it(library: Library, media: MediaSet) -> None:
     library.families.add("F1")
     rec = library.recordings.import_file(media["cfr25"], "F1")
     stored = library.recordings.path(rec)
@@ -248,7 +254,7 @@ def test_caption_search_is_case_insensitive_and_literal(library: Library, rec_id
 # --- integrity --------------------------------------------------------------------------------
 
 
-def test_check_finds_changed_files(library: Library, media) -> None:
+def test_check_finds_changed_files(library: Library, media: MediaSet) -> None:
     library.families.add("F1")
     a = library.recordings.import_file(media["cfr25"], "F1")
     b = library.recordings.import_file(media["no_audio"], "F1")
@@ -291,7 +297,7 @@ def test_retime_moves_several_moments_as_one_undo_step(library: Library, rec_id:
 
 
 def test_open_file_reuses_an_existing_import_or_files_it_as_unfiled(
-    library: Library, media, tmp_path: Path
+    library: Library, media: MediaSet, tmp_path: Path
 ) -> None:
     library.families.add("F1")
     first = library.recordings.import_file(media["cfr25"], "F1")

@@ -13,9 +13,11 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from mediagen import MediaSet
 
 from vfeedback.cli.main import run
 from vfeedback.services import Library
@@ -51,7 +53,7 @@ def _import_process(root: Path, video: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait_for(condition, timeout: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
+def _wait_for(condition: Callable[[], object], timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -60,7 +62,7 @@ def _wait_for(condition, timeout: float = 60.0) -> bool:  # type: ignore[no-unty
     return False
 
 
-def _after_the_kill_nothing_is_left(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def _after_the_kill_nothing_is_left(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out = _cli(capsys, root, "check")
     assert status == 0, out
     assert _listing(root / "recordings") == []
@@ -69,7 +71,9 @@ def _after_the_kill_nothing_is_left(root: Path, capsys) -> None:  # type: ignore
     assert _listing(root / "recordings") == []
 
 
-def test_kill_9_mid_copy_leaves_no_copy_of_the_film(tmp_path: Path, media, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_kill_9_mid_copy_leaves_no_copy_of_the_film(
+    tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tmp_path / "lib"
     assert _cli(capsys, root, "family", "add", "K1")[0] == 0
     big = _padded(media["cfr25"], tmp_path / "big film.mp4", 400 * MIB)
@@ -89,7 +93,9 @@ def test_kill_9_mid_copy_leaves_no_copy_of_the_film(tmp_path: Path, media, capsy
     _after_the_kill_nothing_is_left(root, capsys)
 
 
-def test_kill_9_after_the_copy_before_the_rows_leaves_nothing(tmp_path: Path, media, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_kill_9_after_the_copy_before_the_rows_leaves_nothing(
+    tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The copy is complete, but the import waits for the library (another window holds its write
     lock) when it is killed: the issue's 111 MB copy with no row. It must still be a temporary."""
     root = tmp_path / "lib"
@@ -112,7 +118,9 @@ def test_kill_9_after_the_copy_before_the_rows_leaves_nothing(tmp_path: Path, me
 
 
 # --- files no row owns -----------------------------------------------------------------------------
-def test_check_lists_files_no_row_owns_and_repair_removes_only_those(tmp_path: Path, media, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_check_lists_files_no_row_owns_and_repair_removes_only_those(
+    tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tmp_path / "lib"
     with Library.open(root) as lib:
         lib.families.add("F1")
@@ -195,7 +203,9 @@ def _stored(root: Path, query: str) -> list[tuple[object, ...]]:
         conn.close()
 
 
-def test_deep_check_finds_a_change_in_the_middle_of_a_film(tmp_path: Path, media, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_deep_check_finds_a_change_in_the_middle_of_a_film(
+    tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tmp_path / "lib"
     copied_source = _padded(media["cfr25"], tmp_path / "padded.mp4", 4 * MIB)
     referenced = _padded(media["no_audio"], tmp_path / "kept where it is.mp4", 3 * MIB)
@@ -230,7 +240,9 @@ def test_deep_check_finds_a_change_in_the_middle_of_a_film(tmp_path: Path, media
     assert _stored(root, f"SELECT sha256 FROM recordings WHERE id = {ref.id}") == [(None,)]
 
 
-def test_a_changed_export_is_found_and_never_handed_out_again(tmp_path: Path, media, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_export_is_found_and_never_handed_out_again(
+    tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tmp_path / "lib"
     with Library.open(root) as lib:
         lib.families.add("E1")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -137,7 +138,7 @@ def test_a_missing_film_is_one_sentence_and_makes_no_folder(
     rec = library.recordings.import_file(away, "F03", reference=True)
     away.unlink()
     sentence = f"The file of recording {rec.id} (bath time.mp4) is missing; relink it first."
-    calls = {
+    calls: dict[str, Callable[[], object]] = {
         "proxy": lambda: library.media.proxy(rec.id),
         "filmstrip": lambda: library.media.filmstrip(rec.id, height=HEIGHT),
         "waveform": lambda: library.media.waveform(rec.id, bucket_us=BUCKET_US),

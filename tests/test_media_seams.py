@@ -4,6 +4,7 @@ other without cycles (a cycle is what made probe and frameindex impossible to ch
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,7 @@ def test_only_the_container_module_opens_files_with_pyav() -> None:
                 a.name == "open" for a in node.names
             )
             if called or imported:
+                assert isinstance(node, ast.expr | ast.stmt)
                 openers.append(f"{name}:{node.lineno}")
     assert openers and all(o.startswith("vfeedback.media.container:") for o in openers), openers
 
@@ -133,7 +135,7 @@ def test_every_reader_refuses_a_bad_file_with_the_same_sentence(
     else:
         path = media[kind]
     index = FrameIndex([0, 40_000])
-    readers = {
+    readers: dict[str, Callable[[], object]] = {
         "index": lambda: build_frame_index(path),
         "decoder": lambda: FrameDecoder(path, index),
         "proxy": lambda: make_proxy(path, tmp_path / "proxy.mp4", index),

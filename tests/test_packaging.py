@@ -19,6 +19,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import pytest
+from mediagen import MediaSet
+from pytestqt.qtbot import QtBot
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_ID = "org.vfeedback.VFeedback"
@@ -199,7 +201,7 @@ def _payload() -> Any:
 
 @pytest.mark.slow
 def test_the_wheel_installed_outside_the_checkout_has_its_schemes_and_probes(
-    tmp_path: Path, media: Any
+    tmp_path: Path, media: MediaSet
 ) -> None:
     """A clinician's pip install of the wheel: vfeedback comes from the fresh environment (not the
     checkout), lists the three shipped schemes and probes a film."""
@@ -391,7 +393,7 @@ def test_ffmpeg_version_is_read_from_its_first_line() -> None:
 
 
 @pytest.mark.slow
-def test_help_check_this_installation_shows_the_report(qtbot: Any, tmp_path: Path) -> None:
+def test_help_check_this_installation_shows_the_report(qtbot: QtBot, tmp_path: Path) -> None:
     from vfeedback.ui.installation_check import FAILED, PASSED, InstallationCheckDialog, add_to
 
     script = tmp_path / "fake check.py"

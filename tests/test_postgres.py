@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pgserver
 import pytest
+from mediagen import MediaSet
 from sqlalchemy import create_engine
 
 from vfeedback.core.timecode import parse_time
@@ -15,7 +18,12 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_library(pg_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request) -> Library:
+def pg_library(
+    pg_server: pgserver.PgServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Iterator[Library]:
     url = pg_server.create_database(f"t_{request.node.name.lower()[:40]}")
     monkeypatch.setenv(layout.ENV_FILES, str(tmp_path / "files"))
     lib = Library.open(url)
@@ -35,7 +43,7 @@ def test_schema_on_postgres_matches_the_declared_tables(pg_library: Library) -> 
     assert version == migrate.HEAD
 
 
-def test_whole_workflow_on_postgres(pg_library: Library, media, tmp_path: Path) -> None:
+def test_whole_workflow_on_postgres(pg_library: Library, media: MediaSet, tmp_path: Path) -> None:
     lib = pg_library
     assert lib.path == tmp_path / "files"
     assert any(s.name.startswith("Video Interaction Guidance") for s in lib.schemes.all())
@@ -65,7 +73,9 @@ def test_whole_workflow_on_postgres(pg_library: Library, media, tmp_path: Path) 
         other.close()
 
 
-def test_an_import_is_one_statement_and_one_undo_on_postgres(pg_library: Library, media, tmp_path: Path):  # type: ignore[no-untyped-def]
+def test_an_import_is_one_statement_and_one_undo_on_postgres(
+    pg_library: Library, media: MediaSet, tmp_path: Path
+) -> None:
     """The batch insert (INSERT ... RETURNING in parameter order) and its undo, on the team database."""
     pg_library.families.add("PG-2")
     pg_library.consent.give("PG-2", "feedback", by="Dr Test")

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mediagen import MediaSet
 
 from vfeedback.cli import cmd_moments
 from vfeedback.cli import main as cli_main
@@ -48,7 +49,9 @@ def loose(*roots: Path) -> list[str]:
     return found
 
 
-def test_the_library_api_writes_owner_only_whatever_the_umask(tmp_path: Path, media, open_umask) -> None:
+def test_the_library_api_writes_owner_only_whatever_the_umask(
+    tmp_path: Path, media: MediaSet, open_umask: None
+) -> None:
     root, out = tmp_path / "lib", tmp_path / "out"
     out.mkdir(mode=0o700)
     with Library.open(root) as lib:
@@ -84,7 +87,7 @@ def test_the_library_api_writes_owner_only_whatever_the_umask(tmp_path: Path, me
     assert loose(root, out) == []
 
 
-def test_the_command_line_writes_owner_only_whatever_the_umask(tmp_path: Path, media) -> None:
+def test_the_command_line_writes_owner_only_whatever_the_umask(tmp_path: Path, media: MediaSet) -> None:
     root, out = tmp_path / "lib", tmp_path / "copies"
     env = dict(os.environ, VFEEDBACK_LIBRARY=str(root))
 
@@ -117,7 +120,9 @@ def test_a_loosened_library_is_tightened_when_it_opens(tmp_path: Path) -> None:
     assert loose(root) == []
 
 
-def test_the_error_log_keeps_no_private_text(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_the_error_log_keeps_no_private_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """An unexpected failure is logged for support with the command's name and the code's path, never
     the values typed (a note) nor an exception's message (a database error quotes its parameters)."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -20,6 +20,9 @@ from mediagen import PHONE_TAGS, UNICODE_NAME, MediaSet, read_frame_number
 
 from vfeedback.core.errors import BadInput
 from vfeedback.media.probe import probe, probe_argv
+
+if TYPE_CHECKING:
+    from conftest import UnreadableFile
 
 # kind: container, codec, (width, height), rotation, fps, frames, variable, audio codec
 GOOD = {
@@ -215,7 +218,7 @@ def test_missing_file_folder_and_fifo(tmp_path: Path) -> None:
     assert "does not exist" in _bad_input(below_a_file / "clip.mp4")
 
 
-def test_unreadable_file(unreadable_file: Any) -> None:
+def test_unreadable_file(unreadable_file: UnreadableFile) -> None:
     message = unreadable_file.bad_input("vfeedback.media.probe:probe")
     assert "permission denied" in message
     _assert_one_sentence(message, unreadable_file.path)

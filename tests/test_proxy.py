@@ -9,6 +9,7 @@ from __future__ import annotations
 import stat
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 import pytest
@@ -76,7 +77,9 @@ def test_one_proxy_frame_per_frame_at_the_same_times(media: MediaSet, tmp_path: 
     assert keyframes[0] == 0
     assert all(b - a <= 10 for a, b in zip(keyframes, [*keyframes[1:], len(packets)], strict=True))
     stamps = [p.pts for p in packets]
-    assert None not in stamps and stamps == sorted(stamps)  # decode order is display order: no B-frames
+    assert None not in stamps and stamps == sorted(
+        cast("list[int]", stamps)
+    )  # decode order is display order: no B-frames
     with av.open(str(src)) as container:
         originals = [read_frame_number(f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
     assert numbers == originals  # frame n of the proxy shows frame n of the original

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from mediagen import MediaSet
 
 from vfeedback.core.errors import BadInput, NotFound
+from vfeedback.core.model import Moment
 from vfeedback.services import Library
 
 
 @pytest.fixture
-def two_families(library: Library, media):
+def two_families(library: Library, media: MediaSet) -> tuple[list[Moment], Moment]:
     library.families.add("F1")
     library.families.add("F2")
     a = library.recordings.import_file(media["cfr25"], "F1")
@@ -22,7 +24,9 @@ def two_families(library: Library, media):
     return ma, mb
 
 
-def test_reel_keeps_the_chosen_order_and_can_be_reordered_and_undone(library: Library, two_families) -> None:
+def test_reel_keeps_the_chosen_order_and_can_be_reordered_and_undone(
+    library: Library, two_families: tuple[list[Moment], Moment]
+) -> None:
     (m1, m2), _ = two_families
     reel = library.reels.create("  Our   moments ", [m2.id, m1.id], date_text="26 November 2026")
     assert reel.title == "Our moments" and reel.moment_ids == (m2.id, m1.id)
@@ -36,7 +40,9 @@ def test_reel_keeps_the_chosen_order_and_can_be_reordered_and_undone(library: Li
         library.reels.get(reel.id)
 
 
-def test_reel_refuses_moments_of_two_families_and_empty_titles(library: Library, two_families) -> None:
+def test_reel_refuses_moments_of_two_families_and_empty_titles(
+    library: Library, two_families: tuple[list[Moment], Moment]
+) -> None:
     (m1, _), mb = two_families
     with pytest.raises(BadInput, match="different families"):
         library.reels.create("Mixed", [m1.id, mb.id])
@@ -47,7 +53,9 @@ def test_reel_refuses_moments_of_two_families_and_empty_titles(library: Library,
     assert library.reels.all() == []
 
 
-def test_deleting_a_moment_takes_it_out_of_reels_undoably(library: Library, two_families) -> None:
+def test_deleting_a_moment_takes_it_out_of_reels_undoably(
+    library: Library, two_families: tuple[list[Moment], Moment]
+) -> None:
     (m1, m2), _ = two_families
     reel = library.reels.create("Ours", [m1.id, m2.id])
     library.moments.delete(m1.id)

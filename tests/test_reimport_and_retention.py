@@ -4,11 +4,14 @@ A retention rule, once set, can be removed again, undoably."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from mediagen import MediaSet
 from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
 from test_boris import EVENTS, MAPPING, _project, _write
 
 from vfeedback.cli.main import run
@@ -21,7 +24,7 @@ from vfeedback.ui.retention_dialog import NO_RULE, RetentionDialog
 
 
 @pytest.fixture
-def coded(tmp_path: Path, media) -> tuple[Path, int, Path]:  # type: ignore[no-untyped-def]
+def coded(tmp_path: Path, media: MediaSet) -> tuple[Path, int, Path]:
     """A library whose recording's three moments were exported to ELAN, then deleted."""
     root = tmp_path / "lib"
     with Library.open(root) as lib:
@@ -35,7 +38,7 @@ def coded(tmp_path: Path, media) -> tuple[Path, int, Path]:  # type: ignore[no-u
     return root, rec.id, eaf
 
 
-def _cli(capsys, root: Path, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+def _cli(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, str, str]:
     capsys.readouterr()
     status = run(["--library", str(root), *args])
     captured = capsys.readouterr()
@@ -47,7 +50,9 @@ def _count(root: Path, rec: int) -> int:
         return len(lib.moments.all(rec))
 
 
-def test_the_same_elan_file_twice_is_refused_unless_asked(coded, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_elan_file_twice_is_refused_unless_asked(
+    coded: tuple[Path, int, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     root, rec, eaf = coded
     today = datetime.now(UTC).date().isoformat()
     imp = ["import", "eaf", str(eaf), "--recording", str(rec)]
@@ -72,7 +77,7 @@ def test_the_same_elan_file_twice_is_refused_unless_asked(coded, capsys) -> None
     assert status == 2 and "--again" in err
 
 
-def test_the_same_boris_observation_twice_is_refused(tmp_path: Path, media) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_boris_observation_twice_is_refused(tmp_path: Path, media: MediaSet) -> None:
     from vfeedback.core.errors import Conflict
 
     with Library.open(tmp_path / "lib") as lib:
@@ -94,7 +99,9 @@ def test_the_same_boris_observation_twice_is_refused(tmp_path: Path, media) -> N
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path, media, monkeypatch):  # type: ignore[no-untyped-def]
+def window(
+    qtbot: QtBot, tmp_path: Path, media: MediaSet, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[MainWindow, Library, int, Path]]:
     monkeypatch.delenv("VFEEDBACK_CODER", raising=False)
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
@@ -115,11 +122,13 @@ def window(qtbot, tmp_path: Path, media, monkeypatch):  # type: ignore[no-untype
     lib.close()
 
 
-def test_the_app_asks_before_importing_a_file_again(window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_app_asks_before_importing_a_file_again(
+    window: tuple[MainWindow, Library, int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     win, lib, rec, eaf = window
     asked: list[str] = []
 
-    def answer(yes: bool):  # type: ignore[no-untyped-def]
+    def answer(yes: bool) -> Callable[[Path, datetime], bool]:
         def ask(path: Path, when: datetime) -> bool:
             asked.append(path.name)
             return yes
@@ -137,7 +146,9 @@ def test_the_app_asks_before_importing_a_file_again(window, monkeypatch) -> None
 
 
 # --- retention ---------------------------------------------------------------------------------
-def test_a_retention_rule_can_be_removed_and_the_removal_undone(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_retention_rule_can_be_removed_and_the_removal_undone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tmp_path / "lib"
     assert _cli(capsys, root, "family", "add", "R1")[0] == 0
     rule = ["retention", "R1", "--closed", "2020-01-01", "--rule", "delete 1 year after closure"]
@@ -156,7 +167,7 @@ def test_a_retention_rule_can_be_removed_and_the_removal_undone(tmp_path: Path, 
         lib.cases.set_retention("R1", rule="keep until 2030-01-01", remove_rule=True)
 
 
-def test_the_retention_dialog_removes_a_rule(qtbot, library: Library) -> None:  # type: ignore[no-untyped-def]
+def test_the_retention_dialog_removes_a_rule(qtbot: QtBot, library: Library) -> None:
     library.families.add("R2")
     library.cases.set_retention("R2", rule="delete 12 months after closure")
     dialog = RetentionDialog(library, "R2", today=date(2026, 1, 1))

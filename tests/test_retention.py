@@ -40,7 +40,7 @@ def test_due_list_and_undoable_setting(library: Library) -> None:
         library.cases.set_retention("A1", closed_on=date(2999, 1, 1))
 
 
-def test_cli_retention_and_due(tmp_path: Path, capsys) -> None:
+def test_cli_retention_and_due(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lib = str(tmp_path / "lib")
     assert run(["--library", lib, "family", "add", "R9"]) == 0
     assert (
@@ -67,7 +67,7 @@ def test_cli_retention_and_due(tmp_path: Path, capsys) -> None:
     assert run(["--library", lib, "retention", "R9", "--rule", "whenever"]) == 3
 
 
-def test_a_closed_case_can_be_reopened_and_the_reopening_undone(library) -> None:  # type: ignore[no-untyped-def]
+def test_a_closed_case_can_be_reopened_and_the_reopening_undone(library: Library) -> None:
     from datetime import date
 
     import pytest

@@ -7,10 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from expect import present
+from mediagen import MediaSet
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.model import Recording
 from vfeedback.core.retention import parse_rule
 from vfeedback.services import Library
 from vfeedback.storage import layout
@@ -31,7 +35,7 @@ CODE = "QJW-5512"
 
 
 @pytest.fixture
-def case(library: Library, media):
+def case(library: Library, media: MediaSet) -> tuple[Recording, Recording, Recording]:
     """A case with two recordings, tagged moments, a still and a reel; and another case to keep."""
     library.families.add(CODE)
     library.families.add("KEEP-1")
@@ -73,13 +77,13 @@ def test_words_for_dates_and_rules() -> None:
 
 
 # --- the retention dialog --------------------------------------------------------------------------
-def test_retention_dialog_saves_closure_and_rule(qtbot, library: Library) -> None:
+def test_retention_dialog_saves_closure_and_rule(qtbot: QtBot, library: Library) -> None:
     library.families.add("R1")
     dialog = RetentionDialog(library, "R1", today=date(2026, 1, 1))
     qtbot.addWidget(dialog)
     assert dialog.still_open.isChecked() and not dialog.closed_on.isEnabled()
     dialog.closed.setChecked(True)
-    dialog.closed_on.setDate(date(2024, 12, 10))
+    dialog.closed_on.setDate(QDate(2024, 12, 10))
     dialog.preset.setCurrentIndex(dialog.preset.findData("delete 12 months after closure"))
     assert dialog.rule.text() == "delete 12 months after closure"
     assert "10 December 2025" in dialog.reading.text() and "due for deletion now" in dialog.reading.text()
@@ -103,7 +107,7 @@ def test_retention_dialog_saves_closure_and_rule(qtbot, library: Library) -> Non
     assert library.families.get("R1").closed_on == date(2024, 12, 10)
 
 
-def test_invalid_rule_shows_the_sentence_and_disables_save(qtbot, library: Library) -> None:
+def test_invalid_rule_shows_the_sentence_and_disables_save(qtbot: QtBot, library: Library) -> None:
     library.families.add("R2")
     dialog = RetentionDialog(library, "R2")
     qtbot.addWidget(dialog)
@@ -121,14 +125,14 @@ def test_invalid_rule_shows_the_sentence_and_disables_save(qtbot, library: Libra
     assert library.families.get("R2").closed_on is None
 
 
-def test_birthday_rule_keeps_only_the_resulting_date(qtbot, library: Library) -> None:
+def test_birthday_rule_keeps_only_the_resulting_date(qtbot: QtBot, library: Library) -> None:
     library.families.add("R3")
     dialog = RetentionDialog(library, "R3")
     qtbot.addWidget(dialog)
     assert not dialog.born.isVisibleTo(dialog)
     dialog.preset.setCurrentIndex(dialog.preset.findData(BIRTHDAY))
     assert dialog.born.isVisibleTo(dialog)
-    dialog.born.setDate(date(2020, 2, 29))
+    dialog.born.setDate(QDate(2020, 2, 29))
     assert dialog.rule.text() == "keep until 2045-02-28"
     assert "28 February 2045" in dialog.reading.text()
     dialog.save()
@@ -136,11 +140,15 @@ def test_birthday_rule_keeps_only_the_resulting_date(qtbot, library: Library) ->
 
 
 # --- the confirmation ------------------------------------------------------------------------------
-def test_confirm_is_disabled_until_the_code_is_typed(qtbot, library: Library, case) -> None:
+def test_confirm_is_disabled_until_the_code_is_typed(
+    qtbot: QtBot, library: Library, case: tuple[Recording, Recording, Recording]
+) -> None:
     dialog = ConfirmDeleteDialog(library, family=CODE)
     qtbot.addWidget(dialog)
     dialog.show()
-    text = dialog.findChild(QLabel, "whatGoes").text()
+    label = dialog.findChild(QLabel, "whatGoes")
+    assert label is not None
+    text = label.text()
     assert "2 recordings" in text and "2 tagged moments" in text and "1 still" in text and "1 reel" in text
     assert "consent register (1 entry)" in text
     assert dialog.cancel.isDefault() and not dialog.delete.isDefault()
@@ -158,7 +166,9 @@ def test_confirm_is_disabled_until_the_code_is_typed(qtbot, library: Library, ca
     assert len(library.recordings.all(CODE)) == 2
 
 
-def test_recording_confirm_counts_what_was_made_from_it(qtbot, library: Library, case) -> None:
+def test_recording_confirm_counts_what_was_made_from_it(
+    qtbot: QtBot, library: Library, case: tuple[Recording, Recording, Recording]
+) -> None:
     a, b, _ = case
     dialog = ConfirmDeleteDialog(library, recording=a.id)
     qtbot.addWidget(dialog)
@@ -180,7 +190,9 @@ def test_recording_confirm_counts_what_was_made_from_it(qtbot, library: Library,
 
 
 # --- deleting through the panel --------------------------------------------------------------------
-def test_deleting_a_family_from_the_panel_removes_its_files_and_rows(qtbot, library: Library, case) -> None:
+def test_deleting_a_family_from_the_panel_removes_its_files_and_rows(
+    qtbot: QtBot, library: Library, case: tuple[Recording, Recording, Recording]
+) -> None:
     a, b, keep = case
     before_files = _files(library.path)
     assert any(CODE in p.name for p in before_files)  # the still is named by the case code
@@ -209,7 +221,9 @@ def test_deleting_a_family_from_the_panel_removes_its_files_and_rows(qtbot, libr
     assert library.integrity.check() == []
 
 
-def test_deleting_a_recording_runs_in_the_background(qtbot, library: Library, case) -> None:
+def test_deleting_a_recording_runs_in_the_background(
+    qtbot: QtBot, library: Library, case: tuple[Recording, Recording, Recording]
+) -> None:
     a, b, _ = case
     runner = TaskRunner()
     try:
@@ -233,7 +247,7 @@ def test_deleting_a_recording_runs_in_the_background(qtbot, library: Library, ca
         runner.shutdown()
 
 
-def test_a_referenced_original_is_left_and_named(qtbot, library: Library, media) -> None:
+def test_a_referenced_original_is_left_and_named(qtbot: QtBot, library: Library, media: MediaSet) -> None:
     library.families.add("REF-1")
     rec = library.recordings.import_file(media["no_audio"], "REF-1", reference=True)
     panel = LibraryPanel(library)
@@ -248,7 +262,9 @@ def test_a_referenced_original_is_left_and_named(qtbot, library: Library, media)
     boxes[0].close()
 
 
-def test_a_failed_deletion_says_one_sentence(qtbot, library: Library, case) -> None:
+def test_a_failed_deletion_says_one_sentence(
+    qtbot: QtBot, library: Library, case: tuple[Recording, Recording, Recording]
+) -> None:
     a, _, _ = case
     dialog = ConfirmDeleteDialog(library, recording=a.id)
     qtbot.addWidget(dialog)
@@ -263,7 +279,9 @@ def test_a_failed_deletion_says_one_sentence(qtbot, library: Library, case) -> N
     box.close()
 
 
-def test_panel_context_menus_offer_retention_and_deletion(qtbot, library: Library, case) -> None:
+def test_panel_context_menus_offer_retention_and_deletion(
+    qtbot: QtBot, library: Library, case: tuple[Recording, Recording, Recording]
+) -> None:
     a, _, _ = case
     panel = LibraryPanel(library)
     qtbot.addWidget(panel)
@@ -294,7 +312,9 @@ def test_panel_context_menus_offer_retention_and_deletion(qtbot, library: Librar
 
 
 # --- the due view ----------------------------------------------------------------------------------
-def test_due_view_lists_exactly_the_due_cases_and_deletes_them(qtbot, library: Library, case) -> None:
+def test_due_view_lists_exactly_the_due_cases_and_deletes_them(
+    qtbot: QtBot, library: Library, case: tuple[Recording, Recording, Recording]
+) -> None:
     for code in ("A1", "B2", "C3", "D4"):
         library.families.add(code)
     library.cases.set_retention("A1", closed_on=date(2024, 1, 10), rule="delete 12 months after closure")
@@ -305,20 +325,20 @@ def test_due_view_lists_exactly_the_due_cases_and_deletes_them(qtbot, library: L
     qtbot.addWidget(view)
     view.show()
     assert view.due_codes() == ["A1", CODE]  # earliest due first
-    assert [view.due.item(0, c).text() for c in range(5)] == [
+    assert [present(view.due.item(0, c)).text() for c in range(5)] == [
         "A1",
         "10 January 2024",
         "Delete 12 months after closure",
         "10 January 2025",
         "11 months",
     ]
-    assert view.coming_codes() == ["C3"] and view.coming.item(0, 4).text() == "8 months"
+    assert view.coming_codes() == ["C3"] and present(view.coming.item(0, 4)).text() == "8 months"
     assert not view.empty.isVisible()
     assert view.no_rule.text().startswith("2 cases have no retention rule yet")  # D4 and KEEP-1
 
     deleted: list[list[int]] = []
     view.deleted.connect(deleted.append)
-    view.due.cellWidget(1, 5).findChild(QPushButton).click()
+    present(present(view.due.cellWidget(1, 5)).findChild(QPushButton)).click()
     assert view.confirm is not None and view.confirm.code == CODE
     view.confirm.typed.setText(CODE)
     view.confirm.delete.click()

@@ -7,16 +7,19 @@ the test says so. Every page is checked by walking the whole widget tree for any
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
-from mediagen import read_frame_number
+from mediagen import MediaSet, read_frame_number
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
 
 from vfeedback.core.errors import ConsentMissing
 from vfeedback.core.model import Moment, Recording
@@ -58,7 +61,7 @@ class Review:
     forbidden: list[str]
 
 
-def open_review(qtbot, library: Library, reel_id: int, clock: FakeClock) -> ReviewWindow:
+def open_review(qtbot: QtBot, library: Library, reel_id: int, clock: FakeClock) -> ReviewWindow:
     window = ReviewWindow(library, reel_id, player=ClockPlayer(now=clock))
     qtbot.addWidget(window)
     window.resize(1366, 768)
@@ -69,13 +72,16 @@ def open_review(qtbot, library: Library, reel_id: int, clock: FakeClock) -> Revi
 
 
 @pytest.fixture
-def review(qtbot, library: Library, media):
+def review(qtbot: QtBot, library: Library, media: MediaSet) -> Iterator[Review]:
     library.families.add(CASE, LABEL)
     library.families.add(OTHER_CASE, OTHER_LABEL)
     library.consent.give(CASE, "feedback", "Dr Test")
     rec = library.recordings.import_file(media["cfr25"], CASE)
     other = library.recordings.import_file(media["no_audio"], OTHER_CASE, recorded_on=OTHER_DAY)
-    spans = ((1_000_000, 2_000_000, "Waiting", "parent"), (4_000_000, 4_600_000, "Turned towards", "parent"))
+    spans: tuple[tuple[int, int, str, str], ...] = (
+        (1_000_000, 2_000_000, "Waiting", "parent"),
+        (4_000_000, 4_600_000, "Turned towards", "parent"),
+    )
     spans += ((6_000_000, 7_000_000, "Taking turns", "infant"),)
     moments = [
         library.moments.add(rec.id, a, b, code=code, actor=actor, caption=caption, note=note)
@@ -157,11 +163,11 @@ def press(window: QWidget, key: Qt.Key) -> None:
     QTest.keyClick(QApplication.focusWidget() or window, key)
 
 
-def wait_page(qtbot, window: ReviewWindow, page: QWidget) -> None:
+def wait_page(qtbot: QtBot, window: ReviewWindow, page: QWidget) -> None:
     qtbot.waitUntil(lambda: window.current_page() is page, timeout=10_000)
 
 
-def finish_clip(qtbot, r: Review) -> None:
+def finish_clip(qtbot: QtBot, r: Review) -> None:
     r.clock.advance(30)
     wait_page(qtbot, r.window, r.window.choice)
 
@@ -176,7 +182,7 @@ def to_array(image: QImage) -> np.ndarray:
 # --- what is shown --------------------------------------------------------------------------------
 
 
-def test_every_page_shows_captions_and_nothing_private(qtbot, review: Review) -> None:
+def test_every_page_shows_captions_and_nothing_private(qtbot: QtBot, review: Review) -> None:
     w = review.window
     finished: list[bool] = []
     w.finished.connect(lambda: finished.append(True))
@@ -221,7 +227,7 @@ def test_every_page_shows_captions_and_nothing_private(qtbot, review: Review) ->
 
 
 def test_caption_card_then_clip_from_the_recording_with_a_second_of_padding(
-    qtbot, review: Review, library: Library
+    qtbot: QtBot, review: Review, library: Library
 ) -> None:
     w, m1 = review.window, review.moments[0]
     items, sources = load_reel(library, library.reels.all(CASE)[0].id)
@@ -238,7 +244,7 @@ def test_caption_card_then_clip_from_the_recording_with_a_second_of_padding(
     assert not w.clips.playing
 
 
-def test_padding_is_clamped_to_the_recording(library: Library, media) -> None:
+def test_padding_is_clamped_to_the_recording(library: Library, media: MediaSet) -> None:
     library.families.add("P1")
     rec = library.recordings.import_file(media["cfr25"], "P1")
     first = library.moments.add(rec.id, 200_000, 600_000, code="Waiting", caption="a")
@@ -251,7 +257,7 @@ def test_padding_is_clamped_to_the_recording(library: Library, media) -> None:
 # --- keys -----------------------------------------------------------------------------------------
 
 
-def test_keys_and_clicker_do_what_they_say(qtbot, review: Review) -> None:
+def test_keys_and_clicker_do_what_they_say(qtbot: QtBot, review: Review) -> None:
     w, player = review.window, review.window.clips.controller.player
     press(w, Qt.Key.Key_Space)  # on a card, Space plays its clip
     assert w.current_page() is w.clip and w.clips.playing
@@ -308,7 +314,7 @@ def test_keys_and_clicker_do_what_they_say(qtbot, review: Review) -> None:
     assert w.current_page() is w.card and CAPTIONS[0] in visible_texts(w)
 
 
-def test_escape_then_keep_watching_resumes_the_clip(qtbot, review: Review) -> None:
+def test_escape_then_keep_watching_resumes_the_clip(qtbot: QtBot, review: Review) -> None:
     w = review.window
     press(w, Qt.Key.Key_PageDown)
     assert w.clips.playing
@@ -326,7 +332,7 @@ def test_escape_then_keep_watching_resumes_the_clip(qtbot, review: Review) -> No
     assert w.current_page() is w.clip and w.clips.playing
 
 
-def test_the_window_manager_close_asks_first(qtbot, review: Review) -> None:
+def test_the_window_manager_close_asks_first(qtbot: QtBot, review: Review) -> None:
     w = review.window
     finished: list[bool] = []
     w.finished.connect(lambda: finished.append(True))
@@ -343,7 +349,7 @@ def test_the_window_manager_close_asks_first(qtbot, review: Review) -> None:
 # --- look and feel --------------------------------------------------------------------------------
 
 
-def test_buttons_are_touch_sized_on_every_page(qtbot, review: Review) -> None:
+def test_buttons_are_touch_sized_on_every_page(qtbot: QtBot, review: Review) -> None:
     w = review.window
     pages = [w.card, w.clip, w.choice, w.freeze_page, w.unavailable, w.thanks, w.leave_page, w.finished_page]
     for page in pages:
@@ -354,7 +360,7 @@ def test_buttons_are_touch_sized_on_every_page(qtbot, review: Review) -> None:
                 assert b.height() >= 64, (b.text(), b.height())
 
 
-def test_controls_fade_while_playing_and_return_on_movement(qtbot, review: Review) -> None:
+def test_controls_fade_while_playing_and_return_on_movement(qtbot: QtBot, review: Review) -> None:
     w = review.window
     w.fader._idle.setInterval(60)
     press(w, Qt.Key.Key_PageDown)
@@ -370,7 +376,9 @@ def test_controls_fade_while_playing_and_return_on_movement(qtbot, review: Revie
     assert w.fader.shown
 
 
-def test_pause_on_this_moment_shows_its_exact_first_frame(qtbot, review: Review, library: Library) -> None:
+def test_pause_on_this_moment_shows_its_exact_first_frame(
+    qtbot: QtBot, review: Review, library: Library
+) -> None:
     w, m3 = review.window, review.moments[2]
     for _ in range(8):  # card, clip, choice for each of three moments
         press(w, Qt.Key.Key_PageDown)
@@ -395,7 +403,9 @@ def test_pause_on_this_moment_shows_its_exact_first_frame(qtbot, review: Review,
 # --- trouble --------------------------------------------------------------------------------------
 
 
-def test_a_missing_recording_is_a_gentle_card(qtbot, library: Library, media, tmp_path) -> None:
+def test_a_missing_recording_is_a_gentle_card(
+    qtbot: QtBot, library: Library, media: MediaSet, tmp_path: Path
+) -> None:
     library.families.add(CASE)
     library.consent.give(CASE, "feedback", "Dr Test")
     copy = tmp_path / "kitchen visit.mp4"
@@ -425,7 +435,7 @@ def test_a_missing_recording_is_a_gentle_card(qtbot, library: Library, media, tm
         window.close()
 
 
-def test_a_recording_that_fails_while_playing_becomes_the_gentle_card(qtbot, review: Review) -> None:
+def test_a_recording_that_fails_while_playing_becomes_the_gentle_card(qtbot: QtBot, review: Review) -> None:
     w = review.window
     press(w, Qt.Key.Key_PageDown)
     player = w.clips.controller.player
@@ -438,7 +448,7 @@ def test_a_recording_that_fails_while_playing_becomes_the_gentle_card(qtbot, rev
     assert w.current_page() is w.unavailable  # the other moments are in the same recording
 
 
-def test_trouble_behind_the_leave_question_is_shown_after_it(qtbot, review: Review) -> None:
+def test_trouble_behind_the_leave_question_is_shown_after_it(qtbot: QtBot, review: Review) -> None:
     w = review.window
     press(w, Qt.Key.Key_PageDown)
     press(w, Qt.Key.Key_Escape)
@@ -454,7 +464,9 @@ def test_trouble_behind_the_leave_question_is_shown_after_it(qtbot, review: Revi
 # --- consent -------------------------------------------------------------------------------------
 
 
-def test_opening_needs_consent_for_feedback_and_is_recorded(qtbot, library: Library, media) -> None:
+def test_opening_needs_consent_for_feedback_and_is_recorded(
+    qtbot: QtBot, library: Library, media: MediaSet
+) -> None:
     library.families.add(CASE)
     rec = library.recordings.import_file(media["cfr25"], CASE)
     moment = library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait")

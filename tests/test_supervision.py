@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mediagen import MediaSet
 from sqlalchemy import delete
 
 from vfeedback.cli import cmd_supervision
@@ -23,7 +24,7 @@ S = 1_000_000
 
 
 @pytest.fixture
-def coded(tmp_path: Path, media) -> Iterator[tuple[Library, int]]:
+def coded(tmp_path: Path, media: MediaSet) -> Iterator[tuple[Library, int]]:
     """cfr25 (10 s, 25 fps). Alice sees Waiting from 1 s to the frame at 3.0 s, Bob from 1.2 s to the
     frame at 4.0 s; Alice tags Turned towards at 5 s, Bob at 8 s; Carol tags once."""
     with Library.open(tmp_path / "library") as lib:
@@ -43,13 +44,13 @@ def coded(tmp_path: Path, media) -> Iterator[tuple[Library, int]]:
         yield lib, rec.id
 
 
-def test_coders_are_listed_most_moments_first(coded) -> None:
+def test_coders_are_listed_most_moments_first(coded: tuple[Library, int]) -> None:
     lib, rec = coded
     assert lib.supervision.coders(rec) == ["alice", "bob", "carol"]
     assert lib.supervision.coder_counts(rec) == {"alice": 2, "bob": 2, "carol": 1}
 
 
-def test_figures_on_a_real_recording(coded) -> None:
+def test_figures_on_a_real_recording(coded: tuple[Library, int]) -> None:
     lib, rec = coded
     r = lib.supervision.agreement(rec, "alice", "bob")
     assert r.coders == ("alice", "bob") and r.recording_id == rec
@@ -80,7 +81,7 @@ def test_figures_on_a_real_recording(coded) -> None:
     assert (wider.events.matched, wider.events.only_a, wider.events.only_b) == (2, 0, 0)
 
 
-def test_refusals_are_one_clear_sentence(coded, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refusals_are_one_clear_sentence(coded: tuple[Library, int], monkeypatch: pytest.MonkeyPatch) -> None:
     lib, rec = coded
     with pytest.raises(BadInput) as err:
         lib.supervision.agreement(rec, "alice", "dave")
@@ -100,7 +101,7 @@ def test_refusals_are_one_clear_sentence(coded, monkeypatch: pytest.MonkeyPatch)
         lib.supervision.agreement(rec, "alice", "bob", slice_s=0.05)
 
 
-def test_a_recording_nobody_coded(coded, media) -> None:
+def test_a_recording_nobody_coded(coded: tuple[Library, int], media: MediaSet) -> None:
     lib, _ = coded
     other = lib.recordings.import_file(media["no_audio"], "S1")
     assert lib.supervision.coders(other.id) == []
@@ -108,7 +109,7 @@ def test_a_recording_nobody_coded(coded, media) -> None:
         lib.supervision.agreement(other.id, "alice", "bob")
 
 
-def test_without_the_film_the_stored_duration_is_used(coded) -> None:
+def test_without_the_film_the_stored_duration_is_used(coded: tuple[Library, int]) -> None:
     lib, rec = coded
     recording = lib.recordings.get(rec)
     with lib.ctx.db.write() as conn:
@@ -128,7 +129,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def test_cli_json(coded, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_json(coded: tuple[Library, int], capsys: pytest.CaptureFixture[str]) -> None:
     lib, rec = coded
     args = _parse(["agreement", str(rec), "--coders", "alice", "bob", "--slice", "1", "--json"])
     assert cmd_supervision.HANDLERS[("agreement", None)](lib, args) == 0
@@ -156,7 +157,7 @@ def test_cli_json(coded, capsys: pytest.CaptureFixture[str]) -> None:
     assert "PRIVATE" not in json.dumps(data)
 
 
-def test_cli_table(coded, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_table(coded: tuple[Library, int], capsys: pytest.CaptureFixture[str]) -> None:
     lib, rec = coded
     args = _parse(["agreement", str(rec), "--coders", "alice", "bob"])
     assert cmd_supervision.HANDLERS[("agreement", None)](lib, args) == 0
@@ -168,7 +169,7 @@ def test_cli_table(coded, capsys: pytest.CaptureFixture[str]) -> None:
     assert rows["Waiting"][1:] == ["0.74", "2", "3", "1", "0", "0"]
 
 
-def test_cli_through_main(coded, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_through_main(coded: tuple[Library, int], capsys: pytest.CaptureFixture[str]) -> None:
     from vfeedback.cli.main import run
 
     lib, rec = coded
@@ -181,7 +182,7 @@ def test_cli_through_main(coded, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_whole_second_moments_typed_at_the_cli_give_the_hand_kappa(
-    tmp_path: Path, media, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Two clinicians code cfr25 (10 s) in whole seconds at the command line:
 

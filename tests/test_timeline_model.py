@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 import random
 import time
+from typing import Any
 
 import pytest
+from expect import present
 
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.timeline import (
@@ -16,6 +18,7 @@ from vfeedback.core.timeline import (
     POINT_HIT_PX,
     Create,
     CreateDrag,
+    Hit,
     Lane,
     MomentItem,
     MomentLayout,
@@ -153,6 +156,7 @@ def test_ruler_labels_never_overlap(upp: int) -> None:
     labelled = [t for t in ticks if t.label]
     assert labelled
     for a, b in itertools.pairwise(labelled):
+        assert a.label is not None
         width = long_ if "." in a.label else short
         assert b.x - a.x >= width + gap
     assert [t.us for t in ticks] == sorted(t.us for t in ticks)
@@ -223,11 +227,11 @@ def test_lanes_by_actor_or_by_code() -> None:
     items = [item(1, 0, S, "infant", "7"), item(2, S, 2 * S, "parent", "9"), item(3, 0, 0, "parent", "8")]
     by_actor = MomentLayout(items)
     assert [lane.key for lane in by_actor.lanes] == ["parent", "infant", "clinician"]
-    assert by_actor.get(1).lane == 1
+    assert present(by_actor.get(1)).lane == 1
     by_code = MomentLayout(items, "code", [Lane("9", "Waiting", "#ff0000"), Lane("7", "Smiling")])
     assert [lane.key for lane in by_code.lanes] == ["9", "7", "8"]
     assert by_code.lanes[2].title == "code 8"
-    assert by_code.get(3).lane == 2
+    assert present(by_code.get(3)).lane == 2
 
 
 def test_moment_items_carry_code_colour_name_and_selection() -> None:
@@ -277,16 +281,23 @@ def _vp_ms_per_px() -> Viewport:
     return vp
 
 
+def _hit(layout: MomentLayout, vp: Viewport, lane: int, x: float, slot: int | None = None) -> Hit:
+    """``hit_test`` where the test expects a hit."""
+    found = hit_test(layout, vp, lane, x, slot)
+    assert found is not None, (lane, x, slot)
+    return found
+
+
 def test_hit_test_tells_body_from_edges() -> None:
     vp = _vp_ms_per_px()
     layout = MomentLayout([item(1, 100_000, 400_000), item(2, 600_000, 600_000)])
-    assert hit_test(layout, vp, 0, 250).part == "body"
-    assert hit_test(layout, vp, 0, 101).part == "start"
-    assert hit_test(layout, vp, 0, 100 - EDGE_PX).part == "start"
-    assert hit_test(layout, vp, 0, 399).part == "end"
-    assert hit_test(layout, vp, 0, 400 + EDGE_PX).part == "end"
+    assert _hit(layout, vp, 0, 250).part == "body"
+    assert _hit(layout, vp, 0, 101).part == "start"
+    assert _hit(layout, vp, 0, 100 - EDGE_PX).part == "start"
+    assert _hit(layout, vp, 0, 399).part == "end"
+    assert _hit(layout, vp, 0, 400 + EDGE_PX).part == "end"
     assert hit_test(layout, vp, 0, 400 + EDGE_PX + 2) is None
-    point = hit_test(layout, vp, 0, 600.5 + POINT_HIT_PX - 0.5)
+    point = _hit(layout, vp, 0, 600.5 + POINT_HIT_PX - 0.5)
     assert point.item.id == 2 and point.part == "body"
     assert hit_test(layout, vp, 0, 600.5 + POINT_HIT_PX + 1) is None
     assert hit_test(layout, vp, 1, 250) is None
@@ -295,19 +306,19 @@ def test_hit_test_tells_body_from_edges() -> None:
 def test_hit_test_between_touching_blocks_and_on_narrow_ones() -> None:
     vp = _vp_ms_per_px()
     layout = MomentLayout([item(1, 100_000, 300_000), item(2, 300_000, 500_000), item(3, 700_000, 704_000)])
-    assert hit_test(layout, vp, 0, 298).item.id == 1
-    assert hit_test(layout, vp, 0, 302).item.id == 2
-    narrow = hit_test(layout, vp, 0, 702)
+    assert _hit(layout, vp, 0, 298).item.id == 1
+    assert _hit(layout, vp, 0, 302).item.id == 2
+    narrow = _hit(layout, vp, 0, 702)
     assert narrow.item.id == 3 and narrow.part == "body"
-    assert hit_test(layout, vp, 0, 697).part == "start"
+    assert _hit(layout, vp, 0, 697).part == "start"
 
 
 def test_hit_test_respects_display_slots() -> None:
     vp = _vp_ms_per_px()
     layout = MomentLayout([item(1, 0, 500_000), item(2, 100_000, 300_000)])
-    assert hit_test(layout, vp, 0, 200, slot=0).item.id == 1
-    assert hit_test(layout, vp, 0, 200, slot=1).item.id == 2
-    assert hit_test(layout, vp, 0, 200).item.id == 2  # drawn on top
+    assert _hit(layout, vp, 0, 200, slot=0).item.id == 1
+    assert _hit(layout, vp, 0, 200, slot=1).item.id == 2
+    assert _hit(layout, vp, 0, 200).item.id == 2  # drawn on top
 
 
 # -- snapping ----------------------------------------------------------------------------------------------
@@ -344,8 +355,8 @@ def test_snapping_to_playhead_edges_and_frames() -> None:
 # -- gestures ----------------------------------------------------------------------------------------------
 
 
-def _snapper(layout: MomentLayout | None = None, **kw: object) -> Snapper:
-    return Snapper(_vp_ms_per_px(), frames_25(), layout=layout, **kw)  # type: ignore[arg-type]
+def _snapper(layout: MomentLayout | None = None, **kw: Any) -> Snapper:
+    return Snapper(_vp_ms_per_px(), frames_25(), layout=layout, **kw)
 
 
 def test_create_drag_normalises_and_snaps_to_frames() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QImage, QMouseEvent, QRegion, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
+from pytestqt.qtbot import QtBot
 
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.timeline import MomentItem, nearest_frame
@@ -36,7 +38,7 @@ def moment(i: int, start: int, end: int, actor: str = "parent", colour: str = BL
 
 
 @pytest.fixture
-def view(qtbot) -> TimelineView:
+def view(qtbot: QtBot) -> TimelineView:
     """One minute at 25 fps, 10 ms per pixel (a frame is 4 px), 1000 px of time."""
     v = TimelineView()
     qtbot.addWidget(v)
@@ -57,7 +59,9 @@ def at(view: TimelineView, us: int, lane: int, slot: int = 0) -> QPoint:
     return QPoint(view.rows.label_w + view.viewport.x_of(us), band.y + band.h // 2)
 
 
-def move_to(view: TimelineView, pos: QPoint, mods=NO_MODS, buttons=LEFT) -> None:
+def move_to(
+    view: TimelineView, pos: QPoint, mods: Qt.KeyboardModifier = NO_MODS, buttons: Qt.MouseButton = LEFT
+) -> None:
     # QTest.mouseMove does not carry held buttons; send the event the way a real drag delivers it.
     event = QMouseEvent(
         QEvent.Type.MouseMove, QPointF(pos), QPointF(view.mapToGlobal(pos)), Qt.MouseButton.NoButton,
@@ -66,7 +70,9 @@ def move_to(view: TimelineView, pos: QPoint, mods=NO_MODS, buttons=LEFT) -> None
     QApplication.sendEvent(view, event)
 
 
-def drag(view: TimelineView, a: QPoint, b: QPoint, mods=NO_MODS, steps: int = 5) -> None:
+def drag(
+    view: TimelineView, a: QPoint, b: QPoint, mods: Qt.KeyboardModifier = NO_MODS, steps: int = 5
+) -> None:
     QTest.mousePress(view, LEFT, mods, a)
     for k in range(1, steps + 1):
         move_to(view, a + (b - a) * k / steps, mods)
@@ -82,7 +88,7 @@ def render(view: TimelineView) -> QImage:
 # -- gestures ----------------------------------------------------------------------------------------------
 
 
-def test_drag_on_an_empty_lane_creates_a_frame_snapped_moment(qtbot, view: TimelineView) -> None:
+def test_drag_on_an_empty_lane_creates_a_frame_snapped_moment(qtbot: QtBot, view: TimelineView) -> None:
     a, b = at(view, 3 * S + 17_000, 1), at(view, 7 * S + 31_000, 1)
     with qtbot.waitSignal(view.createRequested) as created:
         drag(view, b, a)  # right to left: the result is still start <= end
@@ -92,8 +98,8 @@ def test_drag_on_an_empty_lane_creates_a_frame_snapped_moment(qtbot, view: Timel
     assert (start, end) == (3 * S, 7 * S + 40_000)  # 3.01 s and 7.03 s under the mouse
 
 
-def test_click_on_an_empty_lane_seeks_and_does_not_create(qtbot, view: TimelineView) -> None:
-    created: list[tuple] = []
+def test_click_on_an_empty_lane_seeks_and_does_not_create(qtbot: QtBot, view: TimelineView) -> None:
+    created: list[tuple[object, ...]] = []
     view.createRequested.connect(lambda *a: created.append(a))
     with qtbot.waitSignal(view.seekRequested) as seek:
         QTest.mouseClick(view, LEFT, NO_MODS, at(view, 8 * S + 39_000, 2))
@@ -101,7 +107,7 @@ def test_click_on_an_empty_lane_seeks_and_does_not_create(qtbot, view: TimelineV
     assert not created
 
 
-def test_drag_an_edge_trims(qtbot, view: TimelineView) -> None:
+def test_drag_an_edge_trims(qtbot: QtBot, view: TimelineView) -> None:
     with qtbot.waitSignal(view.retimeRequested) as retime:
         drag(view, at(view, 4 * S, 0), at(view, 5 * S + 30_000, 0))
     assert retime.args == [[(1, 2 * S, 5 * S + 40_000)]]
@@ -111,20 +117,20 @@ def test_drag_an_edge_trims(qtbot, view: TimelineView) -> None:
     assert retime.args == [[(1, 4 * S - FRAME, 4 * S)]]
 
 
-def test_drag_a_body_moves_it_keeping_its_length(qtbot, view: TimelineView) -> None:
+def test_drag_a_body_moves_it_keeping_its_length(qtbot: QtBot, view: TimelineView) -> None:
     with qtbot.waitSignal(view.retimeRequested) as retime:
         drag(view, at(view, 3 * S, 0), at(view, 3 * S + 1_510_000, 0))
     assert retime.args == [[(1, 3 * S + 520_000, 5 * S + 520_000)]]
 
 
-def test_dragging_a_moment_snaps_to_the_playhead(qtbot, view: TimelineView) -> None:
+def test_dragging_a_moment_snaps_to_the_playhead(qtbot: QtBot, view: TimelineView) -> None:
     view.set_playhead(8 * S)
     with qtbot.waitSignal(view.retimeRequested) as retime:
         drag(view, at(view, 3 * S, 0), at(view, 3 * S + 4_030_000, 0))  # end lands 30 ms (3 px) off
     assert retime.args == [[(1, 6 * S, 8 * S)]]
 
 
-def test_escape_cancels_a_drag(qtbot, view: TimelineView) -> None:
+def test_escape_cancels_a_drag(qtbot: QtBot, view: TimelineView) -> None:
     emitted: list[object] = []
     view.retimeRequested.connect(emitted.append)
     view.createRequested.connect(lambda *a: emitted.append(a))
@@ -137,7 +143,7 @@ def test_escape_cancels_a_drag(qtbot, view: TimelineView) -> None:
     assert not emitted
 
 
-def test_clicks_select_and_shift_click_adds(qtbot, view: TimelineView) -> None:
+def test_clicks_select_and_shift_click_adds(qtbot: QtBot, view: TimelineView) -> None:
     with qtbot.waitSignal(view.selectionChanged) as changed:
         QTest.mouseClick(view, LEFT, NO_MODS, at(view, 3 * S, 0))
     assert changed.args == [[1]]
@@ -149,13 +155,13 @@ def test_clicks_select_and_shift_click_adds(qtbot, view: TimelineView) -> None:
     assert changed.args == [[2]]
 
 
-def test_ctrl_drag_draws_a_selection_rectangle(qtbot, view: TimelineView) -> None:
+def test_ctrl_drag_draws_a_selection_rectangle(qtbot: QtBot, view: TimelineView) -> None:
     with qtbot.waitSignal(view.selectionChanged) as changed:
         drag(view, at(view, 1 * S, 0), at(view, 7 * S, 1), CTRL)
     assert changed.args == [[1, 2]]
 
 
-def test_delete_asks_to_delete_the_selection(qtbot, view: TimelineView) -> None:
+def test_delete_asks_to_delete_the_selection(qtbot: QtBot, view: TimelineView) -> None:
     view.set_selection([2, 1, 99])
     assert view.selection() == [1, 2]
     QTest.keyClick(view, Qt.Key.Key_Backspace)
@@ -164,7 +170,7 @@ def test_delete_asks_to_delete_the_selection(qtbot, view: TimelineView) -> None:
     assert deleted.args == [[1, 2]]
 
 
-def test_scrubbing_the_ruler_seeks_continuously(qtbot, view: TimelineView) -> None:
+def test_scrubbing_the_ruler_seeks_continuously(qtbot: QtBot, view: TimelineView) -> None:
     seeks: list[int] = []
     view.seekRequested.connect(seeks.append)
     y = view.rows.ruler.y + 10
@@ -181,7 +187,7 @@ def test_scrubbing_the_ruler_seeks_continuously(qtbot, view: TimelineView) -> No
     assert view.state.playhead == 3 * S
 
 
-def test_double_click_on_an_empty_lane_marks_a_still(qtbot, view: TimelineView) -> None:
+def test_double_click_on_an_empty_lane_marks_a_still(qtbot: QtBot, view: TimelineView) -> None:
     with qtbot.waitSignal(view.createRequested) as created:
         QTest.mouseDClick(view, LEFT, NO_MODS, at(view, 8 * S + 10_000, 2))
     assert created.args == ["clinician", 8 * S, 8 * S]
@@ -190,7 +196,7 @@ def test_double_click_on_an_empty_lane_marks_a_still(qtbot, view: TimelineView) 
 # -- zoom and scroll ---------------------------------------------------------------------------------------
 
 
-def wheel(view: TimelineView, pos: QPoint, dy: int, mods=NO_MODS) -> None:
+def wheel(view: TimelineView, pos: QPoint, dy: int, mods: Qt.KeyboardModifier = NO_MODS) -> None:
     event = QWheelEvent(
         QPointF(pos), QPointF(view.mapToGlobal(pos)), QPoint(), QPoint(0, dy), Qt.MouseButton.NoButton,
         mods, Qt.ScrollPhase.NoScrollPhase, False,
@@ -198,7 +204,7 @@ def wheel(view: TimelineView, pos: QPoint, dy: int, mods=NO_MODS) -> None:
     QApplication.sendEvent(view, event)
 
 
-def test_wheel_zooms_around_the_cursor(qtbot, view: TimelineView) -> None:
+def test_wheel_zooms_around_the_cursor(qtbot: QtBot, view: TimelineView) -> None:
     view.viewport.scroll_to(10 * S)
     pos = at(view, 15 * S, 0)
     anchor_x = pos.x() - view.rows.label_w
@@ -212,7 +218,7 @@ def test_wheel_zooms_around_the_cursor(qtbot, view: TimelineView) -> None:
     assert view.viewport.us_at(anchor_x) == before
 
 
-def test_shift_wheel_scrolls(qtbot, view: TimelineView) -> None:
+def test_shift_wheel_scrolls(qtbot: QtBot, view: TimelineView) -> None:
     wheel(view, at(view, 5 * S, 0), -120, SHIFT)
     assert view.viewport.start_us == 1000 // 8 * 10_000
     wheel(view, at(view, 5 * S, 0), 120, SHIFT)
@@ -223,7 +229,7 @@ def scroller_point(view: TimelineView, x: float) -> QPoint:
     return QPoint(round(x), view.rows.scroll.y + view.rows.scroll.h // 2)
 
 
-def test_the_scroll_bar_thumb_drags_and_the_track_jumps(qtbot, view: TimelineView) -> None:
+def test_the_scroll_bar_thumb_drags_and_the_track_jumps(qtbot: QtBot, view: TimelineView) -> None:
     vp, g = view.viewport, view.rows
     left, width = g.thumb(vp.start_us, vp.end_us, vp.duration_us)
     assert left == g.track[0] and width == pytest.approx(g.track[1] / 6)  # 10 s of 60 s
@@ -236,7 +242,7 @@ def test_the_scroll_bar_thumb_drags_and_the_track_jumps(qtbot, view: TimelineVie
     assert vp.us_per_px == 10_000 and vp.start_us < vp.max_start_us
 
 
-def test_zoom_slots_and_keys(qtbot, view: TimelineView) -> None:
+def test_zoom_slots_and_keys(qtbot: QtBot, view: TimelineView) -> None:
     QTest.keyClick(view, Qt.Key.Key_0)
     assert view.viewport.is_fitted
     QTest.keyClick(view, Qt.Key.Key_Plus)
@@ -246,7 +252,7 @@ def test_zoom_slots_and_keys(qtbot, view: TimelineView) -> None:
     assert view.viewport.is_fitted
 
 
-def test_playhead_pages_when_playback_leaves_the_view(qtbot, view: TimelineView) -> None:
+def test_playhead_pages_when_playback_leaves_the_view(qtbot: QtBot, view: TimelineView) -> None:
     view.set_playhead(5 * S)
     assert view.viewport.start_us == 0
     view.set_playhead(10 * S + FRAME)
@@ -277,7 +283,7 @@ def test_selected_blocks_get_an_outline(view: TimelineView) -> None:
 
 
 @pytest.mark.parametrize("count", [0, 1, 10_000])
-def test_paint_survives_any_number_of_moments(qtbot, count: int) -> None:
+def test_paint_survives_any_number_of_moments(qtbot: QtBot, count: int) -> None:
     v = TimelineView()
     qtbot.addWidget(v)
     v.resize(1366, 220)
@@ -301,7 +307,7 @@ def test_paint_survives_any_number_of_moments(qtbot, count: int) -> None:
         assert any(coloured)
 
 
-def test_paint_survives_an_empty_recording(qtbot) -> None:
+def test_paint_survives_an_empty_recording(qtbot: QtBot) -> None:
     v = TimelineView()
     qtbot.addWidget(v)
     v.resize(400, 200)
@@ -314,7 +320,7 @@ def test_paint_survives_an_empty_recording(qtbot) -> None:
     wheel(v, QPoint(5, 5), 120)
 
 
-def test_lanes_by_code(qtbot, view: TimelineView) -> None:
+def test_lanes_by_code(qtbot: QtBot, view: TimelineView) -> None:
     view.set_code_lanes([("1", "Waiting", BLUE), ("2", "Naming", GREEN)])
     view.set_lane_mode("code")
     assert [lane.title for lane in view.state.layout.lanes] == ["Waiting", "Naming"]
@@ -325,7 +331,7 @@ def test_lanes_by_code(qtbot, view: TimelineView) -> None:
     assert len(view.state.layout.lanes) == 3
 
 
-def test_the_items_selected_flags_are_the_selection(qtbot, view: TimelineView) -> None:
+def test_the_items_selected_flags_are_the_selection(qtbot: QtBot, view: TimelineView) -> None:
     emitted: list[list[int]] = []
     view.selectionChanged.connect(emitted.append)
     layout = view.state.layout
@@ -342,6 +348,7 @@ def test_the_items_selected_flags_are_the_selection(qtbot, view: TimelineView) -
 def test_waveform_arrives_in_chunks(view: TimelineView) -> None:
     view.set_waveform([], 10_000)
     band = view.rows.wave
+    assert band is not None
     column = view.rows.label_w + view.viewport.x_of(5 * S)
     empty = render(view)
     view.add_waveform(400, [(-0.5, 0.5)] * 200)  # 4 s to 6 s
@@ -357,7 +364,7 @@ def test_ensure_visible_pages_the_view(view: TimelineView) -> None:
     assert view.viewport.contains(30 * S)
 
 
-def test_frame_snapping_uses_the_recordings_own_frames(qtbot) -> None:
+def test_frame_snapping_uses_the_recordings_own_frames(qtbot: QtBot) -> None:
     """Variable frame rate: frames at irregular times; a drag lands on real ones."""
     times = [0]
     while times[-1] < 20 * S:
@@ -376,7 +383,7 @@ def test_frame_snapping_uses_the_recordings_own_frames(qtbot) -> None:
     assert start == nearest_frame(frames, v.viewport.us_at(v.viewport.x_of(1 * S + 12_345)))
 
 
-def test_high_dpi_rendering_is_sharp_and_correct(tmp_path) -> None:
+def test_high_dpi_rendering_is_sharp_and_correct(tmp_path: Path) -> None:
     """At a device pixel ratio of 2 the block is still where the moment is (checked in a child process,
     as the scale factor is fixed when the QApplication starts)."""
     shot = tmp_path / "hidpi.png"
@@ -410,7 +417,7 @@ print("ok")
     assert done.stdout.strip() == "ok"
 
 
-def test_screenshot_of_a_realistic_session(tmp_path) -> None:
+def test_screenshot_of_a_realistic_session(tmp_path: Path) -> None:
     """Renders a 15-minute recording with 40 moments (look at it: ``python -m
     vfeedback.ui.timeline.sample /tmp/timeline.png``)."""
     out = tmp_path / "timeline.png"
@@ -419,14 +426,14 @@ def test_screenshot_of_a_realistic_session(tmp_path) -> None:
     assert image.width() == 1366 and not image.isNull()
 
 
-def test_dragging_one_of_several_selected_moves_them_all(qtbot, view: TimelineView) -> None:
+def test_dragging_one_of_several_selected_moves_them_all(qtbot: QtBot, view: TimelineView) -> None:
     view.set_selection([1, 2])
     with qtbot.waitSignal(view.retimeRequested) as retime:
         drag(view, at(view, 3 * S, 0), at(view, 3 * S + 1_000_000, 0))
     assert sorted(retime.args[0]) == [(1, 3 * S, 5 * S), (2, 7 * S, 7 * S)]
 
 
-def test_hover_shows_the_caption_and_a_resize_cursor_on_edges(qtbot, view: TimelineView) -> None:
+def test_hover_shows_the_caption_and_a_resize_cursor_on_edges(qtbot: QtBot, view: TimelineView) -> None:
     move_to(view, at(view, 4 * S, 0), buttons=Qt.MouseButton.NoButton)
     assert view.cursor().shape() == Qt.CursorShape.SizeHorCursor
     pos = at(view, 3 * S, 0)
@@ -438,7 +445,9 @@ def test_hover_shows_the_caption_and_a_resize_cursor_on_edges(qtbot, view: Timel
     assert "00:00:02.000 – 00:00:04.000" in QToolTip.text()
 
 
-def test_moving_the_playhead_repaints_two_thin_strips(monkeypatch, view: TimelineView) -> None:
+def test_moving_the_playhead_repaints_two_thin_strips(
+    monkeypatch: pytest.MonkeyPatch, view: TimelineView
+) -> None:
     view.set_playhead(2 * S)
     rects: list[QRect] = []
     monkeypatch.setattr(view, "update", lambda *a: rects.append(a[0] if a else view.rect()))
@@ -446,7 +455,7 @@ def test_moving_the_playhead_repaints_two_thin_strips(monkeypatch, view: Timelin
     assert rects and all(r.width() <= 20 or (r.left() == 0 and r.width() <= view.rows.label_w) for r in rects)
 
 
-def test_dense_lanes_are_drawn_as_columns_in_the_right_place(qtbot) -> None:
+def test_dense_lanes_are_drawn_as_columns_in_the_right_place(qtbot: QtBot) -> None:
     v = TimelineView()
     qtbot.addWidget(v)
     v.resize(1000 + v.rows.label_w, 240)
@@ -465,7 +474,7 @@ def test_dense_lanes_are_drawn_as_columns_in_the_right_place(qtbot) -> None:
         assert QColor(image.pixel(gap, y)).saturation() < 30
 
 
-def test_lane_arrays_find_what_the_layout_finds(qtbot) -> None:
+def test_lane_arrays_find_what_the_layout_finds(qtbot: QtBot) -> None:
     from vfeedback.ui.timeline.raster import LaneArrays
 
     items = sample.items(3000, seed=3)
@@ -481,13 +490,15 @@ def test_lane_arrays_find_what_the_layout_finds(qtbot) -> None:
             assert got == [p.item.id for p in layout.items_in(t0, t1, lane)]
 
 
-def test_a_playhead_strip_repaint_matches_a_full_repaint(monkeypatch, view: TimelineView) -> None:
+def test_a_playhead_strip_repaint_matches_a_full_repaint(
+    monkeypatch: pytest.MonkeyPatch, view: TimelineView
+) -> None:
     view.set_playhead(2 * S)
     view.set_selection([1])
     image = render(view)
     region = QRegion()
 
-    def record(*args: object) -> None:
+    def record(*args: QRect | QRegion) -> None:
         nonlocal region
         region = region.united(args[0] if args else view.rect())
 

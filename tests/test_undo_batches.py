@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mediagen import MediaSet
 from sqlalchemy import event, select
 
 from vfeedback.core.errors import Conflict
@@ -58,7 +59,9 @@ class Shared:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared(request, tmp_path: Path, media, monkeypatch: pytest.MonkeyPatch) -> Iterator[Shared]:
+def shared(
+    request: pytest.FixtureRequest, tmp_path: Path, media: MediaSet, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Shared]:
     if request.param == "sqlite":
         spec = str(tmp_path / "shared")
     else:

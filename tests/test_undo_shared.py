@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
+from mediagen import MediaSet
+from pytestqt.qtbot import QtBot
 
 from vfeedback.cli.main import run
 from vfeedback.storage import layout
@@ -19,7 +22,9 @@ from vfeedback.storage import layout
 class Team:
     """The CLI in-process against one library; ``as_(name)`` is who runs the next command."""
 
-    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    def __init__(
+        self, root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         self.root, self.capsys, self.monkeypatch = root, capsys, monkeypatch
 
     def __call__(self, who: str, *args: str) -> tuple[int, str, str]:
@@ -28,12 +33,13 @@ class Team:
         out, err = self.capsys.readouterr()
         return status, out, err
 
-    def json(self, who: str, *args: str) -> dict:  # type: ignore[type-arg]
+    def json(self, who: str, *args: str) -> dict[str, Any]:
         status, out, err = self(who, *args, "--json")
         assert status == 0, err
-        return json.loads(out)  # type: ignore[no-any-return]
+        found: dict[str, Any] = json.loads(out)
+        return found
 
-    def rows(self, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
         with sqlite3.connect(self.root / layout.DB_NAME) as conn:
             found = conn.execute(sql).fetchall()
         conn.close()
@@ -58,7 +64,7 @@ def team(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest
 
 
 @pytest.fixture
-def film(team: Team, media) -> int:
+def film(team: Team, media: MediaSet) -> int:
     """Family T1 with cfr25, set up by alice."""
     assert team("alice", "family", "add", "T1")[0] == 0
     return int(team.json("alice", "import", str(media["cfr25"]), "--family", "T1")["id"])
@@ -69,7 +75,9 @@ def _add(team: Team, who: str, rec: int, at: str, caption: str) -> int:
     return int(team.json(who, *argv)["id"])
 
 
-def test_undo_takes_back_your_own_last_action_never_a_colleagues(team: Team, film: int, media) -> None:
+def test_undo_takes_back_your_own_last_action_never_a_colleagues(
+    team: Team, film: int, media: MediaSet
+) -> None:
     _add(team, "alice", film, "1", "alice waits")
     _add(team, "bob", film, "2", "bob sees a smile")
     # Alice undoes: her moment goes, bob's (the newer action) stays.
@@ -122,7 +130,7 @@ def test_your_older_action_on_a_row_a_colleague_changed_since_is_refused(team: T
     assert team.captions() == [("bob's better words", "alice")]
 
 
-def test_undoing_a_family_a_colleague_has_since_filled_is_refused(team: Team, media) -> None:
+def test_undoing_a_family_a_colleague_has_since_filled_is_refused(team: Team, media: MediaSet) -> None:
     team("alice", "family", "add", "T2")
     rec = team.json("bob", "import", str(media["no_audio"]), "--family", "T2")["id"]
     before = (team.history(), team.dump())
@@ -136,7 +144,7 @@ def test_undoing_a_family_a_colleague_has_since_filled_is_refused(team: Team, me
     assert team.rows("SELECT id FROM recordings") == [(rec,)]
 
 
-def test_deleting_one_family_keeps_everyone_elses_history(team: Team, media) -> None:
+def test_deleting_one_family_keeps_everyone_elses_history(team: Team, media: MediaSet) -> None:
     team("alice", "family", "add", "GONE1")
     team("alice", "family", "add", "KEEP1")
     gone = team.json("alice", "import", str(media["cfr25"]), "--family", "GONE1")["id"]
@@ -163,7 +171,9 @@ def test_deleting_one_family_keeps_everyone_elses_history(team: Team, media) -> 
     assert team.captions() == [("bob on the kept film", "bob")]
 
 
-def test_deleting_one_recording_keeps_the_history_of_the_familys_other_films(team: Team, media) -> None:
+def test_deleting_one_recording_keeps_the_history_of_the_familys_other_films(
+    team: Team, media: MediaSet
+) -> None:
     team("alice", "family", "add", "TWO1")
     gone = team.json("alice", "import", str(media["cfr25"]), "--family", "TWO1")["id"]
     keep = team.json("alice", "import", str(media["no_audio"]), "--family", "TWO1")["id"]
@@ -182,7 +192,7 @@ def test_deleting_one_recording_keeps_the_history_of_the_familys_other_films(tea
     assert team.rows("SELECT code FROM families") == [("TWO1",)]
 
 
-def test_an_import_undone_after_its_frames_were_indexed(team: Team, media) -> None:
+def test_an_import_undone_after_its_frames_were_indexed(team: Team, media: MediaSet) -> None:
     """The frame index (a cache) used to block the undo with an internal error (exit 70)."""
     team("alice", "family", "add", "IX1")
     rec = team.json("alice", "import", str(media["cfr25"]), "--family", "IX1")
@@ -201,7 +211,7 @@ def test_an_import_undone_after_its_frames_were_indexed(team: Team, media) -> No
 
 
 def test_edit_undo_in_the_window_names_and_takes_back_only_your_own(
-    qtbot, tmp_path: Path, media, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, tmp_path: Path, media: MediaSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from PySide6.QtCore import QSettings, Qt
     from PySide6.QtTest import QTest

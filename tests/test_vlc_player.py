@@ -270,15 +270,16 @@ class FrameSpy:
         self._lock = threading.Lock()
         self.shown: list[bytes] = []
 
-        @vlc.CallbackDecorators.VideoLockCb
+        # python-vlc ships no type hints: its ctypes callback decorators are untyped.
+        @vlc.CallbackDecorators.VideoLockCb  # type: ignore[untyped-decorator]
         def lock(_opaque: Any, planes: Any) -> None:
             planes[0] = ctypes.cast(self._buffer, ctypes.c_void_p)
 
-        @vlc.CallbackDecorators.VideoUnlockCb
+        @vlc.CallbackDecorators.VideoUnlockCb  # type: ignore[untyped-decorator]
         def unlock(_opaque: Any, _picture: Any, _planes: Any) -> None:
             pass
 
-        @vlc.CallbackDecorators.VideoDisplayCb
+        @vlc.CallbackDecorators.VideoDisplayCb  # type: ignore[untyped-decorator]
         def display(_opaque: Any, _picture: Any) -> None:
             with self._lock:
                 self.shown.append(bytes(self._buffer))

@@ -73,13 +73,15 @@ def bursts(media: MediaSet) -> dict[str, Path]:
 
 
 def _loud(peaks: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    return np.abs(peaks).max(axis=1) > 0.4
+    loud: np.ndarray[Any, Any] = np.abs(peaks).max(axis=1) > 0.4
+    return loud
 
 
 def _expected(count: int, sound_starts_at: int) -> np.ndarray[Any, Any]:
     """Loud buckets when the sound (on for the first second of every two) begins at a bucket."""
     b = np.arange(count) - sound_starts_at
-    return (b >= 0) & (b < 6 * BUCKETS_PER_S) & ((b // BUCKETS_PER_S) % 2 == 0)
+    expected: np.ndarray[Any, Any] = (b >= 0) & (b < 6 * BUCKETS_PER_S) & ((b // BUCKETS_PER_S) % 2 == 0)
+    return expected
 
 
 # --- pure parts --------------------------------------------------------------------------------

@@ -8,13 +8,19 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+from mediagen import MediaSet
+from pytestqt.qtbot import QtBot
+
 from vfeedback.cli.main import run
 from vfeedback.services import Library
 
 NOTE = "PRIVATE: mother low, talk to GP"
 
 
-def test_withdrawing_lists_every_file_exported_for_that_purpose(tmp_path: Path, media, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawing_lists_every_file_exported_for_that_purpose(
+    tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tmp_path / "lib"
     out = tmp_path / "sent out"
     out.mkdir()
@@ -63,7 +69,9 @@ def test_withdrawing_lists_every_file_exported_for_that_purpose(tmp_path: Path, 
     assert NOTE not in text
 
 
-def test_audit_json_names_destination_and_notes(tmp_path: Path, media, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_audit_json_names_destination_and_notes(
+    tmp_path: Path, media: MediaSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tmp_path / "lib"
     with Library.open(root) as lib:
         lib.families.add("W2")
@@ -82,7 +90,9 @@ def test_audit_json_names_destination_and_notes(tmp_path: Path, media, capsys) -
     assert len(last["hash"]) == 64
 
 
-def test_withdrawing_in_the_app_lists_the_files_too(qtbot, library, tmp_path, media, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawing_in_the_app_lists_the_files_too(
+    qtbot: QtBot, library: Library, tmp_path: Path, media: MediaSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from datetime import date
 
     from PySide6.QtWidgets import QMessageBox
@@ -100,7 +110,12 @@ def test_withdrawing_in_the_app_lists_the_files_too(qtbot, library, tmp_path, me
     monkeypatch.setattr(ConsentDialog, "exec", lambda _self: 1)
     monkeypatch.setattr(ConsentDialog, "values", lambda _self: ("supervision", False, "Dr A", date.today()))
     shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append((box.text(), box.detailedText())) or 0)
+
+    def note(box: QMessageBox) -> int:
+        shown.append((box.text(), box.detailedText()))
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", note)
     panel.open_dialog()
     [(text, details)] = shown
     assert text.startswith("1 file(s) were exported for supervision.")

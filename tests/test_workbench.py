@@ -5,11 +5,16 @@ The real VLC player is covered by test_vlc_player.py and test_e2e.py; here the s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from mediagen import MediaSet
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
 
-from vfeedback.core.model import Actor
+from vfeedback.core.model import Actor, Recording
 from vfeedback.media.clock_player import ClockPlayer
 from vfeedback.services import Library
 from vfeedback.ui.main_window import MainWindow
@@ -17,13 +22,13 @@ from vfeedback.ui.workbench import keys
 
 
 @pytest.fixture(autouse=True)
-def _private_settings(tmp_path) -> None:
+def _private_settings(tmp_path: Path) -> None:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
 
 
 @pytest.fixture
-def opened(qtbot, library: Library, media):
+def opened(qtbot: QtBot, library: Library, media: MediaSet) -> Iterator[tuple[MainWindow, Recording]]:
     library.families.add("F1")
     rec = library.recordings.import_file(media["cfr25"], "F1")
     window = MainWindow(library, player=ClockPlayer())
@@ -40,14 +45,22 @@ def opened(qtbot, library: Library, media):
     window.close()
 
 
-def press(window, key, modifier=Qt.KeyboardModifier.NoModifier, text: str = "") -> None:
+def press(
+    window: MainWindow,
+    key: Qt.Key,
+    modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+    text: str = "",
+) -> None:
     target = window.focusWidget() or window
     QTest.keyClick(target, key, modifier)
 
 
-def test_keys_alone_tag_a_moment_at_exact_frames(qtbot, opened, library: Library) -> None:
+def test_keys_alone_tag_a_moment_at_exact_frames(
+    qtbot: QtBot, opened: tuple[MainWindow, Recording], library: Library
+) -> None:
     window, rec = opened
     waiting = library.schemes.code("Waiting")
+    assert waiting.key is not None
     QTest.keyClicks(window.focusWidget() or window, waiting.key)
     assert window.coding.current_code == waiting
     for _ in range(3):
@@ -73,22 +86,25 @@ def test_keys_alone_tag_a_moment_at_exact_frames(qtbot, opened, library: Library
     assert window.act_redo.text().startswith("&Redo Add moment")
 
 
-def test_stepping_back_and_forth_shows_each_frame(qtbot, opened) -> None:
+def test_stepping_back_and_forth_shows_each_frame(qtbot: QtBot, opened: tuple[MainWindow, Recording]) -> None:
     window, _ = opened
     seen = []
     for key in [Qt.Key.Key_Right] * 4 + [Qt.Key.Key_Left] * 2:
         press(window, key)
         expected = window.controller.frame()
-        qtbot.waitUntil(
-            lambda e=expected: window.video.frames.exact and window.video.frames.frame_number == e,
-            timeout=10_000,
-        )
+
+        def shown(e: int = expected) -> bool:
+            return window.video.frames.exact and window.video.frames.frame_number == e
+
+        qtbot.waitUntil(shown, timeout=10_000)
         seen.append(window.video.frames.frame_number)
     assert seen == [1, 2, 3, 4, 3, 2]
     assert "frame 2" in window.transport.position.text()
 
 
-def test_timeline_intents_become_single_undoable_edits(qtbot, opened, library: Library) -> None:
+def test_timeline_intents_become_single_undoable_edits(
+    qtbot: QtBot, opened: tuple[MainWindow, Recording], library: Library
+) -> None:
     window, rec = opened
     window.timeline.createRequested.emit("infant", 1_000_000, 2_000_000)
     [moment] = library.moments.all(rec.id)
@@ -108,7 +124,9 @@ def test_timeline_intents_become_single_undoable_edits(qtbot, opened, library: L
     )
 
 
-def test_inspector_saves_caption_and_note_apart(qtbot, opened, library: Library) -> None:
+def test_inspector_saves_caption_and_note_apart(
+    qtbot: QtBot, opened: tuple[MainWindow, Recording], library: Library
+) -> None:
     window, rec = opened
     window.coding.point()
     [moment] = library.moments.all(rec.id)
@@ -130,14 +148,13 @@ def test_inspector_saves_caption_and_note_apart(qtbot, opened, library: Library)
     assert "You waited, and she smiled" in shown
     assert not any("PRIVATE" in text for text in shown)
     assert "PRIVATE" not in window.inspector.caption.toPlainText()
-    assert (
-        window.inspector.findChild(type(window.inspector.span), "noteLabel")
-        .text()
-        .endswith("never shown to families")
-    )
+    note_label = window.inspector.findChild(type(window.inspector.span), "noteLabel")
+    assert note_label is not None and note_label.text().endswith("never shown to families")
 
 
-def test_typing_in_the_caption_never_triggers_keys(qtbot, opened, library: Library) -> None:
+def test_typing_in_the_caption_never_triggers_keys(
+    qtbot: QtBot, opened: tuple[MainWindow, Recording], library: Library
+) -> None:
     window, rec = opened
     window.coding.point()
     window.inspector.caption.setFocus()
@@ -147,7 +164,9 @@ def test_typing_in_the_caption_never_triggers_keys(qtbot, opened, library: Libra
     assert len(library.moments.all(rec.id)) == 1 and not window.controller.playing
 
 
-def test_tab_walks_moments_and_help_lists_every_key(qtbot, opened, library: Library) -> None:
+def test_tab_walks_moments_and_help_lists_every_key(
+    qtbot: QtBot, opened: tuple[MainWindow, Recording], library: Library
+) -> None:
     window, _ = opened
     for t in (2_000_000, 4_000_000):
         window.controller.seek_us(t)
@@ -174,7 +193,7 @@ def test_tab_walks_moments_and_help_lists_every_key(qtbot, opened, library: Libr
     assert window.help.isVisible()
 
 
-def test_reopening_finds_everything_as_left(qtbot, library: Library, media) -> None:
+def test_reopening_finds_everything_as_left(qtbot: QtBot, library: Library, media: MediaSet) -> None:
     library.families.add("F1")
     rec = library.recordings.import_file(media["cfr25"], "F1")
     library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="kept")
@@ -187,7 +206,7 @@ def test_reopening_finds_everything_as_left(qtbot, library: Library, media) -> N
 
 
 def test_missing_file_is_one_clear_message_and_the_app_keeps_working(
-    qtbot, library: Library, media, tmp_path
+    qtbot: QtBot, library: Library, media: MediaSet, tmp_path: Path
 ) -> None:
     import shutil
 
@@ -211,7 +230,9 @@ def test_missing_file_is_one_clear_message_and_the_app_keeps_working(
     window.close()
 
 
-def test_without_libvlc_the_app_says_so_and_still_steps(qtbot, library: Library, media, monkeypatch) -> None:
+def test_without_libvlc_the_app_says_so_and_still_steps(
+    qtbot: QtBot, library: Library, media: MediaSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import vfeedback.media.player as player_module
 
     reason = "Playback with sound needs libvlc, which is missing: sudo apt install libvlc5."
@@ -235,7 +256,7 @@ def test_without_libvlc_the_app_says_so_and_still_steps(qtbot, library: Library,
     window.close()
 
 
-def test_family_panel_shows_the_consent_register(qtbot, library: Library) -> None:
+def test_family_panel_shows_the_consent_register(qtbot: QtBot, library: Library) -> None:
     library.families.add("F1")
     library.consent.give("F1", "feedback", "Dr A")
     library.consent.give("F1", "research", "Dr A")
@@ -249,7 +270,9 @@ def test_family_panel_shows_the_consent_register(qtbot, library: Library) -> Non
     window.close()
 
 
-def test_review_needs_consent_and_hides_the_case_list(qtbot, library: Library, media, monkeypatch) -> None:
+def test_review_needs_consent_and_hides_the_case_list(
+    qtbot: QtBot, library: Library, media: MediaSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from PySide6.QtWidgets import QInputDialog, QMessageBox
 
     library.families.add("F1")
@@ -274,7 +297,7 @@ def test_review_needs_consent_and_hides_the_case_list(qtbot, library: Library, m
     window.close()
 
 
-def test_a_refused_key_says_its_sentence_and_changes_nothing(qtbot, library: Library) -> None:
+def test_a_refused_key_says_its_sentence_and_changes_nothing(qtbot: QtBot, library: Library) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     library.families.add("F1")
@@ -293,7 +316,7 @@ def test_a_refused_key_says_its_sentence_and_changes_nothing(qtbot, library: Lib
     window.close()
 
 
-def test_help_menu_offers_the_installation_check(qtbot, opened) -> None:
+def test_help_menu_offers_the_installation_check(qtbot: QtBot, opened: tuple[MainWindow, Recording]) -> None:
     """Help › Check this installation is where a clinician (or support) finds the self-check."""
     from PySide6.QtWidgets import QMenu
 
@@ -310,5 +333,6 @@ def test_help_menu_offers_the_installation_check(qtbot, opened) -> None:
     assert dialog.isVisible()
     qtbot.waitUntil(lambda: dialog._proc is not None, timeout=10_000)
     running = dialog._proc
+    assert running is not None
     dialog.close()  # closing it stops a check still running (it makes films of its own)
     qtbot.waitUntil(lambda: running.poll() is not None, timeout=10_000)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from mediagen import MediaSet
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QMenu, QWidget
+from pytestqt.qtbot import QtBot
 
 import vfeedback.ui.workbench as workbench_package
 from vfeedback.core.coding import CodingState
@@ -47,7 +49,7 @@ class Playhead:
 class FakeWindow:
     """Stands in for the main window: everything a helper may ask of it, and a note of what it did."""
 
-    def __init__(self, library: Library, qtbot) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, library: Library, qtbot: QtBot) -> None:
         self.library = library
         self.window = QWidget()
         qtbot.addWidget(self.window)
@@ -96,7 +98,7 @@ def _as_workbench(fake: FakeWindow) -> Workbench:
 
 
 @pytest.fixture
-def bench(qtbot, library: Library):  # type: ignore[no-untyped-def]
+def bench(qtbot: QtBot, library: Library) -> Iterator[FakeWindow]:
     fake = FakeWindow(library, qtbot)
     yield fake
     fake.tasks.cancel_all()
@@ -105,7 +107,7 @@ def bench(qtbot, library: Library):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def rec(library: Library, media) -> Recording:  # type: ignore[no-untyped-def]
+def rec(library: Library, media: MediaSet) -> Recording:
     library.families.add("F1")
     return library.recordings.import_file(media["cfr25"], "F1")
 
@@ -126,7 +128,9 @@ def test_no_workbench_module_imports_the_main_window() -> None:
     assert len(list(folder.glob("*.py"))) >= 9 and importers == []
 
 
-def test_cases_let_go_only_of_the_recording_being_deleted(bench: FakeWindow, rec: Recording, library) -> None:  # type: ignore[no-untyped-def]
+def test_cases_let_go_only_of_the_recording_being_deleted(
+    bench: FakeWindow, rec: Recording, library: Library
+) -> None:
     cases = CaseActions(_as_workbench(bench), LibraryPanel(library))
     bench.coding.open(rec)
     cases.release_for_deletion([rec.id + 1])
@@ -135,7 +139,9 @@ def test_cases_let_go_only_of_the_recording_being_deleted(bench: FakeWindow, rec
     assert bench.closed == 1 and bench.coding.recording is None
 
 
-def test_cases_need_a_family_or_an_open_recording(bench: FakeWindow, rec: Recording, library) -> None:  # type: ignore[no-untyped-def]
+def test_cases_need_a_family_or_an_open_recording(
+    bench: FakeWindow, rec: Recording, library: Library
+) -> None:
     cases = CaseActions(_as_workbench(bench), LibraryPanel(library))
     cases.build(QMenu())
     bench.actions["Delete this recording for good…"].trigger()
@@ -145,8 +151,8 @@ def test_cases_need_a_family_or_an_open_recording(bench: FakeWindow, rec: Record
 
 
 def test_a_still_needs_one_moment_and_is_saved_from_the_playhead(
-    qtbot, bench: FakeWindow, rec, library
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, bench: FakeWindow, rec: Recording, library: Library
+) -> None:
     highlights = HighlightActions(_as_workbench(bench))
     bench.coding.open(rec)
     highlights.export_still()
@@ -173,10 +179,12 @@ def test_a_still_needs_one_moment_and_is_saved_from_the_playhead(
     import cv2
     from mediagen import read_frame_number
 
-    assert read_frame_number(cv2.imread(str(library.exports.path(still)))) == 30  # the frame on screen
+    picture = cv2.imread(str(library.exports.path(still)))
+    assert picture is not None
+    assert read_frame_number(picture) == 30  # the frame on screen
 
 
-def test_clips_need_a_selection_and_reels_a_reel(bench: FakeWindow, rec, library) -> None:  # type: ignore[no-untyped-def]
+def test_clips_need_a_selection_and_reels_a_reel(bench: FakeWindow, rec: Recording, library: Library) -> None:
     highlights = HighlightActions(_as_workbench(bench))
     bench.coding.open(rec)
     highlights.export_clips()
@@ -189,7 +197,9 @@ def test_clips_need_a_selection_and_reels_a_reel(bench: FakeWindow, rec, library
     assert bench.tasks.tasks() == [] and bench.playhead.paused == 0
 
 
-def test_moments_in_and_out_need_an_open_recording(bench: FakeWindow, rec, library, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_moments_in_and_out_need_an_open_recording(
+    bench: FakeWindow, rec: Recording, library: Library, tmp_path: Path
+) -> None:
     exchange = ExchangeActions(_as_workbench(bench))
     exchange.export_table()
     exchange.import_eaf(tmp_path / "never-read.eaf")
@@ -197,8 +207,8 @@ def test_moments_in_and_out_need_an_open_recording(bench: FakeWindow, rec, libra
 
 
 def test_a_spreadsheet_is_written_for_the_open_recording(
-    bench: FakeWindow, rec, library, tmp_path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    bench: FakeWindow, rec: Recording, library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from vfeedback.ui.data_export_dialog import DataExportDialog
 
     library.consent.give("F1", "research", "Dr A")
@@ -207,7 +217,12 @@ def test_a_spreadsheet_is_written_for_the_open_recording(
     exchange = ExchangeActions(_as_workbench(bench))
     out = tmp_path / "moments.csv"
     suggested: list[str] = []
-    monkeypatch.setattr(exchange, "_save_path", lambda _t, name, _f: suggested.append(name) or out)
+
+    def save_path(_title: str, name: str, _filter: str) -> Path:
+        suggested.append(name)
+        return out
+
+    monkeypatch.setattr(exchange, "_save_path", save_path)
     monkeypatch.setattr(
         exchange,
         "_ask",
@@ -220,7 +235,9 @@ def test_a_spreadsheet_is_written_for_the_open_recording(
     assert "She looks." in text and "PRIVATE" not in text
 
 
-def test_the_exports_stopped_last_time_are_named_once_to_whoever_ran_them(bench: FakeWindow, library) -> None:  # type: ignore[no-untyped-def]
+def test_the_exports_stopped_last_time_are_named_once_to_whoever_ran_them(
+    bench: FakeWindow, library: Library
+) -> None:
     library.user = "ana"
     library.ctx.put_setting(
         NOTE_KEY,
@@ -243,7 +260,9 @@ def test_the_exports_stopped_last_time_are_named_once_to_whoever_ran_them(bench:
     assert [n["user"] for n in left] == ["ben"]
 
 
-def test_your_name_is_kept_and_said(bench: FakeWindow, library, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_your_name_is_kept_and_said(
+    bench: FakeWindow, library: Library, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QInputDialog
 
@@ -254,7 +273,9 @@ def test_your_name_is_kept_and_said(bench: FakeWindow, library, monkeypatch, tmp
     assert library.user == "Dr Ana" and bench.statuses == ["Working as Dr Ana."]
 
 
-def test_comparing_coders_needs_a_recording_and_two_coders(bench: FakeWindow, rec, library) -> None:  # type: ignore[no-untyped-def]
+def test_comparing_coders_needs_a_recording_and_two_coders(
+    bench: FakeWindow, rec: Recording, library: Library
+) -> None:
     supervision = SupervisionActions(_as_workbench(bench))
     supervision.open_compare()
     bench.coding.open(rec)

@@ -4,12 +4,17 @@ carry. The windows themselves are tested in their own files; here the subject is
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mediagen import MediaSet
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog, QMenu
+from pytestqt.qtbot import QtBot
 
+from vfeedback.core.model import Recording
 from vfeedback.media.clock_player import ClockPlayer
 from vfeedback.services import Library
 from vfeedback.ui.data_export_dialog import DataExportDialog
@@ -18,14 +23,14 @@ from vfeedback.ui.mapping_dialog import MappingDialog, MappingRow
 
 
 @pytest.fixture(autouse=True)
-def _private_settings(tmp_path, monkeypatch) -> None:
+def _private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VFEEDBACK_CODER", raising=False)
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
 
 
 @pytest.fixture
-def opened(qtbot, library: Library, media):
+def opened(qtbot: QtBot, library: Library, media: MediaSet) -> Iterator[tuple[MainWindow, Recording]]:
     library.families.add("F1")
     library.consent.give("F1", "feedback", by="Dr Test")
     rec = library.recordings.import_file(media["cfr25"], "F1")
@@ -39,16 +44,24 @@ def opened(qtbot, library: Library, media):
     window.close()
 
 
-def _menu_action(window: MainWindow, menu: str, text: str):  # type: ignore[no-untyped-def]
+def _submenu(action: QAction) -> QMenu:
+    menu = action.menu()
+    assert isinstance(menu, QMenu), action.text()
+    return menu
+
+
+def _menu_action(window: MainWindow, menu: str, text: str) -> QAction:
     for top in window.menuBar().actions():
         if top.text().replace("&", "") == menu:
-            for action in top.menu().actions():
+            for action in _submenu(top).actions():
                 if action.text().replace("&", "").startswith(text):
                     return action
     raise AssertionError(f"no {menu} › {text}")
 
 
-def test_compare_opens_on_the_recording_and_jumps_the_player(qtbot, opened, library: Library) -> None:
+def test_compare_opens_on_the_recording_and_jumps_the_player(
+    qtbot: QtBot, opened: tuple[MainWindow, Recording], library: Library
+) -> None:
     window, rec = opened
     library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", coder="Ana")
     library.moments.add(rec.id, 5_000_000, 6_000_000, code="Waiting", coder="Ben")
@@ -66,7 +79,9 @@ def test_compare_opens_on_the_recording_and_jumps_the_player(qtbot, opened, libr
     qtbot.waitUntil(lambda: compare.agreement.events.only_b == 3, timeout=5_000)
 
 
-def test_compare_needs_two_coders(opened, monkeypatch) -> None:
+def test_compare_needs_two_coders(
+    opened: tuple[MainWindow, Recording], monkeypatch: pytest.MonkeyPatch
+) -> None:
     window, _ = opened
     said: list[str] = []
     monkeypatch.setattr(window, "show_error", said.append)
@@ -75,7 +90,9 @@ def test_compare_needs_two_coders(opened, monkeypatch) -> None:
     assert said and "two coders" in said[0]
 
 
-def test_progress_chart_leads_back_to_the_moment(qtbot, opened, library: Library) -> None:
+def test_progress_chart_leads_back_to_the_moment(
+    qtbot: QtBot, opened: tuple[MainWindow, Recording], library: Library
+) -> None:
     window, rec = opened
     m = library.moments.add(rec.id, 3_000_000, 4_000_000, code="Waiting", caption="You wait for her.")
     window.open_recording(rec.id)
@@ -87,7 +104,13 @@ def test_progress_chart_leads_back_to_the_moment(qtbot, opened, library: Library
     qtbot.waitUntil(lambda: abs(window.controller.time_us() - 3_000_000) < 50_000, timeout=5_000)
 
 
-def test_eaf_round_trip_through_the_menus(qtbot, opened, library: Library, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_eaf_round_trip_through_the_menus(
+    qtbot: QtBot,
+    opened: tuple[MainWindow, Recording],
+    library: Library,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     window, rec = opened
     library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", actor="infant", caption="She looks.")
     out = tmp_path / "moments.eaf"
@@ -100,7 +123,7 @@ def test_eaf_round_trip_through_the_menus(qtbot, opened, library: Library, tmp_p
         return dialog
 
     monkeypatch.setattr(window.exchange, "_ask", ask)
-    export = _menu_action(window, "File", "Export moments").menu().actions()[0]
+    export = _submenu(_menu_action(window, "File", "Export moments")).actions()[0]
     export.trigger()  # for research, which this family has not consented to: refused, nothing written
     assert not out.exists() and asked[0].chosen_purpose() == "research" and not asked[0].include_notes()
     def ask_for_feedback(what: str, offers_notes: bool, default: str = "research") -> DataExportDialog:
@@ -122,14 +145,16 @@ def test_eaf_round_trip_through_the_menus(qtbot, opened, library: Library, tmp_p
 
     monkeypatch.setattr(MappingDialog, "exec", accept)
     monkeypatch.setattr(window.exchange, "_open_path", lambda *_a: out)
-    _menu_action(window, "File", "Import moments").menu().actions()[0].trigger()
+    _submenu(_menu_action(window, "File", "Import moments")).actions()[0].trigger()
     after = library.moments.all(rec.id)
     key = [(m.start_us, m.end_us, m.code_id, m.actor, m.caption, m.coder) for m in before]
     assert [(m.start_us, m.end_us, m.code_id, m.actor, m.caption, m.coder) for m in after] == key
     assert "Imported 1 moment from moments.eaf" in window.statusBar().currentMessage()
 
 
-def test_a_refused_import_says_one_sentence_and_adds_nothing(opened, library: Library, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_refused_import_says_one_sentence_and_adds_nothing(
+    opened: tuple[MainWindow, Recording], library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window, rec = opened
     bad = tmp_path / "bad.eaf"
     bad.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>', encoding="utf-8")
@@ -155,7 +180,9 @@ def test_mapping_dialog_waits_for_every_row() -> None:
     assert dialog.mapping() == {"look": "1", "smile": "2"}
 
 
-def test_your_name_tags_new_moments(opened, library: Library, monkeypatch) -> None:
+def test_your_name_tags_new_moments(
+    opened: tuple[MainWindow, Recording], library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window, rec = opened
     from PySide6.QtWidgets import QInputDialog
 
@@ -173,7 +200,9 @@ def test_your_name_tags_new_moments(opened, library: Library, monkeypatch) -> No
         fresh.close()
 
 
-def test_deleting_the_open_recording_lets_go_of_it_first(qtbot, opened, library: Library) -> None:
+def test_deleting_the_open_recording_lets_go_of_it_first(
+    qtbot: QtBot, opened: tuple[MainWindow, Recording], library: Library
+) -> None:
     from PySide6.QtCore import Qt
 
     window, rec = opened
@@ -183,6 +212,7 @@ def test_deleting_the_open_recording_lets_go_of_it_first(qtbot, opened, library:
     assert stored.exists()
     _menu_action(window, "File", "Delete this recording for good").trigger()
     dialog = window.panel.confirming
+    assert dialog is not None
     dialog.ticked.setChecked(True)
     with qtbot.waitSignal(window.panel.deleted, timeout=20_000):
         qtbot.mouseClick(dialog.delete, Qt.MouseButton.LeftButton)
@@ -195,7 +225,9 @@ def test_deleting_the_open_recording_lets_go_of_it_first(qtbot, opened, library:
     assert not window.act_undo.isEnabled()  # the undo history went with it
 
 
-def test_the_moment_list_names_coders_once_two_have_coded(opened, library: Library) -> None:
+def test_the_moment_list_names_coders_once_two_have_coded(
+    opened: tuple[MainWindow, Recording], library: Library
+) -> None:
     from vfeedback.ui.moment_list import CODER
 
     window, rec = opened
