@@ -499,7 +499,7 @@ class MainWindow(QMainWindow):
 
     def _on_frame(self, image: Any, frame: int, exact: bool) -> None:
         self.video.frames.show_frame(image, frame, exact)
-        self.transport.show_exactness("exact frame" if exact else "preview")
+        self.transport.show_exactness(exact)
 
     def _on_thumbnail(self, recording_id: int, time_us: int, image: Any) -> None:
         rec = self.coding.recording

@@ -199,9 +199,10 @@ class KeyRouter(QObject):
         if event.type() == QEvent.Type.ShortcutOverride:
             event.accept()  # claim the key so no widget-level shortcut takes it
             return True
-        if binding is None:
-            return self._keys.coding.pick_key(event.text()) is not None
         try:
+            if binding is None:
+                # A code key: recodes the selected moments, else picks the code for the next tag.
+                return self._keys.coding.pick_key(event.text()) is not None
             binding.action(self._keys)
         except VfeedbackError as exc:
             self._refused(str(exc))
