@@ -119,7 +119,7 @@ class MomentList(QTableView):
         pad = 18
         widths = {
             "Time": metrics.horizontalAdvance("00:00.000") + pad,
-            "Code": metrics.horizontalAdvance("Turned towar") + pad + 16,  # + the colour swatch
+            "Code": metrics.horizontalAdvance("Turned tow") + pad + 16,  # + the colour swatch
             "Actor": metrics.horizontalAdvance("parent") + pad,
             "Coder": metrics.horizontalAdvance("Coder's na") + pad,
         }
