@@ -212,6 +212,7 @@ class MainWindow(QMainWindow):
         play.addAction(act("One second back\tShift+Left", None, lambda: c.step_us(-keys.ONE_SECOND_US)))
 
         self.highlights.build(bar.addMenu("&Moment"))
+        self.code_menu = bar.addMenu("&Code")  # every code, those without a key too (see _on_coding)
         self.supervision.build(bar.addMenu("&Supervision"))
 
         view = bar.addMenu("&View")
@@ -395,7 +396,10 @@ class MainWindow(QMainWindow):
         if "codes" in parts:
             self.inspector.set_codes(s.codes)
             self.help.set_codes(s.codes)
-            self.timeline.set_code_lanes([(str(c.id), c.label, c.colour) for c in s.codes])
+            keys.fill_code_menu(self.code_menu, s, self.show_error)
+            self.timeline.set_code_lanes(
+                [(str(c.id), c.name, c.colour) for c in s.codes], {str(c.id): c.label for c in s.codes}
+            )
         if "code" in parts:
             self._show_current_code()
         if "moments" in parts:

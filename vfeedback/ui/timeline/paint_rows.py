@@ -104,6 +104,8 @@ def _paint_label_column(p: QPainter, st: TimelineState, g: Geometry, fonts: Font
     p.setFont(fonts.label)
     metrics = p.fontMetrics()
     for lane, band in zip(st.layout.lanes, g.lanes, strict=False):
+        if band.h == 0:
+            continue  # scrolled out of view
         rect = _label_rect(g, band)
         if lane.colour:
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -113,7 +115,8 @@ def _paint_label_column(p: QPainter, st: TimelineState, g: Geometry, fonts: Font
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             rect.adjust(13, 0, 0, 0)
         p.setPen(qcolor(TEXT))
-        title = metrics.elidedText(lane.title, Qt.TextElideMode.ElideRight, rect.width())
+        # The middle goes first: a code's name begins and ends with what tells codes apart.
+        title = metrics.elidedText(lane.title, Qt.TextElideMode.ElideMiddle, rect.width())
         p.drawText(rect, Qt.AlignmentFlag.AlignVCenter, title)
 
 

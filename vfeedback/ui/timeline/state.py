@@ -33,6 +33,9 @@ class TimelineState:
     items: tuple[MomentItem, ...] = ()
     mode: LaneMode = "actor"
     code_lanes: tuple[Lane, ...] = ()
+    lane_tips: dict[str, str] = field(default_factory=dict)
+    lane_first: int = 0
+    """The first lane in view when they scroll (lanes by code)."""
     layout: MomentLayout = field(default_factory=MomentLayout)
     arrays: list[LaneArrays] = field(default_factory=list)
     selection: frozenset[int] = frozenset()

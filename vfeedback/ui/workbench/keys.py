@@ -1,7 +1,9 @@
 """Every key of the workbench in one table, so the ``?`` overlay can never fall out of date.
 
 Each key names a typed action on what the keys act on (``Keys``: the coding state, the playback,
-the timeline, the overlay, and undo); the window's menus call the same actions.
+the timeline, the overlay, and undo); the window's menus call the same actions. The overlay lists
+these keys, the menus' Ctrl shortcuts (read from the window's actions), the mouse gestures (``MOUSE``)
+and every code of the scheme: its key, or for a code without one, the Code menu.
 """
 
 from __future__ import annotations
@@ -11,8 +13,26 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QPainter, QPaintEvent, QShortcut
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 from vfeedback.core.coding import CodingState
 from vfeedback.core.errors import VfeedbackError
@@ -147,6 +167,47 @@ BINDINGS: tuple[KeyBinding, ...] = (
     KeyBinding(("?",), toggle_help, "Show or hide this list", "Editing"),
 )
 
+MOUSE: tuple[tuple[str, str], ...] = (
+    ("Click a moment", "Select it; Shift or Ctrl+click adds to the selection"),
+    ("Drag on an empty lane", "Tag a moment from there to there"),
+    ("Double-click an empty lane", "Tag a point in time"),
+    ("Drag a moment's edge", "Trim it (Alt: frames only, no snapping)"),
+    ("Drag a moment", "Move it, with every selected moment"),
+    ("Shift+drag on the lanes", "Select with a rectangle"),
+    ("Click or drag the ruler", "Go to that frame"),
+    ("Wheel", "Zoom around the pointer; Shift+wheel scrolls"),
+    ("Wheel over lane names", "Scroll the lanes (lanes by code)"),
+    ("Double-click in the list", "Go to that moment"),
+)
+"""What the mouse does on the timeline and the moment list (``ui/timeline/view.py`` does it)."""
+
+_COLUMN_STARTS = frozenset({"Menus", "Codes"})
+
+CODE_MENU = "Code menu"
+"""How a code without a key of its own is reached."""
+
+
+def fill_code_menu(menu: QMenu, coding: CodingState, refused: Callable[[str], object]) -> None:
+    """The Code menu: every code of the scheme under its principle, with its key when it has one.
+    Choosing one does what its key does (recodes the selected moments, else picks the next code)."""
+    menu.clear()
+
+    def choose(code: Code) -> None:
+        try:
+            coding.choose(code)
+        except VfeedbackError as exc:
+            refused(str(exc))
+
+    target = menu
+    for code in coding.codes:
+        if code.parent_id is None:
+            key = f"{code.key}  " if code.key else ""
+            target = menu.addMenu(f"{key}{code.name}".replace("&", "&&"))
+        text = code.name.replace("&", "&&") + (f"\t{code.key.upper()}" if code.key else "")
+        action = target.addAction(text)
+        action.triggered.connect(lambda _checked=False, c=code: choose(c))
+
+
 _TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
 
 
@@ -227,7 +288,8 @@ class KeyRouter(QObject):
 
 
 class HelpOverlay(QWidget):
-    """A calm panel over the window listing every key and the scheme's code keys."""
+    """A calm panel over the window listing every key, the menus' Ctrl shortcuts, the mouse gestures
+    and every code of the scheme, in columns that flow to fit the window (1366x768 included)."""
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -256,45 +318,101 @@ class HelpOverlay(QWidget):
         self.hide()
 
     def lines(self) -> list[tuple[str, str, str]]:
-        """(group, key, what) rows, as drawn."""
+        """(group, key or gesture, what) rows, as drawn."""
         rows = [(b.group, b.keys[0], b.label) for b in BINDINGS]
+        rows += [("Menus", key, what) for key, what in self.menu_shortcuts()]
+        rows += [("Mouse", gesture, what) for gesture, what in MOUSE]
         for code in self._codes:
-            if code.key:
-                indent = "" if code.parent_id is None else "   "
-                rows.append(("Codes", code.key.upper(), f"{indent}{code.name}"))
+            indent = "" if code.parent_id is None else "   "
+            rows.append(("Codes", code.key.upper() if code.key else CODE_MENU, f"{indent}{code.name}"))
         return rows
+
+    def menu_shortcuts(self) -> list[tuple[str, str]]:
+        """The window's own Ctrl shortcuts (its menus), except those the key table already lists."""
+        parent = self.parentWidget()
+        if parent is None:
+            return []
+        listed = {QKeySequence(k).toString() for b in BINDINGS for k in b.keys}
+        found: list[tuple[str, str]] = []
+        for action in parent.findChildren(QAction):
+            key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if key and action.shortcut().toString() not in listed:
+                what = action.text().split("\t")[0].replace("&&", "\0").replace("&", "").replace("\0", "&")
+                found.append((key, what.rstrip(".…")))
+        return sorted(set(found), key=lambda kw: (kw[0].count("+"), kw[0]))
+
+    def columns(self, line_h: int, height: int) -> list[list[tuple[str, str, str] | str]]:
+        """The rows flowed into columns at most ``height`` tall: a group title (a str) starts each
+        group; a group never starts at the foot of a column, the keys, the menus and mouse, and the
+        codes each start a column, and a group too long for one column goes on in the next."""
+        room = max(4, height // line_h)
+        groups: dict[str, list[tuple[str, str, str]]] = {}
+        for row in self.lines():
+            groups.setdefault(row[0], []).append(row)
+        columns: list[list[tuple[str, str, str] | str]] = [[]]
+        for name, rows in groups.items():
+            column = columns[-1]
+            if column and (name in _COLUMN_STARTS or len(column) + 1 + min(len(rows), 3) > room):
+                column = []
+                columns.append(column)
+            column.append(name)
+            for row in rows:
+                if len(column) >= room:
+                    column = [name + " (continued)"]
+                    columns.append(column)
+                column.append(row)
+        return columns
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(20, 28, 34, 242))
-        rows = self.lines()
-        font = painter.font()
-        font.setPointSizeF(max(font.pointSizeF(), 10.0))
+        painter.fillRect(self.rect(), QColor(22, 30, 36))
+        margin, top, foot = 36, 40, 44
+        size = 10.5
+        while True:
+            # The largest type (10.5 pt down to 8) at which every column fits across the window.
+            font = QFont(painter.font())
+            font.setPointSizeF(size)
+            metrics = QFontMetrics(font)
+            line_h = metrics.height() + 5
+            columns = self.columns(line_h, self.height() - top - foot)
+            widths = [self._column_widths(c, metrics) for c in columns]
+            total = sum(k + w for k, w in widths) + 48 * (len(columns) - 1)
+            if total <= self.width() - 2 * margin or size <= 8:
+                break
+            size -= 0.5
         painter.setFont(font)
-        line = painter.fontMetrics().height() + 4
-        columns = [[r for r in rows if r[0] != "Codes"], [r for r in rows if r[0] == "Codes"]]
-        width = min(460, (self.width() - 80) // 2)
-        left = max(30, (self.width() - 2 * width - 40) // 2)
-        for c, column in enumerate(columns):
-            x = left + c * (width + 40)
-            y = 50
-            group = None
-            for grp, key, what in column:
-                if y > self.height() - line:
-                    break
-                if grp != group:
-                    group = grp
+        x = left = max(margin, (self.width() - total) // 2)
+        tallest = max(len(c) for c in columns) * line_h
+        top = max(top, (self.height() - tallest - foot) // 2)  # calm: the list sits in the middle
+        for column, (key_w, what_w) in zip(columns, widths, strict=True):
+            y = top + metrics.ascent()
+            for row in column:
+                if isinstance(row, str):
+                    if y > top + metrics.ascent():
+                        y += 4  # a little air above each group
                     painter.setPen(QColor("#f2c98b"))
-                    painter.drawText(x, y, grp)
-                    y += line
-                painter.setPen(QColor("#9fd3c7"))
-                painter.drawText(x + 8, y, key)
-                painter.setPen(QColor("#eef2f4"))
-                painter.drawText(x + 120, y, what)
-                y += line
-            if c == 0:
-                painter.setPen(QColor("#b5c0c7"))
-                painter.drawText(
-                    x, self.height() - 24, "Press ? or Esc to close. Keys work whenever you are not typing."
-                )
+                    painter.drawText(x, y, row)
+                else:
+                    _group, key, what = row
+                    painter.setPen(QColor("#8d9aa3") if key == CODE_MENU else QColor("#9fd3c7"))
+                    painter.drawText(x + 8, y, key)
+                    painter.setPen(QColor("#eef2f4"))
+                    painter.drawText(x + 8 + key_w, y, what)
+                y += line_h
+            x += key_w + what_w + 48
+        painter.setPen(QColor("#b5c0c7"))
+        painter.drawText(
+            left,
+            min(self.height() - 20, top + tallest + 24),
+            "Press ? or Esc to close. Keys work whenever you are not typing; "
+            "a code key with moments selected recodes them.",
+        )
         painter.end()
+
+    @staticmethod
+    def _column_widths(column: list[tuple[str, str, str] | str], metrics: QFontMetrics) -> tuple[int, int]:
+        keys = [metrics.horizontalAdvance(r[1]) for r in column if not isinstance(r, str)]
+        whats = [metrics.horizontalAdvance(r[2]) for r in column if not isinstance(r, str)]
+        titles = [metrics.horizontalAdvance(r) for r in column if isinstance(r, str)]
+        key_w = max(keys, default=0) + 24
+        return key_w, max(max(whats, default=0), max(titles, default=0) - key_w)
