@@ -8,7 +8,7 @@ from typing import Literal
 Region = Literal["label", "ruler", "film", "wave", "lane", "scroll"]
 
 LABEL_W = 104
-LABEL_MAX_W = 210
+LABEL_MAX_W = 236
 """Lanes by code widen the label column to their longest name, up to this; longer names elide."""
 LANE_SCROLL_W = 12
 """The lanes' own vertical scroll bar, at the right, when they do not all fit."""

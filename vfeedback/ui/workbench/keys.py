@@ -287,6 +287,33 @@ class KeyRouter(QObject):
         return plain and len(text) == 1 and text.isalnum()
 
 
+COLUMN_GAP = 48
+GROUP_AIR = 4
+FOOTER = (
+    "Press ? or Esc to close. Keys work whenever you are not typing; a code key with moments selected "
+    "recodes them."
+)
+Row = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """The overlay laid out: its type, the columns (a str is a group title) and where they go."""
+
+    font: QFont
+    line_h: int
+    columns: list[list[Row | str]]
+    widths: list[tuple[int, int]]
+    """Per column: the keys' width, then the descriptions'."""
+    left: int
+    top: int
+    width: int
+    height: int
+
+    def footer_y(self, window_h: int) -> int:
+        return min(window_h - 20, self.top + self.height + 24)
+
+
 class HelpOverlay(QWidget):
     """A calm panel over the window listing every key, the menus' Ctrl shortcuts, the mouse gestures
     and every code of the scheme, in columns that flow to fit the window (1366x768 included)."""
@@ -341,7 +368,7 @@ class HelpOverlay(QWidget):
                 found.append((key, what.rstrip(".…")))
         return sorted(set(found), key=lambda kw: (kw[0].count("+"), kw[0]))
 
-    def columns(self, line_h: int, height: int) -> list[list[tuple[str, str, str] | str]]:
+    def columns(self, line_h: int, height: int) -> list[list[Row | str]]:
         """The rows flowed into columns at most ``height`` tall: a group title (a str) starts each
         group; a group never starts at the foot of a column, the keys, the menus and mouse, and the
         codes each start a column, and a group too long for one column goes on in the next."""
@@ -349,7 +376,7 @@ class HelpOverlay(QWidget):
         groups: dict[str, list[tuple[str, str, str]]] = {}
         for row in self.lines():
             groups.setdefault(row[0], []).append(row)
-        columns: list[list[tuple[str, str, str] | str]] = [[]]
+        columns: list[list[Row | str]] = [[]]
         for name, rows in groups.items():
             column = columns[-1]
             if column and (name in _COLUMN_STARTS or len(column) + 1 + min(len(rows), 3) > room):
@@ -363,33 +390,40 @@ class HelpOverlay(QWidget):
                 column.append(row)
         return columns
 
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(22, 30, 36))
+    def arrange(self) -> Arrangement:
+        """Where everything goes: the largest type (10.5 pt down to 8) at which every column fits
+        across the window, the block centred; each column's height counts the air above its groups."""
         margin, top, foot = 36, 40, 44
         size = 10.5
         while True:
-            # The largest type (10.5 pt down to 8) at which every column fits across the window.
-            font = QFont(painter.font())
+            font = QFont(self.font())
             font.setPointSizeF(size)
             metrics = QFontMetrics(font)
             line_h = metrics.height() + 5
-            columns = self.columns(line_h, self.height() - top - foot)
+            columns = self.columns(line_h + 1, self.height() - top - foot)
             widths = [self._column_widths(c, metrics) for c in columns]
-            total = sum(k + w for k, w in widths) + 48 * (len(columns) - 1)
+            total = sum(k + w for k, w in widths) + COLUMN_GAP * (len(columns) - 1)
             if total <= self.width() - 2 * margin or size <= 8:
                 break
             size -= 0.5
-        painter.setFont(font)
-        x = left = max(margin, (self.width() - total) // 2)
-        tallest = max(len(c) for c in columns) * line_h
+        tallest = max(len(c) * line_h + GROUP_AIR * sum(isinstance(r, str) for r in c) for c in columns)
         top = max(top, (self.height() - tallest - foot) // 2)  # calm: the list sits in the middle
-        for column, (key_w, what_w) in zip(columns, widths, strict=True):
-            y = top + metrics.ascent()
+        left = max(margin, (self.width() - total) // 2)
+        return Arrangement(font, line_h, columns, widths, left, top, total, tallest)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(22, 30, 36))
+        a = self.arrange()
+        painter.setFont(a.font)
+        ascent = QFontMetrics(a.font).ascent()
+        x = a.left
+        for column, (key_w, what_w) in zip(a.columns, a.widths, strict=True):
+            y = a.top + ascent
             for row in column:
                 if isinstance(row, str):
-                    if y > top + metrics.ascent():
-                        y += 4  # a little air above each group
+                    if y > a.top + ascent:
+                        y += GROUP_AIR
                     painter.setPen(QColor("#f2c98b"))
                     painter.drawText(x, y, row)
                 else:
@@ -398,19 +432,14 @@ class HelpOverlay(QWidget):
                     painter.drawText(x + 8, y, key)
                     painter.setPen(QColor("#eef2f4"))
                     painter.drawText(x + 8 + key_w, y, what)
-                y += line_h
-            x += key_w + what_w + 48
+                y += a.line_h
+            x += key_w + what_w + COLUMN_GAP
         painter.setPen(QColor("#b5c0c7"))
-        painter.drawText(
-            left,
-            min(self.height() - 20, top + tallest + 24),
-            "Press ? or Esc to close. Keys work whenever you are not typing; "
-            "a code key with moments selected recodes them.",
-        )
+        painter.drawText(a.left, a.footer_y(self.height()), FOOTER)
         painter.end()
 
     @staticmethod
-    def _column_widths(column: list[tuple[str, str, str] | str], metrics: QFontMetrics) -> tuple[int, int]:
+    def _column_widths(column: list[Row | str], metrics: QFontMetrics) -> tuple[int, int]:
         keys = [metrics.horizontalAdvance(r[1]) for r in column if not isinstance(r, str)]
         whats = [metrics.horizontalAdvance(r[2]) for r in column if not isinstance(r, str)]
         titles = [metrics.horizontalAdvance(r) for r in column if isinstance(r, str)]
