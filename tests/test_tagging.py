@@ -4,6 +4,7 @@ and mouse events: a code key recodes the selected moment, the moment list keeps 
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from expect import present
 from mediagen import MediaSet
 from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
-from PySide6.QtGui import QFontMetrics, QHelpEvent, QMouseEvent, QWheelEvent
+from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QMouseEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
 from pytestqt.qtbot import QtBot
@@ -26,6 +27,7 @@ from vfeedback.ui.moment_list import COLUMNS
 from vfeedback.ui.timeline import TimelineView
 from vfeedback.ui.timeline import geometry as geo
 from vfeedback.ui.timeline.geometry import LABEL_MAX_W
+from vfeedback.ui.timeline.style import WAVE
 from vfeedback.ui.workbench import keys
 
 S = 1_000_000
@@ -322,3 +324,70 @@ def test_the_code_menu_reaches_a_code_without_a_key(
     press(window, Qt.Key.Key_Right)
     press(window, Qt.Key.Key_M)
     assert [m.code_id for m in library.moments.all(rec.id)] == [sharing.id, sharing.id]
+
+
+# --- the sound row ---------------------------------------------------------------------------------
+
+
+def _film_with_sound(folder: Path, name: str, sound: str) -> Path:
+    """Three seconds of 160x120 picture with ``sound`` (an ffmpeg audio source) as AAC."""
+    out = folder / name
+    subprocess.run(
+        [
+            "ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-y",
+            "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=3",
+            "-f", "lavfi", "-i", sound,
+            "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-b:a", "96k", "-shortest", str(out),
+        ],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+def _wave_rows(window: MainWindow, us: int) -> int:
+    """How many pixel rows of the sound row the waveform colours at time ``us`` (a real grab)."""
+    timeline = window.timeline
+    band = present(timeline.rows.wave)
+    image = timeline.grab().toImage()
+    x = timeline.rows.label_w + timeline.viewport.x_of(us)
+    wave = QColor(WAVE)
+    return sum(image.pixelColor(x, y) == wave for y in range(band.y, band.bottom))
+
+
+def _open(qtbot: QtBot, library: Library, path: Path) -> MainWindow:
+    rec = library.recordings.import_file(path, "F1")
+    window = MainWindow(library, player=ClockPlayer())
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_recording(rec.id)
+    qtbot.waitUntil(lambda: window.timeline.state.wave_complete, timeout=30_000)
+    return window
+
+
+def test_a_quiet_recording_fills_the_sound_row_and_a_silent_one_says_so(
+    qtbot: QtBot, library: Library, tmp_path: Path, media: MediaSet
+) -> None:
+    """A 440 Hz tone at 1% of full scale (-40 dBFS), as a quiet home film records a voice: before, its
+    peak of 0.01 times the old gain cap of 4 drew a line 1 px tall in a 24 px row. Normalised, the tone
+    reaches 90% of the half height, so nearly the whole row is coloured. A recording of pure silence
+    draws nothing and says "No sound"; so does a film with no sound track."""
+    library.families.add("F1")
+    quiet = _open(
+        qtbot,
+        library,
+        _film_with_sound(tmp_path, "quiet.mp4", "sine=frequency=440:sample_rate=48000,volume=0.01"),
+    )
+    band = present(quiet.timeline.rows.wave)
+    assert quiet.timeline.state.wave_note == ""
+    assert _wave_rows(quiet, 1_500_000) >= 0.8 * (band.h - 4)
+    quiet.close()
+    silent = _open(qtbot, library, _film_with_sound(tmp_path, "silent.mp4", "anullsrc=r=48000:cl=mono"))
+    assert silent.timeline.state.wave_note == "No sound"
+    assert _wave_rows(silent, 1_500_000) == 0
+    silent.close()
+    mute = _open(qtbot, library, media["no_audio"])
+    assert mute.timeline.state.wave_note == "No sound" and _wave_rows(mute, 1_500_000) == 0
+    mute.close()

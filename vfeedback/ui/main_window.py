@@ -332,7 +332,13 @@ class MainWindow(QMainWindow):
             on_done=lambda idx: self._index_ready(rec.id, idx),
         )
         if rec.media.has_audio:
-            self.tasks.submit("Reading the sound", background.waveform_job(self.library, rec, self.pieces))
+            self.tasks.submit(
+                "Reading the sound",
+                background.waveform_job(self.library, rec, self.pieces),
+                on_done=lambda peaks: self._waveform_done(rec.id, peaks is None),
+            )
+        else:
+            self.timeline.set_no_sound()
 
     def _index_ready(self, recording_id: int, index: FrameIndex) -> None:
         if not self.coding.set_index(recording_id, index):
@@ -515,6 +521,14 @@ class MainWindow(QMainWindow):
         # Thumbnails arrive hundreds at a time from the cache: redraw the strip at most ~10x a second.
         if not self._film_timer.isActive():
             self._film_timer.start()
+
+    def _waveform_done(self, recording_id: int, no_sound: bool) -> None:
+        rec = self.coding.recording
+        if rec is not None and recording_id == rec.id:
+            if no_sound:  # a sound track ffmpeg finds nothing in
+                self.timeline.set_no_sound()
+            else:
+                self.timeline.finish_waveform()
 
     def _on_waveform(self, recording_id: int, first: int, peaks: Any) -> None:
         rec = self.coding.recording

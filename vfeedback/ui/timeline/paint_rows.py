@@ -242,6 +242,11 @@ def paint_waveform(p: QPainter, st: TimelineState, g: Geometry, x0: int, x1: int
     mid = band.y + band.h // 2
     p.setPen(qcolor(LINE))
     p.drawLine(x0, mid, x1, mid)
+    if st.wave_note:
+        # Silence is said, not drawn as a line that looks like quiet sound; at the view's left edge.
+        p.setPen(qcolor(MUTED))
+        p.drawText(QRect(8, band.y, 400, band.h), Qt.AlignmentFlag.AlignVCenter, st.wave_note)
+        return
     h = band.h - 4
     key = (st.view_key(dpr), st.wave_version, h)
     image = st.cached("wave", key)

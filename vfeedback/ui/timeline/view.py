@@ -61,7 +61,7 @@ from vfeedback.ui.timeline.geometry import Band
 from vfeedback.ui.timeline.input import Controller
 from vfeedback.ui.timeline.paint import paint_timeline
 from vfeedback.ui.timeline.paint_rows import PLAYHEAD_HALF_W, scroller_x
-from vfeedback.ui.timeline.state import TimelineState
+from vfeedback.ui.timeline.state import NO_SOUND, TimelineState
 from vfeedback.ui.timeline.style import fonts
 
 ZOOM_STEP = 1.5
@@ -215,14 +215,28 @@ class TimelineView(QWidget):
         self.state.set_film(thumbs, step_us)
         self._update_row(self.rows.film)
 
-    def set_waveform(self, peaks: Sequence[tuple[float, float]] | np.ndarray, bucket_us: int) -> None:
-        """(min, max) per bucket of ``bucket_us``, in -1..1, from time 0 (replaces what was there)."""
-        self.state.set_wave(np.asarray(peaks, dtype=np.float32).reshape(-1, 2), int(bucket_us))
+    def set_waveform(
+        self, peaks: Sequence[tuple[float, float]] | np.ndarray, bucket_us: int, complete: bool = False
+    ) -> None:
+        """(min, max) per bucket of ``bucket_us``, in -1..1, from time 0 (replaces what was there);
+        ``complete``: these are all (else ``add_waveform`` brings more, then ``finish_waveform``)."""
+        self.state.set_wave(np.asarray(peaks, dtype=np.float32).reshape(-1, 2), int(bucket_us), complete)
         self._update_row(self.rows.wave)
 
     def add_waveform(self, first: int, peaks: Sequence[tuple[float, float]] | np.ndarray) -> None:
         """More peaks as decoding goes on, starting at bucket ``first`` (buckets not yet known stay empty)."""
         self.state.add_wave(first, np.asarray(peaks, dtype=np.float32).reshape(-1, 2))
+        self._update_row(self.rows.wave)
+
+    def finish_waveform(self) -> None:
+        """Every peak has arrived: a silent recording now says "No sound"."""
+        self.state.finish_wave()
+        self._update_row(self.rows.wave)
+
+    def set_no_sound(self) -> None:
+        """The recording has no sound track: the sound row says so."""
+        self.state.set_wave(np.zeros((0, 2), np.float32), 1, complete=True)
+        self.state.wave_note = NO_SOUND
         self._update_row(self.rows.wave)
 
     def set_draft_colour(self, colour: str) -> None:
