@@ -14,7 +14,6 @@ from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import (
-    QAction,
     QColor,
     QFont,
     QFontMetrics,
@@ -361,7 +360,7 @@ class HelpOverlay(QWidget):
             return []
         listed = {QKeySequence(k).toString() for b in BINDINGS for k in b.keys}
         found: list[tuple[str, str]] = []
-        for action in parent.findChildren(QAction):
+        for action in parent.actions():  # the window's menu actions (``add_action`` adds them)
             key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             if key and action.shortcut().toString() not in listed:
                 what = action.text().split("\t")[0].replace("&&", "\0").replace("&", "").replace("\0", "&")
