@@ -60,10 +60,10 @@ class TimelineState:
     wave_gain: float = 1.0
     wave_gaps: bool = False
     wave_note: str = ""
-    wave_complete: bool = False
-    """Every peak of the recording has arrived (only then can it be called silent)."""
     """Said in the sound row instead of a flat line: ``NO_SOUND`` for a silent recording or one with
     no sound track."""
+    wave_complete: bool = False
+    """Every peak of the recording has arrived (only then can it be called silent)."""
     draft_colour: str = "#8fa3bf"
     gesture: Gesture | None = None
     show_film: bool = True
