@@ -403,9 +403,9 @@ class MainWindow(QMainWindow):
             self.inspector.set_codes(s.codes)
             self.help.set_codes(s.codes)
             keys.fill_code_menu(self.code_menu, s, self.show_error)
-            self.timeline.set_code_lanes(
-                [(str(c.id), c.name, c.colour) for c in s.codes], {str(c.id): c.label for c in s.codes}
-            )
+            # Items indented under their principle, as in the Code menu and the key list.
+            lanes = [(str(c.id), ("   " if c.parent_id else "") + c.name, c.colour) for c in s.codes]
+            self.timeline.set_code_lanes(lanes, {str(c.id): c.label for c in s.codes})
         if "code" in parts:
             self._show_current_code()
         if "moments" in parts:
