@@ -202,3 +202,61 @@ def test_loop_and_holds_follow_the_selection(state: tuple[CodingState, Playhead]
     assert coding.holds(span.id, 2_500_000) and not coding.holds(span.id, 3_500_000)
     coding.select([point.id])
     assert coding.loop_span() is None
+
+
+def test_a_code_key_with_moments_selected_recodes_them_in_one_undoable_edit(
+    state: tuple[CodingState, Playhead], library: Library
+) -> None:
+    """The clinician tagged two moments with the wrong code, selects them, and presses the right key:
+    both change in one edit, one Undo brings both back, and the next tag keeps its code."""
+    coding, playhead = state
+    first_code = present(coding.current_code)
+    playhead.us = 1_000_000
+    a = coding.point()
+    playhead.us = 2_000_000
+    b = coding.point()
+    playhead.us = 3_000_000
+    untouched = coding.point()
+    coding.select([a.id, b.id])
+    waiting = library.schemes.code("Waiting")
+    assert waiting.id != first_code.id
+    assert coding.pick_key(present(waiting.key).upper()) == waiting
+    codes = {m.id: m.code_id for m in library.moments.all(a.recording_id)}
+    assert codes == {a.id: waiting.id, b.id: waiting.id, untouched.id: first_code.id}
+    assert [m.code_id for m in coding.moments] == [waiting.id, waiting.id, first_code.id]  # views follow
+    assert library.undo_label() == "Recode 2 moments as Waiting"
+    assert coding.current_code == first_code and coding.selected == [a.id, b.id]
+    library.undo()
+    assert {m.code_id for m in library.moments.all(a.recording_id)} == {first_code.id}
+    coding.select([a.id])
+    coding.pick_key(present(waiting.key))
+    assert library.undo_label() == "Recode moment at 00:00:01.000 as Waiting"
+    coding.pick_key(present(waiting.key))  # already so coded: no second edit to undo
+    library.undo()
+    assert library.moments.get(a.id).code_id == first_code.id
+    assert present(library.undo_label()).startswith("Add moment at 00:00:03.000")
+
+
+def test_the_frame_on_screen_when_tagging_becomes_the_moments_picture(
+    state: tuple[CodingState, Playhead], library: Library
+) -> None:
+    """cfr25: frames every 40 ms. M at 1.0 s: that frame; I at 2 s, O at 3.52 s, Enter: the frame on
+    screen is the out frame (3.52 s); a drag on a lane far from the playhead: no picture (the middle
+    serves)."""
+    coding, playhead = state
+    playhead.us = 1_000_000
+    assert coding.point().picture_us == 1_000_000
+    playhead.us = 2_000_000
+    coding.set_in()
+    playhead.us = 3_520_000
+    coding.set_out()
+    assert coding.create().picture_us == 3_520_000
+    assert coding.create_on_lane("infant", 6_000_000, 7_000_000).picture_us is None
+    playhead.us = 8_200_000
+    assert coding.create_on_lane("infant", 8_000_000, 9_000_000).picture_us == 8_200_000
+    assert [m.picture_us for m in library.moments.all(present(coding.recording).id)] == [
+        1_000_000,
+        3_520_000,
+        None,
+        8_200_000,
+    ]

@@ -25,7 +25,11 @@ Listener = Callable[[frozenset[Part]], None]
 class MomentStore(Protocol):
     """Where moments are kept (the library's moments service)."""
 
-    def add(self, recording_id: int, start: int, end: int, *, code: int, actor: Actor | None) -> Moment: ...
+    def add(
+        self, recording_id: int, start: int, end: int, *, code: int, actor: Actor | None, picture: int | None
+    ) -> Moment: ...
+
+    def recode(self, moment_ids: Sequence[int], code: int) -> list[Moment]: ...
 
     def all(self, recording_id: int) -> list[Moment]: ...
 
@@ -111,14 +115,21 @@ class CodingState:
         self._changed("codes", "code", "moments")
 
     def pick_key(self, key: str) -> Code | None:
-        """A digit picks a principle, a letter a sub-item (each code's own key)."""
+        """A digit names a principle, a letter a sub-item (each code's own key): see ``choose``."""
         wanted = key.lower()
-        for code in self.codes:
-            if code.key is not None and code.key.lower() == wanted:
-                self.current_code = code
-                self._changed("code")
-                return code
-        return None
+        code = next((c for c in self.codes if c.key is not None and c.key.lower() == wanted), None)
+        if code is not None:
+            self.choose(code)
+        return code
+
+    def choose(self, code: Code) -> None:
+        """With moments selected, recode them (one undoable edit; the code for the next tag stays);
+        with nothing selected, ``code`` is the one the next tag gets."""
+        if self.selected:
+            self.store.recode(self.selected, code.id)
+            return
+        self.current_code = code
+        self._changed("code")
 
     # --- marks ------------------------------------------------------------------------------------
     def set_in(self) -> int:
@@ -189,7 +200,11 @@ class CodingState:
         code = code or self.current_code
         if code is None:
             raise BadInput("Pick a code first (its number or letter key).")
-        return self.store.add(self.recording.id, start, end, code=code.id, actor=actor)
+        # The frame on screen as it is tagged stands for the moment (a still, a handout) unless it
+        # lies outside it (a drag elsewhere on the timeline): then the library takes its middle.
+        return self.store.add(
+            self.recording.id, start, end, code=code.id, actor=actor, picture=self.playhead.time_us()
+        )
 
     def delete(self, moment_ids: Sequence[int]) -> None:
         """Delete these moments (one undoable edit). The selection is let go of first, so a view

@@ -296,6 +296,29 @@ class Moments:
                         tx.delete(t.reel_items, item_id)
                     tx.delete(t.moments, m.id)
 
+    def recode(self, moment_ids: Sequence[int], code: str | int) -> list[Moment]:
+        """Give these moments another code as ONE undoable action (a code key with moments
+        selected); moments already coded so are left as they are."""
+        chosen = self.schemes.code(code)
+        found = [self.get(i) for i in moment_ids]
+        changing = [m for m in found if m.code_id != chosen.id]
+        if not changing:
+            return found
+        label = (
+            f"Recode moment at {format_time(changing[0].start_us)} as {chosen.name}"
+            if len(changing) == 1
+            else f"Recode {len(changing)} moments as {chosen.name}"
+        )
+        now = self.ctx.now()
+        after: dict[int, Moment] = {}
+        with self.ctx.edit(label) as tx:
+            for m in changing:
+                if self._gone(tx.conn, m.id):
+                    raise NotFound(f"Moment {m.id} was deleted meanwhile.")
+                _, row = tx.update(t.moments, m.id, {"code_id": chosen.id, "updated_at": now})
+                after[m.id] = rows.moment(row)
+        return [after.get(m.id, m) for m in found]
+
     def _coder(self, given: str | None) -> str:
         """Who coded a moment: ``given``, else the library's user; cleaned as a person's name."""
         return texts.clean(given or "", texts.PERSON, "coder's name") or texts.clean(

@@ -212,6 +212,7 @@ class MainWindow(QMainWindow):
         play.addAction(act("One second back\tShift+Left", None, lambda: c.step_us(-keys.ONE_SECOND_US)))
 
         self.highlights.build(bar.addMenu("&Moment"))
+        self.code_menu = bar.addMenu("&Code")  # every code, those without a key too (see _on_coding)
         self.supervision.build(bar.addMenu("&Supervision"))
 
         view = bar.addMenu("&View")
@@ -331,7 +332,13 @@ class MainWindow(QMainWindow):
             on_done=lambda idx: self._index_ready(rec.id, idx),
         )
         if rec.media.has_audio:
-            self.tasks.submit("Reading the sound", background.waveform_job(self.library, rec, self.pieces))
+            self.tasks.submit(
+                "Reading the sound",
+                background.waveform_job(self.library, rec, self.pieces),
+                on_done=lambda peaks: self._waveform_done(rec.id, peaks is None),
+            )
+        else:
+            self.timeline.set_no_sound()
 
     def _index_ready(self, recording_id: int, index: FrameIndex) -> None:
         if not self.coding.set_index(recording_id, index):
@@ -395,7 +402,10 @@ class MainWindow(QMainWindow):
         if "codes" in parts:
             self.inspector.set_codes(s.codes)
             self.help.set_codes(s.codes)
-            self.timeline.set_code_lanes([(str(c.id), c.label, c.colour) for c in s.codes])
+            keys.fill_code_menu(self.code_menu, s, self.show_error)
+            # Items indented under their principle, as in the Code menu and the key list.
+            lanes = [(str(c.id), ("   " if c.parent_id else "") + c.name, c.colour) for c in s.codes]
+            self.timeline.set_code_lanes(lanes, {str(c.id): c.label for c in s.codes})
         if "code" in parts:
             self._show_current_code()
         if "moments" in parts:
@@ -499,7 +509,7 @@ class MainWindow(QMainWindow):
 
     def _on_frame(self, image: Any, frame: int, exact: bool) -> None:
         self.video.frames.show_frame(image, frame, exact)
-        self.transport.show_exactness("exact frame" if exact else "preview")
+        self.transport.show_exactness(exact)
 
     def _on_thumbnail(self, recording_id: int, time_us: int, image: Any) -> None:
         rec = self.coding.recording
@@ -511,6 +521,14 @@ class MainWindow(QMainWindow):
         # Thumbnails arrive hundreds at a time from the cache: redraw the strip at most ~10x a second.
         if not self._film_timer.isActive():
             self._film_timer.start()
+
+    def _waveform_done(self, recording_id: int, no_sound: bool) -> None:
+        rec = self.coding.recording
+        if rec is not None and recording_id == rec.id:
+            if no_sound:  # a sound track ffmpeg finds nothing in
+                self.timeline.set_no_sound()
+            else:
+                self.timeline.finish_waveform()
 
     def _on_waveform(self, recording_id: int, first: int, peaks: Any) -> None:
         rec = self.coding.recording

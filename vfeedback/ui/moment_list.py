@@ -1,5 +1,8 @@
 """The list of a recording's moments: time, code, actor, coder (once two people have coded the
-recording) and caption. Never the private note."""
+recording) and caption. Never the private note.
+
+The caption matters most, so it takes the room: Time shows where a moment starts (its whole span in
+the tooltip), Code is narrow and elided (the whole name in the tooltip)."""
 
 from __future__ import annotations
 
@@ -20,6 +23,14 @@ def short_time(us: int) -> str:
     """``MM:SS.mmm`` under an hour (every recording we expect), else the full ``HH:MM:SS.mmm``."""
     text = format_time(us)
     return text[3:] if text.startswith("00:") else text
+
+
+def span_text(m: Moment) -> str:
+    """The whole span, for the Time column's tooltip: ``01:02.000–01:05.480 (3.5 s)``."""
+    start = short_time(m.start_us)
+    if m.is_point:
+        return f"{start} (a point in time)"
+    return f"{start}–{short_time(m.end_us)} ({(m.end_us - m.start_us) / 1_000_000:.1f} s)"
 
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -55,8 +66,7 @@ class MomentTableModel(QAbstractTableModel):
         column = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             if column == "Time":
-                start = short_time(m.start_us)
-                return start if m.is_point else f"{start}–{short_time(m.end_us)}"
+                return short_time(m.start_us)
             if column == "Code":
                 return code.name if code else "?"
             if column == "Actor":
@@ -70,6 +80,8 @@ class MomentTableModel(QAbstractTableModel):
             return m.caption or None
         if role == Qt.ItemDataRole.ToolTipRole and column == "Code" and code is not None:
             return code.label
+        if role == Qt.ItemDataRole.ToolTipRole and column == "Time":
+            return span_text(m)
         if role == Qt.ItemDataRole.ForegroundRole and column == "Time":
             return QBrush(QColor("#46535e"))
         if role == Qt.ItemDataRole.UserRole:
@@ -102,8 +114,17 @@ class MomentList(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(40)
-        for column, width in enumerate((150, 120, 64, 80)):
-            header.resizeSection(column, width)
+        # Narrow columns sized by the font, so the caption keeps the rest at 1366 px as at 1920.
+        metrics = self.fontMetrics()
+        pad = 18
+        widths = {
+            "Time": metrics.horizontalAdvance("00:00.000") + pad,
+            "Code": metrics.horizontalAdvance("Turned tow") + pad + 16,  # + the colour swatch
+            "Actor": metrics.horizontalAdvance("parent") + pad,
+            "Coder": metrics.horizontalAdvance("Coder's na") + pad,
+        }
+        for name, width in widths.items():
+            header.resizeSection(COLUMNS.index(name), width)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setWordWrap(False)
         self.selectionModel().selectionChanged.connect(self._emit_selection)

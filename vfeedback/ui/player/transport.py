@@ -1,4 +1,7 @@
-"""The transport bar under the video: play, step, rate, sound, loop, and the exact position."""
+"""The transport bar under the video: play, step, rate, sound, loop, and the exact position.
+
+Nothing in it changes width while playing (the labels are as wide as their longest text), so the
+buttons and the picture above never jump; "exact frame" shows only when paused on an exact frame."""
 
 from __future__ import annotations
 
@@ -60,11 +63,16 @@ class TransportBar(QWidget):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSizeF(max(mono.pointSizeF(), 10.5))
         self.position.setFont(mono)
+        # Monospaced digits: the widest position is the longest time and a six-digit frame.
+        self.position.setFixedWidth(self.position.fontMetrics().horizontalAdvance(_position(0, 999_999)) + 8)
         self.exactness = QLabel()
         self.exactness.setObjectName("exactness")
         small = QFont(self.exactness.font())
         small.setPointSizeF(small.pointSizeF() * 0.9)
         self.exactness.setFont(small)
+        self.exactness.setFixedWidth(self.exactness.fontMetrics().horizontalAdvance(EXACT) + 8)
+        self._playing = False
+        self._exact = False
 
         self.rate = QComboBox()
         self.rate.setToolTip("Playback speed")
@@ -106,6 +114,8 @@ class TransportBar(QWidget):
         self.muteToggled.emit(muted)
 
     def show_playing(self, playing: bool) -> None:
+        self._playing = playing
+        self._show_exactness()
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         self.play.setIcon(self.style().standardIcon(icon))
         self.play.setToolTip("Pause (Space)" if playing else "Play (Space)")
@@ -116,8 +126,20 @@ class TransportBar(QWidget):
                 self.rate.setCurrentIndex(i)
 
     def show_position(self, us: int, frame: int, *, exact: bool) -> None:
-        frame_text = f"frame {frame}" if frame >= 0 else "frame —"
-        self.position.setText(f"{format_time(us)}   {frame_text}")
+        self.position.setText(_position(us, frame))
 
-    def show_exactness(self, text: str) -> None:
-        self.exactness.setText(text)
+    def show_exactness(self, exact: bool) -> None:
+        """Whether the picture shown is the exact frame (our decoder's) or a quick preview."""
+        self._exact = exact
+        self._show_exactness()
+
+    def _show_exactness(self) -> None:
+        self.exactness.setText(EXACT if self._exact and not self._playing else "")
+
+
+EXACT = "exact frame"
+
+
+def _position(us: int, frame: int) -> str:
+    frame_text = f"frame {frame}" if frame >= 0 else "frame —"
+    return f"{format_time(us)}   {frame_text}"

@@ -8,6 +8,10 @@ from typing import Literal
 Region = Literal["label", "ruler", "film", "wave", "lane", "scroll"]
 
 LABEL_W = 104
+LABEL_MAX_W = 236
+"""Lanes by code widen the label column to their longest name, up to this; longer names elide."""
+LANE_SCROLL_W = 12
+"""The lanes' own vertical scroll bar, at the right, when they do not all fit."""
 RULER_H = 24
 FILM_H = 42
 WAVE_H = 28
@@ -46,7 +50,16 @@ class Geometry:
     film: Band | None
     wave: Band | None
     lanes: tuple[Band, ...]
+    """Every lane; those scrolled out of view have no height (at the edge they left by)."""
     scroll: Band
+    first_lane: int = 0
+    """The first lane in view."""
+    lanes_fit: int = 0
+    """How many lanes fit; fewer than ``len(lanes)`` when they scroll."""
+
+    @property
+    def lanes_scroll(self) -> bool:
+        return self.lanes_fit < len(self.lanes)
 
     @property
     def time_w(self) -> int:
@@ -101,13 +114,15 @@ class Geometry:
         return None
 
     def nearest_lane(self, y: float) -> int:
-        """The lane at ``y``, or the closest one when ``y`` is above or below them (for dragging)."""
-        if not self.lanes:
+        """The lane at ``y``, or the closest one in view when ``y`` is above or below them (for
+        dragging)."""
+        shown = [i for i, band in enumerate(self.lanes) if band.h > 0]
+        if not shown:
             return 0
-        if y < self.lanes[0].y:
-            return 0
+        if y < self.lanes[shown[0]].y:
+            return shown[0]
         found = self.lane_at(y)
-        return len(self.lanes) - 1 if found is None else found
+        return shown[-1] if found is None else found
 
     def slot_band(self, lane: int, slot: int, slots: int) -> Band:
         """The vertical extent of blocks in display row ``slot`` of ``slots``."""
@@ -135,8 +150,10 @@ def compute(
     wave: bool = True,
     scroll_h: int = SCROLL_H,
     label_w: int = LABEL_W,
+    first_lane: int = 0,
 ) -> Geometry:
-    """Ruler, then filmstrip and waveform when shown, then the lanes sharing what is left."""
+    """Ruler, then filmstrip and waveform when shown, then the lanes sharing what is left. Lanes that
+    do not fit at their smallest height scroll: ``first_lane`` (clamped) is the first one shown."""
     y = 0
     ruler = Band(y, RULER_H)
     y = ruler.bottom
@@ -146,14 +163,32 @@ def compute(
     y = wave_band.bottom if wave_band else y
     scroll = Band(max(y, height - scroll_h), scroll_h)
     lanes: list[Band] = []
+    fit = first = 0
     if lane_count > 0:
-        lane_h = min(max((scroll.y - y) // lane_count, LANE_MIN_H), LANE_MAX_H)
-        lanes = [Band(y + i * lane_h, lane_h) for i in range(lane_count)]
-    return Geometry(max(1, width), max(1, height), label_w, ruler, film_band, wave_band, tuple(lanes), scroll)
+        room = scroll.y - y
+        lane_h = min(max(room // lane_count, LANE_MIN_H), LANE_MAX_H)
+        fit = min(lane_count, max(1, room // lane_h))
+        if fit < lane_count:
+            lane_h = min(max(room // fit, LANE_MIN_H), LANE_MAX_H)  # the lanes in view fill the room
+        first = min(max(0, first_lane), lane_count - fit)
+        lanes = [
+            Band(y, 0) if i < first else Band(y + (i - first) * lane_h, lane_h) if i < first + fit else
+            Band(y + fit * lane_h, 0)
+            for i in range(lane_count)
+        ]  # fmt: skip
+    return Geometry(
+        max(1, width), max(1, height), label_w, ruler, film_band, wave_band, tuple(lanes), scroll, first, fit
+    )
+
+
+def lanes_scroll(height: int, lane_count: int, *, film: bool = True, wave: bool = True) -> bool:
+    """Whether ``lane_count`` lanes overflow a timeline ``height`` tall (they then get a scroll bar)."""
+    return compute(1, height, lane_count, film=film, wave=wave).lanes_scroll
 
 
 def preferred_height(
     lane_count: int, *, film: bool = True, wave: bool = True, scroll_h: int = SCROLL_H
 ) -> int:
     rows = RULER_H + (FILM_H if film else 0) + (WAVE_H if wave else 0)
-    return rows + max(1, lane_count) * 34 + scroll_h
+    # Many lanes (by code) scroll rather than ask for a timeline taller than the video.
+    return rows + min(max(1, lane_count), 6) * 34 + scroll_h

@@ -195,7 +195,12 @@ class Controller:
 
     def tooltip(self, event: QHelpEvent) -> None:
         """The caption (what the parent will read), the code and the times of the moment under the mouse."""
-        hit = self._hit(QPointF(event.pos()))
+        pos = QPointF(event.pos())
+        lane = self.view.rows.lane_at(pos.y())
+        if pos.x() < self.view.rows.label_w and lane is not None:
+            QToolTip.showText(event.globalPos(), self.view.lane_tip(lane), self.view)
+            return
+        hit = self._hit(pos)
         if hit is None:
             QToolTip.hideText()
             event.ignore()
@@ -235,9 +240,12 @@ class Controller:
         delta = event.angleDelta()
         dy, dx = delta.y(), delta.x()
         shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        on_scroller = view.rows.region(event.position().x(), event.position().y()) == "scroll"
+        region = view.rows.region(event.position().x(), event.position().y())
+        on_scroller = region == "scroll"
         vp = view.state.vp
-        if shift or on_scroller or abs(dx) > abs(dy):
+        if region == "label" and dy and view.scroll_lanes(-round(dy / 120) or (-1 if dy > 0 else 1)):
+            pass  # over the lanes' names: scroll the lanes
+        elif shift or on_scroller or abs(dx) > abs(dy):
             # Some platforms turn Shift+wheel into a horizontal delta themselves.
             steps = (dx or dy) / 120
             if vp.scroll_px(-steps * view.rows.time_w / 8):

@@ -60,6 +60,8 @@ def paint_moments(
     p.setFont(fonts.block)
     p.setRenderHint(_AA)
     for lane, band in enumerate(g.lanes[: len(st.arrays)]):
+        if band.h == 0:
+            continue  # scrolled out of view
         arrays = st.arrays[lane]
         index = arrays.visible(view_t0, view_t1)
         slots = st.slots(lane)

@@ -104,6 +104,8 @@ def _paint_label_column(p: QPainter, st: TimelineState, g: Geometry, fonts: Font
     p.setFont(fonts.label)
     metrics = p.fontMetrics()
     for lane, band in zip(st.layout.lanes, g.lanes, strict=False):
+        if band.h == 0:
+            continue  # scrolled out of view
         rect = _label_rect(g, band)
         if lane.colour:
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -113,7 +115,8 @@ def _paint_label_column(p: QPainter, st: TimelineState, g: Geometry, fonts: Font
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             rect.adjust(13, 0, 0, 0)
         p.setPen(qcolor(TEXT))
-        title = metrics.elidedText(lane.title, Qt.TextElideMode.ElideRight, rect.width())
+        # The middle goes first: a code's name begins and ends with what tells codes apart.
+        title = metrics.elidedText(lane.title, Qt.TextElideMode.ElideMiddle, rect.width())
         p.drawText(rect, Qt.AlignmentFlag.AlignVCenter, title)
 
 
@@ -239,6 +242,11 @@ def paint_waveform(p: QPainter, st: TimelineState, g: Geometry, x0: int, x1: int
     mid = band.y + band.h // 2
     p.setPen(qcolor(LINE))
     p.drawLine(x0, mid, x1, mid)
+    if st.wave_note:
+        # Silence is said, not drawn as a line that looks like quiet sound; at the view's left edge.
+        p.setPen(qcolor(MUTED))
+        p.drawText(QRect(8, band.y, 400, band.h), Qt.AlignmentFlag.AlignVCenter, st.wave_note)
+        return
     h = band.h - 4
     key = (st.view_key(dpr), st.wave_version, h)
     image = st.cached("wave", key)

@@ -23,7 +23,15 @@ from vfeedback.core.timeline import (
 )
 from vfeedback.ui.timeline.raster import F32, LaneArrays
 
-WAVE_MAX_GAIN = 4.0
+WAVE_FILL = 0.9
+"""The loud passages of a recording reach this part of the sound row's half height."""
+WAVE_LOUD_PERCENTILE = 99.5
+"""What "loud" is: one clap or a dropped toy should not flatten the rest of the recording."""
+WAVE_MAX_GAIN = 1000.0
+"""At most +60 dB: quieter than that is taken for silence."""
+SILENCE = 1 / WAVE_MAX_GAIN
+"""Peaks all below this (-60 dBFS, under the hiss of any microphone) are a silent recording."""
+NO_SOUND = "No sound"
 
 
 @dataclass
@@ -33,6 +41,9 @@ class TimelineState:
     items: tuple[MomentItem, ...] = ()
     mode: LaneMode = "actor"
     code_lanes: tuple[Lane, ...] = ()
+    lane_tips: dict[str, str] = field(default_factory=dict)
+    lane_first: int = 0
+    """The first lane in view when they scroll (lanes by code)."""
     layout: MomentLayout = field(default_factory=MomentLayout)
     arrays: list[LaneArrays] = field(default_factory=list)
     selection: frozenset[int] = frozenset()
@@ -48,6 +59,11 @@ class TimelineState:
     bucket_us: int = 0
     wave_gain: float = 1.0
     wave_gaps: bool = False
+    wave_note: str = ""
+    """Said in the sound row instead of a flat line: ``NO_SOUND`` for a silent recording or one with
+    no sound track."""
+    wave_complete: bool = False
+    """Every peak of the recording has arrived (only then can it be called silent)."""
     draft_colour: str = "#8fa3bf"
     gesture: Gesture | None = None
     show_film: bool = True
@@ -88,7 +104,8 @@ class TimelineState:
             return g.selected
         return self.selection
 
-    def set_wave(self, peaks: npt.NDArray[np.float32], bucket_us: int) -> None:
+    def set_wave(self, peaks: npt.NDArray[np.float32], bucket_us: int, complete: bool = False) -> None:
+        self.wave_complete = complete
         self.wave_min = np.ascontiguousarray(peaks[:, 0])
         self.wave_max = np.ascontiguousarray(peaks[:, 1])
         self.wave_gaps = bool(np.isnan(self.wave_min).any())
@@ -110,10 +127,16 @@ class TimelineState:
         self.wave_version += 1
 
     def _regain(self) -> None:
-        """Home recordings are often quiet: scale so the loudest passage fills the row, within reason."""
-        known = np.concatenate([self.wave_min, self.wave_max])
-        loudest = float(np.nanmax(np.abs(known))) if np.isfinite(known).any() else 0.0
-        self.wave_gain = min(WAVE_MAX_GAIN, 0.95 / loudest) if loudest > 0 else 1.0
+        """Home recordings are often quiet: normalise per recording, so its loud passages (not its one
+        loudest peak) fill the row; say "No sound" once the whole recording is known to be silent."""
+        self.wave_gain, silent = wave_gain(self.wave_min, self.wave_max)
+        self.wave_note = NO_SOUND if silent and self.wave_complete and not self.wave_gaps else ""
+
+    def finish_wave(self) -> None:
+        """The last peaks have arrived."""
+        self.wave_complete = True
+        self._regain()
+        self.wave_version += 1
 
     def set_film(self, thumbs: Sequence[tuple[int, QImage]], step_us: int | None) -> None:
         self.film = sorted(((int(t), img) for t, img in thumbs if not img.isNull()), key=lambda p: p[0])
@@ -132,3 +155,14 @@ class TimelineState:
         i = bisect_left(times, us)
         best = min((j for j in (i - 1, i) if 0 <= j < len(times)), key=lambda j: abs(times[j] - us))
         return self.film[best][1] if abs(times[best] - us) <= tolerance else None
+
+
+def wave_gain(mins: F32, maxs: F32) -> tuple[float, bool]:
+    """The gain that brings a recording's loud passages to ``WAVE_FILL`` of the row, and whether what
+    is known of it is silent (every peak under ``SILENCE``); NaN (not yet known) is left out."""
+    both = np.abs(np.concatenate([mins, maxs]))
+    known = both[np.isfinite(both)]
+    if not len(known) or float(known.max()) < SILENCE:
+        return 1.0, bool(len(known))
+    loud = max(float(np.percentile(known, WAVE_LOUD_PERCENTILE)), SILENCE)
+    return min(WAVE_MAX_GAIN, WAVE_FILL / loud), False

@@ -18,16 +18,20 @@ Mouse and keys:
   edges (a blue guide line shows it). Hold Alt while dragging to snap to frames only.
 - Escape cancels a drag, or else clears the selection. Delete/Backspace: ``deleteRequested``.
   Ctrl+A selects every moment.
+- Lanes by code: the label column widens to the longest code name (up to ``LABEL_MAX_W``; longer
+  names elide in the middle, the tooltip has the whole name). Lanes that do not fit scroll with their
+  own scroll bar at the right, or the wheel over their names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
     QFocusEvent,
+    QFontMetrics,
     QHelpEvent,
     QImage,
     QKeyEvent,
@@ -37,7 +41,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QScrollBar, QSizePolicy, QWidget
 
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.timeline import (
@@ -53,15 +57,18 @@ from vfeedback.core.timeline import (
     Viewport,
 )
 from vfeedback.ui.timeline import geometry as geo
+from vfeedback.ui.timeline.geometry import Band
 from vfeedback.ui.timeline.input import Controller
 from vfeedback.ui.timeline.paint import paint_timeline
 from vfeedback.ui.timeline.paint_rows import PLAYHEAD_HALF_W, scroller_x
-from vfeedback.ui.timeline.state import TimelineState
+from vfeedback.ui.timeline.state import NO_SOUND, TimelineState
 from vfeedback.ui.timeline.style import fonts
 
 ZOOM_STEP = 1.5
 """Factor of the +/- keys and the zoom_in/zoom_out slots."""
 MAX_DIRTY_RECTS = 8
+LABEL_PAD = 10 + 13 + 8
+"""Left margin, the colour swatch and a little air after the longest lane name."""
 
 
 class TimelineView(QWidget):
@@ -81,6 +88,11 @@ class TimelineView(QWidget):
         self.state.rebuild()
         self.fonts = fonts(self.font())
         self.controller = Controller(self)
+        self.lane_bar = QScrollBar(Qt.Orientation.Vertical, self)
+        self.lane_bar.setObjectName("laneScroll")
+        self.lane_bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.lane_bar.hide()
+        self.lane_bar.valueChanged.connect(self._scroll_lanes_to)
         self.rows = self._compute_geometry()
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -135,9 +147,13 @@ class TimelineView(QWidget):
             self.state.rebuild()
             self._relayout()
 
-    def set_code_lanes(self, lanes: Sequence[tuple[str, str, str]]) -> None:
-        """Lanes for code mode as (key, title, colour), in scheme order; empty codes keep a lane."""
+    def set_code_lanes(
+        self, lanes: Sequence[tuple[str, str, str]], tips: Mapping[str, str] | None = None
+    ) -> None:
+        """Lanes for code mode as (key, title, colour), in scheme order; empty codes keep a lane.
+        ``tips``: by lane key, what the tooltip over a lane's name says (default its title)."""
         self.state.code_lanes = tuple(Lane(k, t, c) for k, t, c in lanes)
+        self.state.lane_tips = dict(tips or {})
         if self.state.mode == "code":
             self.state.rebuild()
             self._relayout()
@@ -147,6 +163,11 @@ class TimelineView(QWidget):
 
     def set_selection(self, ids: Collection[int]) -> None:
         self._set_selection(frozenset(ids) & set(self.state.layout.ids()), emit=False)
+        # A moment chosen elsewhere (the list, Tab) is brought into view in scrolling lanes.
+        placed = [self.state.layout.get(i) for i in ids]
+        lanes = sorted(p.lane for p in placed if p is not None)
+        if lanes:
+            self.show_lane(lanes[0])
 
     def set_playhead(self, us: int | None, follow: bool = True) -> None:
         """Cheap enough for 30 calls a second: repaints only the old and new playhead strips.
@@ -194,14 +215,28 @@ class TimelineView(QWidget):
         self.state.set_film(thumbs, step_us)
         self._update_row(self.rows.film)
 
-    def set_waveform(self, peaks: Sequence[tuple[float, float]] | np.ndarray, bucket_us: int) -> None:
-        """(min, max) per bucket of ``bucket_us``, in -1..1, from time 0 (replaces what was there)."""
-        self.state.set_wave(np.asarray(peaks, dtype=np.float32).reshape(-1, 2), int(bucket_us))
+    def set_waveform(
+        self, peaks: Sequence[tuple[float, float]] | np.ndarray, bucket_us: int, complete: bool = False
+    ) -> None:
+        """(min, max) per bucket of ``bucket_us``, in -1..1, from time 0 (replaces what was there);
+        ``complete``: these are all (else ``add_waveform`` brings more, then ``finish_waveform``)."""
+        self.state.set_wave(np.asarray(peaks, dtype=np.float32).reshape(-1, 2), int(bucket_us), complete)
         self._update_row(self.rows.wave)
 
     def add_waveform(self, first: int, peaks: Sequence[tuple[float, float]] | np.ndarray) -> None:
         """More peaks as decoding goes on, starting at bucket ``first`` (buckets not yet known stay empty)."""
         self.state.add_wave(first, np.asarray(peaks, dtype=np.float32).reshape(-1, 2))
+        self._update_row(self.rows.wave)
+
+    def finish_waveform(self) -> None:
+        """Every peak has arrived: a silent recording now says "No sound"."""
+        self.state.finish_wave()
+        self._update_row(self.rows.wave)
+
+    def set_no_sound(self) -> None:
+        """The recording has no sound track: the sound row says so."""
+        self.state.set_wave(np.zeros((0, 2), np.float32), 1, complete=True)
+        self.state.wave_note = NO_SOUND
         self._update_row(self.rows.wave)
 
     def set_draft_colour(self, colour: str) -> None:
@@ -261,6 +296,24 @@ class TimelineView(QWidget):
 
     def update_lanes(self) -> None:
         self._update_row(self.rows.lanes_band)
+
+    def scroll_lanes(self, steps: int) -> bool:
+        """Scroll the lanes by ``steps`` lanes (down when positive); False if they do not scroll."""
+        if not self.rows.lanes_scroll:
+            return False
+        self.lane_bar.setValue(self.lane_bar.value() + steps)
+        return True
+
+    def show_lane(self, lane: int) -> None:
+        """Scroll the lanes so ``lane`` is in view."""
+        g = self.rows
+        if g.lanes_scroll and not g.first_lane <= lane < g.first_lane + g.lanes_fit:
+            self.lane_bar.setValue(lane if lane < g.first_lane else lane - g.lanes_fit + 1)
+
+    def lane_tip(self, lane: int) -> str:
+        """The whole name of a lane, for its tooltip."""
+        found = self.state.layout.lanes[lane]
+        return self.state.lane_tips.get(found.key, found.title)
 
     def viewport_changed(self, zoomed: bool) -> None:
         self.update()
@@ -334,21 +387,58 @@ class TimelineView(QWidget):
 
     def _compute_geometry(self) -> geo.Geometry:
         st = self.state
+        count = len(st.layout.lanes)
+        scrolls = geo.lanes_scroll(self.height(), count, film=st.show_film, wave=st.show_wave)
         return geo.compute(
-            self.width(),
+            # The lanes' scroll bar takes its width from the time area, never covers it.
+            self.width() - (geo.LANE_SCROLL_W if scrolls else 0),
             self.height(),
-            len(st.layout.lanes),
+            count,
             film=st.show_film,
             wave=st.show_wave,
+            label_w=self._label_width(),
+            first_lane=st.lane_first,
         )
+
+    def _label_width(self) -> int:
+        """Wide enough for the longest code name (with its colour swatch) in lanes by code."""
+        if self.state.mode != "code":
+            return geo.LABEL_W
+        metrics = QFontMetrics(self.fonts.label)
+        widest = max((metrics.horizontalAdvance(lane.title) for lane in self.state.layout.lanes), default=0)
+        return min(geo.LABEL_MAX_W, max(geo.LABEL_W, widest + LABEL_PAD))
 
     def _relayout(self) -> None:
         before = len(self.rows.lanes)
         self.rows = g = self._compute_geometry()
+        self.state.lane_first = g.first_lane
+        self._place_lane_bar(g)
         zoomed = self.state.vp.set_width(g.time_w)
         self.viewport_changed(zoomed=zoomed)
         if len(self.state.layout.lanes) != before:
             self.updateGeometry()
+
+    def _place_lane_bar(self, g: geo.Geometry) -> None:
+        bar = self.lane_bar
+        if not g.lanes_scroll:
+            bar.hide()
+            return
+        band = Band(g.lanes[g.first_lane].y, g.lanes_fit * g.lanes[g.first_lane].h)
+        bar.blockSignals(True)
+        bar.setRange(0, len(g.lanes) - g.lanes_fit)
+        bar.setPageStep(g.lanes_fit)
+        bar.setSingleStep(1)
+        bar.setValue(g.first_lane)
+        bar.blockSignals(False)
+        bar.setGeometry(QRect(g.width, band.y, geo.LANE_SCROLL_W, band.h))
+        bar.show()
+
+    def _scroll_lanes_to(self, first: int) -> None:
+        if first != self.state.lane_first:
+            self.state.lane_first = first
+            self.rows = self._compute_geometry()
+            self.state.hover = None
+            self.update()
 
     def _set_selection(self, ids: frozenset[int], emit: bool = True) -> None:
         if ids == self.state.selection:

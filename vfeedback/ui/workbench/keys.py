@@ -1,7 +1,9 @@
 """Every key of the workbench in one table, so the ``?`` overlay can never fall out of date.
 
 Each key names a typed action on what the keys act on (``Keys``: the coding state, the playback,
-the timeline, the overlay, and undo); the window's menus call the same actions.
+the timeline, the overlay, and undo); the window's menus call the same actions. The overlay lists
+these keys, the menus' Ctrl shortcuts (read from the window's actions), the mouse gestures (``MOUSE``)
+and every code of the scheme: its key, or for a code without one, the Code menu.
 """
 
 from __future__ import annotations
@@ -11,8 +13,25 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QPainter, QPaintEvent, QShortcut
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 from vfeedback.core.coding import CodingState
 from vfeedback.core.errors import VfeedbackError
@@ -147,6 +166,47 @@ BINDINGS: tuple[KeyBinding, ...] = (
     KeyBinding(("?",), toggle_help, "Show or hide this list", "Editing"),
 )
 
+MOUSE: tuple[tuple[str, str], ...] = (
+    ("Click a moment", "Select it; Shift or Ctrl+click adds to the selection"),
+    ("Drag on an empty lane", "Tag a moment from there to there"),
+    ("Double-click an empty lane", "Tag a point in time"),
+    ("Drag a moment's edge", "Trim it (Alt: frames only, no snapping)"),
+    ("Drag a moment", "Move it, with every selected moment"),
+    ("Shift+drag on the lanes", "Select with a rectangle"),
+    ("Click or drag the ruler", "Go to that frame"),
+    ("Wheel", "Zoom around the pointer; Shift+wheel scrolls"),
+    ("Wheel over lane names", "Scroll the lanes (lanes by code)"),
+    ("Double-click in the list", "Go to that moment"),
+)
+"""What the mouse does on the timeline and the moment list (``ui/timeline/view.py`` does it)."""
+
+_COLUMN_STARTS = frozenset({"Menus", "Codes"})
+
+CODE_MENU = "Code menu"
+"""How a code without a key of its own is reached."""
+
+
+def fill_code_menu(menu: QMenu, coding: CodingState, refused: Callable[[str], object]) -> None:
+    """The Code menu: every code of the scheme under its principle, with its key when it has one.
+    Choosing one does what its key does (recodes the selected moments, else picks the next code)."""
+    menu.clear()
+
+    def choose(code: Code) -> None:
+        try:
+            coding.choose(code)
+        except VfeedbackError as exc:
+            refused(str(exc))
+
+    target = menu
+    for code in coding.codes:
+        if code.parent_id is None:
+            key = f"{code.key}  " if code.key else ""
+            target = menu.addMenu(f"{key}{code.name}".replace("&", "&&"))
+        text = code.name.replace("&", "&&") + (f"\t{code.key.upper()}" if code.key else "")
+        action = target.addAction(text)
+        action.triggered.connect(lambda _checked=False, c=code: choose(c))
+
+
 _TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
 
 
@@ -199,9 +259,10 @@ class KeyRouter(QObject):
         if event.type() == QEvent.Type.ShortcutOverride:
             event.accept()  # claim the key so no widget-level shortcut takes it
             return True
-        if binding is None:
-            return self._keys.coding.pick_key(event.text()) is not None
         try:
+            if binding is None:
+                # A code key: recodes the selected moments, else picks the code for the next tag.
+                return self._keys.coding.pick_key(event.text()) is not None
             binding.action(self._keys)
         except VfeedbackError as exc:
             self._refused(str(exc))
@@ -225,8 +286,36 @@ class KeyRouter(QObject):
         return plain and len(text) == 1 and text.isalnum()
 
 
+COLUMN_GAP = 48
+GROUP_AIR = 4
+FOOTER = (
+    "Press ? or Esc to close. Keys work whenever you are not typing; a code key with moments selected "
+    "recodes them."
+)
+Row = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """The overlay laid out: its type, the columns (a str is a group title) and where they go."""
+
+    font: QFont
+    line_h: int
+    columns: list[list[Row | str]]
+    widths: list[tuple[int, int]]
+    """Per column: the keys' width, then the descriptions'."""
+    left: int
+    top: int
+    width: int
+    height: int
+
+    def footer_y(self, window_h: int) -> int:
+        return min(window_h - 20, self.top + self.height + 24)
+
+
 class HelpOverlay(QWidget):
-    """A calm panel over the window listing every key and the scheme's code keys."""
+    """A calm panel over the window listing every key, the menus' Ctrl shortcuts, the mouse gestures
+    and every code of the scheme, in columns that flow to fit the window (1366x768 included)."""
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -255,45 +344,103 @@ class HelpOverlay(QWidget):
         self.hide()
 
     def lines(self) -> list[tuple[str, str, str]]:
-        """(group, key, what) rows, as drawn."""
+        """(group, key or gesture, what) rows, as drawn."""
         rows = [(b.group, b.keys[0], b.label) for b in BINDINGS]
+        rows += [("Menus", key, what) for key, what in self.menu_shortcuts()]
+        rows += [("Mouse", gesture, what) for gesture, what in MOUSE]
         for code in self._codes:
-            if code.key:
-                indent = "" if code.parent_id is None else "   "
-                rows.append(("Codes", code.key.upper(), f"{indent}{code.name}"))
+            indent = "" if code.parent_id is None else "   "
+            rows.append(("Codes", code.key.upper() if code.key else CODE_MENU, f"{indent}{code.name}"))
         return rows
+
+    def menu_shortcuts(self) -> list[tuple[str, str]]:
+        """The window's own Ctrl shortcuts (its menus), except those the key table already lists."""
+        parent = self.parentWidget()
+        if parent is None:
+            return []
+        listed = {QKeySequence(k).toString() for b in BINDINGS for k in b.keys}
+        found: list[tuple[str, str]] = []
+        for action in parent.actions():  # the window's menu actions (``add_action`` adds them)
+            key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if key and action.shortcut().toString() not in listed:
+                what = action.text().split("\t")[0].replace("&&", "\0").replace("&", "").replace("\0", "&")
+                found.append((key, what.rstrip(".…")))
+        return sorted(set(found), key=lambda kw: (kw[0].count("+"), kw[0]))
+
+    def columns(self, line_h: int, height: int) -> list[list[Row | str]]:
+        """The rows flowed into columns at most ``height`` tall: a group title (a str) starts each
+        group; a group never starts at the foot of a column, the keys, the menus and mouse, and the
+        codes each start a column, and a group too long for one column goes on in the next."""
+        room = max(4, height // line_h)
+        groups: dict[str, list[tuple[str, str, str]]] = {}
+        for row in self.lines():
+            groups.setdefault(row[0], []).append(row)
+        columns: list[list[Row | str]] = [[]]
+        for name, rows in groups.items():
+            column = columns[-1]
+            if column and (name in _COLUMN_STARTS or len(column) + 1 + min(len(rows), 3) > room):
+                column = []
+                columns.append(column)
+            column.append(name)
+            for row in rows:
+                if len(column) >= room:
+                    column = [name + " (continued)"]
+                    columns.append(column)
+                column.append(row)
+        return columns
+
+    def arrange(self) -> Arrangement:
+        """Where everything goes: the largest type (10.5 pt down to 8) at which every column fits
+        across the window, the block centred; each column's height counts the air above its groups."""
+        margin, top, foot = 36, 40, 44
+        size = 10.5
+        while True:
+            font = QFont(self.font())
+            font.setPointSizeF(size)
+            metrics = QFontMetrics(font)
+            line_h = metrics.height() + 5
+            columns = self.columns(line_h + 1, self.height() - top - foot)
+            widths = [self._column_widths(c, metrics) for c in columns]
+            total = sum(k + w for k, w in widths) + COLUMN_GAP * (len(columns) - 1)
+            if total <= self.width() - 2 * margin or size <= 8:
+                break
+            size -= 0.5
+        tallest = max(len(c) * line_h + GROUP_AIR * sum(isinstance(r, str) for r in c) for c in columns)
+        top = max(top, (self.height() - tallest - foot) // 2)  # calm: the list sits in the middle
+        left = max(margin, (self.width() - total) // 2)
+        return Arrangement(font, line_h, columns, widths, left, top, total, tallest)
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(20, 28, 34, 242))
-        rows = self.lines()
-        font = painter.font()
-        font.setPointSizeF(max(font.pointSizeF(), 10.0))
-        painter.setFont(font)
-        line = painter.fontMetrics().height() + 4
-        columns = [[r for r in rows if r[0] != "Codes"], [r for r in rows if r[0] == "Codes"]]
-        width = min(460, (self.width() - 80) // 2)
-        left = max(30, (self.width() - 2 * width - 40) // 2)
-        for c, column in enumerate(columns):
-            x = left + c * (width + 40)
-            y = 50
-            group = None
-            for grp, key, what in column:
-                if y > self.height() - line:
-                    break
-                if grp != group:
-                    group = grp
+        painter.fillRect(self.rect(), QColor(22, 30, 36))
+        a = self.arrange()
+        painter.setFont(a.font)
+        ascent = QFontMetrics(a.font).ascent()
+        x = a.left
+        for column, (key_w, what_w) in zip(a.columns, a.widths, strict=True):
+            y = a.top + ascent
+            for row in column:
+                if isinstance(row, str):
+                    if y > a.top + ascent:
+                        y += GROUP_AIR
                     painter.setPen(QColor("#f2c98b"))
-                    painter.drawText(x, y, grp)
-                    y += line
-                painter.setPen(QColor("#9fd3c7"))
-                painter.drawText(x + 8, y, key)
-                painter.setPen(QColor("#eef2f4"))
-                painter.drawText(x + 120, y, what)
-                y += line
-            if c == 0:
-                painter.setPen(QColor("#b5c0c7"))
-                painter.drawText(
-                    x, self.height() - 24, "Press ? or Esc to close. Keys work whenever you are not typing."
-                )
+                    painter.drawText(x, y, row)
+                else:
+                    _group, key, what = row
+                    painter.setPen(QColor("#8d9aa3") if key == CODE_MENU else QColor("#9fd3c7"))
+                    painter.drawText(x + 8, y, key)
+                    painter.setPen(QColor("#eef2f4"))
+                    painter.drawText(x + 8 + key_w, y, what)
+                y += a.line_h
+            x += key_w + what_w + COLUMN_GAP
+        painter.setPen(QColor("#b5c0c7"))
+        painter.drawText(a.left, a.footer_y(self.height()), FOOTER)
         painter.end()
+
+    @staticmethod
+    def _column_widths(column: list[Row | str], metrics: QFontMetrics) -> tuple[int, int]:
+        keys = [metrics.horizontalAdvance(r[1]) for r in column if not isinstance(r, str)]
+        whats = [metrics.horizontalAdvance(r[2]) for r in column if not isinstance(r, str)]
+        titles = [metrics.horizontalAdvance(r) for r in column if isinstance(r, str)]
+        key_w = max(keys, default=0) + 24
+        return key_w, max(max(whats, default=0), max(titles, default=0) - key_w)
