@@ -472,8 +472,7 @@ class MainWindow(QMainWindow):
         self.tasks.submit(f"Importing {source.name}", job, on_done=lambda rec: self.open_recording(rec.id))
 
     def ask_name(self) -> None:
-        naming.ask_name(self)
-        self._refresh_undo()  # Edit › Undo offers only this name's own actions
+        naming.ask_name(self, after=self._refresh_undo)  # Edit › Undo offers only this name's own actions
 
     # --- reactions ------------------------------------------------------------------------------
     def _on_changes(self, changes: Changes) -> None:
