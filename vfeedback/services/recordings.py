@@ -39,10 +39,12 @@ class Recordings:
         *,
         recorded_on: date | None = None,
         context: str | None = None,
+        title: str | None = None,
         reference: bool = False,
         progress: ByteProgress | None = None,
     ) -> Recording:
-        """Probe, fingerprint and copy (or reference) a video into a family.
+        """Probe, fingerprint and copy (or reference) a video into a family. ``title``: the
+        clinician's own name for it ("Bath time"), shown in the app and never in a file name.
 
         Refuses anything that is not a playable video, and a file already in the library, leaving
         nothing behind either way.
@@ -53,6 +55,7 @@ class Recordings:
         path = Path(path).expanduser()
         name = texts.file_name(path.name)
         context = texts.optional(context, texts.CONTEXT)
+        title = _title(title)
         info = probe(path)
         print_ = fingerprint(path)
         fam = self.families.get(family)
@@ -92,6 +95,7 @@ class Recordings:
                         "fingerprint": print_,
                         "recorded_on": recorded_on or _date_from_tags(info),
                         "context": context,
+                        "title": title,
                         "imported_at": self.ctx.now(),
                         "duration_us": info.duration_us,
                         "media_json": json.dumps(info.to_dict()),
@@ -125,7 +129,8 @@ class Recordings:
         self, path: Path, family: str | None = None, progress: ByteProgress | None = None
     ) -> Recording:
         """The recording for ``path``: the existing import of the same content if there is one
-        (wherever it came from), else a new import into ``family`` or into "Unfiled"."""
+        (wherever it came from), else a new import into ``family`` (made first when there is no
+        family of that code yet) or into "Unfiled"."""
         from vfeedback.media.fingerprint import fingerprint
         from vfeedback.media.probe import check_file
 
@@ -134,10 +139,45 @@ class Recordings:
         existing = self.by_fingerprint(fingerprint(path))
         if existing is not None:
             return existing
-        code = family or UNFILED
-        if family is None and not any(f.code == UNFILED for f in self.families.all()):
-            self.families.add(UNFILED, "Recordings opened without a family")
+        code = texts.case_code(family) if family is not None else UNFILED
+        try:
+            self.families.get(code)
+        except NotFound:
+            self.families.add(code, "Recordings opened without a family" if family is None else None)
         return self.import_file(path, code, progress=progress)
+
+    def edit(
+        self,
+        recording_id: int,
+        *,
+        recorded_on: date | None = None,
+        context: str | None = None,
+        title: str | None = None,
+    ) -> Recording:
+        """Change what is given (one undoable action); ``context`` or ``title`` "" removes it. The
+        file, its name on disk and everything cut from it stay as they are."""
+        current = self.get(recording_id)
+        values: dict[str, object] = {}
+        if recorded_on is not None and recorded_on != current.recorded_on:
+            values["recorded_on"] = recorded_on
+        if context is not None and (cleaned := texts.optional(context, texts.CONTEXT)) != current.context:
+            values["context"] = cleaned
+        if title is not None and (named := _title(title)) != current.title:
+            values["title"] = named
+        if not values:
+            return current
+        with self.ctx.edit(f"Edit recording {current.id}") as tx:
+            _, after = tx.update(t.recordings, current.id, values)
+        return rows.recording(after, current.family_code)
+
+    def contexts(self) -> list[str]:
+        """The contexts recordings were filmed in so far, most used first (suggestions for the next)."""
+        from sqlalchemy import func
+
+        col = t.recordings.c.context
+        query = select(col).where(col.is_not(None)).group_by(col).order_by(func.count().desc(), col)
+        with self.ctx.read() as conn:
+            return [str(c) for c in conn.execute(query).scalars() if c]
 
     def all(self, family: str | int | None = None) -> list[Recording]:
         rec, fam = t.recordings, t.families
@@ -205,6 +245,10 @@ class Recordings:
                 value = new_path.relative_to(self.ctx.root).as_posix() if stored else str(new_path)
                 tx.update(t.recordings, rec.id, {"path": value, "stored": stored})
         return [(self.get(rec.id), p) for rec, p in found]
+
+
+def _title(value: str | None) -> str | None:
+    return texts.optional(value, texts.REEL_TITLE, "name of the recording")
 
 
 def _fraction_to_bytes(progress: ByteProgress | None, size: int) -> Progress | None:
