@@ -74,6 +74,14 @@ def filming_date(path: Path, tags: dict[str, str]) -> tuple[date, bool]:
     return datetime.fromtimestamp(min(times)).date(), False
 
 
+class DateField(QDateEdit):
+    """A date whose Tab goes on to the next field, as in any form (a plain QDateEdit spends Tab on
+    stepping through day, month and year; the arrow keys still do that)."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
+
+
 def _hint(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
@@ -100,7 +108,7 @@ class RecordingForm(QDialog):
         self.family = QComboBox()
         self.family.setObjectName("family")
         self.family_hint = _hint()
-        self.date = QDateEdit()
+        self.date = DateField()
         self.date.setObjectName("filmedOn")
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("d MMMM yyyy")
@@ -128,7 +136,6 @@ class RecordingForm(QDialog):
         self.error.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.ok = self.buttons.addButton("OK", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok.setDefault(True)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
@@ -149,6 +156,12 @@ class RecordingForm(QDialog):
         column.addLayout(form)
         column.addWidget(self.error)
         column.addWidget(self.buttons)
+        # Enter anywhere in the form is OK (Import, Save), never Cancel: set once the button is in
+        # the dialog, or the dialog does not know it and Enter takes the first button it finds.
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        if cancel is not None:
+            cancel.setAutoDefault(False)
+        self.ok.setDefault(True)
 
     def filmed_on(self) -> date:
         chosen = self.date.date()
@@ -291,4 +304,3 @@ def recording_name(rec: Recording) -> str:
     if rec.recorded_on is not None:
         return f"{rec.family_code} · {rec.recorded_on.day} {rec.recorded_on:%B %Y}"
     return f"{rec.family_code} · recording {rec.id}"
-
