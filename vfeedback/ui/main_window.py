@@ -492,6 +492,7 @@ class MainWindow(QMainWindow):
     def _show_greeting(self) -> None:
         empty = self.coding.recording is None and not self.library.recordings.all()
         self.middle.setCurrentWidget(self.greeting if empty else self.centre)
+        self.right.setVisible(not empty)  # no moments to inspect yet: the greeting has the room
 
     # --- a video dropped on the window ----------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -50,7 +50,9 @@ class Greeting(QWidget):
         text.setObjectName("greetingText")
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setMaximumWidth(460)
+        # A word-wrapped label in a centred row is otherwise squeezed to a sliver: give it its size.
+        text.setFixedWidth(480)
+        text.setMinimumHeight(text.heightForWidth(480))
         self.button = QPushButton("Import a film…")
         self.button.setObjectName("importFilm")
         self.button.setDefault(True)
