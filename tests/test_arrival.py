@@ -203,6 +203,28 @@ def test_a_real_name_as_case_code_is_refused_in_the_dialog_and_nothing_is_import
     dialog.reject()
 
 
+def test_an_import_cancelled_from_the_status_bar_leaves_nothing(
+    qtbot: QtBot, window: MainWindow, library: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """Planted bug: the new family made before the copy (in its own action): cancelling leaves an
+    empty family F9 in the library."""
+    from vfeedback.ui.task_status import TaskStatus
+
+    before = _dump(library.path)
+    act = Actions()
+    assert act.drop(window, _film(media, tmp_path, "cfr25", date(2026, 10, 2)))
+    dialog = _dialog(window)
+    act.keys(dialog.focusWidget(), "F9")
+    act.key(dialog.focusWidget(), Qt.Key.Key_Return)
+    status = window.statusBar().findChild(TaskStatus)
+    assert status is not None and status.isVisible() and status.label.text() == "Importing cfr25.mp4…"
+    qtbot.mouseClick(status.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.tasks.tasks() == [], timeout=20_000)
+    assert _dump(library.path) == before
+    assert [p.name for p in (library.path / "recordings").iterdir()] == []
+    assert window.middle.currentWidget() is window.greeting
+
+
 def test_a_file_that_is_no_film_is_one_sentence_and_a_folder_is_not_taken(
     window: MainWindow, library: Library, tmp_path: Path
 ) -> None:

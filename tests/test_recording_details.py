@@ -14,7 +14,7 @@ import pytest
 from mediagen import MediaSet
 
 from vfeedback.cli.main import run
-from vfeedback.core.errors import BadInput
+from vfeedback.core.errors import BadInput, NotFound
 from vfeedback.services import Library
 from vfeedback.storage import layout
 
@@ -120,3 +120,24 @@ def _gui(started: list[int]) -> Callable[[str | None, int], int]:
         return 0
 
     return start
+
+
+def test_a_new_family_comes_with_its_import_and_goes_with_its_undo(
+    library: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """Planted bug: the family made in its own action before the copy: a refused file leaves an
+    empty family behind, and undoing the import leaves the family."""
+    before = _dump(library.path)
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("not a film\n")
+    with pytest.raises(BadInput):
+        library.recordings.import_file(fake, "F9", new_family=True)
+    assert _dump(library.path) == before and library.families.all() == []
+    rec = library.recordings.import_file(media["cfr25"], "F9", new_family=True)
+    assert rec.family_code == "F9" and [f.code for f in library.families.all()] == ["F9"]
+    assert library.undo_label() == f"Import {media['cfr25'].name}"
+    library.undo()
+    assert library.families.all() == [] and library.recordings.all() == []
+    with pytest.raises(NotFound) as refused:
+        library.recordings.import_file(media["cfr25"], "F10")  # without new_family: as before
+    assert str(refused.value) == "There is no family with case code F10."

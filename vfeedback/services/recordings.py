@@ -8,17 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, Conflict, NotFound
 from vfeedback.core.jobs import Progress
 from vfeedback.core.media_info import MediaInfo
-from vfeedback.core.model import Recording
+from vfeedback.core.model import Family, Recording
 from vfeedback.services import rows
 from vfeedback.services.audit import Audit
 from vfeedback.services.context import Context
 from vfeedback.services.families import Families
+from vfeedback.services.undo import Tx
 from vfeedback.storage import tables as t
 from vfeedback.storage.files import copy_into, move_into_place
 from vfeedback.system.files import ByteProgress, part_path
@@ -42,9 +43,12 @@ class Recordings:
         title: str | None = None,
         reference: bool = False,
         progress: ByteProgress | None = None,
+        new_family: bool = False,
     ) -> Recording:
         """Probe, fingerprint and copy (or reference) a video into a family. ``title``: the
         clinician's own name for it ("Bath time"), shown in the app and never in a file name.
+        ``new_family``: a family of that case code is made if there is none, in the same undoable
+        action (a failed or cancelled import makes no family either).
 
         Refuses anything that is not a playable video, and a file already in the library, leaving
         nothing behind either way.
@@ -58,7 +62,13 @@ class Recordings:
         title = _title(title)
         info = probe(path)
         print_ = fingerprint(path)
-        fam = self.families.get(family)
+        fam: Family | None
+        try:
+            fam = self.families.get(family)
+        except NotFound:
+            if not new_family or not isinstance(family, str):
+                raise
+            fam, family = None, texts.case_code(family)
         existing = self.by_fingerprint(print_)
         if existing is not None:
             raise Conflict(
@@ -84,6 +94,8 @@ class Recordings:
             with self.ctx.edit(f"Import {name}") as tx:
                 if _by_fingerprint(tx.conn, print_) is not None:
                     raise Conflict(f"{path.name} was imported by someone else just now.")
+                if fam is None:
+                    fam = self._make_family(tx, str(family))
                 row = tx.insert(
                     t.recordings,
                     {
@@ -115,6 +127,14 @@ class Recordings:
             raise
         return rows.recording(row, fam.code)
 
+    def _make_family(self, tx: Tx, code: str) -> Family:
+        """The new family of an import, inside its transaction (someone may have made it meanwhile)."""
+        found = tx.conn.execute(select(t.families).where(func.lower(t.families.c.code) == code.lower()))
+        row = found.mappings().first()
+        if row is not None:
+            return rows.family(dict(row))
+        return rows.family(tx.insert(t.families, {"code": code, "label": None, "created_at": self.ctx.now()}))
+
     def _committed(self, stored_path: str) -> bool:
         """After a failure: did the import's rows commit after all (a listener failed later)? When
         the library cannot even be read, say yes: keeping a file ``check`` lists beats losing one."""
@@ -139,12 +159,11 @@ class Recordings:
         existing = self.by_fingerprint(fingerprint(path))
         if existing is not None:
             return existing
-        code = texts.case_code(family) if family is not None else UNFILED
-        try:
-            self.families.get(code)
-        except NotFound:
-            self.families.add(code, "Recordings opened without a family" if family is None else None)
-        return self.import_file(path, code, progress=progress)
+        if family is None:
+            if not any(f.code == UNFILED for f in self.families.all()):
+                self.families.add(UNFILED, "Recordings opened without a family")
+            return self.import_file(path, UNFILED, progress=progress)
+        return self.import_file(path, family, progress=progress, new_family=True)
 
     def edit(
         self,
@@ -172,8 +191,6 @@ class Recordings:
 
     def contexts(self) -> list[str]:
         """The contexts recordings were filmed in so far, most used first (suggestions for the next)."""
-        from sqlalchemy import func
-
         col = t.recordings.c.context
         query = select(col).where(col.is_not(None)).group_by(col).order_by(func.count().desc(), col)
         with self.ctx.read() as conn:

@@ -4,7 +4,6 @@ opens), and File › Open Recent (this person's last recordings in this library)
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QMimeData, QSettings, Qt
 from PySide6.QtWidgets import QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
-from vfeedback.core.errors import Conflict, NotFound, VfeedbackError
+from vfeedback.core.errors import NotFound, VfeedbackError
 from vfeedback.ui.workbench.protocol import Workbench
 
 if TYPE_CHECKING:
@@ -128,9 +127,8 @@ class ArrivalActions:
         library = self.bench.library
 
         def job(progress: Progress, _cancel: ShouldCancel) -> Recording:
-            if choice.new_family:
-                with contextlib.suppress(Conflict):  # made meanwhile (a colleague, another import)
-                    library.families.add(choice.family)
+            # A new family is made with the import, in one undoable action: a cancelled or failed
+            # import leaves no empty family behind.
             return library.recordings.import_file(
                 choice.path,
                 choice.family,
@@ -138,6 +136,7 @@ class ArrivalActions:
                 context=choice.context,
                 title=choice.title,
                 progress=lambda done, total: progress(done / max(total, 1)),
+                new_family=choice.new_family,
             )
 
         self.bench.tasks.submit(f"Importing {choice.path.name}", job, on_done=self._imported)
