@@ -289,6 +289,7 @@ def test_details_from_the_right_click_change_the_films_name_and_the_title_follow
     QTest.keyClick(dialog.name, Qt.Key.Key_Return)
     assert not dialog.isVisible()
     assert library.recordings.get(rec.id).title == "Peekaboo"
+    assert library.recordings.get(rec.id).recorded_on is None  # not silently the import day
     assert window.windowTitle() == "F1 · Peekaboo"
     item = window.panel.recordings.item(0)
     assert item is not None and item.text().splitlines()[0] == "Peekaboo"

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, NotFound, VfeedbackError
 from vfeedback.core.model import Recording
-from vfeedback.core.timecode import format_time
 from vfeedback.services import Library
 
 CONTEXTS = (
@@ -139,7 +138,7 @@ class RecordingForm(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setVerticalSpacing(6)
         form.addRow("Family", self.family)
@@ -162,6 +161,11 @@ class RecordingForm(QDialog):
         if cancel is not None:
             cancel.setAutoDefault(False)
         self.ok.setDefault(True)
+
+    def _say(self, hint: QLabel, text: str) -> None:
+        """A hint under a field, its row gone while it has nothing to say (no empty gap)."""
+        hint.setText(text)
+        self.form.setRowVisible(hint, bool(text))
 
     def filmed_on(self) -> date:
         chosen = self.date.date()
@@ -193,7 +197,7 @@ class ImportDialog(RecordingForm):
         self.heading.setText(f"Import {texts.quoted_name(path)}")
         size = f"{info.display_width}×{info.display_height}"
         self.about.setText(
-            f"{format_time(info.duration_us)[:8]} · {size}. vfeedback keeps its own copy in the library; "
+            f"{film_length(info.duration_us)} · {size}. vfeedback keeps its own copy in the library; "
             "the file you chose stays where it is."
         )
         self.ok.setText("Import")
@@ -212,10 +216,11 @@ class ImportDialog(RecordingForm):
         self._family_typed(self.family.currentText())
         day, own = filming_date(path, info.tags)
         self._set_date(day)
-        self.date_hint.setText(
+        self._say(
+            self.date_hint,
             "From the film's own recording date."
             if own
-            else "From the file's date: change it if the film was made on another day."
+            else "From the file's date: change it if the film was made on another day.",
         )
         (self.family if family is None else self.context).setFocus()
 
@@ -223,14 +228,14 @@ class ImportDialog(RecordingForm):
         self.error.hide()
         code = text.strip()
         if not code:
-            self.family_hint.setText("Pick the family, or type a new case code.")
+            self._say(self.family_hint, "Pick the family, or type a new case code.")
             return
         try:
             self.library.families.get(code)
         except NotFound:
-            self.family_hint.setText(f"A new family {code} will be made.")
+            self._say(self.family_hint, f"A new family {code} will be made.")
             return
-        self.family_hint.setText("")
+        self._say(self.family_hint, "")
 
     def accept(self) -> None:
         try:
@@ -270,13 +275,18 @@ class DetailsDialog(RecordingForm):
         self.recording_id = rec.id
         self.heading.setText(recording_name(rec))
         self.about.setText(
-            f"Recording {rec.id} · {format_time(rec.media.duration_us)[:8]} · from {rec.original_name}"
+            f"Recording {rec.id} · {film_length(rec.media.duration_us)} · from {rec.original_name}"
         )
         self.family.addItem(rec.family_code)
         self.family.setEnabled(False)
+        self._say(self.family_hint, "")
         self._set_date(rec.recorded_on or rec.imported_at.date())
-        if rec.recorded_on is None:
-            self.date_hint.setText("The day it was filmed was not known: the import day is shown.")
+        # An unknown filming day stays unknown unless the clinician sets one (not the import day).
+        self._unknown_day = None if rec.recorded_on is not None else self.filmed_on()
+        self._say(
+            self.date_hint,
+            "" if rec.recorded_on else "The day it was filmed is not known yet: the import day is shown.",
+        )
         self.context.setEditText(rec.context or "")
         self.name.setText(rec.title or "")
         self.ok.setText("Save")
@@ -284,9 +294,10 @@ class DetailsDialog(RecordingForm):
 
     def accept(self) -> None:
         try:
+            day = self.filmed_on()
             self.library.recordings.edit(
                 self.recording_id,
-                recorded_on=self.filmed_on(),
+                recorded_on=None if day == self._unknown_day else day,
                 context=self.context.currentText(),
                 title=self.name.text(),
             )
@@ -294,6 +305,14 @@ class DetailsDialog(RecordingForm):
             self._refuse(str(exc))
             return
         super().accept()
+
+
+def film_length(us: int) -> str:
+    """How long a film is, as its player shows it: ``0:10``, ``14:32``, ``1:02:05``."""
+    seconds = round(us / 1_000_000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 def recording_name(rec: Recording) -> str:

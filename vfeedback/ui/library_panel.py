@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Family
 from vfeedback.core.retention import due_date
-from vfeedback.core.timecode import format_time
 from vfeedback.services import Library
+from vfeedback.ui.import_dialog import film_length
 from vfeedback.ui.retention_dialog import long_date
 from vfeedback.ui.tasks import TaskRunner
 
@@ -147,7 +147,7 @@ class LibraryPanel(QWidget):
         for rec in self.library.recordings.all(family):
             when = long_date(rec.recorded_on) if rec.recorded_on else "date unknown"
             context = f" · {rec.context}" if rec.context else ""
-            length = format_time(rec.media.duration_us)[:8]
+            length = film_length(rec.media.duration_us)
             first = f"{rec.title}\n{when}{context} · {length}" if rec.title else f"{when}{context}\n{length}"
             item = QListWidgetItem(first)
             item.setData(Qt.ItemDataRole.UserRole, rec.id)
