@@ -168,9 +168,15 @@ def test_a_name_that_cannot_be_saved_is_one_sentence_and_nothing_changes(
 def test_a_name_kept_by_an_older_version_in_the_apps_settings_is_carried_over(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    QSettings("vfeedback", "vfeedback").setValue("workbench/name", "Dr Old")
-    window = _start(qtbot, tmp_path / "lib")
-    assert _name_dialog(window) is None and window.library.user == "Dr Old"
-    assert identity.saved_name() == "Dr Old"
-    window.close()
-    window.library.close()
+    settings = QSettings("vfeedback", "vfeedback")
+    settings.setValue("workbench/name", "Dr Old")
+    try:
+        window = _start(qtbot, tmp_path / "lib")
+        assert _name_dialog(window) is None and window.library.user == "Dr Old"
+        assert identity.saved_name() == "Dr Old"
+        window.close()
+        window.library.close()
+    finally:
+        # Qt keeps the settings file it first used for the whole process: leave no name in it for
+        # the tests that follow.
+        settings.remove("workbench/name")
