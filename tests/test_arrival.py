@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -178,6 +179,30 @@ def test_the_films_own_date_is_offered_and_contexts_used_before_are_suggested(
     assert suggestions[:4] == ["nappy change", "play", "feeding", "bath"] and "book sharing" in suggestions
     assert dialog.focusWidget() is dialog.context
     dialog.reject()
+
+
+def test_a_film_made_just_after_midnight_is_dated_by_the_clinicians_calendar(
+    window: MainWindow, library: Library, media: MediaSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The phone wrote 23:30 UTC on 14 September; in London (summer time, UTC+1) that was 00:30 on
+    the 15th, the day the family was filmed. Planted bug: the UTC date taken as it is (the 14th)."""
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    try:
+        film = tmp_path / "late.mov"
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-i", str(media["cfr25"]), "-c", "copy",
+             "-metadata", "creation_time=2026-09-14T23:30:00.000000Z", str(film)],
+            check=True,
+        )  # fmt: skip
+        dialog = window.arrival.ask(film)
+        assert dialog is not None and dialog.filmed_on() == date(2026, 9, 15)
+        dialog.reject()
+        library.families.add("F1")
+        assert library.recordings.import_file(film, "F1").recorded_on == date(2026, 9, 15)  # the CLI's way
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ class Recordings:
                         "stored": not reference,
                         "size_bytes": size,
                         "fingerprint": print_,
-                        "recorded_on": recorded_on or _date_from_tags(info),
+                        "recorded_on": recorded_on or filmed_on(info),
                         "context": context,
                         "title": title,
                         "imported_at": self.ctx.now(),
@@ -284,11 +284,15 @@ def _safe_suffix(path: Path) -> str:
     return suffix if suffix.isascii() and len(suffix) <= 6 and suffix[1:].isalnum() else ".video"
 
 
-def _date_from_tags(info: MediaInfo) -> date | None:
+def filmed_on(info: MediaInfo) -> date | None:
+    """The day a film says it was made (its ``creation_time``, which phones and cameras write in
+    UTC), on this computer's calendar: a bath filmed at 00:30 in London in summer is that day, not
+    the evening before. None when the film does not say."""
     stamp = info.tags.get("creation_time")
     if not stamp:
         return None
     try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).date()
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return (when.astimezone() if when.tzinfo is not None else when).date()

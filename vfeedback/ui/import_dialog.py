@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 
 from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, NotFound, VfeedbackError
+from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.model import Recording
 from vfeedback.services import Library
+from vfeedback.services.recordings import filmed_on
 
 CONTEXTS = (
     "play",
@@ -59,15 +61,12 @@ class ImportChoice:
     title: str | None
 
 
-def filming_date(path: Path, tags: dict[str, str]) -> tuple[date, bool]:
-    """The day a film was made and whether the film itself says so: its ``creation_time`` tag where it
-    has one (phones and cameras write it), else the file's own dates (the earliest the system keeps)."""
-    stamp = tags.get("creation_time")
-    if stamp:
-        try:
-            return datetime.fromisoformat(stamp.replace("Z", "+00:00")).date(), True
-        except ValueError:
-            pass
+def filming_date(path: Path, info: MediaInfo) -> tuple[date, bool]:
+    """The day a film was made and whether the film itself says so: its own date where it has one
+    (``services.recordings.filmed_on``), else the file's dates (the earliest the system keeps)."""
+    own = filmed_on(info)
+    if own is not None:
+        return own, True
     st = path.stat()
     times = [st.st_mtime, getattr(st, "st_birthtime", st.st_mtime)]
     return datetime.fromtimestamp(min(times)).date(), False
@@ -214,7 +213,7 @@ class ImportDialog(RecordingForm):
             self.family.setEditText("")
         self.family.currentTextChanged.connect(self._family_typed)
         self._family_typed(self.family.currentText())
-        day, own = filming_date(path, info.tags)
+        day, own = filming_date(path, info)
         self._set_date(day)
         self._say(
             self.date_hint,
