@@ -518,7 +518,7 @@ class MainWindow(QMainWindow):
             self.panel.refresh()
             self._show_greeting()
             open_rec = self.coding.recording
-            if open_rec is not None and "recordings" in changes.tables:
+            if open_rec is not None:  # its name, date or family code may have changed
                 with contextlib.suppress(VfeedbackError):  # deleted: closing it is said elsewhere
                     self._show_title(self.library.recordings.get(open_rec.id))
         if changes.tables & {"coding_schemes", "codes"}:
