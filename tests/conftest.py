@@ -124,6 +124,13 @@ def _one_qapplication(qapp: QApplication) -> QApplication:
 
 
 @pytest.fixture(autouse=True)
+def _own_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts as a person with no saved name (``system.identity``) and never reads or
+    writes the real user's configuration folder; a test that needs a name sets or saves one."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
+@pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """vfeedback opens no network connection, ever: any internet socket opened in a test fails it.
     (Unix sockets stay allowed: the PostgreSQL test server listens on one.)"""

@@ -67,7 +67,7 @@ def test_open_shows_the_recording_and_starts_its_work_after_the_first_paint(
     _app, window = built
     qtbot.addWidget(window)
     try:
-        assert window.isVisible() and window.windowTitle() == f"vfeedback — F1, recording {rec.id}"
+        assert window.isVisible() and window.windowTitle() == f"F1 · recording {rec.id}"
         assert [m.caption for m in window.coding.moments] == ["kept"]
         assert noted.made_on == ["vfeedback-player"] and isinstance(window.player, NotedPlayer)
         # Not painted yet: nothing runs in the background to slow the first picture down, and

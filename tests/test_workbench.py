@@ -309,7 +309,7 @@ def test_a_refused_key_says_its_sentence_and_changes_nothing(qtbot: QtBot, libra
     press(window, Qt.Key.Key_Return)  # Enter tags a moment: there is no recording to tag
     boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     assert [b.text() for b in boxes] == ["Open a recording first."]
-    assert window.library.undo_label() is None and window.coding.moments == []
+    assert window.library.undo_label() == "Add family F1" and window.coding.moments == []  # nothing new
     press(window, Qt.Key.Key_Space)  # nothing to play: nothing happens, nothing said
     assert not window.controller.playing
     assert len([b for b in window.findChildren(QMessageBox) if b.isVisible()]) == 1

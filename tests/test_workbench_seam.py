@@ -260,17 +260,21 @@ def test_the_exports_stopped_last_time_are_named_once_to_whoever_ran_them(
     assert [n["user"] for n in left] == ["ben"]
 
 
-def test_your_name_is_kept_and_said(
-    bench: FakeWindow, library: Library, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QInputDialog
+def test_your_name_is_kept_and_said(bench: FakeWindow, library: Library) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLineEdit
 
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
-    monkeypatch.setattr(QInputDialog, "getText", lambda *_a, **_k: ("  Dr Ana  ", True))
-    naming.ask_name(_as_workbench(bench))
+    from vfeedback.system import identity
+
+    dialog = naming.ask_name(_as_workbench(bench))
+    field = dialog.findChild(QLineEdit)
+    assert field is not None
+    field.selectAll()
+    QTest.keyClicks(field, "  Dr Ana  ")
+    QTest.keyClick(field, Qt.Key.Key_Return)
     assert library.user == "Dr Ana" and bench.statuses == ["Working as Dr Ana."]
+    assert identity.saved_name() == "Dr Ana"
 
 
 def test_comparing_coders_needs_a_recording_and_two_coders(

@@ -48,7 +48,7 @@ def _moment_fields(c: argparse.ArgumentParser, *, code_required: bool) -> None:
     c.add_argument("--actor", choices=ACTORS)
     c.add_argument("--caption", help="the warm words a parent will see")
     c.add_argument("--note", help="private clinical note: never shown to families")
-    c.add_argument("--coder", help="who tagged it (default: $VFEEDBACK_CODER or your login)")
+    c.add_argument("--coder", help="who tagged it (default: your name in the app, or $VFEEDBACK_CODER)")
 
 
 def moments_add(lib: Library, args: argparse.Namespace) -> int:

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from vfeedback.services import Library
 
 MOMENT_SOURCES = ("eaf", "boris")
-IMPORT_USAGE = """vfeedback import FILE --family CODE [--recorded D] [--context TEXT] [--reference] [--json]
+IMPORT_USAGE = """vfeedback import FILE --family CODE [--recorded D] [--context TEXT] [--title TEXT]
+                              [--reference] [--json]
        vfeedback import eaf FILE --recording ID [--map TIER=ACTOR[:CODER]]... [--again] [--json]
        vfeedback import boris FILE --recording ID [--map BEHAVIOUR=CODE]... [--observation ID] [--again]
                               [--json]"""
@@ -30,7 +31,11 @@ IMPORT_USAGE = """vfeedback import FILE --family CODE [--recorded D] [--context 
 def add_open(sub: Any) -> None:
     c = sub.add_parser("open", help="open a video file or a recording in the app, ready to play")
     c.add_argument("target", metavar="FILE|RECORDING")
-    c.add_argument("--family", metavar="CODE", help='import into this family (default: "Unfiled")')
+    c.add_argument(
+        "--family",
+        metavar="CODE",
+        help='import into this family, made if it is new (default: "Unfiled")',
+    )
 
 
 def add_probe(sub: Any) -> None:
@@ -49,6 +54,7 @@ def add_import(sub: Any) -> None:
     c.add_argument("--family", metavar="CODE", help="the family a recording belongs to")
     c.add_argument("--recorded", metavar="YYYY-MM-DD", help="when it was filmed")
     c.add_argument("--context", metavar="TEXT", help='e.g. "free play", "feeding", "bath"')
+    c.add_argument("--title", metavar="TEXT", help='your own name for the recording, e.g. "Bath time"')
     c.add_argument(
         "--reference",
         action="store_true",
@@ -78,8 +84,8 @@ def _settle_import(c: argparse.ArgumentParser, args: argparse.Namespace) -> None
         args.action, args.file = items
         if args.recording is None:
             c.error(f"say which recording the moments go into: import {items[0]} FILE --recording ID")
-        if args.family or args.recorded or args.context or args.reference:
-            c.error("--family, --recorded, --context and --reference are for importing a recording")
+        if args.family or args.recorded or args.context or args.title or args.reference:
+            c.error("--family, --recorded, --context, --title and --reference are for importing a recording")
     elif len(items) == 1:
         args.action, args.file = None, items[0]
         if not args.family:
@@ -147,6 +153,7 @@ def import_(lib: Library, args: argparse.Namespace) -> int:
             args.family,
             recorded_on=recorded,
             context=args.context,
+            title=args.title,
             reference=args.reference,
             progress=bar.bytes,
         )

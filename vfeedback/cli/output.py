@@ -129,6 +129,7 @@ def recording_json(rec: Recording, path: Path) -> dict[str, Any]:
         "fingerprint": rec.fingerprint,
         "recorded_on": rec.recorded_on,
         "context": rec.context,
+        "title": rec.title,
         "imported_at": rec.imported_at,
     } | media_json(rec.media)
 

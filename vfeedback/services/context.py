@@ -7,8 +7,6 @@ collection hands itself to its managers), so every call keeps its real signature
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,19 +19,16 @@ from vfeedback.services.undo import Changes, Tx
 from vfeedback.storage import tables as t
 from vfeedback.storage.database import Database
 from vfeedback.storage.layout import Location
+from vfeedback.system import identity
 
 Listener = Callable[[Changes], None]
 
 
 def default_user() -> str:
-    """Who is coding: ``$VFEEDBACK_CODER``, else the login name."""
-    name = os.environ.get("VFEEDBACK_CODER")
-    if name:
-        return name.strip()
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    """Who is working: ``$VFEEDBACK_CODER``, else the name saved on this computer (the app asks for
+    it once; File › Your name… changes it), else the login name. The app and the command line both
+    start from here, so the audit and the coders show one person, not two."""
+    return identity.current_name()
 
 
 class Context:

@@ -8,17 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, Conflict, NotFound
 from vfeedback.core.jobs import Progress
 from vfeedback.core.media_info import MediaInfo
-from vfeedback.core.model import Recording
+from vfeedback.core.model import Family, Recording
 from vfeedback.services import rows
 from vfeedback.services.audit import Audit
 from vfeedback.services.context import Context
 from vfeedback.services.families import Families
+from vfeedback.services.undo import Tx
 from vfeedback.storage import tables as t
 from vfeedback.storage.files import copy_into, move_into_place
 from vfeedback.system.files import ByteProgress, part_path
@@ -39,10 +40,15 @@ class Recordings:
         *,
         recorded_on: date | None = None,
         context: str | None = None,
+        title: str | None = None,
         reference: bool = False,
         progress: ByteProgress | None = None,
+        new_family: bool = False,
     ) -> Recording:
-        """Probe, fingerprint and copy (or reference) a video into a family.
+        """Probe, fingerprint and copy (or reference) a video into a family. ``title``: the
+        clinician's own name for it ("Bath time"), shown in the app and never in a file name.
+        ``new_family``: a family of that case code is made if there is none, in the same undoable
+        action (a failed or cancelled import makes no family either).
 
         Refuses anything that is not a playable video, and a file already in the library, leaving
         nothing behind either way.
@@ -53,9 +59,16 @@ class Recordings:
         path = Path(path).expanduser()
         name = texts.file_name(path.name)
         context = texts.optional(context, texts.CONTEXT)
+        title = _title(title)
         info = probe(path)
         print_ = fingerprint(path)
-        fam = self.families.get(family)
+        fam: Family | None
+        try:
+            fam = self.families.get(family)
+        except NotFound:
+            if not new_family or not isinstance(family, str):
+                raise
+            fam, family = None, texts.case_code(family)
         existing = self.by_fingerprint(print_)
         if existing is not None:
             raise Conflict(
@@ -81,6 +94,8 @@ class Recordings:
             with self.ctx.edit(f"Import {name}") as tx:
                 if _by_fingerprint(tx.conn, print_) is not None:
                     raise Conflict(f"{path.name} was imported by someone else just now.")
+                if fam is None:
+                    fam = self._make_family(tx, str(family))
                 row = tx.insert(
                     t.recordings,
                     {
@@ -90,8 +105,9 @@ class Recordings:
                         "stored": not reference,
                         "size_bytes": size,
                         "fingerprint": print_,
-                        "recorded_on": recorded_on or _date_from_tags(info),
+                        "recorded_on": recorded_on or filmed_on(info),
                         "context": context,
+                        "title": title,
                         "imported_at": self.ctx.now(),
                         "duration_us": info.duration_us,
                         "media_json": json.dumps(info.to_dict()),
@@ -111,6 +127,14 @@ class Recordings:
             raise
         return rows.recording(row, fam.code)
 
+    def _make_family(self, tx: Tx, code: str) -> Family:
+        """The new family of an import, inside its transaction (someone may have made it meanwhile)."""
+        found = tx.conn.execute(select(t.families).where(func.lower(t.families.c.code) == code.lower()))
+        row = found.mappings().first()
+        if row is not None:
+            return rows.family(dict(row))
+        return rows.family(tx.insert(t.families, {"code": code, "label": None, "created_at": self.ctx.now()}))
+
     def _committed(self, stored_path: str) -> bool:
         """After a failure: did the import's rows commit after all (a listener failed later)? When
         the library cannot even be read, say yes: keeping a file ``check`` lists beats losing one."""
@@ -125,7 +149,8 @@ class Recordings:
         self, path: Path, family: str | None = None, progress: ByteProgress | None = None
     ) -> Recording:
         """The recording for ``path``: the existing import of the same content if there is one
-        (wherever it came from), else a new import into ``family`` or into "Unfiled"."""
+        (wherever it came from), else a new import into ``family`` (made first when there is no
+        family of that code yet) or into "Unfiled"."""
         from vfeedback.media.fingerprint import fingerprint
         from vfeedback.media.probe import check_file
 
@@ -134,10 +159,42 @@ class Recordings:
         existing = self.by_fingerprint(fingerprint(path))
         if existing is not None:
             return existing
-        code = family or UNFILED
-        if family is None and not any(f.code == UNFILED for f in self.families.all()):
-            self.families.add(UNFILED, "Recordings opened without a family")
-        return self.import_file(path, code, progress=progress)
+        if family is None:
+            if not any(f.code == UNFILED for f in self.families.all()):
+                self.families.add(UNFILED, "Recordings opened without a family")
+            return self.import_file(path, UNFILED, progress=progress)
+        return self.import_file(path, family, progress=progress, new_family=True)
+
+    def edit(
+        self,
+        recording_id: int,
+        *,
+        recorded_on: date | None = None,
+        context: str | None = None,
+        title: str | None = None,
+    ) -> Recording:
+        """Change what is given (one undoable action); ``context`` or ``title`` "" removes it. The
+        file, its name on disk and everything cut from it stay as they are."""
+        current = self.get(recording_id)
+        values: dict[str, object] = {}
+        if recorded_on is not None and recorded_on != current.recorded_on:
+            values["recorded_on"] = recorded_on
+        if context is not None and (cleaned := texts.optional(context, texts.CONTEXT)) != current.context:
+            values["context"] = cleaned
+        if title is not None and (named := _title(title)) != current.title:
+            values["title"] = named
+        if not values:
+            return current
+        with self.ctx.edit(f"Edit recording {current.id}") as tx:
+            _, after = tx.update(t.recordings, current.id, values)
+        return rows.recording(after, current.family_code)
+
+    def contexts(self) -> list[str]:
+        """The contexts recordings were filmed in so far, most used first (suggestions for the next)."""
+        col = t.recordings.c.context
+        query = select(col).where(col.is_not(None)).group_by(col).order_by(func.count().desc(), col)
+        with self.ctx.read() as conn:
+            return [str(c) for c in conn.execute(query).scalars() if c]
 
     def all(self, family: str | int | None = None) -> list[Recording]:
         rec, fam = t.recordings, t.families
@@ -207,6 +264,10 @@ class Recordings:
         return [(self.get(rec.id), p) for rec, p in found]
 
 
+def _title(value: str | None) -> str | None:
+    return texts.optional(value, texts.REEL_TITLE, "name of the recording")
+
+
 def _fraction_to_bytes(progress: ByteProgress | None, size: int) -> Progress | None:
     if progress is None:
         return None
@@ -223,11 +284,15 @@ def _safe_suffix(path: Path) -> str:
     return suffix if suffix.isascii() and len(suffix) <= 6 and suffix[1:].isalnum() else ".video"
 
 
-def _date_from_tags(info: MediaInfo) -> date | None:
+def filmed_on(info: MediaInfo) -> date | None:
+    """The day a film says it was made (its ``creation_time``, which phones and cameras write in
+    UTC), on this computer's calendar: a bath filmed at 00:30 in London in summer is that day, not
+    the evening before. None when the film does not say."""
     stamp = info.tags.get("creation_time")
     if not stamp:
         return None
     try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).date()
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return (when.astimezone() if when.tzinfo is not None else when).date()

@@ -118,6 +118,9 @@ def build(
     player, missing = starting.result()
     window = MainWindow(library, player, missing=missing)
     window.show()
+    from vfeedback.ui.workbench import naming
+
+    naming.first_start(window)  # once per person: the name the app, the CLI and the audit share
     if recording_id is not None:
         try:
             window.open_recording(recording_id)

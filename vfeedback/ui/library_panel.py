@@ -1,7 +1,8 @@
 """The left column: families (by case code) and the chosen family's recordings.
 
-Right-click a case for its closure and retention rule or to delete it for good, a recording to delete
-it; a quiet notice appears under the cases when any is due for deletion.
+Right-click a case for its closure and retention rule or to delete it for good, a recording for its
+Details… (filming date, context, its own name) or to delete it; a quiet notice appears under the
+cases when any is due for deletion.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from PySide6.QtWidgets import (
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Family
 from vfeedback.core.retention import due_date
-from vfeedback.core.timecode import format_time
 from vfeedback.services import Library
+from vfeedback.ui.import_dialog import film_length
 from vfeedback.ui.retention_dialog import long_date
 from vfeedback.ui.tasks import TaskRunner
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # the dialogs load when first opened, not at every start
     from vfeedback.ui.audit_view import AuditView
     from vfeedback.ui.confirm_delete import ConfirmDeleteDialog
     from vfeedback.ui.due_view import DueForDeletionView
+    from vfeedback.ui.import_dialog import DetailsDialog as RecordingDetails
     from vfeedback.ui.retention_dialog import RetentionDialog
 
 
@@ -143,9 +145,11 @@ class LibraryPanel(QWidget):
         if family is None:
             return
         for rec in self.library.recordings.all(family):
-            when = rec.recorded_on.isoformat() if rec.recorded_on else "date unknown"
+            when = long_date(rec.recorded_on) if rec.recorded_on else "date unknown"
             context = f" · {rec.context}" if rec.context else ""
-            item = QListWidgetItem(f"{when}{context}\n{format_time(rec.media.duration_us)[:8]}")
+            length = film_length(rec.media.duration_us)
+            first = f"{rec.title}\n{when}{context} · {length}" if rec.title else f"{when}{context}\n{length}"
+            item = QListWidgetItem(first)
             item.setData(Qt.ItemDataRole.UserRole, rec.id)
             item.setToolTip(f"Recording {rec.id}")
             self.recordings.addItem(item)
@@ -252,8 +256,20 @@ class LibraryPanel(QWidget):
         menu.addAction("Delete family for good…", lambda: self._safely(lambda: self.delete_family(code)))
         return menu
 
+    def edit_details(self, recording_id: int) -> RecordingDetails:
+        """The recording's date, context and name, shown without blocking; saved as one undoable
+        action (the list and the window's title follow the library's change)."""
+        from vfeedback.ui.import_dialog import DetailsDialog
+
+        dialog = DetailsDialog(self.library, recording_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     def recording_menu(self, recording_id: int) -> QMenu:
         menu = QMenu(self)
+        menu.addAction("Details…", lambda: self._safely(lambda: self.edit_details(recording_id)))
+        menu.addSeparator()
         menu.addAction(
             "Delete recording for good…", lambda: self._safely(lambda: self.delete_recording(recording_id))
         )

@@ -8,13 +8,31 @@ highlights, supervision) and ``workbench.keys.Keys`` for the keys; neither impor
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QImage,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from vfeedback.core.coding import CodingState, Part
 from vfeedback.core.errors import VfeedbackError
@@ -32,6 +50,7 @@ from vfeedback.ui.task_status import TaskStatus
 from vfeedback.ui.tasks import TaskRunner
 from vfeedback.ui.timeline import TimelineView
 from vfeedback.ui.workbench import background, keys, naming
+from vfeedback.ui.workbench.arrival import ArrivalActions, Greeting, dropped_video
 from vfeedback.ui.workbench.cases import CaseActions
 from vfeedback.ui.workbench.closing import ExportsOnClose
 from vfeedback.ui.workbench.exchange import ExchangeActions
@@ -43,11 +62,10 @@ from vfeedback.ui.workbench.protocol import Shortcut
 from vfeedback.ui.workbench.supervision import SupervisionActions
 
 if TYPE_CHECKING:
-    from vfeedback.core.jobs import Progress, ShouldCancel
     from vfeedback.core.model import Recording
     from vfeedback.media.player import Player
 
-VIDEO_FILTER = "Videos (*.mp4 *.mov *.m4v *.mkv *.avi *.3gp *.mts *.webm);;All files (*)"
+APP_TITLE = "vfeedback"  # Qt adds the display name to any other title: never write it twice
 NOTHING_OPEN = "Choose a recording on the left to watch and tag it."
 
 
@@ -84,7 +102,8 @@ class MainWindow(QMainWindow):
         from vfeedback.media.vlc_player import VlcPlayer
 
         self.library = library
-        self.setWindowTitle("vfeedback")
+        self.setWindowTitle(APP_TITLE)
+        self.setAcceptDrops(True)  # a video dropped anywhere on the window is imported
         self.setMinimumSize(1000, 620)
         self.tasks = TaskRunner(self)
         self.tasks.error.connect(self.show_error)
@@ -111,6 +130,7 @@ class MainWindow(QMainWindow):
         self.supervision = SupervisionActions(self)
         self.cases = CaseActions(self, self.panel)
         self.highlights = HighlightActions(self)
+        self.arrival = ArrivalActions(self, self.open_recording)
         naming.apply_saved_name(library)
         self._build_menus()
         self._wire()
@@ -119,6 +139,7 @@ class MainWindow(QMainWindow):
         library.subscribe(self._relay.changed.emit)
         self._load_codes()
         self._restore()
+        self._show_greeting()
         self.router = KeyRouter(self, self, self.show_error)
         app = QApplication.instance()
         if app is not None:
@@ -167,9 +188,14 @@ class MainWindow(QMainWindow):
         self.right.setStretchFactor(1, 1)
         self.right.setSizes([420, 380])
 
+        # An empty library greets with one action where the film would be.
+        self.greeting = Greeting(lambda: self.arrival.choose_file())
+        self.middle = QStackedWidget()
+        self.middle.addWidget(self.centre)
+        self.middle.addWidget(self.greeting)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.panel)
-        self.splitter.addWidget(self.centre)
+        self.splitter.addWidget(self.middle)
         self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([190, 790, 460])
@@ -187,7 +213,7 @@ class MainWindow(QMainWindow):
         act = self.add_action
         file_menu = bar.addMenu("&File")
         file_menu.addAction(act("Add &family…", "Ctrl+Shift+N", self.add_family))
-        file_menu.addAction(act("&Import recording…", "Ctrl+I", self.import_recording))
+        self.arrival.build(file_menu)
         file_menu.addSeparator()
         self.exchange.build(file_menu)
         file_menu.addSeparator()
@@ -312,7 +338,8 @@ class MainWindow(QMainWindow):
         self.timeline.set_duration(rec.media.duration_us)
         self.timeline.set_filmstrip([])
         self.timeline.set_waveform([], background.BUCKET_US)
-        self.setWindowTitle(f"vfeedback — {rec.family_code}, recording {rec.id}")
+        self._show_title(rec)
+        self.arrival.remember(rec.id)
         self.panel.select_recording(rec.id)
         self.coding.open(rec)
         self.after_paint.run(lambda: self._start_playing(rec, path))
@@ -373,7 +400,8 @@ class MainWindow(QMainWindow):
         self.timeline.set_filmstrip([])
         self.timeline.set_waveform([], background.BUCKET_US)
         self.video.frames.set_placeholder(NOTHING_OPEN)
-        self.setWindowTitle("vfeedback")
+        self.setWindowTitle(APP_TITLE)
+        self._show_greeting()
 
     def go_to_moment(self, moment_id: int) -> None:
         try:
@@ -463,32 +491,46 @@ class MainWindow(QMainWindow):
             self.library.families.add(code)
 
     def import_recording(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
+        self.arrival.choose_file()
 
-        family = self.panel.current_family()
-        if family is None:
-            QMessageBox.information(self, "Import recording", "Choose or add a family first.")
-            return
-        path, _ = QFileDialog.getOpenFileName(self, "Import a recording", "", VIDEO_FILTER)
-        if not path:
-            return
-        source = Path(path)
+    def _show_title(self, rec: Recording) -> None:
+        """The family and the film's own name or day; Qt adds "— vfeedback" itself."""
+        from vfeedback.ui.import_dialog import recording_name
 
-        def job(progress: Progress, _cancel: ShouldCancel) -> Recording:
-            return self.library.recordings.import_file(
-                source, family, progress=lambda done, total: progress(done / max(total, 1))
-            )
+        self.setWindowTitle(recording_name(rec))
 
-        self.tasks.submit(f"Importing {source.name}", job, on_done=lambda rec: self.open_recording(rec.id))
+    def _show_greeting(self) -> None:
+        empty = self.coding.recording is None and not self.library.recordings.all()
+        self.middle.setCurrentWidget(self.greeting if empty else self.centre)
+        self.right.setVisible(not empty)  # no moments to inspect yet: the greeting has the room
+
+    # --- a video dropped on the window ----------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_video(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if dropped_video(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = dropped_video(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            self.arrival.ask(path)
 
     def ask_name(self) -> None:
-        naming.ask_name(self)
-        self._refresh_undo()  # Edit › Undo offers only this name's own actions
+        naming.ask_name(self, after=self._refresh_undo)  # Edit › Undo offers only this name's own actions
 
     # --- reactions ------------------------------------------------------------------------------
     def _on_changes(self, changes: Changes) -> None:
         if changes.tables & {"families", "recordings"}:
             self.panel.refresh()
+            self._show_greeting()
+            open_rec = self.coding.recording
+            if open_rec is not None:  # its name, date or family code may have changed
+                with contextlib.suppress(VfeedbackError):  # deleted: closing it is said elsewhere
+                    self._show_title(self.library.recordings.get(open_rec.id))
         if changes.tables & {"coding_schemes", "codes"}:
             self._load_codes()
         if "moments" in changes.tables:
