@@ -273,7 +273,7 @@ def test_the_key_list_shows_every_code_shortcut_and_gesture_readably(
     assert [name for key, name in coded if key == keys.CODE_MENU] == [c.name for c in codes if not c.key]
     assert len([c for c in codes if not c.key]) == 3
     assert {(r[1], r[2]) for r in rows if r[0] == "Menus"} >= {
-        ("Ctrl+I", "Import recording"),
+        ("Ctrl+I", "Import a film"),
         ("Ctrl+E", "Export clips of the selection"),
     }
     assert not any(r[0] == "Menus" and r[1] in ("Ctrl+Z", "Ctrl+Shift+Z") for r in rows)  # listed once
