@@ -12,6 +12,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+import pgserver
 import pytest
 
 from vfeedback.export import captions
@@ -77,6 +78,42 @@ def test_an_update_of_any_column_is_refused(guarded: Path, table: str, column: s
     finally:
         conn.close()
     assert (_all(guarded, "audit_log"), _all(guarded, "consents")) == before
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_an_update_of_any_column(
+    pg_server: pgserver.PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same attack as a superuser on a team library: ``SET column = column`` (a type-agnostic
+    rewrite) of every column of both records, each refused; nothing changes."""
+    import psycopg
+
+    url = pg_server.create_database("t_gaps_every_column")
+    monkeypatch.setenv(layout.ENV_FILES, str(tmp_path / "files"))
+    with Library.open(url) as lib:
+        lib.families.add("C1")
+        lib.consent.give("C1", "feedback", "Dr A", date(2026, 3, 1))
+    raw = psycopg.connect(
+        f"host={pg_server.socket_dir} user=postgres dbname=t_gaps_every_column", autocommit=True
+    )
+    try:
+        for table, wanted, refusal in (
+            ("audit_log", AUDIT_COLUMNS, "audit entries cannot be changed"),
+            ("consents", CONSENT_COLUMNS, "consent entries cannot be changed"),
+        ):
+            found = raw.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                "ORDER BY ordinal_position",
+                (table,),
+            ).fetchall()
+            assert tuple(r[0] for r in found) == wanted
+            before = raw.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+            for column in wanted:
+                with pytest.raises(psycopg.errors.RaiseException, match=refusal):
+                    raw.execute(f"UPDATE {table} SET {column} = {column} WHERE id = 1")
+            assert raw.execute(f"SELECT * FROM {table} ORDER BY id").fetchall() == before
+    finally:
+        raw.close()
 
 
 # --- undo history pruning ------------------------------------------------------------------------
