@@ -15,7 +15,7 @@ from pathlib import Path
 import pgserver
 import pytest
 
-from vfeedback.export import captions
+from vfeedback.export import captions, titlecard
 from vfeedback.services import Library
 from vfeedback.storage import layout
 
@@ -182,3 +182,21 @@ def test_soft_text_escapes_every_special(caption: str, soft: str) -> None:
 
 def test_vtt_text_escapes_markup() -> None:
     assert captions.vtt_text("<b>you & me</b> -->") == "&lt;b&gt;you &amp; me&lt;/b&gt; --&gt;"
+
+
+def test_title_card_text_is_escaped_as_captions_are() -> None:
+    """The reel's title and date go through the same escaping (after cleaning: a CR LF is one break)."""
+    assert titlecard.ass_text("Our {day}\\N out\r\ntogether}") == (
+        "Our \\{day\\}\\" + WJ + "N out\\Ntogether\\}"
+    )
+
+
+def test_a_file_name_in_a_filter_graph_is_escaped_at_both_levels() -> None:
+    """By hand: first for the option parser (backslash, quote, colon get a backslash), then for the
+    graph parser (backslash, quote, brackets, comma, semicolon get one more)."""
+    # we'ird: [dir], ;x\y.ass
+    #  level 1: we\'ird\: [dir], ;x\\y.ass
+    #  level 2: we\\\'ird\\: \[dir\]\, \;x\\\\y.ass
+    assert titlecard.filter_path(Path("/tmp/we'ird: [dir], ;x\\y.ass")) == (
+        "/tmp/we\\\\\\'ird\\\\: \\[dir\\]\\, \\;x\\\\\\\\y.ass"
+    )
