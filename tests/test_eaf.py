@@ -160,11 +160,12 @@ def test_written_file_follows_the_eaf_3_0_structure(lib: Library, media: MediaSe
         assert ling.get("CONSTRAINTS", "Included_In") in stereotypes
     for value in root.iter("CVE_VALUE"):
         assert value.get("LANG_REF") in languages
-    index = lib.media.frame_index(rec.id)
-    spans = {
-        (round(b / 1000), round(e / 1000))
-        for b, e in (index.outer_span(m.start_us, m.end_us) for m in lib.moments.all(rec.id))
-    }
+    # By hand, from _tag on 250 frames every 40 ms (10 s): each moment from its first frame's start
+    # to its last frame's end. Frames 0-4: 0-200 ms; the point on frame 3: 120-160; frames 5-125:
+    # 200-5040; frames 83-249: 3320-10000 (the last frame ends with the recording); the point on
+    # frame 249: 9960-10000.
+    assert list(lib.media.frame_index(rec.id).times) == [k * 40_000 for k in range(250)]
+    spans = {(0, 200), (120, 160), (200, 5040), (3320, 10000), (9960, 10000)}
     written = set()
     for tier_id, tier in tiers.items():
         ling = types[tier.get("LINGUISTIC_TYPE_REF")]
