@@ -188,6 +188,26 @@ def test_spans_before_zero_count_only_from_zero() -> None:
     assert r.confusion == ((3, 0), (0, 0)) and r.per_code["X"].slices_a == 0
 
 
+def test_a_span_from_before_zero_holds_no_slice_it_does_not_cover() -> None:
+    """Three 1 s slices. A codes X from -2 s to 0.5 s, Y from 1 s to 1.3 s, X from 2 s to 3 s; B the
+    same but its first X starts at 0. Slice 0: X 0.5 s against no code 0.5 s, X seen first (at 0):
+    X for both. Slice 1: no code 0.7 s against Y 0.3 s: no code. Slice 2: X. The codings agree in
+    every slice: po = 1, pe = (1/3)² + (2/3)² = 5/9, kappa = 1; X holds 2 slices for each coder.
+    (Counted from -2 s, the span reaches "slices" -2 and -1, which must not stand for slices 1 and 2.)
+    With a 3 s tolerance the first events (-2 s and 0 s) match too: no disagreement at all."""
+    a = [span(-2, 0.5), span(1, 1.3, "Y"), span(2, 3)]
+    b = [span(0, 0.5), span(1, 1.3, "Y"), span(2, 3)]
+    r = compare(a, b, 3 * S, tolerance_us=3 * S)
+    assert r.categories == (None, "X", "Y")
+    assert r.confusion == ((1, 0, 0), (0, 2, 0), (0, 0, 0))
+    assert r.kappa == pytest.approx(1.0)
+    assert r.expected == pytest.approx(5 / 9)
+    assert (r.per_code["X"].slices_a, r.per_code["X"].slices_b, r.per_code["X"].slices_both) == (2, 2, 2)
+    assert (r.per_code["Y"].slices_a, r.per_code["Y"].slices_b) == (0, 0)
+    assert r.events == EventCounts(matched=3, only_a=0, only_b=0)
+    assert r.disagreements == ()
+
+
 def test_the_last_shorter_slice_is_judged_on_its_own_length() -> None:
     # 2.5 s: slices [0,1) [1,2) [2,2.5). In the last one 0.3 s of 0.5 s is most of it;
     # 0.2 s is not, even though 0.2 s would be a lot of a whole 1 s slice's "no code" too.

@@ -138,16 +138,18 @@ def test_state_pairs_and_point_events_become_moments(
     path = _write(tmp_path, _project("/home/x/cfr25.mp4", EVENTS), packed, "visits.boris.gz")
     assert lib.interchange.boris_behaviours(path) == ["gaze", "smile", "wait"]
     added = lib.interchange.import_boris(path, rec.id, MAPPING)
-    index = lib.media.frame_index(rec.id)
+    assert list(lib.media.frame_index(rec.id).times) == [k * 40_000 for k in range(250)]
     codes = {c.id: c.name for s in lib.schemes.all() for c in s.codes}
     got = [(m.start_us, m.end_us, codes[m.code_id], m.actor.value, m.note) for m in added]
-    point = index.inner_span(1_000_000, 1_000_000)
-    assert point[0] == point[1]
+    # By hand, frames every 40 ms; a moment is (its first frame's start, its last frame's start).
+    # 0.52-1.84 s: frames 13 to 45 (the interval stops where frame 46 starts). The point at 1.00 s:
+    # frame 25 alone. 2.00-3.00 s: frames 50 to 74. 2.00-3.50 s: 3.50 s lies halfway between frames
+    # 87 (3.48 s) and 88 (3.52 s), and a tie goes to the earlier, so it stops at 3.48 s: frames 50 to 86.
     assert got == [
-        (*index.inner_span(520_000, 1_840_000), "Turned towards", "parent", "looks at baby"),
-        (*point, "Returning eye contact or a smile", "infant", ""),
-        (*index.inner_span(2_000_000, 3_000_000), "Turned towards", "infant", ""),
-        (*index.inner_span(2_000_000, 3_500_000), "Waiting", "parent", "BORIS modifier: long"),
+        (520_000, 1_800_000, "Turned towards", "parent", "looks at baby"),
+        (1_000_000, 1_000_000, "Returning eye contact or a smile", "infant", ""),
+        (2_000_000, 2_960_000, "Turned towards", "infant", ""),
+        (2_000_000, 3_440_000, "Waiting", "parent", "BORIS modifier: long"),
     ]
     assert all(m.caption == "" for m in added)  # a researcher's comment is never a parent's caption
     assert lib.audit.entries()[-1].action == "import" and "BORIS project" in lib.audit.entries()[-1].detail
@@ -189,9 +191,8 @@ def test_observations_offsets_and_unpaired_events(lib: Library, media: MediaSet,
     path = _write(tmp_path, project)
     # Two observations: the one of this recording's video is chosen; asked for, another one is.
     first = lib.interchange.import_boris(path, rec.id, MAPPING)
-    assert (
-        first[0].start_us == lib.media.frame_index(rec.id).inner_span(520_000, 1_840_000)[0]
-    )  # offset removed
+    # The 100 s offset removed: the first gaze runs from frame 13 (0.52 s) to frame 45 (1.80 s).
+    assert (first[0].start_us, first[0].end_us) == (520_000, 1_800_000)
     assert len(lib.interchange.import_boris(path, rec.id, MAPPING, observation="visit 2")) == 1
     assert "'visit 1', 'visit 2'" in refused(
         lambda: lib.interchange.import_boris(path, rec.id, MAPPING, "visit 3")

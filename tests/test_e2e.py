@@ -1,7 +1,10 @@
 """End to end on a real X server with real VLC: the video area shows the expected frame, exactly.
 
 Starts Xvfb on a free display, runs the real window (tests/e2e_driver.py) on a generated recording,
-plays, pauses, steps, and reads the frame number stamped into the video from the screenshot.
+drives it with real key events (steps, a second forward, play, pause, steps) and reads the frame number
+stamped into the video (``mediagen.read_frame_number``) from each screenshot. The expected frames are
+worked out here by hand from the keys pressed, never taken from the window: while playing the picture
+read is VLC's own (its native window, in a screen grab), while paused the window's exact frame.
 """
 
 from __future__ import annotations
@@ -58,10 +61,17 @@ def _crop(path: Path, box: dict[str, int]) -> np.ndarray:
     return crop[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
 
-@pytest.mark.parametrize("kind", ["cfr25", "rotated_mov"])
-def test_real_window_shows_the_exact_frame_after_stepping(
+# By hand, per recording: its frame rate, and the frame one second after frame 3 (Shift+Right goes to
+# the frame on screen at that time): cfr25, 25 fps: 0.12 s + 1 s = 1.12 s, frame 28; rotated_mov,
+# 30 fps: 0.1 s + 1 s = 1.1 s, frame 33.
+RECORDINGS = {"cfr25": (25, 28), "rotated_mov": (30, 33)}
+
+
+@pytest.mark.parametrize("kind", list(RECORDINGS))
+def test_real_keys_step_exact_frames_and_playback_moves_forward(
     display: str, media: MediaSet, tmp_path: Path, kind: str
 ) -> None:
+    fps, one_second_on = RECORDINGS[kind]
     root = tmp_path / "lib"
     with Library.open(root) as lib:
         lib.families.add("E2E")
@@ -78,13 +88,30 @@ def test_real_window_shows_the_exact_frame_after_stepping(
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert "error" not in report, (report, done.stderr[-2000:])
     assert report["vlc"], "libvlc should be installed for this test"
-    # While playing, VLC's own picture is on screen (not our frame view) and it is not black.
-    assert not report["showing_exact_while_playing"]
-    playing = _crop(tmp_path / "playing.png", report["playing.png"])
-    assert playing.mean() > 20, "the video area was black while playing"
-    assert abs(read_frame_number(playing) - report["playing_frame"]) <= 12
-    # Paused after stepping: exactly the expected frame, not a neighbour.
-    paused = _crop(tmp_path / "paused.png", report["paused.png"])
-    assert report["shown_frame"] == report["expected_frame"]
-    assert read_frame_number(paused) == report["expected_frame"]
-    assert f"frame {report['expected_frame']}" in report["position_text"]
+
+    def shown(name: str) -> int:
+        """The frame number stamped into the picture in the video area of screenshot ``name``."""
+        return read_frame_number(_crop(tmp_path / name, report[name]))
+
+    # Opened: frame 0. Right x5, Left x2: frame 3, exactly (a step of two frames would show 6).
+    assert shown("start.png") == 0
+    assert shown("stepped.png") == 3
+    assert report["stepped.png"]["exact"] and "frame 3" in report["stepped.png"]["position_text"]
+    # Shift+Right: one second on.
+    assert shown("second.png") == one_second_on
+    # Playing (Space): VLC's own picture is on screen (not our frame view), not black, and it moves
+    # forward: a later grab shows a later frame, both after where playing started, and no further on
+    # than the time that passed allows (with half a second for VLC's start).
+    for name in ("playing1.png", "playing2.png"):
+        assert not report[name]["exact"], f"{name}: the window showed its own frame while playing"
+        assert _crop(tmp_path / name, report[name]).mean() > 20, f"{name}: the video area was black"
+    first, second = shown("playing1.png"), shown("playing2.png")
+    elapsed = report["playing2.png"]["at"] - report["second.png"]["at"]
+    assert one_second_on <= first < second <= one_second_on + round(fps * (elapsed + 0.5)), (first, second)
+    # Paused (Space): the window's exact frame, the one it says, no earlier than VLC had got to.
+    paused = shown("paused.png")
+    assert report["paused.png"]["exact"] and paused == report["paused.png"]["frame"]
+    assert paused >= second
+    # Right x3 from there: three frames on, as read from the two pictures.
+    assert shown("after.png") == paused + 3
+    assert f"frame {paused + 3}" in report["after.png"]["position_text"]

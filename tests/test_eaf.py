@@ -160,11 +160,12 @@ def test_written_file_follows_the_eaf_3_0_structure(lib: Library, media: MediaSe
         assert ling.get("CONSTRAINTS", "Included_In") in stereotypes
     for value in root.iter("CVE_VALUE"):
         assert value.get("LANG_REF") in languages
-    index = lib.media.frame_index(rec.id)
-    spans = {
-        (round(b / 1000), round(e / 1000))
-        for b, e in (index.outer_span(m.start_us, m.end_us) for m in lib.moments.all(rec.id))
-    }
+    # By hand, from _tag on 250 frames every 40 ms (10 s): each moment from its first frame's start
+    # to its last frame's end. Frames 0-4: 0-200 ms; the point on frame 3: 120-160; frames 5-125:
+    # 200-5040; frames 83-249: 3320-10000 (the last frame ends with the recording); the point on
+    # frame 249: 9960-10000.
+    assert list(lib.media.frame_index(rec.id).times) == [k * 40_000 for k in range(250)]
+    spans = {(0, 200), (120, 160), (200, 5040), (3320, 10000), (9960, 10000)}
     written = set()
     for tier_id, tier in tiers.items():
         ling = types[tier.get("LINGUISTIC_TYPE_REF")]
@@ -310,17 +311,67 @@ def test_foreign_tiers_need_a_mapping_and_then_import(lib: Library, media: Media
     added = lib.interchange.import_eaf(
         path, rec.id, {"Mother": ("parent", None), "Child": ("infant", "dora")}
     )
-    index = lib.media.frame_index(rec.id)
+    assert list(lib.media.frame_index(rec.id).times) == [k * 40_000 for k in range(250)]
     got = [(m.start_us, m.end_us, m.actor.value, m.coder) for m in added]
+    # By hand, frames every 40 ms: each end goes to the nearest frame boundary (the earlier on a tie).
+    # 120-900 ms: first frame 3 (120 ms); 900 ms lies halfway between 880 and 920, so the interval
+    # stops at 880 ms and its last frame is 21 (840 ms). 1500-2000 ms: 1500 lies halfway between
+    # 1480 and 1520: frame 37 (1480 ms); it stops at frame 50, so its last frame is 49 (1960 ms).
     assert got == [
-        (*index.inner_span(120_000, 900_000), "parent", "rater1"),  # the tier's annotator
-        (*index.inner_span(1_500_000, 2_000_000), "infant", "dora"),
+        (120_000, 840_000, "parent", "rater1"),  # the tier's annotator
+        (1_480_000, 1_960_000, "infant", "dora"),
     ]
     lib.undo()
     assert (
         lib.interchange.import_eaf(path, rec.id, {"Mother": None, "Child": ("infant", None)})[0].actor.value
         == "infant"
     )
+
+
+def test_a_time_origin_on_the_media_shifts_every_annotation_by_it(
+    lib: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """ELAN's TIME_ORIGIN (on the media descriptor): annotation time 0 is that far into the video.
+    A file written by hand with TIME_ORIGIN="1000" (ms) and annotations at 2130-2910 ms and
+    3013-3029 ms, i.e. 3130-3910 ms and 4013-4029 ms of the video (25 fps: frames every 40 ms).
+    3130 ms: nearest frame 78 (3120 ms); 3910: nearest boundary 3920 (frame 98), so the last frame is
+    97 (3880 ms). 4013-4029 ms is shorter than a frame: a point on the nearest frame, 100 (4000 ms).
+    Ignoring the origin would give 2120-2880 ms; subtracting it, 1120-1880 ms."""
+    rec = _recording(lib, media["cfr25"])
+    slots = (
+        '<TIME_SLOT TIME_SLOT_ID="ts1" TIME_VALUE="2130"/><TIME_SLOT TIME_SLOT_ID="ts2" TIME_VALUE="2910"/>'
+        '<TIME_SLOT TIME_SLOT_ID="ts3" TIME_VALUE="3013"/><TIME_SLOT TIME_SLOT_ID="ts4" TIME_VALUE="3029"/>'
+    )
+    path = _foreign(tmp_path, FOREIGN_TIERS, slots=slots)
+    text = path.read_text(encoding="utf-8").replace(
+        'MIME_TYPE="video/mp4"/>', 'MIME_TYPE="video/mp4" TIME_ORIGIN="1000"/>'
+    )
+    path.write_text(text, encoding="utf-8")
+    assert list(lib.media.frame_index(rec.id).times) == [k * 40_000 for k in range(250)]
+    added = lib.interchange.import_eaf(path, rec.id, {"Mother": ("parent", None), "Child": ("infant", None)})
+    assert [(m.start_us, m.end_us) for m in added] == [(3_120_000, 3_880_000), (4_000_000, 4_000_000)]
+
+
+def test_exported_times_are_rounded_to_the_millisecond_not_cut(
+    lib: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """NTSC 29.97 fps: frame k starts at k x 1001/30 ms, stored to the microsecond: frame 1 at
+    33,367 µs, 2 at 66,733, 4 at 133,467, 5 at 166,833, 6 at 200,200. A point on frame 1 covers
+    33.367-66.733 ms: written 33-67 (66.733 rounds up; cut to the millisecond it would be 66).
+    Frames 2-5 cover 66.733-200.200 ms: written 67-200."""
+    rec = _recording(lib, media["ntsc2997"])
+    times = lib.media.frame_index(rec.id).times
+    assert list(times[:7]) == [0, 33_367, 66_733, 100_100, 133_467, 166_833, 200_200]
+    lib.moments.add(rec.id, 33_367, None, code="Waiting", coder="anna")
+    lib.moments.add(rec.id, 66_733, 166_833, code="Waiting", coder="anna")
+    out = lib.interchange.export_eaf(rec.id, tmp_path / "rounded.eaf").path
+    root = ET.parse(out).getroot()
+    slot_ms = {s.get("TIME_SLOT_ID"): s.get("TIME_VALUE") for s in root.iter("TIME_SLOT")}
+    written = sorted(
+        (int(slot_ms[a.get("TIME_SLOT_REF1")] or ""), int(slot_ms[a.get("TIME_SLOT_REF2")] or ""))
+        for a in root.iter("ALIGNABLE_ANNOTATION")
+    )
+    assert written == [(33, 67), (67, 200)]
 
 
 def test_bad_mappings_and_unknown_codes_import_nothing(lib: Library, media: MediaSet, tmp_path: Path) -> None:

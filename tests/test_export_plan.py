@@ -382,3 +382,86 @@ def test_caption_sidecar_is_written_atomically(tmp_path: Path) -> None:
     path = cap.write_caption_sidecar(tmp_path / "still.txt", "Ta-da!\r\n😊")
     assert path.read_bytes() == "Ta-da!\n😊\n".encode()
     assert [p.name for p in tmp_path.iterdir()] == ["still.txt"]
+
+
+# --- the end trim at the recording's end (issue 17): every end frame near the end -----------------
+
+NO_PADDING = ClipOptions(captions="none", padding_us=0)
+
+
+def _video_chain(trim: str, tail: int, slots: int, rate: str) -> str:
+    return (
+        f"[0:v:0]trim={trim},setpts=PTS-STARTPTS,scale=320:240,setsar=1,"
+        f"fps={rate}:eof_action=pass,tpad=stop_mode=clone:stop={tail},trim=end_frame={slots},format=yuv420p[v]"
+    )
+
+
+def _audio_chain(start: str, end: str, samples: int) -> str:
+    return (
+        f"[0:a:0]atrim=start={start}:end={end},asetpts=PTS-{start}/TB,"
+        "aresample=48000:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo,"
+        f"apad=whole_len={samples},atrim=end_sample={samples}[a]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("end_frame", "last", "trim", "slots", "audio_end"),
+    [
+        # Frames k at k*40 ms, 250 of them, the recording ending at 10.000 s. The moment starts at
+        # frame 225 (9.000 s); its clip starts halfway between frames 224 and 225 (8.980 s).
+        # The last frame (9.960 s): no end cut (there is no frame after it), 25 slots up to 10.000 s.
+        (249, 249, "start=8.980000", 25, "10.100000"),
+        # The one before it (9.920 s): frame 249 is the frame after the clip and passes the trim (no
+        # second frame after it to stop before); 24 slots, trim=end_frame cuts it off.
+        (248, 248, "start=8.980000", 24, "10.060000"),
+        # 9.880 s: the trim stops halfway between frame 248 (the one after) and 249 (9.940 s).
+        (247, 247, "start=8.980000:end=9.940000", 23, "10.020000"),
+        (246, 246, "start=8.980000:end=9.900000", 22, "9.980000"),
+    ],
+)
+def test_the_end_trim_at_every_end_frame_near_the_recordings_end(
+    end_frame: int, last: int, trim: str, slots: int, audio_end: str
+) -> None:
+    """Worked by hand: slots = 25 x (end of the last frame - 9.000 s); the last frame fills one slot
+    (tpad=stop=1, used only should fps stop at its first); sound from 9.000 s to 0.1 s past the clip,
+    cut to 1,920 samples a slot."""
+    plan = clip_plan(_cfr25(), 9_000_000, end_frame * 40_000, "", NO_PADDING, OUT, WORK)
+    assert (plan.span and (plan.span.first, plan.span.last)) == (225, last)
+    assert _graph(plan.argv) == ";".join(
+        [_video_chain(trim, 1, slots, "25"), _audio_chain("9.000000", audio_end, slots * 1920)]
+    )
+    assert (plan.expected_frames, plan.expected_duration_us) == (slots, slots * 40_000)
+
+
+def _vfr_tail() -> ClipSource:
+    """60 frames at 30 fps (frame k at round(k/30 s)), then a phone's dim 15 fps tail: frames 60, 61,
+    62 at 2.000000, 2.066667, 2.133333 s, the last shown 66,667 µs, so the recording ends at 2.200000 s."""
+    times = [round(k * 1_000_000 / 30) for k in range(60)] + [2_000_000, 2_066_667, 2_133_333]
+    media = _media(duration_us=2_200_000, avg_fps=28.6, variable_frame_rate=True, frame_count=63)
+    return ClipSource(Path("/data/F001/rec.mp4"), media, FrameIndex(times, last_frame_us=66_667))
+
+
+@pytest.mark.parametrize(
+    ("end_frame", "trim", "slots", "audio_end"),
+    [
+        # The clip starts at frame 45 (1.500000 s), cut halfway from frame 44 (1.466667 s): 1.483333 s.
+        # Output at 30 fps (the rate the recording sustains), slot of a frame = round(30 x offset).
+        # Last frame 62 (offset 0.633333 s: slot 19), stopping at 2.200000 s (slot 21): 21 slots, the
+        # last frame filling 2 of them (tpad=stop=2 in case fps stops at its first).
+        (62, "start=1.483333", 21, "2.300000"),
+        # Frame 61 (slot 17), stopping at frame 62 (slot 19); 62 is the frame after and passes the trim.
+        (61, "start=1.483333", 19, "2.233333"),
+        # Frame 60 (slot 15), stopping at frame 61 (slot 17); the trim ends halfway from 61 to 62.
+        (60, "start=1.483333:end=2.100000", 17, "2.166667"),
+    ],
+)
+def test_the_end_trim_on_a_variable_rate_tail(end_frame: int, trim: str, slots: int, audio_end: str) -> None:
+    source = _vfr_tail()
+    plan = clip_plan(source, 1_500_000, source.index.times[end_frame], "", NO_PADDING, OUT, WORK)
+    assert (plan.span and (plan.span.first, plan.span.last)) == (45, end_frame)
+    assert plan.rate == 30
+    # Sound: 1,600 samples a slot at 30 fps; it is cut 0.1 s past the clip's round(slots/30 s).
+    assert _graph(plan.argv) == ";".join(
+        [_video_chain(trim, 2, slots, "30"), _audio_chain("1.500000", audio_end, slots * 1600)]
+    )
+    assert plan.expected_frames == slots

@@ -107,7 +107,8 @@ class Audit:
 
     def write_csv(self, path: Path, family: str | int | None = None) -> int:
         """Write the audit record as CSV (UTF-8); returns the number of entries. The file itself is
-        recorded as an export (it names families and files)."""
+        recorded as an export (it names families and files). Every text cell goes through the
+        spreadsheet guard: the record keeps whatever a caller gave it, and a CSV is opened in Excel."""
         target = self.files.destination(path)
         fam = self.families.get(family) if family is not None else None
         entries = self.entries(family)
@@ -119,10 +120,10 @@ class Audit:
         for e in entries:
             writer.writerow(
                 [
-                    e.id, e.at.isoformat(), spreadsheet_safe(e.actor), e.action,
-                    spreadsheet_safe(e.family_code or ""), e.purpose or "", spreadsheet_safe(e.detail),
-                    spreadsheet_safe(e.destination or ""),
-                    "" if e.notes is None else ("yes" if e.notes else "no"), e.hash or "",
+                    e.id, e.at.isoformat(), spreadsheet_safe(e.actor), spreadsheet_safe(e.action),
+                    spreadsheet_safe(e.family_code or ""), spreadsheet_safe(e.purpose or ""),
+                    spreadsheet_safe(e.detail), spreadsheet_safe(e.destination or ""),
+                    "" if e.notes is None else ("yes" if e.notes else "no"), spreadsheet_safe(e.hash or ""),
                 ]
             )  # fmt: skip
         self.files.save(target, buffer.getvalue().encode("utf-8"))
