@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from mediagen import MediaSet
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QImage
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QInputDialog, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 
 import vfeedback.ui.workbench as workbench_package
@@ -195,6 +197,28 @@ def test_clips_need_a_selection_and_reels_a_reel(bench: FakeWindow, rec: Recordi
         "Make a reel for this family first (Moment › Highlights › Make the reel).",
     ]
     assert bench.tasks.tasks() == [] and bench.playhead.paused == 0
+
+
+def test_the_reel_picker_offers_the_newest_reel_first(
+    qtbot: QtBot, bench: FakeWindow, rec: Recording, library: Library
+) -> None:
+    """Made a moment ago, the reel to review is the newest: Enter alone must take it."""
+    moment = library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait")
+    library.reels.create("Last month", [moment.id], "1 May")
+    newest = library.reels.create("Today", [moment.id], "2 June")
+    bench.family = "F1"
+    offered: list[str] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        offered.append(dialog.textValue())
+        QTest.keyClick(dialog, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, answer)
+    chosen = choose_reel(_as_workbench(bench), "Review with the family")
+    assert offered == [f"Today — 2 June (1 moment) · reel {newest.id}"]
+    assert chosen is not None and chosen.id == newest.id
 
 
 def test_moments_in_and_out_need_an_open_recording(

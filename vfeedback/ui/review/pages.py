@@ -146,13 +146,26 @@ class ClipPage(Page):
         self.next = button("Next", "primary")
         self.controls = Bar([self.previous], [self.play_pause, self.again, self.slower], [self.next])
         self.bars.append(self.controls)
+        # The caption stays in view while the clip plays, on its own band UNDER the picture (VLC's
+        # native window cannot be drawn over, and the words must never cover a face).
+        self.band = label("", "subtitle")
+        band_row = QHBoxLayout()
+        band_row.addStretch(1)
+        band_row.addWidget(self.band, 100)
+        band_row.addStretch(1)
         self.column.addWidget(self.video, 1)
+        self.column.addLayout(band_row)
         self.column.addWidget(self.controls)
 
     def fit(self, m: Metrics, width: int) -> None:
         super().fit(m, width)
         # The picture may use the whole width; only the controls keep to the reading width.
         self.column.setContentsMargins(m.margin, m.margin, m.margin, m.margin)
+        self.band.setMaximumWidth(int(m.unit * 160))
+
+    def show_caption(self, caption: str) -> None:
+        self.band.setText(caption)
+        self.band.setVisible(bool(caption))
 
     def show_playing(self, playing: bool) -> None:
         self.play_pause.setText("Pause" if playing else "Play")

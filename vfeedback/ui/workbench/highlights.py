@@ -17,13 +17,18 @@ from vfeedback.ui.workbench.protocol import Workbench
 def choose_reel(bench: Workbench, title: str) -> Reel | None:
     """One of the current family's reels, asked for by name; None if there is none or no choice."""
     family = bench.current_family()
-    reels = bench.library.reels.all(family) if family is not None else []
+    # Newest first, so the reel just made is the one offered.
+    reels = sorted(bench.library.reels.all(family), key=lambda r: r.id, reverse=True) if family else []
     if not reels:
         bench.show_error("Make a reel for this family first (Moment › Highlights › Make the reel).")
         return None
-    labels = [f"{r.title} — {r.date_text} ({len(r.moment_ids)} moments)" for r in reels]
+    labels = [f"{r.title} — {r.date_text} ({_moments(len(r.moment_ids))}) · reel {r.id}" for r in reels]
     choice, ok = QInputDialog.getItem(bench.widget(), title, "Which reel?", labels, 0, False)
     return reels[labels.index(choice)] if ok else None
+
+
+def _moments(count: int) -> str:
+    return f"{count} moment" if count == 1 else f"{count} moments"
 
 
 class HighlightActions:
