@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QDesktopServices, QKeyEvent, QMouseEvent, QPalette
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QDesktopServices,
+    QGuiApplication,
+    QKeyEvent,
+    QMouseEvent,
+    QPalette,
+)
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from vfeedback.core.errors import VfeedbackError
@@ -88,16 +96,14 @@ class FullScreenPlayer(QWidget):
     mode: the file itself, its burned captions and title card). Space or a click pauses and plays;
     Escape closes; it closes by itself at the end. ``closed`` is emitted once the player is released.
 
-    ``player``: for tests (a headless VLC, with ``draw=False``: a window given to a headless libvlc
-    makes it pick an output of its own); by default ``make_player()``. Without VLC the system's
-    player is asked instead and this window never opens (``opened`` is False).
+    ``player``: by default ``make_player()``, headless where Qt draws nowhere (the offscreen
+    platform: a window handed to libvlc there makes it pick an output of its own). Without VLC the
+    system's player is asked instead and this window never opens (``opened`` is False).
     """
 
     closed = Signal()
 
-    def __init__(
-        self, path: Path, player: Player | None = None, parent: QWidget | None = None, *, draw: bool = True
-    ) -> None:
+    def __init__(self, path: Path, player: Player | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         from vfeedback.media.player import make_player
         from vfeedback.media.probe import probe
@@ -117,10 +123,10 @@ class FullScreenPlayer(QWidget):
         self._poll.timeout.connect(self._tick)
         self._released = False
         self._duration_us = probe(path).duration_us  # a bad file: one sentence, raised to the caller
-        self.player = player or make_player()
+        self._draw = QGuiApplication.platformName() not in ("offscreen", "minimal")
+        self.player = player or make_player(headless=not self._draw)
         self.opened = isinstance(self.player, VlcPlayer)
         self._path = path
-        self._draw = draw
         if not self.opened:
             self.player.close()
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

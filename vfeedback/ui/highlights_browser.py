@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import (
@@ -51,9 +51,6 @@ from vfeedback.core.timecode import format_time
 from vfeedback.services import Library
 from vfeedback.ui.clip_preview import FullScreenPlayer
 from vfeedback.ui.tasks import TaskRunner
-
-if TYPE_CHECKING:
-    from vfeedback.media.player import Player
 
 THUMB = QSize(144, 81)
 ALL = "All"
@@ -538,9 +535,8 @@ class HighlightsBrowser(QWidget):
         if chosen:
             self.preview.play(self.library.exports.path(chosen[0]))
 
-    def play_full_screen(self, player: Player | None = None, *, draw: bool = True) -> None:
-        """The first chosen clip or reel, full screen on this window's screen (``player`` and
-        ``draw``: see FullScreenPlayer)."""
+    def play_full_screen(self) -> None:
+        """The first chosen clip or reel, full screen on this window's screen."""
         chosen = [h for h in self.selected() if h.kind in (HighlightKind.CLIP, HighlightKind.REEL)]
         if not chosen:
             return
@@ -548,7 +544,7 @@ class HighlightsBrowser(QWidget):
         if self.full_screen is not None:
             self.full_screen.close()
         try:
-            window = FullScreenPlayer(self.library.exports.path(chosen[0]), player, draw=draw)
+            window = FullScreenPlayer(self.library.exports.path(chosen[0]))
         except VfeedbackError as exc:
             QMessageBox.information(self, "Play", str(exc))
             return
