@@ -48,10 +48,12 @@ class HighlightActions:
 
     # --- exporting ------------------------------------------------------------------------------
     def export_clips(self) -> None:
-        from vfeedback.ui.export_dialog import ExportDialog
+        from vfeedback.ui.export_dialog import ExportDialog, clip_label
 
         b = self.bench
-        ids = [m.id for m in b.coding.selected_moments()]
+        # In timeline order: the progress list names each clip by its place and caption.
+        chosen = sorted(b.coding.selected_moments(), key=lambda m: (m.start_us, m.id))
+        ids = [m.id for m in chosen]
         if not ids:
             b.show_error("Select the moments to export first (click them on the timeline or in the list).")
             return
@@ -76,7 +78,8 @@ class HighlightActions:
         except VfeedbackError as exc:
             b.show_error(str(exc))  # before any export starts: nothing half done
             return
-        for moment_id in ids:
+        for position, moment in enumerate(chosen, start=1):
+            moment_id = moment.id
             options = per_moment[moment_id]
 
             def job(
@@ -90,7 +93,8 @@ class HighlightActions:
                 )
 
             made = f"the clip of moment {moment_id}"
-            b.tasks.submit(f"Exporting moment {moment_id}", job, on_done=self._exported, export=made)
+            label = clip_label(position, len(chosen), moment.caption)
+            b.tasks.submit(label, job, on_done=self._exported, export=made)
 
     def export_still(self) -> None:
         b = self.bench
