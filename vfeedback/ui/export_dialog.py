@@ -258,8 +258,11 @@ class ExportDialog(QDialog):
 
     def _refresh_freeze_note(self) -> None:
         text = self.freeze_note_text()
+        changed = text != self.freeze_note.text()
         self.freeze_note.setText(text)
         self.freeze_note.setVisible(bool(text))
+        if changed and self.isVisible():
+            self.adjustSize()  # room for the note's lines, or none once it is gone
 
     def _purpose_changed(self) -> None:
         if self.chosen_purpose() != self._shown_purpose:
