@@ -432,3 +432,9 @@ def test_wide_and_hd_sources_make_a_1280x720_reel_letterboxed_and_frame_exact(
         bars = above_below if y else beside
         assert all(b.size and b.max() < 24 for b in bars), f"clip {step_no + 1}: the bars are not black"
         assert middle[720 - 92 :].max() > 150, f"clip {step_no + 1}: no caption in the band"
+
+
+def test_by_default_a_reel_is_as_sharp_as_its_sharpest_recording_up_to_full_hd(media: MediaSet) -> None:
+    full_hd = reel_format([_sized(media, 1920, 1080)])
+    assert (full_hd.width, full_hd.height) == (1920, 1080)
+    assert reel_format([_sized(media, 3840, 2160)]).height == 1080

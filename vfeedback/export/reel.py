@@ -180,7 +180,7 @@ def _even(value: float) -> int:
 
 
 def reel_format(
-    parts: Sequence[ReelPart], max_height: int | None = 720, *, captions: bool = True
+    parts: Sequence[ReelPart], max_height: int | None = None, *, captions: bool = True
 ) -> ReelFormat:
     """The whole frame is 16:9, caption band included, so every player shows it without bars of
     its own: just tall enough to hold the sharpest part at its own size (a 1280x720 source gives
@@ -307,7 +307,7 @@ def reel_plan(
     out: Path,
     workdir: Path,
     *,
-    max_height: int | None = 720,
+    max_height: int | None = None,
     fade_s: float = 0.5,
     title_s: float = 3.0,
     burn_captions: bool = True,

@@ -137,7 +137,7 @@ class Exports:
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
         *,
-        max_height: int | None = 720,
+        max_height: int | None = None,
         purpose: str = "feedback",
     ) -> tuple[Reel, Highlight]:
         """Make a reel of these moments and export it, in one call: the consent for ``purpose`` is
@@ -156,10 +156,11 @@ class Exports:
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
         *,
-        max_height: int | None = 720,
+        max_height: int | None = None,
         purpose: str = "feedback",
     ) -> Highlight:
-        """The reel as one film: a calm title card, then each moment with its caption, gently faded."""
+        """The reel as one film: a calm title card, then each moment with its caption, gently faded.
+        16:9, as sharp as its sharpest recording up to 1080 lines (``max_height`` lowers that)."""
         from vfeedback.export.reel import LAYOUT_VERSION, ReelPart, reel_plan, run_reel
 
         reel = self.reels.get(reel_id)
