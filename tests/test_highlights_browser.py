@@ -242,6 +242,14 @@ def test_reel_is_built_in_the_order_given_and_items_deleted(qtbot: QtBot, shelf:
         _click(qtbot, view, clip.id)
         qtbot.mouseClick(view.add_to_reel, Qt.MouseButton.LeftButton)
     assert view.reel_moment_ids() == [m1.id, m2.id]
+    view.reel_list.clear()
+    _click(qtbot, view, shelf.clips[0].id)  # m2's clip, then m1's with Ctrl: both chosen at once
+    index = view.index_of(shelf.clips[1].id)
+    QTest.mouseClick(view.grid.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier,
+                     view.grid.visualRect(index).center())  # fmt: skip
+    assert {h.id for h in view.selected()} == {c.id for c in shelf.clips}
+    qtbot.mouseClick(view.add_to_reel, Qt.MouseButton.LeftButton)
+    assert view.reel_moment_ids() == [m1.id, m2.id]  # film order, not the order clicked
     view.grid.clearSelection()
     view.add_selected_to_reel()  # nothing selected: nothing added twice
     item = view.reel_list.takeItem(0)

@@ -593,23 +593,28 @@ class HighlightsBrowser(QWidget):
         self.refresh()
 
     def add_selected_to_reel(self) -> None:
+        """The chosen clips' and stills' moments, each once, added in film order (sessions oldest
+        first, then time in the film), whatever order they were clicked in; dragging reorders."""
         present = {
             self.reel_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.reel_list.count())
         }
+        lookup = _Lookup(self.library)
+        adding: list[tuple[tuple[int, int, int], Moment]] = []
         for h in self.selected():
             if h.kind not in (HighlightKind.CLIP, HighlightKind.STILL):
                 continue
             for moment_id in h.moment_ids:
-                if moment_id in present:
+                m = lookup.moment(moment_id)
+                if moment_id in present or m is None:
                     continue
                 present.add(moment_id)
-                try:
-                    m = self.library.moments.get(moment_id)
-                except VfeedbackError:
-                    continue
-                item = QListWidgetItem(f"{format_time(m.start_us)[3:]}  {m.caption or '(no caption)'}")
-                item.setData(Qt.ItemDataRole.UserRole, moment_id)
-                self.reel_list.addItem(item)
+                rec = lookup.recording(m.recording_id)
+                day = rec.recorded_on.toordinal() if rec is not None and rec.recorded_on else 0
+                adding.append(((day, m.recording_id, m.start_us), m))
+        for _, m in sorted(adding, key=lambda pair: pair[0]):
+            item = QListWidgetItem(f"{format_time(m.start_us)[3:]}  {m.caption or '(no caption)'}")
+            item.setData(Qt.ItemDataRole.UserRole, m.id)
+            self.reel_list.addItem(item)
 
     def _remove_reel_rows(self) -> None:
         for item in self.reel_list.selectedItems():
