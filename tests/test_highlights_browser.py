@@ -170,7 +170,7 @@ def test_a_handout_shows_its_first_page_and_a_reel_its_title_card(
     """The handout's thumbnail against its real PDF rasterised by poppler (here, in the test only:
     a clinician's machine has no pdftoppm): the same page, not a placeholder."""
     view, handout = shelf.view, shelf.handout
-    qtbot.waitUntil(lambda: {handout.id, shelf.reel.id} <= set(view._thumbs), timeout=30_000)
+    qtbot.waitUntil(lambda: {handout.id, shelf.reel.id} <= set(view._thumbs), timeout=60_000)
     thumb = _array(view._thumbs[handout.id].toImage())
     assert thumb.shape[:2] == (THUMB.height(), THUMB.width())
     page_w = round(THUMB.height() * 210 / 297)  # A4 fitted to the box's height, centred
@@ -202,8 +202,8 @@ def test_a_reel_plays_full_screen_from_the_list_and_escape_comes_back(qtbot: QtB
     qtbot.mouseClick(view.play_full, Qt.MouseButton.LeftButton)
     window = view.full_screen
     assert window is not None and window.isFullScreen()
-    qtbot.waitUntil(lambda: window.player.state() is PlayerState.PLAYING, timeout=10_000)
-    qtbot.waitUntil(lambda: window.player.position_us() > 300_000, timeout=10_000)
+    qtbot.waitUntil(lambda: window.player.state() is PlayerState.PLAYING, timeout=20_000)
+    qtbot.waitUntil(lambda: window.player.position_us() > 300_000, timeout=20_000)
     QTest.keyClick(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.player.state() is PlayerState.PAUSED, timeout=5_000)
     QTest.keyClick(window, Qt.Key.Key_Escape)
@@ -221,7 +221,7 @@ def test_a_clip_played_full_screen_closes_by_itself_at_its_end(qtbot: QtBot, she
     full.trigger()
     window = view.full_screen
     assert window is not None
-    qtbot.waitUntil(lambda: view.full_screen is None, timeout=15_000)  # a clip of about a second
+    qtbot.waitUntil(lambda: view.full_screen is None, timeout=30_000)  # a clip of about a second
     assert window.player.state() is PlayerState.ENDED or not shiboken6.isValid(window)
 
 
