@@ -159,6 +159,7 @@ class HighlightsBrowser(QWidget):
         self._items: dict[int, Highlight] = {}
         self._entries: dict[int, Entry] = {}
         self._thumbs: dict[int, QPixmap] = {}
+        self._drawn_from: dict[int, str] = {}  # the file (its sha256) each thumbnail shows
         self._pending: set[int] = set()
         self._placeholder = QPixmap(THUMB)
         self._placeholder.fill(QColor(GROUND))
@@ -412,6 +413,8 @@ class HighlightsBrowser(QWidget):
             item.setData(h.id, ID)
             item.setEditable(False)
             item.setToolTip(e.tooltip)
+            if self._drawn_from.get(h.id, h.sha256) != h.sha256:
+                self._thumbs.pop(h.id, None)  # made again in place (a handout regenerated)
             item.setIcon(self._thumbs.get(h.id, self._placeholder))
             if h.id not in self._thumbs:
                 self._load_thumbnail(h)
@@ -460,7 +463,7 @@ class HighlightsBrowser(QWidget):
         self.tasks.submit(
             "Making thumbnails",
             job,
-            on_done=lambda image: self._thumb_ready(h.id, image),
+            on_done=lambda image: self._thumb_ready(h.id, image, h.sha256),
             on_error=lambda _message: self._pending.discard(h.id),
         )
 
@@ -482,8 +485,9 @@ class HighlightsBrowser(QWidget):
             return None
         return reel.title, reel.date_text, [(self.library.exports.path(s), s.caption) for s in chosen]
 
-    def _thumb_ready(self, highlight_id: int, image: Any) -> None:
+    def _thumb_ready(self, highlight_id: int, image: Any, sha256: str = "") -> None:
         self._pending.discard(highlight_id)
+        self._drawn_from[highlight_id] = sha256
         if image is None:
             return
         if not isinstance(image, QImage):
