@@ -22,7 +22,7 @@ from vfeedback.core.errors import VfeedbackError
 from vfeedback.ui.player.view import VideoSurface
 
 if TYPE_CHECKING:
-    from vfeedback.media.player import Player
+    from vfeedback.media.player import Player, PlayerState
 
 
 class ClipPreview(QWidget):
@@ -122,6 +122,7 @@ class FullScreenPlayer(QWidget):
         self._poll.setInterval(100)
         self._poll.timeout.connect(self._tick)
         self._released = False
+        self.ended_as: PlayerState | None = None  # how it closed by itself, if it did
         self._duration_us = probe(path).duration_us  # a bad file: one sentence, raised to the caller
         self._draw = QGuiApplication.platformName() not in ("offscreen", "minimal")
         self.player = player or make_player(headless=not self._draw)
@@ -152,7 +153,9 @@ class FullScreenPlayer(QWidget):
         from vfeedback.media.player import PlayerState
 
         self.player.tick()
-        if self.player.state() in (PlayerState.ENDED, PlayerState.ERROR):
+        state = self.player.state()
+        if state in (PlayerState.ENDED, PlayerState.ERROR):
+            self.ended_as = state
             self.close()
 
     def toggle(self) -> None:
