@@ -10,15 +10,17 @@ from typing import Any
 import pytest
 from expect import present
 from mediagen import MediaSet
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QColor, QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from vfeedback.services import Library
 from vfeedback.services.moments import NewMoment
 from vfeedback.ui.compare import CompareWindow
 from vfeedback.ui.compare.lanes import LABEL_W, WARM
+from vfeedback.ui.compare.window import beside
+from vfeedback.ui.player.view import PlayerView
 
 S = 1_000_000
 
@@ -289,3 +291,45 @@ def test_a_result_that_arrives_after_the_window_closed_is_dropped(
     assert w.agreement is None
     assert w.kappa_label.text() == "Comparing…"
     assert w.differences.topLevelItemCount() == 0
+
+
+@pytest.mark.parametrize(
+    ("player", "placed"),
+    [
+        # Worked by hand on a 1920x1040 desktop, the window wanting 1100x700.
+        (QRect(0, 0, 900, 600), QRect(900, 0, 1020, 700)),  # the room on the right, all of it
+        (QRect(1000, 100, 900, 500), QRect(0, 100, 1000, 700)),  # the room on the left
+        (QRect(300, 700, 700, 300), QRect(1000, 340, 920, 700)),  # kept on the screen
+    ],
+)
+def test_the_compare_window_goes_beside_the_player(player: QRect, placed: QRect) -> None:
+    assert beside(player, QRect(0, 0, 1920, 1040), 1100, 700) == placed
+    assert not beside(player, QRect(0, 0, 1920, 1040), 1100, 700).intersects(player)
+
+
+def test_with_no_room_beside_it_keeps_readable_and_covers_only_the_far_side() -> None:
+    """A maximised workbench on 1366x740, its video at 300..999: 366 px free on the right, too
+    narrow; 560 px wide, pushed back onto the screen, it covers the video's last 194 px only."""
+    assert beside(QRect(300, 50, 700, 400), QRect(0, 0, 1366, 740), 1100, 700) == QRect(806, 40, 560, 700)
+
+
+def test_opened_from_the_workbench_it_does_not_cover_the_video(
+    qtbot: QtBot, lib_rec: tuple[Library, int]
+) -> None:
+    lib, rec = lib_rec
+    bench = QWidget()
+    qtbot.addWidget(bench)
+    bench.setGeometry(0, 0, 500, 400)
+    video = PlayerView(bench)
+    video.setMinimumSize(0, 0)  # the offscreen screen is 800 wide: a narrow video leaves room
+    video.setGeometry(0, 0, 20, 400)
+    bench.show()
+    qtbot.waitExposed(bench)
+    compare = CompareWindow(lib, rec, bench)
+    compare.setWindowFlag(Qt.WindowType.Window, True)  # as the workbench shows it
+    compare.show()
+    qtbot.waitExposed(compare)
+    player = QRect(video.mapToGlobal(QPoint(0, 0)), video.size())
+    assert compare.frameGeometry().left() >= player.right() + 1
+    assert not compare.frameGeometry().intersects(player)
+    compare.close()

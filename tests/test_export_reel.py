@@ -8,18 +8,27 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
 import pytest
-from mediagen import PHONE_TAGS, MediaSet, read_frame_number
+from mediagen import PHONE_TAGS, MediaSet, make_long_clip, read_frame_number
 
 from vfeedback.core.jobs import Cancelled
 from vfeedback.export import titlecard
-from vfeedback.export.reel import ReelFailed, ReelPart, ReelPlan, ReelResult, reel_plan, run_reel
+from vfeedback.export.reel import (
+    ReelFailed,
+    ReelPart,
+    ReelPlan,
+    ReelResult,
+    _fit,
+    reel_format,
+    reel_plan,
+    run_reel,
+)
 from vfeedback.media.frameindex import build_frame_index
 from vfeedback.media.probe import probe
 
@@ -153,8 +162,8 @@ def test_title_card_first_then_clips_in_order(built: Built) -> None:
 
 def test_portrait_clip_is_pillarboxed_in_the_landscape_frame(built: Built) -> None:
     fmt = built.plan.format
-    assert fmt.width > fmt.height  # the reel is landscape
-    assert abs(fmt.width / (fmt.height - fmt.band) - 16 / 9) < 0.02  # the picture area; band below
+    # The sharpest part is the portrait 240x320: a 16:9 frame 320 high holds it at its own size.
+    assert (fmt.width, fmt.height) == (568, 320)  # 320 * 16 / 9 = 568.9, even: 568
     x, y, w, h = built.plan.steps[2].picture
     assert h > w and x > 0  # portrait, centred between bars
     assert abs(w / h - 240 / 320) < 0.03  # the picture keeps its shape
@@ -347,7 +356,85 @@ def test_captions_can_be_left_out(media: MediaSet, tmp_path: Path) -> None:
     plan = reel_plan(parts, TITLE, DATE, tmp_path / "r.mp4", tmp_path / "w", burn_captions=False)
     with_captions = reel_plan(parts, TITLE, DATE, tmp_path / "r.mp4", tmp_path / "w")
     assert plan.format.band == 0 and with_captions.format.band > 0
-    assert plan.format.height == with_captions.format.height - with_captions.format.band
+    wide, with_band = plan.format, with_captions.format
+    assert (wide.width, wide.height) == (with_band.width, with_band.height)
     assert not any(".caption.ass" in a for s in plan.steps[1:] for a in s.argv)
     assert all("ass=filename=" in s.argv[s.argv.index("-filter_complex") + 1] for s in with_captions.steps)
     assert not list(tmp_path.iterdir())  # planning wrote nothing
+
+
+def _sized(media: MediaSet, width: int, height: int) -> ReelPart:
+    """A part whose source shows ``width`` x ``height`` (the probe's sizes replaced: the layout
+    reads only those, the frame rate comes from the real index)."""
+    path = media["cfr25"]
+    info = replace(probe(path), display_width=width, display_height=height)
+    return ReelPart(path, info, build_frame_index(path), 0, 1_000_000, "You waited for her.")
+
+
+@pytest.mark.parametrize(
+    ("sources", "max_height", "size"),
+    [
+        # Worked by hand: the smallest 16:9 frame holding each source at its own size, capped.
+        ([(640, 272)], 720, (640, 360)),  # the width needs 640: 640 * 9 / 16 = 360 high
+        ([(1280, 720)], 720, (1280, 720)),
+        ([(1280, 720), (640, 272)], 720, (1280, 720)),
+        ([(1920, 1080)], 720, (1280, 720)),  # the clinician chose 720
+        ([(1920, 1080)], 1080, (1920, 1080)),
+        ([(3840, 2160)], None, (1920, 1080)),  # never above full HD
+        ([(720, 1280)], None, (1920, 1080)),  # portrait: 1280 high, capped at 1080, pillarboxed
+        ([(320, 240)], 720, (426, 240)),  # 4:3: 240 * 16 / 9 = 426.7, even: 426
+    ],
+)
+def test_a_reel_is_16_9_at_the_sharpest_height_with_the_band_inside(
+    media: MediaSet, sources: list[tuple[int, int]], max_height: int | None, size: tuple[int, int]
+) -> None:
+    parts = [_sized(media, w, h) for w, h in sources]
+    fmt = reel_format(parts, max_height)
+    assert (fmt.width, fmt.height) == size and fmt.band > 0
+    assert reel_format(parts, max_height, captions=False).height == fmt.height  # band inside
+    for (w, h), part in zip(sources, parts, strict=True):
+        x, y, pw, ph = _fit(part.media, fmt)
+        assert x + pw <= fmt.width and y + ph <= fmt.height - fmt.band  # above the band
+        assert abs(pw / ph - w / h) < 0.02  # its shape kept
+
+
+def test_wide_and_hd_sources_make_a_1280x720_reel_letterboxed_and_frame_exact(
+    media: MediaSet, tmp_path: Path
+) -> None:
+    """A 640x272 film (2.35:1) and a 1280x720 one: the reel is 1280x720, band included (it was
+    1280x812 before). By hand, for a one-line caption at 720: type 40 px, band 92, picture area
+    1280x628; the wide film is doubled to 1280x544 with 42 px bars above, the HD one fitted to
+    1116x628 with 82 px bars at the sides."""
+    wide = make_long_clip(media.folder, seconds=4, size=(640, 272))
+    hd = make_long_clip(media.folder, seconds=4, size=(1280, 720))
+    parts = [
+        ReelPart(p, probe(p), build_frame_index(p), 1_000_000, 2_000_000, "You waited for her.")
+        for p in (wide, hd)
+    ]
+    plan = reel_plan(parts, TITLE, DATE, tmp_path / "r.mp4", tmp_path / "w", fade_s=0, title_s=0)
+    fmt = plan.format
+    assert (fmt.width, fmt.height, fmt.band) == (1280, 720, 92)
+    assert [s.picture for s in plan.steps] == [(0, 42, 1280, 544), (82, 0, 1116, 628)]
+    result = run_reel(plan)
+    assert (result.width, result.height) == (1280, 720)
+    video = next(s for s in _ffprobe(result.path)["streams"] if s["codec_type"] == "video")
+    assert (video["width"], video["height"]) == (1280, 720)
+    frames = _frames(result.path)
+    for step_no, (begin, end) in enumerate(_ranges(plan)):
+        step = plan.steps[step_no]
+        x, y, w, h = step.picture
+        shown = [read_frame_number(f[y : y + h, x : x + w]) for f in frames[begin:end]]
+        assert (shown[0], shown[-1]) == (step.first_frame, step.last_frame) == (25, 50)
+        assert shown == list(range(25, 51)), "a frame was lost or repeated"
+        middle = frames[(begin + end) // 2]
+        above_below = [middle[:y], middle[y + h : 720 - 92]]
+        beside = [middle[:628, : x - 2], middle[:628, x + w + 2 :]]
+        bars = above_below if y else beside
+        assert all(b.size and b.max() < 24 for b in bars), f"clip {step_no + 1}: the bars are not black"
+        assert middle[720 - 92 :].max() > 150, f"clip {step_no + 1}: no caption in the band"
+
+
+def test_by_default_a_reel_is_as_sharp_as_its_sharpest_recording_up_to_full_hd(media: MediaSet) -> None:
+    full_hd = reel_format([_sized(media, 1920, 1080)])
+    assert (full_hd.width, full_hd.height) == (1920, 1080)
+    assert reel_format([_sized(media, 3840, 2160)]).height == 1080

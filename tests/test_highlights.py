@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,16 @@ def test_check_reports_a_missing_export(library: Library, tagged: tuple[Recordin
     library.exports.path(still).unlink()
     [problem] = library.integrity.check()
     assert "missing" in problem.what and str(still.id) in problem.what
+
+
+def test_a_reel_is_named_by_the_filming_date_like_its_clips(library: Library, media: MediaSet) -> None:
+    """Filmed on 12 March 2025 and made today: the reel's file carries 20250312, as its clips do."""
+    library.families.add("PIP-8")
+    library.consent.give("PIP-8", "feedback", "Dr Test")
+    rec = library.recordings.import_file(media["cfr25"], "PIP-8", recorded_on=date(2025, 3, 12))
+    moment = library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait for her")
+    clip = library.exports.clip(moment.id)
+    _, made = library.exports.new_reel("Our moments", [moment.id], "12 March 2025")
+    assert Path(clip.path).name.startswith("PIP-8_20250312_")
+    assert Path(made.path).name == "PIP-8_20250312_002.mp4"  # the clip took 001 in the same folder
+    assert (made.width, made.height) == (426, 240)  # 320x240 source: 16:9 at its height

@@ -244,6 +244,28 @@ def test_caption_card_then_clip_from_the_recording_with_a_second_of_padding(
     assert not w.clips.playing
 
 
+def test_the_caption_stays_under_the_picture_while_the_clip_plays(qtbot: QtBot, review: Review) -> None:
+    """Not only on the cards before and after: during the clip, on a warm band below the video, in
+    type larger than the reminder after it, and still there when the controls have faded."""
+    w = review.window
+    w.fader._idle.setInterval(60)
+    press(w, Qt.Key.Key_PageDown)
+    assert w.current_page() is w.clip and w.clips.playing
+    band = w.clip.band
+    assert band.isVisible() and band.text() == CAPTIONS[0]
+    video = w.clip.video.geometry()
+    assert band.geometry().top() >= video.bottom(), "the caption must not cover the picture"
+    assert band.geometry().bottom() <= w.clip.controls.geometry().top()
+    assert band.font().pixelSize() > w.choice.reminder.font().pixelSize() > 0
+    qtbot.waitUntil(lambda: not w.fader.shown, timeout=3_000)
+    assert band.isVisible() and band.graphicsEffect() is None  # it does not fade with the buttons
+    assert_private(review)
+    finish_clip(qtbot, review)
+    press(w, Qt.Key.Key_PageDown)  # the second moment's card (no caption), then its clip
+    press(w, Qt.Key.Key_PageDown)
+    assert w.current_page() is w.clip and not w.clip.band.isVisible()  # no empty band
+
+
 def test_padding_is_clamped_to_the_recording(library: Library, media: MediaSet) -> None:
     library.families.add("P1")
     rec = library.recordings.import_file(media["cfr25"], "P1")

@@ -11,15 +11,20 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from expect import present
 from mediagen import MediaSet
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QImage
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 
 import vfeedback.ui.workbench as workbench_package
 from vfeedback.core.coding import CodingState
 from vfeedback.core.model import Recording
+from vfeedback.export.options import ClipOptions
 from vfeedback.services import Library
+from vfeedback.ui.export_dialog import ExportDialog
 from vfeedback.ui.library_panel import LibraryPanel
 from vfeedback.ui.tasks import TaskRunner
 from vfeedback.ui.workbench import naming
@@ -195,6 +200,116 @@ def test_clips_need_a_selection_and_reels_a_reel(bench: FakeWindow, rec: Recordi
         "Make a reel for this family first (Moment › Highlights › Make the reel).",
     ]
     assert bench.tasks.tasks() == [] and bench.playhead.paused == 0
+
+
+def test_the_reel_picker_offers_the_newest_reel_first(
+    qtbot: QtBot, bench: FakeWindow, rec: Recording, library: Library
+) -> None:
+    """Made a moment ago, the reel to review is the newest: Enter alone must take it."""
+    moment = library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait")
+    library.reels.create("Last month", [moment.id], "1 May")
+    newest = library.reels.create("Today", [moment.id], "2 June")
+    bench.family = "F1"
+    offered: list[str] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        offered.append(dialog.textValue())
+        QTest.keyClick(dialog, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, answer)
+    chosen = choose_reel(_as_workbench(bench), "Review with the family")
+    assert offered == [f"Today — 2 June (1 moment) · reel {newest.id}"]
+    assert chosen is not None and chosen.id == newest.id
+
+
+@pytest.fixture
+def own_settings(tmp_path: Path) -> Iterator[Path]:
+    """QSettings written to a folder of the test's own, and put back after it."""
+    formats = (QSettings.Format.NativeFormat, QSettings.Format.IniFormat)
+    home = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
+    for f in formats:
+        QSettings.setPath(f, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield tmp_path / "settings"
+    for f in formats:
+        QSettings.setPath(f, QSettings.Scope.UserScope, home)
+
+
+def _in_dialog(act: Callable[[ExportDialog], None]) -> list[ExportDialog]:
+    """Run ``act`` on the export dialog once it is open (modal, so from the event loop)."""
+    seen: list[ExportDialog] = []
+
+    def find() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ExportDialog):
+            QTimer.singleShot(20, find)
+            return
+        seen.append(dialog)
+        act(dialog)
+
+    QTimer.singleShot(0, find)
+    return seen
+
+
+def test_the_export_dialog_says_what_it_makes_names_each_clip_and_remembers_per_purpose(
+    qtbot: QtBot, bench: FakeWindow, rec: Recording, library: Library, own_settings: Path
+) -> None:
+    bench.family = "F1"
+    library.consent.give("F1", "feedback", "Dr A")
+    # Selected out of timeline order: the clips are numbered along the film.
+    late = library.moments.add(rec.id, 6_000_000, 6_500_000, code="Waiting", caption="She smiles back")
+    first = library.moments.add(rec.id, 1_000_000, 1_500_000, code="Waiting", caption="You wait for her")
+    mid = library.moments.add(rec.id, 3_000_000, 3_500_000, code="Waiting", caption="")
+    highlights = HighlightActions(_as_workbench(bench))
+    bench.coding.open(rec)
+    bench.coding.select([late.id, first.id, mid.id])
+
+    def make_unpadded_without_captions(dialog: ExportDialog) -> None:
+        assert (
+            present(dialog.findChild(QLabel, "intro"))
+            .text()
+            .startswith("Make 3 clips of the selected moments")
+        )
+        assert dialog.make.text() == "Make 3 clips"
+        dialog.captions.setFocus()
+        QTest.keyClick(dialog.captions, Qt.Key.Key_End)  # "No caption", the last choice
+        dialog.padding.setFocus()
+        QTest.keyClick(dialog.padding, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        QTest.keyClicks(dialog.padding, "0.5")
+        QTest.mouseClick(dialog.make, Qt.MouseButton.LeftButton)
+
+    _in_dialog(make_unpadded_without_captions)
+    highlights.export_clips()
+    assert [t.label for t in bench.tasks.tasks()] == [
+        "Clip 1 of 3: 'You wait for her'",
+        "Clip 2 of 3 (no caption)",
+        "Clip 3 of 3: 'She smiles back'",
+    ]
+    assert bench.tasks.wait(60_000)
+    qtbot.waitUntil(lambda: len(library.exports.all("F1")) == 3, timeout=10_000)
+    assert {h.settings_key for h in library.exports.all("F1")} == {
+        ClipOptions(padding_us=500_000, captions="none").key()
+    }
+
+    seen: dict[str, tuple[str, float]] = {}
+
+    def look_then_cancel(dialog: ExportDialog) -> None:
+        seen["feedback"] = (dialog.captions.currentText(), dialog.padding.value())
+        dialog.purpose.setCurrentIndex(dialog.purpose.findData("training"))  # never used: defaults
+        seen["training"] = (dialog.captions.currentText(), dialog.padding.value())
+        dialog.purpose.setCurrentIndex(dialog.purpose.findData("feedback"))
+        seen["feedback again"] = (dialog.captions.currentText(), dialog.padding.value())
+        QTest.keyClick(dialog, Qt.Key.Key_Escape)
+
+    _in_dialog(look_then_cancel)
+    highlights.export_clips()
+    assert seen == {
+        "feedback": ("No caption", 0.5),
+        "training": ("On the picture", 1.0),
+        "feedback again": ("No caption", 0.5),
+    }
+    assert len(library.exports.all("F1")) == 3 and bench.tasks.tasks() == []  # cancelled: nothing made
 
 
 def test_moments_in_and_out_need_an_open_recording(

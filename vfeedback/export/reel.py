@@ -14,10 +14,11 @@ Pure planner ``reel_plan`` (every command line decided up front), runner ``run_r
 - Clips are cut as ``export.plan`` cuts them (trim between frames, ``-copyts``; ``-ss`` only to
   start the decoder at a keyframe in indexed containers; never a stream copy of a source), at the
   reel's rate: the fastest part's clip rate, halved above 31 fps, snapped to 24/25/29.97/30.
-- Layout: a landscape 16:9 picture area, as tall as the sharpest part (at most ``max_height``),
-  with a caption band added BELOW it, so the caption never covers a face or the baby's hands and
-  a 16:9 source of that height is never rescaled. Each picture is fitted (aspect kept) and centred
-  on black: portrait phone video is pillarboxed, 4:3 video gets narrow side bars.
+- Layout: the whole frame is 16:9 (1280x720, 1920x1080...), just tall enough for the sharpest part
+  at its own size, at most ``max_height`` and 1080; the caption band is the bottom of that frame,
+  UNDER the picture, so the caption never covers a face or the baby's hands. Each picture is fitted
+  (aspect kept) and centred on black above the band: portrait phone video is pillarboxed, wide
+  film letterboxed, 4:3 video gets narrow side bars.
 - Each part fades in from and out to black (``fade``/``afade``); so does the card.
 - Output is atomic: ``.<name>.<pid>.part`` beside the target, verified (streams, size, frame count,
   length, no source tags), then renamed. Temporaries are removed on success, failure or cancel,
@@ -57,6 +58,9 @@ from vfeedback.system.files import (
 )
 
 ASPECT = Fraction(16, 9)
+MAX_HEIGHT = 1080  # a reel is watched together on a laptop or a television: full HD at most
+# Part of every stored reel's reuse key: a reel made with an older layout is made again.
+LAYOUT_VERSION = 2
 SAMPLE_RATE = 48_000
 PRESET = "veryfast"
 CRF = 20
@@ -176,15 +180,18 @@ def _even(value: float) -> int:
 
 
 def reel_format(
-    parts: Sequence[ReelPart], max_height: int | None = 720, *, captions: bool = True
+    parts: Sequence[ReelPart], max_height: int | None = None, *, captions: bool = True
 ) -> ReelFormat:
-    """The picture area is 16:9, as tall as the sharpest part's shorter side (never upscaled past
-    it) and at most ``max_height``; the caption band (sized for the longest caption, up to three
-    lines) is added below it, so a 16:9 source of that height is never rescaled."""
-    tallest = max(min(p.media.display_width, p.media.display_height) for p in parts)
-    picture = _even(min(tallest, max_height) if max_height else tallest)
-    width = _even(float(picture * ASPECT))
-    size = max(6, round(picture * 0.055))
+    """The whole frame is 16:9, caption band included, so every player shows it without bars of
+    its own: just tall enough to hold the sharpest part at its own size (a 1280x720 source gives
+    1280x720, a 640x272 one 640x360, a portrait 720x1280 one 1920x1080), never above
+    ``max_height`` nor ``MAX_HEIGHT``. The caption band (sized for the longest caption, up to three
+    lines) is the bottom of that frame; each picture is fitted above it, aspect kept."""
+    needed = max(max(float(p.media.display_height), p.media.display_width * 9 / 16) for p in parts)
+    limit = min(max_height, MAX_HEIGHT) if max_height else MAX_HEIGHT
+    height = _even(min(needed, limit))
+    width = _even(float(height * ASPECT))
+    size = max(6, round(height * 0.055))
     band = 0
     if captions and any(clean_caption(p.caption) for p in parts):
         usable = width * 0.88
@@ -197,7 +204,7 @@ def reel_format(
             size = max(6, round(size * 3 / lines))
             lines = 3
         band = _even(lines * size * 1.22 + size * 1.1)
-    return ReelFormat(width, picture + band, choose_rate(parts), band, size)
+    return ReelFormat(width, height, choose_rate(parts), band, size)
 
 
 def _fit(media: MediaInfo, fmt: ReelFormat) -> tuple[int, int, int, int]:
@@ -300,7 +307,7 @@ def reel_plan(
     out: Path,
     workdir: Path,
     *,
-    max_height: int | None = 720,
+    max_height: int | None = None,
     fade_s: float = 0.5,
     title_s: float = 3.0,
     burn_captions: bool = True,

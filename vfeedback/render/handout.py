@@ -256,3 +256,26 @@ def _footer(painter: QPainter, page: QRectF, text: str) -> None:
     font = _font(8)
     height = _text_height(painter, font, page.width(), text)
     _draw_text(painter, font, FOOT_COLOUR, QRectF(0, page.bottom() - _mm(10), page.width(), height), text)
+
+
+def first_page(title: str, date_text: str, stills: list[tuple[Path, str]], width: int = 420) -> QImage:
+    """The handout's first page as a picture ``width`` pixels wide (its thumbnail in the highlights
+    browser), painted by the same code as the PDF at the PDF's resolution, then scaled down: a
+    clinician's machine has no PDF rasteriser to ask."""
+    if not stills:
+        raise BadInput("A handout needs at least one still.")
+    ensure_app()
+    rows = _rows([_load(path, caption) for path, caption in stills])
+    pages = (len(rows) + ROWS_PER_PAGE - 1) // ROWS_PER_PAGE
+    size = QPageSize(QPageSize.PageSizeId.A4).sizePixels(DPI)
+    image = QImage(size, QImage.Format.Format_RGB32)
+    image.setDotsPerMeterX(round(DPI / 0.0254))  # type sized in points comes out as on paper
+    image.setDotsPerMeterY(round(DPI / 0.0254))
+    image.fill(QColor("white"))
+    with _painting(image) as painter:
+        page = QRectF(0, 0, size.width(), size.height())
+        top = _header(painter, page, title, date_text)
+        _rows_on_page(painter, QRectF(page.left() + MARGIN, top, page.width() - 2 * MARGIN,
+                                      page.bottom() - BOTTOM - top), rows[:ROWS_PER_PAGE])  # fmt: skip
+        _footer(painter, page, f"1 / {pages}")
+    return image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)

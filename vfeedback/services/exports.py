@@ -137,7 +137,7 @@ class Exports:
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
         *,
-        max_height: int | None = 720,
+        max_height: int | None = None,
         purpose: str = "feedback",
     ) -> tuple[Reel, Highlight]:
         """Make a reel of these moments and export it, in one call: the consent for ``purpose`` is
@@ -156,11 +156,12 @@ class Exports:
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
         *,
-        max_height: int | None = 720,
+        max_height: int | None = None,
         purpose: str = "feedback",
     ) -> Highlight:
-        """The reel as one film: a calm title card, then each moment with its caption, gently faded."""
-        from vfeedback.export.reel import ReelPart, reel_plan, run_reel
+        """The reel as one film: a calm title card, then each moment with its caption, gently faded.
+        16:9, as sharp as its sharpest recording up to 1080 lines (``max_height`` lowers that)."""
+        from vfeedback.export.reel import LAYOUT_VERSION, ReelPart, reel_plan, run_reel
 
         reel = self.reels.get(reel_id)
         self.consent.require(reel.family_id, purpose)
@@ -170,13 +171,14 @@ class Exports:
         captions = "\n".join(m.caption for m in moments)
         from vfeedback.export.options import RECIPE_VERSION
 
-        key = f"reel-v{RECIPE_VERSION}-{reel.title}-{reel.date_text}-{max_height}"
+        key = f"reel-v{RECIPE_VERSION}.{LAYOUT_VERSION}-{reel.title}-{reel.date_text}-{max_height}"
         found = self._reusable(HighlightKind.REEL, reel.moment_ids, key, captions, purpose)
         if found is not None:
             return found
-        parts = []
+        parts, filmed = [], []
         for m in moments:
             rec = self.recordings.get(m.recording_id)
+            filmed.append(rec.recorded_on)
             parts.append(
                 ReelPart(
                     self._source_path(rec),
@@ -188,7 +190,9 @@ class Exports:
                 )
             )
         family = self.families.get(reel.family_id)
-        with self._reserved(HighlightKind.REEL, family.code, None, ".mp4") as target:
+        # Named by the filming date like its clips (the latest session it shows), not today's.
+        day = max((d for d in filmed if d is not None), default=None)
+        with self._reserved(HighlightKind.REEL, family.code, day, ".mp4") as target:
             plan = reel_plan(
                 parts, reel.title, reel.date_text, target, self._workdir(), max_height=max_height
             )

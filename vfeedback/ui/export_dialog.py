@@ -7,10 +7,17 @@ feedback clip is for the family itself, so nothing is hidden by default.
 "Pause on the playhead frame" holds the frame on screen, so only a clip whose moment holds that frame
 can pause on it; with several moments selected the others play straight through, and the dialog says
 so before anything is exported.
+
+The dialog remembers, on this computer, the last settings used for each purpose (and which purpose
+was last used): a clinician who makes feedback clips one way and training clips another sets each
+once. Areas drawn to blur belong to one picture and are never remembered.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -41,6 +48,25 @@ CAPTION_MODES = (
 SIZES: tuple[tuple[str, int | None], ...] = (("Same as the recording", None), ("1080p", 1080), ("720p", 720))
 QUIET = "#5f6b73"
 NO_FACES_FOUND = "No faces were found; check the clip before sharing."
+SETTINGS_GROUP = "export-clips"
+
+
+def clips_of(count: int) -> str:
+    """``3 clips`` / ``the clip``: what the dialog's button says it will make."""
+    return "the clip" if count == 1 else f"{count} clips"
+
+
+def clip_label(position: int, count: int, caption: str) -> str:
+    """A clip's name in the progress list, by its place and its caption: ``Clip 2 of 3: 'You waited
+    for her'`` (the moments in timeline order; a long caption shortened)."""
+    text = " ".join(caption.split())
+    if not text:
+        return f"Clip {position} of {count} (no caption)"
+    return f"Clip {position} of {count}: '{text if len(text) <= 48 else text[:47] + '…'}'"
+
+
+def _settings() -> QSettings:
+    return QSettings("vfeedback", "vfeedback")
 
 
 class ExportDialog(QDialog):
@@ -69,6 +95,7 @@ class ExportDialog(QDialog):
             f"Make {count} clip{plural} of the selected moment{plural}, each with its caption. "
             "Private notes are never included."
         )
+        intro.setObjectName("intro")
         intro.setWordWrap(True)
         self.captions = QComboBox()
         for label, value in CAPTION_MODES:
@@ -112,7 +139,8 @@ class ExportDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        self.make = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.make.setText(f"Make {clips_of(count)}")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -122,8 +150,63 @@ class ExportDialog(QDialog):
         layout.addWidget(buttons)
         self.purpose.currentIndexChanged.connect(self._purpose_changed)
         self.freeze.valueChanged.connect(lambda _v: self._refresh_freeze_note())
+        self._shown_purpose = self.chosen_purpose()
+        last = _settings().value(f"{SETTINGS_GROUP}/purpose")
+        if isinstance(last, str) and self.purpose.findData(last) >= 0:
+            self.purpose.blockSignals(True)
+            self.purpose.setCurrentIndex(self.purpose.findData(last))
+            self.purpose.blockSignals(False)
+        self._recall(self.chosen_purpose())
         self._refresh_freeze_note()
         self._purpose_changed()
+
+    # --- remembered per purpose -----------------------------------------------------------------
+    def _remembered(self) -> dict[str, Any]:
+        return {
+            "captions": self.captions.currentData(),
+            "padding": float(self.padding.value()),
+            "slow": self.slow.isChecked(),
+            "freeze": float(self.freeze.value()),
+            "max_height": self.max_height.currentData() or 0,
+            "mute": self.mute.isChecked(),
+            "blur_faces": self.blur_faces.isChecked(),
+        }
+
+    def _recall(self, purpose: str) -> None:
+        """Put back what was last used for ``purpose`` (the defaults when never used); a value
+        that no longer fits (a size since removed) keeps its default."""
+        self._shown_purpose = purpose
+        store = _settings()
+        store.beginGroup(f"{SETTINGS_GROUP}/{purpose}")
+        try:
+            saved = {key: store.value(key) for key in store.childKeys()}
+        finally:
+            store.endGroup()
+        defaults = {"captions": "burn", "padding": 1.0, "slow": False, "freeze": 0.0, "max_height": 0,
+                    "mute": False, "blur_faces": False}  # fmt: skip
+        values = {**defaults, **saved}
+        combo_index = self.captions.findData(str(values["captions"]))
+        self.captions.setCurrentIndex(max(0, combo_index))
+        size = _number(values["max_height"], 0.0)
+        self.max_height.setCurrentIndex(max(0, self.max_height.findData(int(size) or None)))
+        self.padding.setValue(_number(values["padding"], 1.0))
+        self.freeze.setValue(_number(values["freeze"], 0.0))
+        self.slow.setChecked(_flag(values["slow"]))
+        self.mute.setChecked(_flag(values["mute"]))
+        self.blur_faces.setChecked(_flag(values["blur_faces"]))
+
+    def remember(self) -> None:
+        """Keep these settings for the chosen purpose (called when the clips are made)."""
+        store = _settings()
+        purpose = self.chosen_purpose()
+        store.setValue(f"{SETTINGS_GROUP}/purpose", purpose)
+        for key, value in self._remembered().items():
+            store.setValue(f"{SETTINGS_GROUP}/{purpose}/{key}", value)
+        store.sync()
+
+    def accept(self) -> None:
+        self.remember()
+        super().accept()
 
     def _hide_section(self) -> QGroupBox:
         box = QGroupBox("Hide identities")
@@ -175,10 +258,15 @@ class ExportDialog(QDialog):
 
     def _refresh_freeze_note(self) -> None:
         text = self.freeze_note_text()
+        changed = text != self.freeze_note.text()
         self.freeze_note.setText(text)
         self.freeze_note.setVisible(bool(text))
+        if changed and self.isVisible():
+            self.adjustSize()  # room for the note's lines, or none once it is gone
 
     def _purpose_changed(self) -> None:
+        if self.chosen_purpose() != self._shown_purpose:
+            self._recall(self.chosen_purpose())
         # Parents see their own family: a feedback clip hides nothing unless asked elsewhere.
         self.hide_box.setVisible(self.hides_identities_offered())
         self._refresh_areas()
@@ -241,4 +329,16 @@ class ExportDialog(QDialog):
         )
 
 
-__all__ = ["NO_FACES_FOUND", "ExportDialog", "VfeedbackError"]
+def _number(value: object, default: float) -> float:
+    # QSettings' INI files give back text: "1.5", "true".
+    try:
+        return float(str(value))
+    except ValueError:
+        return default
+
+
+def _flag(value: object) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+__all__ = ["NO_FACES_FOUND", "ExportDialog", "VfeedbackError", "clip_label", "clips_of"]

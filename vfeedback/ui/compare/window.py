@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -46,6 +46,25 @@ RECOMPUTE_DELAY_MS = 150
 BUSY_DELAY_MS = 250
 """A comparison quicker than this swaps the figures without a "Comparing…" in between."""
 COMPARING = "Comparing…"
+MIN_BESIDE_WIDTH = 560
+"""Narrower than this, the figures and lanes stop being readable: the window then covers part of
+the player's far side rather than shrink further."""
+
+
+def beside(player: QRect, screen: QRect, width: int, height: int, minimum: int = MIN_BESIDE_WIDTH) -> QRect:
+    """Where a window of ``width`` x ``height`` goes so it covers none of ``player`` (the video a
+    click in it moves), on ``screen`` (the available area, global coordinates): on the side with
+    more room, as wide as wanted if it fits, else as wide as that side (at least ``minimum``), as
+    tall as wanted and within the screen, level with the player's top where it can be."""
+    room_right = screen.right() - player.right()
+    room_left = player.left() - screen.left()
+    right = room_right >= room_left
+    w = max(min(width, max(room_right, room_left)), min(minimum, screen.width()))
+    h = min(height, screen.height())
+    x = player.right() + 1 if right else player.left() - w
+    x = max(screen.left(), min(x, screen.right() + 1 - w))
+    y = max(screen.top(), min(player.top(), screen.bottom() + 1 - h))
+    return QRect(x, y, w, h)
 
 
 class CompareWindow(QWidget):
@@ -164,6 +183,7 @@ class CompareWindow(QWidget):
         self.differences.itemClicked.connect(lambda item, _c: self._row_clicked(item))
         self.differences.itemActivated.connect(lambda item, _c: self._row_clicked(item))
         self.resize(1100, 700)
+        self._placed = False
         self.refresh()
 
     # --- data ----------------------------------------------------------------------------------------
@@ -240,6 +260,33 @@ class CompareWindow(QWidget):
 
     def _results(self) -> tuple[QWidget, ...]:
         return (self.observed_label, self.events_label, self.lanes, self.per_code, self.differences)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._placed:
+            self._placed = True
+            self.place_beside_player()
+
+    def place_beside_player(self) -> None:
+        """Beside the video of the window that opened this one (the player its clicks move), not
+        over it; with no such window it stays where the system puts it."""
+        from vfeedback.ui.player.view import PlayerView
+
+        owner = self.parentWidget()
+        if owner is None or not self.isWindow():
+            return
+        views = [v for v in owner.window().findChildren(PlayerView) if v.isVisible()]
+        target = views[0] if views else owner.window()
+        screen = target.screen()
+        if screen is None:
+            return
+        area = QRect(target.mapToGlobal(QPoint(0, 0)), target.size())
+        frame = self.frameGeometry().size() - self.geometry().size()  # the title bar and borders
+        least = max(MIN_BESIDE_WIDTH, self.minimumSizeHint().width()) + frame.width()
+        place = beside(area, screen.availableGeometry(), self.width() + frame.width(),
+                       self.height() + frame.height(), least)  # fmt: skip
+        self.resize(place.width() - frame.width(), place.height() - frame.height())
+        self.move(place.topLeft())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._timer.stop()

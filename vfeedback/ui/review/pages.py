@@ -7,6 +7,8 @@ window decides what each button does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -105,6 +107,7 @@ class AspectBox(QWidget):
         self.child = child
         child.setParent(self)
         self._aspect = 16 / 9
+        self.placed: Callable[[QRect], None] | None = None  # told where the picture went
 
     def set_aspect(self, aspect: float) -> None:
         self._aspect = aspect if aspect > 0 else 16 / 9
@@ -114,7 +117,10 @@ class AspectBox(QWidget):
         self._place()
 
     def _place(self) -> None:
-        self.child.setGeometry(fitted(QSize(round(1000 * self._aspect), 1000), self.rect()))
+        where = fitted(QSize(round(1000 * self._aspect), 1000), self.rect())
+        self.child.setGeometry(where)
+        if self.placed is not None:
+            self.placed(where)
 
 
 def fitted(size: QSize, box: QRect) -> QRect:
@@ -146,13 +152,32 @@ class ClipPage(Page):
         self.next = button("Next", "primary")
         self.controls = Bar([self.previous], [self.play_pause, self.again, self.slower], [self.next])
         self.bars.append(self.controls)
+        # The caption stays in view while the clip plays, on its own band UNDER the picture (VLC's
+        # native window cannot be drawn over, and the words must never cover a face).
+        self.band = label("", "subtitle")
+        self._reading_width = 0
+        # As wide as the picture it belongs to (a narrow portrait film gets the reading width).
+        self.video.placed = lambda picture: self.band.setMaximumWidth(
+            max(picture.width(), self._reading_width)
+        )
+        band_row = QHBoxLayout()
+        band_row.addStretch(1)
+        band_row.addWidget(self.band, 100)
+        band_row.addStretch(1)
         self.column.addWidget(self.video, 1)
+        self.column.addLayout(band_row)
         self.column.addWidget(self.controls)
 
     def fit(self, m: Metrics, width: int) -> None:
         super().fit(m, width)
         # The picture may use the whole width; only the controls keep to the reading width.
         self.column.setContentsMargins(m.margin, m.margin, m.margin, m.margin)
+        self._reading_width = int(m.unit * 90)
+        self.band.setMaximumWidth(max(self.view.width(), self._reading_width))
+
+    def show_caption(self, caption: str) -> None:
+        self.band.setText(caption)
+        self.band.setVisible(bool(caption))
 
     def show_playing(self, playing: bool) -> None:
         self.play_pause.setText("Pause" if playing else "Play")

@@ -45,6 +45,11 @@ class Metrics:
         return self.px(5.0)
 
     @property
+    def subtitle(self) -> int:
+        """The caption under a playing clip: large, yet leaving the picture most of the height."""
+        return self.px(4.4)
+
+    @property
     def reminder(self) -> int:
         return self.px(3.6)
 
@@ -87,6 +92,10 @@ def stylesheet(m: Metrics) -> str:
     QLabel[role="band"] {{
         font-size: {m.reminder}px; background: {BAND}; border-radius: {m.px(1.6)}px;
         padding: {m.px(1.8)}px {m.px(4)}px;
+    }}
+    QLabel[role="subtitle"] {{
+        font-size: {m.subtitle}px; background: {BAND}; border-radius: {m.px(1.6)}px;
+        padding: {m.px(1.4)}px {m.px(4)}px;
     }}
     QPushButton {{
         font-size: {m.button_text}px; min-height: {m.button_height - 4}px;

@@ -166,6 +166,7 @@ class ReviewWindow(QWidget):
         elif step.screen is Screen.CLIP and item is not None:
             self.clip.show_playing(True)
             self.clip.show_slower(self.rate < 1.0)
+            self.clip.show_caption(item.caption)
             self.clip.video.set_aspect(self._aspect(item.recording_id))
             self.stack.setCurrentWidget(self.clip)
             self.clips.play(item, self.rate)

@@ -17,13 +17,18 @@ from vfeedback.ui.workbench.protocol import Workbench
 def choose_reel(bench: Workbench, title: str) -> Reel | None:
     """One of the current family's reels, asked for by name; None if there is none or no choice."""
     family = bench.current_family()
-    reels = bench.library.reels.all(family) if family is not None else []
+    # Newest first, so the reel just made is the one offered.
+    reels = sorted(bench.library.reels.all(family), key=lambda r: r.id, reverse=True) if family else []
     if not reels:
         bench.show_error("Make a reel for this family first (Moment › Highlights › Make the reel).")
         return None
-    labels = [f"{r.title} — {r.date_text} ({len(r.moment_ids)} moments)" for r in reels]
+    labels = [f"{r.title} — {r.date_text} ({_moments(len(r.moment_ids))}) · reel {r.id}" for r in reels]
     choice, ok = QInputDialog.getItem(bench.widget(), title, "Which reel?", labels, 0, False)
     return reels[labels.index(choice)] if ok else None
+
+
+def _moments(count: int) -> str:
+    return f"{count} moment" if count == 1 else f"{count} moments"
 
 
 class HighlightActions:
@@ -43,10 +48,12 @@ class HighlightActions:
 
     # --- exporting ------------------------------------------------------------------------------
     def export_clips(self) -> None:
-        from vfeedback.ui.export_dialog import ExportDialog
+        from vfeedback.ui.export_dialog import ExportDialog, clip_label
 
         b = self.bench
-        ids = [m.id for m in b.coding.selected_moments()]
+        # In timeline order: the progress list names each clip by its place and caption.
+        chosen = sorted(b.coding.selected_moments(), key=lambda m: (m.start_us, m.id))
+        ids = [m.id for m in chosen]
         if not ids:
             b.show_error("Select the moments to export first (click them on the timeline or in the list).")
             return
@@ -71,7 +78,8 @@ class HighlightActions:
         except VfeedbackError as exc:
             b.show_error(str(exc))  # before any export starts: nothing half done
             return
-        for moment_id in ids:
+        for position, moment in enumerate(chosen, start=1):
+            moment_id = moment.id
             options = per_moment[moment_id]
 
             def job(
@@ -85,7 +93,8 @@ class HighlightActions:
                 )
 
             made = f"the clip of moment {moment_id}"
-            b.tasks.submit(f"Exporting moment {moment_id}", job, on_done=self._exported, export=made)
+            label = clip_label(position, len(chosen), moment.caption)
+            b.tasks.submit(label, job, on_done=self._exported, export=made)
 
     def export_still(self) -> None:
         b = self.bench
