@@ -10,7 +10,7 @@ File names carry only the case code, the recording date and a sequence number.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select
 
+from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, NotFound
-from vfeedback.core.jobs import Progress, ShouldCancel
+from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
 from vfeedback.core.model import Highlight, HighlightKind, Moment, Recording, Reel
 from vfeedback.services import export_files, rows
 from vfeedback.services.audit import Audit
@@ -31,7 +32,7 @@ from vfeedback.services.files import Files
 from vfeedback.services.media import Media
 from vfeedback.services.moments import Moments
 from vfeedback.services.recordings import Recordings
-from vfeedback.services.reels import Reels
+from vfeedback.services.reels import Reels, clean_title
 from vfeedback.storage import tables as t
 from vfeedback.storage.files import save_private
 from vfeedback.system.files import ByteProgress
@@ -207,6 +208,15 @@ class Exports:
             purpose=purpose,
         )
 
+    def picture_of(self, moment: Moment) -> int:
+        """The frame that stands for ``moment`` (its start time): the one chosen for it, else its
+        middle frame (of an even count, the earlier of the two in the middle)."""
+        if moment.picture_us is not None:
+            return moment.picture_us
+        index = self.media.frame_index(moment.recording_id)
+        first, last = index.frame_at(moment.start_us), index.frame_at(moment.end_us)
+        return index.time_of((first + last) // 2)
+
     def handout(
         self,
         reel_id: int,
@@ -215,41 +225,153 @@ class Exports:
         *,
         purpose: str = "feedback",
     ) -> Highlight:
-        """An A4 PDF of the reel's moments: a still of each (its first frame) with its caption."""
+        """An A4 PDF of the reel's moments, four a page: the exact frame chosen for each (else its
+        middle frame), its caption and the family's own words where typed. It replaces the reel's
+        previous handout (file and row): a handout made again is the same sheet, corrected."""
         from vfeedback.media.fingerprint import sha256_file
-        from vfeedback.render.handout import render_handout
+        from vfeedback.render.handout import HandoutPicture, render_handout
 
         reel = self.reels.get(reel_id)
         self.consent.require(reel.family_id, purpose)
         if not reel.moment_ids:
             raise BadInput(f"Reel {reel_id} has no moments left; add some first.")
-        stills = []
-        for i, moment_id in enumerate(reel.moment_ids):
+        moments = [self.moments.get(i) for i in reel.moment_ids]
+        stills: list[Highlight] = []
+        for i, m in enumerate(moments):
             if should_cancel is not None and should_cancel():
-                from vfeedback.core.jobs import Cancelled
-
                 raise Cancelled
-            stills.append(self.still(moment_id, purpose=purpose))
+            stills.append(self.still(m.id, self.picture_of(m), purpose=purpose))
             if progress is not None:
-                progress((i + 1) / (len(reel.moment_ids) + 1))
+                progress((i + 1) / (len(moments) + 1))
+        pictures = [
+            HandoutPicture(self.path(s), m.caption, m.family_words or "")
+            for s, m in zip(stills, moments, strict=True)
+        ]
+        before = [h.id for h in self.all(reel.family_id, kind=HighlightKind.HANDOUT) if h.reel_id == reel.id]
         family = self.families.get(reel.family_id)
         with self._reserved(HighlightKind.HANDOUT, family.code, None, ".pdf") as target:
-            render_handout(target, reel.title, reel.date_text, [(self.path(s), s.caption) for s in stills])
+            render_handout(target, reel.title, reel.date_text, pictures)
             target.chmod(0o600)
         size = target.stat().st_size
-        return self._record(
+        made = self._record(
             HighlightKind.HANDOUT,
             family_id=reel.family_id,
             recording_id=None,
             reel_id=reel.id,
             path=target,
             key=f"handout-{reel.title}-{reel.date_text}",
-            settings={"title": reel.title, "date_text": reel.date_text},
+            settings={
+                "title": reel.title,
+                "date_text": reel.date_text,
+                "pictures_us": [self.picture_of(m) for m in moments],
+            },
             caption="\n".join(s.caption for s in stills),
             result=_Measured(sha256_file(target), size, 0, len(stills), 595, 842),
             moment_ids=reel.moment_ids,
             purpose=purpose,
         )
+        # Only now the old one goes: a crash in between leaves two handouts, never none.
+        for old in before:
+            if self.get(old).purpose == purpose:
+                self.delete(old)
+        return made
+
+    def session_pack(
+        self,
+        moment_ids: Sequence[int],
+        title: str,
+        date_text: str | None = None,
+        *,
+        purpose: str = "feedback",
+        options: ClipOptions | None = None,
+        progress: Progress | None = None,
+        should_cancel: ShouldCancel | None = None,
+        step: Callable[[str], None] | None = None,
+    ) -> SessionPack:
+        """Everything a session with the family needs, in one call: a clip of each moment, the reel
+        (its title and date, the moments in this order) as one film, and its handout.
+
+        The consent for ``purpose`` is checked once, before anything is written. ``step(words)`` says
+        what is being made ("Clip 2 of 3: 'You waited for her'"). Cancelled or failed, nothing this
+        call made is kept: its new clips, stills, reel film, handout and the reel itself are removed
+        (files it found already made, and an existing reel of these moments, stay)."""
+        moments = [self.moments.get(i) for i in moment_ids]
+        if not moments:
+            raise BadInput("Choose at least one moment for the session pack.")
+        if len(set(moment_ids)) != len(moment_ids):
+            raise BadInput("A moment is chosen twice; each moment goes into the session pack once.")
+        family_id = self.reels.family_of(moments)
+        self.consent.require(family_id, purpose)
+        clean_title(title)  # refused now, before any clip is made, not after
+        texts.optional(date_text, texts.DATE_TEXT)
+        known = {h.id for h in self.all(family_id)}
+        total = 2.3 * len(moments)  # a clip each, the reel re-encodes each, stills and paper
+        created_reel: int | None = None
+
+        def part(done: float, weight: float) -> Progress | None:
+            if progress is None:
+                return None
+            report = progress
+            return lambda fraction: report((done + weight * min(max(fraction, 0.0), 1.0)) / total)
+
+        def say(words: str) -> None:
+            if step is not None:
+                step(words)
+            if should_cancel is not None and should_cancel():
+                raise Cancelled
+
+        try:
+            clips = []
+            for n, m in enumerate(moments, start=1):
+                say(f"Clip {n} of {len(moments)}: {_quoted(m.caption)}")
+                clips.append(self.clip(m.id, options, part(n - 1, 1.0), should_cancel, purpose=purpose))
+            reel = self._pack_reel(family_id, title, date_text, [m.id for m in moments])
+            if reel is None:
+                reel = self.reels.create(title, [m.id for m in moments], date_text)
+                created_reel = reel.id
+            say(f"The reel: {_quoted(reel.title)}")
+            n = len(moments)
+            film = self.reel(reel.id, part(n, 1.0 * n), should_cancel, purpose=purpose)
+            say("The handout")
+            handout = self.handout(reel.id, part(2 * n, 0.3 * n), should_cancel, purpose=purpose)
+        except BaseException:
+            self._unmake(known, family_id, created_reel)
+            raise
+        if progress is not None:
+            progress(1.0)
+        return SessionPack(tuple(clips), reel, film, handout)
+
+    def _pack_reel(self, family_id: int, title: str, date_text: str | None, ids: list[int]) -> Reel | None:
+        """The family's reel of exactly these moments with this title (and date, if given): made
+        again, a session pack reuses it rather than piling up reels."""
+        wanted = clean_title(title)
+        day = texts.optional(date_text, texts.DATE_TEXT)
+        for reel in self.reels.all(family_id):
+            if reel.title == wanted and list(reel.moment_ids) == ids and day in (None, reel.date_text):
+                return reel
+        return None
+
+    def _unmake(self, known: set[int], family_id: int, reel_id: int | None) -> None:
+        """What a cancelled or failed session pack made, removed: its new files and rows, and the reel
+        it created with the undo entry that made it (undoing it later would find nothing)."""
+        for found in self.all(family_id):
+            if found.id not in known and (reel_id is None or found.reel_id in (None, reel_id)):
+                self.delete(found.id)
+        if reel_id is None:
+            return
+        from vfeedback.services import undo
+
+        with self.ctx.write() as conn:
+            conn.execute(delete(t.reel_items).where(t.reel_items.c.reel_id == reel_id))
+            conn.execute(delete(t.reels).where(t.reels.c.id == reel_id))
+            undo.forget(
+                conn,
+                lambda table, row: (
+                    (table == "reels" and row.get("id") == reel_id)
+                    or (table == "reel_items" and row.get("reel_id") == reel_id)
+                ),
+            )
+        self.ctx.announce(undo.Changes("Remove the unfinished reel", {"reels": frozenset({reel_id})}))
 
     def _source_path(self, rec: Recording) -> Path:
         path = self.recordings.path(rec)
@@ -481,6 +603,28 @@ class Exports:
                 notes=False,  # clips, stills, reels and handouts never carry a private note
             )
         return self.get(highlight_id)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPack:
+    """What ``session_pack`` made: a clip of each moment, the reel and its film, and the handout."""
+
+    clips: tuple[Highlight, ...]
+    reel: Reel
+    film: Highlight
+    handout: Highlight
+
+    def summary(self) -> str:
+        """The sentence the clinician reads at the end: "3 clips, a reel and a handout are ready"."""
+        clips = "1 clip" if len(self.clips) == 1 else f"{len(self.clips)} clips"
+        return f"{clips}, a reel and a handout are ready"
+
+
+def _quoted(caption: str) -> str:
+    line = " ".join(caption.split())
+    if not line:
+        return "(no caption)"
+    return f"\u2018{line[:60]}\u2026\u2019" if len(line) > 60 else f"\u2018{line}\u2019"
 
 
 @dataclass(frozen=True, slots=True)
