@@ -39,6 +39,7 @@ from vfeedback.system.files import ByteProgress
 
 if TYPE_CHECKING:
     from vfeedback.export.options import ClipOptions
+    from vfeedback.render.handout import HandoutPicture
 
 
 @dataclass(eq=False)
@@ -229,24 +230,14 @@ class Exports:
         middle frame), its caption and the family's own words where typed. It replaces the reel's
         previous handout (file and row): a handout made again is the same sheet, corrected."""
         from vfeedback.media.fingerprint import sha256_file
-        from vfeedback.render.handout import HandoutPicture, render_handout
+        from vfeedback.render.handout import render_handout
 
         reel = self.reels.get(reel_id)
         self.consent.require(reel.family_id, purpose)
         if not reel.moment_ids:
             raise BadInput(f"Reel {reel_id} has no moments left; add some first.")
         moments = [self.moments.get(i) for i in reel.moment_ids]
-        stills: list[Highlight] = []
-        for i, m in enumerate(moments):
-            if should_cancel is not None and should_cancel():
-                raise Cancelled
-            stills.append(self.still(m.id, self.picture_of(m), purpose=purpose))
-            if progress is not None:
-                progress((i + 1) / (len(moments) + 1))
-        pictures = [
-            HandoutPicture(self.path(s), m.caption, m.family_words or "")
-            for s, m in zip(stills, moments, strict=True)
-        ]
+        pictures = self._pictures(moments, progress, should_cancel, purpose)
         before = [h.id for h in self.all(reel.family_id, kind=HighlightKind.HANDOUT) if h.reel_id == reel.id]
         family = self.families.get(reel.family_id)
         with self._reserved(HighlightKind.HANDOUT, family.code, None, ".pdf") as target:
@@ -265,8 +256,8 @@ class Exports:
                 "date_text": reel.date_text,
                 "pictures_us": [self.picture_of(m) for m in moments],
             },
-            caption="\n".join(s.caption for s in stills),
-            result=_Measured(sha256_file(target), size, 0, len(stills), 595, 842),
+            caption="\n".join(m.caption for m in moments),
+            result=_Measured(sha256_file(target), size, 0, len(pictures), 595, 842),
             moment_ids=reel.moment_ids,
             purpose=purpose,
         )
@@ -275,6 +266,32 @@ class Exports:
             if self.get(old).purpose == purpose:
                 self.delete(old)
         return made
+
+    def handout_pictures(self, reel_id: int, *, purpose: str = "feedback") -> list[HandoutPicture]:
+        """What the reel's handout shows, for printing it (``render.handout.paint_handout``): the
+        stills already made are reused, so this is quick after ``handout``."""
+        reel = self.reels.get(reel_id)
+        self.consent.require(reel.family_id, purpose)
+        return self._pictures([self.moments.get(i) for i in reel.moment_ids], None, None, purpose)
+
+    def _pictures(
+        self,
+        moments: list[Moment],
+        progress: Progress | None,
+        should_cancel: ShouldCancel | None,
+        purpose: str,
+    ) -> list[HandoutPicture]:
+        from vfeedback.render.handout import HandoutPicture
+
+        pictures = []
+        for i, m in enumerate(moments):
+            if should_cancel is not None and should_cancel():
+                raise Cancelled
+            still = self.still(m.id, self.picture_of(m), purpose=purpose)
+            pictures.append(HandoutPicture(self.path(still), m.caption, m.family_words or ""))
+            if progress is not None:
+                progress((i + 1) / (len(moments) + 1))
+        return pictures
 
     def session_pack(
         self,
