@@ -143,7 +143,8 @@ def test_an_empty_title_is_refused_before_any_clip_is_made(library: Library, med
     assert library.exports.all() == [] and library.reels.all() == []
 
 
-def test_stopping_during_the_reel_keeps_nothing_it_made(library: Library, media: MediaSet) -> None:
+@pytest.mark.parametrize("at", ["Clip 2", "The reel", "The handout"])
+def test_stopping_keeps_nothing_it_made(library: Library, media: MediaSet, at: str) -> None:
     moments = _tagged(library, media)
     # A clip made before the pack is the family's: it stays.
     earlier = library.exports.clip(moments[0].id, PLAIN)
@@ -153,7 +154,7 @@ def test_stopping_during_the_reel_keeps_nothing_it_made(library: Library, media:
 
     def step(words: str) -> None:
         nonlocal stop
-        stop = stop or words.startswith("The reel")
+        stop = stop or words.startswith(at)
 
     with pytest.raises(Cancelled):
         library.exports.session_pack(

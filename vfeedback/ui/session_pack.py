@@ -212,6 +212,7 @@ class PrepareSessionDialog(QDialog):
         self.consent_on = QDateEdit(QDate.currentDate())
         self.consent_on.setObjectName("consentDate")
         self.consent_on.setCalendarPopup(True)
+        self.consent_on.setDisplayFormat("d MMMM yyyy")
         self.consent_on.setMaximumDate(QDate.currentDate())
         self.record_consent = QPushButton("Record consent")
         self.record_consent.setObjectName("recordConsent")
