@@ -13,14 +13,21 @@ from typing import TypeVar
 import pytest
 from mediagen import MediaSet
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QToolButton, QWidget
+from PySide6.QtGui import QContextMenuEvent, QDesktopServices
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMenu, QPushButton, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 from test_session_pack import _handout_frames
 
 from vfeedback.core.model import HighlightKind, Moment, Recording
 from vfeedback.services import Library
-from vfeedback.ui.session_pack import STOPPED, PrepareSessionDialog, default_moments, long_date
+from vfeedback.ui.highlights_browser import HighlightsBrowser
+from vfeedback.ui.session_pack import (
+    STOPPED,
+    PrepareSessionDialog,
+    browser_printer,
+    default_moments,
+    long_date,
+)
 from vfeedback.ui.tasks import TaskRunner
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils reads the handout")
@@ -193,3 +200,69 @@ def test_stop_keeps_nothing_and_the_dialog_as_it_was(
     assert _find(dialog, QLineEdit, "packTitle").text() == "Mia and you"
     assert library.exports.all() == [] and library.reels.all() == []
     assert library.exports.all(kind=HighlightKind.HANDOUT) == []
+
+
+def _right_click(view: HighlightsBrowser, highlight_id: int) -> QMenu:
+    """A right-click on the item of ``highlight_id`` in the browser's grid; returns the menu shown."""
+    model = view.model
+    row = next(
+        r for r in range(model.rowCount()) if model.item(r).data(Qt.ItemDataRole.UserRole) == highlight_id
+    )
+    at = view.grid.visualRect(model.index(row, 0)).center()
+    viewport = view.grid.viewport()
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at, viewport.mapToGlobal(at))
+    QApplication.sendEvent(viewport, event)
+    menu = QApplication.activePopupWidget()
+    assert isinstance(menu, QMenu) and menu.objectName() == "handoutMenu"
+    return menu
+
+
+def test_a_handout_made_and_printed_from_any_reel_in_the_highlights_browser(
+    qtbot: QtBot, library: Library, tagged: tuple[Recording, list[Moment]], runner: TaskRunner, tmp_path: Path
+) -> None:
+    _, (together, waited, _, _) = tagged
+    library.consent.give("D1", "feedback", "Dr Rowe")
+    reel = library.reels.create("Mia and you", [waited.id, together.id], "7 December 2026")
+    film = library.exports.reel(reel.id)
+    view = HighlightsBrowser(library, runner)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+
+    menu = _right_click(view, film.id)
+    assert [a.text() for a in menu.actions()] == ["Make the handout", "Print the handout…"]
+    assert not menu.actions()[1].isEnabled()  # nothing to print yet
+    qtbot.keyClick(menu, Qt.Key.Key_Down)
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(library.exports.all(kind=HighlightKind.HANDOUT)) == 1, timeout=60_000)
+    handout = library.exports.all(kind=HighlightKind.HANDOUT)[0]
+    assert handout.reel_id == reel.id
+    shown = view.model
+    qtbot.waitUntil(  # the grid refreshed when the job reported back, after the row was written
+        lambda: any(
+            shown.item(r).data(Qt.ItemDataRole.UserRole) == handout.id for r in range(shown.rowCount())
+        ),
+        timeout=5_000,
+    )
+
+    menu = _right_click(view, handout.id)
+    assert [a.text() for a in menu.actions()] == ["Make the handout again", "Print the handout…"]
+    printed = tmp_path / "printed.pdf"
+    browser_printer(view).setOutputFileName(str(printed))
+    answered: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(50, answer)
+            return
+        answered.append(box.objectName())
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    QTimer.singleShot(50, answer)
+    qtbot.keyClick(menu, Qt.Key.Key_Down)
+    qtbot.keyClick(menu, Qt.Key.Key_Down)
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: answered == ["printDialog"] and printed.exists(), timeout=10_000)
+    # 1..2 s: frames 25..50, 38 chosen when tagging; 5..6 s: frames 125..150, 137 the middle.
+    assert _handout_frames(printed, tmp_path) == [38, 137]

@@ -112,6 +112,11 @@ class HighlightsBrowser(QWidget):
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.grid.setModel(self.model)
         self.grid.doubleClicked.connect(lambda _i: self.play_selected())
+        # Right-click on a reel or a handout: make the handout, print it (ui/session_pack.py).
+        from vfeedback.ui.session_pack import handout_menu
+
+        self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.grid.customContextMenuRequested.connect(lambda at: handout_menu(self, at))
 
         self.play = QPushButton("Play")
         self.folder = QPushButton("Open folder")

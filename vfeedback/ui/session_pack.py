@@ -45,11 +45,13 @@ from vfeedback.services.exports import SessionPack
 from vfeedback.ui.tasks import Task, TaskRunner
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QPoint
     from PySide6.QtPrintSupport import QPrinter
 
     from vfeedback.core.frames import FrameIndex
     from vfeedback.core.jobs import Progress, ShouldCancel
     from vfeedback.media.decoder import FrameDecoder
+    from vfeedback.ui.highlights_browser import HighlightsBrowser
 
 DEFAULT_TITLE = "Our moments together"
 THUMB = (224, 126)
@@ -169,7 +171,6 @@ class PrepareSessionDialog(QDialog):
         self.library, self.tasks, self.recording = library, tasks, recording
         self.pack: SessionPack | None = None
         self._task: Task | None = None
-        self._printer: QPrinter | None = None
         self._decoder = self._open_decoder()
         self._steps = _Steps(self)
         self._steps.said.connect(self._on_step)
@@ -393,9 +394,12 @@ class PrepareSessionDialog(QDialog):
         self.bar.setValue(0)
         self.pages.setCurrentIndex(1)
         self._task = self.tasks.submit(
-            f"Session pack '{title}'", job, on_done=self._done, on_error=self._failed,
+            f"Session pack '{title}'",
+            job,
+            on_done=self._done,
+            on_error=self._failed,
             export=f"the session pack '{title}'",
-        )  # fmt: skip
+        )
 
     def _on_step(self, words: str) -> None:
         self.step_label.setText(words)
@@ -447,14 +451,7 @@ class PrepareSessionDialog(QDialog):
 
     def printer(self) -> QPrinter:
         """The printer the handout goes to (kept, so a second print starts from the same choices)."""
-        from PySide6.QtGui import QPageSize
-        from PySide6.QtPrintSupport import QPrinter
-
-        if self._printer is None:
-            self._printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-            self._printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-            self._printer.setFullPage(True)
-        return self._printer
+        return browser_printer(self)
 
     def print_the_handout(self) -> None:
         """The system's print dialog, then the handout painted onto the printer by the renderer that
@@ -503,3 +500,69 @@ def print_handout(library: Library, reel_id: int, printer: QPrinter, parent: QWi
         return False
     paint_handout(printer, reel.title, reel.date_text, pictures)
     return True
+
+
+def handout_menu(browser: HighlightsBrowser, at: QPoint) -> None:
+    """The highlights browser's right-click on a reel or a handout: make the reel's handout (again:
+    it replaces the one before) and print it."""
+    from PySide6.QtWidgets import QMenu
+
+    from vfeedback.core.model import HighlightKind
+
+    grid = browser.grid
+    index = grid.indexAt(at)
+    if index.isValid() and not grid.selectionModel().isSelected(index):
+        grid.setCurrentIndex(index)
+    chosen = [h for h in browser.selected() if h.reel_id is not None]
+    if not chosen:
+        return
+    h = chosen[0]
+    reel_id, purpose = int(h.reel_id or 0), h.purpose
+    library = browser.library
+    made = [x for x in library.exports.all(h.family_id, kind=HighlightKind.HANDOUT) if x.reel_id == reel_id]
+    menu = QMenu(browser)
+    menu.setObjectName("handoutMenu")
+    make = menu.addAction("Make the handout again" if made else "Make the handout")
+    make.setObjectName("makeHandout")
+    printing = menu.addAction("Print the handout…")
+    printing.setObjectName("printHandout")
+    printing.setEnabled(bool(made))
+
+    def job(progress: Progress, cancel: ShouldCancel) -> Any:
+        return library.exports.handout(reel_id, progress, cancel, purpose=purpose)
+
+    def error(message: str) -> None:
+        browser.status.setText(message)
+
+    make.triggered.connect(
+        lambda: browser.tasks.submit(
+            "Making the handout",
+            job,
+            on_done=lambda _h: browser.refresh(),
+            on_error=error,
+            export=f"the handout of reel {reel_id}",
+        )
+    )
+
+    def print_it() -> None:
+        try:
+            print_handout(library, reel_id, browser_printer(browser), browser, purpose=purpose)
+        except VfeedbackError as exc:
+            error(str(exc))
+
+    printing.triggered.connect(print_it)
+    menu.popup(grid.viewport().mapToGlobal(at))
+
+
+def browser_printer(widget: QWidget) -> QPrinter:
+    """One printer per window, kept on it, so a second print starts from the same choices."""
+    from PySide6.QtGui import QPageSize
+    from PySide6.QtPrintSupport import QPrinter
+
+    printer = getattr(widget, "_handout_printer", None)
+    if not isinstance(printer, QPrinter):
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        printer.setFullPage(True)
+        widget._handout_printer = printer  # type: ignore[attr-defined]
+    return printer
