@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Literal
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.jobs import ShouldCancel
+from vfeedback.core.marks import Mark
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.text import clean_caption
 from vfeedback.core.timecode import format_time
@@ -413,8 +414,10 @@ def still_plan(
     workdir: Path,
     *,
     decoder: FrameDecoder | None = None,
+    marks: Sequence[Mark] = (),
 ) -> ExportPlan:
-    """The plan for a full-resolution PNG of the frame on screen at ``at_us``, upright.
+    """The plan for a full-resolution PNG of the frame on screen at ``at_us``, upright, with the
+    clinician's ``marks`` drawn on it.
 
     The frame comes from our exact decoder (``FrameDecoder.frame``), so the PNG holds exactly the
     picture the clinician paused on, pixel for pixel. Pass ``decoder`` (one opened on this recording
@@ -426,7 +429,8 @@ def still_plan(
     media = source.media
     turned = media.rotation % 180 == 90
     width, height = (media.height, media.width) if turned else (media.width, media.height)
-    action = StillAction(source.path, source.index, media.rotation, frame, (width, height), decoder)
+    upright = (width, height)
+    action = StillAction(source.path, source.index, media.rotation, frame, upright, decoder, tuple(marks))
     return ExportPlan(
         kind="still",
         source=source.path,
@@ -451,9 +455,10 @@ class StillAction:
     frame: int
     size: tuple[int, int]
     decoder: FrameDecoder | None = None
+    marks: tuple[Mark, ...] = ()
 
     def __call__(self, part: Path, should_cancel: ShouldCancel | None) -> None:
-        from vfeedback.export.stills import write_png
+        from vfeedback.export.stills import draw_marks, write_png
         from vfeedback.media.decoder import FrameDecoder
 
         picture = None
@@ -465,4 +470,4 @@ class StillAction:
         if picture is None:
             with FrameDecoder(self.path, self.index, self.rotation) as own:
                 picture = own.frame(self.frame, should_cancel).image
-        write_png(part, picture)
+        write_png(part, draw_marks(picture, self.marks))

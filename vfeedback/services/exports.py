@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, select
 from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, NotFound
 from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
+from vfeedback.core.marks import Mark, checked, marks_from, marks_key
 from vfeedback.core.model import Highlight, HighlightKind, Moment, Recording, Reel
 from vfeedback.services import export_files, rows
 from vfeedback.services.audit import Audit
@@ -113,9 +114,10 @@ class Exports:
         should_cancel: ShouldCancel | None = None,
         *,
         purpose: str = "feedback",
+        marks: Sequence[Mark] = (),
     ) -> Highlight:
         """The exact frame (the moment's start, or ``at_us`` snapped to a frame) as a full-size PNG,
-        with the caption stored beside it."""
+        with the clinician's ``marks`` drawn on it and the caption stored beside it."""
         from vfeedback.export.plan import ClipSource, still_plan
         from vfeedback.export.runner import run_export
 
@@ -127,15 +129,20 @@ class Exports:
         if not 0 <= wanted < index.duration_us:
             raise BadInput("That time is outside the recording.")
         at = index.snap(wanted)
-        key = f"still-{at}"
+        marks = checked(marks)
+        key = f"still-{at}" + (f"-marks-{marks_key(marks)}" if marks else "")
         found = self._reusable(HighlightKind.STILL, [m.id], key, m.caption, purpose)
         if found is not None:
             return found
         source = ClipSource(self._source_path(rec), rec.media, index)
         with self._reserved(HighlightKind.STILL, rec.family_code, rec.recorded_on, ".png") as target:
-            result = run_export(still_plan(source, at, target, self._workdir()), progress, should_cancel)
+            plan = still_plan(source, at, target, self._workdir(), marks=marks)
+            result = run_export(plan, progress, should_cancel)
             save_private(target.with_suffix(".txt"), (m.caption + "\n").encode("utf-8"))
-        return self._record_moment(HighlightKind.STILL, m, rec, target, key, {"at_us": at}, result, purpose)
+        settings: dict[str, Any] = {"at_us": at}
+        if marks:
+            settings["marks"] = [mark.to_list() for mark in marks]
+        return self._record_moment(HighlightKind.STILL, m, rec, target, key, settings, result, purpose)
 
     def new_reel(
         self,
@@ -231,10 +238,13 @@ class Exports:
         should_cancel: ShouldCancel | None = None,
         *,
         purpose: str = "feedback",
+        marks: Mapping[int, Sequence[Mark]] | None = None,
     ) -> Highlight:
         """An A4 PDF of the reel's moments, four a page: the exact frame chosen for each (else its
-        middle frame), its caption and the family's own words where typed. It replaces the reel's
-        previous handout (file and row): a handout made again is the same sheet, corrected."""
+        middle frame) with the clinician's marks on it, its caption and the family's own words where
+        typed. It replaces the reel's previous handout (file and row): a handout made again is the
+        same sheet, corrected. ``marks`` by moment id; None keeps those of the previous handout
+        (for the moments whose picture is still the same)."""
         from vfeedback.media.fingerprint import sha256_file
         from vfeedback.render.handout import render_handout
 
@@ -243,7 +253,11 @@ class Exports:
         if not reel.moment_ids:
             raise BadInput(f"Reel {reel_id} has no moments left; add some first.")
         moments = [self.moments.get(i) for i in reel.moment_ids]
-        pictures = self._pictures(moments, progress, should_cancel, purpose)
+        if marks is None:
+            drawn = self._kept_marks(reel.id, purpose, moments)
+        else:
+            drawn = {i: checked(found) for i, found in marks.items() if found}
+        pictures = self._pictures(moments, progress, should_cancel, purpose, drawn)
         before = [h.id for h in self.all(reel.family_id, kind=HighlightKind.HANDOUT) if h.reel_id == reel.id]
         family = self.families.get(reel.family_id)
         with self._reserved(HighlightKind.HANDOUT, family.code, None, ".pdf") as target:
@@ -261,6 +275,7 @@ class Exports:
                 "title": reel.title,
                 "date_text": reel.date_text,
                 "pictures_us": [self.picture_of(m) for m in moments],
+                "marks": {str(i): [mark.to_list() for mark in found] for i, found in drawn.items()},
             },
             caption="\n".join(m.caption for m in moments),
             result=_Measured(sha256_file(target), size, 0, len(pictures), 595, 842),
@@ -278,7 +293,28 @@ class Exports:
         stills already made are reused, so this is quick after ``handout``."""
         reel = self.reels.get(reel_id)
         self.consent.require(reel.family_id, purpose)
-        return self._pictures([self.moments.get(i) for i in reel.moment_ids], None, None, purpose)
+        moments = [self.moments.get(i) for i in reel.moment_ids]
+        return self._pictures(moments, None, None, purpose, self._kept_marks(reel.id, purpose, moments))
+
+    def _kept_marks(self, reel_id: int, purpose: str, moments: list[Moment]) -> dict[int, tuple[Mark, ...]]:
+        """The marks of the reel's newest handout, for the moments whose picture has not changed."""
+        h = t.highlights
+        query = (
+            select(h.c.settings_json)
+            .where(h.c.kind == HighlightKind.HANDOUT.value, h.c.reel_id == reel_id, h.c.purpose == purpose)
+            .order_by(h.c.id.desc())
+        )
+        with self.ctx.read() as conn:
+            stored = conn.execute(query).scalar()
+        if stored is None:
+            return {}
+        try:
+            settings = json.loads(stored)
+            at = dict(zip([m.id for m in moments], settings.get("pictures_us", []), strict=False))
+            found = {int(k): marks_from(v) for k, v in settings.get("marks", {}).items()}
+        except (ValueError, TypeError, AttributeError, BadInput):
+            return {}  # a handout from before marks, or damaged settings: no marks, the handout still made
+        return {m.id: found[m.id] for m in moments if found.get(m.id) and at.get(m.id) == self.picture_of(m)}
 
     def _pictures(
         self,
@@ -286,6 +322,7 @@ class Exports:
         progress: Progress | None,
         should_cancel: ShouldCancel | None,
         purpose: str,
+        marks: Mapping[int, Sequence[Mark]],
     ) -> list[HandoutPicture]:
         from vfeedback.render.handout import HandoutPicture
 
@@ -293,7 +330,7 @@ class Exports:
         for i, m in enumerate(moments):
             if should_cancel is not None and should_cancel():
                 raise Cancelled
-            still = self.still(m.id, self.picture_of(m), purpose=purpose)
+            still = self.still(m.id, self.picture_of(m), purpose=purpose, marks=marks.get(m.id, ()))
             pictures.append(HandoutPicture(self.path(still), m.caption, m.family_words or ""))
             if progress is not None:
                 progress((i + 1) / (len(moments) + 1))
@@ -310,14 +347,16 @@ class Exports:
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
         step: Callable[[str], None] | None = None,
+        marks: Mapping[int, Sequence[Mark]] | None = None,
     ) -> SessionPack:
         """Everything a session with the family needs, in one call: a clip of each moment, the reel
         (its title and date, the moments in this order) as one film, and its handout.
 
         The consent for ``purpose`` is checked once, before anything is written. ``step(words)`` says
-        what is being made ("Clip 2 of 3: 'You waited for her'"). Cancelled or failed, nothing this
-        call made is kept: its new clips, stills, reel film, handout and the reel itself are removed
-        (files it found already made, and an existing reel of these moments, stay)."""
+        what is being made ("Clip 2 of 3: 'You waited for her'"). ``marks`` (by moment id) are drawn
+        on the handout's pictures (None: those of the reel's previous handout). Cancelled or failed,
+        nothing this call made is kept: its new clips, stills, reel film, handout and the reel itself
+        are removed (files it found already made, and an existing reel of these moments, stay)."""
         moments = [self.moments.get(i) for i in moment_ids]
         if not moments:
             raise BadInput("Choose at least one moment for the session pack.")
@@ -354,7 +393,7 @@ class Exports:
             n = len(moments)
             film = self.reel(reel.id, part(n, 1.0 * n), should_cancel, purpose=purpose)
             say("The handout")
-            handout = self.handout(reel.id, part(2 * n, 0.3 * n), should_cancel, purpose=purpose)
+            handout = self.handout(reel.id, part(2 * n, 0.3 * n), should_cancel, purpose=purpose, marks=marks)
         except BaseException:
             self._unmake(known, family_id, created_reel)
             raise
