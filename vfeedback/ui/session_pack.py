@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QPixmap
+from PySide6.QtGui import QDesktopServices, QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from vfeedback.core.errors import VfeedbackError
+from vfeedback.core.marks import Mark
 from vfeedback.core.model import CodeKind, Moment, Purpose, Recording
 from vfeedback.core.timecode import format_time
 from vfeedback.services import Library
@@ -88,6 +89,7 @@ class MomentRow(QFrame):
         self._first, self._last = index.frame_at(moment.start_us), index.frame_at(moment.end_us)
         self.frame = index.frame_at(picture_us)
         self.chosen_at_start = self.frame
+        self.image: QImage | None = None
         caption = " ".join(moment.caption.split()) or "(no caption)"
         self.include = QCheckBox(caption)
         self.include.setObjectName("include")
@@ -107,6 +109,12 @@ class MomentRow(QFrame):
         self.later.setText("▶")
         self.later.setToolTip("One frame later")
         self.later.clicked.connect(lambda: self.step(1))
+        self.marks: tuple[Mark, ...] = ()
+        self.point = QToolButton()
+        self.point.setObjectName("pointAt")
+        self.point.setText("Point…")
+        self.point.setToolTip("Draw a soft circle or an arrow on the picture, to show where to look")
+        self.point.clicked.connect(self.point_at)
         self.where = QLabel()
         self.where.setObjectName("pictureTime")
         self.words = QLineEdit(moment.family_words or "")
@@ -116,6 +124,7 @@ class MomentRow(QFrame):
         stepping.addWidget(self.earlier)
         stepping.addWidget(self.where, 1, Qt.AlignmentFlag.AlignCenter)
         stepping.addWidget(self.later)
+        stepping.addWidget(self.point)
         left = QVBoxLayout()
         left.addWidget(self.picture)
         left.addLayout(stepping)
@@ -128,6 +137,17 @@ class MomentRow(QFrame):
         row.addLayout(left)
         row.addLayout(right, 1)
         self._show()
+
+    def point_at(self) -> None:
+        """Draw marks on the picture (the editor on this very frame)."""
+        from vfeedback.ui.marks_editor import MarksEditor
+
+        if self.image is None:
+            return
+        editor = MarksEditor(self.image, self.marks, self)
+        if editor.exec() == QDialog.DialogCode.Accepted:
+            self.marks = editor.marks()
+            self._show()
 
     @property
     def picture_us(self) -> int:
@@ -144,6 +164,7 @@ class MomentRow(QFrame):
         if self._decoder is None:
             self.picture.setText("No picture")
             return
+        from vfeedback.export.stills import draw_marks
         from vfeedback.ui.player.frame_worker import to_qimage
 
         try:
@@ -151,7 +172,8 @@ class MomentRow(QFrame):
         except VfeedbackError as exc:
             self.picture.setText(str(exc))
             return
-        pixmap = QPixmap.fromImage(to_qimage(image))
+        self.image = to_qimage(image)
+        pixmap = QPixmap.fromImage(to_qimage(draw_marks(image, self.marks)))  # as the handout will show it
         self.picture.setPixmap(pixmap.scaled(*THUMB, Qt.AspectRatioMode.KeepAspectRatio,
                                              Qt.TransformationMode.SmoothTransformation))  # fmt: skip
 
@@ -384,11 +406,14 @@ class PrepareSessionDialog(QDialog):
         self.error.clear()
         ids = [row.moment.id for row in rows]
         said = self._steps.said
+        # Marks drawn here replace the handout's; none drawn keep those of the reel's last handout.
+        drawn = {row.moment.id: row.marks for row in rows if row.marks} or None
 
         def job(progress: Progress, cancel: ShouldCancel) -> SessionPack:
             return self.library.exports.session_pack(
-                ids, title, day, purpose=purpose, progress=progress, should_cancel=cancel, step=said.emit
-            )
+                ids, title, day, purpose=purpose, progress=progress, should_cancel=cancel, step=said.emit,
+                marks=drawn,
+            )  # fmt: skip
 
         self.step_label.setText("Starting…")
         self.bar.setValue(0)
