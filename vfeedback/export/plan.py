@@ -53,8 +53,9 @@ from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.text import clean_caption
 from vfeedback.core.timecode import format_time
 from vfeedback.export import captions as cap
-from vfeedback.export.blur import TimedRegion, blur_chains, face_regions
+from vfeedback.export.blur import Region, TimedRegion, blur_chains, face_regions
 from vfeedback.export.options import ClipOptions
+from vfeedback.export.pointing import crop_filter, marks_document
 from vfeedback.export.timing import (
     US,
     Span,
@@ -122,10 +123,14 @@ class ExportPlan:
     span: Span | None = None
 
 
-def output_size(media: MediaInfo, max_height: int | None) -> tuple[int, int]:
-    """The upright, square-pixel size of the clip: the display size, its shorter side limited to
+def output_size(media: MediaInfo, max_height: int | None, crop: Region | None = None) -> tuple[int, int]:
+    """The upright, square-pixel size of the clip: the display size (of the ``crop`` only, at the
+    source's own pixels, when the clip is framed closer), its shorter side limited to
     ``max_height`` (never enlarged), both sides even as H.264 4:2:0 needs."""
-    width, height = max(media.display_width, 2), max(media.display_height, 2)
+    width, height = Fraction(max(media.display_width, 2)), Fraction(max(media.display_height, 2))
+    if crop is not None:
+        width = max(Fraction(2), width * Fraction(crop.w))
+        height = max(Fraction(2), height * Fraction(crop.h))
     scale = Fraction(1)
     if max_height is not None and min(width, height) > max_height:
         scale = Fraction(max_height, min(width, height))
@@ -165,7 +170,7 @@ def clip_plan(
     hold = freeze[1] if freeze else 0
     total = slots * (3 if options.slow_replay else 1) + hold
     duration_us = _frames_us(total, rate)
-    width, height = output_size(source.media, options.max_height)
+    width, height = output_size(source.media, options.max_height, options.crop)
     audio = source.media.has_audio and not options.mute
 
     text = clean_caption(caption)
@@ -184,10 +189,15 @@ def clip_plan(
         temp_files[track_file] = cap.soft_document(text, duration_us)
     if options.captions != "none":
         sidecars[out.with_suffix(".vtt")] = cap.vtt_document(text, duration_us)
+    marks_file = workdir / f"{tag}.marks.ass"
+    if options.marks and freeze:
+        # On the held frames only: the freeze frame where it first shows, and its ``hold`` copies.
+        temp_files[marks_file] = marks_document(options.marks, width, height, freeze[0], hold + 1, rate)
 
     graph = _graph(
         index, source.media, span, rate, slots, freeze, options,
         size=(width, height), audio=audio, ass=ass_file if burn else None, faces=timed,
+        marks=marks_file if options.marks and freeze else None,
     )  # fmt: skip
     part = part_path(out)
     argv = [
@@ -282,6 +292,7 @@ def _graph(
     audio: bool,
     ass: Path | None,
     faces: Sequence[TimedRegion] = (),
+    marks: Path | None = None,
 ) -> str:
     origin = media.start_time_us  # the video stream's first frame, in the file's own clock
     r = _rate_text(rate)
@@ -298,7 +309,9 @@ def _graph(
     video = (
         "[0:v:0]"
         + (f"trim={':'.join(cut)}," if cut else "")
-        + f"setpts=PTS-STARTPTS,scale={width}:{height},setsar=1,"
+        + "setpts=PTS-STARTPTS,"
+        + ("" if options.crop is None else crop_filter(*options.crop.as_list()) + ",")
+        + f"scale={width}:{height},setsar=1,"
         f"fps={r}:eof_action=pass,tpad=stop_mode=clone:stop={tail},trim=end_frame={slots}"
     )
     if options.blur or faces:
@@ -331,6 +344,8 @@ def _graph(
     if options.slow_replay:
         chains.append(f"{video if freeze else '[once]null'}[main]")
         video = f"[main][slow]concat=n=2:v=1:a=0,{restamp}"
+    if marks is not None:  # under the caption, which stays readable over a mark
+        video += f",ass=filename={_filter_value(str(marks))}"
     if ass is not None:
         video += f",ass=filename={_filter_value(str(ass))}"
     chains.append(video + ",format=yuv420p[v]")
