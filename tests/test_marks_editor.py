@@ -57,6 +57,23 @@ def test_drawing_a_circle_and_an_arrow_with_the_mouse(qtbot: QtBot) -> None:
     assert editor.marks() == (Mark("circle", 0.5, 0.4, 0.6, 0.4),)
 
 
+def test_framing_a_clip_closer_with_the_mouse(qtbot: QtBot) -> None:
+    editor = MarksEditor(_picture(), framing=True)
+    qtbot.addWidget(editor)
+    editor.show()
+    canvas = editor.canvas
+    canvas.setFixedSize(640, 480)
+    qtbot.waitUntil(lambda: canvas.size().width() == 640)
+    frame = editor.findChild(QPushButton, "toolFrame")
+    assert frame is not None and frame.isVisible()
+    qtbot.mouseClick(frame, Qt.MouseButton.LeftButton)
+    _drag(qtbot, canvas, (480, 360), (160, 120))  # dragged up and left: the quarter to the half
+    crop = editor.crop()
+    assert crop is not None and (crop.x, crop.y, crop.w, crop.h) == (0.25, 0.25, 0.5, 0.5)
+    _drag(qtbot, canvas, (10, 10), (40, 40))  # too small to be a frame: the one before stays
+    assert editor.crop() == crop and editor.marks() == ()
+
+
 def test_marks_drawn_from_the_session_pack_reach_the_handout(
     qtbot: QtBot, library: Library, media: MediaSet, tmp_path: Path
 ) -> None:

@@ -108,3 +108,13 @@ def test_the_closer_frame_and_marks_are_kept_with_the_clip(library: Library, med
     assert library.exports.clip(m.id, ClipOptions(crop=Region(0.25, 0.25, 0.5, 0.5))).id == framed.id
     # The key of a clip without pointing is the key it had before pointing existed.
     assert "crop" not in ClipOptions().key() and ClipOptions().key() != closer.key()
+
+
+def test_the_session_pack_frames_a_moments_clip_closer(library: Library, media: MediaSet) -> None:
+    library.families.add("C2")
+    library.consent.give("C2", "feedback", "Dr Rowe")
+    rec = library.recordings.import_file(media["cfr25"], "C2")
+    a = library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="Closer")
+    b = library.moments.add(rec.id, 3_000_000, 4_000_000, code="Waiting", caption="As filmed")
+    pack = library.exports.session_pack([a.id, b.id], "Us", "May", crops={a.id: Region(0.0, 0.5, 0.5, 0.5)})
+    assert [(h.width, h.height) for h in pack.clips] == [(160, 120), (320, 240)]

@@ -41,6 +41,7 @@ from vfeedback.storage.files import save_private
 from vfeedback.system.files import ByteProgress
 
 if TYPE_CHECKING:
+    from vfeedback.export.blur import Region
     from vfeedback.export.options import ClipOptions
     from vfeedback.render.handout import HandoutPicture
 
@@ -348,13 +349,15 @@ class Exports:
         should_cancel: ShouldCancel | None = None,
         step: Callable[[str], None] | None = None,
         marks: Mapping[int, Sequence[Mark]] | None = None,
+        crops: Mapping[int, Region] | None = None,
     ) -> SessionPack:
         """Everything a session with the family needs, in one call: a clip of each moment, the reel
         (its title and date, the moments in this order) as one film, and its handout.
 
         The consent for ``purpose`` is checked once, before anything is written. ``step(words)`` says
         what is being made ("Clip 2 of 3: 'You waited for her'"). ``marks`` (by moment id) are drawn
-        on the handout's pictures (None: those of the reel's previous handout). Cancelled or failed,
+        on the handout's pictures (None: those of the reel's previous handout); ``crops`` (by moment
+        id) frame a moment's clip closer (``ClipOptions.crop``). Cancelled or failed,
         nothing this call made is kept: its new clips, stills, reel film, handout and the reel itself
         are removed (files it found already made, and an existing reel of these moments, stay)."""
         moments = [self.moments.get(i) for i in moment_ids]
@@ -384,7 +387,11 @@ class Exports:
                 raise Cancelled
 
         try:
-            clips = self._pack_clips(moments, options, purpose, part, should_cancel, say)
+            from vfeedback.export.options import ClipOptions
+
+            chosen = options or ClipOptions()
+            per_moment = {m.id: replace(chosen, crop=(crops or {}).get(m.id, chosen.crop)) for m in moments}
+            clips = self._pack_clips(moments, per_moment, purpose, part, should_cancel, say)
             reel = self._pack_reel(family_id, title, date_text, [m.id for m in moments])
             if reel is None:
                 reel = self.reels.create(title, [m.id for m in moments], date_text)
@@ -404,7 +411,7 @@ class Exports:
     def _pack_clips(
         self,
         moments: list[Moment],
-        options: ClipOptions | None,
+        options: Mapping[int, ClipOptions],
         purpose: str,
         part: Callable[[float, float], Progress | None],
         should_cancel: ShouldCancel | None,
@@ -421,7 +428,7 @@ class Exports:
             return stop.is_set() or (should_cancel is not None and should_cancel())
 
         def one(n: int, m: Moment) -> Highlight:
-            return self.clip(m.id, options, part(n, 1.0), stopping, purpose=purpose)
+            return self.clip(m.id, options[m.id], part(n, 1.0), stopping, purpose=purpose)
 
         with ThreadPoolExecutor(max_workers=max(1, min(CLIP_JOBS, os.cpu_count() or 1))) as pool:
             futures = [pool.submit(one, n, m) for n, m in enumerate(moments)]

@@ -1,7 +1,8 @@
 """Drawing soft circles and arrows on a moment's picture, to show a parent where to look.
 
 The clinician picks Circle or Arrow and drags on the picture: a circle from its centre out to its
-edge, an arrow from where it starts to its tip. Marks show at once in the warm colour the export
+edge, an arrow from where it starts to its tip. "Frame closer" drags the rectangle the clip is cut
+to (on the baby and parent); outside it the picture dims. Marks show at once in the warm colour the export
 uses. "Take back" removes the last, "Clear" all. Marks are kept as fractions of the upright picture
 (``core.marks.Mark``), so they hold at any export size. As in the blur editor, a drag too small to
 mean anything is a click, not a mark.
@@ -14,7 +15,7 @@ import math
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.marks import COLOUR, MAX_MARKS, MIN_SIZE, Mark, line_width
+from vfeedback.export.blur import Region
 
 WARM = QColor(*COLOUR)
 
@@ -36,11 +38,13 @@ WARM = QColor(*COLOUR)
 class MarkCanvas(QWidget):
     """The picture, scaled to fit and centred, with its marks; a drag draws one of ``tool``."""
 
-    def __init__(self, image: QImage, marks: Sequence[Mark] = (), parent: QWidget | None = None) -> None:
+    def __init__(self, image: QImage, marks: Sequence[Mark] = (), parent: QWidget | None = None,
+                 crop: Region | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setObjectName("marksCanvas")
         self.image = image
         self.marks: list[Mark] = list(marks)
+        self.crop = crop
         self.tool = "circle"
         self._from: QPointF | None = None
         self._to: QPointF | None = None
@@ -81,6 +85,15 @@ class MarkCanvas(QWidget):
         self._to = None
         rect = self.picture_rect()
         short = min(rect.width(), rect.height())
+        if self.tool == "frame":
+            left, top = min(start.x(), end.x()), min(start.y(), end.y())
+            w, h = abs(end.x() - start.x()), abs(end.y() - start.y())
+            if (
+                min(w * rect.width(), h * rect.height()) >= 10 * MIN_SIZE * short
+            ):  # a fifth of the short side at least
+                self.crop = Region.clamped(left, top, w, h)
+            self.update()
+            return
         length = math.hypot((end.x() - start.x()) * rect.width(), (end.y() - start.y()) * rect.height())
         if length >= MIN_SIZE * short and len(self.marks) < MAX_MARKS:
             self.marks.append(Mark(self.tool, start.x(), start.y(), end.x(), end.y()))
@@ -93,8 +106,23 @@ class MarkCanvas(QWidget):
         painter.fillRect(self.rect(), QColor("#2b2622"))
         rect = self.picture_rect()
         painter.drawImage(rect, self.image)
+        frame = self.crop
+        if self.tool == "frame" and self._from is not None and self._to is not None:
+            a, b = self._from, self._to
+            with contextlib.suppress(BadInput):
+                frame = Region.clamped(min(a.x(), b.x()), min(a.y(), b.y()), abs(b.x() - a.x()) or 1e-3,
+                                       abs(b.y() - a.y()) or 1e-3)  # fmt: skip
+        if frame is not None:
+            inner = QRectF(rect.left() + frame.x * rect.width(), rect.top() + frame.y * rect.height(),
+                           frame.w * rect.width(), frame.h * rect.height())  # fmt: skip
+            shade = QPainterPath()
+            shade.addRect(rect)
+            shade.addRect(inner)  # odd-even fill: everything but the frame
+            painter.fillPath(shade, QColor(20, 16, 12, 150))
+            painter.setPen(QPen(QColor("#f4f1ea"), 1.5, Qt.PenStyle.DashLine))
+            painter.drawRect(inner)
         drawing = list(self.marks)
-        if self._from is not None and self._to is not None:
+        if self.tool != "frame" and self._from is not None and self._to is not None:
             with contextlib.suppress(BadInput):
                 drawing.append(Mark(self.tool, self._from.x(), self._from.y(), self._to.x(), self._to.y()))
         # The same width as the export's, on the picture as shown.
@@ -122,24 +150,30 @@ class MarkCanvas(QWidget):
 class MarksEditor(QDialog):
     """Point at what matters on ``image``; ``marks()`` after it is accepted."""
 
-    def __init__(self, image: QImage, marks: Sequence[Mark] = (), parent: QWidget | None = None) -> None:
+    def __init__(self, image: QImage, marks: Sequence[Mark] = (), parent: QWidget | None = None,
+                 *, crop: Region | None = None, framing: bool = False) -> None:  # fmt: skip
         super().__init__(parent)
         self.setObjectName("marksEditor")
         self.setWindowTitle("Point at what matters")
-        self.canvas = MarkCanvas(image, marks)
+        self.canvas = MarkCanvas(image, marks, crop=crop)
         hint = QLabel("Drag on the picture: a circle from its middle outwards, an arrow towards its tip.")
         hint.setWordWrap(True)
         self.circle = QPushButton("Circle")
         self.circle.setObjectName("toolCircle")
         self.arrow = QPushButton("Arrow")
         self.arrow.setObjectName("toolArrow")
+        self.frame = QPushButton("Frame closer")
+        self.frame.setObjectName("toolFrame")
+        self.frame.setToolTip("Drag the part of the picture the clip shows: closer on the baby and parent")
+        self.frame.setVisible(framing)
         tools = QButtonGroup(self)
-        for button in (self.circle, self.arrow):
+        for button in (self.circle, self.arrow, self.frame):
             button.setCheckable(True)
             tools.addButton(button)
         self.circle.setChecked(True)
         self.circle.clicked.connect(lambda: self._use("circle"))
         self.arrow.clicked.connect(lambda: self._use("arrow"))
+        self.frame.clicked.connect(lambda: self._use("frame"))
         self.take_back = QPushButton("Take back")
         self.take_back.setObjectName("removeMark")
         self.take_back.clicked.connect(self._take_back)
@@ -147,7 +181,7 @@ class MarksEditor(QDialog):
         self.clear.setObjectName("clearMarks")
         self.clear.clicked.connect(self._clear)
         row = QHBoxLayout()
-        for button in (self.circle, self.arrow):
+        for button in (self.circle, self.arrow, self.frame):
             row.addWidget(button)
         row.addStretch(1)
         row.addWidget(self.take_back)
@@ -174,7 +208,12 @@ class MarksEditor(QDialog):
 
     def _clear(self) -> None:
         self.canvas.marks.clear()
+        self.canvas.crop = None
         self.canvas.update()
 
     def marks(self) -> tuple[Mark, ...]:
         return tuple(self.canvas.marks)
+
+    def crop(self) -> Region | None:
+        """The closer frame for the clip, if one was drawn."""
+        return self.canvas.crop

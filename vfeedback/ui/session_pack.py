@@ -41,6 +41,7 @@ from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.marks import Mark
 from vfeedback.core.model import CodeKind, Moment, Purpose, Recording
 from vfeedback.core.timecode import format_time
+from vfeedback.export.blur import Region
 from vfeedback.services import Library
 from vfeedback.services.exports import SessionPack
 from vfeedback.ui.tasks import Task, TaskRunner
@@ -110,6 +111,7 @@ class MomentRow(QFrame):
         self.later.setToolTip("One frame later")
         self.later.clicked.connect(lambda: self.step(1))
         self.marks: tuple[Mark, ...] = ()
+        self.crop: Region | None = None
         self.point = QToolButton()
         self.point.setObjectName("pointAt")
         self.point.setText("Point…")
@@ -139,14 +141,14 @@ class MomentRow(QFrame):
         self._show()
 
     def point_at(self) -> None:
-        """Draw marks on the picture (the editor on this very frame)."""
+        """Draw marks on the picture, and frame the clip closer (the editor on this very frame)."""
         from vfeedback.ui.marks_editor import MarksEditor
 
         if self.image is None:
             return
-        editor = MarksEditor(self.image, self.marks, self)
+        editor = MarksEditor(self.image, self.marks, self, crop=self.crop, framing=True)
         if editor.exec() == QDialog.DialogCode.Accepted:
-            self.marks = editor.marks()
+            self.marks, self.crop = editor.marks(), editor.crop()
             self._show()
 
     @property
@@ -408,11 +410,12 @@ class PrepareSessionDialog(QDialog):
         said = self._steps.said
         # Marks drawn here replace the handout's; none drawn keep those of the reel's last handout.
         drawn = {row.moment.id: row.marks for row in rows if row.marks} or None
+        crops = {row.moment.id: row.crop for row in rows if row.crop is not None}
 
         def job(progress: Progress, cancel: ShouldCancel) -> SessionPack:
             return self.library.exports.session_pack(
                 ids, title, day, purpose=purpose, progress=progress, should_cancel=cancel, step=said.emit,
-                marks=drawn,
+                marks=drawn, crops=crops,
             )  # fmt: skip
 
         self.step_label.setText("Starting…")
