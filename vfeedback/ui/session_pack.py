@@ -206,7 +206,9 @@ class PrepareSessionDialog(QDialog):
         layout.addWidget(self.pages)
         tasks.changed.connect(self._tasks_changed)
         self._show_consent()
-        self.resize(760, 640)
+        # As tall as the screen allows (three moments show whole at 1080 lines), never taller.
+        room = self.screen().availableGeometry().height() if self.screen() is not None else 768
+        self.resize(780, max(560, min(900, room - 80)))
 
     # --- the pages ------------------------------------------------------------------------------
     def _choosing(self, moments: list[Moment]) -> QWidget:
