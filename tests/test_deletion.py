@@ -80,7 +80,9 @@ def test_deleting_a_recording_takes_what_was_made_from_it(
     with pytest.raises(NotFound):
         library.recordings.get(a.id)
     remaining = library.exports.all(CODE)
-    assert [h.kind.value for h in remaining] == ["still"]  # the reel's handout showed a frame of a
+    # b's still at its start, and the handout's picture of b (its middle frame); the handout
+    # showed a frame of a, so it went.
+    assert [h.kind.value for h in remaining] == ["still", "still"]
     assert library.reels.all(CODE)[0].moment_ids == (library.moments.all(b.id)[0].id,)
     assert not (library.path / "cache" / "recordings" / str(a.id)).exists()
     assert library.integrity.check() == []

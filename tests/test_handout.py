@@ -15,9 +15,10 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+from expect import present
 
 from vfeedback.core.errors import BadInput
-from vfeedback.render.handout import render_handout
+from vfeedback.render.handout import HandoutPicture, render_handout
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,
@@ -89,10 +90,10 @@ def test_handout_pages_text_and_stills(stills: list[tuple[Path, str]], tmp_path:
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "595 x 842 pts (A4)" in info
     pages = _pages(pdf, tmp_path)
-    # Rows: [landscape], [portrait, portrait], [landscape], [landscape]: two rows a page.
+    # Four moments a page, 2 x 2; the fifth alone on the second page.
     assert len(pages) == 2
     assert all(p.shape[0] > p.shape[1] for p in pages)  # portrait sheets
-    on_page = [0, 0, 0, 1, 1]
+    on_page = [0, 0, 0, 0, 1]
     for (colour, width, height, _), page_no in zip(STILLS, on_page, strict=True):
         box = _region(pages[page_no], colour)
         assert box is not None, f"still {colour} is not on page {page_no + 1}"
@@ -103,12 +104,14 @@ def test_handout_pages_text_and_stills(stills: list[tuple[Path, str]], tmp_path:
         # Generous margins: nothing within 1 cm of the paper's edges (50 dpi: 1 cm = 20 px).
         page_h, page_w = pages[page_no].shape[:2]
         assert x > 20 and y > 20 and x + w < page_w - 20 and y + h < page_h - 20
-    # The two portrait stills share a row, side by side; the landscape one sits above them.
-    first, second = _region(pages[0], STILLS[1][0]), _region(pages[0], STILLS[2][0])
-    top = _region(pages[0], STILLS[0][0])
-    assert first and second and top
-    assert abs(first[1] - second[1]) <= 2 and first[0] + first[2] < second[0]
-    assert top[1] + top[3] < first[1]
+    # Reading order: first and second side by side above the third and fourth, side by side.
+    boxes = [_region(pages[0], STILLS[i][0]) for i in range(4)]
+    a, b, c, d = (present(box) for box in boxes)
+    assert a[0] + a[2] < b[0] and c[0] + c[2] < d[0]
+    assert max(a[1] + a[3], b[1] + b[3]) < min(c[1], d[1])
+    # Each picture keeps to its own half of the page.
+    page_w = pages[0].shape[1]
+    assert a[0] + a[2] < page_w / 2 < b[0] and c[0] + c[2] < page_w / 2 < d[0]
 
     words = " ".join(_text(pdf).split())
     assert words.count(TITLE) == 2 and words.count(DATE) == 2  # at the top of every page
@@ -127,11 +130,11 @@ def test_private_note_is_nowhere(stills: list[tuple[Path, str]], tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["handout.pdf", "stills"]
 
 
-@pytest.mark.parametrize("count", [1, 2, 3, 5])
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 9])
 def test_page_count_for_landscape_stills(tmp_path: Path, count: int) -> None:
     stills = [(_still(tmp_path, n, (200, 80, 60), 320, 180), f"Moment {n}") for n in range(count)]
     pdf = render_handout(tmp_path / "h.pdf", TITLE, DATE, stills)
-    assert len(_pages(pdf, tmp_path)) == math.ceil(count / 2)
+    assert len(_pages(pdf, tmp_path)) == math.ceil(count / 4)
 
 
 def test_four_portrait_stills_fit_one_page(tmp_path: Path) -> None:
@@ -168,3 +171,16 @@ def test_render_uses_qtgui_only() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(done.stdout.strip().split(","))
     assert "PySide6.QtGui" in loaded and "PySide6.QtWidgets" not in loaded
+
+
+def test_the_familys_words_sit_under_their_caption(tmp_path: Path) -> None:
+    """The family's own words where typed, under that moment's caption only; none for the others."""
+    words = "“I didn't know she was looking at me”"
+    pictures = [
+        HandoutPicture(_still(tmp_path, 0, (200, 80, 60), 320, 180), "You waited for her", words),
+        HandoutPicture(_still(tmp_path, 1, (60, 120, 190), 320, 180), "She smiled back"),
+    ]
+    pdf = render_handout(tmp_path / "h.pdf", TITLE, DATE, pictures)
+    text = " ".join(_text(pdf).split())
+    assert text.count("I didn't know she was looking at me") == 1
+    assert text.index("You waited for her") < text.index("I didn't know") < text.index("She smiled back")

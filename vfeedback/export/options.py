@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal, get_args
 
 from vfeedback.core.errors import BadInput
+from vfeedback.core.marks import Mark, checked
 from vfeedback.export.blur import FACES_VERSION, Region, regions
 
 Captions = Literal["burn", "soft", "both", "none"]
@@ -56,6 +57,9 @@ class ClipOptions:
     ``blur``: areas of the upright picture (``blur.Region``, fractions 0..1) blurred for the whole
     clip; ``blur_faces``: faces found in the clip blurred too, except those centred in a ``keep``
     area (which only means something with ``blur_faces``). See ``vfeedback.export.blur``.
+    ``crop``: a closer frame on the baby and parent (``blur.Region`` of the upright picture), kept
+    at the source's own pixels (never enlarged); ``marks``: soft circles and arrows
+    (``core.marks.Mark``) shown while the freeze holds its frame. See ``vfeedback.export.pointing``.
     """
 
     padding_us: int = 1_000_000
@@ -69,11 +73,18 @@ class ClipOptions:
     blur: tuple[Region, ...] = ()
     blur_faces: bool = False
     keep: tuple[Region, ...] = ()
+    crop: Region | None = None
+    marks: tuple[Mark, ...] = ()
 
     def __post_init__(self) -> None:
         # Areas may come as [x, y, w, h] lists (stored settings, the command line): keep Regions.
         object.__setattr__(self, "blur", regions(self.blur, "blur"))
         object.__setattr__(self, "keep", regions(self.keep, "keep"))
+        if self.crop is not None and not isinstance(self.crop, Region):
+            object.__setattr__(self, "crop", regions([self.crop], "frame closer")[0])
+        object.__setattr__(
+            self, "marks", checked(m if isinstance(m, Mark) else Mark.from_value(m) for m in self.marks)
+        )
         problem = self._problem()
         if problem:
             raise BadInput(problem)
@@ -103,6 +114,10 @@ class ClipOptions:
             return "Blurring faces is either on or off."
         if self.keep and not self.blur_faces:
             return "Areas to keep only spare faces from automatic blurring: turn on face blurring too."
+        if self.marks and not self.has_freeze:
+            return "Marks on a clip show while it holds a frame: add a freeze too."
+        if self.crop is not None and self.hides_identities:
+            return "A closer frame cannot yet be combined with blurring; blur the clip, or frame it closer."
         return None
 
     @property
@@ -122,6 +137,8 @@ class ClipOptions:
         data = asdict(self)
         data["blur"] = [r.as_list() for r in self.blur]
         data["keep"] = [r.as_list() for r in self.keep]
+        data["crop"] = None if self.crop is None else self.crop.as_list()
+        data["marks"] = [m.to_list() for m in self.marks]
         return data
 
     def key(self) -> str:
@@ -133,13 +150,15 @@ class ClipOptions:
         are, so the keys of clips made before blurring existed stay valid."""
         data = self.to_dict()
         data["freeze_s"] = repr(float(self.freeze_s))  # 2 and 2.0 are the same freeze
-        for name in ("blur", "keep", "blur_faces"):
+        for name in ("blur", "keep", "blur_faces", "crop", "marks"):
             if not data[name]:
                 del data[name]
         if self.blur:
             data["blur"] = [[repr(float(v)) for v in r.as_list()] for r in self.blur]
         if self.keep:
             data["keep"] = [[repr(float(v)) for v in r.as_list()] for r in self.keep]
+        if self.crop is not None:
+            data["crop"] = [repr(float(v)) for v in self.crop.as_list()]
         if self.blur_faces:
             data["faces_recipe"] = FACES_VERSION
         data["recipe"] = RECIPE_VERSION

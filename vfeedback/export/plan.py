@@ -48,12 +48,14 @@ from typing import TYPE_CHECKING, Literal
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.jobs import ShouldCancel
+from vfeedback.core.marks import Mark
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.text import clean_caption
 from vfeedback.core.timecode import format_time
 from vfeedback.export import captions as cap
-from vfeedback.export.blur import TimedRegion, blur_chains, face_regions
+from vfeedback.export.blur import Region, TimedRegion, blur_chains, face_regions
 from vfeedback.export.options import ClipOptions
+from vfeedback.export.pointing import crop_filter, marks_document
 from vfeedback.export.timing import (
     US,
     Span,
@@ -121,10 +123,14 @@ class ExportPlan:
     span: Span | None = None
 
 
-def output_size(media: MediaInfo, max_height: int | None) -> tuple[int, int]:
-    """The upright, square-pixel size of the clip: the display size, its shorter side limited to
+def output_size(media: MediaInfo, max_height: int | None, crop: Region | None = None) -> tuple[int, int]:
+    """The upright, square-pixel size of the clip: the display size (of the ``crop`` only, at the
+    source's own pixels, when the clip is framed closer), its shorter side limited to
     ``max_height`` (never enlarged), both sides even as H.264 4:2:0 needs."""
-    width, height = max(media.display_width, 2), max(media.display_height, 2)
+    width, height = Fraction(max(media.display_width, 2)), Fraction(max(media.display_height, 2))
+    if crop is not None:
+        width = max(Fraction(2), width * Fraction(crop.w))
+        height = max(Fraction(2), height * Fraction(crop.h))
     scale = Fraction(1)
     if max_height is not None and min(width, height) > max_height:
         scale = Fraction(max_height, min(width, height))
@@ -164,7 +170,7 @@ def clip_plan(
     hold = freeze[1] if freeze else 0
     total = slots * (3 if options.slow_replay else 1) + hold
     duration_us = _frames_us(total, rate)
-    width, height = output_size(source.media, options.max_height)
+    width, height = output_size(source.media, options.max_height, options.crop)
     audio = source.media.has_audio and not options.mute
 
     text = clean_caption(caption)
@@ -183,10 +189,15 @@ def clip_plan(
         temp_files[track_file] = cap.soft_document(text, duration_us)
     if options.captions != "none":
         sidecars[out.with_suffix(".vtt")] = cap.vtt_document(text, duration_us)
+    marks_file = workdir / f"{tag}.marks.ass"
+    if options.marks and freeze:
+        # On the held frames only: the freeze frame where it first shows, and its ``hold`` copies.
+        temp_files[marks_file] = marks_document(options.marks, width, height, freeze[0], hold + 1, rate)
 
     graph = _graph(
         index, source.media, span, rate, slots, freeze, options,
         size=(width, height), audio=audio, ass=ass_file if burn else None, faces=timed,
+        marks=marks_file if options.marks and freeze else None,
     )  # fmt: skip
     part = part_path(out)
     argv = [
@@ -281,6 +292,7 @@ def _graph(
     audio: bool,
     ass: Path | None,
     faces: Sequence[TimedRegion] = (),
+    marks: Path | None = None,
 ) -> str:
     origin = media.start_time_us  # the video stream's first frame, in the file's own clock
     r = _rate_text(rate)
@@ -297,7 +309,9 @@ def _graph(
     video = (
         "[0:v:0]"
         + (f"trim={':'.join(cut)}," if cut else "")
-        + f"setpts=PTS-STARTPTS,scale={width}:{height},setsar=1,"
+        + "setpts=PTS-STARTPTS,"
+        + ("" if options.crop is None else crop_filter(*options.crop.as_list()) + ",")
+        + f"scale={width}:{height},setsar=1,"
         f"fps={r}:eof_action=pass,tpad=stop_mode=clone:stop={tail},trim=end_frame={slots}"
     )
     if options.blur or faces:
@@ -330,6 +344,8 @@ def _graph(
     if options.slow_replay:
         chains.append(f"{video if freeze else '[once]null'}[main]")
         video = f"[main][slow]concat=n=2:v=1:a=0,{restamp}"
+    if marks is not None:  # under the caption, which stays readable over a mark
+        video += f",ass=filename={_filter_value(str(marks))}"
     if ass is not None:
         video += f",ass=filename={_filter_value(str(ass))}"
     chains.append(video + ",format=yuv420p[v]")
@@ -413,8 +429,10 @@ def still_plan(
     workdir: Path,
     *,
     decoder: FrameDecoder | None = None,
+    marks: Sequence[Mark] = (),
 ) -> ExportPlan:
-    """The plan for a full-resolution PNG of the frame on screen at ``at_us``, upright.
+    """The plan for a full-resolution PNG of the frame on screen at ``at_us``, upright, with the
+    clinician's ``marks`` drawn on it.
 
     The frame comes from our exact decoder (``FrameDecoder.frame``), so the PNG holds exactly the
     picture the clinician paused on, pixel for pixel. Pass ``decoder`` (one opened on this recording
@@ -426,7 +444,8 @@ def still_plan(
     media = source.media
     turned = media.rotation % 180 == 90
     width, height = (media.height, media.width) if turned else (media.width, media.height)
-    action = StillAction(source.path, source.index, media.rotation, frame, (width, height), decoder)
+    upright = (width, height)
+    action = StillAction(source.path, source.index, media.rotation, frame, upright, decoder, tuple(marks))
     return ExportPlan(
         kind="still",
         source=source.path,
@@ -451,9 +470,10 @@ class StillAction:
     frame: int
     size: tuple[int, int]
     decoder: FrameDecoder | None = None
+    marks: tuple[Mark, ...] = ()
 
     def __call__(self, part: Path, should_cancel: ShouldCancel | None) -> None:
-        from vfeedback.export.stills import write_png
+        from vfeedback.export.stills import draw_marks, write_png
         from vfeedback.media.decoder import FrameDecoder
 
         picture = None
@@ -465,4 +485,4 @@ class StillAction:
         if picture is None:
             with FrameDecoder(self.path, self.index, self.rotation) as own:
                 picture = own.frame(self.frame, should_cancel).image
-        write_png(part, picture)
+        write_png(part, draw_marks(picture, self.marks))

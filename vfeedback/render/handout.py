@@ -1,11 +1,15 @@
-"""The handout: a printable A4 sheet of stills with their captions, a title and a date, to take home.
+"""The handout: a printable A4 sheet of the moments' pictures with their captions, a title and a date,
+to take home.
 
 Warm and simple, for a parent rather than a file: the title and date at the top of every page, then
-the stills, each with its caption beneath, on white paper with soft brown type. Two rows a page: a
-landscape still fills a row; two portrait stills side by side share one (so 2-4 stills a page).
-Pictures keep their shape and get softly rounded corners. Small page numbers at the foot.
+up to four moments a page (one alone fills the page, two are stacked, three or four sit 2 x 2), each
+picture with its caption beneath in large warm type and, where the clinician typed them, the family's
+own words under the caption. Pictures keep their shape and get softly rounded corners. Small page
+numbers at the foot.
 
-Only caption TEXT comes in (``stills`` pairs a PNG with its caption): no codes, no notes, ever.
+The same painting serves the PDF (``render_handout``) and a printer (``paint_handout`` onto the
+window's ``QPrinter``), so what is printed is what is kept. Only caption TEXT and the family's words
+come in: no codes, no notes, ever.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -23,6 +27,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QImage,
     QImageReader,
+    QPagedPaintDevice,
     QPageLayout,
     QPageSize,
     QPainter,
@@ -42,8 +47,8 @@ DATE_COLOUR = "#8C7360"
 CAPTION_COLOUR = "#4A3B30"
 FOOT_COLOUR = "#A8957F"
 RULE_COLOUR = "#E6D3BF"
-ROWS_PER_PAGE = 2
-PORTRAIT = 1.1  # height / width above which a still counts as portrait
+WORDS_COLOUR = "#7A6350"
+PER_PAGE = 4  # 2 x 2
 
 _app: QGuiApplication | None = None
 
@@ -72,16 +77,24 @@ def ensure_app() -> QGuiApplication:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoutPicture:
+    """One moment on the handout: its picture (a PNG of the exact frame), its caption and, where
+    typed, the family's own words."""
+
+    path: Path
+    caption: str
+    family_words: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class _Still:
     image: QImage
     caption: str
-
-    @property
-    def portrait(self) -> bool:
-        return self.image.height() > self.image.width() * PORTRAIT
+    words: str
 
 
-def _load(path: Path, caption: str) -> _Still:
+def _load(picture: HandoutPicture) -> _Still:
+    path = picture.path
     reader = QImageReader(str(path))
     reader.setAutoTransform(True)  # a JPEG's EXIF orientation, should one be given
     image = reader.read()
@@ -93,13 +106,13 @@ def _load(path: Path, caption: str) -> _Still:
         with _painting(flat) as painter:
             painter.drawImage(0, 0, image)
         image = flat
-    return _Still(image, clean_caption(caption))
+    return _Still(image, clean_caption(picture.caption), clean_caption(picture.family_words))
 
 
 class _painting:
     """``with _painting(device) as painter``: a QPainter that is always ended."""
 
-    def __init__(self, device: QImage | QPdfWriter) -> None:
+    def __init__(self, device: QImage | QPagedPaintDevice) -> None:
         self._painter = QPainter()
         self._device = device
 
@@ -114,41 +127,37 @@ class _painting:
         self._painter.end()
 
 
-def _rows(stills: Sequence[_Still]) -> list[list[_Still]]:
-    """A landscape still alone; two portrait stills in a row share it."""
-    rows: list[list[_Still]] = []
-    for still in stills:
-        last = rows[-1] if rows else None
-        if still.portrait and last is not None and len(last) == 1 and last[0].portrait:
-            last.append(still)
-        else:
-            rows.append([still])
-    return rows
-
-
-def _font(points: float, *, bold: bool = False) -> QFont:
+def _font(points: float, *, bold: bool = False, italic: bool = False) -> QFont:
     # Emoji come from the symbol font, named here as in the burned captions: left to the system's
     # fallback, a colour emoji font may be chosen, or none, and a box drawn.
     font = QFont(FONT)
     font.setFamilies([FONT, SYMBOL_FONT])
-    font.setPointSizeF(points)
+    # Sized in the page's own units (DPI), not in points of the device: the printer's resolution
+    # differs from the PDF's, and the painter is scaled to it (``paint_handout``).
+    font.setPixelSize(max(1, round(points / 72 * DPI)))
     font.setBold(bold)
+    font.setItalic(italic)
     return font
 
 
-def render_handout(out: Path, title: str, date_text: str, stills: list[tuple[Path, str]]) -> Path:
+Picture = HandoutPicture | tuple[Path, str]
+
+
+def _as_picture(item: Picture) -> HandoutPicture:
+    return item if isinstance(item, HandoutPicture) else HandoutPicture(item[0], item[1])
+
+
+def render_handout(out: Path, title: str, date_text: str, stills: Sequence[Picture]) -> Path:
     """Write the handout PDF to ``out`` (atomically) and return ``out``.
 
-    ``stills`` are (PNG path, caption text) in the order to print. Raises BadInput with one
-    sentence for no stills or a picture that cannot be read.
+    ``stills`` are the moments' pictures (or (PNG path, caption) pairs) in the order to print.
+    Raises BadInput with one sentence for no stills or a picture that cannot be read.
     """
-    if not stills:
+    pictures = [_as_picture(s) for s in stills]
+    if not pictures:
         raise BadInput("A handout needs at least one still.")
     ensure_app()
-    loaded = [_load(path, caption) for path, caption in stills]
-    rows = _rows(loaded)
-    pages = [rows[i : i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)]
-
+    loaded = [_load(p) for p in pictures]
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -159,18 +168,43 @@ def render_handout(out: Path, title: str, date_text: str, stills: list[tuple[Pat
     )
     writer.setTitle(clean_caption(title).replace("\n", " "))
     writer.setCreator("vfeedback")
-    with _painting(writer) as painter:
-        page = QRectF(0, 0, writer.width(), writer.height())
-        for number, on_page in enumerate(pages, start=1):
-            if number > 1:
-                writer.newPage()
-            top = _header(painter, page, title, date_text)
-            _rows_on_page(painter, QRectF(page.left() + MARGIN, top, page.width() - 2 * MARGIN,
-                                          page.bottom() - BOTTOM - top), on_page)  # fmt: skip
-            _footer(painter, page, f"{number} / {len(pages)}")
+    _paint(writer, title, date_text, loaded)
     buffer.close()
     write_private(out, bytes(data.data()))
     return out
+
+
+def paint_handout(device: QPagedPaintDevice, title: str, date_text: str, stills: Sequence[Picture]) -> None:
+    """Paint the handout onto ``device`` (a ``QPrinter`` set to the full page, or any paged device),
+    page by page, exactly as ``render_handout`` writes it."""
+    pictures = [_as_picture(s) for s in stills]
+    if not pictures:
+        raise BadInput("A handout needs at least one still.")
+    ensure_app()
+    _paint(device, title, date_text, [_load(p) for p in pictures])
+
+
+def _paint(device: QPagedPaintDevice, title: str, date_text: str, loaded: list[_Still]) -> None:
+    pages = [loaded[i : i + PER_PAGE] for i in range(0, len(loaded), PER_PAGE)]
+    # The layout is drawn on an A4 sheet at DPI; any other device is scaled to it.
+    sheet = QPageSize(QPageSize.PageSizeId.A4).sizePixels(DPI)
+    scale = min(device.width() / sheet.width(), device.height() / sheet.height())
+    with _painting(device) as painter:
+        painter.scale(scale, scale)
+        for number, on_page in enumerate(pages, start=1):
+            if number > 1:
+                device.newPage()
+            _page(painter, sheet, title, date_text, on_page, f"{number} / {len(pages)}")
+
+
+def _page(
+    painter: QPainter, sheet: QSize, title: str, date_text: str, on_page: list[_Still], folio: str
+) -> None:
+    page = QRectF(0, 0, sheet.width(), sheet.height())
+    top = _header(painter, page, title, date_text)
+    area = QRectF(page.left() + MARGIN, top, page.width() - 2 * MARGIN, page.bottom() - BOTTOM - top)
+    _grid(painter, area, on_page)
+    _footer(painter, page, folio)
 
 
 def _text_height(painter: QPainter, font: QFont, width: float, text: str) -> float:
@@ -189,7 +223,7 @@ def _draw_text(painter: QPainter, font: QFont, colour: str, rect: QRectF, text: 
 
 
 def _header(painter: QPainter, page: QRectF, title: str, date_text: str) -> float:
-    """Draw the title and date centred at the top; return where the stills may start."""
+    """Draw the title and date centred at the top; return where the pictures may start."""
     width = page.width() - 2 * MARGIN
     y = TOP
     for text, font, colour, after in (
@@ -207,41 +241,64 @@ def _header(painter: QPainter, page: QRectF, title: str, date_text: str) -> floa
     return y + GAP
 
 
-def _rows_on_page(painter: QPainter, area: QRectF, rows: list[list[_Still]]) -> None:
-    font = _font(12.5)
-    line = _text_height(painter, font, area.width(), "Ag")
-    row_h = (area.height() - GAP * (ROWS_PER_PAGE - 1)) / ROWS_PER_PAGE
-    for i, row in enumerate(rows):
-        top = area.top() + i * (row_h + GAP)
-        _row(painter, font, line, QRectF(area.left(), top, area.width(), row_h), row)
+def _cells(area: QRectF, count: int) -> list[QRectF]:
+    """Where each of ``count`` (1-4) moments goes: one fills the area, two are stacked, three or four
+    sit 2 x 2 (a third alone in its row is centred under the first two)."""
+    if count == 1:
+        return [area]
+    rows = 2
+    cols = 1 if count == 2 else 2
+    w = (area.width() - GAP * (cols - 1)) / cols
+    h = (area.height() - GAP * (rows - 1)) / rows
+    cells = []
+    for i in range(count):
+        row, col = divmod(i, cols)
+        left = area.left() + col * (w + GAP)
+        if count == 3 and i == 2:
+            left = area.left() + (area.width() - w) / 2
+        cells.append(QRectF(left, area.top() + row * (h + GAP), w, h))
+    return cells
 
 
-def _row(painter: QPainter, font: QFont, line: float, rect: QRectF, row: list[_Still]) -> None:
-    """The pictures as large as fit above their captions; pictures and captions line up across
-    the row, and the whole is centred in it."""
-    cell_w = (rect.width() - GAP * (len(row) - 1)) / len(row)
-    captions = [_text_height(painter, font, cell_w, s.caption) for s in row]
-    caption_h = max(captions)
-    room = rect.height() - max(caption_h, 2 * line) - _mm(4)
-    sizes = []
-    for still in row:
-        scale = min(cell_w / still.image.width(), room / still.image.height())
-        sizes.append((still.image.width() * scale, still.image.height() * scale))
-    tallest = max(h for _, h in sizes)
-    y0 = rect.top() + (rect.height() - (tallest + _mm(4) + caption_h)) / 2
-    for j, (still, (w, h)) in enumerate(zip(row, sizes, strict=True)):
-        left = rect.left() + j * (cell_w + GAP)
-        target = QRectF(left + (cell_w - w) / 2, y0 + (tallest - h) / 2, w, h)
-        _picture(painter, target, still.image)
-        if still.caption:
-            _draw_text(painter, font, CAPTION_COLOUR,
-                       QRectF(left, y0 + tallest + _mm(4), cell_w, captions[j]), still.caption)  # fmt: skip
+def _grid(painter: QPainter, area: QRectF, stills: list[_Still]) -> None:
+    """The pictures as large as fit above their captions; in a row the pictures and captions line up
+    (the tallest picture sets the row's line), and each cell's whole is centred in it."""
+    cells = _cells(area, len(stills))
+    caption_font, words_font = _font(15), _font(12.5, italic=True)
+    cols = 1 if len(stills) <= 2 else 2
+    for start in range(0, len(stills), cols):
+        row = list(zip(stills[start : start + cols], cells[start : start + cols], strict=True))
+        texts = []
+        for still, cell in row:
+            caption_h = _text_height(painter, caption_font, cell.width(), still.caption)
+            words_h = _text_height(painter, words_font, cell.width(), still.words)
+            texts.append((caption_h, words_h))
+        text_h = max(c + (_mm(2) + w if w else 0.0) for c, w in texts)
+        sizes = []
+        for still, cell in row:
+            room = max(cell.height() - text_h - _mm(4), cell.height() * 0.35)
+            scale = min(cell.width() / still.image.width(), room / still.image.height())
+            sizes.append((still.image.width() * scale, still.image.height() * scale))
+        tallest = max(h for _, h in sizes)
+        cell0 = row[0][1]
+        y0 = cell0.top() + max(0.0, (cell0.height() - (tallest + _mm(4) + text_h)) / 2)
+        for (still, cell), (w, h), (caption_h, words_h) in zip(row, sizes, texts, strict=True):
+            target = QRectF(cell.left() + (cell.width() - w) / 2, y0 + (tallest - h) / 2, w, h)
+            _picture(painter, target, still.image)
+            y = y0 + tallest + _mm(4)
+            if still.caption:
+                box = QRectF(cell.left(), y, cell.width(), caption_h)
+                _draw_text(painter, caption_font, CAPTION_COLOUR, box, still.caption)
+                y += caption_h + _mm(2)
+            if still.words:
+                box = QRectF(cell.left(), y, cell.width(), words_h)
+                _draw_text(painter, words_font, WORDS_COLOUR, box, still.words)
 
 
 def _picture(painter: QPainter, target: QRectF, image: QImage) -> None:
     """``image`` resampled to exactly the pixels it covers at DPI (a small file), softly rounded."""
     pixels = image.scaled(
-        round(target.width()), round(target.height()),
+        max(1, round(target.width())), max(1, round(target.height())),
         Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation,
     )  # fmt: skip
     painter.save()
@@ -258,24 +315,20 @@ def _footer(painter: QPainter, page: QRectF, text: str) -> None:
     _draw_text(painter, font, FOOT_COLOUR, QRectF(0, page.bottom() - _mm(10), page.width(), height), text)
 
 
-def first_page(title: str, date_text: str, stills: list[tuple[Path, str]], width: int = 420) -> QImage:
+def first_page(title: str, date_text: str, stills: Sequence[Picture], width: int = 420) -> QImage:
     """The handout's first page as a picture ``width`` pixels wide (its thumbnail in the highlights
     browser), painted by the same code as the PDF at the PDF's resolution, then scaled down: a
     clinician's machine has no PDF rasteriser to ask."""
-    if not stills:
+    pictures = [_as_picture(s) for s in stills]
+    if not pictures:
         raise BadInput("A handout needs at least one still.")
     ensure_app()
-    rows = _rows([_load(path, caption) for path, caption in stills])
-    pages = (len(rows) + ROWS_PER_PAGE - 1) // ROWS_PER_PAGE
-    size = QPageSize(QPageSize.PageSizeId.A4).sizePixels(DPI)
-    image = QImage(size, QImage.Format.Format_RGB32)
+    pages = (len(pictures) + PER_PAGE - 1) // PER_PAGE
+    sheet = QPageSize(QPageSize.PageSizeId.A4).sizePixels(DPI)
+    image = QImage(sheet, QImage.Format.Format_RGB32)
     image.setDotsPerMeterX(round(DPI / 0.0254))  # type sized in points comes out as on paper
     image.setDotsPerMeterY(round(DPI / 0.0254))
     image.fill(QColor("white"))
     with _painting(image) as painter:
-        page = QRectF(0, 0, size.width(), size.height())
-        top = _header(painter, page, title, date_text)
-        _rows_on_page(painter, QRectF(page.left() + MARGIN, top, page.width() - 2 * MARGIN,
-                                      page.bottom() - BOTTOM - top), rows[:ROWS_PER_PAGE])  # fmt: skip
-        _footer(painter, page, f"1 / {pages}")
+        _page(painter, sheet, title, date_text, [_load(p) for p in pictures[:PER_PAGE]], f"1 / {pages}")
     return image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)

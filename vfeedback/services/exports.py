@@ -10,7 +10,9 @@ File names carry only the case code, the recording date and a sequence number.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -19,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select
 
+from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, NotFound
-from vfeedback.core.jobs import Progress, ShouldCancel
+from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
+from vfeedback.core.marks import Mark, checked, marks_from, marks_key
 from vfeedback.core.model import Highlight, HighlightKind, Moment, Recording, Reel
 from vfeedback.services import export_files, rows
 from vfeedback.services.audit import Audit
@@ -31,13 +35,19 @@ from vfeedback.services.files import Files
 from vfeedback.services.media import Media
 from vfeedback.services.moments import Moments
 from vfeedback.services.recordings import Recordings
-from vfeedback.services.reels import Reels
+from vfeedback.services.reels import Reels, clean_title
 from vfeedback.storage import tables as t
 from vfeedback.storage.files import save_private
 from vfeedback.system.files import ByteProgress
 
 if TYPE_CHECKING:
+    from vfeedback.export.blur import Region
     from vfeedback.export.options import ClipOptions
+    from vfeedback.render.handout import HandoutPicture
+
+
+CLIP_JOBS = 2
+"""Clips of a session pack encoded at once."""
 
 
 @dataclass(eq=False)
@@ -105,9 +115,10 @@ class Exports:
         should_cancel: ShouldCancel | None = None,
         *,
         purpose: str = "feedback",
+        marks: Sequence[Mark] = (),
     ) -> Highlight:
         """The exact frame (the moment's start, or ``at_us`` snapped to a frame) as a full-size PNG,
-        with the caption stored beside it."""
+        with the clinician's ``marks`` drawn on it and the caption stored beside it."""
         from vfeedback.export.plan import ClipSource, still_plan
         from vfeedback.export.runner import run_export
 
@@ -119,15 +130,20 @@ class Exports:
         if not 0 <= wanted < index.duration_us:
             raise BadInput("That time is outside the recording.")
         at = index.snap(wanted)
-        key = f"still-{at}"
+        marks = checked(marks)
+        key = f"still-{at}" + (f"-marks-{marks_key(marks)}" if marks else "")
         found = self._reusable(HighlightKind.STILL, [m.id], key, m.caption, purpose)
         if found is not None:
             return found
         source = ClipSource(self._source_path(rec), rec.media, index)
         with self._reserved(HighlightKind.STILL, rec.family_code, rec.recorded_on, ".png") as target:
-            result = run_export(still_plan(source, at, target, self._workdir()), progress, should_cancel)
+            plan = still_plan(source, at, target, self._workdir(), marks=marks)
+            result = run_export(plan, progress, should_cancel)
             save_private(target.with_suffix(".txt"), (m.caption + "\n").encode("utf-8"))
-        return self._record_moment(HighlightKind.STILL, m, rec, target, key, {"at_us": at}, result, purpose)
+        settings: dict[str, Any] = {"at_us": at}
+        if marks:
+            settings["marks"] = [mark.to_list() for mark in marks]
+        return self._record_moment(HighlightKind.STILL, m, rec, target, key, settings, result, purpose)
 
     def new_reel(
         self,
@@ -211,6 +227,15 @@ class Exports:
             purpose=purpose,
         )
 
+    def picture_of(self, moment: Moment) -> int:
+        """The frame that stands for ``moment`` (its start time): the one chosen for it, else its
+        middle frame (of an even count, the earlier of the two in the middle)."""
+        if moment.picture_us is not None:
+            return moment.picture_us
+        index = self.media.frame_index(moment.recording_id)
+        first, last = index.frame_at(moment.start_us), index.frame_at(moment.end_us)
+        return index.time_of((first + last) // 2)
+
     def handout(
         self,
         reel_id: int,
@@ -218,8 +243,13 @@ class Exports:
         should_cancel: ShouldCancel | None = None,
         *,
         purpose: str = "feedback",
+        marks: Mapping[int, Sequence[Mark]] | None = None,
     ) -> Highlight:
-        """An A4 PDF of the reel's moments: a still of each (its first frame) with its caption."""
+        """An A4 PDF of the reel's moments, four a page: the exact frame chosen for each (else its
+        middle frame) with the clinician's marks on it, its caption and the family's own words where
+        typed. It replaces the reel's previous handout (file and row): a handout made again is the
+        same sheet, corrected. ``marks`` by moment id; None keeps those of the previous handout
+        (for the moments whose picture is still the same)."""
         from vfeedback.media.fingerprint import sha256_file
         from vfeedback.render.handout import render_handout
 
@@ -227,33 +257,228 @@ class Exports:
         self.consent.require(reel.family_id, purpose)
         if not reel.moment_ids:
             raise BadInput(f"Reel {reel_id} has no moments left; add some first.")
-        stills = []
-        for i, moment_id in enumerate(reel.moment_ids):
-            if should_cancel is not None and should_cancel():
-                from vfeedback.core.jobs import Cancelled
-
-                raise Cancelled
-            stills.append(self.still(moment_id, purpose=purpose))
-            if progress is not None:
-                progress((i + 1) / (len(reel.moment_ids) + 1))
+        moments = [self.moments.get(i) for i in reel.moment_ids]
+        if marks is None:
+            drawn = self._kept_marks(reel.id, purpose, moments)
+        else:
+            drawn = {i: checked(found) for i, found in marks.items() if found}
+        pictures = self._pictures(moments, progress, should_cancel, purpose, drawn)
+        before = [h.id for h in self.all(reel.family_id, kind=HighlightKind.HANDOUT) if h.reel_id == reel.id]
         family = self.families.get(reel.family_id)
         with self._reserved(HighlightKind.HANDOUT, family.code, None, ".pdf") as target:
-            render_handout(target, reel.title, reel.date_text, [(self.path(s), s.caption) for s in stills])
+            render_handout(target, reel.title, reel.date_text, pictures)
             target.chmod(0o600)
         size = target.stat().st_size
-        return self._record(
+        made = self._record(
             HighlightKind.HANDOUT,
             family_id=reel.family_id,
             recording_id=None,
             reel_id=reel.id,
             path=target,
             key=f"handout-{reel.title}-{reel.date_text}",
-            settings={"title": reel.title, "date_text": reel.date_text},
-            caption="\n".join(s.caption for s in stills),
-            result=_Measured(sha256_file(target), size, 0, len(stills), 595, 842),
+            settings={
+                "title": reel.title,
+                "date_text": reel.date_text,
+                "pictures_us": [self.picture_of(m) for m in moments],
+                "marks": {str(i): [mark.to_list() for mark in found] for i, found in drawn.items()},
+            },
+            caption="\n".join(m.caption for m in moments),
+            result=_Measured(sha256_file(target), size, 0, len(pictures), 595, 842),
             moment_ids=reel.moment_ids,
             purpose=purpose,
         )
+        # Only now the old one goes: a crash in between leaves two handouts, never none.
+        for old in before:
+            if self.get(old).purpose == purpose:
+                self.delete(old)
+        return made
+
+    def handout_pictures(self, reel_id: int, *, purpose: str = "feedback") -> list[HandoutPicture]:
+        """What the reel's handout shows, for printing it (``render.handout.paint_handout``): the
+        stills already made are reused, so this is quick after ``handout``."""
+        reel = self.reels.get(reel_id)
+        self.consent.require(reel.family_id, purpose)
+        moments = [self.moments.get(i) for i in reel.moment_ids]
+        return self._pictures(moments, None, None, purpose, self._kept_marks(reel.id, purpose, moments))
+
+    def _kept_marks(self, reel_id: int, purpose: str, moments: list[Moment]) -> dict[int, tuple[Mark, ...]]:
+        """The marks of the reel's newest handout, for the moments whose picture has not changed."""
+        h = t.highlights
+        query = (
+            select(h.c.settings_json)
+            .where(h.c.kind == HighlightKind.HANDOUT.value, h.c.reel_id == reel_id, h.c.purpose == purpose)
+            .order_by(h.c.id.desc())
+        )
+        with self.ctx.read() as conn:
+            stored = conn.execute(query).scalar()
+        if stored is None:
+            return {}
+        try:
+            settings = json.loads(stored)
+            at = dict(zip([m.id for m in moments], settings.get("pictures_us", []), strict=False))
+            found = {int(k): marks_from(v) for k, v in settings.get("marks", {}).items()}
+        except (ValueError, TypeError, AttributeError, BadInput):
+            return {}  # a handout from before marks, or damaged settings: no marks, the handout still made
+        return {m.id: found[m.id] for m in moments if found.get(m.id) and at.get(m.id) == self.picture_of(m)}
+
+    def _pictures(
+        self,
+        moments: list[Moment],
+        progress: Progress | None,
+        should_cancel: ShouldCancel | None,
+        purpose: str,
+        marks: Mapping[int, Sequence[Mark]],
+    ) -> list[HandoutPicture]:
+        from vfeedback.render.handout import HandoutPicture
+
+        pictures = []
+        for i, m in enumerate(moments):
+            if should_cancel is not None and should_cancel():
+                raise Cancelled
+            still = self.still(m.id, self.picture_of(m), purpose=purpose, marks=marks.get(m.id, ()))
+            pictures.append(HandoutPicture(self.path(still), m.caption, m.family_words or ""))
+            if progress is not None:
+                progress((i + 1) / (len(moments) + 1))
+        return pictures
+
+    def session_pack(
+        self,
+        moment_ids: Sequence[int],
+        title: str,
+        date_text: str | None = None,
+        *,
+        purpose: str = "feedback",
+        options: ClipOptions | None = None,
+        progress: Progress | None = None,
+        should_cancel: ShouldCancel | None = None,
+        step: Callable[[str], None] | None = None,
+        marks: Mapping[int, Sequence[Mark]] | None = None,
+        crops: Mapping[int, Region] | None = None,
+    ) -> SessionPack:
+        """Everything a session with the family needs, in one call: a clip of each moment, the reel
+        (its title and date, the moments in this order) as one film, and its handout.
+
+        The consent for ``purpose`` is checked once, before anything is written. ``step(words)`` says
+        what is being made ("Clip 2 of 3: 'You waited for her'"). ``marks`` (by moment id) are drawn
+        on the handout's pictures (None: those of the reel's previous handout); ``crops`` (by moment
+        id) frame a moment's clip closer (``ClipOptions.crop``). Cancelled or failed,
+        nothing this call made is kept: its new clips, stills, reel film, handout and the reel itself
+        are removed (files it found already made, and an existing reel of these moments, stay)."""
+        moments = [self.moments.get(i) for i in moment_ids]
+        if not moments:
+            raise BadInput("Choose at least one moment for the session pack.")
+        if len(set(moment_ids)) != len(moment_ids):
+            raise BadInput("A moment is chosen twice; each moment goes into the session pack once.")
+        family_id = self.reels.family_of(moments)
+        self.consent.require(family_id, purpose)
+        clean_title(title)  # refused now, before any clip is made, not after
+        texts.optional(date_text, texts.DATE_TEXT)
+        known = {h.id for h in self.all(family_id)}
+        total = 2.3 * len(moments)  # a clip each, the reel re-encodes each, stills and paper
+        created_reel: int | None = None
+
+        meter = _Meter(progress, total)
+
+        def part(done: float, weight: float) -> Progress | None:
+            if progress is None:
+                return None
+            return meter.part(done, weight)
+
+        def say(words: str) -> None:
+            if step is not None:
+                step(words)
+            if should_cancel is not None and should_cancel():
+                raise Cancelled
+
+        try:
+            from vfeedback.export.options import ClipOptions
+
+            chosen = options or ClipOptions()
+            per_moment = {m.id: replace(chosen, crop=(crops or {}).get(m.id, chosen.crop)) for m in moments}
+            clips = self._pack_clips(moments, per_moment, purpose, part, should_cancel, say)
+            reel = self._pack_reel(family_id, title, date_text, [m.id for m in moments])
+            if reel is None:
+                reel = self.reels.create(title, [m.id for m in moments], date_text)
+                created_reel = reel.id
+            say(f"The reel: {_quoted(reel.title)}")
+            n = len(moments)
+            film = self.reel(reel.id, part(n, 1.0 * n), should_cancel, purpose=purpose)
+            say("The handout")
+            handout = self.handout(reel.id, part(2 * n, 0.3 * n), should_cancel, purpose=purpose, marks=marks)
+        except BaseException:
+            self._unmake(known, family_id, created_reel)
+            raise
+        if progress is not None:
+            progress(1.0)
+        return SessionPack(tuple(clips), reel, film, handout)
+
+    def _pack_clips(
+        self,
+        moments: list[Moment],
+        options: Mapping[int, ClipOptions],
+        purpose: str,
+        part: Callable[[float, float], Progress | None],
+        should_cancel: ShouldCancel | None,
+        say: Callable[[str], None],
+    ) -> list[Highlight]:
+        """A clip of each moment, two encoding at once (one ffmpeg leaves part of two cores idle, as
+        ``run_reel`` measured); the first failure stops the others. ``say`` names each clip, in
+        order, as it becomes the one waited for."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        stop = threading.Event()
+
+        def stopping() -> bool:
+            return stop.is_set() or (should_cancel is not None and should_cancel())
+
+        def one(n: int, m: Moment) -> Highlight:
+            return self.clip(m.id, options[m.id], part(n, 1.0), stopping, purpose=purpose)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(CLIP_JOBS, os.cpu_count() or 1))) as pool:
+            futures = [pool.submit(one, n, m) for n, m in enumerate(moments)]
+            try:
+                clips = []
+                for n, (m, future) in enumerate(zip(moments, futures, strict=True), start=1):
+                    say(f"Clip {n} of {len(moments)}: {_quoted(m.caption)}")
+                    clips.append(future.result())
+            except BaseException:
+                stop.set()  # the others stop at once; leaving ``with`` waits for them
+                for future in futures:
+                    future.cancel()
+                raise
+        return clips
+
+    def _pack_reel(self, family_id: int, title: str, date_text: str | None, ids: list[int]) -> Reel | None:
+        """The family's reel of exactly these moments with this title (and date, if given): made
+        again, a session pack reuses it rather than piling up reels."""
+        wanted = clean_title(title)
+        day = texts.optional(date_text, texts.DATE_TEXT)
+        for reel in self.reels.all(family_id):
+            if reel.title == wanted and list(reel.moment_ids) == ids and day in (None, reel.date_text):
+                return reel
+        return None
+
+    def _unmake(self, known: set[int], family_id: int, reel_id: int | None) -> None:
+        """What a cancelled or failed session pack made, removed: its new files and rows, and the reel
+        it created with the undo entry that made it (undoing it later would find nothing)."""
+        for found in self.all(family_id):
+            if found.id not in known and (reel_id is None or found.reel_id in (None, reel_id)):
+                self.delete(found.id)
+        if reel_id is None:
+            return
+        from vfeedback.services import undo
+
+        with self.ctx.write() as conn:
+            conn.execute(delete(t.reel_items).where(t.reel_items.c.reel_id == reel_id))
+            conn.execute(delete(t.reels).where(t.reels.c.id == reel_id))
+            undo.forget(
+                conn,
+                lambda table, row: (
+                    (table == "reels" and row.get("id") == reel_id)
+                    or (table == "reel_items" and row.get("reel_id") == reel_id)
+                ),
+            )
+        self.ctx.announce(undo.Changes("Remove the unfinished reel", {"reels": frozenset({reel_id})}))
 
     def _source_path(self, rec: Recording) -> Path:
         path = self.recordings.path(rec)
@@ -485,6 +710,50 @@ class Exports:
                 notes=False,  # clips, stills, reels and handouts never carry a private note
             )
         return self.get(highlight_id)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPack:
+    """What ``session_pack`` made: a clip of each moment, the reel and its film, and the handout."""
+
+    clips: tuple[Highlight, ...]
+    reel: Reel
+    film: Highlight
+    handout: Highlight
+
+    def summary(self) -> str:
+        """The sentence the clinician reads at the end: "3 clips, a reel and a handout are ready"."""
+        clips = "1 clip" if len(self.clips) == 1 else f"{len(self.clips)} clips"
+        return f"{clips}, a reel and a handout are ready"
+
+
+def _quoted(caption: str) -> str:
+    line = " ".join(caption.split())
+    if not line:
+        return "(no caption)"
+    return f"\u2018{line[:60]}\u2026\u2019" if len(line) > 60 else f"\u2018{line}\u2019"
+
+
+class _Meter:
+    """Progress over the pack's steps, two clips at a time: the sum of each step's share, never
+    going backwards."""
+
+    def __init__(self, progress: Progress | None, total: float) -> None:
+        self._progress, self._total = progress, total
+        self._lock = threading.Lock()
+        self._shares: dict[float, float] = {}
+        self._last = 0.0
+
+    def part(self, start: float, weight: float) -> Progress:
+        def call(fraction: float) -> None:
+            with self._lock:
+                self._shares[start] = weight * min(max(fraction, 0.0), 1.0)
+                value = min(sum(self._shares.values()) / self._total, 1.0)
+                if self._progress is not None and value > self._last:
+                    self._last = value
+                    self._progress(value)  # under the lock: two clips never report out of order
+
+        return call
 
 
 @dataclass(frozen=True, slots=True)

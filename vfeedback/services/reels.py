@@ -32,7 +32,7 @@ class Reels:
         if not moments:
             raise BadInput("A reel needs at least one moment.")
         family_id = self.family_of(moments)
-        title = _clean_title(title)
+        title = clean_title(title)
         today = date.today()
         when = texts.optional(date_text, texts.DATE_TEXT) or f"{today.day} {today:%B %Y}"
         with self.ctx.edit(f"Create reel '{title}'") as tx:
@@ -81,7 +81,8 @@ class Reels:
         return families.pop()
 
 
-def _clean_title(title: str) -> str:
+def clean_title(title: str) -> str:
+    """A reel's title as kept; refuses an empty one."""
     title = texts.clean(title, texts.REEL_TITLE)
     if not title:
         raise BadInput("Give the reel a title, e.g. 'Our moments together'.")

@@ -79,11 +79,14 @@ def _thumbnail(path: Path, kind: HighlightKind, duration_us: int) -> Any:
     return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if ok else None
 
 
-def _handout_page(title: str, date_text: str, stills: list[tuple[Path, str]]) -> Any:
-    """The handout's first page, painted by the handout's own renderer (worker thread)."""
+def _handout_page(library: Library, reel_id: int, purpose: str) -> Any:
+    """The handout's first page, painted by the handout's own renderer from the pictures it printed
+    (worker thread)."""
     from vfeedback.render.handout import first_page
 
-    return first_page(title, date_text, stills, width=THUMB.height() * 3)
+    reel = library.reels.get(reel_id)
+    pictures = library.exports.handout_pictures(reel_id, purpose=purpose)
+    return first_page(reel.title, reel.date_text, pictures, width=THUMB.height() * 3)
 
 
 def _framed(image: QImage) -> QPixmap:
@@ -447,13 +450,13 @@ class HighlightsBrowser(QWidget):
         path = self.library.exports.path(h)
         job: Callable[[Progress, ShouldCancel], Any]
         if h.kind is HighlightKind.HANDOUT:
-            page = self._handout_inputs(h)
-            if page is None:
+            if h.reel_id is None:
                 self._pending.discard(h.id)
                 return
+            library, reel_id, purpose = self.library, h.reel_id, h.purpose
 
             def job(_progress: Progress, _cancel: ShouldCancel) -> Any:
-                return _handout_page(*page)
+                return _handout_page(library, reel_id, purpose)
 
         else:
 
@@ -466,24 +469,6 @@ class HighlightsBrowser(QWidget):
             on_done=lambda image: self._thumb_ready(h.id, image, h.sha256),
             on_error=lambda _message: self._pending.discard(h.id),
         )
-
-    def _handout_inputs(self, h: Highlight) -> tuple[str, str, list[tuple[Path, str]]] | None:
-        """What the handout was painted from: its reel's title and date, and the newest still of
-        each of its moments (the pictures it printed)."""
-        if h.reel_id is None:
-            return None
-        try:
-            reel = self.library.reels.get(h.reel_id)
-        except VfeedbackError:
-            return None
-        stills: dict[int, Highlight] = {}
-        for s in self.library.exports.all(h.family_id, kind=HighlightKind.STILL):  # newest first
-            for moment_id in s.moment_ids:
-                stills.setdefault(moment_id, s)
-        chosen = [stills[m] for m in h.moment_ids if m in stills]
-        if not chosen:
-            return None
-        return reel.title, reel.date_text, [(self.library.exports.path(s), s.caption) for s in chosen]
 
     def _thumb_ready(self, highlight_id: int, image: Any, sha256: str = "") -> None:
         self._pending.discard(highlight_id)
@@ -518,16 +503,20 @@ class HighlightsBrowser(QWidget):
         if not self.grid.selectionModel().isSelected(index):
             self.grid.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         menu = self.context_menu(self.selected())
-        menu.exec(self.grid.viewport().mapToGlobal(at))
+        menu.popup(self.grid.viewport().mapToGlobal(at))
 
     def context_menu(self, chosen: list[Highlight]) -> QMenu:
         """The right-click menu for ``chosen`` (built apart from showing it, so tests can read it)."""
+        from vfeedback.ui.session_pack import add_handout_entries
+
         menu = QMenu(self)
+        menu.setObjectName("highlightMenu")
         playable = [h for h in chosen if h.kind in (HighlightKind.CLIP, HighlightKind.REEL)]
         if playable:
             menu.addAction("Play here", self.play_selected)
             menu.addAction("Play full screen", self.play_full_screen)
-        # For a reel: Make a handout, Print the handout (the session pack's entries) go here.
+        menu.addSeparator()
+        add_handout_entries(menu, self, chosen)  # a reel's or a handout's: make it (again), print it
         menu.addSeparator()
         menu.addAction("Open folder", self.open_folder)
         menu.addAction("Delete…", self.delete_selected)

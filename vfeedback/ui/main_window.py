@@ -283,6 +283,10 @@ class MainWindow(QMainWindow):
         tl.deleteRequested.connect(lambda ids: self._guard(lambda: coding.delete(ids)))
         self.moment_list.selectionChangedIds.connect(self._select_from_list)
         self.moment_list.activated_moment.connect(coding.go_to)
+        # The selection's right-click (on the timeline or in the list) offers the session pack.
+        for view in (tl, self.moment_list):
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+            view.addAction(self.highlights.prepare_action)
         self.inspector.message.connect(self.show_error)
         self.pieces.thumbnail.connect(self._on_thumbnail)
         self.pieces.waveform.connect(self._on_waveform)

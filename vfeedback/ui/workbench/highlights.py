@@ -37,9 +37,15 @@ class HighlightActions:
         self.library = bench.library
         self.browser: Any = None
         self.review: Any = None
+        self.pack_dialog: Any = None
+        self.player: Any = None
+        self.prepare_action = bench.add_action("&Prepare session…", "Ctrl+Shift+P", self.prepare_session)
+        self.prepare_action.setObjectName("prepareSessionAction")
 
     def build(self, menu: QMenu) -> None:
         b = self.bench
+        menu.addAction(self.prepare_action)
+        menu.addSeparator()
         menu.addAction(b.add_action("Export &clips of the selection…", "Ctrl+E", self.export_clips))
         menu.addAction(b.add_action("Export a &still of this frame", "Ctrl+Shift+E", self.export_still))
         menu.addSeparator()
@@ -110,6 +116,53 @@ class HighlightActions:
         made = f"the still of moment {ids[0]}"
         b.tasks.submit("Exporting a still", job, on_done=self._exported, export=made)
 
+    # --- the session pack -----------------------------------------------------------------------
+    def prepare_session(self) -> None:
+        """The session pack of the selection (two moments or more), else of the strengths tagged on
+        this recording, in timeline order."""
+        from vfeedback.ui.session_pack import PrepareSessionDialog, default_moments
+
+        b = self.bench
+        rec = b.coding.recording
+        if rec is None:
+            b.show_error("Open a recording first; its strengths become the session pack.")
+            return
+        selected = b.coding.selected_moments()
+        if len(selected) > 1:
+            moments = sorted(selected, key=lambda m: (m.start_us, m.end_us, m.id))
+        else:
+            moments = default_moments(self.library, rec.id)
+        b.playhead.pause()
+        dialog = PrepareSessionDialog(self.library, b.tasks, rec, moments, b.widget())
+        dialog.play_requested.connect(self.play_file)
+        dialog.review_requested.connect(self.review_reel)
+        dialog.finished.connect(self._pack_closed)
+        self.pack_dialog = dialog
+        dialog.open()
+
+    def _pack_closed(self) -> None:
+        dialog, self.pack_dialog = self.pack_dialog, None
+        if dialog is not None:
+            if dialog.pack is not None and self.browser is not None:
+                self.browser.refresh()
+            dialog.deleteLater()
+
+    def play_file(self, path: Path) -> None:
+        """A clip or a reel played in a window of its own, beside the workbench."""
+        from PySide6.QtCore import Qt
+
+        from vfeedback.ui.clip_preview import ClipPreview
+
+        if self.player is None:
+            self.player = ClipPreview()
+            self.player.setObjectName("resultPlayer")
+            self.player.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+            self.player.resize(960, 600)
+        self.player.setWindowTitle(path.name)
+        self.player.show()
+        self.player.raise_()
+        self.player.play(path)
+
     def _exported(self, highlight: Highlight) -> None:
         name = Path(highlight.path).name
         self.bench.show_status(f"Saved {name} in the library.")
@@ -134,14 +187,16 @@ class HighlightActions:
     def review_with_family(self) -> None:
         """Full screen, the chosen reel only; the workbench (and its case list) stays hidden until the
         review has ended on its neutral screen."""
+        reel = choose_reel(self.bench, "Review with the family")
+        if reel is not None:
+            self.review_reel(reel.id)
+
+    def review_reel(self, reel_id: int) -> None:
         from vfeedback.ui.review import ReviewWindow
 
-        reel = choose_reel(self.bench, "Review with the family")
-        if reel is None:
-            return
         self.bench.playhead.pause()
         try:
-            review = ReviewWindow(self.library, reel.id)
+            review = ReviewWindow(self.library, reel_id)
         except VfeedbackError as exc:  # consent missing: the family saw nothing
             self.bench.show_error(str(exc))
             return
@@ -158,6 +213,11 @@ class HighlightActions:
         self.bench.widget().show()
 
     def close_all(self) -> None:
+        if self.pack_dialog is not None:
+            self.pack_dialog.reject()
+        if self.player is not None:
+            self.player.stop()
+            self.player.close()
         if self.browser is not None:
             self.browser.close()
         if self.review is not None:
