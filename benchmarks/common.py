@@ -39,14 +39,20 @@ def figure(name: str, value: float, unit: str, baseline: float | None, target: s
     }
 
 
+def held_to_ratio(name: str) -> bool:
+    """A figure named ``*_ratio`` or ``*_ratio_<variant>`` (``probe_ratio_phone_mov``) is held to its
+    ratio against the baseline; any other to its value."""
+    return name.endswith("_ratio") or "_ratio_" in name
+
+
 def meets(f: Figure) -> bool | None:
-    """Whether a figure holds its target (``<= X`` or ``>= X``); None for ``info`` figures. A figure
-    named ``*_ratio`` is held to its ratio against the baseline, any other to its value."""
+    """Whether a figure holds its target (``<= X`` or ``>= X``); None for ``info`` figures. See
+    ``held_to_ratio`` for whether the ratio or the value is held."""
     target = str(f.get("target", "")).strip()
     for op in ("<=", ">="):
         if target.startswith(op):
             limit = float(target[len(op) :].split()[0])
-            measured = f["ratio"] if str(f["name"]).endswith("_ratio") else f["value"]
+            measured = f["ratio"] if held_to_ratio(str(f["name"])) else f["value"]
             if measured is None:
                 return False
             return bool(measured <= limit) if op == "<=" else bool(measured >= limit)

@@ -53,6 +53,9 @@ def test_every_target_held_passes(
 @pytest.mark.parametrize(("figure", "held"), [
     (common.figure("a_ratio", 5.0, "ms", 4.0, "<= 1.3"), True),   # 1.25
     (common.figure("a_ratio", 6.0, "ms", 4.0, "<= 1.3"), False),  # 1.5
+    # A variant of a ratio figure is held to its ratio too, not to its milliseconds.
+    (common.figure("a_ratio_phone_mov", 224.6, "ms", 228.1, "<= 1.3"), True),  # 0.985
+    (common.figure("a_ratio_phone_mov", 1.2, "ms", 0.6, "<= 1.3"), False),  # 2.0
     (common.figure("a_ms", 250.0, "ms", 4.0, "<= 250"), True),
     (common.figure("a_ms", 250.5, "ms", 4.0, "<= 250"), False),
     (common.figure("a_x", 29.9, "x", None, ">= 30"), False),
