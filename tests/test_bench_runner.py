@@ -64,3 +64,15 @@ def test_every_target_held_passes(
 ])  # fmt: skip
 def test_which_figures_meet_their_target(figure: common.Figure, held: bool | None) -> None:
     assert common.meets(figure) is held
+
+
+def test_peak_memory_counts_the_children_a_process_starts() -> None:
+    """A parent of ~10 MB starts a child that holds 150 MB for a second: the peak of the tree is at
+    least the child's 150 MB (sampling the parent alone would say ~10 MB)."""
+    child = "x = bytearray(150 * 1024 * 1024); import time; time.sleep(1)"
+    parent = (
+        f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}], check=True); print('ok')"
+    )
+    out, _err, status, peak_mb = common.run_tree_peak([sys.executable, "-c", parent], timeout=60)
+    assert (out.strip(), status) == ("ok", 0)
+    assert 150 <= peak_mb < 400
