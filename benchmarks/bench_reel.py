@@ -44,7 +44,7 @@ from vfeedback.media.probe import probe  # noqa: E402
 
 STARTS_S = (5, 25, 45)  # mid-GOP (keyframes every 10 s): both sides decode from the keyframe
 CLIP_S = 10
-RUNS = 3
+RUNS = 5  # wall time on a shared 2-core machine swings: three runs gave 1.07 and 1.55 an hour apart
 CAPTIONS = (
     "She looks at you, and you wait for her.",
     "You name what she sees, and she smiles.",
