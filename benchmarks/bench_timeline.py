@@ -171,6 +171,8 @@ def _plain_picture(view: TimelineView, peaks: np.ndarray, bucket_us: int) -> _Pl
                 lo, hi = float(peaks[a:b, 0].min()), float(peaks[a:b, 1].max())
                 out.wave.append(QLine(left + x, round(mid - hi * half), left + x, round(mid - lo * half)))
     for placed in st.layout.items_in(vp.start_us, vp.end_us):
+        if placed.lane >= len(g.lanes) or g.lanes[placed.lane].h == 0:
+            continue  # a lane scrolled out of the timeline (lanes by code): ours skips it too
         slots = st.slots(placed.lane)
         box = g.slot_band(placed.lane, slot_of(placed.row, slots), slots)
         item = placed.item
