@@ -11,6 +11,10 @@ phone video; its proxy is made beforehand, as the app does after import. The dis
 ``seek_exact_bframes_p95_ms`` does the same (ffmpeg, then the exact frame) on a minute of 720p with
 B-frames and 10 s GOPs, which costs about five times as much to decode per frame.
 
+``proxy_build_ratio``: ``make_proxy`` against the same ffmpeg command run bare, in CPU seconds
+(``proxy_build_wall_ratio``, wall time, for information). ``decoder_peak_rss_mb`` (no baseline):
+this process's peak memory plus its largest child's.
+
 Run directly to print JSON: ``python benchmarks/bench_decoder.py [cache_dir]``.
 """
 
