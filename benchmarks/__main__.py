@@ -55,7 +55,7 @@ def main() -> int:
         print(f"FAILED {line}", file=sys.stderr)
     misses = common.missed(figures)
     for f in misses:
-        measured = f["ratio"] if str(f["name"]).endswith("_ratio") else f["value"]
+        measured = f["ratio"] if common.held_to_ratio(str(f["name"])) else f["value"]
         print(f"MISSED {f['name']}: {measured} against its target {f['target']}", file=sys.stderr)
     return 1 if failed or misses else 0
 

@@ -4,6 +4,12 @@ The maths alone (core), beside the same rules worked one slice and one span at a
 Python (``tests/agreement_reference.py``, the implementation before numpy), and the whole service
 call beside reading the same moments from the library (the part no agreement computation can
 avoid), in the same run.
+
+- ``agreement_core_ms``, ``agreement_core_100ms_slices_ms``: ``core`` agreement of two coders'
+  5,000 spans over an hour in 1 s and 100 ms slices. Baseline: ``reference_compare``, the same
+  rules in plain Python.
+- ``agreement_service_ms``: ``supervision.agreement`` from the library. Baseline: ``moments.all``
+  of the same recording (reading the moments it compares).
 """
 
 from __future__ import annotations

@@ -53,6 +53,9 @@ def test_every_target_held_passes(
 @pytest.mark.parametrize(("figure", "held"), [
     (common.figure("a_ratio", 5.0, "ms", 4.0, "<= 1.3"), True),   # 1.25
     (common.figure("a_ratio", 6.0, "ms", 4.0, "<= 1.3"), False),  # 1.5
+    # A variant of a ratio figure is held to its ratio too, not to its milliseconds.
+    (common.figure("a_ratio_phone_mov", 224.6, "ms", 228.1, "<= 1.3"), True),  # 0.985
+    (common.figure("a_ratio_phone_mov", 1.2, "ms", 0.6, "<= 1.3"), False),  # 2.0
     (common.figure("a_ms", 250.0, "ms", 4.0, "<= 250"), True),
     (common.figure("a_ms", 250.5, "ms", 4.0, "<= 250"), False),
     (common.figure("a_x", 29.9, "x", None, ">= 30"), False),
@@ -61,3 +64,15 @@ def test_every_target_held_passes(
 ])  # fmt: skip
 def test_which_figures_meet_their_target(figure: common.Figure, held: bool | None) -> None:
     assert common.meets(figure) is held
+
+
+def test_peak_memory_counts_the_children_a_process_starts() -> None:
+    """A parent of ~10 MB starts a child that holds 150 MB for a second: the peak of the tree is at
+    least the child's 150 MB (sampling the parent alone would say ~10 MB)."""
+    child = "x = bytearray(150 * 1024 * 1024); import time; time.sleep(1)"
+    parent = (
+        f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}], check=True); print('ok')"
+    )
+    out, _err, status, peak_mb = common.run_tree_peak([sys.executable, "-c", parent], timeout=60)
+    assert (out.strip(), status) == ("ok", 0)
+    assert 150 <= peak_mb < 400
