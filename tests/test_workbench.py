@@ -336,3 +336,21 @@ def test_help_menu_offers_the_installation_check(qtbot: QtBot, opened: tuple[Mai
     assert running is not None
     dialog.close()  # closing it stops a check still running (it makes films of its own)
     qtbot.waitUntil(lambda: running.poll() is not None, timeout=10_000)
+
+
+def test_a_refresh_while_typing_a_caption_keeps_what_was_typed(
+    qtbot: QtBot, opened: tuple[MainWindow, Recording], library: Library
+) -> None:
+    """The views are redrawn from the library when anything changes (a job finishing, an edit
+    elsewhere); a caption typed a moment before, not yet saved, must survive it."""
+    window, rec = opened
+    window.timeline.createRequested.emit("parent", 1_000_000, 2_000_000)
+    window.timeline.createRequested.emit("infant", 3_000_000, 4_000_000)
+    first, second = library.moments.all(rec.id)
+    qtbot.waitUntil(lambda: window.inspector.moment is not None and window.inspector.moment.id == second.id)
+    QTest.mouseClick(window.inspector.caption, Qt.MouseButton.LeftButton)
+    QTest.keyClicks(window.inspector.caption, "You waited for her")
+    library.moments.edit(first.id, caption="She reached for you")  # the views refresh from the library
+    qtbot.waitUntil(lambda: library.moments.get(second.id).caption == "You waited for her", timeout=5_000)
+    qtbot.wait(100)
+    assert window.inspector.caption.toPlainText() == "You waited for her"

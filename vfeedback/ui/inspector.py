@@ -143,9 +143,16 @@ class Inspector(QWidget):
         self._loading = False
 
     def set_moment(self, moment: Moment | None) -> None:
-        """Show ``moment`` (or the empty state). Unsaved typing for the previous one is saved first."""
-        if self.moment is not None and (moment is None or moment.id != self.moment.id):
-            self.save_texts()
+        """Show ``moment`` (or the empty state). Unsaved typing is saved first: for the moment shown
+        before, and for this one too when it is shown again fresh (a refresh of the views while the
+        clinician types must not put back the caption stored before the typing)."""
+        if (
+            self.moment is not None
+            and self.save_texts()
+            and moment is not None
+            and moment.id == self.moment.id
+        ):
+            moment = self.moment  # the library's answer to that save is newer than the refresh's copy
         self.moment = moment
         if moment is None:
             self._stack.setCurrentIndex(0)
@@ -178,11 +185,11 @@ class Inspector(QWidget):
             self.save_texts()
         return super().eventFilter(watched, event)
 
-    def save_texts(self) -> None:
-        """Save caption and note if they differ from what the library holds."""
+    def save_texts(self) -> bool:
+        """Save caption and note if they differ from what the library holds; whether it saved."""
         self._save_timer.stop()
         if self.moment is None:
-            return
+            return False
         caption, note = self.caption.toPlainText(), self.note.toPlainText()
         changes: dict[str, str] = {}
         if caption.strip() != self.moment.caption:
@@ -191,6 +198,7 @@ class Inspector(QWidget):
             changes["note"] = note
         if changes:
             self._save(**changes)
+        return bool(changes)
 
     def _save_time(self, which: str, field: QLineEdit) -> None:
         if self._loading or self.moment is None:
