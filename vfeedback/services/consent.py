@@ -26,6 +26,7 @@ from vfeedback.services.audit import Audit
 from vfeedback.services.context import Context
 from vfeedback.services.families import Families
 from vfeedback.services.rows import utc
+from vfeedback.services.undo import Changes
 from vfeedback.storage import chain
 from vfeedback.storage import tables as t
 
@@ -119,4 +120,6 @@ class Consent:
                     "audit_id": audit_id,
                 },
             )
+        # Every open view of the family (its consent panel, a dialog waiting on it) redraws.
+        self.ctx.announce(Changes("Record consent", {"consents": frozenset({fam.id})}))
         return self.register(fam.id)[-1]

@@ -535,6 +535,8 @@ class MainWindow(QMainWindow):
             if open_rec is not None:  # its name, date or family code may have changed
                 with contextlib.suppress(VfeedbackError):  # deleted: closing it is said elsewhere
                     self._show_title(self.library.recordings.get(open_rec.id))
+        if "consents" in changes.tables:
+            self.panel.consent.show_family(self.panel.current_family())
         if changes.tables & {"coding_schemes", "codes"}:
             self._load_codes()
         if "moments" in changes.tables:

@@ -148,20 +148,34 @@ class HighlightActions:
             dialog.deleteLater()
 
     def play_file(self, path: Path) -> None:
-        """A clip or a reel played in a window of its own, beside the workbench."""
-        from PySide6.QtCore import Qt
+        """A clip or a reel played full screen on the workbench's screen, as the family will see it
+        (Escape comes back; it closes by itself at the end)."""
+        from vfeedback.core.errors import VfeedbackError
+        from vfeedback.ui.clip_preview import FullScreenPlayer
 
-        from vfeedback.ui.clip_preview import ClipPreview
+        if self.player is not None:
+            self.player.close()
+        try:
+            player = FullScreenPlayer(path)
+        except VfeedbackError as exc:
+            self.bench.show_error(str(exc))
+            return
+        if not player.opened:
+            return
+        player.setObjectName("resultPlayer")
+        self.player = player
 
-        if self.player is None:
-            self.player = ClipPreview()
-            self.player.setObjectName("resultPlayer")
-            self.player.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
-            self.player.resize(960, 600)
-        self.player.setWindowTitle(path.name)
-        self.player.show()
-        self.player.raise_()
-        self.player.play(path)
+        def closed() -> None:
+            if self.player is player:
+                self.player = None
+            player.deleteLater()
+            self.bench.widget().activateWindow()
+
+        player.closed.connect(closed)
+        handle = self.bench.widget().windowHandle()
+        if handle is not None and handle.screen() is not None:
+            player.setScreen(handle.screen())
+        player.present()
 
     def _exported(self, highlight: Highlight) -> None:
         name = Path(highlight.path).name
