@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 
 from vfeedback.core.timecode import US_PER_SECOND
 
@@ -117,7 +118,7 @@ def turn_pairs(vocs: Iterable[Vocalisation]) -> list[tuple[Vocalisation, Vocalis
     """
     calm = _calm(vocs)
     pairs = []
-    for before, after in zip(calm, calm[1:], strict=False):
+    for before, after in pairwise(calm):
         if answers(before, after) and not any(
             v.start_us < after.start_us and v.end_us > before.end_us
             for v in calm
