@@ -214,7 +214,9 @@ def write_wav(x: Array, path: Path) -> Path:
 def make_scene(folder: Path, seed: int, noise: str, snr_db: float) -> tuple[Path, Truth]:
     """A WAV of scene ``seed`` with ``noise`` at ``snr_db``, cached, and its truth."""
     clean, truth = scene(seed, folder / "voices")
-    path = write_wav(mix(clean, truth, noise, snr_db, seed), folder / f"scene-{seed}-{noise}-{snr_db:g}dB.wav")
+    path = write_wav(
+        mix(clean, truth, noise, snr_db, seed), folder / f"scene-{seed}-{noise}-{snr_db:g}dB.wav"
+    )
     return path, truth
 
 

@@ -167,7 +167,7 @@ class _Reader:
 
     def suggestions(self, value: object, codes: tuple[CodeSpec, ...]) -> tuple[tuple[str, str], ...]:
         if not isinstance(value, dict):
-            self.fail("[suggestions] should be a table of kind = \"code\" lines")
+            self.fail('[suggestions] should be a table of kind = "code" lines')
         self.unknown_fields(value, SUGGESTION_KINDS, "[suggestions]")
         labels = {c.name.lower() for c in codes}
         labels |= {f"{p.name}/{c.name}".lower() for p in codes for c in p.children}
@@ -175,7 +175,9 @@ class _Reader:
         out = []
         for kind, code in value.items():
             if not isinstance(code, str) or code.strip().lower() not in labels:
-                self.fail(f"[suggestions] maps {kind} to {_describe(code)}, which is not a code of this scheme")
+                self.fail(
+                    f"[suggestions] maps {kind} to {_describe(code)}, which is not a code of this scheme"
+                )
             out.append((kind, code.strip()))
         return tuple(out)
 

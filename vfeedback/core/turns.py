@@ -145,9 +145,7 @@ def _strengths(pairs: list[tuple[Vocalisation, Vocalisation]]) -> list[Found]:
     for run in runs:
         if len(run) + 1 >= CHAIN_MIN_TURNS:
             first = run[0]
-            found.append(
-                Found(Kind.CHAIN, _span(first[0]), _span(first[1]), len(run) + 1, run[-1][1].end_us)
-            )
+            found.append(Found(Kind.CHAIN, _span(first[0]), _span(first[1]), len(run) + 1, run[-1][1].end_us))
             continue
         for serve, answer in run:
             waited = serve.voice is Voice.INFANT and answer.start_us - serve.end_us >= WAITING_MIN_US

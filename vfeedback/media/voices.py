@@ -87,9 +87,9 @@ def decode(path: Path, should_cancel: ShouldCancel | None = None) -> tuple[Sampl
                 if should_cancel is not None and n % 200 == 0 and should_cancel():
                     raise Cancelled
                 for out in resampler.resample(frame):
-                    parts.append(out.to_ndarray().reshape(-1))
+                    parts.append(np.asarray(out.to_ndarray(), np.float32).reshape(-1))
             for out in resampler.resample(None):
-                parts.append(out.to_ndarray().reshape(-1))
+                parts.append(np.asarray(out.to_ndarray(), np.float32).reshape(-1))
         except av.FFmpegError as exc:
             raise BadInput(f"The sound of {quoted_name(path)} cannot be read ({exc}).") from exc
     samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
