@@ -5,7 +5,8 @@ announcements) shared by service objects, each given the services it needs: ``li
 ``lib.recordings``, ``lib.media``, ``lib.schemes``, ``lib.moments``, ``lib.reels``, ``lib.exports``,
 ``lib.consent``, ``lib.audit``, ``lib.interchange``, ``lib.supervision``, ``lib.cases``,
 ``lib.integrity``, ``lib.suggestions`` and ``lib.files``. Each mutation is one transaction and one
-undoable action and returns what it did; subscribers get a ``Changes`` for it. Reads return plain domain values.
+undoable action and returns what it did; subscribers get a ``Changes`` for it. Reads return plain
+domain values.
 """
 
 from __future__ import annotations

@@ -271,10 +271,6 @@ interchange_imports = Table(
     sqlite_autoincrement=True,
 )
 
-UNDOABLE_TABLES: dict[str, Table] = {
-    t.name: t
-    for t in (families, recordings, coding_schemes, codes, moments, reels, reel_items, interchange_imports)
-}
 
 # A cache: the vocalisations found in a recording's sound (JSON), redone when ``version`` (the
 # analysis version) is older than the engine's; never part of undo.
@@ -311,3 +307,18 @@ suggestions = Table(
     # Ids are never reused: scripts and the undo log refer to them.
     sqlite_autoincrement=True,
 )
+
+UNDOABLE_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        families,
+        recordings,
+        coding_schemes,
+        codes,
+        moments,
+        reels,
+        reel_items,
+        interchange_imports,
+        suggestions,
+    )
+}
