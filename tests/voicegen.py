@@ -132,7 +132,11 @@ def clatter(n: int, rng: np.random.Generator) -> Array:
 NOISES = {"pink": pink, "tv": television, "clatter": clatter}
 
 
-def scene(seed: int, folder: Path) -> tuple[Array, Truth]:
+FULL = ("ia", "ai", "wait", "chain", "lone", "cry", "ia", "ai", "chain", "lone", "cry", "wait", "ia")
+SHORT = ("ia", "ai", "wait", "chain", "cry")
+
+
+def scene(seed: int, folder: Path, plan: tuple[str, ...] = FULL) -> tuple[Array, Truth]:
     """About 100 s of interaction: turns both ways, waiting, chains, lone sounds far apart (no turn),
     and two cries soothed by the parent. Returns the clean sound and its truth."""
     rng = np.random.default_rng(seed)
@@ -150,7 +154,6 @@ def scene(seed: int, folder: Path) -> tuple[Array, Truth]:
         pieces.append((actor, x))
         gaps.append(gap)
 
-    plan = ["ia", "ai", "wait", "chain", "lone", "cry", "ia", "ai", "chain", "lone", "cry", "wait", "ia"]
     for item in plan:
         lead = rng.uniform(6.0, 7.5)  # far from the last sound: nothing answers across it
         if item == "ia":
@@ -211,18 +214,23 @@ def write_wav(x: Array, path: Path) -> Path:
     return _make(path, build)
 
 
-def make_scene(folder: Path, seed: int, noise: str, snr_db: float) -> tuple[Path, Truth]:
+def make_scene(
+    folder: Path, seed: int, noise: str, snr_db: float, plan: tuple[str, ...] = FULL
+) -> tuple[Path, Truth]:
     """A WAV of scene ``seed`` with ``noise`` at ``snr_db``, cached, and its truth."""
-    clean, truth = scene(seed, folder / "voices")
+    clean, truth = scene(seed, folder / "voices", plan)
+    name = f"scene-{seed}-{noise}-{snr_db:g}dB{'-short' if plan == SHORT else ''}"
     path = write_wav(
         mix(clean, truth, noise, snr_db, seed), folder / f"scene-{seed}-{noise}-{snr_db:g}dB.wav"
     )
     return path, truth
 
 
-def make_scene_video(folder: Path, seed: int, noise: str, snr_db: float) -> tuple[Path, Truth]:
+def make_scene_video(
+    folder: Path, seed: int, noise: str, snr_db: float, plan: tuple[str, ...] = FULL
+) -> tuple[Path, Truth]:
     """The same scene as a small MP4 (a plain picture, AAC sound) to import into a library."""
-    wav, truth = make_scene(folder, seed, noise, snr_db)
+    wav, truth = make_scene(folder, seed, noise, snr_db, plan)
 
     def build(out: Path) -> None:
         _ffmpeg(
@@ -231,4 +239,4 @@ def make_scene_video(folder: Path, seed: int, noise: str, snr_db: float) -> tupl
             "-c:a", "aac", "-b:a", "64k", "-f", "mp4", str(out),
         )  # fmt: skip
 
-    return _make(folder / f"scene-{seed}-{noise}-{snr_db:g}dB.mp4", build), truth
+    return _make(wav.with_suffix(".mp4"), build), truth
