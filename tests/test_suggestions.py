@@ -10,8 +10,8 @@ version. And the promise that suggestions reach nothing a family sees."""
 from __future__ import annotations
 
 import ast
-import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -42,15 +42,27 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory: pytest.TempPathFactory, scene: Path) -> Path:
+    """A library whose recording 1 (family F01) has been analysed: each test gets a copy (the
+    analysis is the slow part; the copy is the same SQLite file and folder)."""
+    root = tmp_path_factory.mktemp("analysed") / "lib"
+    with Library.open(root) as lib:
+        lib.families.add("F01")
+        rec = lib.recordings.import_file(scene, "F01").id
+        lib.suggestions.analyse(rec)
+    return root
+
+
 @pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], analysed: Path) -> Cli:
+    shutil.copytree(analysed, tmp_path / "lib")
     return Cli(tmp_path / "lib", capsys)
 
 
 def _imported(cli: Cli, scene: Path) -> int:
-    assert cli("family", "add", "F01")[0] == 0
-    rec: dict[str, Any] = cli.json("import", str(scene), "--family", "F01")
-    return int(rec["id"])
+    """Recording 1 of the copied library (already analysed)."""
+    return 1
 
 
 def _counts(root: Path) -> dict[str, int]:
@@ -65,8 +77,12 @@ def _counts(root: Path) -> dict[str, int]:
         }
 
 
-def test_suggest_json_lists_each_exchange_with_the_keys_the_readme_promises(cli: Cli, scene: Path) -> None:
-    rec = _imported(cli, scene)
+def test_suggest_json_lists_each_exchange_with_the_keys_the_readme_promises(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], scene: Path
+) -> None:
+    cli = Cli(tmp_path / "fresh", capsys)  # a new library: suggest runs the analysis
+    assert cli("family", "add", "F01")[0] == 0
+    rec = int(cli.json("import", str(scene), "--family", "F01")["id"])
     found: list[dict[str, Any]] = cli.json("suggest", str(rec))
     assert found and all(set(s) == SUGGESTION_KEYS for s in found)
     assert all(set(s["serve"]) == SPAN_KEYS and set(s["answer"]) == SPAN_KEYS for s in found)
@@ -74,7 +90,11 @@ def test_suggest_json_lists_each_exchange_with_the_keys_the_readme_promises(cli:
     assert {s["kind"] for s in found} == {"turn", "waiting", "chain", "repair"}
     first = found[0]
     # Truth: coo 6.768-7.933 s, the parent from 8.491 s (latency 0.558 s); within 0.5 s.
-    assert first["kind"] == "turn" and first["serve"]["actor"] == "infant" and first["answer"]["actor"] == "adult"
+    assert (
+        first["kind"] == "turn"
+        and first["serve"]["actor"] == "infant"
+        and first["answer"]["actor"] == "adult"
+    )
     assert abs(first["serve"]["start_us"] - 6_767_687) <= 500_000
     assert abs(first["latency_us"] - 558_125) <= 500_000
     assert first["latency_us"] == first["answer"]["start_us"] - first["serve"]["end_us"]
@@ -90,7 +110,9 @@ def test_accepting_makes_the_moment_and_undo_takes_both_back(cli: Cli, scene: Pa
     first = cli.json("suggest", str(rec))[0]
     status, out, err = cli("suggest", "accept", str(first["id"]))
     assert status == 0, err
-    assert out.startswith("Added moment 1: 00:00:06.") and out.endswith(", Receiving then responding, parent.\n")
+    assert out.startswith("Added moment 1: 00:00:06.") and out.endswith(
+        ", Receiving then responding, parent.\n"
+    )
     with Library.open(cli.root) as lib:
         (moment,) = lib.moments.all(rec)
         assert moment.caption == "You answered each other, taking turns"
@@ -111,7 +133,9 @@ def test_accept_with_a_code_and_caption_of_ones_own(cli: Cli, scene: Path) -> No
     assert (moment["code"], moment["caption"]) == ("Taking turns", "Hello")
 
 
-def test_rejecting_is_undoable_and_a_second_decision_is_refused_in_one_sentence(cli: Cli, scene: Path) -> None:
+def test_rejecting_is_undoable_and_a_second_decision_is_refused_in_one_sentence(
+    cli: Cli, scene: Path
+) -> None:
     rec = _imported(cli, scene)
     second = cli.json("suggest", str(rec))[1]
     status, out, _ = cli("suggest", "reject", str(second["id"]))
@@ -129,13 +153,12 @@ def test_rejecting_is_undoable_and_a_second_decision_is_refused_in_one_sentence(
 
 
 def test_the_analysis_is_cached_and_a_new_engine_version_redoes_it_keeping_decisions(
-    library: Library, scene: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, analysed: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    library.families.add("F01")
-    rec = library.recordings.import_file(scene, "F01").id
-    fractions: list[float] = []
-    found = library.suggestions.analyse(rec, fractions.append)
-    assert fractions[-1] == 1.0 and fractions == sorted(fractions)
+    shutil.copytree(analysed, tmp_path / "lib")
+    library = Library.open(tmp_path / "lib")
+    rec = 1
+    found = library.suggestions.analyse(rec)
     library.suggestions.reject(found[1].id)
     with library.ctx.read() as conn:
         built = conn.execute(select(t.voice_analyses.c.built_at)).scalar_one()
@@ -144,10 +167,13 @@ def test_the_analysis_is_cached_and_a_new_engine_version_redoes_it_keeping_decis
         assert conn.execute(select(t.voice_analyses.c.built_at)).scalar_one() == built
     monkeypatch.setattr(voices, "ANALYSIS_VERSION", voices.ANALYSIS_VERSION + 1)
     assert not library.suggestions.is_current(rec)
-    again = library.suggestions.analyse(rec)
+    fractions: list[float] = []
+    again = library.suggestions.analyse(rec, fractions.append)
+    assert fractions[-1] == 1.0 and fractions == sorted(fractions)
     assert [s.status for s in again].count("rejected") == 1
     assert next(s for s in again if s.status == "rejected").id == found[1].id
     assert len(again) == len(found)
+    library.close()
 
 
 def test_a_cancelled_analysis_stores_nothing(library: Library, scene: Path) -> None:
@@ -158,15 +184,15 @@ def test_a_cancelled_analysis_stores_nothing(library: Library, scene: Path) -> N
     assert library.suggestions.all(rec) == [] and library.suggestions.voices(rec) is None
 
 
-def test_deleting_the_recording_deletes_its_analysis_and_suggestions(library: Library, scene: Path) -> None:
-    library.families.add("F01")
-    rec = library.recordings.import_file(scene, "F01").id
-    found = library.suggestions.analyse(rec)
-    library.suggestions.accept(found[0].id)
-    library.cases.delete_recording(rec)
-    with library.ctx.read() as conn:
-        for table in (t.suggestions, t.voice_analyses, t.moments):
-            assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
+def test_deleting_the_recording_deletes_its_analysis_and_suggestions(tmp_path: Path, analysed: Path) -> None:
+    shutil.copytree(analysed, tmp_path / "lib")
+    with Library.open(tmp_path / "lib") as library:
+        found = library.suggestions.all(1)
+        library.suggestions.accept(found[0].id)
+        library.cases.delete_recording(1)
+        with library.ctx.read() as conn:
+            for table in (t.suggestions, t.voice_analyses, t.moments):
+                assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
 
 
 FAMILY_FACING = ("export", "render", "interchange", "ui/review")

@@ -69,11 +69,12 @@ def coo(seconds: float, rng: np.random.Generator) -> Array:
     low, peak = rng.uniform(300, 360), rng.uniform(450, 600)
     f0 = low + (peak - low) * np.sin(np.pi * t / seconds) * (1 + 0.03 * np.sin(2 * np.pi * 6 * t))
     phase = 2 * np.pi * np.cumsum(f0) / RATE
-    x = sum(np.sin(k * phase) / k**1.5 for k in range(1, 6))
+    x: Array = np.sum([np.sin(k * phase) / k**1.5 for k in range(1, 6)], axis=0)
     x = x * _envelope(len(t), 0.08)
     # A vowel-like colour: a little breath noise shaped by the same envelope.
     x = x + 0.03 * rng.standard_normal(len(t)) * _envelope(len(t), 0.08)
-    return 0.25 * x / np.max(np.abs(x))
+    out: Array = 0.25 * x / np.max(np.abs(x))
+    return out
 
 
 def cry(seconds: float, rng: np.random.Generator) -> Array:
@@ -83,11 +84,12 @@ def cry(seconds: float, rng: np.random.Generator) -> Array:
     jitter = np.cumsum(rng.standard_normal(len(t))) * 0.6
     f0 = base + np.clip(jitter - np.convolve(jitter, np.ones(400) / 400, "same"), -60, 60)
     phase = 2 * np.pi * np.cumsum(f0) / RATE
-    x = sum(np.sin(k * phase) / k for k in range(1, 8))
+    x: Array = np.sum([np.sin(k * phase) / k for k in range(1, 8)], axis=0)
     x = x * (1 + 0.5 * np.sin(2 * np.pi * 9 * t))  # a sobbing tremor
     x = x / np.max(np.abs(x)) + 0.25 * rng.standard_normal(len(t))
     x = x * _envelope(len(t), 0.05)
-    return 0.8 * x / np.max(np.abs(x))
+    out: Array = 0.8 * x / np.max(np.abs(x))
+    return out
 
 
 def _envelope(n: int, fade_s: float) -> Array:
@@ -198,7 +200,7 @@ def mix(clean: Array, truth: Truth, noise: str, snr_db: float, seed: int) -> Arr
     voiced = np.concatenate([clean[s * RATE // US : e * RATE // US] for _, s, e in truth.vocalisations])
     power = float(np.mean(voiced**2))
     bg = NOISES[noise](len(clean), rng)
-    out = clean + bg * np.sqrt(power / 10 ** (snr_db / 10))
+    out: Array = clean + bg * np.sqrt(power / 10 ** (snr_db / 10))
     peak = float(np.max(np.abs(out)))
     return out / peak * 0.9 if peak > 0.9 else out
 
@@ -220,9 +222,7 @@ def make_scene(
     """A WAV of scene ``seed`` with ``noise`` at ``snr_db``, cached, and its truth."""
     clean, truth = scene(seed, folder / "voices", plan)
     name = f"scene-{seed}-{noise}-{snr_db:g}dB{'-short' if plan == SHORT else ''}"
-    path = write_wav(
-        mix(clean, truth, noise, snr_db, seed), folder / f"scene-{seed}-{noise}-{snr_db:g}dB.wav"
-    )
+    path = write_wav(mix(clean, truth, noise, snr_db, seed), folder / f"{name}.wav")
     return path, truth
 
 
