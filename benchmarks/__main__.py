@@ -20,6 +20,7 @@ GROUPS = {
     "blur": "bench_blur",
     "interchange": "bench_interchange",
     "undo": "bench_undo",
+    "suggest": "bench_suggest",
 }
 
 
