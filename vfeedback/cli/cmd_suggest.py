@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from vfeedback.cli import output as out
 from vfeedback.cli.arguments import json_flag
-from vfeedback.cli.cmd_moments import _print_moment
 from vfeedback.cli.progress import frame_index, progress
 from vfeedback.cli.registry import Grammar, Handler
 from vfeedback.core.errors import BadInput
@@ -56,12 +55,17 @@ def suggest(lib: Library, args: argparse.Namespace) -> int:
             if args.json:
                 out.emit_json(s.to_json())
             else:
-                print(
-                    f"Rejected suggestion {s.id} at {format_time(s.start_us)}; undo takes it back."
-                )
+                print(f"Rejected suggestion {s.id} at {format_time(s.start_us)}; undo takes it back.")
             return 0
         m = lib.suggestions.accept(ident, code=args.code, caption=args.caption)
-        return _print_moment(lib, m, frame_index(lib, m.recording_id, quiet=True), args.json, "Added")
+        idx = frame_index(lib, m.recording_id, quiet=True)
+        code = lib.schemes.code(m.code_id)
+        if args.json:
+            out.emit_json(out.moment_json(m, code, idx))
+        else:
+            span = f"{format_time(m.start_us)}-{format_time(m.end_us)} (frame {idx.frame_at(m.start_us)})"
+            print(f"Added moment {m.id}: {span}, {code.name}, {m.actor.value}.")
+        return 0
     if len(words) != 1:
         raise BadInput(f"suggest takes one recording id: {USAGE}.")
     recording = _number(words[0])
