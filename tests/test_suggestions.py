@@ -170,6 +170,12 @@ def test_the_analysis_is_cached_and_a_new_engine_version_redoes_it_keeping_decis
     fractions: list[float] = []
     again = library.suggestions.analyse(rec, fractions.append)
     assert fractions[-1] == 1.0 and fractions == sorted(fractions)
+    entries = [e for e in library.audit.entries("F01") if e.action == "analyse"]
+    assert [e.detail for e in entries] == [
+        f"Listened for turn-taking in recording 1 on this computer (analysis version {v}): "
+        f"{len(library.suggestions.voices(rec) or [])} vocalisations, {len(again)} suggested moments"
+        for v in (voices.ANALYSIS_VERSION - 1, voices.ANALYSIS_VERSION)
+    ]
     assert [s.status for s in again].count("rejected") == 1
     assert next(s for s in again if s.status == "rejected").id == found[1].id
     assert len(again) == len(found)

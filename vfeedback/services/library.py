@@ -60,7 +60,7 @@ class Library:
         )
         self.cases = Cases(ctx, families, recordings, media, exports, audit)
         self.integrity = Integrity(ctx, recordings)
-        self.suggestions = Suggestions(ctx, recordings, media, schemes, moments)
+        self.suggestions = Suggestions(ctx, families, recordings, media, schemes, moments, audit)
 
     @classmethod
     def open(cls, spec: str | os.PathLike[str] | None = None) -> Library:

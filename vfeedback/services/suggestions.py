@@ -30,7 +30,9 @@ from vfeedback.core.turns import (
     figures,
     suggest,
 )
+from vfeedback.services.audit import Audit
 from vfeedback.services.context import Context
+from vfeedback.services.families import Families
 from vfeedback.services.media import Media
 from vfeedback.services.moments import Moments, NewMoment
 from vfeedback.services.recordings import Recordings
@@ -88,10 +90,12 @@ class Suggestion:
 @dataclass(eq=False)
 class Suggestions:
     ctx: Context
+    families: Families
     recordings: Recordings
     media: Media
     schemes: Schemes
     moments: Moments
+    audit: Audit
 
     # --- the analysis (the background job) -------------------------------------------------------
     def is_current(self, recording_id: int) -> bool:
@@ -120,12 +124,14 @@ class Suggestions:
         if again or not self.is_current(recording_id):
             recording, path = self.media._source(recording_id)
             vocs, duration = vocalisations(path, progress, should_cancel)
-            self._store(recording.id, vocs, duration, ANALYSIS_VERSION)
+            self._store(recording.id, recording.family_id, vocs, duration, ANALYSIS_VERSION)
         elif progress is not None:
             progress(1.0)
         return self.all(recording_id)
 
-    def _store(self, recording_id: int, vocs: list[Vocalisation], duration_us: int, version: int) -> None:
+    def _store(
+        self, recording_id: int, family_id: int, vocs: list[Vocalisation], duration_us: int, version: int
+    ) -> None:
         data = json.dumps([[v.voice.value, v.start_us, v.end_us, v.f0_hz] for v in vocs])
         s = t.suggestions
         with self.ctx.write() as conn:  # a cache refresh, not the clinician's edit: outside undo
@@ -151,6 +157,14 @@ class Suggestions:
                     continue
                 conn.execute(s.insert().values(_row(recording_id, found)))
             ids = frozenset(conn.execute(select(s.c.id).where(s.c.recording_id == recording_id)).scalars())
+            # Processing a family's sound is recorded like any other use of their film.
+            self.audit.record(
+                conn,
+                "analyse",
+                self.families.get(family_id),
+                f"Listened for turn-taking in recording {recording_id} on this computer "
+                f"(analysis version {version}): {len(vocs)} vocalisations, {len(ids)} suggested moments",
+            )
         self.ctx.announce(Changes("Find suggested moments", {"suggestions": ids}))
 
     # --- reading ----------------------------------------------------------------------------------
