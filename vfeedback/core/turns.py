@@ -118,13 +118,11 @@ def turn_pairs(vocs: Iterable[Vocalisation]) -> list[tuple[Vocalisation, Vocalis
     """
     calm = _calm(vocs)
     pairs = []
+    latest_end = -1  # the latest end among the vocalisations that started before ``before``
     for before, after in pairwise(calm):
-        if answers(before, after) and not any(
-            v.start_us < after.start_us and v.end_us > before.end_us
-            for v in calm
-            if v is not before and v is not after
-        ):
+        if answers(before, after) and latest_end <= before.end_us:
             pairs.append((before, after))
+        latest_end = max(latest_end, before.end_us)
     return pairs
 
 

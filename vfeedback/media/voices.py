@@ -74,7 +74,9 @@ class Stretch:
     speech: bool = True  # found by the voice activity model (False: by pitch alone)
 
 
-def decode(path: Path, should_cancel: ShouldCancel | None = None) -> tuple[Pcm, int]:
+def decode(
+    path: Path, should_cancel: ShouldCancel | None = None, progress: Progress | None = None
+) -> tuple[Pcm, int]:
     """The first audio stream as 16-bit mono at 16 kHz, and the sample (at 16 kHz) of the first video
     frame it starts after (negative: before); an empty array for a file without sound.
 
@@ -111,8 +113,11 @@ def decode(path: Path, should_cancel: ShouldCancel | None = None) -> tuple[Pcm, 
         resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
         try:
             for n, frame in enumerate(container.decode(audio)):
-                if should_cancel is not None and n % 200 == 0 and should_cancel():
-                    raise Cancelled
+                if n % 200 == 0:
+                    if should_cancel is not None and should_cancel():
+                        raise Cancelled
+                    if progress is not None and seconds and frame.time is not None:
+                        progress(min(max(frame.time / seconds, 0.0), 1.0))
                 put(resampler.resample(frame))
             put(resampler.resample(None))
         except av.FFmpegError as exc:
@@ -177,7 +182,9 @@ def stretches_of_voice(probs: Samples) -> list[tuple[int, int]]:
     return [(a * WINDOW, b * WINDOW) for a, b in merged if b - a >= shortest]
 
 
-def high_pitch_track(samples: Pcm, should_cancel: ShouldCancel | None = None) -> Samples:
+def high_pitch_track(
+    samples: Pcm, should_cancel: ShouldCancel | None = None, progress: Progress | None = None
+) -> Samples:
     """Praat's pitch with a 200 Hz floor every 10 ms (frame ``i``: samples ``i * HOP`` onwards; 0
     where unvoiced). Silero is trained on speech and passes over most infant sounds (a synthetic coo
     scored 0.1-0.6), so the baby is found by pitch too; the high floor keeps adult voices and a
@@ -191,6 +198,8 @@ def high_pitch_track(samples: Pcm, should_cancel: ShouldCancel | None = None) ->
     for first in range(0, len(samples), block):
         if should_cancel is not None and should_cancel():
             raise Cancelled
+        if progress is not None:
+            progress(first / len(samples))
         piece = floats(samples, first, first + block)
         if len(piece) < RATE // 10:
             break
@@ -327,16 +336,15 @@ def vocalisations(
     on_stretch: Callable[[Stretch, Voice | None], None] | None = None,
 ) -> tuple[list[Vocalisation], int]:
     """The vocalisations of a file (times in microseconds from its first video frame), and the length
-    of its sound in microseconds. Progress: decoding 0-0.3, voice activity 0.3-0.8, pitch 0.8-1."""
+    of its sound in microseconds. Progress (roughly in proportion to the time each part takes):
+    decoding 0-0.2, voice activity 0.2-0.65, the high pitch track 0.65-0.85, measuring 0.85-1."""
 
     def part(lo: float, hi: float) -> Progress | None:
         return None if progress is None else (lambda f: progress(lo + (hi - lo) * f))
 
-    samples, offset = decode(path, should_cancel)
-    if progress is not None:
-        progress(0.3)
-    probs = voice_probabilities(samples, part(0.3, 0.8), should_cancel)
-    track = high_pitch_track(samples, should_cancel)
+    samples, offset = decode(path, should_cancel, part(0.0, 0.2))
+    probs = voice_probabilities(samples, part(0.2, 0.65), should_cancel)
+    track = high_pitch_track(samples, should_cancel, part(0.65, 0.85))
     spans = combine(stretches_of_voice(probs), high_voiced_stretches(track))
     measured = []
     for n, (start, end, speech) in enumerate(spans):
@@ -344,7 +352,7 @@ def vocalisations(
             raise Cancelled
         measured.append(measure(samples, track, start, end, speech))
         if progress is not None:
-            progress(0.8 + 0.2 * n / max(len(spans), 1))
+            progress(0.85 + 0.15 * n / max(len(spans), 1))
     found = []
     for stretch, voice in zip(measured, classify(measured), strict=True):
         if on_stretch is not None:
