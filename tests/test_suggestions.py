@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from test_cli import Cli
 from voicegen import SHORT, make_scene_video
 
+from vfeedback.core.errors import BadInput
 from vfeedback.core.jobs import Cancelled
 from vfeedback.media import voices
 from vfeedback.services import Library
@@ -239,3 +240,30 @@ def test_each_file_export_of_the_recording_carries_its_moments_and_no_suggestion
         assert s["explanation"] not in text
     assert "You waited and gave your baby space" not in text  # an open waiting suggestion's draft
     assert "Baby vocalised" not in text and "vocalis" not in text.lower()
+
+
+def test_an_imported_scheme_proposes_the_codes_its_file_maps_and_none_elsewhere(
+    tmp_path: Path, analysed: Path
+) -> None:
+    shutil.copytree(analysed, tmp_path / "lib")
+    scheme = tmp_path / "mini.toml"
+    scheme.write_text(
+        'format = 1\nname = "Mini"\nversion = "1"\n'
+        '[[principle]]\nname = "Turns"\ncolour = "#77AADD"\nkind = "strength"\nparent_wording = "Turns"\n'
+        '  [[principle.item]]\n  name = "Waiting"\n  parent_wording = "You waited"\n'
+        '[suggestions]\nwaiting = "Turns/Waiting"\n',
+        "utf-8",
+    )
+    with Library.open(tmp_path / "lib") as library:
+        mini = library.schemes.import_file(scheme)
+        found = library.suggestions.all(1, scheme="Mini")
+        codes = {s.kind.value: s.code for s in found}
+        assert codes["turn"] is None and codes["chain"] is None
+        waiting = codes["waiting"]
+        assert waiting is not None and (waiting.scheme_id, waiting.name) == (mini.id, "Waiting")
+        first = next(s for s in found if s.kind.value == "turn")
+        with pytest.raises(BadInput) as refused:
+            library.suggestions.accept(first.id, scheme="Mini")
+        assert str(refused.value) == (
+            "The coding scheme proposes no code for turn suggestions; choose one (--code)."
+        )

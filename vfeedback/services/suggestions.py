@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 
 from vfeedback.core.errors import BadInput, Conflict, NotFound
 from vfeedback.core.jobs import Progress, ShouldCancel
-from vfeedback.core.model import Actor, Code, Moment
+from vfeedback.core.model import Code, Moment
 from vfeedback.core.timecode import format_time
 from vfeedback.core.turns import (
     Figures,
@@ -220,15 +220,32 @@ class Suggestions:
         return _suggestion(row, self._codes(scheme))
 
     def _codes(self, scheme: str | int | None) -> dict[str, Code]:
-        """The scheme's [suggestions] mapping, resolved to its codes (shipped schemes carry it)."""
-        from vfeedback.interchange.scheme_file import builtin_scheme_paths, load_scheme
-
+        """The scheme's [suggestions] mapping, resolved to its codes ({} when it has none)."""
         chosen = self.schemes.get(scheme)
-        for path in builtin_scheme_paths():
-            spec = load_scheme(path)
-            if spec.name == chosen.name:
-                return {kind: self.schemes.code(label, chosen.id) for kind, label in spec.suggestions}
-        return {}
+        with self.ctx.read() as conn:
+            row = conn.execute(
+                select(t.coding_schemes.c.suggestions, t.coding_schemes.c.builtin).where(
+                    t.coding_schemes.c.id == chosen.id
+                )
+            ).first()
+        mapping: dict[str, str] = {}
+        if row is not None and row.suggestions:
+            mapping = json.loads(row.suggestions)
+        elif row is not None and row.builtin:
+            # Installed before schemes carried the mapping: the shipped file has it.
+            from vfeedback.interchange.scheme_file import builtin_scheme_paths, load_scheme
+
+            for path in builtin_scheme_paths():
+                spec = load_scheme(path)
+                if spec.name == chosen.name:
+                    mapping = dict(spec.suggestions)
+        codes = {}
+        for kind, label in mapping.items():
+            try:
+                codes[kind] = self.schemes.code(label, chosen.id)
+            except (BadInput, NotFound):
+                continue  # a code renamed since: propose none rather than refuse to list
+        return codes
 
     # --- deciding (undoable) ------------------------------------------------------------------------
     def accept(
@@ -249,13 +266,9 @@ class Suggestions:
                 f"The coding scheme proposes no code for {current.kind.value} suggestions; "
                 "choose one (--code)."
             )
-        item = NewMoment(
-            current.start_us,
-            current.end_us,
-            chosen.id,
-            Actor.PARENT,
-            current.caption if caption is None else caption,
-        )
+        # The code's own actor (the parent, for the shipped schemes' mappings).
+        text = current.caption if caption is None else caption
+        item = NewMoment(current.start_us, current.end_us, chosen.id, None, text)
 
         def decide(tx: Tx) -> None:
             self._still_open(self.get(suggestion_id))

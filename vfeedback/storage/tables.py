@@ -80,6 +80,9 @@ coding_schemes = Table(
     Column("attribution", Text),
     Column("builtin", Boolean, nullable=False),
     Column("created_at", UTC_TIME, nullable=False),
+    # The scheme file's [suggestions] table as JSON (kind -> code label); NULL: none, or a shipped
+    # scheme installed before suggestions existed (its file says).
+    Column("suggestions", Text),
     # Ids are never reused: scripts and the undo log refer to them.
     sqlite_autoincrement=True,
 )

@@ -4,6 +4,7 @@
   made it: a newer engine redoes it).
 - ``suggestions``: turns, waiting, chains and repair found in them, each open, accepted (with the
   moment it became) or rejected.
+- ``coding_schemes.suggestions``: the scheme file's [suggestions] table (kind to code) as JSON.
 
 Revision ID: 0008_suggestions
 Revises: 0007
@@ -19,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("coding_schemes") as batch:
+        batch.add_column(sa.Column("suggestions", sa.Text()))
     op.create_table(
         "voice_analyses",
         sa.Column("recording_id", sa.Integer(), nullable=False),
@@ -59,3 +62,5 @@ def downgrade() -> None:
     op.drop_index("ix_suggestions_recording_id", table_name="suggestions")
     op.drop_table("suggestions")
     op.drop_table("voice_analyses")
+    with op.batch_alter_table("coding_schemes") as batch:
+        batch.drop_column("suggestions")
