@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mediagen import MediaSet
 from sqlalchemy import func, select
 from test_cli import Cli
 from voicegen import SHORT, make_scene_video
 
+from vfeedback.cli.main import run
 from vfeedback.core.errors import BadInput
 from vfeedback.core.jobs import Cancelled
 from vfeedback.media import voices
@@ -267,3 +269,16 @@ def test_an_imported_scheme_proposes_the_codes_its_file_maps_and_none_elsewhere(
         assert str(refused.value) == (
             "The coding scheme proposes no code for turn suggestions; choose one (--code)."
         )
+
+
+def test_a_film_without_sound_has_no_suggestions_and_says_so(
+    library: Library, media: MediaSet, capsys: pytest.CaptureFixture[str]
+) -> None:
+    library.families.add("F01")
+    rec = library.recordings.import_file(media.no_audio, "F01").id
+    assert library.suggestions.analyse(rec) == []
+    assert library.suggestions.voices(rec) == []
+    figures = library.suggestions.figures(rec)
+    assert figures is not None and (figures.turns, figures.infant_started) == (0, None)
+    assert run(["--library", str(library.path), "suggest", str(rec)]) == 0
+    assert capsys.readouterr().out == "No suggested moments in this recording.\n"
