@@ -72,7 +72,10 @@ def test_a_cry_soothed_by_the_parent_is_repair_never_a_turn() -> None:
     assert [(f.kind, f.start_us, f.end_us, f.latency_us) for f in found] == [
         (Kind.REPAIR, 0, 6 * S, 2_500_000 - 6 * S)
     ]
-    assert "while she was still crying" in explain(found[0])
+    assert explain(found[0]) == (
+        "Baby cried at 00:00.0; you began to soothe baby with your voice while the crying went on, "
+        "and the crying stopped."
+    )
     # A cry nobody answers is not suggested.
     assert suggest([v(C, 0, 2), v(A, 8, 9)]) == []
 
@@ -84,9 +87,7 @@ def test_the_explanation_names_the_time_and_latency_as_a_clinician_says_them() -
         "a conversation of 3 turns."
     )
     waiting = suggest([v(B, 0, 1), v(A, 2.5, 3)])[0]
-    assert explain(waiting) == (
-        "Baby vocalised at 00:00.0; you waited 1.5 s, leaving her space, then answered."
-    )
+    assert explain(waiting) == ("Baby vocalised at 00:00.0; you waited 1.5 s, leaving space, then answered.")
     assert caption(waiting) == "You waited and gave your baby space to say more"
     assert clock(3_725_960_000) == "1:02:06.0"
 

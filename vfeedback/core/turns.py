@@ -189,14 +189,15 @@ def _secs(us: int) -> str:
 
 
 def explain(found: Found) -> str:
-    """One or two plain sentences in the clinician's words, addressed to the parent's part."""
+    """One or two plain sentences in the clinician's words, addressed to the parent's part (no
+    pronoun for the baby: the engine does not know who the baby is)."""
     lat = _secs(found.latency_us)
     at = clock(found.serve.start_us)
     if found.kind is Kind.REPAIR:
         if found.latency_us < 0:
-            when = "you began to soothe her with your voice while she was still crying"
+            when = "you began to soothe baby with your voice while the crying went on"
         else:
-            when = f"you soothed her with your voice {lat} after"
+            when = f"you soothed baby with your voice {lat} after"
         return f"Baby cried at {at}; {when}, and the crying stopped."
     if found.kind is Kind.CHAIN:
         who = "Baby vocalised" if found.serve.actor == "infant" else "You spoke to baby"
@@ -207,9 +208,9 @@ def explain(found: Found) -> str:
         )
     if found.serve.actor == "infant":
         if found.kind is Kind.WAITING:
-            return f"Baby vocalised at {at}; you waited {lat}, leaving her space, then answered."
+            return f"Baby vocalised at {at}; you waited {lat}, leaving space, then answered."
         return f"Baby vocalised at {at}; you answered {lat} later."
-    return f"You spoke to baby at {at}; she answered you {lat} later."
+    return f"You spoke to baby at {at}; baby answered you {lat} later."
 
 
 CAPTIONS = {
