@@ -56,7 +56,9 @@ INFANT_F0_MAX = 800.0  # above: a whistle or a ring, not a voice
 QUIETER_DB = 9.0  # high-pitched sound this far below the typical voice is background
 CRY_JOIN_US = 1_000_000
 CRY_LOUDER_DB = 2.0  # against the median loudness of the recording's voiced stretches
-CRY_ROUGH_HNR_DB = 12.0  # harmonics-to-noise below this: rough
+CRY_ROUGH_HNR_DB = 12.0
+CRY_ABOVE_BABY_DB = 1.5  # ... and against the median of the baby's high-pitched sounds
+BABY_REFERENCE_MIN = 4  # high-pitched sounds needed before their median is a reference  # harmonics-to-noise below this: rough
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +297,10 @@ def classify(stretches: list[Stretch]) -> list[Voice | None]:
 
     levels = [s.level_db for s in stretches if s.f0_hz is not None]
     typical = float(np.median(levels)) if levels else 0.0
+    # The baby's own usual sound: a cry must stand out from it too, or in a loud room (a television
+    # as loud as the voices) every coo, rougher and louder than the room's median, would pass.
+    babyish = [s.level_db for s in stretches if s.high_voice]
+    usual = float(np.median(babyish)) if len(babyish) >= BABY_REFERENCE_MIN else None
     judged: list[Voice | None] = []
     for s in stretches:
         if s.f0_hz is None or s.voiced < 0.2 or s.f0_hz > INFANT_F0_MAX:
@@ -305,7 +311,11 @@ def classify(stretches: list[Stretch]) -> list[Voice | None]:
             judged.append(Voice.ADULT)
         elif s.level_db < typical - QUIETER_DB:
             judged.append(None)
-        elif s.level_db >= typical + CRY_LOUDER_DB and s.hnr_db < CRY_ROUGH_HNR_DB:
+        elif (
+            s.level_db >= typical + CRY_LOUDER_DB
+            and s.hnr_db < CRY_ROUGH_HNR_DB
+            and (usual is None or s.level_db >= usual + CRY_ABOVE_BABY_DB)
+        ):
             judged.append(Voice.CRY)
         else:
             judged.append(Voice.INFANT)
