@@ -56,9 +56,9 @@ INFANT_F0_MAX = 800.0  # above: a whistle or a ring, not a voice
 QUIETER_DB = 9.0  # high-pitched sound this far below the typical voice is background
 CRY_JOIN_US = 1_000_000
 CRY_LOUDER_DB = 2.0  # against the median loudness of the recording's voiced stretches
-CRY_ROUGH_HNR_DB = 12.0
+CRY_ROUGH_HNR_DB = 12.0  # harmonics-to-noise below this: rough
 CRY_ABOVE_BABY_DB = 1.5  # ... and against the median of the baby's high-pitched sounds
-BABY_REFERENCE_MIN = 4  # high-pitched sounds needed before their median is a reference  # harmonics-to-noise below this: rough
+BABY_REFERENCE_MIN = 4  # high-pitched sounds needed before their median is a reference
 
 
 @dataclass(frozen=True, slots=True)
