@@ -21,6 +21,7 @@ GROUPS = {
     "interchange": "bench_interchange",
     "undo": "bench_undo",
     "pack": "bench_pack",
+    "suggest": "bench_suggest",
 }
 
 

@@ -14,10 +14,11 @@ profile=${1:-run}
 run_pkgs=(ffmpeg libvlc5 vlc-plugin-base vlc-plugin-video-output
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libegl1 libgl1
   libfontconfig1 fonts-dejavu-core fonts-symbola libglib2.0-0 libdbus-1-3 libpulse0)
-# What the tests add: a virtual screen and screenshots, PDF rendering, a PostgreSQL server, and the
-# installer compiler and Flatpak manifest linter the packaging tests run.
+# What the tests add: a virtual screen and screenshots, PDF rendering, a PostgreSQL server, the
+# installer compiler and Flatpak manifest linter the packaging tests run, and espeak-ng (the adult
+# voices of the suggested-moments test corpus).
 test_pkgs=(xvfb xauth imagemagick poppler-utils postgresql desktop-file-utils appstream util-linux
-  nsis flatpak-builder)
+  nsis flatpak-builder espeak-ng)
 # What building and proving the self-contained app adds (packaging/README.md): the ELF tools that make
 # the bundled libraries find each other, the .deb and installer compilers, the manifest linter, a
 # clean Debian made from the archive, the window lister that times the window's start, and

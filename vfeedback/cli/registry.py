@@ -44,6 +44,8 @@ COMMANDS: dict[str, str] = {
     "check": "check",
     "progress": "cycles",
     "agreement": "supervision",
+    "suggest": "suggest",
+    "voices": "suggest",
 }
 GROUPS = tuple(dict.fromkeys(COMMANDS.values()))
 

@@ -33,7 +33,8 @@ _RESERVED_TEXT = "space, J, K, L, I, O, M, +, - and ?"
 _KINDS: dict[str, CodeKind] = {"strength": "strength", "concern": "concern", "neutral": "neutral"}
 _ACTORS: dict[str, Actor] = {"parent": "parent", "infant": "infant", "clinician": "clinician"}
 
-_TOP_FIELDS = ("format", "name", "version", "description", "attribution", "principle")
+_TOP_FIELDS = ("format", "name", "version", "description", "attribution", "principle", "suggestions")
+SUGGESTION_KINDS = ("turn", "chain", "waiting", "repair")
 _CODE_FIELDS = ("name", "description", "colour", "key", "kind", "actor", "parent_wording")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
@@ -65,6 +66,9 @@ class SchemeSpec:
     description: str
     attribution: str
     codes: tuple[CodeSpec, ...]
+    suggestions: tuple[tuple[str, str], ...] = ()
+    """``[suggestions]``: the code (``Principle/Item`` or a name) proposed for each kind of
+    suggested moment (turn, chain, waiting, repair)."""
 
     def all_codes(self) -> Iterator[CodeSpec]:
         """Every code, each principle followed by its sub-items."""
@@ -158,7 +162,24 @@ class _Reader:
             self.fail("there are no codes: add at least one [[principle]] table")
         principles = tuple(self.principle(i, table) for i, table in enumerate(tables, start=1))
         self.unique_names(principles, "principle", "the scheme")
-        return SchemeSpec(name, version, description, attribution, principles)
+        mapping = self.suggestions(data.get("suggestions", {}), principles)
+        return SchemeSpec(name, version, description, attribution, principles, mapping)
+
+    def suggestions(self, value: object, codes: tuple[CodeSpec, ...]) -> tuple[tuple[str, str], ...]:
+        if not isinstance(value, dict):
+            self.fail('[suggestions] should be a table of kind = "code" lines')
+        self.unknown_fields(value, SUGGESTION_KINDS, "[suggestions]")
+        labels = {c.name.lower() for c in codes}
+        labels |= {f"{p.name}/{c.name}".lower() for p in codes for c in p.children}
+        labels |= {c.name.lower() for p in codes for c in p.children}
+        out = []
+        for kind, code in value.items():
+            if not isinstance(code, str) or code.strip().lower() not in labels:
+                self.fail(
+                    f"[suggestions] maps {kind} to {_describe(code)}, which is not a code of this scheme"
+                )
+            out.append((kind, code.strip()))
+        return tuple(out)
 
     def principle(self, index: int, table: Mapping[str, object]) -> CodeSpec:
         where = self.where(f"principle {index}", table)

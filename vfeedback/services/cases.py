@@ -55,7 +55,7 @@ class _Gone:
             return row["id"] in self.reels or row["family_id"] == self.family_id
         if table == "reel_items":
             return row["reel_id"] in self.reels or row["moment_id"] in self.moments
-        if table == "interchange_imports":
+        if table in ("interchange_imports", "suggestions"):
             return row["recording_id"] in self.recordings
         return False  # coding schemes and codes belong to no family
 
@@ -224,6 +224,9 @@ class Cases:
         )
         gone.moments.update(moment_ids)
         self._remove_highlight_rows(conn, self._made_from_ids(conn, rec.id, moment_ids))
+        # Before the moments: an accepted suggestion refers to the moment it became.
+        conn.execute(delete(t.suggestions).where(t.suggestions.c.recording_id == rec.id))
+        conn.execute(delete(t.voice_analyses).where(t.voice_analyses.c.recording_id == rec.id))
         if moment_ids:
             conn.execute(delete(t.reel_items).where(t.reel_items.c.moment_id.in_(moment_ids)))
             conn.execute(delete(t.moments).where(t.moments.c.id.in_(moment_ids)))

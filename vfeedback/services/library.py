@@ -4,8 +4,9 @@ A library is one ``Context`` (database, location, who is working, clock, undoabl
 announcements) shared by service objects, each given the services it needs: ``lib.families``,
 ``lib.recordings``, ``lib.media``, ``lib.schemes``, ``lib.moments``, ``lib.reels``, ``lib.exports``,
 ``lib.consent``, ``lib.audit``, ``lib.interchange``, ``lib.supervision``, ``lib.cases``,
-``lib.integrity`` and ``lib.files``. Each mutation is one transaction and one undoable action and
-returns what it did; subscribers get a ``Changes`` for it. Reads return plain domain values.
+``lib.integrity``, ``lib.suggestions`` and ``lib.files``. Each mutation is one transaction and one
+undoable action and returns what it did; subscribers get a ``Changes`` for it. Reads return plain
+domain values.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from vfeedback.services.moments import Moments
 from vfeedback.services.recordings import Recordings
 from vfeedback.services.reels import Reels
 from vfeedback.services.schemes import Schemes
+from vfeedback.services.suggestions import Suggestions
 from vfeedback.services.supervision import Supervision
 from vfeedback.services.undo import Changes
 from vfeedback.storage import layout, migrate
@@ -58,6 +60,7 @@ class Library:
         )
         self.cases = Cases(ctx, families, recordings, media, exports, audit)
         self.integrity = Integrity(ctx, recordings)
+        self.suggestions = Suggestions(ctx, families, recordings, media, schemes, moments, audit)
 
     @classmethod
     def open(cls, spec: str | os.PathLike[str] | None = None) -> Library:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,6 +134,7 @@ def insert_scheme(add: Inserter, spec: SchemeSpec, builtin: bool, now: datetime)
             "attribution": spec.attribution,
             "builtin": builtin,
             "created_at": now,
+            "suggestions": json.dumps(dict(spec.suggestions)) if spec.suggestions else None,
         },
     )
     position = 0

@@ -216,7 +216,13 @@ def _nothing(conn: Connection, verb: str, *, undone: bool) -> str:
 # Columns that caches refine without the user's doing; they never block an undo.
 _NOT_COMPARED = {"recordings": {"media_json"}}
 # Rebuildable rows that hang on an undoable row and go with it (a redo builds them again when needed).
-_CACHES = {"recordings": ((t.frame_indexes, "recording_id"),)}
+_CACHES = {
+    "recordings": (
+        (t.frame_indexes, "recording_id"),
+        (t.voice_analyses, "recording_id"),
+        (t.suggestions, "recording_id"),
+    )
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +352,7 @@ def _norm(value: Any) -> Any:
 def _describe(table: str, pk: int) -> str:
     return {
         "moments": f"moment {pk}",
+        "suggestions": f"suggested moment {pk}",
         "families": f"family {pk}",
         "recordings": f"recording {pk}",
         "codes": f"code {pk}",

@@ -80,6 +80,9 @@ coding_schemes = Table(
     Column("attribution", Text),
     Column("builtin", Boolean, nullable=False),
     Column("created_at", UTC_TIME, nullable=False),
+    # The scheme file's [suggestions] table as JSON (kind -> code label); NULL: none, or a shipped
+    # scheme installed before suggestions existed (its file says).
+    Column("suggestions", Text),
     # Ids are never reused: scripts and the undo log refer to them.
     sqlite_autoincrement=True,
 )
@@ -271,7 +274,54 @@ interchange_imports = Table(
     sqlite_autoincrement=True,
 )
 
+
+# A cache: the vocalisations found in a recording's sound (JSON), redone when ``version`` (the
+# analysis version) is older than the engine's; never part of undo.
+voice_analyses = Table(
+    "voice_analyses",
+    metadata,
+    Column("recording_id", ForeignKey("recordings.id"), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("duration_us", BigInteger, nullable=False),
+    Column("built_at", UTC_TIME, nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+# Suggested moments from the sound (serve and return). Never exported: only the clinician sees them.
+# A new analysis replaces the open ones and keeps the decided ones; accepting or rejecting is undoable.
+suggestions = Table(
+    "suggestions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recording_id", ForeignKey("recordings.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("serve_actor", String(16), nullable=False),
+    Column("serve_start_us", BigInteger, nullable=False),
+    Column("serve_end_us", BigInteger, nullable=False),
+    Column("answer_actor", String(16), nullable=False),
+    Column("answer_start_us", BigInteger, nullable=False),
+    Column("answer_end_us", BigInteger, nullable=False),
+    Column("end_us", BigInteger, nullable=False),
+    Column("turns", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    # The moment it became (accepted); NULL otherwise. No foreign key: deleting that moment later
+    # (or undoing it) must not be refused for its suggestion's sake.
+    Column("moment_id", Integer),
+    # Ids are never reused: scripts and the undo log refer to them.
+    sqlite_autoincrement=True,
+)
+
 UNDOABLE_TABLES: dict[str, Table] = {
     t.name: t
-    for t in (families, recordings, coding_schemes, codes, moments, reels, reel_items, interchange_imports)
+    for t in (
+        families,
+        recordings,
+        coding_schemes,
+        codes,
+        moments,
+        reels,
+        reel_items,
+        interchange_imports,
+        suggestions,
+    )
 }
