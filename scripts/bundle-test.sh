@@ -92,11 +92,12 @@ unshare --mount --propagation private bash -euo pipefail -c '
   read -r -a argv <<< "${exec_line% %f}"
   chroot "$root" env -i DISPLAY="$DISPLAY" HOME=/root PATH=/usr/bin:/bin "${argv[@]}" "$film" >> "$log" 2>&1 & app=$!
   for _ in $(seq 300); do
-    xwininfo -root -tree 2>/dev/null | grep -q "\"vfeedback — [^\"]*recording" && break
+    # The window names the open film by its family and its date or name: "Unfiled · 7 December 2026 — vfeedback".
+    xwininfo -root -tree 2>/dev/null | grep -q "\"[^\"]* · [^\"]* — vfeedback\"" && break
     kill -0 "$app" 2>/dev/null || break
     sleep 0.1
   done
-  shown=$(xwininfo -root -tree 2>/dev/null | grep -o "\"vfeedback — [^\"]*\"" | head -n1 || true)
+  shown=$(xwininfo -root -tree 2>/dev/null | grep -o "\"[^\"]* · [^\"]* — vfeedback\"" | head -n1 || true)
   kill -TERM "$app" 2>/dev/null; wait "$app" || true
   names=$(chroot "$root" env -i HOME=/root /usr/bin/vfeedback recordings --json)
   case "$names" in *"visit 2.mp4"*) ;; *) echo "bundle-test: the video was not imported: $names" >&2; exit 1 ;; esac
