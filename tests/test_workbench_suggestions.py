@@ -80,7 +80,9 @@ def bench(qtbot: QtBot, library: Library, scene: Path) -> Iterator[Bench]:
     window.close()
 
 
-def key(window: MainWindow, k: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+def key(
+    window: MainWindow, k: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
+) -> None:
     QTest.keyClick(window.focusWidget() or window, k, modifier)
 
 
@@ -151,7 +153,9 @@ def test_opening_a_film_listens_in_the_background_and_the_row_shows_open_suggest
     window.close()
 
 
-def test_reopening_an_analysed_film_does_not_listen_again(qtbot: QtBot, library: Library, scene: Path) -> None:
+def test_reopening_an_analysed_film_does_not_listen_again(
+    qtbot: QtBot, library: Library, scene: Path
+) -> None:
     library.families.add("F01")
     rid = library.recordings.import_file(scene, "F01").id
     library.suggestions.analyse(rid)
@@ -213,7 +217,10 @@ def test_enter_accepts_the_focused_suggestion_with_its_proposed_code_and_draft_c
     assert [m.id for m in window.timeline.state.suggestions] == [s.id for s in found[1:]]
     assert window.suggestions.focused is None
     code = library.schemes.code(proposed("turn"))
-    assert window.act_undo.text() == f"&Undo Accept suggested moment at {format_time(first.start_us)} ({code.name})"
+    assert (
+        window.act_undo.text()
+        == f"&Undo Accept suggested moment at {format_time(first.start_us)} ({code.name})"
+    )
     # Undo takes both back: no moment, the suggestion open and in the row again.
     key(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert library.moments.all(rid) == []
@@ -275,7 +282,9 @@ def test_a_click_on_a_suggestion_focuses_it_and_its_tooltip_is_the_explanation(
     mark = tl.suggestion_tip(x)
     assert mark is not None and mark.tip == waiting.explanation
     assert waiting.explanation.startswith("Baby vocalised at 00:26.0; you waited")
-    QTest.mouseClick(tl, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(x, band.y + band.h // 2))
+    QTest.mouseClick(
+        tl, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(x, band.y + band.h // 2)
+    )
     assert window.suggestions.focused == waiting.id
     assert not window.controller.playing
     assert window.controller.time_us() == lead_in_frame(library, rid, waiting.start_us)
@@ -286,11 +295,14 @@ def test_a_click_on_a_suggestion_focuses_it_and_its_tooltip_is_the_explanation(
 
 
 def test_the_view_menu_hides_the_row_and_the_keys_say_so(qtbot: QtBot, bench: Bench) -> None:
-    window, library, rid = bench
+    window, _library, _rid = bench
     toggle = window.suggestions.toggle
     assert toggle is not None and toggle.isChecked() and window.timeline.rows.suggest is not None
     toggle.trigger()
     assert window.timeline.rows.suggest is None
+    key(window, Qt.Key.Key_BracketRight)
+    assert window.suggestions.focused is None and not window.controller.playing
+    assert window.statusBar().currentMessage() == "The suggested moments are hidden (View › Suggested moments)."
     # Hidden is remembered: a new window starts with the row hidden.
     assert QSettings("vfeedback", "vfeedback").value(sug.SETTING, type=bool) is False
     toggle.trigger()

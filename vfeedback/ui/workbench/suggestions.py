@@ -159,7 +159,7 @@ class SuggestionActions:
     def step(self, forward: bool) -> Suggestion | None:
         """] and [: the next or previous open suggestion, focused and playing from a second before;
         from the focused one, else from the playhead; round at either end."""
-        if not self.open:
+        if not self.open or not self.shown:
             if self.bench.coding.recording is not None:
                 self.bench.show_status(self._nothing_to_step())
             return None
