@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mediagen import MediaSet
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
@@ -302,7 +303,8 @@ def test_the_view_menu_hides_the_row_and_the_keys_say_so(qtbot: QtBot, bench: Be
     assert window.timeline.rows.suggest is None
     key(window, Qt.Key.Key_BracketRight)
     assert window.suggestions.focused is None and not window.controller.playing
-    assert window.statusBar().currentMessage() == "The suggested moments are hidden (View › Suggested moments)."
+    hidden = "The suggested moments are hidden (View › Suggested moments)."
+    assert window.statusBar().currentMessage() == hidden
     # Hidden is remembered: a new window starts with the row hidden.
     assert QSettings("vfeedback", "vfeedback").value(sug.SETTING, type=bool) is False
     toggle.trigger()
@@ -381,3 +383,36 @@ def test_accepting_then_exporting_clips_exports_only_the_accepted_moment(
     # The other four suggestions are still only suggestions: no moment, no clip.
     assert [s.status for s in library.suggestions.all(rid)] == ["accepted", "open", "open", "open", "open"]
     assert [s.id for s in found[1:]] == [m.id for m in window.timeline.state.suggestions]
+
+
+def test_the_progress_view_shows_turn_taking_only_beside_the_familys_own_films(
+    qtbot: QtBot, library: Library, scene: Path, media: MediaSet
+) -> None:
+    from vfeedback.ui.cycles_view import TURNS_NOTE, CyclesWindow
+
+    library.families.add("F01")
+    heard = library.recordings.import_file(scene, "F01").id
+    silent_yet = library.recordings.import_file(media["cfr25"], "F01").id
+    library.families.add("F02")
+    other = CyclesWindow(library, "F02")
+    qtbot.addWidget(other)
+    assert not other.turns.isVisibleTo(other)  # nothing listened to: no figures at all
+
+    library.suggestions.analyse(heard)
+    view = CyclesWindow(library, "F01")
+    qtbot.addWidget(view)
+    view.show()
+    assert view.turns.isVisibleTo(view) and view.turns_note.text() == TURNS_NOTE
+    rows = {c.recording_id: (c.number, figures) for c, figures in view.turn_figures()}
+    assert set(rows) == {heard, silent_yet}  # this family's films, and no one else's
+    number, figures = rows[heard]
+    assert figures is not None
+    # The scene's truth: six turns, four of them started by the baby (voicegen seed 1).
+    assert figures.turns == 6 and round(100 * (figures.infant_started or 0)) == 67
+    text = view.turns.text()
+    assert f"Cycle {number}" in text and "6 turns" in text and "67%" in text
+    assert f"Cycle {rows[silent_yet][0]}" in text and "not listened to yet" in text
+    median = f"{(figures.latency_median_us or 0) / S:.1f} s"
+    assert median in text
+    for word in ("percentile", "norm", "score", "average", "typical"):
+        assert word not in text.lower()
