@@ -54,6 +54,7 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _private_settings(tmp_path: Path) -> None:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
+    QSettings("vfeedback", "vfeedback").remove(sug.SETTING)  # each test starts with the row shown
 
 
 def _open(qtbot: QtBot, library: Library, scene: Path) -> tuple[MainWindow, int]:
@@ -74,6 +75,7 @@ def bench(qtbot: QtBot, library: Library, scene: Path) -> Iterator[Bench]:
     """The film open, listened to by the window itself (in the background), five suggestions shown."""
     window, rid = _open(qtbot, library, scene)
     qtbot.waitUntil(lambda: len(window.timeline.state.suggestions) == 5, timeout=60_000)
+    qtbot.waitUntil(lambda: window.suggestions.task is None)  # the job's end reaches the window after
     window.controller.pause()
     window.timeline.setFocus()
     yield window, library, rid
@@ -314,10 +316,10 @@ def test_the_view_menu_hides_the_row_and_the_keys_say_so(qtbot: QtBot, bench: Be
 def test_the_key_list_names_the_suggestion_keys_and_that_enter_prefers_a_focused_one(bench: Bench) -> None:
     window, _library, _rid = bench
     rows = window.help.lines()
-    assert ("Suggestions", "]", "Next suggestion, played from 1 s before") in rows
+    assert ("Suggestions", "]", "Next suggestion: focus it, play from 1 s before") in rows
     assert ("Suggestions", "[", "Previous suggestion") in rows
-    assert ("Suggestions", "Return", "Accept it as a moment (before tagging in to out)") in rows
-    assert ("Suggestions", "Delete", "Set it aside (Undo brings it back)") in rows
+    assert ("Suggestions", "Return", "Accept the focused one as a moment (before in to out)") in rows
+    assert ("Suggestions", "Delete", "Set the focused one aside (Undo brings it back)") in rows
 
 
 def test_a_failed_analysis_is_one_sentence_in_the_status_bar_never_a_dialog(

@@ -87,6 +87,7 @@ class ConsentPanel(QWidget):
         self.show_family(self.family)
         self.changed.emit()
 
+
     def _tell_exported(self, wording: str, files: list[ExportedFile]) -> None:
         """Every file the audit record says went out for the purpose (the whole list in Details)."""
         box = QMessageBox(

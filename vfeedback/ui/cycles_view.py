@@ -47,7 +47,7 @@ QUIET = "#85766a"
 PANEL_STYLE = """
 QLabel#cyclesHeading { font-size: 15px; font-weight: bold; color: #4a3f35; }
 QLabel#cyclesQuiet { color: #85766a; }
-QLabel#cyclesTurns { color: #4a3f35; }
+QLabel#cyclesTurns { color: #4a3f35; font-size: 13px; }
 QListWidget { font-size: 13px; }
 """
 
@@ -153,7 +153,7 @@ def turn_row(f: Figures | None) -> tuple[str, str, str]:
     started = f"{round(f.infant_started * 100)}%"
     spread = seconds(f.latency_median_us)
     if f.latency_p25_us is not None and f.latency_p75_us is not None:
-        spread += f", the middle half {seconds(f.latency_p25_us)[:-2]}–{seconds(f.latency_p75_us)}"
+        spread += f" (half of the answers {seconds(f.latency_p25_us)[:-2]}–{seconds(f.latency_p75_us)})"
     return f"{per_minute} ({f.turns} turns)", started, spread
 
 
@@ -280,6 +280,7 @@ class CyclesWindow(QWidget):
         self.turns_note = QLabel(TURNS_NOTE)
         self.turns_note.setObjectName("cyclesQuiet")
         self.turns_note.setWordWrap(True)
+        outer.addSpacing(6)
         for label in (self.turns_heading, self.turns, self.turns_note):
             outer.addWidget(label)
         self.resize(1280, 720)

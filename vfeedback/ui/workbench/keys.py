@@ -193,16 +193,21 @@ BINDINGS: tuple[KeyBinding, ...] = (
     KeyBinding(("Escape",), escape, "Clear the marks and the selection", "Tagging"),
     # Not N and X: the shipped schemes give those letters to codes ("Naming positively", "Scaffolding").
     KeyBinding(
-        ("]",), lambda k: k.suggestions.step(True), "Next suggestion, played from 1 s before", "Suggestions"
+        ("]",),
+        lambda k: k.suggestions.step(True),
+        "Next suggestion: focus it, play from 1 s before",
+        "Suggestions",
     ),
     KeyBinding(("[",), lambda k: k.suggestions.step(False), "Previous suggestion", "Suggestions"),
     KeyBinding(
         ("Return", "Enter"),
         enter,
-        "Accept it as a moment (before tagging in to out)",
+        "Accept the focused one as a moment (before in to out)",
         "Suggestions",
     ),
-    KeyBinding(("Delete", "Backspace"), delete, "Set it aside (Undo brings it back)", "Suggestions"),
+    KeyBinding(
+        ("Delete", "Backspace"), delete, "Set the focused one aside (Undo brings it back)", "Suggestions"
+    ),
     KeyBinding(("+", "="), lambda k: k.timeline.zoom_in(), "Zoom the timeline in", "Timeline"),
     KeyBinding(("-",), lambda k: k.timeline.zoom_out(), "Zoom the timeline out", "Timeline"),
     KeyBinding(("0",), lambda k: k.timeline.fit(), "Show the whole recording", "Timeline"),
@@ -222,6 +227,7 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("Wheel", "Zoom around the pointer; Shift+wheel scrolls"),
     ("Wheel over lane names", "Scroll the lanes (lanes by code)"),
     ("Double-click in the list", "Go to that moment"),
+    ("Click a suggestion", "Focus it (Enter accepts it, Delete sets it aside)"),
 )
 """What the mouse does on the timeline and the moment list (``ui/timeline/view.py`` does it)."""
 

@@ -176,10 +176,10 @@ class SuggestionActions:
         return chosen
 
     def _nothing_to_step(self) -> str:
-        if self.listening:
-            return "Still listening for turn-taking; the suggestions appear as soon as it is done."
         if not self.shown:
             return "The suggested moments are hidden (View › Suggested moments)."
+        if self.listening:
+            return "Still listening for turn-taking; the suggestions appear as soon as it is done."
         return "There are no open suggested moments in this recording."
 
     def focus(self, suggestion_id: int, *, play: bool) -> None:
