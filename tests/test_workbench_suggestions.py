@@ -33,6 +33,7 @@ from vfeedback.services.suggestions import Suggestion
 from vfeedback.ui.export_dialog import ExportDialog
 from vfeedback.ui.main_window import MainWindow
 from vfeedback.ui.timeline.style import ROW_BG
+from vfeedback.ui.workbench import keys
 from vfeedback.ui.workbench import suggestions as sug
 
 pytestmark = pytest.mark.skipif(os.system("command -v espeak-ng >/dev/null") != 0, reason="needs espeak-ng")
@@ -316,10 +317,14 @@ def test_the_view_menu_hides_the_row_and_the_keys_say_so(qtbot: QtBot, bench: Be
 def test_the_key_list_names_the_suggestion_keys_and_that_enter_prefers_a_focused_one(bench: Bench) -> None:
     window, _library, _rid = bench
     rows = window.help.lines()
-    assert ("Suggestions", "]", "Next suggestion: focus it, play from 1 s before") in rows
-    assert ("Suggestions", "[", "Previous suggestion") in rows
-    assert ("Suggestions", "Return", "Accept the focused one as a moment (before in to out)") in rows
-    assert ("Suggestions", "Delete", "Set the focused one aside (Undo brings it back)") in rows
+    assert ("Tagging", "]", "Next suggestion, from 1 s before") in rows
+    assert ("Tagging", "[", "Previous suggestion") in rows
+    assert ("Tagging", "Return", "Tag in→out, or accept a suggestion") in rows
+    assert ("Tagging", "Delete", "Delete, or set a suggestion aside") in rows
+    assert ("Mouse", "Click a suggestion", "Focus it for Enter or Delete") in rows
+    assert keys.FOOTER.endswith(
+        "Enter and Delete act on a suggestion only while one is focused (by ], [ or a click)."
+    )
 
 
 def test_a_failed_analysis_is_one_sentence_in_the_status_bar_never_a_dialog(

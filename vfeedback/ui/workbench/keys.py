@@ -179,7 +179,7 @@ BINDINGS: tuple[KeyBinding, ...] = (
     KeyBinding(("Shift+Left",), lambda k: k.controller.step_us(-ONE_SECOND_US), "One second back", "Playing"),
     KeyBinding(("I",), lambda k: k.coding.set_in(), "Mark the start (in)", "Tagging"),
     KeyBinding(("O",), lambda k: k.coding.set_out(), "Mark the end (out)", "Tagging"),
-    KeyBinding(("Return", "Enter"), enter, "Tag a moment from in to out", "Tagging"),
+    KeyBinding(("Return", "Enter"), enter, "Tag in→out, or accept a suggestion", "Tagging"),
     KeyBinding(("M",), lambda k: k.coding.point(), "Tag a point in time here", "Tagging"),
     KeyBinding(("Tab",), lambda k: k.coding.next_moment(), "Next moment", "Tagging"),
     # X11 sends Shift+Tab as Backtab with Shift held; other platforms as Backtab or Shift+Tab.
@@ -189,25 +189,16 @@ BINDINGS: tuple[KeyBinding, ...] = (
         "Previous moment",
         "Tagging",
     ),
-    KeyBinding(("Delete", "Backspace"), delete, "Delete the selected moments", "Tagging"),
+    KeyBinding(("Delete", "Backspace"), delete, "Delete, or set a suggestion aside", "Tagging"),
     KeyBinding(("Escape",), escape, "Clear the marks and the selection", "Tagging"),
     # Not N and X: the shipped schemes give those letters to codes ("Naming positively", "Scaffolding").
     KeyBinding(
         ("]",),
         lambda k: k.suggestions.step(True),
-        "Next suggestion: focus it, play from 1 s before",
-        "Suggestions",
+        "Next suggestion, from 1 s before",
+        "Tagging",
     ),
-    KeyBinding(("[",), lambda k: k.suggestions.step(False), "Previous suggestion", "Suggestions"),
-    KeyBinding(
-        ("Return", "Enter"),
-        enter,
-        "Accept the focused one as a moment (before in to out)",
-        "Suggestions",
-    ),
-    KeyBinding(
-        ("Delete", "Backspace"), delete, "Set the focused one aside (Undo brings it back)", "Suggestions"
-    ),
+    KeyBinding(("[",), lambda k: k.suggestions.step(False), "Previous suggestion", "Tagging"),
     KeyBinding(("+", "="), lambda k: k.timeline.zoom_in(), "Zoom the timeline in", "Timeline"),
     KeyBinding(("-",), lambda k: k.timeline.zoom_out(), "Zoom the timeline out", "Timeline"),
     KeyBinding(("0",), lambda k: k.timeline.fit(), "Show the whole recording", "Timeline"),
@@ -227,7 +218,7 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("Wheel", "Zoom around the pointer; Shift+wheel scrolls"),
     ("Wheel over lane names", "Scroll the lanes (lanes by code)"),
     ("Double-click in the list", "Go to that moment"),
-    ("Click a suggestion", "Focus it (Enter accepts it, Delete sets it aside)"),
+    ("Click a suggestion", "Focus it for Enter or Delete"),
 )
 """What the mouse does on the timeline and the moment list (``ui/timeline/view.py`` does it)."""
 
@@ -341,7 +332,7 @@ COLUMN_GAP = 48
 GROUP_AIR = 4
 FOOTER = (
     "Press ? or Esc to close. Keys work whenever you are not typing; a code key with moments selected "
-    "recodes them."
+    "recodes them. Enter and Delete act on a suggestion only while one is focused (by ], [ or a click)."
 )
 Row = tuple[str, str, str]
 
