@@ -360,6 +360,17 @@ def test_closing_the_recording_cancels_the_listening_and_stores_nothing(
     window.close()
 
 
+def test_closing_the_window_cancels_the_listening_and_stores_nothing(
+    qtbot: QtBot, library: Library, scene: Path
+) -> None:
+    window, rid = _open(qtbot, library, scene)
+    task = window.suggestions.task
+    assert task is not None
+    window.close()
+    assert task.cancelled
+    assert library.suggestions.all(rid) == [] and not library.suggestions.is_current(rid)
+
+
 def test_accepting_then_exporting_clips_exports_only_the_accepted_moment(
     qtbot: QtBot, bench: Bench, tmp_path: Path
 ) -> None:
