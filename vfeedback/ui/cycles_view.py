@@ -33,14 +33,21 @@ from vfeedback.core.cycles import Counting, Cycle, Measure, Progress
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Moment
 from vfeedback.core.timecode import format_time
+from vfeedback.core.turns import Figures
 from vfeedback.render.cycles_chart import ChartLayout, chart_layout, paint_chart, value_text
 from vfeedback.services import Library
 
 HINT = "Click a bar to see the moments behind it."
+TURNS_TITLE = "Turn-taking heard in the sound, film by film"
+TURNS_NOTE = (
+    "Only beside this family's own earlier films, never a norm or a score: more turns or quicker "
+    "answers are not better in themselves."
+)
 QUIET = "#85766a"
 PANEL_STYLE = """
 QLabel#cyclesHeading { font-size: 15px; font-weight: bold; color: #4a3f35; }
 QLabel#cyclesQuiet { color: #85766a; }
+QLabel#cyclesTurns { color: #4a3f35; font-size: 13px; }
 QListWidget { font-size: 13px; }
 """
 
@@ -129,6 +136,37 @@ def describe(cycle: Cycle, principle: str) -> str:
         f"{principle}\nCycle {cycle.number} · {cycle.date_text}\n"
         f"{moments} · {spoken_duration(cell.duration_us)} · {rate} per 10 minutes of film"
     )
+
+
+def seconds(us: int) -> str:
+    return f"{us / 1_000_000:.1f} s"
+
+
+def turn_row(f: Figures | None) -> tuple[str, str, str]:
+    """Turns per minute, the share the baby started, and how soon answers came (the middle one, with
+    the middle half of them), in words; a film not listened to yet says so."""
+    if f is None:
+        return "not listened to yet", "", ""
+    per_minute = f"{f.turns_per_minute:.1f}"
+    if f.infant_started is None or f.latency_median_us is None:
+        return f"{per_minute} ({f.turns} turns)", "", ""
+    started = f"{round(f.infant_started * 100)}%"
+    spread = seconds(f.latency_median_us)
+    if f.latency_p25_us is not None and f.latency_p75_us is not None:
+        spread += f" (half of the answers {seconds(f.latency_p25_us)[:-2]}–{seconds(f.latency_p75_us)})"
+    return f"{per_minute} ({f.turns} turns)", started, spread
+
+
+def turns_html(cycles: list[tuple[Cycle, Figures | None]]) -> str:
+    """A small table: one line per filming cycle of this family, in filming order."""
+    head = ("Film", "Turns a minute", "Started by the baby", "Answered after")
+    cells = "".join(f"<th align='left' style='padding:2px 14px 2px 0'>{h}</th>" for h in head)
+    rows = [f"<tr>{cells}</tr>"]
+    for cycle, figures in cycles:
+        values = (f"Cycle {cycle.number} · {cycle.date_text}", *turn_row(figures))
+        tds = "".join(f"<td style='padding:2px 14px 2px 0'>{v}</td>" for v in values)
+        rows.append(f"<tr>{tds}</tr>")
+    return f"<table cellspacing='0'>{''.join(rows)}</table>"
 
 
 def spoken_duration(us: int) -> str:
@@ -234,6 +272,17 @@ class CyclesWindow(QWidget):
         outer.addLayout(top)
         outer.addWidget(self.counted)
         outer.addWidget(split, 1)
+        self.turns_heading = QLabel(TURNS_TITLE)
+        self.turns_heading.setObjectName("cyclesHeading")
+        self.turns = QLabel("")
+        self.turns.setObjectName("cyclesTurns")
+        self.turns.setTextFormat(Qt.TextFormat.RichText)
+        self.turns_note = QLabel(TURNS_NOTE)
+        self.turns_note.setObjectName("cyclesQuiet")
+        self.turns_note.setWordWrap(True)
+        outer.addSpacing(6)
+        for label in (self.turns_heading, self.turns, self.turns_note):
+            outer.addWidget(label)
         self.resize(1280, 720)
         self.refresh()
 
@@ -290,11 +339,25 @@ class CyclesWindow(QWidget):
                 self._clear_choice()
         else:
             self._clear_choice()
+        self._show_turns()
         if empty and self.progress is not None:
             self.heading.setText("Nothing to list yet.")
             self.detail.setText(
                 "Moments tagged with a strength code in the workbench appear here, cycle by cycle."
             )
+
+    def turn_figures(self) -> list[tuple[Cycle, Figures | None]]:
+        """This family's films in filming order with their turn-taking (None: not listened to yet)."""
+        cycles = self.progress.cycles if self.progress is not None else ()
+        return [(c, self.library.suggestions.figures(c.recording_id)) for c in cycles]
+
+    def _show_turns(self) -> None:
+        """The turn-taking figures, only when at least one of the family's films was listened to."""
+        found = self.turn_figures()
+        shown = any(f is not None for _, f in found)
+        self.turns.setText(turns_html(found) if shown else "")
+        for label in (self.turns_heading, self.turns, self.turns_note):
+            label.setVisible(shown)
 
     def set_measure(self, measure: Measure) -> None:
         button = self.measures.button(list(Measure).index(measure))

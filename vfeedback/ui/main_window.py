@@ -59,6 +59,7 @@ from vfeedback.ui.workbench.highlights import HighlightActions
 from vfeedback.ui.workbench.keys import HelpOverlay, KeyRouter
 from vfeedback.ui.workbench.player_choice import choose_player
 from vfeedback.ui.workbench.protocol import Shortcut
+from vfeedback.ui.workbench.suggestions import SuggestionActions
 from vfeedback.ui.workbench.supervision import SupervisionActions
 
 if TYPE_CHECKING:
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self.cases = CaseActions(self, self.panel)
         self.highlights = HighlightActions(self)
         self.arrival = ArrivalActions(self, self.open_recording)
+        self.suggestions = SuggestionActions(self)
         naming.apply_saved_name(library)
         self._build_menus()
         self._wire()
@@ -245,6 +247,7 @@ class MainWindow(QMainWindow):
         self.act_lanes = act("Lanes by &code", None, self._show_lanes)
         self.act_lanes.setCheckable(True)
         view.addAction(self.act_lanes)
+        self.suggestions.build(view)
         view.addAction(act("Zoom in\t+", None, self.timeline.zoom_in))
         view.addAction(act("Zoom out\t-", None, self.timeline.zoom_out))
         view.addAction(act("Whole recording\t0", None, self.timeline.fit))
@@ -346,6 +349,7 @@ class MainWindow(QMainWindow):
         self.arrival.remember(rec.id)
         self.panel.select_recording(rec.id)
         self.coding.open(rec)
+        self.suggestions.stop()  # the last recording's suggestions go; this one's come in _start_playing
         self.after_paint.run(lambda: self._start_playing(rec, path))
 
     def _start_playing(self, rec: Recording, path: Path) -> None:
@@ -370,6 +374,7 @@ class MainWindow(QMainWindow):
             )
         else:
             self.timeline.set_no_sound()
+        self.suggestions.start(rec)
 
     def _index_ready(self, recording_id: int, index: FrameIndex) -> None:
         if not self.coding.set_index(recording_id, index):
@@ -401,6 +406,7 @@ class MainWindow(QMainWindow):
         self.tasks.wait(10_000)
         self.inspector.set_moment(None)
         self.coding.close()
+        self.suggestions.stop()
         self.timeline.set_filmstrip([])
         self.timeline.set_waveform([], background.BUCKET_US)
         self.video.frames.set_placeholder(NOTHING_OPEN)
@@ -444,6 +450,8 @@ class MainWindow(QMainWindow):
             self.timeline.set_moments(moment_items(s.moments, s.known_codes, s.selected))
             self.moment_list.set_moments(s.moments, s.known_codes)
         if "selection" in parts:
+            if s.selected:  # a moment chosen: Enter and Delete act on it, not on a suggestion
+                self.suggestions.unfocus()
             self.timeline.set_selection(s.selected)
             self.moment_list.select_ids(s.selected)
         if parts & {"moments", "selection"}:
@@ -541,6 +549,8 @@ class MainWindow(QMainWindow):
             self._load_codes()
         if "moments" in changes.tables:
             self.coding.reload()
+        if "suggestions" in changes.tables:
+            self.suggestions.refresh()
         self.supervision.refresh(set(changes.tables))
         self._refresh_undo()
 

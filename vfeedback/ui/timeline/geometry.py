@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Region = Literal["label", "ruler", "film", "wave", "lane", "scroll"]
+Region = Literal["label", "ruler", "film", "wave", "suggest", "lane", "scroll"]
 
 LABEL_W = 104
 LABEL_MAX_W = 236
@@ -15,6 +15,8 @@ LANE_SCROLL_W = 12
 RULER_H = 24
 FILM_H = 42
 WAVE_H = 28
+SUGGEST_H = 22
+"""The row of suggested moments, above the moment lanes (when there is something to suggest)."""
 LANE_MIN_H = 22
 LANE_MAX_H = 44
 BLOCK_PAD = 4
@@ -56,6 +58,8 @@ class Geometry:
     """The first lane in view."""
     lanes_fit: int = 0
     """How many lanes fit; fewer than ``len(lanes)`` when they scroll."""
+    suggest: Band | None = None
+    """The suggested moments' row, between the sound and the lanes (None: hidden)."""
 
     @property
     def lanes_scroll(self) -> bool:
@@ -74,7 +78,9 @@ class Geometry:
     @property
     def content_bottom(self) -> int:
         """Bottom of the last row (above the scroll bar)."""
-        return self.lanes[-1].bottom if self.lanes else (self.wave or self.film or self.ruler).bottom
+        if self.lanes:
+            return self.lanes[-1].bottom
+        return (self.suggest or self.wave or self.film or self.ruler).bottom
 
     @property
     def track(self) -> tuple[int, int]:
@@ -102,7 +108,8 @@ class Geometry:
             return "scroll" if x >= self.label_w else None
         if x < self.label_w:
             return "label"
-        for name, band in (("ruler", self.ruler), ("film", self.film), ("wave", self.wave)):
+        rows = (("ruler", self.ruler), ("film", self.film), ("wave", self.wave), ("suggest", self.suggest))
+        for name, band in rows:
             if band is not None and y in band:
                 return name  # type: ignore[return-value]
         return "lane" if self.lane_at(y) is not None else None
@@ -151,9 +158,10 @@ def compute(
     scroll_h: int = SCROLL_H,
     label_w: int = LABEL_W,
     first_lane: int = 0,
+    suggest: bool = False,
 ) -> Geometry:
-    """Ruler, then filmstrip and waveform when shown, then the lanes sharing what is left. Lanes that
-    do not fit at their smallest height scroll: ``first_lane`` (clamped) is the first one shown."""
+    """Ruler, then filmstrip, waveform and suggestions when shown, then the lanes sharing what is left.
+    Lanes that do not fit at their smallest height scroll: ``first_lane`` (clamped) is the first shown."""
     y = 0
     ruler = Band(y, RULER_H)
     y = ruler.bottom
@@ -161,6 +169,8 @@ def compute(
     y = film_band.bottom if film_band else y
     wave_band = Band(y, WAVE_H) if wave else None
     y = wave_band.bottom if wave_band else y
+    suggest_band = Band(y, SUGGEST_H) if suggest else None
+    y = suggest_band.bottom if suggest_band else y
     scroll = Band(max(y, height - scroll_h), scroll_h)
     lanes: list[Band] = []
     fit = first = 0
@@ -177,18 +187,30 @@ def compute(
             for i in range(lane_count)
         ]  # fmt: skip
     return Geometry(
-        max(1, width), max(1, height), label_w, ruler, film_band, wave_band, tuple(lanes), scroll, first, fit
+        max(1, width),
+        max(1, height),
+        label_w,
+        ruler,
+        film_band,
+        wave_band,
+        tuple(lanes),
+        scroll,
+        first,
+        fit,
+        suggest_band,
     )
 
 
-def lanes_scroll(height: int, lane_count: int, *, film: bool = True, wave: bool = True) -> bool:
+def lanes_scroll(
+    height: int, lane_count: int, *, film: bool = True, wave: bool = True, suggest: bool = False
+) -> bool:
     """Whether ``lane_count`` lanes overflow a timeline ``height`` tall (they then get a scroll bar)."""
-    return compute(1, height, lane_count, film=film, wave=wave).lanes_scroll
+    return compute(1, height, lane_count, film=film, wave=wave, suggest=suggest).lanes_scroll
 
 
 def preferred_height(
-    lane_count: int, *, film: bool = True, wave: bool = True, scroll_h: int = SCROLL_H
+    lane_count: int, *, film: bool = True, wave: bool = True, scroll_h: int = SCROLL_H, suggest: bool = False
 ) -> int:
-    rows = RULER_H + (FILM_H if film else 0) + (WAVE_H if wave else 0)
+    rows = RULER_H + (FILM_H if film else 0) + (WAVE_H if wave else 0) + (SUGGEST_H if suggest else 0)
     # Many lanes (by code) scroll rather than ask for a timeline taller than the video.
     return rows + min(max(1, lane_count), 6) * 34 + scroll_h

@@ -103,7 +103,12 @@ class Controller:
         additive = bool(
             event.modifiers() & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier)
         )
-        if region in ("ruler", "film", "wave"):
+        if region == "suggest":
+            mark = view.suggestion_tip(pos.x())
+            if mark is not None:
+                view.suggestionClicked.emit(mark.id)
+                return
+        if region in ("ruler", "film", "wave", "suggest"):
             scrub = Scrub(view.snapper(), x)
             self._start(scrub)
             self.throttle.reset()
@@ -197,6 +202,14 @@ class Controller:
         """The caption (what the parent will read), the code and the times of the moment under the mouse."""
         pos = QPointF(event.pos())
         lane = self.view.rows.lane_at(pos.y())
+        if self.view.rows.region(pos.x(), pos.y()) == "suggest":
+            mark = self.view.suggestion_tip(pos.x())
+            if mark is None:
+                QToolTip.hideText()
+                event.ignore()
+            else:
+                QToolTip.showText(event.globalPos(), mark.tip, self.view)
+            return
         if pos.x() < self.view.rows.label_w and lane is not None:
             QToolTip.showText(event.globalPos(), self.view.lane_tip(lane), self.view)
             return

@@ -39,6 +39,8 @@ def paint_timeline(
             paint_rows.paint_filmstrip(p, st, g, x0, x1, dpr)
         if hit(g.wave):
             paint_rows.paint_waveform(p, st, g, x0, x1, dpr)
+        if hit(g.suggest):
+            paint_rows.paint_suggestions(p, st, g, fonts, x0, x1)
         paint_rows.paint_marks(p, st, g)
         if hit(g.lanes_band):
             paint_moments.paint_moments(p, st, g, fonts, x0, x1, dpr)

@@ -26,6 +26,9 @@ from vfeedback.ui.timeline.style import (
     ROW_BG,
     RULER_BG,
     STRIPE,
+    SUGGESTED,
+    SUGGESTED_FOCUS,
+    SUGGESTED_REPAIR,
     TEXT,
     THUMB,
     THUMB_HOT,
@@ -44,7 +47,7 @@ FRAME_GRID = "#eef0f3"
 def paint_backgrounds(p: QPainter, st: TimelineState, g: Geometry, x0: int, x1: int, dpr: float) -> None:
     w = x1 - x0
     p.fillRect(QRect(x0, g.ruler.y, w, g.ruler.h), qcolor(RULER_BG))
-    for band in (g.film, g.wave):
+    for band in (g.film, g.wave, g.suggest):
         if band is not None:
             p.fillRect(QRect(x0, band.y, w, band.h), qcolor(ROW_BG))
     for i, band in enumerate(g.lanes):
@@ -65,7 +68,7 @@ def paint_backgrounds(p: QPainter, st: TimelineState, g: Geometry, x0: int, x1: 
 
 def _row_lines(g: Geometry) -> list[int]:
     ys = [g.ruler.bottom - 1]
-    ys += [band.bottom - 1 for band in (g.film, g.wave) if band is not None]
+    ys += [band.bottom - 1 for band in (g.film, g.wave, g.suggest) if band is not None]
     ys += [band.bottom - 1 for band in g.lanes]
     return ys
 
@@ -98,7 +101,7 @@ def _paint_label_column(p: QPainter, st: TimelineState, g: Geometry, fonts: Font
         p.drawLine(0, y, g.label_w - 1, y)
     p.setFont(fonts.ruler)
     p.setPen(qcolor(MUTED))
-    for band, name in ((g.film, "Video"), (g.wave, "Sound")):
+    for band, name in ((g.film, "Video"), (g.wave, "Sound"), (g.suggest, "Suggested")):
         if band is not None:
             p.drawText(_label_rect(g, band), Qt.AlignmentFlag.AlignVCenter, name)
     p.setFont(fonts.label)
@@ -269,6 +272,38 @@ def paint_waveform(p: QPainter, st: TimelineState, g: Geometry, x0: int, x1: int
         st.store("wave", key, image)
     source = QRectF(x0 * dpr, 0, (x1 - x0) * dpr, image.height())
     p.drawImage(QRectF(x0, band.y + 2, x1 - x0, h), image, source)
+
+
+def paint_suggestions(p: QPainter, st: TimelineState, g: Geometry, fonts: Fonts, x0: int, x1: int) -> None:
+    """Open suggestions as outlines in a muted tone (repair in its own), so no one takes them for
+    moments; the focused one a little darker and thicker."""
+    band = g.suggest
+    if band is None:
+        return
+    if st.suggest_note and not st.suggestions:
+        p.setFont(fonts.ruler)
+        p.setPen(qcolor(MUTED))
+        p.drawText(QRect(8, band.y, 400, band.h), Qt.AlignmentFlag.AlignVCenter, st.suggest_note)
+        return
+    vp = st.vp
+    lo, hi = vp.us_at(x0), vp.us_at(x1)
+    top, h = band.y + 4, band.h - 9
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    for mark in st.suggestions:
+        if mark.end_us < lo or mark.start_us > hi:
+            continue
+        left = vp.x_of(mark.start_us)
+        width = max(6, vp.x_of(mark.end_us) - left)
+        focused = mark.id == st.suggest_focus
+        colour = SUGGESTED_FOCUS if focused else SUGGESTED_REPAIR if mark.repair else SUGGESTED
+        pen = QPen(qcolor(colour), 2.0 if focused else 1.2)
+        if not focused:
+            pen.setStyle(Qt.PenStyle.DashLine)
+            pen.setDashPattern([3.0, 2.0])
+        p.setPen(pen)
+        p.drawRoundedRect(QRectF(left + 0.5, top + 0.5, width - 1, h), 3, 3)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
 
 def paint_playhead(p: QPainter, st: TimelineState, g: Geometry) -> None:

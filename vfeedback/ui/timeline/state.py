@@ -34,6 +34,19 @@ SILENCE = 1 / WAVE_MAX_GAIN
 NO_SOUND = "No sound"
 
 
+@dataclass(frozen=True, slots=True)
+class SuggestionMark:
+    """An open suggested moment as the timeline draws it: a place to look, not a moment."""
+
+    id: int
+    start_us: int
+    end_us: int
+    repair: bool
+    """Distress and repair: drawn in its own tone, never mixed with the strengths."""
+    tip: str
+    """The explanation, for the tooltip."""
+
+
 @dataclass
 class TimelineState:
     vp: Viewport = field(default_factory=Viewport)
@@ -64,6 +77,12 @@ class TimelineState:
     no sound track."""
     wave_complete: bool = False
     """Every peak of the recording has arrived (only then can it be called silent)."""
+    suggestions: tuple[SuggestionMark, ...] = ()
+    suggest_focus: int | None = None
+    """The suggestion the keys act on (after ] or [ or a click on it)."""
+    suggest_note: str = ""
+    """Said in the suggestions row when it has none to show ("Listening for turn-taking…")."""
+    show_suggest: bool = False
     draft_colour: str = "#8fa3bf"
     gesture: Gesture | None = None
     show_film: bool = True
@@ -79,6 +98,12 @@ class TimelineState:
         self.layout = MomentLayout(self.items, self.mode, self.code_lanes)
         self.arrays = [LaneArrays.of(ps, MAX_SLOTS) for ps in self.layout.placed]
         self.items_version += 1
+
+    def suggestion_at(self, us_from: int, us_to: int) -> SuggestionMark | None:
+        """The suggestion drawn over ``us_from..us_to`` (the pixel under the mouse); the shortest wins
+        where they overlap (a turn inside a chain)."""
+        found = [s for s in self.suggestions if s.start_us <= us_to and s.end_us >= us_from]
+        return min(found, key=lambda s: s.end_us - s.start_us, default=None)
 
     def view_key(self, dpr: float) -> tuple[int, int, int, float]:
         vp = self.vp

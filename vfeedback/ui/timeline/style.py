@@ -30,6 +30,11 @@ DRAFT = "#7a8ca3"
 TRACK = "#eceef1"
 THUMB = "#cdd2d9"
 THUMB_HOT = "#a3abb6"
+SUGGESTED = "#7d8fa3"
+"""Suggested strengths: an outline in a muted slate, never filled like a real moment."""
+SUGGESTED_REPAIR = "#a68c5b"
+"""Suggested distress and repair: a muted ochre of their own, never mixed with the strengths."""
+SUGGESTED_FOCUS = "#3d4b5c"
 
 FONT_FAMILY = "DejaVu Sans"
 

@@ -61,7 +61,7 @@ from vfeedback.ui.timeline.geometry import Band
 from vfeedback.ui.timeline.input import Controller
 from vfeedback.ui.timeline.paint import paint_timeline
 from vfeedback.ui.timeline.paint_rows import PLAYHEAD_HALF_W, scroller_x
-from vfeedback.ui.timeline.state import NO_SOUND, TimelineState
+from vfeedback.ui.timeline.state import NO_SOUND, SuggestionMark, TimelineState
 from vfeedback.ui.timeline.style import fonts
 
 ZOOM_STEP = 1.5
@@ -81,6 +81,8 @@ class TimelineView(QWidget):
     deleteRequested = Signal(list)
     zoomChanged = Signal()
     momentActivated = Signal(int)
+    suggestionClicked = Signal(int)
+    """A suggested moment clicked in its row (the workbench focuses it)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -239,6 +241,34 @@ class TimelineView(QWidget):
         self.state.wave_note = NO_SOUND
         self._update_row(self.rows.wave)
 
+    def set_suggestions(self, marks: Iterable[SuggestionMark], note: str = "") -> None:
+        """The open suggested moments (replacing those shown); ``note`` is said in their row when
+        there are none ("Listening for turn-taking…")."""
+        st = self.state
+        st.suggestions = tuple(sorted(marks, key=lambda m: (m.start_us, m.id)))
+        st.suggest_note = note
+        if st.suggest_focus not in {m.id for m in st.suggestions}:
+            st.suggest_focus = None
+        self._update_row(self.rows.suggest)
+
+    def set_suggestion_focus(self, suggestion_id: int | None) -> None:
+        """The suggestion the keys act on, drawn darker (None: none)."""
+        self.state.suggest_focus = suggestion_id
+        self._update_row(self.rows.suggest)
+
+    def set_suggestions_visible(self, shown: bool) -> None:
+        """Show or hide the suggestions' row (the View menu, or a recording without sound)."""
+        if shown != self.state.show_suggest:
+            self.state.show_suggest = shown
+            self._relayout()
+            self.updateGeometry()
+
+    def suggestion_tip(self, x: float) -> SuggestionMark | None:
+        """The suggestion under ``x`` (widget pixels) in its row."""
+        vp = self.state.vp
+        t = x - self.rows.label_w
+        return self.state.suggestion_at(vp.us_at(t - 3), vp.us_at(t + 3))
+
     def set_draft_colour(self, colour: str) -> None:
         """Colour of a moment being marked (the code that will be used)."""
         self.state.draft_colour = colour
@@ -325,7 +355,7 @@ class TimelineView(QWidget):
     def sizeHint(self) -> QSize:
         lanes = len(self.state.layout.lanes)
         st = self.state
-        height = geo.preferred_height(lanes, film=st.show_film, wave=st.show_wave)
+        height = geo.preferred_height(lanes, film=st.show_film, wave=st.show_wave, suggest=st.show_suggest)
         return QSize(900, height)
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -388,7 +418,9 @@ class TimelineView(QWidget):
     def _compute_geometry(self) -> geo.Geometry:
         st = self.state
         count = len(st.layout.lanes)
-        scrolls = geo.lanes_scroll(self.height(), count, film=st.show_film, wave=st.show_wave)
+        scrolls = geo.lanes_scroll(
+            self.height(), count, film=st.show_film, wave=st.show_wave, suggest=st.show_suggest
+        )
         return geo.compute(
             # The lanes' scroll bar takes its width from the time area, never covers it.
             self.width() - (geo.LANE_SCROLL_W if scrolls else 0),
@@ -398,6 +430,7 @@ class TimelineView(QWidget):
             wave=st.show_wave,
             label_w=self._label_width(),
             first_lane=st.lane_first,
+            suggest=st.show_suggest,
         )
 
     def _label_width(self) -> int:

@@ -66,6 +66,23 @@ class Zoom(Protocol):
     def fit(self) -> None: ...
 
 
+class Suggested(Protocol):
+    """The suggested moments (``workbench.suggestions.SuggestionActions``)."""
+
+    @property
+    def focused(self) -> int | None:
+        """The suggestion Enter and Delete act on, if one is focused."""
+        ...
+
+    def step(self, forward: bool) -> object: ...
+
+    def accept(self) -> object: ...
+
+    def reject(self) -> object: ...
+
+    def unfocus(self) -> None: ...
+
+
 class Keys(Protocol):
     """What the keys act on."""
 
@@ -80,6 +97,9 @@ class Keys(Protocol):
 
     @property
     def help(self) -> HelpOverlay: ...
+
+    @property
+    def suggestions(self) -> Suggested: ...
 
     def undo(self) -> None: ...
 
@@ -112,11 +132,29 @@ def toggle_help(keys: Keys) -> None:
 
 
 def escape(keys: Keys) -> None:
-    """Closes the key list if it is open, else clears the marks and the selection."""
+    """Closes the key list if it is open, else lets go of a focused suggestion, the marks and the
+    selection."""
     if keys.help.isVisible():
         keys.help.hide()
     else:
+        keys.suggestions.unfocus()
         keys.coding.clear()
+
+
+def enter(keys: Keys) -> None:
+    """Accepts the focused suggestion; with none focused, tags a moment from in to out."""
+    if keys.suggestions.focused is not None:
+        keys.suggestions.accept()
+    else:
+        keys.coding.create()
+
+
+def delete(keys: Keys) -> None:
+    """Sets the focused suggestion aside; with none focused, deletes the selected moments."""
+    if keys.suggestions.focused is not None:
+        keys.suggestions.reject()
+    else:
+        keys.coding.delete_selected()
 
 
 @dataclass(frozen=True)
@@ -141,7 +179,7 @@ BINDINGS: tuple[KeyBinding, ...] = (
     KeyBinding(("Shift+Left",), lambda k: k.controller.step_us(-ONE_SECOND_US), "One second back", "Playing"),
     KeyBinding(("I",), lambda k: k.coding.set_in(), "Mark the start (in)", "Tagging"),
     KeyBinding(("O",), lambda k: k.coding.set_out(), "Mark the end (out)", "Tagging"),
-    KeyBinding(("Return", "Enter"), lambda k: k.coding.create(), "Tag a moment from in to out", "Tagging"),
+    KeyBinding(("Return", "Enter"), enter, "Tag in→out, or accept a suggestion", "Tagging"),
     KeyBinding(("M",), lambda k: k.coding.point(), "Tag a point in time here", "Tagging"),
     KeyBinding(("Tab",), lambda k: k.coding.next_moment(), "Next moment", "Tagging"),
     # X11 sends Shift+Tab as Backtab with Shift held; other platforms as Backtab or Shift+Tab.
@@ -151,13 +189,16 @@ BINDINGS: tuple[KeyBinding, ...] = (
         "Previous moment",
         "Tagging",
     ),
+    KeyBinding(("Delete", "Backspace"), delete, "Delete, or set a suggestion aside", "Tagging"),
+    KeyBinding(("Escape",), escape, "Clear the marks and the selection", "Tagging"),
+    # Not N and X: the shipped schemes give those letters to codes ("Naming positively", "Scaffolding").
     KeyBinding(
-        ("Delete", "Backspace"),
-        lambda k: k.coding.delete_selected(),
-        "Delete the selected moments",
+        ("]",),
+        lambda k: k.suggestions.step(True),
+        "Next suggestion, from 1 s before",
         "Tagging",
     ),
-    KeyBinding(("Escape",), escape, "Clear the marks and the selection", "Tagging"),
+    KeyBinding(("[",), lambda k: k.suggestions.step(False), "Previous suggestion", "Tagging"),
     KeyBinding(("+", "="), lambda k: k.timeline.zoom_in(), "Zoom the timeline in", "Timeline"),
     KeyBinding(("-",), lambda k: k.timeline.zoom_out(), "Zoom the timeline out", "Timeline"),
     KeyBinding(("0",), lambda k: k.timeline.fit(), "Show the whole recording", "Timeline"),
@@ -177,6 +218,7 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("Wheel", "Zoom around the pointer; Shift+wheel scrolls"),
     ("Wheel over lane names", "Scroll the lanes (lanes by code)"),
     ("Double-click in the list", "Go to that moment"),
+    ("Click a suggestion", "Focus it for Enter or Delete"),
 )
 """What the mouse does on the timeline and the moment list (``ui/timeline/view.py`` does it)."""
 
@@ -272,8 +314,8 @@ class KeyRouter(QObject):
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         combined = event.keyCombination().key().value | modifiers.value
         binding = self._table.get(combined)
-        if binding is None and event.text() in ("?", "+"):
-            # "?" and "+" need Shift on most layouts; match the character typed.
+        if binding is None and event.text() in ("?", "+", "[", "]"):
+            # "?" and "+" need Shift on most layouts, brackets AltGr on some: match the character typed.
             binding = self._table.get(_first(QKeySequence(event.text())))
         return binding
 
@@ -290,7 +332,7 @@ COLUMN_GAP = 48
 GROUP_AIR = 4
 FOOTER = (
     "Press ? or Esc to close. Keys work whenever you are not typing; a code key with moments selected "
-    "recodes them."
+    "recodes them. Enter and Delete act on a suggestion only while one is focused (by ], [ or a click)."
 )
 Row = tuple[str, str, str]
 

@@ -76,7 +76,7 @@ class SupervisionActions:
 
     def refresh(self, tables: set[str]) -> None:
         """After a change in the library: open windows redraw from it, once the edits settle."""
-        if tables & {"moments", "recordings", "codes"} and any(
+        if tables & {"moments", "recordings", "codes", "suggestions"} and any(
             w is not None and w.isVisible() for w in (self.compare, self.cycles)
         ):
             self._settle.start()
