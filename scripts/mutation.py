@@ -57,7 +57,9 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_consent_audit.py", "tests/test_gaps_consent.py", "tests/test_withdrawal.py",
     ),
     "vfeedback/services/cases.py": ("tests/test_deletion.py", "tests/test_gaps_deletion.py"),
-    "vfeedback/services/interchange.py": ("tests/test_exchange.py", "tests/test_eaf.py", "tests/test_boris.py"),
+    "vfeedback/services/interchange.py": (
+        "tests/test_exchange.py", "tests/test_eaf.py", "tests/test_boris.py",
+    ),
     "vfeedback/interchange/eaf.py": ("tests/test_eaf.py",),
     "vfeedback/interchange/eaf_read.py": ("tests/test_eaf.py",),
     "vfeedback/interchange/boris.py": ("tests/test_boris.py",),
@@ -211,7 +213,7 @@ def run_module(module: str) -> None:
         with guarded(path):
             for n, item in enumerate(pending, 1):
                 result = mutate_and_test(item.mutations, test_command(module), timeout)
-                if result.worker_outcome == WorkerOutcome.NORMAL and result.test_outcome == TestOutcome.KILLED:
+                if result.worker_outcome == WorkerOutcome.NORMAL and result.is_killed:
                     # Keep only the killer's name: the rest of a failing run is not worth storing.
                     result = WorkResult(
                         worker_outcome=result.worker_outcome, test_outcome=result.test_outcome,
@@ -243,8 +245,9 @@ def load_equivalents() -> dict[tuple[str, int, str], str]:
 
 def change_of(diff: str | None) -> tuple[str, str]:
     """The changed line before and after, from the unified diff."""
-    old = [ln[1:].strip() for ln in (diff or "").splitlines() if ln.startswith("-") and not ln.startswith("---")]
-    new = [ln[1:].strip() for ln in (diff or "").splitlines() if ln.startswith("+") and not ln.startswith("+++")]
+    lines = (diff or "").splitlines()
+    old = [ln[1:].strip() for ln in lines if ln.startswith("-") and not ln.startswith("---")]
+    new = [ln[1:].strip() for ln in lines if ln.startswith("+") and not ln.startswith("+++")]
     return " / ".join(old), " / ".join(new)
 
 
@@ -328,8 +331,8 @@ def main(argv: list[str]) -> int:
         if not s.get("killed_by") and not s.get("equivalent"):
             print(f"mutation: survivor without a test or a reason: {s['file']}:{s['line']}: {s['change']}")
             failed = True
-    print(f"mutation: {killed} killed, {survived} survived, {timeout} timeout, kill rate {report['kill_rate']}"
-          f" ({OUTPUT.relative_to(ROOT)})")
+    print(f"mutation: {killed} killed, {survived} survived, {timeout} timeout, "
+          f"kill rate {report['kill_rate']} ({OUTPUT.relative_to(ROOT)})")
     return 1 if failed else 0
 
 
