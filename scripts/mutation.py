@@ -70,6 +70,14 @@ TESTS: dict[str, tuple[str, ...]] = {
     "vfeedback/storage/guards.py": ("tests/test_gaps_guards.py", "tests/test_audit_chain.py"),
 }
 
+# Test files that use nothing from tests/conftest.py (no fixtures, no Qt): a run of only these skips
+# loading it (--noconftest), a second saved per mutant. The run without mutation checks that they pass.
+NO_FIXTURES = frozenset({
+    "tests/test_timecode_frames.py", "tests/test_frame_spans.py", "tests/test_text_and_bounds.py",
+    "tests/test_agreement.py", "tests/test_export_plan.py",
+    "tests/test_mutants_timecode.py", "tests/test_mutants_frames.py", "tests/test_mutants_agreement.py",
+})
+
 # Slips a person could make: +/- and the other arithmetic, every comparison, and/or, not, numbers off
 # by one, a loop that never runs, a swallowed exception. Not a '*' written as '^' or '<<', and not
 # '<' written as 'is': those are not slips anyone makes and tests kill them for free, so they would
@@ -94,7 +102,9 @@ def test_files(module: str) -> list[str]:
 
 def test_command(module: str) -> str:
     # -x: the first failure decides; -rf names it (the killer). No cache: nothing written per mutant.
-    return f"{sys.executable} -m pytest -x -q -rf -p no:cacheprovider " + " ".join(test_files(module))
+    files = test_files(module)
+    light = " --noconftest" if NO_FIXTURES.issuperset(files) else ""
+    return f"{sys.executable} -m pytest -x -q -rf -p no:cacheprovider{light} " + " ".join(files)
 
 
 def digest(paths: list[str]) -> str:
