@@ -311,8 +311,12 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"mutation: not in the map (scripts/mutation.py TESTS): {', '.join(unknown)}", file=sys.stderr)
         return 2
-    for module in chosen:
-        run_module(module)
+    try:
+        for module in chosen:
+            run_module(module)
+    except KeyboardInterrupt:
+        print("mutation: stopped; the modules are as they were, and the next run carries on from here")
+        return 130
 
     equivalents = load_equivalents()
     modules = {m: s for m in TESTS if (s := summarise(m, equivalents)) is not None}
