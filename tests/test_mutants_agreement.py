@@ -1,0 +1,28 @@
+"""core.agreement where a slip changed a figure a supervisor reads and no test noticed (found by make
+mutation). The figures are worked out by hand in the comments."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from vfeedback.core.agreement import CodedSpan, EventCounts, compare
+
+S = 1_000_000
+
+
+def test_precision_recall_and_f1_when_both_coders_have_events_of_their_own() -> None:
+    counts = EventCounts(matched=3, only_a=1, only_b=2)
+    # precision 3 / (3 + 2), recall 3 / (3 + 1), F1 2*3 / (2*3 + 1 + 2).
+    assert counts.precision == float(Fraction(3, 5))
+    assert counts.recall == float(Fraction(3, 4))
+    assert counts.f1 == float(Fraction(6, 9))
+
+
+def test_event_figures_from_a_comparison_are_fractions_not_whole_numbers() -> None:
+    """A has events at 0, 5 and 9 s, B at 0.5 and 20 s (tolerance 1 s): one match (0 with 0.5),
+    A's 5 and 9 alone, B's 20 alone. precision 1/2, recall 1/3, F1 2/(2+2+1) = 0.4."""
+    a = [CodedSpan(0, S, "X"), CodedSpan(5 * S, 6 * S, "X"), CodedSpan(9 * S, 10 * S, "X")]
+    b = [CodedSpan(S // 2, S, "X"), CodedSpan(20 * S, 21 * S, "X")]
+    events = compare(a, b, 30 * S).events
+    assert events == EventCounts(matched=1, only_a=2, only_b=1)
+    assert (events.precision, events.recall, events.f1) == (0.5, float(Fraction(1, 3)), 0.4)
