@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from vfeedback.core.agreement import CodedSpan, EventCounts, compare
+from vfeedback.core.agreement import CodedSpan, Disagreement, EventCounts, compare, places
 
 S = 1_000_000
 
@@ -26,3 +26,23 @@ def test_event_figures_from_a_comparison_are_fractions_not_whole_numbers() -> No
     events = compare(a, b, 30 * S).events
     assert events == EventCounts(matched=1, only_a=2, only_b=1)
     assert (events.precision, events.recall, events.f1) == (0.5, float(Fraction(1, 3)), 0.4)
+
+
+def test_a_later_overlap_joins_the_latest_place_not_the_first() -> None:
+    """0-1 s stands alone; 2-4 s and 3-5 s overlap: two places, the second holding both."""
+    ds = [
+        Disagreement(0, S, "X", None, "slices"),
+        Disagreement(2 * S, 4 * S, "X", "Y", "slices"),
+        Disagreement(3 * S, 5 * S, None, "Y", "only_b"),
+    ]
+    found = places(ds)
+    assert [(p.start_us, p.end_us, p.a_labels, p.b_labels, p.indices) for p in found] == [
+        (0, S, ("X",), (), (0,)),
+        (2 * S, 5 * S, ("X",), ("Y",), (1, 2)),
+    ]
+
+
+def test_a_negative_length_is_an_empty_recording() -> None:
+    """A recording of -5 s (damaged metadata) is compared as 0 s long: no slices, nothing defined."""
+    r = compare([], [], -5 * S)
+    assert (r.duration_us, r.slices, r.kappa, r.observed) == (0, 0, None, None)
