@@ -48,6 +48,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     "vfeedback/core/timecode.py": ("tests/test_timecode_frames.py", "tests/test_text_and_bounds.py"),
     "vfeedback/core/frames.py": ("tests/test_timecode_frames.py", "tests/test_frame_spans.py"),
     "vfeedback/core/agreement.py": ("tests/test_agreement.py",),
+    "vfeedback/core/slices.py": ("tests/test_agreement.py",),  # agreement's slice columns
     "vfeedback/core/cycles.py": ("tests/test_cycles.py", "tests/test_cycles_coders.py"),
     "vfeedback/core/retention.py": ("tests/test_retention.py",),
     "vfeedback/export/plan.py": ("tests/test_export_plan.py",),
