@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from vfeedback.core.agreement import CodedSpan, Disagreement, EventCounts, compare, places
+import pytest
+
+from vfeedback.core.agreement import CodedSpan, Disagreement, EventCounts, compare, match_events, places
 
 S = 1_000_000
 
@@ -46,3 +48,35 @@ def test_a_negative_length_is_an_empty_recording() -> None:
     """A recording of -5 s (damaged metadata) is compared as 0 s long: no slices, nothing defined."""
     r = compare([], [], -5 * S)
     assert (r.duration_us, r.slices, r.kappa, r.observed) == (0, 0, None, None)
+
+
+def test_the_default_tolerance_is_one_second_exactly() -> None:
+    """Events 1 s apart match; 1 s and a microsecond apart do not."""
+    a = [CodedSpan(0, S, "X")]
+    assert compare(a, [CodedSpan(S, 2 * S, "X")], 10 * S).events.matched == 1
+    assert compare(a, [CodedSpan(S + 1, 2 * S, "X")], 10 * S).events.matched == 0
+
+
+def test_a_slice_of_one_microsecond_is_allowed_and_none_or_less_is_refused() -> None:
+    assert compare([], [], 3, slice_us=1).slices == 3
+    for bad in (0, -1, -1_000_000):
+        with pytest.raises(ValueError) as caught:
+            compare([], [], 10 * S, slice_us=bad)
+        assert str(caught.value) == "slice_us must be positive"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "pairs"),
+    [
+        ([0], [-5, 5], [(0, 0)]),  # B's -5 and 5 are as near as each other: the earlier pairs
+        ([0, 10], [5], [(0, 0)]),  # A's 0 and 10 are as near to 5: the earlier pairs
+        ([0], [0, 0], [(0, 0)]),
+        ([0, 10], [-5, 5, 15], [(0, 0), (1, 1)]),  # two matches, 10 in all either way: the earlier ones
+    ],
+)
+def test_on_an_exact_tie_the_earlier_events_pair(
+    a: list[int], b: list[int], pairs: list[tuple[int, int]]
+) -> None:
+    """Which event is left alone (and listed in the compare view) must not be a matter of chance:
+    among matchings equally good (as many matches, the same total difference) the earliest wins."""
+    assert match_events(a, b, 10) == pairs
