@@ -267,7 +267,8 @@ def summarise(module: str, equivalents: dict[tuple[str, int, str], str]) -> dict
     if not db_path.exists():
         return None
     killed = survived = timeout = skipped_n = 0
-    survivors = []
+    survivors: list[dict[str, Any]] = []
+    not_made: list[dict[str, Any]] = []
     with use_db(str(db_path), WorkDB.Mode.open) as db:
         items = {item.job_id: item for item in db.work_items}
         results = dict(db.results)
@@ -279,6 +280,14 @@ def summarise(module: str, equivalents: dict[tuple[str, int, str], str]) -> dict
             skipped_n += 1
             continue
         (mutation,) = item.mutations
+        if result.worker_outcome == WorkerOutcome.EXCEPTION:
+            # cosmic-ray could not make this mutant (e.g. its ExceptionReplacer on ``except (zlib.error,
+            # ...)``): nothing ran, so it counts neither way, and the report says which.
+            not_made.append({
+                "file": module, "line": mutation.start_pos[0], "operator": mutation.operator_name,
+                "error": ((result.output or "").strip().splitlines() or [""])[-1],
+            })
+            continue
         line = mutation.start_pos[0]
         was, now = change_of(result.diff)
         entry: dict[str, Any] = {
@@ -298,10 +307,11 @@ def summarise(module: str, equivalents: dict[tuple[str, int, str], str]) -> dict
             survivors.append(entry)
     total = killed + survived + timeout
     return {
-        "complete": total + skipped_n == len(items),
+        "complete": total + skipped_n + len(not_made) == len(items),
         "mutants": total, "killed": killed, "survived": survived, "timeout": timeout,
         "kill_rate": round((killed + timeout) / total, 4) if total else None,
         "survivors": sorted(survivors, key=lambda s: s["line"]),
+        "not_made": not_made,
     }
 
 
@@ -331,6 +341,7 @@ def main(argv: list[str]) -> int:
         "kill_rate": round((killed + timeout) / total, 4) if total else None,
         "survivors": [s for m in modules.values() for s in m["survivors"]],
         "modules": {m: {k: v for k, v in s.items() if k != "survivors"} for m, s in modules.items()},
+        "skipped_operators": EXCLUDED_OPERATORS.pattern,
         "not_run": [m for m in TESTS if m not in modules],
     }
     OUTPUT.write_text(json.dumps(report, indent=2) + "\n")
