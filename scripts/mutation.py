@@ -306,12 +306,23 @@ def summarise(module: str, equivalents: dict[tuple[str, int, str], str]) -> dict
             entry["equivalent"] = equivalents.get((module, line, now))
             survivors.append(entry)
     total = killed + survived + timeout
+    equivalent = sum(1 for s in survivors if s.get("equivalent"))
     return {
         "complete": total + skipped_n + len(not_made) == len(items),
         "mutants": total, "killed": killed, "survived": survived, "timeout": timeout,
-        "kill_rate": round((killed + timeout) / total, 4) if total else None,
+        "equivalent": equivalent,
+        **rates(killed + timeout, total, equivalent),
         "survivors": sorted(survivors, key=lambda s: s["line"]),
         "not_made": not_made,
+    }
+
+
+def rates(killed: int, total: int, equivalent: int) -> dict[str, float | None]:
+    """The mutation score: killed (timeouts included) over the mutants that could be killed, that is
+    all but the equivalent ones; and the raw rate over all of them, equivalents counted as survivors."""
+    return {
+        "kill_rate": round(killed / (total - equivalent), 4) if total > equivalent else None,
+        "raw_kill_rate": round(killed / total, 4) if total else None,
     }
 
 
@@ -335,10 +346,11 @@ def main(argv: list[str]) -> int:
     survived = sum(s["survived"] for s in modules.values())
     timeout = sum(s["timeout"] for s in modules.values())
     total = killed + survived + timeout
+    equivalent = sum(s["equivalent"] for s in modules.values())
     report = {
         "tool": "cosmic-ray", "target": TARGET,
-        "killed": killed, "survived": survived, "timeout": timeout,
-        "kill_rate": round((killed + timeout) / total, 4) if total else None,
+        "killed": killed, "survived": survived, "timeout": timeout, "equivalent": equivalent,
+        **rates(killed + timeout, total, equivalent),
         "survivors": [s for m in modules.values() for s in m["survivors"]],
         "modules": {m: {k: v for k, v in s.items() if k != "survivors"} for m, s in modules.items()},
         "skipped_operators": EXCLUDED_OPERATORS.pattern,
@@ -348,8 +360,9 @@ def main(argv: list[str]) -> int:
 
     failed = False
     for m, s in modules.items():
-        print(f"mutation: {m}: {s['killed']} killed, {s['survived']} survived, {s['timeout']} timeout, "
-              f"kill rate {s['kill_rate']}" + ("" if s["complete"] else " (incomplete)"))
+        print(f"mutation: {m}: {s['killed']} killed, {s['survived']} survived ({s['equivalent']} "
+              f"equivalent), {s['timeout']} timeout, kill rate {s['kill_rate']} (raw {s['raw_kill_rate']})"
+              + ("" if s["complete"] else " (incomplete)"))
         if s["kill_rate"] is not None and s["kill_rate"] < TARGET:
             print(f"mutation: {m} kills {s['kill_rate']} of its mutants, below the target {TARGET}")
             failed = True
@@ -357,8 +370,8 @@ def main(argv: list[str]) -> int:
         if not s.get("killed_by") and not s.get("equivalent"):
             print(f"mutation: survivor without a test or a reason: {s['file']}:{s['line']}: {s['change']}")
             failed = True
-    print(f"mutation: {killed} killed, {survived} survived, {timeout} timeout, "
-          f"kill rate {report['kill_rate']} ({OUTPUT.relative_to(ROOT)})")
+    print(f"mutation: {killed} killed, {survived} survived ({equivalent} equivalent), {timeout} timeout, "
+          f"kill rate {report['kill_rate']} (raw {report['raw_kill_rate']}) ({OUTPUT.relative_to(ROOT)})")
     return 1 if failed else 0
 
 

@@ -17,26 +17,35 @@ REFUSAL = "BEGIN RAISE EXCEPTION 'audit entries cannot be changed or deleted'; E
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("db", "body"),
+    [
+        ("t_mutants_guard_body_after", "BEGIN RETURN COALESCE(NEW, OLD); END"),  # sorts after the real one
+        (
+            "t_mutants_guard_body_before",  # sorts before it ('IF' < 'RAISE')
+            "BEGIN IF false THEN RAISE EXCEPTION 'no'; END IF; RETURN COALESCE(NEW, OLD); END",
+        ),
+    ],
+)
 def test_postgres_a_guard_function_rewritten_to_let_changes_through_is_seen_and_put_back(
-    pg_server: pgserver.PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pg_server: pgserver.PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str, body: str
 ) -> None:
-    """A superuser replaces the audit guard's body with one that lets every change through (and that
-    sorts after the real one: 'RETURN' > 'RAISE'). Opening the library finds it, puts the refusal
-    back and says so in the audit record; the forged update is refused again."""
+    """A superuser replaces the audit guard's body with one that lets every change through, whether
+    its text sorts before or after the real one. Opening the library finds it, puts the refusal back
+    and says so in the audit record; the forged update is refused again."""
     import psycopg
 
-    url = pg_server.create_database("t_mutants_guard_body")
+    url = pg_server.create_database(db)
     monkeypatch.setenv(layout.ENV_FILES, str(tmp_path / "files"))
     with Library.open(url) as lib:
         lib.families.add("C1")
         lib.consent.give("C1", "feedback", "Dr A", date(2026, 3, 1))
     raw = psycopg.connect(
-        f"host={pg_server.socket_dir} user=postgres dbname=t_mutants_guard_body", autocommit=True
+        f"host={pg_server.socket_dir} user=postgres dbname={db}", autocommit=True
     )
     try:
         raw.execute(
-            "CREATE OR REPLACE FUNCTION audit_log_refuse() RETURNS trigger LANGUAGE plpgsql "
-            "AS $$ BEGIN RETURN COALESCE(NEW, OLD); END $$"
+            f"CREATE OR REPLACE FUNCTION audit_log_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$"
         )
         raw.execute("UPDATE audit_log SET detail = 'changed' WHERE id = 1")  # the hole is real
         with Library.open(url):
