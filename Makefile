@@ -1,6 +1,6 @@
 # The two commands (README): `make run` starts the app, `make test` runs the tests.
 # Each first runs scripts/setup.sh, which installs only what is missing.
-.PHONY: run test bench lint typecheck lock setup bundle bundle-test
+.PHONY: run test bench mutation lint typecheck lock setup bundle bundle-test
 
 run:
 	@scripts/setup.sh run
@@ -16,6 +16,12 @@ test:
 bench:
 	@scripts/setup.sh test
 	.venv/bin/python -m benchmarks
+
+# Mutation testing (scripts/mutation.py): not part of CI; niced, one mutant at a time, and only the tests
+# that cover each module. MODULES="vfeedback/core/frames.py ..." runs a few; the default runs them all.
+mutation:
+	@scripts/setup.sh test
+	nice -n 10 .venv/bin/python scripts/mutation.py $(MODULES)
 
 lint:
 	.venv/bin/ruff check vfeedback tests benchmarks
