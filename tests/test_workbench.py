@@ -354,3 +354,25 @@ def test_a_refresh_while_typing_a_caption_keeps_what_was_typed(
     qtbot.waitUntil(lambda: library.moments.get(second.id).caption == "You waited for her", timeout=5_000)
     qtbot.wait(100)
     assert window.inspector.caption.toPlainText() == "You waited for her"
+
+
+def test_a_refused_caption_says_why_once_and_the_stored_words_come_back(
+    qtbot: QtBot, opened: tuple[MainWindow, Recording], library: Library
+) -> None:
+    """A caption over its 300-character limit is refused in one sentence; the moment keeps the
+    words it had, and the inspector shows them again (no second try, no loop)."""
+    window, rec = opened
+    window.timeline.createRequested.emit("parent", 1_000_000, 2_000_000)
+    (moment,) = library.moments.all(rec.id)
+    library.moments.edit(moment.id, caption="You waited")
+    qtbot.waitUntil(lambda: window.inspector.caption.toPlainText() == "You waited")
+    said: list[str] = []
+    window.inspector.message.connect(said.append)
+    QTest.mouseClick(window.inspector.caption, Qt.MouseButton.LeftButton)
+    QTest.keyClick(window.inspector.caption, Qt.Key.Key_End)
+    QTest.keyClicks(window.inspector.caption, " and" * 80)  # 320 more characters
+    window.timeline.createRequested.emit("infant", 3_000_000, 4_000_000)  # the views move on at once
+    qtbot.waitUntil(lambda: len(said) >= 1, timeout=5_000)
+    qtbot.wait(300)
+    assert len(said) == 1 and "300" in said[0], said
+    assert library.moments.get(moment.id).caption == "You waited"

@@ -222,4 +222,6 @@ class Inspector(QWidget):
             self.moment = edit(self.moment.id, **fields)
         except VfeedbackError as exc:
             self.message.emit(str(exc))
-            self.set_moment(self.library.moments.get(self.moment.id))
+            stored = self.library.moments.get(self.moment.id)
+            self.moment = None  # the refused typing is not saved again: the stored words come back
+            self.set_moment(stored)
