@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from vfeedback.export.blur import BLOCKS_PER_SHORT_SIDE, MAX_REGIONS, Region
+from vfeedback.ui.picture_canvas import PictureCanvas
 
 Kind = Literal["blur", "keep"]
 HANDLE = 22  # px: the touch target of a corner handle
@@ -57,14 +58,13 @@ def pixelated(image: QImage) -> QImage:
     )
 
 
-class AreaCanvas(QWidget):
+class AreaCanvas(PictureCanvas):
     """The picture with its areas. ``changed`` fires after every edit and change of selection."""
 
     changed = Signal()
 
     def __init__(self, image: QImage, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.image = image
+        super().__init__(image, parent)
         self.preview = pixelated(image)
         self.areas: list[Area] = []
         self.kind: Kind = "blur"
@@ -81,30 +81,6 @@ class AreaCanvas(QWidget):
         if size.isEmpty():
             return QSize(640, 360)
         return size.scaled(720, 460, Qt.AspectRatioMode.KeepAspectRatio)
-
-    # --- geometry ---------------------------------------------------------------------------------
-    def picture_rect(self) -> QRectF:
-        """Where the picture is drawn: as large as fits, centred."""
-        size = self.image.size()
-        if size.isEmpty():
-            return QRectF(self.rect())
-        fitted = size.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
-        left = (self.width() - fitted.width()) / 2
-        top = (self.height() - fitted.height()) / 2
-        return QRectF(left, top, fitted.width(), fitted.height())
-
-    def to_screen(self, rect: QRectF) -> QRectF:
-        pic = self.picture_rect()
-        return QRectF(
-            pic.left() + rect.left() * pic.width(), pic.top() + rect.top() * pic.height(),
-            rect.width() * pic.width(), rect.height() * pic.height(),
-        )  # fmt: skip
-
-    def to_fraction(self, point: QPointF) -> QPointF:
-        pic = self.picture_rect()
-        x = (point.x() - pic.left()) / max(pic.width(), 1)
-        y = (point.y() - pic.top()) / max(pic.height(), 1)
-        return QPointF(min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0))
 
     # --- editing ----------------------------------------------------------------------------------
     def set_areas(self, kind: Kind, regions: Sequence[Region]) -> None:

@@ -31,18 +31,18 @@ from PySide6.QtWidgets import (
 from vfeedback.core.errors import BadInput
 from vfeedback.core.marks import COLOUR, MAX_MARKS, MIN_SIZE, Mark, line_width
 from vfeedback.export.blur import Region
+from vfeedback.ui.picture_canvas import PictureCanvas
 
 WARM = QColor(*COLOUR)
 
 
-class MarkCanvas(QWidget):
+class MarkCanvas(PictureCanvas):
     """The picture, scaled to fit and centred, with its marks; a drag draws one of ``tool``."""
 
     def __init__(self, image: QImage, marks: Sequence[Mark] = (), parent: QWidget | None = None,
                  crop: Region | None = None) -> None:  # fmt: skip
-        super().__init__(parent)
+        super().__init__(image, parent)
         self.setObjectName("marksCanvas")
-        self.image = image
         self.marks: list[Mark] = list(marks)
         self.crop = crop
         self.tool = "circle"
@@ -55,33 +55,21 @@ class MarkCanvas(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(800, 450)
 
-    def picture_rect(self) -> QRectF:
-        width, height = max(self.image.width(), 1), max(self.image.height(), 1)
-        scale = min(self.width() / width, self.height() / height)
-        w, h = width * scale, height * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
-
-    def _fraction(self, at: QPointF) -> QPointF:
-        rect = self.picture_rect()
-        x = min(max((at.x() - rect.left()) / rect.width(), 0.0), 1.0)
-        y = min(max((at.y() - rect.top()) / rect.height(), 0.0), 1.0)
-        return QPointF(x, y)
-
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.picture_rect().contains(event.position()):
-            self._from = self._to = self._fraction(event.position())
+            self._from = self._to = self.to_fraction(event.position())
             self.update()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._from is not None:
-            self._to = self._fraction(event.position())
+            self._to = self.to_fraction(event.position())
             self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         start, self._from = self._from, None
         if start is None or event.button() != Qt.MouseButton.LeftButton:
             return
-        end = self._fraction(event.position())
+        end = self.to_fraction(event.position())
         self._to = None
         rect = self.picture_rect()
         short = min(rect.width(), rect.height())
