@@ -25,7 +25,6 @@ import compileall
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -136,34 +135,6 @@ def _env(display: str | None = None) -> dict[str, str]:
     return env
 
 
-class Xvfb:
-    def __enter__(self) -> str:
-        self.proc = None
-        if shutil.which("Xvfb") is None:
-            raise RuntimeError("the start-up is measured on Xvfb (Qt's xcb platform): install xvfb")
-        number = 150
-        while Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
-            number += 1
-        self.proc = subprocess.Popen(
-            ["Xvfb", f":{number}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        # The socket file appears before the server listens on it: wait until it takes a connection.
-        for _ in range(200):
-            with socket.socket(socket.AF_UNIX) as probe:
-                try:
-                    probe.connect(f"/tmp/.X11-unix/X{number}")
-                    break
-                except OSError:
-                    time.sleep(0.05)
-        return f":{number}"
-
-    def __exit__(self, *_exc: object) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(10)
-
-
 def _seconds_to_shown(code: str, *args: str, title: str, display: str | None, home: str) -> float:
     """From launching the process to its window painted with ``title``."""
     started = time.perf_counter()
@@ -236,7 +207,9 @@ def run(cache_dir: Path) -> list[Figure]:
             lib.media.frame_index(rec.id)  # opened before: the index is cached
         title = f"vfeedback — BENCH, recording {rec.id}"
         _compiled()
-        with Xvfb() as display:
+        from xvfb import Xvfb  # tests/ is on the path (above)
+
+        with Xvfb("1600x1000", first=150) as display:
             ours: list[float] = []
             bare: list[float] = []
             for _ in range(STARTS + 1):  # in turns, so machine noise hits both alike

@@ -14,13 +14,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from mediagen import MediaSet, read_frame_number
+from xvfb import Xvfb
 
 from vfeedback.services import Library
 
@@ -31,21 +31,8 @@ HERE = Path(__file__).resolve().parent
 def display() -> Iterator[str]:
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (make test installs it)")
-    number = 140
-    while Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
-        number += 1
-    server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        if Path(f"/tmp/.X11-unix/X{number}").exists():
-            break
-        time.sleep(0.05)
-    yield f":{number}"
-    server.terminate()
-    server.wait(10)
+    with Xvfb("1440x900", first=140) as number:
+        yield number
 
 
 def _crop(path: Path, box: dict[str, int]) -> np.ndarray:
@@ -108,10 +95,12 @@ def test_real_keys_step_exact_frames_and_playback_moves_forward(
     first, second = shown("playing1.png"), shown("playing2.png")
     elapsed = report["playing2.png"]["at"] - report["second.png"]["at"]
     assert one_second_on <= first < second <= one_second_on + round(fps * (elapsed + 0.5)), (first, second)
-    # Paused (Space): the window's exact frame, the one it says, no earlier than VLC had got to.
+    # Paused (Space): the window's exact frame, the one it says, not going back from where VLC had
+    # got to by more than libvlc's own report of its position can lag the picture it shows (two
+    # frames here: ../shared/platform.md; one frame behind was seen in one run of three).
     paused = shown("paused.png")
     assert report["paused.png"]["exact"] and paused == report["paused.png"]["frame"]
-    assert paused >= second
+    assert paused >= second - 2
     # Right x3 from there: three frames on, as read from the two pictures.
     assert shown("after.png") == paused + 3
     assert f"frame {paused + 3}" in report["after.png"]["position_text"]

@@ -16,13 +16,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from mediagen import ffprobe_json, read_frame_number
+from xvfb import Xvfb
 
 HERE = Path(__file__).resolve().parent
 FPS = 25
@@ -32,22 +32,8 @@ FPS = 25
 def display() -> Iterator[str]:
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (make test installs it)")
-    screen = os.environ.get("VFEEDBACK_JOURNEY_SCREEN", "1366x768")
-    number = 170
-    while Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
-        number += 1
-    server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", f"{screen}x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        if Path(f"/tmp/.X11-unix/X{number}").exists():
-            break
-        time.sleep(0.05)
-    yield f":{number}"
-    server.terminate()
-    server.wait(10)
+    with Xvfb(os.environ.get("VFEEDBACK_JOURNEY_SCREEN", "1366x768"), first=170) as number:
+        yield number
 
 
 def _film(folder: Path) -> Path:
