@@ -57,6 +57,8 @@ class _Gone:
             return row["reel_id"] in self.reels or row["moment_id"] in self.moments
         if table in ("interchange_imports", "suggestions"):
             return row["recording_id"] in self.recordings
+        if table == "angles":
+            return row["recording_id"] in self.recordings or row["main_id"] in self.recordings
         return False  # coding schemes and codes belong to no family
 
 
@@ -231,6 +233,9 @@ class Cases:
             conn.execute(delete(t.reel_items).where(t.reel_items.c.moment_id.in_(moment_ids)))
             conn.execute(delete(t.moments).where(t.moments.c.id.in_(moment_ids)))
         conn.execute(delete(t.frame_indexes).where(t.frame_indexes.c.recording_id == rec.id))
+        # Its angles become films of their own again; if it is an angle, its main loses it.
+        angles = t.angles.c
+        conn.execute(delete(t.angles).where((angles.recording_id == rec.id) | (angles.main_id == rec.id)))
         conn.execute(delete(t.interchange_imports).where(t.interchange_imports.c.recording_id == rec.id))
         conn.execute(delete(t.recordings).where(t.recordings.c.id == rec.id))
 

@@ -4,9 +4,9 @@ A library is one ``Context`` (database, location, who is working, clock, undoabl
 announcements) shared by service objects, each given the services it needs: ``lib.families``,
 ``lib.recordings``, ``lib.media``, ``lib.schemes``, ``lib.moments``, ``lib.reels``, ``lib.exports``,
 ``lib.consent``, ``lib.audit``, ``lib.interchange``, ``lib.supervision``, ``lib.cases``,
-``lib.integrity``, ``lib.suggestions`` and ``lib.files``. Each mutation is one transaction and one
-undoable action and returns what it did; subscribers get a ``Changes`` for it. Reads return plain
-domain values.
+``lib.integrity``, ``lib.angles``, ``lib.suggestions`` and ``lib.files``. Each mutation is one
+transaction and one undoable action and returns what it did; subscribers get a ``Changes`` for it.
+Reads return plain domain values.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from vfeedback.services import undo
+from vfeedback.services.angles import Angles
 from vfeedback.services.audit import Audit
 from vfeedback.services.cases import Cases
 from vfeedback.services.consent import Consent
@@ -46,6 +47,7 @@ class Library:
         self.schemes = schemes = Schemes(ctx)
         self.recordings = recordings = Recordings(ctx, families, audit)
         self.media = media = Media(ctx, recordings)
+        self.angles = Angles(ctx, recordings, media)
         self.consent = consent = Consent(ctx, families, audit)
         self.moments = moments = Moments(ctx, families, recordings, media, schemes, audit)
         self.reels = reels = Reels(ctx, families, recordings, moments)

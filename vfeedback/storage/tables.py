@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -311,6 +312,21 @@ suggestions = Table(
     sqlite_autoincrement=True,
 )
 
+angles = Table(
+    "angles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # A recording is an angle of at most one main recording, and a main is never itself an angle.
+    Column("recording_id", ForeignKey("recordings.id"), nullable=False, unique=True),
+    Column("main_id", ForeignKey("recordings.id"), nullable=False, index=True),
+    # Where the angle's own time zero falls on the main recording's clock (core/angles.py).
+    Column("offset_us", BigInteger, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("confidence", Float),
+    # Ids are never reused: scripts and the undo log refer to them.
+    sqlite_autoincrement=True,
+)
+
 UNDOABLE_TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -323,5 +339,6 @@ UNDOABLE_TABLES: dict[str, Table] = {
         reel_items,
         interchange_imports,
         suggestions,
+        angles,
     )
 }
