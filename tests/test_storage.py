@@ -189,3 +189,47 @@ def test_a_current_library_opens_with_one_query_for_its_version(tmp_path: Path) 
         "'consents')) OR (type = 'trigger' AND tbl_name IN ('audit_log', 'consents'))",
     ]
     assert _sha(root / layout.DB_NAME) == before
+
+
+def test_the_player_keys_n_and_x_are_taken_from_codes_of_an_older_library(tmp_path: Path) -> None:
+    """Migration 0010: N and X became the suggestion keys. In a library made before, the shipped VIG
+    scheme's codes are keyed again as the shipped file now is (by hand: Naming n->p, Showing p->q,
+    Scaffolding x->y, Offering z->none), a key someone changed stays, and an imported scheme's code
+    keyed X loses its key."""
+    root = tmp_path / "lib"
+    location = layout.resolve(root)
+    layout.prepare(location)
+    db = Database(location.db_url)
+    migrate.upgrade(db, "0009")
+    db.dispose()
+    now = "2026-01-02 10:00:00.000000"
+    codes = [
+        # id, scheme, name, key
+        (1, 1, "Naming positively what you see", "n"),
+        (2, 1, "Showing you noticed", "p"),
+        (3, 1, "Scaffolding", "x"),
+        (4, 1, "Offering manageable choices", "z"),
+        (5, 1, "Receiving with words", "b"),  # not the shipped "r": someone's own choice
+        (6, 2, "Pointing", "x"),
+        (7, 2, "Naming the toy", "N"),
+        (8, 2, "Waiting", "w"),
+    ]
+    with sqlite3.connect(root / layout.DB_NAME) as conn:
+        conn.execute(
+            "INSERT INTO coding_schemes (id, name, builtin, created_at) VALUES "
+            "(1, 'Video Interaction Guidance (VIG)', 1, ?), (2, 'Our own', 0, ?)",
+            (now, now),
+        )
+        for id_, scheme, name, key in codes:
+            conn.execute(
+                "INSERT INTO codes (id, scheme_id, name, colour, kind, position, key) "
+                "VALUES (?, ?, ?, '#88aa66', 'strength', ?, ?)",
+                (id_, scheme, name, id_, key),
+            )
+    conn.close()
+    with Library.open(root):
+        pass
+    with sqlite3.connect(root / layout.DB_NAME) as conn:
+        keys = dict(conn.execute("SELECT id, key FROM codes").fetchall())
+    conn.close()
+    assert keys == {1: "p", 2: "q", 3: "y", 4: None, 5: "b", 6: None, 7: None, 8: "w"}

@@ -173,23 +173,23 @@ def test_reopening_an_analysed_film_does_not_listen_again(
     window.close()
 
 
-def test_right_bracket_goes_to_the_next_suggestion_and_plays_it_from_a_second_before(
+def test_n_goes_to_the_next_suggestion_and_plays_it_from_a_second_before(
     qtbot: QtBot, bench: Bench
 ) -> None:
     window, library, rid = bench
     found = open_ones(library, rid)
-    key(window, Qt.Key.Key_BracketRight)
+    key(window, Qt.Key.Key_N)
     assert window.suggestions.focused == found[0].id
     assert window.controller.playing
     assert window.controller.time_us() == lead_in_frame(library, rid, found[0].start_us)
     assert window.statusBar().currentMessage() == found[0].explanation
     assert window.timeline.state.suggest_focus == found[0].id
-    key(window, Qt.Key.Key_BracketRight)
+    key(window, Qt.Key.Key_N)
     assert window.suggestions.focused == found[1].id
     assert window.controller.time_us() == lead_in_frame(library, rid, found[1].start_us)
-    key(window, Qt.Key.Key_BracketLeft)
+    key(window, Qt.Key.Key_N, Qt.KeyboardModifier.ShiftModifier)
     assert window.suggestions.focused == found[0].id
-    key(window, Qt.Key.Key_BracketLeft)  # round to the last one
+    key(window, Qt.Key.Key_N, Qt.KeyboardModifier.ShiftModifier)  # round to the last one
     assert window.suggestions.focused == found[4].id
     assert window.controller.time_us() == lead_in_frame(library, rid, found[4].start_us)
     # Escape lets go of it.
@@ -207,7 +207,7 @@ def test_enter_accepts_the_focused_suggestion_with_its_proposed_code_and_draft_c
     # Marks set before: a focused suggestion still takes Enter (the key list says so).
     window.controller.seek_us(2 * S)
     key(window, Qt.Key.Key_I)
-    key(window, Qt.Key.Key_BracketRight)
+    key(window, Qt.Key.Key_N)
     key(window, Qt.Key.Key_Return)
     [moment] = library.moments.all(rid)
     index = library.media.frame_index(rid)  # a moment begins and ends on the frames holding those times
@@ -235,7 +235,7 @@ def test_enter_accepts_the_focused_suggestion_with_its_proposed_code_and_draft_c
 
 def test_enter_without_a_focused_suggestion_still_tags_from_in_to_out(qtbot: QtBot, bench: Bench) -> None:
     window, library, rid = bench
-    key(window, Qt.Key.Key_BracketRight)
+    key(window, Qt.Key.Key_N)
     window.timeline.setFocus()
     # Choosing a moment (here: making one by marks after Escape) lets go of the suggestion.
     key(window, Qt.Key.Key_Escape)
@@ -249,20 +249,24 @@ def test_enter_without_a_focused_suggestion_still_tags_from_in_to_out(qtbot: QtB
     index = library.media.frame_index(rid)
     assert (moment.start_us, moment.end_us) == (index.time_of(10), index.time_of(20))
     assert all(s.status == "open" for s in library.suggestions.all(rid))
-    # With that moment selected, ] focuses a suggestion and lets go of the moment: Delete then sets
+    # With that moment selected, N focuses a suggestion and lets go of the moment: Delete then sets
     # the suggestion aside and never deletes the moment.
-    key(window, Qt.Key.Key_BracketRight)
+    key(window, Qt.Key.Key_N)
     assert window.coding.selected == []
     key(window, Qt.Key.Key_Delete)
     assert [m.id for m in library.moments.all(rid)] == [moment.id]
 
 
-def test_delete_sets_the_focused_suggestion_aside_and_undo_brings_it_back(qtbot: QtBot, bench: Bench) -> None:
+def test_x_sets_the_focused_suggestion_aside_and_undo_brings_it_back(qtbot: QtBot, bench: Bench) -> None:
     window, library, rid = bench
     found = open_ones(library, rid)
-    key(window, Qt.Key.Key_BracketRight)
-    key(window, Qt.Key.Key_BracketRight)
-    key(window, Qt.Key.Key_Delete)
+    # With none focused, X says how to reach one and changes nothing.
+    key(window, Qt.Key.Key_X)
+    assert window.statusBar().currentMessage() == "No suggestion is focused: N goes to the next one."
+    assert all(s.status == "open" for s in library.suggestions.all(rid))
+    key(window, Qt.Key.Key_N)
+    key(window, Qt.Key.Key_N)
+    key(window, Qt.Key.Key_X)
     assert library.suggestions.get(found[1].id).status == "rejected"
     assert library.moments.all(rid) == []
     assert [m.id for m in window.timeline.state.suggestions] == [found[0].id, *(s.id for s in found[2:])]
@@ -304,7 +308,7 @@ def test_the_view_menu_hides_the_row_and_the_keys_say_so(qtbot: QtBot, bench: Be
     assert toggle is not None and toggle.isChecked() and window.timeline.rows.suggest is not None
     toggle.trigger()
     assert window.timeline.rows.suggest is None
-    key(window, Qt.Key.Key_BracketRight)
+    key(window, Qt.Key.Key_N)
     assert window.suggestions.focused is None and not window.controller.playing
     hidden = "The suggested moments are hidden (View › Suggested moments)."
     assert window.statusBar().currentMessage() == hidden
@@ -317,13 +321,14 @@ def test_the_view_menu_hides_the_row_and_the_keys_say_so(qtbot: QtBot, bench: Be
 def test_the_key_list_names_the_suggestion_keys_and_that_enter_prefers_a_focused_one(bench: Bench) -> None:
     window, _library, _rid = bench
     rows = window.help.lines()
-    assert ("Tagging", "]", "Next suggestion, from 1 s before") in rows
-    assert ("Tagging", "[", "Previous suggestion") in rows
+    assert ("Tagging", "N", "Next suggestion, from 1 s before") in rows
+    assert ("Tagging", "Shift+N", "Previous suggestion") in rows
+    assert ("Tagging", "X", "Set the focused suggestion aside") in rows
     assert ("Tagging", "Return", "Tag in→out, or accept a suggestion") in rows
     assert ("Tagging", "Delete", "Delete, or set a suggestion aside") in rows
-    assert ("Mouse", "Click a suggestion", "Focus it for Enter or Delete") in rows
+    assert ("Mouse", "Click a suggestion", "Focus it for Enter, X or Delete") in rows
     assert keys.FOOTER.endswith(
-        "Enter and Delete act on a suggestion only while one is focused (by ], [ or a click)."
+        "Enter, X and Delete act on a suggestion only while one is focused (by N, Shift+N or a click)."
     )
 
 
@@ -377,7 +382,7 @@ def test_accepting_then_exporting_clips_exports_only_the_accepted_moment(
     window, library, rid = bench
     library.consent.give("F01", "feedback", "Dr Test")
     found = open_ones(library, rid)
-    key(window, Qt.Key.Key_BracketRight)
+    key(window, Qt.Key.Key_N)
     key(window, Qt.Key.Key_Return)
     [moment] = library.moments.all(rid)
     # Every moment of the recording selected (Ctrl+A on the timeline), then Moment › Export clips.

@@ -27,8 +27,8 @@ FORMAT_VERSION = 1
 MAX_SCHEME_BYTES = 1_000_000
 
 # Keys the player keeps for itself (lower case; keys are compared without regard to case).
-RESERVED_KEYS = frozenset({" ", "j", "k", "l", "i", "o", "m", "+", "-", "?"})
-_RESERVED_TEXT = "space, J, K, L, I, O, M, +, - and ?"
+RESERVED_KEYS = frozenset({" ", "j", "k", "l", "i", "o", "m", "n", "x", "+", "-", "?"})
+_RESERVED_TEXT = "space, J, K, L, I, O, M, N, X, +, - and ?"
 
 _KINDS: dict[str, CodeKind] = {"strength": "strength", "concern": "concern", "neutral": "neutral"}
 _ACTORS: dict[str, Actor] = {"parent": "parent", "infant": "infant", "clinician": "clinician"}

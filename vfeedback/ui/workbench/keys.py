@@ -191,14 +191,9 @@ BINDINGS: tuple[KeyBinding, ...] = (
     ),
     KeyBinding(("Delete", "Backspace"), delete, "Delete, or set a suggestion aside", "Tagging"),
     KeyBinding(("Escape",), escape, "Clear the marks and the selection", "Tagging"),
-    # Not N and X: the shipped schemes give those letters to codes ("Naming positively", "Scaffolding").
-    KeyBinding(
-        ("]",),
-        lambda k: k.suggestions.step(True),
-        "Next suggestion, from 1 s before",
-        "Tagging",
-    ),
-    KeyBinding(("[",), lambda k: k.suggestions.step(False), "Previous suggestion", "Tagging"),
+    KeyBinding(("N",), lambda k: k.suggestions.step(True), "Next suggestion, from 1 s before", "Tagging"),
+    KeyBinding(("Shift+N",), lambda k: k.suggestions.step(False), "Previous suggestion", "Tagging"),
+    KeyBinding(("X",), lambda k: k.suggestions.reject(), "Set the focused suggestion aside", "Tagging"),
     KeyBinding(("+", "="), lambda k: k.timeline.zoom_in(), "Zoom the timeline in", "Timeline"),
     KeyBinding(("-",), lambda k: k.timeline.zoom_out(), "Zoom the timeline out", "Timeline"),
     KeyBinding(("0",), lambda k: k.timeline.fit(), "Show the whole recording", "Timeline"),
@@ -218,7 +213,7 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("Wheel", "Zoom around the pointer; Shift+wheel scrolls"),
     ("Wheel over lane names", "Scroll the lanes (lanes by code)"),
     ("Double-click in the list", "Go to that moment"),
-    ("Click a suggestion", "Focus it for Enter or Delete"),
+    ("Click a suggestion", "Focus it for Enter, X or Delete"),
 )
 """What the mouse does on the timeline and the moment list (``ui/timeline/view.py`` does it)."""
 
@@ -314,8 +309,8 @@ class KeyRouter(QObject):
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         combined = event.keyCombination().key().value | modifiers.value
         binding = self._table.get(combined)
-        if binding is None and event.text() in ("?", "+", "[", "]"):
-            # "?" and "+" need Shift on most layouts, brackets AltGr on some: match the character typed.
+        if binding is None and event.text() in ("?", "+"):
+            # "?" and "+" need Shift on most layouts: match the character typed.
             binding = self._table.get(_first(QKeySequence(event.text())))
         return binding
 
@@ -332,7 +327,8 @@ COLUMN_GAP = 48
 GROUP_AIR = 4
 FOOTER = (
     "Press ? or Esc to close. Keys work whenever you are not typing; a code key with moments selected "
-    "recodes them. Enter and Delete act on a suggestion only while one is focused (by ], [ or a click)."
+    "recodes them. Enter, X and Delete act on a suggestion only while one is focused (by N, Shift+N or "
+    "a click)."
 )
 Row = tuple[str, str, str]
 

@@ -157,7 +157,7 @@ class SuggestionActions:
 
     # --- the keys (``keys.Suggested``) ----------------------------------------------------------
     def step(self, forward: bool) -> Suggestion | None:
-        """] and [: the next or previous open suggestion, focused and playing from a second before;
+        """N and Shift+N: the next or previous open suggestion, focused and playing from a second before;
         from the focused one, else from the playhead; round at either end."""
         if not self.open or not self.shown:
             if self.bench.coding.recording is not None:
@@ -224,9 +224,11 @@ class SuggestionActions:
         return moment
 
     def reject(self) -> Suggestion | None:
-        """Delete on a focused suggestion: set it aside (Edit › Undo brings it back)."""
+        """X (or Delete) on a focused suggestion: set it aside (Edit › Undo brings it back)."""
         chosen = self.focused
         if chosen is None:
+            if self.bench.coding.recording is not None:
+                self.bench.show_status("No suggestion is focused: N goes to the next one.")
             return None
         decided = self.library.suggestions.reject(chosen)
         self.unfocus()
