@@ -61,21 +61,20 @@ def _at_10_db(folder: Path, noises: list[str]) -> tuple[EventCounts, EventCounts
 
 
 def test_at_10_db_the_actors_and_the_turns_are_found(folder: Path) -> None:
-    """The whole 10 dB corpus (three backgrounds, two scenes each). The issue's target for turns is
-    0.85; measured 0.86-0.89 recall, and the voice-activity model's borderline frames are not
-    bit-stable from run to run (a turn or two of 78 either way), so the suite holds turns to 0.8
-    and the vocalisations to the issue's 0.9, and issue 14 stays open on it."""
+    """The whole 10 dB corpus (three backgrounds, two scenes each) against the issue's targets:
+    vocalisations 0.9, turns 0.85. Measured: vocalisations 161 of 168 found with 2 false (recall 0.96),
+    turns 71 of 78 with 1 false (recall 0.91, precision 0.99); the same figures from run to run (the
+    corpus and the analysis are deterministic: same file hashes, same finds, with the machine loaded)."""
     voc, turns = _at_10_db(folder, ["pink", "tv", "clatter"])
     print(f"10 dB: vocalisations {voc}, turns {turns}")
     assert (voc.precision or 0) >= 0.9 and (voc.recall or 0) >= 0.9, voc
-    assert (turns.precision or 0) >= 0.85 and (turns.recall or 0) >= 0.8, turns
+    assert (turns.precision or 0) >= 0.85 and (turns.recall or 0) >= 0.85, turns
 
 
 @pytest.mark.parametrize("noise", ["pink", "tv", "clatter"])
 def test_no_background_at_10_db_breaks_the_detector(folder: Path, noise: str) -> None:
-    """Each background alone stays near the targets (a few turns either way on two scenes: one
-    missed turn of 26 moves recall by 0.04, and the voice-activity model's borderline frames are
-    not bit-stable across runs), so a background the detector cannot hear through still fails."""
+    """Each background alone stays near the targets (two scenes: one missed turn of 26 moves recall
+    by 0.04; measured 23-24 of 26), so a background the detector cannot hear through still fails."""
     voc, turns = _at_10_db(folder, [noise])
     print(f"{noise} 10 dB: vocalisations {voc}, turns {turns}")
     assert (voc.precision or 0) >= 0.85 and (voc.recall or 0) >= 0.85, voc
