@@ -282,6 +282,11 @@ def test_the_key_list_shows_every_code_shortcut_and_gesture_readably(
     assert a.font.pointSizeF() >= 9.5
     assert a.left >= 30 and a.left + a.width <= window.help.width() - 30
     assert a.top + a.height < a.footer_y(window.help.height()) - a.line_h // 2
+    # The closing line is whole: inside the window (wrapped, not cut at its edge) and under the list.
+    foot = window.help.footer_rect(a)
+    assert window.help.rect().contains(foot) and foot.top() > a.top + a.height
+    drawn = QFontMetrics(a.font).boundingRect(foot, keys.FOOTER_FLAGS, keys.FOOTER)
+    assert foot.contains(drawn), (foot, drawn)
     shown = [r for column in a.columns for r in column if not isinstance(r, str)]
     assert shown == rows  # nothing left out
     press(window, Qt.Key.Key_Escape)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -330,6 +330,7 @@ FOOTER = (
     "recodes them. Enter, X and Delete act on a suggestion only while one is focused (by N, Shift+N or "
     "a click)."
 )
+FOOTER_FLAGS = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
 Row = tuple[str, str, str]
 
 
@@ -472,8 +473,17 @@ class HelpOverlay(QWidget):
                 y += a.line_h
             x += key_w + what_w + COLUMN_GAP
         painter.setPen(QColor("#b5c0c7"))
-        painter.drawText(a.left, a.footer_y(self.height()), FOOTER)
+        painter.drawText(self.footer_rect(a), FOOTER_FLAGS, FOOTER)
         painter.end()
+
+    def footer_rect(self, a: Arrangement) -> QRect:
+        """Where the closing line goes: under the list, as wide as the list (or the window less its
+        margins, if wider), wrapped onto a second line rather than cut at the window's edge."""
+        metrics = QFontMetrics(a.font)
+        width = max(a.width, min(metrics.horizontalAdvance(FOOTER), self.width() - 2 * a.left))
+        top = a.footer_y(self.height()) - metrics.ascent()
+        needed = metrics.boundingRect(QRect(0, 0, width, 10_000), FOOTER_FLAGS, FOOTER).height()
+        return QRect(a.left, min(top, self.height() - needed - 8), width, needed)
 
     @staticmethod
     def _column_widths(column: list[Row | str], metrics: QFontMetrics) -> tuple[int, int]:
