@@ -89,6 +89,7 @@ def test_marks_drawn_from_the_session_pack_reach_the_handout(
     assert row is not None
     point = row.findChild(QToolButton, "pointAt")
     assert point is not None
+    qtbot.waitUntil(point.isEnabled, timeout=20_000)  # once the picture to draw on has arrived
     drawn: list[str] = []
 
     def draw() -> None:  # the editor runs its own loop: drawn on from inside it

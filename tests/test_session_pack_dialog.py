@@ -270,3 +270,32 @@ def test_a_handout_made_and_printed_from_any_reel_in_the_highlights_browser(
     qtbot.waitUntil(lambda: answered == ["printDialog"] and printed.exists(), timeout=10_000)
     # 1..2 s: frames 25..50, 38 chosen when tagging; 5..6 s: frames 125..150, 137 the middle.
     assert _handout_frames(printed, tmp_path) == [38, 137]
+
+
+def test_the_pictures_are_decoded_off_the_gui_thread_and_a_quick_step_shows_the_last_frame(
+    qtbot: QtBot, library: Library, tagged: tuple[Recording, list[Moment]], runner: TaskRunner
+) -> None:
+    """The dialog opens before any picture is decoded (each is asked of the task runner), then each
+    row shows its exact frame; five quick clicks on ▶ end on the fifth frame later, whatever order the
+    decodes finish in. Expected pixels come from a decoder of our own opened in the test."""
+    from vfeedback.media.decoder import FrameDecoder
+    from vfeedback.ui.player.frame_worker import to_qimage
+    from vfeedback.ui.session_pack import THUMB, MomentRow
+
+    rec, _ = tagged
+    dialog = PrepareSessionDialog(library, runner, rec, default_moments(library, rec.id))
+    qtbot.addWidget(dialog)
+    rows = dialog.findChildren(MomentRow)
+    assert len(rows) == 3 and all(row.shown_frame is None for row in rows)  # nothing decoded yet
+    dialog.show()
+    qtbot.waitUntil(lambda: all(row.shown_frame is not None for row in rows), timeout=20_000)
+    assert [row.shown_frame for row in rows] == [38, 137, 187]  # the chosen picture, the middles
+    second = rows[1]
+    for _ in range(5):
+        _click(qtbot, _find(second, QToolButton, "later"))
+    qtbot.waitUntil(lambda: second.shown_frame == 142, timeout=20_000)
+    index = library.media.frame_index(rec.id)
+    with FrameDecoder(library.recordings.path(rec), index, 0, max_size=(THUMB[0] * 2, THUMB[1] * 2)) as own:
+        assert second.image == to_qimage(own.frame(142).image)
+        assert rows[0].image == to_qimage(own.frame(38).image)
+    dialog.reject()

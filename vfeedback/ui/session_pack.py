@@ -11,6 +11,7 @@ ways on. The work itself is one service call, ``lib.exports.session_pack``, on t
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.marks import Mark
@@ -82,16 +84,19 @@ class _Steps(QObject):
 class MomentRow(QFrame):
     """One moment: in or out, its picture (stepped within the moment) and the family's words."""
 
-    def __init__(self, moment: Moment, index: FrameIndex, picture_us: int, decoder: FrameDecoder | None,
+    def __init__(self, moment: Moment, index: FrameIndex, picture_us: int, pictures: Pictures | None,
                  number: int) -> None:  # fmt: skip
         super().__init__()
         self.setObjectName(f"packMoment{number}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.moment, self._index, self._decoder = moment, index, decoder
+        self.moment, self._index, self._pictures = moment, index, pictures
         self._first, self._last = index.frame_at(moment.start_us), index.frame_at(moment.end_us)
         self.frame = index.frame_at(picture_us)
         self.chosen_at_start = self.frame
         self.image: QImage | None = None
+        self.shown_frame: int | None = None
+        """The frame whose picture is on show (None while the first one is being decoded)."""
+        self._decoded: Any = None  # that frame's pixels, for drawing marks on again
         caption = " ".join(moment.caption.split()) or "(no caption)"
         self.include = QCheckBox(caption)
         self.include.setObjectName("include")
@@ -164,21 +169,82 @@ class MomentRow(QFrame):
         self.earlier.setEnabled(self.frame > self._first)
         self.later.setEnabled(self.frame < self._last)
         self.where.setText(f"Picture at {format_time(self.picture_us)}")
-        if self._decoder is None:
+        if self._pictures is None:
             self.picture.setText("No picture")
             return
+        if self.shown_frame == self.frame and self._decoded is not None:
+            self._paint(self._decoded)  # the same frame with other marks: no decoding
+            return
+        self.point.setEnabled(False)  # until the picture it draws on is here
+        if self.shown_frame is None:
+            self.picture.setText("…")
+        self._pictures.request(self, self.frame)
+
+    def show_decoded(self, frame: int, image: Any) -> None:
+        """The decoded picture of ``frame`` has arrived (on the GUI thread); one overtaken by a later
+        step is dropped."""
+        if frame != self.frame:
+            return
+        self.shown_frame, self._decoded = frame, image
+        self.point.setEnabled(True)
+        self._paint(image)
+
+    def show_failure(self, frame: int, message: str) -> None:
+        if frame == self.frame:
+            self.shown_frame, self._decoded, self.image = None, None, None
+            self.picture.setText(message)
+
+    def _paint(self, image: Any) -> None:
         from vfeedback.export.stills import draw_marks
         from vfeedback.ui.player.frame_worker import to_qimage
 
-        try:
-            image = self._decoder.frame(self.frame).image
-        except VfeedbackError as exc:
-            self.picture.setText(str(exc))
-            return
         self.image = to_qimage(image)
         pixmap = QPixmap.fromImage(to_qimage(draw_marks(image, self.marks)))  # as the handout will show it
         self.picture.setPixmap(pixmap.scaled(*THUMB, Qt.AspectRatioMode.KeepAspectRatio,
                                              Qt.TransformationMode.SmoothTransformation))  # fmt: skip
+
+
+class Pictures:
+    """The rows' exact pictures, decoded off the GUI thread so the dialog opens and steps at once.
+
+    One decoder for the recording (it is not thread-safe, so one decode at a time under a lock) on the
+    window's task runner; a request a later step overtook before it started is skipped."""
+
+    def __init__(self, decoder: FrameDecoder, tasks: TaskRunner) -> None:
+        self._decoder: FrameDecoder | None = decoder
+        self._tasks = tasks
+        self._lock = threading.Lock()
+        self.pending = 0
+        """Requests not yet answered (a test waits for 0)."""
+
+    def request(self, row: MomentRow, frame: int) -> None:
+        def job(_progress: Progress, _cancel: ShouldCancel) -> Any:
+            if row.frame != frame:  # stepped on before this began: the newer request shows
+                return None
+            with self._lock:
+                if self._decoder is None:
+                    return None
+                return self._decoder.frame(frame).image
+
+        def done(image: Any) -> None:
+            self.pending -= 1
+            if image is not None and self._decoder is not None and isValid(row):  # not closed since
+                row.show_decoded(frame, image)
+
+        def failed(message: str) -> None:
+            self.pending -= 1
+            if self._decoder is not None and isValid(row):
+                row.show_failure(frame, message)
+
+        self.pending += 1
+        self._tasks.submit("Showing the pictures", job, on_done=done, on_error=failed)
+
+    def close(self) -> None:
+        """Waits for a decode under way (a fraction of a second), then lets go of the file."""
+        with self._lock:
+            if self._decoder is not None:
+                self._decoder.close()
+                self._decoder = None
 
 
 class PrepareSessionDialog(QDialog):
@@ -196,7 +262,7 @@ class PrepareSessionDialog(QDialog):
         self.library, self.tasks, self.recording = library, tasks, recording
         self.pack: SessionPack | None = None
         self._task: Task | None = None
-        self._decoder = self._open_decoder()
+        self._pictures = self._open_pictures()
         self._steps = _Steps(self)
         self._steps.said.connect(self._on_step)
         self.pages = QStackedWidget()
@@ -260,7 +326,7 @@ class PrepareSessionDialog(QDialog):
         listing = QWidget()
         column = QVBoxLayout(listing)
         for number, m in enumerate(moments, start=1):
-            row = MomentRow(m, index, self.library.exports.picture_of(m), self._decoder, number)
+            row = MomentRow(m, index, self.library.exports.picture_of(m), self._pictures, number)
             self.rows.append(row)
             column.addWidget(row)
         if not moments:
@@ -493,24 +559,25 @@ class PrepareSessionDialog(QDialog):
             )
 
     # --- the exact pictures ---------------------------------------------------------------------
-    def _open_decoder(self) -> FrameDecoder | None:
+    def _open_pictures(self) -> Pictures | None:
         from vfeedback.media.decoder import FrameDecoder
 
         try:
             index = self.library.media.frame_index(self.recording.id)
             path = self.library.recordings.path(self.recording)
-            return FrameDecoder(
+            decoder = FrameDecoder(
                 path, index, self.recording.media.rotation, max_size=(THUMB[0] * 2, THUMB[1] * 2)
             )
         except VfeedbackError:
             return None  # the file is missing: the rows say "No picture", the pack says why
+        return Pictures(decoder, self.tasks)
 
     def done(self, result: int) -> None:
         if self._task is not None:
             self._task.cancel()
-        if self._decoder is not None:
-            self._decoder.close()
-            self._decoder = None
+        if self._pictures is not None:
+            self._pictures.close()
+            self._pictures = None
         super().done(result)
 
 
