@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,8 @@ def test_a_new_clinician_prepares_a_session_from_a_new_film(display: str, tmp_pa
     assert report["consent_after"].startswith("Consent for feedback with the family: given on")
     assert "Dr Ana Lee" in report["consent_after"]
     assert "not recorded" not in report["consent_panel"].split("Supervision")[0]  # the panel followed
+    today = date.today()  # written as the dialog writes it ("7 December 2026"), not "07 Dec 2026"
+    assert f"given</span> {today.day} {today:%B %Y}" in report["consent_panel"].split("Supervision")[0]
     assert report["ready"] == "3 clips, a reel and a handout are ready"
     assert {"Open folder", "Play the reel", "Print the handout…", "Review with the family"} <= set(
         report["ready_buttons"]

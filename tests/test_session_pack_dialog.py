@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMenu, QPushButto
 from pytestqt.qtbot import QtBot
 from test_session_pack import _handout_frames
 
+from vfeedback.core.dates import long_date
 from vfeedback.core.model import HighlightKind, Moment, Recording
 from vfeedback.services import Library
 from vfeedback.ui.highlights_browser import HighlightsBrowser
@@ -26,7 +27,6 @@ from vfeedback.ui.session_pack import (
     PrepareSessionDialog,
     browser_printer,
     default_moments,
-    long_date,
 )
 from vfeedback.ui.tasks import TaskRunner
 

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 
 from vfeedback.core import text as texts
+from vfeedback.core.dates import long_date
 from vfeedback.core.errors import BadInput, NotFound
 from vfeedback.core.model import Moment, Reel
 from vfeedback.services import rows
@@ -34,7 +35,7 @@ class Reels:
         family_id = self.family_of(moments)
         title = clean_title(title)
         today = date.today()
-        when = texts.optional(date_text, texts.DATE_TEXT) or f"{today.day} {today:%B %Y}"
+        when = texts.optional(date_text, texts.DATE_TEXT) or long_date(today)
         with self.ctx.edit(f"Create reel '{title}'") as tx:
             row = tx.insert(
                 t.reels,

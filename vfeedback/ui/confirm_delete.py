@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vfeedback.core.dates import long_date
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import HighlightKind, Recording
 from vfeedback.services import Library
-from vfeedback.ui.retention_dialog import long_date
 from vfeedback.ui.tasks import TaskRunner
 
 DELETE_STYLE = """

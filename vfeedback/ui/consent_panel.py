@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vfeedback.core.dates import long_date
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Purpose
 from vfeedback.services import Library
@@ -60,9 +61,9 @@ class ConsentPanel(QWidget):
             if entry is None:
                 state = "<span style='color:#8a8f94'>not recorded</span>"
             elif entry.given:
-                state = f"<span style='color:#2e7d4f'>given</span> {entry.on_date:%d %b %Y}"
+                state = f"<span style='color:#2e7d4f'>given</span> {long_date(entry.on_date)}"
             else:
-                state = f"<span style='color:#a0522d'>withdrawn</span> {entry.on_date:%d %b %Y}"
+                state = f"<span style='color:#a0522d'>withdrawn</span> {long_date(entry.on_date)}"
             lines.append(f"{purpose.wording.capitalize()}: {state}")
         self.summary.setText("<br>".join(lines))
 

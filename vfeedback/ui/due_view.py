@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vfeedback.core.dates import long_date
 from vfeedback.core.model import Family
 from vfeedback.core.retention import due_date
 from vfeedback.services import Library
 from vfeedback.ui.confirm_delete import DELETE_STYLE, ConfirmDeleteDialog, report_outcome
-from vfeedback.ui.retention_dialog import QUIET, long_date, span_words
+from vfeedback.ui.retention_dialog import QUIET, span_words
 from vfeedback.ui.tasks import TaskRunner
 
 DUE_COLUMNS = ("Case", "Closed", "Rule", "Due since", "Overdue by", "")

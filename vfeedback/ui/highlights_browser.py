@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vfeedback.core.dates import long_date
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.model import Highlight, HighlightKind, Moment, Recording
@@ -146,9 +147,6 @@ def session_label(rec: Recording) -> str:
         parts.append(name)
     return " · ".join(parts)
 
-
-def long_date(day: date) -> str:
-    return f"{day.day} {day.strftime('%B %Y')}"
 
 
 class HighlightsBrowser(QWidget):

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from vfeedback.core import text as texts
+from vfeedback.core.dates import long_date
 from vfeedback.core.errors import BadInput, NotFound, VfeedbackError
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.model import Recording
@@ -320,5 +321,5 @@ def recording_name(rec: Recording) -> str:
     if rec.title:
         return f"{rec.family_code} · {rec.title}"
     if rec.recorded_on is not None:
-        return f"{rec.family_code} · {rec.recorded_on.day} {rec.recorded_on:%B %Y}"
+        return f"{rec.family_code} · {long_date(rec.recorded_on)}"
     return f"{rec.family_code} · recording {rec.id}"

@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vfeedback.core.dates import long_date
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Family
 from vfeedback.core.retention import due_date
 from vfeedback.services import Library
 from vfeedback.ui.import_dialog import film_length
-from vfeedback.ui.retention_dialog import long_date
 from vfeedback.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # the dialogs load when first opened, not at every start

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vfeedback.core.dates import long_date
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Family
 from vfeedback.core.retention import due_date, parse_rule
@@ -46,10 +47,6 @@ QUIET = "#5f6b73"
 
 
 # --- plain words (no Qt) --------------------------------------------------------------------------
-def long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def years_after(day: date, years: int) -> date:
     """The same day ``years`` later; 29 February becomes 28 February in a common year."""
     try:

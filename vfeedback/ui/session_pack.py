@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from vfeedback.core.dates import long_date
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.marks import Mark
 from vfeedback.core.model import CodeKind, Moment, Purpose, Recording
@@ -70,9 +71,6 @@ def default_moments(library: Library, recording_id: int) -> list[Moment]:
     moments = [m for m in library.moments.all(recording_id) if m.code_id in strengths]
     return sorted(moments, key=lambda m: (m.start_us, m.end_us, m.id))
 
-
-def long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 class _Steps(QObject):

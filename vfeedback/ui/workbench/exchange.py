@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
+from vfeedback.core.dates import long_date
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Actor
 from vfeedback.ui.workbench.highlights import choose_reel
@@ -115,7 +116,7 @@ class ExchangeActions:
         answer = QMessageBox.question(
             self.bench.widget(),
             "Import again?",
-            f"{path.name} was already imported into this recording on {when.astimezone():%d %B %Y}. "
+            f"{path.name} was already imported into this recording on {long_date(when.astimezone().date())}. "
             "Importing it again adds every one of its moments a second time. Import it again?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
