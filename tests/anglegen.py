@@ -295,6 +295,12 @@ PAIRS: dict[str, tuple[AngleSpec, AngleSpec]] = {
                   snr_db=20.0),
         AngleSpec(size=(480, 270), rate="25", start_s=3.13, seconds=10.0, gain=0.2, snr_db=10.0),
     ),
+    # An offset that is no whole number of milliseconds, nor of either film's frames.
+    "odd_offset": (
+        AngleSpec(size=(320, 240), rate="30000/1001", start_s=0.25, seconds=12.0, snr_db=20.0),
+        AngleSpec(size=(480, 270), rate="25", start_s=2.5957, seconds=10.0, gain=0.5,
+                  colour="echo", snr_db=15.0, sample_rate=44_100),
+    ),
 }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 
 from vfeedback.core.angles import MAX_ANGLES, METHODS, Angle, Method, nudged_offset, overlap
 from vfeedback.core.errors import BadInput, Conflict, NotFound
+from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.model import Recording
 from vfeedback.core.timecode import format_time
 from vfeedback.services.context import Context
@@ -65,14 +66,7 @@ class Angles:
             raise BadInput(f"An angle is found 'auto' or 'manual', not {method!r}.")
         if confidence is not None and not 0.0 <= confidence <= 1.0:
             raise BadInput("A confidence is a number from 0 to 1.")
-        angle, main = self.recordings.get(recording_id), self.recordings.get(main_id)
-        if angle.id == main.id:
-            raise BadInput(f"Recording {main.id} cannot be an angle of itself.")
-        if angle.family_id != main.family_id:
-            raise BadInput(
-                f"Recording {angle.id} belongs to {angle.family_code} and recording {main.id} to "
-                f"{main.family_code}: angles of one session come from the same family."
-            )
+        angle, main = self._pair(recording_id, main_id)
         _check_offset(offset_us, main, angle)
         with self.ctx.edit(f"Add recording {angle.id} as an angle of recording {main.id}") as tx:
             self._check_free(tx.conn, angle.id, main.id)
@@ -87,6 +81,61 @@ class Angles:
                 },
             )
         return _angle(row)
+
+    def find_offset(
+        self,
+        recording_id: int,
+        main_id: int,
+        progress: Progress | None = None,
+        should_cancel: ShouldCancel | None = None,
+    ) -> tuple[int, float]:
+        """Where ``recording_id``'s time zero falls on ``main_id``'s clock, found from their sounds, and
+        how clearly they matched (0..1). Changes nothing. Refused with one sentence when one has no
+        sound or the sounds do not match well enough; ``should_cancel`` raises Cancelled."""
+        from vfeedback.media import sync
+
+        self._pair(recording_id, main_id)
+        main, main_path = self.media._source(main_id)
+        angle, angle_path = self.media._source(recording_id)
+        found = sync.find_offset(
+            main_path,
+            angle_path,
+            main_name=f"recording {main.id}",
+            angle_name=f"recording {angle.id}",
+            main_duration_us=main.media.duration_us,
+            angle_duration_us=angle.media.duration_us,
+            progress=progress,
+            should_cancel=should_cancel,
+        )
+        return found.offset_us, found.confidence
+
+    def add_auto(
+        self,
+        recording_id: int,
+        main_id: int,
+        progress: Progress | None = None,
+        should_cancel: ShouldCancel | None = None,
+    ) -> Angle:
+        """``add`` at the offset found from the sounds (``find_offset``), method ``auto`` with its
+        confidence. What ``add`` would refuse is refused before the sound is read."""
+        self._pair(recording_id, main_id)
+        with self.ctx.read() as conn:
+            self._check_free(conn, recording_id, main_id)
+        offset_us, confidence = self.find_offset(recording_id, main_id, progress, should_cancel)
+        return self.add(recording_id, main_id, offset_us, method="auto", confidence=confidence)
+
+    def _pair(self, recording_id: int, main_id: int) -> tuple[Recording, Recording]:
+        """The angle and the main recording, refused when one would be an angle of itself or they
+        belong to different families."""
+        angle, main = self.recordings.get(recording_id), self.recordings.get(main_id)
+        if angle.id == main.id:
+            raise BadInput(f"Recording {main.id} cannot be an angle of itself.")
+        if angle.family_id != main.family_id:
+            raise BadInput(
+                f"Recording {angle.id} belongs to {angle.family_code} and recording {main.id} to "
+                f"{main.family_code}: angles of one session come from the same family."
+            )
+        return angle, main
 
     def set_offset(self, recording_id: int, offset_us: int) -> Angle:
         """A typed or nudged offset: the angle is then ``manual`` (one undoable action)."""
