@@ -18,6 +18,7 @@ from vfeedback.core.timecode import format_time
 from vfeedback.services.context import Context
 from vfeedback.services.media import Media
 from vfeedback.services.recordings import Recordings
+from vfeedback.services.undo import Tx
 from vfeedback.storage import tables as t
 
 LIMIT_US = 10**15
@@ -124,6 +125,27 @@ class Angles:
         offset_us, confidence = self.find_offset(recording_id, main_id, progress, should_cancel)
         return self.add(recording_id, main_id, offset_us, method="auto", confidence=confidence)
 
+    def check_add(self, recording_id: int, main_id: int, offset_us: int, *, also_planned: int = 0) -> None:
+        """Refuse, as ``add`` would (one sentence), without changing anything; ``also_planned``: angles
+        of ``main_id`` about to be added with it (an ELAN import re-creating several)."""
+        angle, main = self._pair(recording_id, main_id)
+        _check_offset(offset_us, main, angle)
+        with self.ctx.read() as conn:
+            self._check_free(conn, angle.id, main.id, also_planned)
+
+    def add_within(self, tx: Tx, recording_id: int, main_id: int, offset_us: int) -> Angle:
+        """``add`` (manual) as part of another undoable action ``tx`` (an ELAN import re-creating the
+        angles it links), with the same refusals."""
+        angle, main = self._pair(recording_id, main_id)
+        _check_offset(offset_us, main, angle)
+        self._check_free(tx.conn, angle.id, main.id)
+        row = tx.insert(
+            t.angles,
+            {"recording_id": angle.id, "main_id": main.id, "offset_us": offset_us, "method": "manual",
+             "confidence": None},
+        )  # fmt: skip
+        return _angle(row)
+
     def _pair(self, recording_id: int, main_id: int) -> tuple[Recording, Recording]:
         """The angle and the main recording, refused when one would be an angle of itself or they
         belong to different families."""
@@ -180,7 +202,7 @@ class Angles:
         )
 
     @staticmethod
-    def _check_free(conn: Connection, angle_id: int, main_id: int) -> None:
+    def _check_free(conn: Connection, angle_id: int, main_id: int, also_planned: int = 0) -> None:
         already = _find(conn, angle_id)
         if already is not None:
             raise Conflict(f"Recording {angle_id} is already an angle of recording {already.main_id}.")
@@ -194,7 +216,7 @@ class Angles:
         if has_own is not None:
             raise Conflict(f"Recording {angle_id} has angles of its own: it can only be a main recording.")
         count = len(list(conn.execute(select(t.angles.c.id).where(t.angles.c.main_id == main_id))))
-        if count + 1 >= MAX_ANGLES:
+        if count + also_planned + 1 >= MAX_ANGLES:
             raise Conflict(
                 f"Recording {main_id} already has {MAX_ANGLES} angles, the most a session can show."
             )
