@@ -55,7 +55,7 @@ def parse_offset(text: str) -> int:
     sign = -1 if raw.startswith("-") else 1
     unsigned = raw[1:] if raw[:1] in "+-" and raw else raw
     try:
-        spec = parse_time(unsigned) if unsigned[:1] not in "+-" else None
+        spec = parse_time(unsigned)  # which refuses a second sign
     except BadInput:
         spec = None
     if spec is None or spec.us is None:
