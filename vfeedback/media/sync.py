@@ -84,32 +84,25 @@ def decode(
     layout = audio_layout(path)
     if layout is None:
         return None
-    chunks: list[bytes] = []
-    received = 0
+    received = bytearray()  # one growing buffer: 2 hours of sound are 115 MB, never held twice
     expected = duration_us * RATE * 2 // US
 
     def take(data: bytearray) -> None:
-        nonlocal received
-        chunks.append(bytes(data))
-        received += len(data)
+        received.extend(data)
         if progress is not None and expected > 0:
-            progress(min(received / expected, 1.0))
+            progress(min(len(received) / expected, 1.0))
 
     argv = waveform_argv(path, sample_rate=RATE, ffmpeg=ffmpeg)
     stream_ffmpeg(argv, take, should_cancel, failure=f"read the sound of {quoted_name(path)}", path=path)
-    joined = b"".join(chunks)
-    pcm: Pcm = np.frombuffer(joined[: len(joined) // 2 * 2], "<i2")
+    pcm: Pcm = np.frombuffer(received, "<i2", len(received) // 2)
     return Sound(pcm, layout.offset_samples * US // layout.sample_rate)
 
 
 def is_silent(sound: Sound | None) -> bool:
-    import numpy as np
-
-    return (
-        sound is None
-        or len(sound.pcm) < RATE // 2
-        or int(np.max(np.abs(sound.pcm.astype(np.int32)))) <= SILENT
-    )
+    """No sound, less than half a second of it, or digital silence."""
+    if sound is None or len(sound.pcm) < RATE // 2:
+        return True
+    return max(int(sound.pcm.max()), -int(sound.pcm.min())) <= SILENT
 
 
 def onset_envelope(pcm: Pcm) -> Floats:
@@ -117,8 +110,12 @@ def onset_envelope(pcm: Pcm) -> Floats:
     import numpy as np
 
     steps = len(pcm) // HOP
-    frames = pcm[: steps * HOP].astype(np.float32).reshape(steps, HOP)
-    energy = np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / HOP
+    energy = np.empty(steps, np.float64)
+    block = 1 << 16  # steps at a time: a float copy of a whole long film would double its memory
+    for first in range(0, steps, block):
+        last = min(first + block, steps)
+        frames = pcm[first * HOP : last * HOP].astype(np.float32).reshape(last - first, HOP)
+        energy[first:last] = np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / HOP
     # A floor a little above nothing, relative to the film's own level: a gain does not change it,
     # and the hiss of a quiet room does not turn into onsets.
     floor = 1e-3 * float(energy.mean()) + 1e-9
