@@ -317,7 +317,7 @@ class Interchange:
         content = eaf_read.read_eaf(path)
         self.recordings.get(recording_id)
         main = next((m for m in content.media if m.main), None)
-        main_origin = main.time_origin or 0 if main is not None else 0
+        main_origin = (main.time_origin or 0) if main is not None else 0
         found: list[LinkedAngle] = []
         planned = 0
         for media in content.media:
