@@ -59,10 +59,10 @@ TESTS: dict[str, tuple[str, ...]] = {
     ),
     "vfeedback/services/cases.py": ("tests/test_deletion.py", "tests/test_gaps_deletion.py"),
     "vfeedback/services/interchange.py": (
-        "tests/test_exchange.py", "tests/test_eaf.py", "tests/test_boris.py",
+        "tests/test_exchange.py", "tests/test_eaf.py", "tests/test_boris.py", "tests/test_angles_eaf.py",
     ),
-    "vfeedback/interchange/eaf.py": ("tests/test_eaf.py",),
-    "vfeedback/interchange/eaf_read.py": ("tests/test_eaf.py",),
+    "vfeedback/interchange/eaf.py": ("tests/test_eaf.py", "tests/test_angles_eaf.py"),
+    "vfeedback/interchange/eaf_read.py": ("tests/test_eaf.py", "tests/test_angles_eaf.py"),
     "vfeedback/interchange/boris.py": ("tests/test_boris.py",),
     "vfeedback/interchange/table.py": ("tests/test_exchange.py", "tests/test_gaps_csv.py"),
     "vfeedback/interchange/subtitles.py": ("tests/test_exchange.py",),

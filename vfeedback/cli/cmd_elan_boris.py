@@ -15,6 +15,7 @@ from vfeedback.cli import output as out
 from vfeedback.cli.arguments import json_flag, link_original_flag, purpose_option, write_out
 from vfeedback.cli.cmd_moments import print_moments
 from vfeedback.core.errors import BadInput, Conflict
+from vfeedback.core.timecode import format_time
 
 if TYPE_CHECKING:
     from vfeedback.core.model import Moment
@@ -101,8 +102,20 @@ def import_eaf(lib: Library, args: argparse.Namespace) -> int:
                 for r in rows
             ),
         )
+    linked = lib.interchange.eaf_angles(path, args.recording)
     moments = lib.interchange.import_eaf(path, args.recording, mapping, again=again)
-    return _report(lib, args, moments, path)
+    status = _report(lib, args, moments, path)
+    if not args.json:  # the films it links beside the main one (camera angles)
+        for angle in linked:
+            if angle.problem is not None:
+                print(angle.problem)
+            elif not angle.already:
+                sign = "-" if angle.offset_us < 0 else "+"
+                print(
+                    f"Recording {angle.recording_id} is an angle of recording {args.recording} again, at "
+                    f"{sign}{format_time(abs(angle.offset_us))}."
+                )
+    return status
 
 
 def import_boris(lib: Library, args: argparse.Namespace) -> int:

@@ -46,6 +46,8 @@ COMMANDS: dict[str, str] = {
     "agreement": "supervision",
     "suggest": "suggest",
     "voices": "suggest",
+    "angle": "angles",
+    "angles": "angles",
 }
 GROUPS = tuple(dict.fromkeys(COMMANDS.values()))
 

@@ -124,11 +124,34 @@ class EafRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkedMedia:
+    """A MEDIA_DESCRIPTOR as read: where the film is (``url``: absolute, as written; ``relative``: to
+    the .eaf's folder), and ELAN's TIME_ORIGIN (ms into this film at which annotation time 0 falls;
+    None when not given). ``main``: the film the annotations' times are read against (the first video);
+    ``extracted_from``: set on a sound ELAN took out of a video (not a film of its own)."""
+
+    url: str
+    relative: str
+    mime_type: str
+    time_origin: int | None
+    main: bool
+    extracted_from: str = ""
+
+    @property
+    def name(self) -> str:
+        """The linked file's name, without its folders."""
+        from urllib.parse import unquote
+
+        return unquote((self.url or self.relative).replace("\\", "/").rsplit("/", 1)[-1])
+
+
+@dataclass(frozen=True, slots=True)
 class EafContent:
     version: str
     tiers: tuple[TierInfo, ...]
     records: tuple[EafRecord, ...]
     vocabularies: dict[str, Vocabulary]
+    media: tuple[LinkedMedia, ...] = ()
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -157,10 +180,12 @@ def write_eaf(
     author: str,
     date: datetime,
     include_notes: bool = False,
+    angles: Sequence[tuple[Path, int]] = (),
 ) -> bytes:
     """The EAF 3.0 document (UTF-8 bytes) for ``target``; ``media`` (absolute; the caller chooses a
     file that does not name the family, ``interchange.links``) is linked both by absolute URI and
-    relative to ``target``'s folder, so the pair can be moved together."""
+    relative to ``target``'s folder, so the pair can be moved together. ``angles``: more films of the
+    same moment, each (path, TIME_ORIGIN in ms: see ``time_origin_ms``), linked after it."""
     ids = [t.tier_id for t in tiers]
     if len(set(ids)) != len(ids):
         raise ValueError("tier ids must be unique")
@@ -180,11 +205,14 @@ def write_eaf(
         },
     )
     header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
-    if media is not None:
-        descriptor = {"MEDIA_URL": media.as_uri(), "MIME_TYPE": mime_type(media)}
-        relative = relative_media_url(media, target)
+    linked = ([(media, None)] if media is not None else []) + [(p, o) for p, o in angles]
+    for path, origin in linked:
+        descriptor = {"MEDIA_URL": path.as_uri(), "MIME_TYPE": mime_type(path)}
+        relative = relative_media_url(path, target)
         if relative is not None:
             descriptor["RELATIVE_MEDIA_URL"] = relative
+        if origin is not None:
+            descriptor["TIME_ORIGIN"] = str(origin)
         ET.SubElement(header, "MEDIA_DESCRIPTOR", descriptor)
 
     # Time slots in time order, two per annotation (unshared, so moving one in ELAN moves one only).
@@ -281,6 +309,18 @@ def write_eaf(
     buffer = io.BytesIO()
     ET.ElementTree(root).write(buffer, encoding="UTF-8", xml_declaration=True)
     return buffer.getvalue() + b"\n"
+
+
+def time_origin_ms(offset_us: int) -> int:
+    """ELAN's TIME_ORIGIN for an angle whose time zero falls at ``offset_us`` on the main film's clock.
+
+    ELAN reads TIME_ORIGIN as the time (ms) into that media file at which the annotation time line
+    (here: the main film's clock) starts: a player with origin 1000 shows its second 1 at annotation
+    time 0 (the import of a main film's origin, ``eaf_read``, adds it to every annotation time, and
+    tools that trim ELAN's media cut that much off the start). Main time 0 is the angle's own time
+    ``-offset``, so the origin is minus the offset: an angle starting 1.37 s after the main film gets
+    -1370, one that started 0.6 s before it 600. Read back, ``offset = main origin - angle origin``."""
+    return -round(offset_us / 1000)
 
 
 def _numbered(tiers: Sequence[Tier]) -> Iterable[tuple[int, Annotation]]:

@@ -26,6 +26,7 @@ from vfeedback.interchange.eaf import (
     CvEntry,
     EafContent,
     EafRecord,
+    LinkedMedia,
     TierInfo,
     Vocabulary,
 )
@@ -83,7 +84,7 @@ def parse_eaf(data: bytes, name: str) -> EafContent:
         for aligned in element.iterfind("ANNOTATION/ALIGNABLE_ANNOTATION"):
             records.append(_record(aligned, info, slots, vocabularies, attached, origin, name))
     records.sort(key=lambda r: (r.begin_ms, r.end_ms, r.tier_id))
-    return EafContent(version, tuple(infos.values()), tuple(records), vocabularies)
+    return EafContent(version, tuple(infos.values()), tuple(records), vocabularies, _media(header, name))
 
 
 def _parse_xml(data: bytes, name: str) -> ET.Element:
@@ -153,6 +154,34 @@ def _time_origin(header: ET.Element | None, name: str) -> int:
         return int(raw.strip())
     except ValueError:
         raise BadInput(f"{name} has a media time origin that is not a number ('{raw[:20]}').") from None
+
+
+def _media(header: ET.Element | None, name: str) -> tuple[LinkedMedia, ...]:
+    """Every MEDIA_DESCRIPTOR, the main one (as ``_time_origin`` chooses it) marked."""
+    if header is None:
+        return ()
+    descriptors = list(header.iterfind("MEDIA_DESCRIPTOR"))
+    videos = [d for d in descriptors if d.get("MIME_TYPE", "").startswith("video")] or descriptors
+    found = []
+    for d in descriptors:
+        raw = d.get("TIME_ORIGIN")
+        origin = None
+        if raw is not None:
+            text = raw.strip()
+            if not re.fullmatch(r"-?\d{1,12}", text):
+                raise BadInput(f"{name} has a media time origin that is not a number ('{raw[:20]}').")
+            origin = int(text)
+        found.append(
+            LinkedMedia(
+                url=d.get("MEDIA_URL", ""),
+                relative=d.get("RELATIVE_MEDIA_URL", ""),
+                mime_type=d.get("MIME_TYPE", ""),
+                time_origin=origin,
+                main=d is videos[0],
+                extracted_from=d.get("EXTRACTED_FROM", ""),
+            )
+        )
+    return tuple(found)
 
 
 def _ms(raw: str, name: str) -> int:

@@ -12,11 +12,13 @@ from sqlalchemy import Connection, select
 
 from vfeedback.core.angles import MAX_ANGLES, METHODS, Angle, Method, nudged_offset, overlap
 from vfeedback.core.errors import BadInput, Conflict, NotFound
+from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.model import Recording
 from vfeedback.core.timecode import format_time
 from vfeedback.services.context import Context
 from vfeedback.services.media import Media
 from vfeedback.services.recordings import Recordings
+from vfeedback.services.undo import Tx
 from vfeedback.storage import tables as t
 
 LIMIT_US = 10**15
@@ -65,14 +67,7 @@ class Angles:
             raise BadInput(f"An angle is found 'auto' or 'manual', not {method!r}.")
         if confidence is not None and not 0.0 <= confidence <= 1.0:
             raise BadInput("A confidence is a number from 0 to 1.")
-        angle, main = self.recordings.get(recording_id), self.recordings.get(main_id)
-        if angle.id == main.id:
-            raise BadInput(f"Recording {main.id} cannot be an angle of itself.")
-        if angle.family_id != main.family_id:
-            raise BadInput(
-                f"Recording {angle.id} belongs to {angle.family_code} and recording {main.id} to "
-                f"{main.family_code}: angles of one session come from the same family."
-            )
+        angle, main = self._pair(recording_id, main_id)
         _check_offset(offset_us, main, angle)
         with self.ctx.edit(f"Add recording {angle.id} as an angle of recording {main.id}") as tx:
             self._check_free(tx.conn, angle.id, main.id)
@@ -87,6 +82,82 @@ class Angles:
                 },
             )
         return _angle(row)
+
+    def find_offset(
+        self,
+        recording_id: int,
+        main_id: int,
+        progress: Progress | None = None,
+        should_cancel: ShouldCancel | None = None,
+    ) -> tuple[int, float]:
+        """Where ``recording_id``'s time zero falls on ``main_id``'s clock, found from their sounds, and
+        how clearly they matched (0..1). Changes nothing. Refused with one sentence when one has no
+        sound or the sounds do not match well enough; ``should_cancel`` raises Cancelled."""
+        from vfeedback.media import sync
+
+        self._pair(recording_id, main_id)
+        main, main_path = self.media._source(main_id)
+        angle, angle_path = self.media._source(recording_id)
+        found = sync.find_offset(
+            main_path,
+            angle_path,
+            main_name=f"recording {main.id}",
+            angle_name=f"recording {angle.id}",
+            main_duration_us=main.media.duration_us,
+            angle_duration_us=angle.media.duration_us,
+            progress=progress,
+            should_cancel=should_cancel,
+        )
+        return found.offset_us, found.confidence
+
+    def add_auto(
+        self,
+        recording_id: int,
+        main_id: int,
+        progress: Progress | None = None,
+        should_cancel: ShouldCancel | None = None,
+    ) -> Angle:
+        """``add`` at the offset found from the sounds (``find_offset``), method ``auto`` with its
+        confidence. What ``add`` would refuse is refused before the sound is read."""
+        self._pair(recording_id, main_id)
+        with self.ctx.read() as conn:
+            self._check_free(conn, recording_id, main_id)
+        offset_us, confidence = self.find_offset(recording_id, main_id, progress, should_cancel)
+        return self.add(recording_id, main_id, offset_us, method="auto", confidence=confidence)
+
+    def check_add(self, recording_id: int, main_id: int, offset_us: int, *, also_planned: int = 0) -> None:
+        """Refuse, as ``add`` would (one sentence), without changing anything; ``also_planned``: angles
+        of ``main_id`` about to be added with it (an ELAN import re-creating several)."""
+        angle, main = self._pair(recording_id, main_id)
+        _check_offset(offset_us, main, angle)
+        with self.ctx.read() as conn:
+            self._check_free(conn, angle.id, main.id, also_planned)
+
+    def add_within(self, tx: Tx, recording_id: int, main_id: int, offset_us: int) -> Angle:
+        """``add`` (manual) as part of another undoable action ``tx`` (an ELAN import re-creating the
+        angles it links), with the same refusals."""
+        angle, main = self._pair(recording_id, main_id)
+        _check_offset(offset_us, main, angle)
+        self._check_free(tx.conn, angle.id, main.id)
+        row = tx.insert(
+            t.angles,
+            {"recording_id": angle.id, "main_id": main.id, "offset_us": offset_us, "method": "manual",
+             "confidence": None},
+        )  # fmt: skip
+        return _angle(row)
+
+    def _pair(self, recording_id: int, main_id: int) -> tuple[Recording, Recording]:
+        """The angle and the main recording, refused when one would be an angle of itself or they
+        belong to different families."""
+        angle, main = self.recordings.get(recording_id), self.recordings.get(main_id)
+        if angle.id == main.id:
+            raise BadInput(f"Recording {main.id} cannot be an angle of itself.")
+        if angle.family_id != main.family_id:
+            raise BadInput(
+                f"Recording {angle.id} belongs to {angle.family_code} and recording {main.id} to "
+                f"{main.family_code}: angles of one session come from the same family."
+            )
+        return angle, main
 
     def set_offset(self, recording_id: int, offset_us: int) -> Angle:
         """A typed or nudged offset: the angle is then ``manual`` (one undoable action)."""
@@ -131,7 +202,7 @@ class Angles:
         )
 
     @staticmethod
-    def _check_free(conn: Connection, angle_id: int, main_id: int) -> None:
+    def _check_free(conn: Connection, angle_id: int, main_id: int, also_planned: int = 0) -> None:
         already = _find(conn, angle_id)
         if already is not None:
             raise Conflict(f"Recording {angle_id} is already an angle of recording {already.main_id}.")
@@ -145,7 +216,7 @@ class Angles:
         if has_own is not None:
             raise Conflict(f"Recording {angle_id} has angles of its own: it can only be a main recording.")
         count = len(list(conn.execute(select(t.angles.c.id).where(t.angles.c.main_id == main_id))))
-        if count + 1 >= MAX_ANGLES:
+        if count + also_planned + 1 >= MAX_ANGLES:
             raise Conflict(
                 f"Recording {main_id} already has {MAX_ANGLES} angles, the most a session can show."
             )

@@ -9,15 +9,17 @@ action, and a file already imported into the recording is refused unless asked a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vfeedback.core.errors import BadInput, NotFound, NothingToDo
+from vfeedback.core.errors import BadInput, Conflict, NotFound, NothingToDo
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.model import Actor, Code, Moment
+from vfeedback.services.angles import Angles
 from vfeedback.services.audit import Audit
 from vfeedback.services.consent import Consent
 from vfeedback.services.context import Context
@@ -34,6 +36,7 @@ from vfeedback.storage import tables as t
 # The file formats are imported by the methods that read or write them: the many commands that never
 # touch another tool's files start without them (tests/test_layering.py).
 if TYPE_CHECKING:
+    from vfeedback.interchange import eaf as eaf_format
     from vfeedback.interchange import subtitles, table
     from vfeedback.interchange.eaf import TierInfo
     from vfeedback.services import elan_boris
@@ -48,6 +51,22 @@ class Written:
     moments: int
     notes: bool = False
     place_beside: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedAngle:
+    """A film an ELAN file links beside its main one, as found (or not) in this library."""
+
+    name: str
+    """The linked file's name, without its folders."""
+    offset_us: int
+    """Where its time zero falls on the main film's clock, from the files' TIME_ORIGINs."""
+    recording_id: int | None
+    """The library's recording of that film; None when it is not in the library."""
+    problem: str | None = None
+    """Why it is not (re)made an angle, in one sentence; None when it is (or already was)."""
+    already: bool = False
+    """It already is that angle, at that offset."""
 
 
 @dataclass(eq=False)
@@ -244,6 +263,13 @@ class Interchange:
                 )
             )
         link = media_link(rec, self.recordings.path(rec).resolve(), target, link_original=link_original)
+        # Every angle of the recording is linked too, at its TIME_ORIGIN, by the same rules.
+        angle_links = []
+        for angle in self._angles.of(rec.id):
+            other = self.recordings.get(angle.recording_id)
+            film = self.recordings.path(other).resolve()
+            found = media_link(other, film, target, link_original=link_original)
+            angle_links.append((found, eaf_format.time_origin_ms(angle.offset_us)))
         data = eaf_format.write_eaf(
             tiers,
             list(vocabularies.values()),
@@ -252,15 +278,23 @@ class Interchange:
             author=self.ctx.user,
             date=self.ctx.now().astimezone(),
             include_notes=include_notes,
+            angles=[(a.path, origin) for a, origin in angle_links],
         )
         self.files.save(target, data)
         notes = ", with private notes" if include_notes else ""
         linked = ", linking the film by its own path as asked" if link_original else ""
+        if angle_links:
+            linked += f", with {len(angle_links)} angle{'s' if len(angle_links) > 1 else ''}"
         self.audit.record_now(
             "export", self.families.get(rec.family_id), f"ELAN file {target.name}{notes}{linked}", purpose,
             destination=str(target.absolute()), notes=include_notes,
         )  # fmt: skip
-        return Written(target, len(moments), include_notes, (link.beside,) if link.beside else ())
+        beside = [x.beside for x in (link, *(a for a, _ in angle_links)) if x.beside]
+        return Written(target, len(moments), include_notes, tuple(beside))
+
+    @property
+    def _angles(self) -> Angles:
+        return Angles(self.ctx, self.recordings, self.media)
 
     # --- ELAN import ----------------------------------------------------------------------------
     def eaf_tiers(self, path: Path) -> list[TierInfo]:
@@ -268,6 +302,86 @@ class Interchange:
         from vfeedback.interchange import eaf_read
 
         return list(eaf_read.read_eaf(Path(path)).tiers)
+
+    def eaf_angles(self, path: Path, recording_id: int) -> list[LinkedAngle]:
+        """The other films an ELAN file links beside its main one (taken to be ``recording_id``), each
+        with its offset from the TIME_ORIGINs, the library's recording of it, and whether importing
+        the file makes it an angle of ``recording_id`` (or why not). Changes nothing.
+
+        A film is found as the library knows it: by the neutral name a referenced film is linked by
+        (``links.beside_name``), by the library's own file of a recording, or by its content
+        (``fingerprint``, as ``relink`` finds moved films) when the linked file is there."""
+        from vfeedback.interchange import eaf_read
+
+        path = Path(path)
+        content = eaf_read.read_eaf(path)
+        self.recordings.get(recording_id)
+        main = next((m for m in content.media if m.main), None)
+        main_origin = (main.time_origin or 0) if main is not None else 0
+        found: list[LinkedAngle] = []
+        planned = 0
+        for media in content.media:
+            if media.main or media.extracted_from or not media.mime_type.startswith("video"):
+                continue
+            # Annotation time 0 is main time ``main_origin`` and this film's time ``origin``, so
+            # this film's zero is at main time main_origin - origin (see eaf.time_origin_ms).
+            offset_us = (main_origin - (media.time_origin or 0)) * 1000
+            rec_id = self._linked_recording(media, path)
+            if rec_id == recording_id:
+                continue  # the main film linked twice
+            if rec_id is None:
+                problem = (
+                    f"The film {media.name} linked in {path.name} is not in this library; import it, then "
+                    f"add it as an angle of recording {recording_id}."
+                )
+                found.append(LinkedAngle(media.name, offset_us, None, problem))
+                continue
+            current = self._angles.get(rec_id)
+            if current is not None and (current.main_id, current.offset_us) == (recording_id, offset_us):
+                found.append(LinkedAngle(media.name, offset_us, rec_id, already=True))
+                continue
+            try:
+                self._angles.check_add(rec_id, recording_id, offset_us, also_planned=planned)
+            except (BadInput, NotFound, Conflict) as exc:
+                found.append(LinkedAngle(media.name, offset_us, rec_id, str(exc)))
+                continue
+            planned += 1
+            found.append(LinkedAngle(media.name, offset_us, rec_id))
+        return found
+
+    def _linked_recording(self, media: eaf_format.LinkedMedia, eaf_path: Path) -> int | None:
+        from urllib.parse import unquote, urlparse
+        from urllib.request import url2pathname
+
+        from vfeedback.interchange.links import beside_name
+        from vfeedback.media.fingerprint import fingerprint
+
+        named = re.search(r"_rec(\d{1,18})\.[A-Za-z0-9]{1,5}$", media.name)
+        if named is not None:
+            try:
+                rec = self.recordings.get(int(named[1]))
+            except NotFound:
+                rec = None
+            if rec is not None and beside_name(rec) == media.name:
+                return rec.id
+        candidates: list[Path] = []
+        try:
+            if urlparse(media.url).scheme == "file":
+                candidates.append(Path(url2pathname(unquote(urlparse(media.url).path))))
+            if media.relative and not urlparse(media.relative).scheme:
+                candidates.append(eaf_path.parent / url2pathname(unquote(media.relative)))
+            files = {self.recordings.path(r).resolve(): r.id for r in self.recordings.all()}
+            for candidate in candidates:
+                if candidate.resolve() in files:
+                    return files[candidate.resolve()]
+            for candidate in candidates:
+                if candidate.is_file():  # never a FIFO or a device
+                    rec = self.recordings.by_fingerprint(fingerprint(candidate))
+                    if rec is not None:
+                        return rec.id
+        except (OSError, ValueError, BadInput):
+            return None  # a link that leads nowhere readable: not found
+        return None
 
     def import_eaf(
         self,
@@ -282,7 +396,8 @@ class Interchange:
         Tiers vfeedback wrote map back by themselves; any other tier with annotations needs a mapping
         entry (or None to leave it out). Every value must be a code of a scheme in the library. The
         same file imported into the same recording before (and not undone) is refused unless
-        ``again``.
+        ``again``. The other films it links that are in the library become angles of the recording
+        at their TIME_ORIGINs, in the same undoable action (``eaf_angles`` says which, and why not).
         """
         from vfeedback.interchange import eaf_read
         from vfeedback.services import elan_boris
@@ -326,7 +441,14 @@ class Interchange:
                 f"{path.name} has annotations that are not codes of any coding scheme here: "
                 f"{elan_boris.quoted(unknown)}; nothing was imported."
             )
-        return self._add_imported(recording_id, items, source, "ELAN file")
+        linked = [a for a in self.eaf_angles(path, recording_id) if a.problem is None and not a.already]
+
+        def make_angles(tx: Tx) -> None:
+            for angle in linked:
+                assert angle.recording_id is not None
+                self._angles.add_within(tx, angle.recording_id, recording_id, angle.offset_us)
+
+        return self._add_imported(recording_id, items, source, "ELAN file", make_angles)
 
     def _tier_choices(
         self, name: str, tiers: Sequence[TierInfo], mapping: elan_boris.TierMapping | None
@@ -480,7 +602,12 @@ class Interchange:
 
     # --- shared -----------------------------------------------------------------------------------
     def _add_imported(
-        self, recording_id: int, items: list[NewMoment], source: elan_boris.Source, kind: str
+        self,
+        recording_id: int,
+        items: list[NewMoment],
+        source: elan_boris.Source,
+        kind: str,
+        more: Callable[[Tx], None] | None = None,
     ) -> list[Moment]:
         name = source.name
         if not items:
@@ -501,6 +628,8 @@ class Interchange:
                     "at": self.ctx.now(),
                 },
             )
+            if more is not None:
+                more(tx)
 
         return self.moments.add_many(
             recording_id,
