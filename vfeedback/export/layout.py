@@ -1,0 +1,366 @@
+"""Camera angles in one exported picture: which frame of each angle fills each output frame, where
+each angle's cell is, and the ffmpeg filter chains that draw them (``Layout`` is in ``options``).
+
+The clip's frames are on the main recording's clock: the span is the main's (``timing.clip_span``),
+its rate the main's clip rate R, and output frame k stands for the session time
+
+    S_k = span.start + k / R          (exactly, as a fraction of a microsecond)
+
+Each angle shows there the frame on screen at ITS OWN time ``S_k - offset``, found through its own
+frame index: the last frame starting at or before it (``expected_frame``). ffmpeg draws exactly that:
+
+    [i:v:0] trim (between the frame before the first used and the first, as ``plan`` cuts a clip;
+            the frame after the last used let through) -> settb=1/1000000
+            -> setpts=max(PTS - (origin + S_0 - offset), 0)    each frame's start on the output clock
+            -> scale (aspect kept) + pad into the cell
+            -> fps=R:round=up      slot k gets the last frame with ceil(R * start) <= k, i.e. start <= S_k
+            -> tpad clone, trim=end_frame=<covered>            the slots the angle covers
+            -> tpad=start=<lead>:stop=<tail> in a calm dark colour  where the angle has no picture
+            -> setpts=N/(R*TB)
+
+``ceil(R * t) <= k`` is ``t <= k / R``: integer arithmetic in ffmpeg (``av_rescale_q_rnd``), the same
+comparison ``expected_frame`` makes. The main recording's own cell is cut exactly as a single clip is
+(``fps`` rounding to nearest, which maps a constant-rate main one to one), so a layout's main cell and
+today's clip show the same frames. Where an angle starts later or ends earlier than the span, its cell
+is dark (never a frozen wrong frame) and ``gaps`` says so in words.
+
+Arrangement: two angles side by side in a row (each cell half the width, faces level); three or four
+in a 2 x 2 grid (on a 16:9 screen a row of three 16:9 cells uses a third of the width each, a grid of
+2 x 2 half: every face is half as large again, and the grid is 16:9 itself); the fourth cell of three
+is dark. Cells have the main recording's aspect; each angle is letterboxed into its cell. The whole
+picture fits 1920 x 1080. Picture in picture: the large angle at its clip size, the small one 30 % of
+the width (aspect kept) with a margin of 3 % of the width in the chosen corner and a thin light border.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from math import ceil, floor
+from pathlib import Path
+
+from vfeedback.core.errors import BadInput
+from vfeedback.core.frames import FrameIndex
+from vfeedback.core.timecode import format_time
+from vfeedback.export.options import Corner, Layout
+from vfeedback.export.plan import AudioCut, ClipSource, LayoutGraph, cut_chain, output_size, seek_options
+from vfeedback.export.timing import US, Span
+
+DARK = "0x1c1f22"  # where an angle has no picture: calm, and plainly not a frame of the film
+BARS = "black"  # letterbox bars inside a cell
+BORDER = "0xe8e4dc"  # the thin frame around the small picture of a picture in picture
+MAX_SIZE = (1920, 1080)
+PIP_WIDTH = Fraction(3, 10)
+PIP_MARGIN = Fraction(3, 100)
+PIP_BORDER = 2
+TOLERANCE_US = 1
+"""A frame starting within a microsecond after S_k counts as started: frame times are kept rounded to
+the microsecond, so two 29.97 fps films in step would otherwise miss each other's frames by 0.3 µs."""
+
+
+@dataclass(frozen=True, slots=True)
+class AngleSource:
+    """One angle as an export needs it: its recording, file and frame index, and its offset (its own
+    time zero on the main clock; 0 for the main recording itself)."""
+
+    recording_id: int
+    source: ClipSource
+    offset_us: int = 0
+    is_main: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """Where one angle is drawn (pixels of the whole picture) and how large its cell is."""
+
+    angle: AngleSource
+    x: int
+    y: int
+    w: int
+    h: int
+    border: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Arrangement:
+    """A layout decided: the whole picture's size, the cells in drawing order (the small picture of
+    a picture in picture last), empty dark cells of a grid, and the angle whose sound is heard."""
+
+    width: int
+    height: int
+    cells: tuple[Cell, ...]
+    empty: tuple[tuple[int, int, int, int], ...]
+    sound: AngleSource
+
+
+@dataclass(frozen=True, slots=True)
+class AngleCut:
+    """An angle on the clip's output clock: ``lead`` dark slots before its first frame, ``covered``
+    slots of its frames ``first``..``last`` (its own frame numbers; None when it has none in the span),
+    ``tail`` dark slots after its end."""
+
+    lead: int
+    covered: int
+    tail: int
+    first: int | None
+    last: int | None
+
+
+def _even(value: Fraction) -> int:
+    return max(2, floor(value / 2) * 2)
+
+
+def arrange(layout: Layout, angles: Sequence[AngleSource], max_height: int | None) -> Arrangement:
+    """The cells of ``layout`` for ``angles`` (main first, then the session's other angles in the
+    order they were added). ``layout.angle`` names the chosen angle (None: the main)."""
+    main = next(a for a in angles if a.is_main)
+    chosen = next((a for a in angles if a.recording_id == layout.angle), main)
+    if layout.kind == "single":
+        w, h = output_size(chosen.source.media, max_height)
+        return Arrangement(w, h, (Cell(chosen, 0, 0, w, h),), (), chosen)
+    if layout.kind == "pip":
+        return _pip(chosen, main, angles, layout.corner, max_height)
+    cw, ch = output_size(main.source.media, max_height)
+    cols, rows = (len(angles), 1) if len(angles) <= 2 else (2, 2)
+    fit = min(Fraction(1), Fraction(MAX_SIZE[0], cols * cw), Fraction(MAX_SIZE[1], rows * ch))
+    if fit < 1:
+        cw, ch = _even(cw * fit), _even(ch * fit)
+    cells = [Cell(a, (i % cols) * cw, (i // cols) * ch, cw, ch) for i, a in enumerate(angles)]
+    empty = tuple(((i % cols) * cw, (i // cols) * ch, cw, ch) for i in range(len(angles), cols * rows))
+    return Arrangement(cols * cw, rows * ch, tuple(cells), empty, chosen)
+
+
+def _pip(
+    large: AngleSource,
+    main: AngleSource,
+    angles: Sequence[AngleSource],
+    corner: Corner,
+    max_height: int | None,
+) -> Arrangement:
+    small = main if large is not main else angles[1]
+    w, h = output_size(large.source.media, max_height)
+    sw = _even(w * PIP_WIDTH)
+    media = small.source.media
+    sh = _even(Fraction(sw * max(media.display_height, 2), max(media.display_width, 2)))
+    sh = min(sh, _even(Fraction(h, 2)))
+    margin = _even(w * PIP_MARGIN)
+    box_w, box_h = sw + 2 * PIP_BORDER, sh + 2 * PIP_BORDER
+    x = margin if corner.endswith("left") else w - margin - box_w
+    y = margin if corner.startswith("top") else h - margin - box_h
+    cells = (Cell(large, 0, 0, w, h), Cell(small, x, y, sw, sh, PIP_BORDER))
+    return Arrangement(w, h, cells, (), large)
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+def slot_time(span: Span, rate: Fraction, k: int) -> Fraction:
+    """S_k: the session time (µs on the main clock, exact) output frame ``k`` stands for."""
+    return span.start_us + Fraction(k * US) / rate
+
+
+def expected_frame(index: FrameIndex, offset_us: int, span: Span, rate: Fraction, k: int) -> int | None:
+    """The angle's own frame that output frame ``k`` shows, or None where its cell is dark: the last
+    one starting at or before S_k (+ ``TOLERANCE_US``), on its own clock."""
+    at = slot_time(span, rate, k) + TOLERANCE_US - offset_us
+    if at < 0 or at >= index.duration_us:
+        return None
+    return index.frame_at(floor(at))
+
+
+def angle_cut(index: FrameIndex, offset_us: int, span: Span, rate: Fraction, slots: int) -> AngleCut:
+    """Which output slots the angle covers and which of its frames fill them."""
+
+    def first_slot_at_or_after(session_us: int) -> int:
+        # The smallest k with S_k >= session_us, clamped to the clip.
+        return min(max(ceil(Fraction(session_us - span.start_us) * rate / US), 0), slots)
+
+    lead = first_slot_at_or_after(offset_us - TOLERANCE_US)
+    end = max(first_slot_at_or_after(offset_us + index.duration_us - TOLERANCE_US), lead)
+    if end == lead:
+        return AngleCut(slots, 0, 0, None, None)
+    first = expected_frame(index, offset_us, span, rate, lead)
+    last = expected_frame(index, offset_us, span, rate, end - 1)
+    assert first is not None and last is not None
+    return AngleCut(lead, end - lead, slots - end, first, last)
+
+
+def gaps(cut: AngleCut, span: Span, rate: Fraction, slots: int) -> list[tuple[int, int]]:
+    """The stretches (session µs, start and end) of the clip where the angle has no picture."""
+    found = []
+    if cut.lead:
+        found.append((span.start_us, round(slot_time(span, rate, cut.lead))))
+    if cut.tail:
+        found.append((round(slot_time(span, rate, slots - cut.tail)), span.stop_us))
+    return found
+
+
+def gap_sentence(recording_id: int, stretches: Sequence[tuple[int, int]]) -> str:
+    """What the export's result says about an angle that does not cover the whole clip."""
+    if not stretches:
+        return ""
+    spans = " and ".join(f"from {format_time(a)} to {format_time(b)}" for a, b in stretches)
+    return f"Recording {recording_id} has no picture {spans}; its part of the picture is dark there."
+
+
+# --- ffmpeg -------------------------------------------------------------------------------------
+
+
+def _secs(us: int) -> str:
+    sign = "-" if us < 0 else ""
+    whole, frac = divmod(abs(us), US)
+    return f"{sign}{whole}.{frac:06d}"
+
+
+def _rate(rate: Fraction) -> str:
+    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
+
+
+def cell_trim(index: FrameIndex, origin: int, first: int, last: int) -> str:
+    """The trim (file clock, ``-copyts``) that lets through frames ``first``..``last`` and the frame
+    after, cut halfway between frames as ``plan`` cuts a clip."""
+    times = index.times
+    cut = []
+    if first > 0:
+        cut.append(f"start={_secs(origin + (times[first - 1] + times[first]) // 2)}")
+    if last + 2 < len(times):
+        cut.append(f"end={_secs(origin + (times[last + 1] + times[last + 2]) // 2)}")
+    return f"trim={':'.join(cut)}," if cut else ""
+
+
+def fit_filter(w: int, h: int, border: int = 0) -> str:
+    """Scale into a ``w`` x ``h`` cell, aspect kept, centred on black (and framed by ``border``)."""
+    chain = (
+        f"scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+        f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color={BARS},setsar=1"
+    )
+    if border:
+        chain += f",pad={w + 2 * border}:{h + 2 * border}:{border}:{border}:color={BORDER}"
+    return chain
+
+
+def cell_chain(
+    label: str,
+    cell: Cell,
+    cut: AngleCut,
+    span: Span,
+    rate: Fraction,
+    slots: int,
+    out: str,
+    main_chain: str | None = None,
+) -> str:
+    """The chain that makes cell ``cell`` for all ``slots`` output frames, ending in ``out``.
+
+    ``label`` is the angle's input pad (``[1:v:0]``). ``main_chain``: for the main recording, the
+    picture exactly as a single clip cuts it (``plan``), which this chain then fits into its cell."""
+    r = _rate(rate)
+    w, h = cell.w + 2 * cell.border, cell.h + 2 * cell.border
+    if cut.first is None or cut.last is None:
+        return f"color=c={DARK}:s={w}x{h}:r={r},format=yuv420p,trim=end_frame={slots},setpts=N/({r}*TB){out}"
+    if main_chain is not None:
+        return f"{main_chain},{fit_filter(cell.w, cell.h, cell.border)},format=yuv420p{out}"
+    source = cell.angle.source
+    origin = source.media.start_time_us
+    # Each frame's start on the output clock, in microseconds (exact integers from here on).
+    zero = origin + span.start_us - cell.angle.offset_us + TOLERANCE_US
+    chain = (
+        f"{label}{cell_trim(source.index, origin, cut.first, cut.last)}settb=1/1000000,"
+        f"setpts='max(PTS-({zero}),0)',"
+        f"{fit_filter(cell.w, cell.h, cell.border)},format=yuv420p,"
+        f"fps={r}:round=up:eof_action=pass,tpad=stop=-1:stop_mode=clone,trim=end_frame={cut.covered},"
+        f"setpts=N/({r}*TB)"
+    )
+    if cut.lead or cut.tail:
+        chain += f",tpad=start={cut.lead}:stop={cut.tail}:color={DARK},setpts=N/({r}*TB)"
+    return chain + out
+
+
+def compose(arrangement: Arrangement, labels: Sequence[str], rate: Fraction, slots: int) -> list[str]:
+    """Chains that put the cells (``labels``, in ``arrangement.cells`` order) into one picture,
+    ending in the unlabelled chain the caller continues (the clip's ``video`` before freeze, slow
+    replay and caption)."""
+    r = _rate(rate)
+    cells = arrangement.cells
+    if len(cells) == 1:
+        return [f"{labels[0]}null"]
+    if len(cells) == 2 and cells[1].border:  # picture in picture
+        small = cells[1]
+        return [f"{labels[0]}{labels[1]}overlay=x={small.x}:y={small.y}:shortest=1,format=yuv420p"]
+    chains = []
+    inputs = list(labels)
+    positions = [f"{c.x}_{c.y}" for c in cells]
+    for n, (x, y, w, h) in enumerate(arrangement.empty):
+        chains.append(f"color=c={DARK}:s={w}x{h}:r={r},format=yuv420p,trim=end_frame={slots}[empty{n}]")
+        inputs.append(f"[empty{n}]")
+        positions.append(f"{x}_{y}")
+    chains.append(f"{''.join(inputs)}xstack=inputs={len(inputs)}:layout={'|'.join(positions)}:shortest=1")
+    return chains
+
+
+def layout_graph(
+    layout: Layout,
+    angles: Sequence[AngleSource],
+    span: Span,
+    rate: Fraction,
+    slots: int,
+    max_height: int | None,
+) -> LayoutGraph:
+    """The inputs and chains of a clip of ``span`` (main clock, ``slots`` frames at ``rate``) drawn
+    in ``layout``: each angle's cell cut on its own clock, the cells composed, the chosen angle's
+    sound. ``angles``: the main recording first (``is_main``), then the session's other angles."""
+    if not any(a.is_main for a in angles):
+        raise ValueError("a layout needs the session's angles, the main recording among them")
+    if layout.kind != "single" and len(angles) < 2:
+        raise BadInput(
+            f"This recording has no camera angles, so it cannot be shown {_NAMES[layout.kind]}: "
+            "add another camera's recording as an angle first."
+        )
+    arrangement = arrange(layout, angles, max_height)
+    inputs: list[tuple[tuple[str, ...], Path]] = []
+    numbers: dict[int, int] = {}
+
+    def input_of(angle: AngleSource, seek: list[str]) -> int:
+        if angle.recording_id not in numbers:
+            numbers[angle.recording_id] = len(inputs)
+            inputs.append((tuple(seek), angle.source.path))
+        return numbers[angle.recording_id]
+
+    chains: list[str] = []
+    labels: list[str] = []
+    notes: list[str] = []
+    for n, cell in enumerate(arrangement.cells):
+        angle, source = cell.angle, cell.angle.source
+        label = f"[cell{n}]"
+        labels.append(label)
+        if angle.is_main:
+            pad = f"[{input_of(angle, seek_options(source.media, source.index, span))}:v:0]"
+            shape = f"{fit_filter(cell.w, cell.h, cell.border)},format=yuv420p,"
+            chains.append(cut_chain(pad, source.index, source.media, span, rate, slots, shape) + label)
+            continue
+        cut = angle_cut(source.index, angle.offset_us, span, rate, slots)
+        pad = ""
+        if cut.first is not None and cut.last is not None:
+            index = source.index
+            own = Span(cut.first, cut.last, index.time_of(cut.first), index.shown_until(cut.last))
+            pad = f"[{input_of(angle, seek_options(source.media, source.index, own))}:v:0]"
+        chains.append(cell_chain(pad, cell, cut, span, rate, slots, label))
+        sentence = gap_sentence(angle.recording_id, gaps(cut, span, rate, slots))
+        if sentence:
+            notes.append(sentence)
+    chains.extend(compose(arrangement, labels, rate, slots))
+    sound = arrangement.sound
+    number = input_of(sound, [])  # an angle drawn nowhere in this clip is read from its start
+    start = sound.source.media.start_time_us + span.start_us - sound.offset_us
+    return LayoutGraph(
+        chains=tuple(chains),
+        inputs=tuple(inputs),
+        sound=AudioCut(f"[{number}:a:0]", start),
+        width=arrangement.width,
+        height=arrangement.height,
+        has_audio=sound.source.media.has_audio,
+        notes=tuple(notes),
+    )
+
+
+_NAMES = {"side-by-side": "side by side", "pip": "as a picture in picture", "single": "alone"}
