@@ -19,6 +19,7 @@ from vfeedback.core.timecode import format_time, parse_time
 
 if TYPE_CHECKING:
     from vfeedback.core.model import Highlight
+    from vfeedback.export.options import Layout
     from vfeedback.services import Library
 
 
@@ -36,6 +37,7 @@ def add_export(sub: Any) -> None:
     c.add_argument("--freeze", metavar="T:SECONDS", help="hold the frame at T for SECONDS")
     c.add_argument("--max-height", type=int, metavar="N", help="e.g. 1080 or 720")
     c.add_argument("--mute", action="store_true")
+    add_layout_arguments(c)
     add_blur_arguments(c)
     copy_out(c, "DIR", "also copy the files to DIR")
     json_flag(c)
@@ -66,6 +68,34 @@ def add_export(sub: Any) -> None:
     cmd_exchange.add_export_parsers(exp_sub)
 
 
+def add_layout_arguments(parser: Any) -> None:
+    """``--layout``, ``--angle`` and ``--corner``: the session's camera angles in the picture."""
+    parser.add_argument(
+        "--layout",
+        choices=["single", "side-by-side", "pip"],
+        default="single",
+        help="single (one angle), side-by-side (all angles) or pip (picture in picture)",
+    )
+    parser.add_argument(
+        "--angle",
+        type=int,
+        metavar="RECORDING",
+        help="the angle shown alone, or large in pip; its sound is heard (default: the main recording)",
+    )
+    parser.add_argument(
+        "--corner",
+        choices=["top-left", "top-right", "bottom-left", "bottom-right"],
+        default="bottom-right",
+        help="where the small picture of pip goes (bottom-right)",
+    )
+
+
+def layout_of(args: argparse.Namespace) -> Layout:
+    from vfeedback.export.options import Layout
+
+    return Layout(args.layout, args.angle, args.corner)
+
+
 def add_highlights(sub: Any) -> None:
     c = sub.add_parser("highlights", help="list exported clips, stills, reels and handouts")
     c.add_argument("--family", metavar="CODE")
@@ -90,6 +120,7 @@ def export_clip(lib: Library, args: argparse.Namespace) -> int:
             freeze_s=freeze_s,
             max_height=args.max_height,
             mute=args.mute,
+            layout=layout_of(args),
             **hiding,
         )
         with progress(f"Exporting moment {moment_id}", enabled=not args.json) as bar:
@@ -179,6 +210,8 @@ def _deliver(lib: Library, made: list[Highlight], out_to: Path | None, as_json: 
     for h in made:
         extra = f" (copied to {copies[h.id]})" if h.id in copies else ""
         print(f"{h.kind.value.capitalize()} {h.id}: {lib.exports.path(h)}{extra}")
+        for note in h.notes:
+            print(f"  {note}")
 
 
 def _freeze(text: str) -> tuple[str, float]:

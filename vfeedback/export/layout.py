@@ -105,6 +105,8 @@ class AngleCut:
     tail: int
     first: int | None
     last: int | None
+    last_from: int = 0
+    """The first slot that shows frame ``last``."""
 
 
 def _even(value: Fraction) -> int:
@@ -183,7 +185,8 @@ def angle_cut(index: FrameIndex, offset_us: int, span: Span, rate: Fraction, slo
     first = expected_frame(index, offset_us, span, rate, lead)
     last = expected_frame(index, offset_us, span, rate, end - 1)
     assert first is not None and last is not None
-    return AngleCut(lead, end - lead, slots - end, first, last)
+    last_from = max(first_slot_at_or_after(offset_us + index.times[last] - TOLERANCE_US), lead)
+    return AngleCut(lead, end - lead, slots - end, first, last, last_from)
 
 
 def gaps(cut: AngleCut, span: Span, rate: Fraction, slots: int) -> list[tuple[int, int]]:
@@ -248,32 +251,50 @@ def cell_chain(
     rate: Fraction,
     slots: int,
     out: str,
-    main_chain: str | None = None,
 ) -> str:
-    """The chain that makes cell ``cell`` for all ``slots`` output frames, ending in ``out``.
+    """The chains that make ``cell`` for all ``slots`` output frames, ending in ``out``; ``label``
+    is the angle's input pad (``[1:v:0]``).
 
-    ``label`` is the angle's input pad (``[1:v:0]``). ``main_chain``: for the main recording, the
-    picture exactly as a single clip cuts it (``plan``), which this chain then fits into its cell."""
+    ``fps`` writes a frame only once the next one arrives (or, at the end, up to the end-of-stream
+    time, which ffmpeg 5.1 gives as the last frame's own start): the angle's very last frame would
+    never be written. When the clip reaches the angle's last frame, that frame is taken apart
+    (``select`` by its time, repeated for its slots) and joined after the others."""
     r = _rate(rate)
     w, h = cell.w + 2 * cell.border, cell.h + 2 * cell.border
     if cut.first is None or cut.last is None:
         return f"color=c={DARK}:s={w}x{h}:r={r},format=yuv420p,trim=end_frame={slots},setpts=N/({r}*TB){out}"
-    if main_chain is not None:
-        return f"{main_chain},{fit_filter(cell.w, cell.h, cell.border)},format=yuv420p{out}"
     source = cell.angle.source
-    origin = source.media.start_time_us
+    index, origin = source.index, source.media.start_time_us
     # Each frame's start on the output clock, in microseconds (exact integers from here on).
     zero = origin + span.start_us - cell.angle.offset_us + TOLERANCE_US
-    chain = (
-        f"{label}{cell_trim(source.index, origin, cut.first, cut.last)}settb=1/1000000,"
-        f"setpts='max(PTS-({zero}),0)',"
-        f"{fit_filter(cell.w, cell.h, cell.border)},format=yuv420p,"
-        f"fps={r}:round=up:eof_action=pass,tpad=stop=-1:stop_mode=clone,trim=end_frame={cut.covered},"
-        f"setpts=N/({r}*TB)"
+    head = (
+        f"{label}{cell_trim(index, origin, cut.first, cut.last)}settb=1/1000000,"
+        f"setpts='max(PTS-({zero}),0)',{fit_filter(cell.w, cell.h, cell.border)},format=yuv420p"
     )
+    # On the clip's own clock 1/R (every cell, so the composed picture is too): a microsecond
+    # clock would leave the last frame without a duration, and MP4 players would drop it.
+    restamp = f"settb={rate.denominator}/{rate.numerator},setpts=N"
+    frames = f"fps={r}:round=up:eof_action=pass,tpad=stop=-1:stop_mode=clone"
+    chains = []
+    if cut.last + 1 < len(index):  # the frame after the last is let through: fps writes them all
+        picture = f"{head},{frames},trim=end_frame={cut.covered},{restamp}"
+    else:
+        before, held = cut.last_from - cut.lead, cut.lead + cut.covered - cut.last_from
+        # Its start on the output clock, less a microsecond for the rounding of the file's clock.
+        at = max(origin + index.times[cut.last] - zero - 1, 0)
+        last = f"select='gte(pts,{at})',tpad=stop=-1:stop_mode=clone,trim=end_frame={held},{restamp}"
+        if before == 0:
+            picture = f"{head},{last}"
+        else:
+            tag = out.strip("[]")
+            chains.append(f"{head},split=2[{tag}a][{tag}b]")
+            chains.append(f"[{tag}a]{frames},trim=end_frame={before},{restamp}[{tag}c]")
+            chains.append(f"[{tag}b]{last}[{tag}d]")
+            picture = f"[{tag}c][{tag}d]concat=n=2:v=1:a=0,{restamp}"
     if cut.lead or cut.tail:
-        chain += f",tpad=start={cut.lead}:stop={cut.tail}:color={DARK},setpts=N/({r}*TB)"
-    return chain + out
+        picture += f",tpad=start={cut.lead}:stop={cut.tail}:color={DARK},{restamp}"
+    chains.append(picture + out)
+    return ";".join(chains)
 
 
 def compose(arrangement: Arrangement, labels: Sequence[str], rate: Fraction, slots: int) -> list[str]:
@@ -312,10 +333,7 @@ def layout_graph(
     if not any(a.is_main for a in angles):
         raise ValueError("a layout needs the session's angles, the main recording among them")
     if layout.kind != "single" and len(angles) < 2:
-        raise BadInput(
-            f"This recording has no camera angles, so it cannot be shown {_NAMES[layout.kind]}: "
-            "add another camera's recording as an angle first."
-        )
+        raise BadInput(no_angles_sentence(next(a for a in angles if a.is_main).recording_id, layout.kind))
     arrangement = arrange(layout, angles, max_height)
     inputs: list[tuple[tuple[str, ...], Path]] = []
     numbers: dict[int, int] = {}
@@ -363,4 +381,10 @@ def layout_graph(
     )
 
 
-_NAMES = {"side-by-side": "side by side", "pip": "as a picture in picture", "single": "alone"}
+def no_angles_sentence(recording_id: int, kind: str) -> str:
+    """The refusal of a layout of angles for a recording that has none."""
+    shown = {"side-by-side": "side by side", "pip": "as a picture in picture"}.get(kind, "alone")
+    return (
+        f"Recording {recording_id} has no camera angles, so it cannot be shown {shown}: add another "
+        "camera's recording as an angle of it first."
+    )

@@ -236,6 +236,9 @@ def clip_plan(
         # "both" a player that shows enabled tracks unasked (QuickTime) may show the words twice.
         *(["-disposition:s:0", "default"] if soft else []),
         # Timestamps are already exactly k/R: let no frame be duplicated or dropped after the graph.
+        # A layout's cells may lose the rate a clip's fps filter sets; without it the encoder gives
+        # the last frame no length and MP4 players drop it.
+        *(["-r", _rate_text(rate)] if layout else []),
         "-fps_mode", "passthrough",
         "-movflags", "+faststart",
         "-f", "mp4", _url(part),

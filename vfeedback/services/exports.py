@@ -27,6 +27,7 @@ from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
 from vfeedback.core.marks import Mark, checked, marks_from, marks_key
 from vfeedback.core.model import Highlight, HighlightKind, Moment, Recording, Reel
 from vfeedback.services import export_files, rows
+from vfeedback.services.angles import Angles
 from vfeedback.services.audit import Audit
 from vfeedback.services.consent import Consent
 from vfeedback.services.context import Context
@@ -42,7 +43,9 @@ from vfeedback.system.files import ByteProgress
 
 if TYPE_CHECKING:
     from vfeedback.export.blur import Region
+    from vfeedback.export.layout import AngleSource
     from vfeedback.export.options import ClipOptions
+    from vfeedback.export.plan import ClipSource
     from vfeedback.render.handout import HandoutPicture
 
 
@@ -61,6 +64,7 @@ class Exports:
     consent: Consent
     audit: Audit
     files: Files
+    angles: Angles
 
     # --- exporting ------------------------------------------------------------------------------
     def clip(
@@ -83,11 +87,14 @@ class Exports:
         self.consent.require(rec.family_id, purpose)
         if not m.caption.strip() and options.captions != "none":
             options = replace(options, captions="none")  # nothing to show: a clip without a caption
-        found = self._reusable(HighlightKind.CLIP, [m.id], options.key(), m.caption, purpose)
+        options, angles, key = self._layout(rec, options)
+        found = self._reusable(HighlightKind.CLIP, [m.id], key, m.caption, purpose)
         if found is not None:
             return found
         source = ClipSource(self._source_path(rec), rec.media, self.media.frame_index(rec.id))
         settings = options.to_dict()
+        if angles:
+            settings["angles"] = {str(a.recording_id): a.offset_us for a in angles}
         encoding = progress
         if options.blur_faces:
             from vfeedback.export.blur import find_clip_faces, progress_part
@@ -101,11 +108,56 @@ class Exports:
             settings["faces_found"] = sum(bool(sample.boxes) for sample in faces)
             encoding = progress_part(progress, 0.4, 1.0)
         with self._reserved(HighlightKind.CLIP, rec.family_code, rec.recorded_on, ".mp4") as target:
-            plan = clip_plan(source, m.start_us, m.end_us, m.caption, options, target, self._workdir())
+            plan = clip_plan(
+                source, m.start_us, m.end_us, m.caption, options, target, self._workdir(), angles=angles
+            )
             result = run_export(plan, encoding, should_cancel)
-        return self._record_moment(
-            HighlightKind.CLIP, m, rec, target, options.key(), settings, result, purpose
-        )
+        if plan.notes:
+            settings["notes"] = list(plan.notes)
+        return self._record_moment(HighlightKind.CLIP, m, rec, target, key, settings, result, purpose)
+
+    def _layout(self, rec: Recording, options: ClipOptions) -> tuple[ClipOptions, list[AngleSource], str]:
+        """``options.layout`` checked against ``rec``'s session: the options as exported (the main
+        recording named as the chosen angle is the default layout), the angles it needs (none for
+        the default: the clip is made exactly as before angles existed) and the reuse key, which
+        holds each angle's offset (an angle moved by a frame makes a new clip)."""
+        import hashlib
+
+        from vfeedback.export.layout import AngleSource, no_angles_sentence
+
+        layout = options.layout
+        if layout.angle == rec.id:
+            options = replace(options, layout=replace(layout, angle=None))
+            layout = options.layout
+        key = options.key()
+        if layout.is_default:
+            return options, [], key
+        main_of = self.angles.main_of(rec.id)
+        if main_of != rec.id:
+            raise BadInput(
+                f"Recording {rec.id} is an angle of recording {main_of}: a layout of angles is made from a "
+                f"moment on recording {main_of}, whose clock the session keeps."
+            )
+        found = self.angles.of(rec.id)
+        if layout.kind != "single" and not found:
+            raise BadInput(no_angles_sentence(rec.id, layout.kind))
+        if layout.angle is not None and layout.angle not in {a.recording_id for a in found}:
+            ids = ", ".join(str(a.recording_id) for a in found)
+            which = f"its angles are {ids}" if found else "it has none"
+            raise BadInput(f"Recording {layout.angle} is not an angle of recording {rec.id} ({which}).")
+        if layout.kind == "single":
+            found = [a for a in found if a.recording_id == layout.angle]
+        sources = [AngleSource(rec.id, self._clip_source(rec), 0, True)]
+        for angle in found:
+            other = self.recordings.get(angle.recording_id)
+            sources.append(AngleSource(other.id, self._clip_source(other), angle.offset_us))
+        offsets = ",".join(f"{a.recording_id}:{a.offset_us}" for a in sources)
+        return options, sources, f"{key}-{hashlib.sha256(offsets.encode()).hexdigest()[:8]}"
+
+    def _clip_source(self, rec: Recording) -> ClipSource:
+        from vfeedback.export.plan import ClipSource
+
+        return ClipSource(self._source_path(rec), rec.media, self.media.frame_index(rec.id))
 
     def still(
         self,

@@ -1,0 +1,312 @@
+"""Clips of a session filmed by several cameras (issue 15, exports): every layout shows, at every output
+frame, each angle's exact frame for that session time, read back from the frame-number stamps.
+
+The session: the main recording is 25 fps (``cfr25``, 10 s); angle N is 29.97 fps (``ntsc2997``, 4 s)
+whose time zero falls 1.37 s into the main recording; angle V is variable-rate (``vfr``: 30 fps then
+15 fps, each frame nudged by 0-16 ms, 6 s) whose time zero falls 0.53 s before the main's. So N has no
+picture before 1.37 s and after 5.37 s, V none after 5.49 s (its last frame, at its own 5.945 s,
+lasts as long as the one before it: to 6.020 s).
+
+Expected values are computed here, independently of the exporter: the main recording is 25 fps, so
+output frame k of a clip starting (padding 0) at the main frame at S0 stands for the session time
+S0 + 40 ms * k (by hand); an angle shows there the last of its frames whose own time, plus its offset,
+is at or before that time, its frame times read by ffprobe from the angle's file (not from our frame
+index). The exported frames are decoded by PyAV, each cell cropped, its stamp read. A time within two
+microseconds of an angle's frame boundary would make the expectation a coin toss: none of these are.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from mediagen import MediaSet, ffprobe_json, read_frame_number
+
+from vfeedback.cli.main import run
+from vfeedback.core.errors import BadInput
+from vfeedback.core.model import Highlight, HighlightKind
+from vfeedback.export.options import ClipOptions, Layout
+from vfeedback.services.library import Library
+
+S = 1_000_000
+FRAME = 40_000  # the main recording's frame, 25 fps
+N_OFFSET = 1_370_000
+V_OFFSET = -530_000
+DARK_LEVEL = (0x1C + 0x1F + 0x22) / 3  # the calm dark colour of a cell without a picture
+
+
+@cache
+def _frame_times(path: Path) -> tuple[int, ...]:
+    """Each frame's start in µs from the first, as ffprobe reads the file."""
+    found = ffprobe_json(path, "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time")
+    seconds = [float(f["best_effort_timestamp_time"]) for f in found["frames"]]
+    return tuple(round((s - seconds[0]) * S) for s in seconds)
+
+
+def _shown(times: tuple[int, ...], offset_us: int, session_us: int, *, main: bool = False) -> int | None:
+    """The angle's frame on screen at ``session_us`` (main clock), or None outside the angle. The
+    main recording's own frames start exactly on the clip's times (25 fps): no coin toss there."""
+    own = session_us - offset_us
+    ends = times[-1] + (times[-1] - times[-2])
+    if own < 0 or own >= ends:
+        return None
+    nearest = min(abs(t - own) for t in times)
+    assert main or nearest > 2, f"{session_us} µs is a frame boundary of the angle: choose another moment"
+    return bisect_right(times, own) - 1
+
+
+def _frames(path: Path) -> list[np.ndarray[Any, Any]]:
+    import av
+
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+
+
+def _read(picture: np.ndarray[Any, Any]) -> int | None:
+    """The stamp in a cell, or None for a dark cell (which must be the calm dark colour, evenly)."""
+    try:
+        return read_frame_number(picture)
+    except ValueError:
+        assert abs(float(picture.mean()) - DARK_LEVEL) < 6 and float(picture.std()) < 4, (
+            "neither stamp nor dark"
+        )
+        return None
+
+
+class Session:
+    def __init__(self, library: Library, media: MediaSet) -> None:
+        library.families.add("F1")
+        library.consent.give("F1", "feedback", "Dr Rowe")
+        self.lib = library
+        self.main = library.recordings.import_file(media["cfr25"], "F1").id
+        self.ntsc = library.recordings.import_file(media["ntsc2997"], "F1").id
+        self.vfr = library.recordings.import_file(media["vfr"], "F1").id
+        library.angles.add(self.ntsc, self.main, N_OFFSET)
+        library.angles.add(self.vfr, self.main, V_OFFSET)
+        self.times = {
+            self.main: _frame_times(media["cfr25"]),
+            self.ntsc: _frame_times(media["ntsc2997"]),
+            self.vfr: _frame_times(media["vfr"]),
+        }
+        self.offsets = {self.main: 0, self.ntsc: N_OFFSET, self.vfr: V_OFFSET}
+        # The ntsc angle starts inside the first moment and ends inside the second; the vfr angle
+        # (VFR) ends inside the second.
+        self.early = library.moments.add(
+            self.main, 1 * S, 2 * S, code="Waiting", caption="You waited for her"
+        ).id
+        self.late = library.moments.add(self.main, 5 * S, 5_600_000, code="Waiting", caption="Together").id
+
+    def clip(self, moment_id: int, layout: Layout, **options: Any) -> Highlight:
+        chosen = ClipOptions(captions="none", padding_us=0, layout=layout, **options)
+        return self.lib.exports.clip(moment_id, chosen)
+
+    def expected(self, recording_id: int, session_us: int) -> int | None:
+        times, offset = self.times[recording_id], self.offsets[recording_id]
+        return _shown(times, offset, session_us, main=recording_id == self.main)
+
+
+@pytest.fixture
+def session(library: Library, media: MediaSet) -> Session:
+    return Session(library, media)
+
+
+def _gap_sentence(recording_id: int, spans: str) -> str:
+    return f"Recording {recording_id} has no picture {spans}; its part of the picture is dark there."
+
+
+def test_side_by_side_shows_each_angle_frame_exactly_in_a_2x2_grid(session: Session) -> None:
+    """Three angles: a 2 x 2 grid of 320 x 240 cells, the fourth dark. At 1.0 s + 40 ms * k the main
+    shows frame 25 + k; angle N (29.97 fps, from 1.37 s) is dark for k < 10 (1.36 s) and from k = 10
+    (1.40 s, its own 0.030 s: frame 0) shows its own frames; angle V its own VFR frames."""
+    made = session.clip(session.early, Layout("side-by-side"))
+    path = session.lib.exports.path(made)
+    frames = _frames(path)
+    assert (made.width, made.height, made.frame_count, len(frames)) == (640, 480, 26, 26)
+    assert made.notes == (_gap_sentence(session.ntsc, "from 00:00:01.000 to 00:00:01.400"),)
+    cells = {session.main: (0, 0), session.ntsc: (320, 0), session.vfr: (0, 240)}
+    seen_dark = 0
+    for k, picture in enumerate(frames):
+        at = 1 * S + FRAME * k
+        for rec, (x, y) in cells.items():
+            got = _read(picture[y : y + 240, x : x + 320])
+            assert got == session.expected(rec, at), (k, rec)
+            seen_dark += got is None
+        assert _read(picture[240:480, 320:640]) is None  # the empty fourth cell
+    assert seen_dark == 10
+    assert session.expected(session.ntsc, 1 * S + FRAME * 10) == 0  # the first frame of angle N
+
+
+def test_side_by_side_of_two_is_a_row_and_angles_ending_early_turn_dark(
+    library: Library, session: Session
+) -> None:
+    """Main and angle N only (V removed): one row of two cells. The second moment runs past N's end
+    (1.37 s + 4 s = 5.37 s: dark from k = 10, 5.40 s) and the clip says so."""
+    library.angles.remove(session.vfr)
+    made = session.clip(session.late, Layout("side-by-side"))
+    frames = _frames(library.exports.path(made))
+    assert (made.width, made.height, len(frames)) == (640, 240, 16)
+    assert made.notes == (_gap_sentence(session.ntsc, "from 00:00:05.400 to 00:00:05.640"),)
+    for k, picture in enumerate(frames):
+        at = 5 * S + FRAME * k
+        assert _read(picture[:, :320]) == session.expected(session.main, at) == 125 + k
+        assert _read(picture[:, 320:]) == session.expected(session.ntsc, at), k
+    assert [_read(p[:, 320:]) for p in frames].count(None) == 6
+
+
+def test_picture_in_picture_shows_the_large_angle_and_the_main_small_with_the_angle_sound(
+    session: Session,
+) -> None:
+    """Angle N large, the main small in the top-right corner: 96 x 72 (30 % of 320, 4:3) inside a
+    2-pixel frame, 10 pixels (3 % of 320, even) from the edges. The sound is angle N's on its own
+    clock: silent until it starts, 0.37 s into the clip."""
+    made = session.clip(session.early, Layout("pip", angle=session.ntsc, corner="top-right"))
+    path = session.lib.exports.path(made)
+    frames = _frames(path)
+    assert (made.width, made.height, len(frames)) == (320, 240, 26)
+    for k, picture in enumerate(frames):
+        at = 1 * S + FRAME * k
+        small = picture[10 + 2 : 10 + 2 + 72, 320 - 10 - 2 - 96 : 320 - 10 - 2]
+        assert _read(small) == session.expected(session.main, at) == 25 + k
+        large = picture.copy()
+        large[0:96, 200:320] = 0x1C  # the small picture covers this corner: blank it before reading
+        if session.expected(session.ntsc, at) is None:
+            assert float(picture[120:200, 0:200].mean()) == pytest.approx(DARK_LEVEL, abs=6)
+        else:
+            assert read_frame_number(picture[:, :]) == session.expected(session.ntsc, at), k
+    sound = _sound(path)
+    start = round(0.37 * 48_000)
+    assert np.abs(sound[: start - 1200]).max() < 0.001  # silence before angle N began filming
+    assert np.abs(sound[start + 1200 :]).max() > 0.05
+
+
+def _sound(path: Path) -> np.ndarray[Any, Any]:
+    import av
+
+    with av.open(str(path)) as container:
+        chunks = [f.to_ndarray()[0] for f in container.decode(audio=0)]
+    return np.concatenate(chunks)
+
+
+def test_single_angle_shows_the_vfr_angle_on_the_main_clock_and_dark_after_its_end(session: Session) -> None:
+    """The VFR angle alone for the second moment: its frames at 5.0 s + 40 ms * k (its own
+    5.53 s + ...), its last frame (119) included, dark from 5.49 s (k = 13: 5.52 s). It has no
+    sound, so the clip has none."""
+    made = session.clip(session.late, Layout("single", angle=session.vfr))
+    path = session.lib.exports.path(made)
+    frames = _frames(path)
+    assert (made.width, made.height, len(frames)) == (320, 240, 16)
+    got = [_read(p) for p in frames]
+    assert got == [session.expected(session.vfr, 5 * S + FRAME * k) for k in range(16)]
+    assert got.count(None) == 3 and got[12] == 119
+    streams = ffprobe_json(path, "-show_streams")["streams"]
+    assert [s["codec_type"] for s in streams] == ["video"]
+
+
+def test_the_default_layout_is_todays_clip(session: Session) -> None:
+    """The main recording named as the angle is the default layout: the same stored clip, the same
+    reuse key as a clip made without a layout (before angles existed)."""
+    plain = session.lib.exports.clip(session.early, ClipOptions(captions="none", padding_us=0))
+    named = session.clip(session.early, Layout("single", angle=session.main))
+    assert named.id == plain.id and plain.notes == ()
+    assert plain.settings_key == ClipOptions(captions="none", padding_us=0).key()
+    # The key of today's default options, computed by the code before layouts existed (b85f05a).
+    assert ClipOptions().key() == "13c74416fa1c8ddb"
+    assert ClipOptions(captions="none", padding_us=0, slow_replay=True).key() == "bc7e6ea1cd36ac65"
+
+
+def test_moving_an_angle_by_a_frame_makes_a_new_clip(session: Session) -> None:
+    first = session.clip(session.early, Layout("side-by-side"))
+    session.lib.angles.nudge(session.ntsc, 1, 2 * S)
+    again = session.clip(session.early, Layout("side-by-side"))
+    assert again.id != first.id and again.settings_key != first.settings_key
+
+
+def _exports(library: Library) -> list[Highlight]:
+    return library.exports.all(kind=HighlightKind.CLIP)
+
+
+def test_a_layout_the_session_cannot_show_is_refused_in_one_sentence(
+    library: Library, media: MediaSet, session: Session
+) -> None:
+    lone = library.recordings.import_file(media["mkv"], "F1").id
+    alone = library.moments.add(lone, 1 * S, 2 * S, code="Waiting", caption="Alone").id
+    on_angle = library.moments.add(session.ntsc, 1 * S, 2 * S, code="Waiting", caption="On the angle").id
+    cases = [
+        (
+            session.late,
+            Layout("single", angle=lone),
+            f"Recording {lone} is not an angle of recording {session.main} (its angles are "
+            f"{session.ntsc}, {session.vfr}).",
+        ),
+        (
+            alone,
+            Layout("side-by-side"),
+            f"Recording {lone} has no camera angles, so it cannot be shown side by side: add another "
+            "camera's recording as an angle of it first.",
+        ),
+        (
+            alone,
+            Layout("pip", angle=session.ntsc),
+            f"Recording {lone} has no camera angles, so it cannot be shown as a picture in picture: add "
+            "another camera's recording as an angle of it first.",
+        ),
+        (
+            on_angle,
+            Layout("side-by-side"),
+            f"Recording {session.ntsc} is an angle of recording {session.main}: a layout of angles is made "
+            f"from a moment on recording {session.main}, whose clock the session keeps.",
+        ),
+    ]
+    root = library.ctx.root
+    before = sorted(p for p in root.rglob("*") if p.is_file() and p.parent.name != "cache")
+    for moment_id, layout, sentence in cases:
+        with pytest.raises(BadInput) as caught:
+            session.clip(moment_id, layout)
+        assert str(caught.value) == sentence
+    assert _exports(library) == []
+    assert sorted(p for p in root.rglob("*") if p.is_file() and p.parent.name != "cache") == before
+
+
+def test_layouts_that_blur_or_frame_closer_are_refused() -> None:
+    with pytest.raises(BadInput) as caught:
+        ClipOptions(layout=Layout("side-by-side"), blur_faces=True)
+    assert str(caught.value) == (
+        "Blurring, a closer frame and marks work on one camera's picture: export the clip with the "
+        "single layout to use them."
+    )
+    with pytest.raises(BadInput) as caught:
+        Layout("grid")  # type: ignore[arg-type]
+    assert str(caught.value) == "The layout 'grid' is not one of single, side-by-side or pip."
+    with pytest.raises(BadInput) as caught:
+        Layout("pip", corner="middle")  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "The corner 'middle' is not one of top-left, top-right, bottom-left or bottom-right."
+    )
+
+
+def test_the_command_line_exports_a_layout_and_refuses_a_stranger_as_angle(
+    library: Library, media: MediaSet, session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    root = str(library.ctx.root)
+    status = run(["--library", root, "export", "clip", str(session.early), "--layout", "side-by-side",
+                  "--padding", "0", "--captions", "none", "--json"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    made = json.loads(out)
+    assert (made["width"], made["height"], made["frame_count"]) == (640, 480, 26)
+    assert made["notes"] == [_gap_sentence(session.ntsc, "from 00:00:01.000 to 00:00:01.400")]
+    status = run(["--library", root, "export", "clip", str(session.early), "--layout", "pip",
+                  "--angle", "99", "--padding", "0"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert status == 3 and out == ""
+    assert err == (
+        f"vfeedback: Recording 99 is not an angle of recording {session.main} (its angles are "
+        f"{session.ntsc}, {session.vfr}).\n"
+    )
+    assert len(_exports(library)) == 1
