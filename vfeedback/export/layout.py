@@ -162,13 +162,19 @@ def slot_time(span: Span, rate: Fraction, k: int) -> Fraction:
     return span.start_us + Fraction(k * US) / rate
 
 
-def expected_frame(index: FrameIndex, offset_us: int, span: Span, rate: Fraction, k: int) -> int | None:
-    """The angle's own frame that output frame ``k`` shows, or None where its cell is dark: the last
-    one starting at or before S_k (+ ``TOLERANCE_US``), on its own clock."""
-    at = slot_time(span, rate, k) + TOLERANCE_US - offset_us
+def frame_for(index: FrameIndex, offset_us: int, session_us: int) -> int | None:
+    """The angle's own frame on screen at ``session_us`` (main clock), or None where it has no
+    picture: the last one starting at or before it (+ ``TOLERANCE_US``), on its own clock."""
+    at = session_us + TOLERANCE_US - offset_us
     if at < 0 or at >= index.duration_us:
         return None
-    return index.frame_at(floor(at))
+    return index.frame_at(at)
+
+
+def expected_frame(index: FrameIndex, offset_us: int, span: Span, rate: Fraction, k: int) -> int | None:
+    """The angle's own frame that output frame ``k`` shows, or None where its cell is dark."""
+    # Frame times are whole microseconds: comparing with the whole part of S_k is exact.
+    return frame_for(index, offset_us, floor(slot_time(span, rate, k)))
 
 
 def angle_cut(index: FrameIndex, offset_us: int, span: Span, rate: Fraction, slots: int) -> AngleCut:

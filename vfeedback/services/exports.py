@@ -44,7 +44,7 @@ from vfeedback.system.files import ByteProgress
 if TYPE_CHECKING:
     from vfeedback.export.blur import Region
     from vfeedback.export.layout import AngleSource
-    from vfeedback.export.options import ClipOptions
+    from vfeedback.export.options import ClipOptions, Layout
     from vfeedback.export.plan import ClipSource
     from vfeedback.render.handout import HandoutPicture
 
@@ -117,21 +117,24 @@ class Exports:
         return self._record_moment(HighlightKind.CLIP, m, rec, target, key, settings, result, purpose)
 
     def _layout(self, rec: Recording, options: ClipOptions) -> tuple[ClipOptions, list[AngleSource], str]:
-        """``options.layout`` checked against ``rec``'s session: the options as exported (the main
-        recording named as the chosen angle is the default layout), the angles it needs (none for
-        the default: the clip is made exactly as before angles existed) and the reuse key, which
-        holds each angle's offset (an angle moved by a frame makes a new clip)."""
-        import hashlib
+        """``options.layout`` checked against ``rec``'s session (``_angles_for``): the options as
+        exported, the angles and the reuse key, which holds each angle's offset (an angle moved by
+        a frame makes a new clip). The default layout keeps today's key and needs no angles."""
+        layout, sources = self._angles_for(rec, options.layout)
+        options = replace(options, layout=layout)
+        return options, sources, options.key() + _offsets_key(sources)
 
+    def _angles_for(self, rec: Recording, layout: Layout) -> tuple[Layout, list[AngleSource]]:
+        """``layout`` checked against ``rec``'s session: the layout as exported (the main recording
+        named as the chosen angle is the default) and the angles it needs, the main first (none
+        for the default: the export is made exactly as before angles existed). One sentence for a
+        layout the session cannot show."""
         from vfeedback.export.layout import AngleSource, no_angles_sentence
 
-        layout = options.layout
         if layout.angle == rec.id:
-            options = replace(options, layout=replace(layout, angle=None))
-            layout = options.layout
-        key = options.key()
+            layout = replace(layout, angle=None)
         if layout.is_default:
-            return options, [], key
+            return layout, []
         main_of = self.angles.main_of(rec.id)
         if main_of != rec.id:
             raise BadInput(
@@ -151,8 +154,7 @@ class Exports:
         for angle in found:
             other = self.recordings.get(angle.recording_id)
             sources.append(AngleSource(other.id, self._clip_source(other), angle.offset_us))
-        offsets = ",".join(f"{a.recording_id}:{a.offset_us}" for a in sources)
-        return options, sources, f"{key}-{hashlib.sha256(offsets.encode()).hexdigest()[:8]}"
+        return layout, sources
 
     def _clip_source(self, rec: Recording) -> ClipSource:
         from vfeedback.export.plan import ClipSource
@@ -168,9 +170,14 @@ class Exports:
         *,
         purpose: str = "feedback",
         marks: Sequence[Mark] = (),
+        layout: Layout | None = None,
     ) -> Highlight:
         """The exact frame (the moment's start, or ``at_us`` snapped to a frame) as a full-size PNG,
-        with the clinician's ``marks`` drawn on it and the caption stored beside it."""
+        with the clinician's ``marks`` drawn on it and the caption stored beside it. With a
+        ``layout`` of the session's angles, each angle's own frame at that time in its cell (the
+        marks on the main recording's picture)."""
+        from vfeedback.export.layout_still import layout_still_plan
+        from vfeedback.export.options import Layout
         from vfeedback.export.plan import ClipSource, still_plan
         from vfeedback.export.runner import run_export
 
@@ -183,18 +190,30 @@ class Exports:
             raise BadInput("That time is outside the recording.")
         at = index.snap(wanted)
         marks = checked(marks)
+        chosen, angles = self._angles_for(rec, layout or Layout())
         key = f"still-{at}" + (f"-marks-{marks_key(marks)}" if marks else "")
+        if angles:
+            shown = chosen.to_dict()
+            key += f"-{shown['kind']}-{shown['angle']}-{shown['corner']}{_offsets_key(angles)}"
         found = self._reusable(HighlightKind.STILL, [m.id], key, m.caption, purpose)
         if found is not None:
             return found
         source = ClipSource(self._source_path(rec), rec.media, index)
         with self._reserved(HighlightKind.STILL, rec.family_code, rec.recorded_on, ".png") as target:
-            plan = still_plan(source, at, target, self._workdir(), marks=marks)
+            if angles:
+                plan = layout_still_plan(chosen, angles, at, target, marks=marks)
+            else:
+                plan = still_plan(source, at, target, self._workdir(), marks=marks)
             result = run_export(plan, progress, should_cancel)
             save_private(target.with_suffix(".txt"), (m.caption + "\n").encode("utf-8"))
         settings: dict[str, Any] = {"at_us": at}
         if marks:
             settings["marks"] = [mark.to_list() for mark in marks]
+        if angles:
+            settings["layout"] = chosen.to_dict()
+            settings["angles"] = {str(a.recording_id): a.offset_us for a in angles}
+        if plan.notes:
+            settings["notes"] = list(plan.notes)
         return self._record_moment(HighlightKind.STILL, m, rec, target, key, settings, result, purpose)
 
     def new_reel(
@@ -777,6 +796,16 @@ class SessionPack:
         """The sentence the clinician reads at the end: "3 clips, a reel and a handout are ready"."""
         clips = "1 clip" if len(self.clips) == 1 else f"{len(self.clips)} clips"
         return f"{clips}, a reel and a handout are ready"
+
+
+def _offsets_key(sources: Sequence[AngleSource]) -> str:
+    """The part of a reuse key that says which angles, at which offsets, an export shows."""
+    if not sources:
+        return ""
+    import hashlib
+
+    offsets = ",".join(f"{a.recording_id}:{a.offset_us}" for a in sources)
+    return "-" + hashlib.sha256(offsets.encode()).hexdigest()[:8]
 
 
 def _quoted(caption: str) -> str:
