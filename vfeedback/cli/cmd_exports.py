@@ -47,6 +47,7 @@ def add_export(sub: Any) -> None:
     c.add_argument(
         "--at", metavar="T", help="another time inside the recording (default: the moment's start)"
     )
+    add_layout_arguments(c)
     copy_out(c, "DIR", "also copy the picture to DIR")
     json_flag(c)
     c = exp_sub.add_parser("reel", help="one film of several moments, with a title card")
@@ -58,10 +59,12 @@ def add_export(sub: Any) -> None:
     )
     copy_out(c, "FILE", "also copy the reel to FILE")
     c.add_argument("--separate", action="store_true", help="also export each moment as its own clip")
+    add_layout_arguments(c)
     json_flag(c)
     c = exp_sub.add_parser("handout", help="a printable A4 PDF of a reel's stills and captions")
     purpose_option(c)
     c.add_argument("reel", type=int)
+    add_layout_arguments(c)
     copy_out(c, "FILE", "also copy the PDF to FILE", flag="--pdf")
     json_flag(c)
     cmd_elan_boris.add_export_parsers(exp_sub)
@@ -90,9 +93,12 @@ def add_layout_arguments(parser: Any) -> None:
     )
 
 
-def layout_of(args: argparse.Namespace) -> Layout:
+def layout_of(args: argparse.Namespace) -> Layout | None:
+    """The layout asked for; None when nothing was (the export exactly as before angles existed)."""
     from vfeedback.export.options import Layout
 
+    if args.layout == "single" and args.angle is None:
+        return None
     return Layout(args.layout, args.angle, args.corner)
 
 
@@ -104,7 +110,7 @@ def add_highlights(sub: Any) -> None:
 
 
 def export_clip(lib: Library, args: argparse.Namespace) -> int:
-    from vfeedback.export.options import ClipOptions
+    from vfeedback.export.options import ClipOptions, Layout
 
     folder = lib.files.folder(args.out) if args.out else None  # before any work
     freeze_at, freeze_s = _freeze(args.freeze) if args.freeze else (None, 0.0)
@@ -120,7 +126,7 @@ def export_clip(lib: Library, args: argparse.Namespace) -> int:
             freeze_s=freeze_s,
             max_height=args.max_height,
             mute=args.mute,
-            layout=layout_of(args),
+            layout=layout_of(args) or Layout(),
             **hiding,
         )
         with progress(f"Exporting moment {moment_id}", enabled=not args.json) as bar:
@@ -135,7 +141,8 @@ def export_still(lib: Library, args: argparse.Namespace) -> int:
     at = None
     if args.at:
         at, _ = lib.media.frame_index(moment.recording_id).resolve(parse_time(args.at))
-    _deliver(lib, [lib.exports.still(args.moment, at, purpose=args.purpose)], folder, args.json)
+    made = lib.exports.still(args.moment, at, purpose=args.purpose, layout=layout_of(args))
+    _deliver(lib, [made], folder, args.json)
     return 0
 
 
@@ -144,8 +151,9 @@ def export_reel(lib: Library, args: argparse.Namespace) -> int:
         lib.files.destination(args.out, default_name="reel.mp4")  # refused before anything is made
     with progress("Exporting the reel", enabled=not args.json) as bar:
         reel, made = lib.exports.new_reel(
-            args.title, args.moments, args.date_text, progress=bar.fraction, purpose=args.purpose
-        )
+            args.title, args.moments, args.date_text, progress=bar.fraction, purpose=args.purpose,
+            layout=layout_of(args),
+        )  # fmt: skip
     _deliver(lib, [made], _file_for(lib, args.out, made), args.json)
     if args.separate:
         # The same moments as separate clips (stored, reusable, listed by `highlights`).
@@ -160,7 +168,9 @@ def export_handout(lib: Library, args: argparse.Namespace) -> int:
     if args.pdf:
         lib.files.destination(args.pdf, default_name="handout.pdf")
     with progress("Making the handout", enabled=not args.json) as bar:
-        made = lib.exports.handout(args.reel, progress=bar.fraction, purpose=args.purpose)
+        made = lib.exports.handout(
+            args.reel, progress=bar.fraction, purpose=args.purpose, layout=layout_of(args)
+        )
     _deliver(lib, [made], _file_for(lib, args.pdf, made), args.json)
     return 0
 

@@ -226,16 +226,45 @@ class Exports:
         *,
         max_height: int | None = None,
         purpose: str = "feedback",
+        layout: Layout | None = None,
     ) -> tuple[Reel, Highlight]:
         """Make a reel of these moments and export it, in one call: the consent for ``purpose`` is
-        checked first, so a refused export leaves no reel behind."""
+        checked first, so a refused export leaves no reel behind (nor does a layout the moments'
+        films cannot show)."""
         moments = [self.moments.get(i) for i in moment_ids]
         if not moments:
             raise BadInput("A reel needs at least one moment.")
         self.consent.require(self.reels.family_of(moments), purpose)
+        if layout is not None:
+            self._reel_layouts(moments, layout)
         reel = self.reels.create(title, moment_ids, date_text)
-        made = self.reel(reel.id, progress, should_cancel, max_height=max_height, purpose=purpose)
+        made = self.reel(
+            reel.id, progress, should_cancel, max_height=max_height, purpose=purpose, layout=layout
+        )
         return reel, made
+
+    def _reel_layouts(
+        self, moments: Sequence[Moment], layout: Layout
+    ) -> list[tuple[Layout, list[AngleSource]]]:
+        """Each moment's layout in a reel: ``layout`` where its film has angles, its one picture where
+        it has none (a reel may join sessions filmed with one camera and with two); refused in one
+        sentence when no moment's film has angles for a layout that needs them, or for an angle that
+        is not one of the session's."""
+        from vfeedback.export.layout import no_angles_sentence
+        from vfeedback.export.options import Layout
+
+        chosen = []
+        for m in moments:
+            rec = self.recordings.get(m.recording_id)
+            alone = (
+                layout.kind != "single"
+                and not self.angles.of(rec.id)
+                and self.angles.main_of(rec.id) == rec.id
+            )
+            chosen.append(self._angles_for(rec, Layout() if alone else layout))
+        if not layout.is_default and all(not angles for _, angles in chosen):
+            raise BadInput(no_angles_sentence(moments[0].recording_id, layout.kind))
+        return chosen
 
     def reel(
         self,
@@ -245,9 +274,11 @@ class Exports:
         *,
         max_height: int | None = None,
         purpose: str = "feedback",
+        layout: Layout | None = None,
     ) -> Highlight:
         """The reel as one film: a calm title card, then each moment with its caption, gently faded.
-        16:9, as sharp as its sharpest recording up to 1080 lines (``max_height`` lowers that)."""
+        16:9, as sharp as its sharpest recording up to 1080 lines (``max_height`` lowers that).
+        ``layout``: each moment filmed by several cameras shown in it (``_reel_layouts``)."""
         from vfeedback.export.reel import LAYOUT_VERSION, ReelPart, reel_plan, run_reel
 
         reel = self.reels.get(reel_id)
@@ -259,11 +290,19 @@ class Exports:
         from vfeedback.export.options import RECIPE_VERSION
 
         key = f"reel-v{RECIPE_VERSION}.{LAYOUT_VERSION}-{reel.title}-{reel.date_text}-{max_height}"
+        shown: Sequence[tuple[Layout | None, list[AngleSource]]] = [(None, [])] * len(moments)
+        if layout is not None:
+            shown = self._reel_layouts(moments, layout)
+        angled = any(angles for _, angles in shown)
+        if angled:
+            assert layout is not None
+            every = [a for _, angles in shown for a in angles]
+            key += f"-{layout.kind}-{layout.angle}-{layout.corner}{_offsets_key(every)}"
         found = self._reusable(HighlightKind.REEL, reel.moment_ids, key, captions, purpose)
         if found is not None:
             return found
         parts, filmed = [], []
-        for m in moments:
+        for m, (chosen, angles) in zip(moments, shown, strict=True):
             rec = self.recordings.get(m.recording_id)
             filmed.append(rec.recorded_on)
             parts.append(
@@ -274,6 +313,8 @@ class Exports:
                     m.start_us,
                     m.end_us,
                     m.caption,
+                    chosen if angles else None,
+                    tuple(angles),
                 )
             )
         family = self.families.get(reel.family_id)
@@ -291,7 +332,12 @@ class Exports:
             reel_id=reel.id,
             path=target,
             key=key,
-            settings={"title": reel.title, "date_text": reel.date_text, "max_height": max_height},
+            settings={
+                "title": reel.title,
+                "date_text": reel.date_text,
+                "max_height": max_height,
+                **({"layout": layout.to_dict()} if layout is not None and angled else {}),
+            },
             caption=captions,
             result=result,
             moment_ids=reel.moment_ids,
@@ -315,12 +361,15 @@ class Exports:
         *,
         purpose: str = "feedback",
         marks: Mapping[int, Sequence[Mark]] | None = None,
+        layout: Layout | None = None,
     ) -> Highlight:
         """An A4 PDF of the reel's moments, four a page: the exact frame chosen for each (else its
         middle frame) with the clinician's marks on it, its caption and the family's own words where
         typed. It replaces the reel's previous handout (file and row): a handout made again is the
         same sheet, corrected. ``marks`` by moment id; None keeps those of the previous handout
-        (for the moments whose picture is still the same)."""
+        (for the moments whose picture is still the same). ``layout`` (e.g. ``Layout("side-by-side")``):
+        for a moment filmed by several cameras, both faces side by side (each angle's own frame at
+        that time); a moment filmed by one camera keeps its one picture."""
         from vfeedback.media.fingerprint import sha256_file
         from vfeedback.render.handout import render_handout
 
@@ -333,7 +382,7 @@ class Exports:
             drawn = self._kept_marks(reel.id, purpose, moments)
         else:
             drawn = {i: checked(found) for i, found in marks.items() if found}
-        pictures = self._pictures(moments, progress, should_cancel, purpose, drawn)
+        pictures = self._pictures(moments, progress, should_cancel, purpose, drawn, layout)
         before = [h.id for h in self.all(reel.family_id, kind=HighlightKind.HANDOUT) if h.reel_id == reel.id]
         family = self.families.get(reel.family_id)
         with self._reserved(HighlightKind.HANDOUT, family.code, None, ".pdf") as target:
@@ -352,6 +401,7 @@ class Exports:
                 "date_text": reel.date_text,
                 "pictures_us": [self.picture_of(m) for m in moments],
                 "marks": {str(i): [mark.to_list() for mark in found] for i, found in drawn.items()},
+                **({"layout": layout.to_dict()} if layout is not None and not layout.is_default else {}),
             },
             caption="\n".join(m.caption for m in moments),
             result=_Measured(sha256_file(target), size, 0, len(pictures), 595, 842),
@@ -370,7 +420,25 @@ class Exports:
         reel = self.reels.get(reel_id)
         self.consent.require(reel.family_id, purpose)
         moments = [self.moments.get(i) for i in reel.moment_ids]
-        return self._pictures(moments, None, None, purpose, self._kept_marks(reel.id, purpose, moments))
+        kept = self._kept_marks(reel.id, purpose, moments)
+        return self._pictures(moments, None, None, purpose, kept, self._kept_layout(reel.id, purpose))
+
+    def _kept_layout(self, reel_id: int, purpose: str) -> Layout | None:
+        """The layout of the reel's newest handout (None: one picture a moment)."""
+        from vfeedback.export.options import Layout
+
+        h = t.highlights
+        query = (
+            select(h.c.settings_json)
+            .where(h.c.kind == HighlightKind.HANDOUT.value, h.c.reel_id == reel_id, h.c.purpose == purpose)
+            .order_by(h.c.id.desc())
+        )
+        with self.ctx.read() as conn:
+            stored = conn.execute(query).scalar()
+        try:
+            return Layout.from_value(json.loads(stored)["layout"]) if stored else None
+        except (ValueError, TypeError, KeyError, BadInput):
+            return None
 
     def _kept_marks(self, reel_id: int, purpose: str, moments: list[Moment]) -> dict[int, tuple[Mark, ...]]:
         """The marks of the reel's newest handout, for the moments whose picture has not changed."""
@@ -399,6 +467,7 @@ class Exports:
         should_cancel: ShouldCancel | None,
         purpose: str,
         marks: Mapping[int, Sequence[Mark]],
+        layout: Layout | None = None,
     ) -> list[HandoutPicture]:
         from vfeedback.render.handout import HandoutPicture
 
@@ -406,7 +475,10 @@ class Exports:
         for i, m in enumerate(moments):
             if should_cancel is not None and should_cancel():
                 raise Cancelled
-            still = self.still(m.id, self.picture_of(m), purpose=purpose, marks=marks.get(m.id, ()))
+            # Several cameras where the moment's film has angles; one picture where it has none.
+            shown = layout if layout is not None and self.angles.of(m.recording_id) else None
+            at = self.picture_of(m)
+            still = self.still(m.id, at, purpose=purpose, marks=marks.get(m.id, ()), layout=shown)
             pictures.append(HandoutPicture(self.path(still), m.caption, m.family_words or ""))
             if progress is not None:
                 progress((i + 1) / (len(moments) + 1))
@@ -425,6 +497,7 @@ class Exports:
         step: Callable[[str], None] | None = None,
         marks: Mapping[int, Sequence[Mark]] | None = None,
         crops: Mapping[int, Region] | None = None,
+        handout_layout: Layout | None = None,
     ) -> SessionPack:
         """Everything a session with the family needs, in one call: a clip of each moment, the reel
         (its title and date, the moments in this order) as one film, and its handout.
@@ -432,7 +505,8 @@ class Exports:
         The consent for ``purpose`` is checked once, before anything is written. ``step(words)`` says
         what is being made ("Clip 2 of 3: 'You waited for her'"). ``marks`` (by moment id) are drawn
         on the handout's pictures (None: those of the reel's previous handout); ``crops`` (by moment
-        id) frame a moment's clip closer (``ClipOptions.crop``). Cancelled or failed,
+        id) frame a moment's clip closer (``ClipOptions.crop``); ``handout_layout`` shows a
+        moment filmed by several cameras side by side on the handout (``handout``). Cancelled or failed,
         nothing this call made is kept: its new clips, stills, reel film, handout and the reel itself
         are removed (files it found already made, and an existing reel of these moments, stay)."""
         moments = [self.moments.get(i) for i in moment_ids]
@@ -475,7 +549,14 @@ class Exports:
             n = len(moments)
             film = self.reel(reel.id, part(n, 1.0 * n), should_cancel, purpose=purpose)
             say("The handout")
-            handout = self.handout(reel.id, part(2 * n, 0.3 * n), should_cancel, purpose=purpose, marks=marks)
+            handout = self.handout(
+                reel.id,
+                part(2 * n, 0.3 * n),
+                should_cancel,
+                purpose=purpose,
+                marks=marks,
+                layout=handout_layout,
+            )
         except BaseException:
             self._unmake(known, family_id, created_reel)
             raise
