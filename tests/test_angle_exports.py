@@ -161,18 +161,17 @@ def test_picture_in_picture_shows_the_large_angle_and_the_main_small_with_the_an
     session: Session,
 ) -> None:
     """Angle N large, the main small in the top-right corner: 96 x 72 (30 % of 320, 4:3) inside a
-    2-pixel frame, 10 pixels (3 % of 320, even) from the edges. The sound is angle N's on its own
-    clock: silent until it starts, 0.37 s into the clip."""
+    2-pixel light frame, 8 pixels (3 % of 320 is 9.6: even, rounded down) from the edges. The sound
+    is angle N's on its own clock: silent until it starts, 0.37 s into the clip."""
     made = session.clip(session.early, Layout("pip", angle=session.ntsc, corner="top-right"))
     path = session.lib.exports.path(made)
     frames = _frames(path)
     assert (made.width, made.height, len(frames)) == (320, 240, 26)
     for k, picture in enumerate(frames):
         at = 1 * S + FRAME * k
-        small = picture[10 + 2 : 10 + 2 + 72, 320 - 10 - 2 - 96 : 320 - 10 - 2]
+        small = picture[8 + 2 : 8 + 2 + 72, 320 - 8 - 2 - 96 : 320 - 8 - 2]
+        assert small.shape == (72, 96, 3) and float(picture[8, 320 - 8 - 50].mean()) > 200  # the frame
         assert _read(small) == session.expected(session.main, at) == 25 + k
-        large = picture.copy()
-        large[0:96, 200:320] = 0x1C  # the small picture covers this corner: blank it before reading
         if session.expected(session.ntsc, at) is None:
             assert float(picture[120:200, 0:200].mean()) == pytest.approx(DARK_LEVEL, abs=6)
         else:
@@ -310,3 +309,111 @@ def test_the_command_line_exports_a_layout_and_refuses_a_stranger_as_angle(
         f"{session.ntsc}, {session.vfr}).\n"
     )
     assert len(_exports(library)) == 1
+
+
+def _png(path: Path) -> np.ndarray[Any, Any]:
+    import cv2
+
+    picture: Any = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    return np.asarray(picture[..., ::-1], dtype=np.uint8)
+
+
+def test_a_still_shows_each_angle_exact_frame_at_the_picture_time(session: Session) -> None:
+    """At 1.52 s the main shows frame 38, angle N its frame at its own 0.15 s, angle V its frame at
+    its own 2.05 s (VFR); at 1.0 s angle N has no picture yet: dark, and the still says so."""
+    lib = session.lib
+    still = lib.exports.still(session.early, 1_520_000, layout=Layout("side-by-side"))
+    picture = _png(lib.exports.path(still))
+    assert picture.shape == (480, 640, 3) and (still.width, still.height) == (640, 480)
+    assert _read(picture[:240, :320]) == 38
+    assert _read(picture[:240, 320:]) == session.expected(session.ntsc, 1_520_000) == 4
+    assert _read(picture[240:, :320]) == session.expected(session.vfr, 1_520_000)
+    assert _read(picture[240:, 320:]) is None and still.notes == ()
+    early = lib.exports.still(session.early, 1 * S, layout=Layout("pip", corner="top-left"))
+    picture = _png(lib.exports.path(early))
+    assert _read(picture) == 25  # the main large; angle N small in the corner, dark
+    assert early.notes == (
+        f"Recording {session.ntsc} has no picture at 00:00:01.000; its part of the picture is dark.",
+    )
+    small = picture[8 + 2 : 8 + 2 + 72, 8 + 2 : 8 + 2 + 96]
+    assert _read(small) is None
+    # The plain still is still there as it was, and a layout makes a separate one.
+    plain = lib.exports.still(session.early, 1_520_000)
+    assert plain.id != still.id and (plain.width, plain.height) == (320, 240)
+
+
+def test_a_reel_shows_each_moment_in_the_layout_frame_exactly_and_stays_16_9(
+    session: Session, tmp_path: Path
+) -> None:
+    """The export layer: two moments side by side (no title card, no fades, so every frame can be
+    read). The reel is 16:9 (854 x 480 for 480 lines of pictures), each part's 640 x 480 grid fitted
+    above the caption band; every cell at every frame shows the angle's exact frame."""
+    from vfeedback.export.layout import AngleSource
+    from vfeedback.export.plan import ClipSource
+    from vfeedback.export.reel import ReelPart, reel_plan, run_reel
+
+    lib = session.lib
+
+    def source(rec: int) -> ClipSource:
+        found = lib.recordings.get(rec)
+        return ClipSource(lib.recordings.path(found), found.media, lib.media.frame_index(rec))
+
+    angles = (
+        AngleSource(session.main, source(session.main), 0, True),
+        AngleSource(session.ntsc, source(session.ntsc), N_OFFSET),
+        AngleSource(session.vfr, source(session.vfr), V_OFFSET),
+    )
+    main = angles[0].source
+    layout = Layout("side-by-side")
+    parts = [
+        ReelPart(main.path, main.media, main.index, 1 * S, 2 * S, "Waiting", layout, angles),
+        ReelPart(main.path, main.media, main.index, 5 * S, 5_600_000, "Together", layout, angles),
+    ]
+    plan = reel_plan(parts, "Us", "today", tmp_path / "reel.mp4", tmp_path / "work", fade_s=0, title_s=0)
+    result = run_reel(plan)
+    assert (result.width, result.height) == (854, 480)  # 16:9 to the even pixel
+    frames = _frames(result.path)
+    assert len(frames) == 26 + 16
+    for step, start, offset in ((plan.steps[0], 1 * S, 0), (plan.steps[1], 5 * S, 26)):
+        x, y, w, h = step.picture
+        assert w * 3 == h * 4  # the 2 x 2 grid keeps its shape
+        for k in range(step.frames):
+            picture = frames[offset + k][y : y + h, x : x + w]
+            at = start + FRAME * k
+            for rec, (col, row) in ((session.main, (0, 0)), (session.ntsc, (1, 0)), (session.vfr, (0, 1))):
+                cell = picture[row * h // 2 : (row + 1) * h // 2, col * w // 2 : (col + 1) * w // 2]
+                assert _read(cell) == session.expected(rec, at), (k, rec)
+
+
+def test_the_library_makes_a_reel_and_a_handout_of_both_faces(
+    library: Library, media: MediaSet, session: Session
+) -> None:
+    """A reel of the two moments in picture in picture, and the handout side by side; a moment of a
+    film with no angles keeps its one picture on the handout. A layout for a reel none of whose
+    films has angles is refused before a reel is made."""
+    lone = library.recordings.import_file(media["mkv"], "F1").id
+    alone = library.moments.add(lone, 1 * S, 2 * S, code="Waiting", caption="Alone").id
+    reels_before = library.reels.all("F1")
+    with pytest.raises(BadInput) as caught:
+        library.exports.new_reel("Alone", [alone], layout=Layout("side-by-side"))
+    assert str(caught.value) == (
+        f"Recording {lone} has no camera angles, so it cannot be shown side by side: add another "
+        "camera's recording as an angle of it first."
+    )
+    assert library.reels.all("F1") == reels_before
+    reel, film = library.exports.new_reel(
+        "Both of you", [session.early, alone], layout=Layout("pip", corner="top-left")
+    )
+    assert (film.width, film.height) == (426, 240)  # 16:9 to the even pixel, for 240 lines
+    plain, _ = library.exports.new_reel("Both of you", [session.early, alone])
+    assert plain.id != reel.id
+    handout = library.exports.handout(reel.id, layout=Layout("side-by-side"))
+    assert library.exports.path(handout).read_bytes().startswith(b"%PDF")
+    pictures = library.exports.handout_pictures(reel.id)
+    shapes = [_png(p.path).shape for p in pictures]
+    assert shapes == [(480, 640, 3), (240, 320, 3)]
+    both = _png(pictures[0].path)
+    at = library.exports.picture_of(library.moments.get(session.early))
+    assert _read(both[:240, :320]) == at // FRAME
+    assert _read(both[:240, 320:]) == session.expected(session.ntsc, at)
+    assert _read(both[240:, :320]) == session.expected(session.vfr, at)

@@ -60,9 +60,7 @@ def layout_still_plan(
     for cell in arrangement.cells:
         frame = frame_for(cell.angle.source.index, cell.angle.offset_us, at_us)
         if frame is None:
-            notes.append(
-                f"Recording {cell.angle.recording_id} has no picture at this time; its part is dark."
-            )
+            notes.append(gap_sentence(cell.angle.recording_id, at_us))
         cells.append(StillCell(cell.angle, frame, cell.x, cell.y, cell.w, cell.h, cell.border))
     size = (arrangement.width, arrangement.height)
     action = LayoutStillAction(tuple(cells), arrangement.empty, size, tuple(marks))

@@ -326,6 +326,10 @@ def _clip_argv(
         "-filter_complex", f"{video};{audio}", "-map", "[v]", "-map", "[a]",
         *fmt.encode_args(), "-progress", "pipe:1", ffmpeg_url(out),
     ]  # fmt: skip
+    if part.layout is not None and not part.layout.is_default:
+        # A layout's cells may lose the rate the clip's fps filter sets, and the encoder would write
+        # other timing into the stream than the other parts (which are then not joined by copy).
+        argv[argv.index("-fps_mode") : argv.index("-fps_mode")] = ["-r", str(fmt.rate)]
     return argv, (x, y, w, h)
 
 
