@@ -221,7 +221,12 @@ def reel_format(
     return ReelFormat(width, height, choose_rate(parts), band, size)
 
 
-def _fit(shown: tuple[int, int], fmt: ReelFormat) -> tuple[int, int, int, int]:
+def _fit(media: MediaInfo, fmt: ReelFormat) -> tuple[int, int, int, int]:
+    return _fit_size((media.display_width, media.display_height), fmt)
+
+
+def _fit_size(shown: tuple[int, int], fmt: ReelFormat) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of a picture of ``shown`` size fitted above the caption band, centred."""
     area_h = fmt.height - fmt.band
     display_width, display_height = shown
     scale = min(fmt.width / display_width, area_h / display_height)
@@ -271,7 +276,7 @@ def _clip_argv(
 ) -> tuple[list[str], tuple[int, int, int, int]]:
     from vfeedback.media.probe import ffmpeg_url
 
-    x, y, w, h = _fit(part.shown_size, fmt)
+    x, y, w, h = _fit_size(part.shown_size, fmt)
     seconds = float(frames / fmt.rate)
     samples = fmt.samples(frames)
     seek, trim, first_at = _cut(part, span)
