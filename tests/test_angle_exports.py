@@ -417,3 +417,63 @@ def test_the_library_makes_a_reel_and_a_handout_of_both_faces(
     assert _read(both[:240, :320]) == at // FRAME
     assert _read(both[:240, 320:]) == session.expected(session.ntsc, at)
     assert _read(both[240:, :320]) == session.expected(session.vfr, at)
+
+
+def test_verification_reads_every_cell_back_and_refuses_a_frame_off_by_one(
+    session: Session, tmp_path: Path
+) -> None:
+    """The verification step decodes the clip's first, middle and last frames and compares every
+    cell with its angle's own exact frame. Told (falsely) that a cell should show the frame after
+    the one it shows, or a picture where the angle is dark, it refuses the clip in words."""
+    from dataclasses import replace
+
+    from vfeedback.export.layout import AngleSource
+    from vfeedback.export.plan import ClipSource, clip_plan
+    from vfeedback.export.verify import NotAsPlanned, verify
+
+    lib = session.lib
+
+    def source(rec: int) -> ClipSource:
+        found = lib.recordings.get(rec)
+        return ClipSource(lib.recordings.path(found), found.media, lib.media.frame_index(rec))
+
+    angles = (
+        AngleSource(session.main, source(session.main), 0, True),
+        AngleSource(session.ntsc, source(session.ntsc), N_OFFSET),
+        AngleSource(session.vfr, source(session.vfr), V_OFFSET),
+    )
+    options = ClipOptions(captions="burn", padding_us=0, layout=Layout("side-by-side"))
+    plan = clip_plan(angles[0].source, 1 * S, 2 * S, "You waited", options, tmp_path / "c.mp4", tmp_path,
+                     angles=angles)  # fmt: skip
+    from vfeedback.export.runner import run_export
+
+    made = run_export(plan)
+    assert [(c.output_frame, c.frame) for c in plan.checks] == [
+        (0, 25), (0, None), (0, session.expected(session.vfr, 1 * S)),
+        (13, 38), (13, session.expected(session.ntsc, 1_520_000)),
+        (13, session.expected(session.vfr, 1_520_000)),
+        (25, 50), (25, session.expected(session.ntsc, 2 * S)), (25, session.expected(session.vfr, 2 * S)),
+    ]  # fmt: skip
+    verify(plan, made.path)  # as exported: every cell as planned
+    for n, check in enumerate(plan.checks):
+        if check.frame is None:
+            lie = replace(check, frame=0)
+            sentence = (
+                f"the picture of recording {session.ntsc} in frame 1 does not show its frame 0 where planned"
+            )
+        else:
+            lie = replace(check, frame=check.frame + 1)
+            sentence = (
+                f"the picture of {check.name} in frame {check.output_frame + 1} does not show its "
+                f"frame {check.frame + 1} where planned"
+            )
+        wrong = replace(plan, checks=(*plan.checks[:n], lie, *plan.checks[n + 1 :]))
+        with pytest.raises(NotAsPlanned) as caught:
+            verify(wrong, made.path)
+        assert str(caught.value) == sentence, n
+    dark = replace(plan.checks[0], frame=None)
+    with pytest.raises(NotAsPlanned) as caught:
+        verify(replace(plan, checks=(dark,)), made.path)
+    assert str(caught.value) == (
+        f"the picture of recording {session.main} in frame 1 shows a picture where it has none"
+    )

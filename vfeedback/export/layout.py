@@ -44,8 +44,16 @@ from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.timecode import format_time
 from vfeedback.export.options import Corner, Layout
-from vfeedback.export.plan import AudioCut, ClipSource, LayoutGraph, cut_chain, output_size, seek_options
-from vfeedback.export.timing import US, Span
+from vfeedback.export.plan import (
+    AudioCut,
+    CellCheck,
+    ClipSource,
+    LayoutGraph,
+    cut_chain,
+    output_size,
+    seek_options,
+)
+from vfeedback.export.timing import US, Span, slot
 
 DARK = "0x1c1f22"  # where an angle has no picture: calm, and plainly not a frame of the film
 BARS = "black"  # letterbox bars inside a cell
@@ -373,6 +381,23 @@ def layout_graph(
         if sentence:
             notes.append(sentence)
     chains.extend(compose(arrangement, labels, rate, slots))
+    checks = []
+    for k in sorted({0, slots // 2, slots - 1}):
+        for cell in arrangement.cells:
+            angle = cell.angle
+            frame: int | None
+            if angle.is_main:  # cut as a single clip is: the last frame whose (rounded) slot is k or before
+                shown = range(span.first, span.last + 1)
+                frame = max(f for f in shown if _main_slot(angle, span, rate, f) <= k)
+            else:
+                frame = expected_frame(angle.source.index, angle.offset_us, span, rate, k)
+            x, y = cell.x + cell.border, cell.y + cell.border
+            name = f"recording {angle.recording_id}"
+            hidden = None
+            if cell.border == 0 and len(arrangement.cells) == 2 and arrangement.cells[1].border:
+                small = arrangement.cells[1]  # the small picture of a picture in picture covers this
+                hidden = (small.x, small.y, small.w + 2 * small.border, small.h + 2 * small.border)
+            checks.append(CellCheck(k, x, y, cell.w, cell.h, angle.source, frame, name, hidden=hidden))
     sound = arrangement.sound
     number = input_of(sound, [])  # an angle drawn nowhere in this clip is read from its start
     start = sound.source.media.start_time_us + span.start_us - sound.offset_us
@@ -384,7 +409,12 @@ def layout_graph(
         height=arrangement.height,
         has_audio=sound.source.media.has_audio,
         notes=tuple(notes),
+        checks=tuple(checks),
     )
+
+
+def _main_slot(angle: AngleSource, span: Span, rate: Fraction, frame: int) -> int:
+    return slot(rate, angle.source.index.times[frame] - span.start_us)
 
 
 def no_angles_sentence(recording_id: int, kind: str) -> str:

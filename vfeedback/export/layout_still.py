@@ -123,11 +123,11 @@ class LayoutStillAction:
                 picture = decoder.frame(cell.frame, should_cancel).image
             if cell.angle.is_main:
                 picture = draw_marks(picture, self.marks)
-            canvas[y : y + cell.h, x : x + cell.w] = _fitted(picture, cell.w, cell.h)
+            canvas[y : y + cell.h, x : x + cell.w] = fitted(picture, cell.w, cell.h)
         write_png(part, canvas)
 
 
-def _fitted(picture: NDArray[np.uint8], w: int, h: int) -> NDArray[np.uint8]:
+def fitted(picture: NDArray[np.uint8], w: int, h: int) -> NDArray[np.uint8]:
     """``picture`` scaled into ``w`` x ``h`` with its aspect kept, centred on black."""
     import cv2
     import numpy as np

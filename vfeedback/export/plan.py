@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -126,6 +126,28 @@ class ExportPlan:
     """Every recording the export reads (the angles of a layout); ``source`` alone when empty."""
     notes: tuple[str, ...] = ()
     """Sentences for the clinician about the result (an angle with no picture in part of the clip)."""
+    checks: tuple[CellCheck, ...] = ()
+    """For a layout of angles: output frames whose cells verification compares with each angle's own
+    exactly decoded frame (``verify``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CellCheck:
+    """Output frame ``output_frame`` must show, in the cell at ``x, y, w, h`` (the picture fitted
+    into it, aspect kept), frame ``frame`` of ``source`` (None: the calm dark colour)."""
+
+    output_frame: int
+    x: int
+    y: int
+    w: int
+    h: int
+    source: ClipSource
+    frame: int | None
+    name: str = "the recording"
+    rows: int = 0
+    """The cell's rows to compare (0: all); those a burned caption may cover are left out."""
+    hidden: tuple[int, int, int, int] | None = None
+    """(x, y, w, h) in the cell covered by another picture (the small one of a picture in picture)."""
 
 
 def output_size(media: MediaInfo, max_height: int | None, crop: Region | None = None) -> tuple[int, int]:
@@ -261,7 +283,23 @@ def clip_plan(
         span=span,
         sources=tuple(path for _, path in inputs) if layout else (),
         notes=layout.notes if layout else (),
+        # A burned caption sits in the lowest part of the picture (three lines at most).
+        checks=_checks(layout, freeze, height * 7 // 10 if burn else None),
     )
+
+
+def _checks(
+    layout: LayoutGraph | None, freeze: tuple[int, int] | None, caption_top: int | None
+) -> tuple[CellCheck, ...]:
+    """The cell checks of a layout among the output frames that are still the slots themselves
+    (before a freeze, where the held frame and the rest follow), each above ``caption_top`` (where
+    a burned caption may begin; at least a quarter of a cell is always compared)."""
+    if layout is None:
+        return ()
+    found = [c for c in layout.checks if freeze is None or c.output_frame <= freeze[0]]
+    if caption_top is None:
+        return tuple(found)
+    return tuple(replace(c, rows=min(c.h, max(c.h // 4, caption_top - c.y))) for c in found)
 
 
 def _freeze(index: FrameIndex, span: Span, rate: Fraction, options: ClipOptions) -> tuple[int, int] | None:
@@ -421,6 +459,7 @@ class LayoutGraph:
     height: int
     has_audio: bool
     notes: tuple[str, ...] = ()
+    checks: tuple[CellCheck, ...] = ()
 
 
 def _audio_chains(
