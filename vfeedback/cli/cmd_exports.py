@@ -88,8 +88,8 @@ def add_layout_arguments(parser: Any) -> None:
     parser.add_argument(
         "--corner",
         choices=["top-left", "top-right", "bottom-left", "bottom-right"],
-        default="bottom-right",
-        help="where the small picture of pip goes (bottom-right)",
+        default="top-right",
+        help="where the small picture of pip goes (top-right, clear of the caption)",
     )
 
 

@@ -57,7 +57,7 @@ class Layout:
 
     kind: LayoutKind = "single"
     angle: int | None = None
-    corner: Corner = "bottom-right"
+    corner: Corner = "top-right"  # a burned caption is at the bottom: the small picture stays clear of it
 
     def __post_init__(self) -> None:
         if self.kind not in get_args(LayoutKind):
