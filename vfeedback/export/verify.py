@@ -7,8 +7,9 @@ is already upright), and no tags beyond the container's own bookkeeping. A still
 PNG header.
 
 A clip of several camera angles (``plan.checks``) is also read back: its first, middle and last
-output frames (of the clip before any freeze) are decoded, and each cell (less the rows a burned
-caption may cover) is compared with that angle's own frame for that time,
+output frames (of the clip before any freeze) are decoded, and each angle's cell (less the rows a
+burned caption may cover; the main recording's in the first frame only) is compared with that
+angle's own frame for that time,
 decoded exactly by our decoder and fitted into the cell the same way: the mean grey difference must
 not be clearly larger than with either neighbouring frame of the angle (a cut one frame off is
 nearer a neighbour; a still scene makes neighbours alike, so "clearly": ``NEARER``), nor far
@@ -148,7 +149,9 @@ def verify_cells(plan: ExportPlan, path: Path) -> None:
     pictures: dict[int, Any] = {}
     try:
         with av.open(str(path)) as container:
-            for n, frame in enumerate(container.decode(video=0)):
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"  # every frame up to the last checked is decoded: use both cores
+            for n, frame in enumerate(container.decode(stream)):
                 if n in wanted:
                     pictures[n] = frame.to_ndarray(format="rgb24")
                 if n >= max(wanted):
@@ -199,11 +202,12 @@ def _rows(picture: Any, check: CellCheck) -> Any:
 
 
 def _difference(a: Any, b: Any) -> float:
-    import numpy as np
+    """Mean absolute difference of the two pictures' brightness (0-255)."""
+    import cv2
 
-    grey_a = a.astype(np.float32).mean(axis=2)
-    grey_b = b.astype(np.float32).mean(axis=2)
-    return float(np.abs(grey_a - grey_b).mean())
+    grey_a = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY)
+    grey_b = cv2.cvtColor(b, cv2.COLOR_RGB2GRAY)
+    return float(cv2.absdiff(grey_a, grey_b).mean())
 
 
 def _fitted(picture: Any, w: int, h: int) -> Any:
