@@ -313,6 +313,21 @@ def test_the_command_line_exports_a_layout_and_refuses_a_stranger_as_angle(
         f"{session.ntsc}, {session.vfr}).\n"
     )
     assert len(_exports(library)) == 1
+    status = run(["--library", root, "export", "still", str(session.early), "--at", "0:01.52", "--layout",
+                  "pip", "--angle", str(session.vfr), "--corner", "bottom-left", "--json"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    still = json.loads(out)
+    assert (still["kind"], still["width"], still["height"], still["notes"]) == ("still", 320, 240, [])
+    picture = _png(Path(still["path"]))
+    small = picture[240 - 8 - 2 - 72 : 240 - 8 - 2, 8 + 2 : 8 + 2 + 96]
+    assert _read(small) == 38  # the main small, bottom left (over the large picture's own stamp)
+    with_stamp = lib_still(library, session, Layout("pip", angle=session.vfr))
+    assert _read(with_stamp) == session.expected(session.vfr, 1_520_000)  # the VFR angle large
+
+
+def lib_still(library: Library, session: Session, layout: Layout) -> np.ndarray[Any, Any]:
+    return _png(library.exports.path(library.exports.still(session.early, 1_520_000, layout=layout)))
 
 
 def _png(path: Path) -> np.ndarray[Any, Any]:
