@@ -7,19 +7,23 @@ its rate the main's clip rate R, and output frame k stands for the session time
     S_k = span.start + k / R          (exactly, as a fraction of a microsecond)
 
 Each angle shows there the frame on screen at ITS OWN time ``S_k - offset``, found through its own
-frame index: the last frame starting at or before it (``expected_frame``). ffmpeg draws exactly that:
+frame index: the last frame starting at or before it (``expected_frame``; a frame starting within
+``TOLERANCE_US`` after it counts as started). ffmpeg draws exactly that:
 
     [i:v:0] trim (between the frame before the first used and the first, as ``plan`` cuts a clip;
             the frame after the last used let through) -> settb=1/1000000
-            -> setpts=max(PTS - (origin + S_0 - offset), 0)    each frame's start on the output clock
+            -> setpts=max(PTS - (origin + S_0 - offset + 1), 0)  each frame's start on the output clock
             -> scale (aspect kept) + pad into the cell
             -> fps=R:round=up      slot k gets the last frame with ceil(R * start) <= k, i.e. start <= S_k
             -> tpad clone, trim=end_frame=<covered>            the slots the angle covers
             -> tpad=start=<lead>:stop=<tail> in a calm dark colour  where the angle has no picture
-            -> setpts=N/(R*TB)
+            -> settb=1/R, setpts=N                             the clip's own clock
 
 ``ceil(R * t) <= k`` is ``t <= k / R``: integer arithmetic in ffmpeg (``av_rescale_q_rnd``), the same
-comparison ``expected_frame`` makes. The main recording's own cell is cut exactly as a single clip is
+comparison ``expected_frame`` makes. ffmpeg 5.1's ``fps`` never writes a stream's very last frame
+(its end-of-stream time is that frame's own start), so when a clip reaches an angle's last frame that
+frame is split off (``select`` by its time), repeated for its slots and joined after the others
+(``cell_chain``). The main recording's own cell is cut exactly as a single clip is
 (``fps`` rounding to nearest, which maps a constant-rate main one to one), so a layout's main cell and
 today's clip show the same frames. Where an angle starts later or ends earlier than the span, its cell
 is dark (never a frozen wrong frame) and ``gaps`` says so in words.
