@@ -219,6 +219,7 @@ def test_the_default_layout_is_todays_clip(session: Session) -> None:
     # The key of today's default options, computed by the code before layouts existed (b85f05a).
     assert ClipOptions().key() == "13c74416fa1c8ddb"
     assert ClipOptions(captions="none", padding_us=0, slow_replay=True).key() == "bc7e6ea1cd36ac65"
+    assert "layout" not in ClipOptions().to_dict()  # stored settings as before, too
 
 
 def test_moving_an_angle_by_a_frame_makes_a_new_clip(session: Session) -> None:

@@ -195,7 +195,10 @@ class ClipOptions:
         data["keep"] = [r.as_list() for r in self.keep]
         data["crop"] = None if self.crop is None else self.crop.as_list()
         data["marks"] = [m.to_list() for m in self.marks]
-        data["layout"] = self.layout.to_dict()
+        if self.layout.is_default:
+            del data["layout"]  # a clip of one camera is stored exactly as before angles existed
+        else:
+            data["layout"] = self.layout.to_dict()
         return data
 
     def key(self) -> str:
@@ -210,8 +213,6 @@ class ClipOptions:
         for name in ("blur", "keep", "blur_faces", "crop", "marks"):
             if not data[name]:
                 del data[name]
-        if self.layout.is_default:
-            del data["layout"]  # clips made before angles keep their keys
         if self.blur:
             data["blur"] = [[repr(float(v)) for v in r.as_list()] for r in self.blur]
         if self.keep:
