@@ -604,3 +604,27 @@ def test_the_scene_filmed_by_several_cameras_exports_every_angle_frame_exactly(
             assert _read(cell) == expected, (k, rec)
             seen[rec].add(expected)
     assert all(len(found) > 5 for found in seen.values())  # every angle moved on through the clip
+
+
+def test_an_angle_whose_file_vanished_is_named_and_nothing_is_left(media: MediaSet, tmp_path: Path) -> None:
+    """Planned, then the angle's file goes (a drive unplugged): one sentence naming it, no file made."""
+    import shutil
+
+    from vfeedback.export.layout import AngleSource
+    from vfeedback.export.plan import ClipSource, clip_plan
+    from vfeedback.export.runner import ExportError, run_export
+    from vfeedback.media.frameindex import build_frame_index
+    from vfeedback.media.probe import probe
+
+    angle = tmp_path / "camera2.mp4"
+    shutil.copy(media["ntsc2997"], angle)
+    sources = [ClipSource(p, probe(p), build_frame_index(p)) for p in (media["cfr25"], angle)]
+    angles = (AngleSource(1, sources[0], 0, True), AngleSource(2, sources[1], N_OFFSET))
+    options = ClipOptions(captions="none", padding_us=0, layout=Layout("side-by-side"))
+    out = tmp_path / "out" / "clip.mp4"
+    plan = clip_plan(sources[0], 1 * S, 2 * S, "", options, out, tmp_path / "work", angles=angles)
+    angle.unlink()
+    with pytest.raises(ExportError) as caught:
+        run_export(plan)
+    assert str(caught.value) == "The clip could not be made: its recording 'camera2.mp4' is missing."
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []

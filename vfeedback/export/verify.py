@@ -143,20 +143,22 @@ def verify_cells(plan: ExportPlan, path: Path) -> None:
     """Each checked cell shows its angle's planned frame (see the module's rules)."""
     import av
 
+    from vfeedback.core.errors import BadInput
+    from vfeedback.media.container import open_video
     from vfeedback.media.decoder import FrameDecoder
 
     wanted = {c.output_frame for c in plan.checks}
     pictures: dict[int, Any] = {}
     try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
+        container, stream = open_video(path)
+        with container:
             stream.thread_type = "AUTO"  # every frame up to the last checked is decoded: use both cores
             for n, frame in enumerate(container.decode(stream)):
                 if n in wanted:
                     pictures[n] = frame.to_ndarray(format="rgb24")
                 if n >= max(wanted):
                     break
-    except (av.error.FFmpegError, OSError) as exc:
+    except (BadInput, av.error.FFmpegError, OSError) as exc:
         raise NotAsPlanned("its pictures cannot be read back") from exc
     decoders: dict[Path, FrameDecoder] = {}
     try:
