@@ -628,3 +628,20 @@ def test_an_angle_whose_file_vanished_is_named_and_nothing_is_left(media: MediaS
         run_export(plan)
     assert str(caught.value) == "The clip could not be made: its recording 'camera2.mp4' is missing."
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+def test_a_session_pack_can_show_both_faces_on_its_handout(session: Session) -> None:
+    """The session pack's handout side by side (``handout_layout``); its clips and reel as before."""
+    lib = session.lib
+    pack = lib.exports.session_pack(
+        [session.early],
+        "Both faces",
+        options=ClipOptions(captions="none"),
+        handout_layout=Layout("side-by-side"),
+    )
+    assert [(c.width, c.height) for c in pack.clips] == [(320, 240)]  # the clip: the main alone
+    (picture,) = lib.exports.handout_pictures(pack.reel.id)
+    shown = _png(picture.path)
+    assert shown.shape == (480, 640, 3)
+    at = lib.exports.picture_of(lib.moments.get(session.early))
+    assert _read(shown[:240, 320:]) == session.expected(session.ntsc, at)
