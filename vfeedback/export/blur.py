@@ -262,6 +262,7 @@ def blur_chains(
 # --- running face detection for a clip ------------------------------------------------------------
 
 
+
 def progress_part(progress: Progress | None, low: float, high: float) -> Progress | None:
     """``progress`` for one stage of a job, mapping its 0..1 onto ``low``..``high`` of the whole."""
     if progress is None:
