@@ -183,8 +183,16 @@ def test_output_size_is_even_and_never_enlarged() -> None:
 def test_the_plan_takes_caption_text_only() -> None:
     """Nothing shaped like a moment (with its private note) can be handed to a plan."""
     params = inspect.signature(clip_plan).parameters
-    assert list(params) == ["source", "start_us", "end_us", "caption", "options", "out", "workdir", "ffmpeg"]
+    assert list(params) == [
+        "source", "start_us", "end_us", "caption", "options", "out", "workdir", "ffmpeg", "angles"
+    ]  # fmt: skip
     assert "note" not in " ".join(params) and "moment" not in " ".join(params)
+    # An angle is a recording, its file and its offset: nothing of a moment.
+    from dataclasses import fields
+
+    from vfeedback.export.layout import AngleSource
+
+    assert [f.name for f in fields(AngleSource)] == ["recording_id", "source", "offset_us", "is_main"]
 
 
 def test_argv_never_carries_the_caption() -> None:

@@ -19,6 +19,7 @@ from vfeedback.core.timecode import format_time, parse_time
 
 if TYPE_CHECKING:
     from vfeedback.core.model import Highlight
+    from vfeedback.export.options import Layout
     from vfeedback.services import Library
 
 
@@ -36,6 +37,7 @@ def add_export(sub: Any) -> None:
     c.add_argument("--freeze", metavar="T:SECONDS", help="hold the frame at T for SECONDS")
     c.add_argument("--max-height", type=int, metavar="N", help="e.g. 1080 or 720")
     c.add_argument("--mute", action="store_true")
+    add_layout_arguments(c)
     add_blur_arguments(c)
     copy_out(c, "DIR", "also copy the files to DIR")
     json_flag(c)
@@ -45,6 +47,7 @@ def add_export(sub: Any) -> None:
     c.add_argument(
         "--at", metavar="T", help="another time inside the recording (default: the moment's start)"
     )
+    add_layout_arguments(c)
     copy_out(c, "DIR", "also copy the picture to DIR")
     json_flag(c)
     c = exp_sub.add_parser("reel", help="one film of several moments, with a title card")
@@ -56,14 +59,47 @@ def add_export(sub: Any) -> None:
     )
     copy_out(c, "FILE", "also copy the reel to FILE")
     c.add_argument("--separate", action="store_true", help="also export each moment as its own clip")
+    add_layout_arguments(c)
     json_flag(c)
     c = exp_sub.add_parser("handout", help="a printable A4 PDF of a reel's stills and captions")
     purpose_option(c)
     c.add_argument("reel", type=int)
+    add_layout_arguments(c)
     copy_out(c, "FILE", "also copy the PDF to FILE", flag="--pdf")
     json_flag(c)
     cmd_elan_boris.add_export_parsers(exp_sub)
     cmd_exchange.add_export_parsers(exp_sub)
+
+
+def add_layout_arguments(parser: Any) -> None:
+    """``--layout``, ``--angle`` and ``--corner``: the session's camera angles in the picture."""
+    parser.add_argument(
+        "--layout",
+        choices=["single", "side-by-side", "pip"],
+        default="single",
+        help="single (one angle), side-by-side (all angles) or pip (picture in picture)",
+    )
+    parser.add_argument(
+        "--angle",
+        type=int,
+        metavar="RECORDING",
+        help="the angle shown alone, or large in pip; its sound is heard (default: the main recording)",
+    )
+    parser.add_argument(
+        "--corner",
+        choices=["top-left", "top-right", "bottom-left", "bottom-right"],
+        default="top-right",
+        help="where the small picture of pip goes (top-right, clear of the caption)",
+    )
+
+
+def layout_of(args: argparse.Namespace) -> Layout | None:
+    """The layout asked for; None when nothing was (the export exactly as before angles existed)."""
+    from vfeedback.export.options import Layout
+
+    if args.layout == "single" and args.angle is None:
+        return None
+    return Layout(args.layout, args.angle, args.corner)
 
 
 def add_highlights(sub: Any) -> None:
@@ -74,7 +110,7 @@ def add_highlights(sub: Any) -> None:
 
 
 def export_clip(lib: Library, args: argparse.Namespace) -> int:
-    from vfeedback.export.options import ClipOptions
+    from vfeedback.export.options import ClipOptions, Layout
 
     folder = lib.files.folder(args.out) if args.out else None  # before any work
     freeze_at, freeze_s = _freeze(args.freeze) if args.freeze else (None, 0.0)
@@ -90,6 +126,7 @@ def export_clip(lib: Library, args: argparse.Namespace) -> int:
             freeze_s=freeze_s,
             max_height=args.max_height,
             mute=args.mute,
+            layout=layout_of(args) or Layout(),
             **hiding,
         )
         with progress(f"Exporting moment {moment_id}", enabled=not args.json) as bar:
@@ -104,7 +141,8 @@ def export_still(lib: Library, args: argparse.Namespace) -> int:
     at = None
     if args.at:
         at, _ = lib.media.frame_index(moment.recording_id).resolve(parse_time(args.at))
-    _deliver(lib, [lib.exports.still(args.moment, at, purpose=args.purpose)], folder, args.json)
+    made = lib.exports.still(args.moment, at, purpose=args.purpose, layout=layout_of(args))
+    _deliver(lib, [made], folder, args.json)
     return 0
 
 
@@ -113,8 +151,9 @@ def export_reel(lib: Library, args: argparse.Namespace) -> int:
         lib.files.destination(args.out, default_name="reel.mp4")  # refused before anything is made
     with progress("Exporting the reel", enabled=not args.json) as bar:
         reel, made = lib.exports.new_reel(
-            args.title, args.moments, args.date_text, progress=bar.fraction, purpose=args.purpose
-        )
+            args.title, args.moments, args.date_text, progress=bar.fraction, purpose=args.purpose,
+            layout=layout_of(args),
+        )  # fmt: skip
     _deliver(lib, [made], _file_for(lib, args.out, made), args.json)
     if args.separate:
         # The same moments as separate clips (stored, reusable, listed by `highlights`).
@@ -129,7 +168,9 @@ def export_handout(lib: Library, args: argparse.Namespace) -> int:
     if args.pdf:
         lib.files.destination(args.pdf, default_name="handout.pdf")
     with progress("Making the handout", enabled=not args.json) as bar:
-        made = lib.exports.handout(args.reel, progress=bar.fraction, purpose=args.purpose)
+        made = lib.exports.handout(
+            args.reel, progress=bar.fraction, purpose=args.purpose, layout=layout_of(args)
+        )
     _deliver(lib, [made], _file_for(lib, args.pdf, made), args.json)
     return 0
 
@@ -179,6 +220,8 @@ def _deliver(lib: Library, made: list[Highlight], out_to: Path | None, as_json: 
     for h in made:
         extra = f" (copied to {copies[h.id]})" if h.id in copies else ""
         print(f"{h.kind.value.capitalize()} {h.id}: {lib.exports.path(h)}{extra}")
+        for note in h.notes:
+            print(f"  {note}")
 
 
 def _freeze(text: str) -> tuple[str, float]:

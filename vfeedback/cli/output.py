@@ -200,6 +200,7 @@ def highlight_json(h: Highlight, path: Path, copy: Path | None = None) -> dict[s
         "reel_id": h.reel_id,
         "created_at": h.created_at,
         "copy": None if copy is None else str(copy),
+        "notes": list(h.notes),
     }
 
 

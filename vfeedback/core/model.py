@@ -154,6 +154,8 @@ class Highlight:
     purpose: str = "feedback"
     faces_found: int | None = None
     """For a clip with automatic face blur: in how many looks a face was found (0 means check it)."""
+    notes: tuple[str, ...] = ()
+    """Sentences about the result (a camera angle with no picture in part of a clip)."""
 
 
 class Purpose(enum.StrEnum):

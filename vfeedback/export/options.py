@@ -14,6 +14,8 @@ from vfeedback.export.blur import FACES_VERSION, Region, regions
 
 Captions = Literal["burn", "soft", "both", "none"]
 Quality = Literal["small", "standard", "high"]
+LayoutKind = Literal["single", "side-by-side", "pip"]
+Corner = Literal["top-left", "top-right", "bottom-left", "bottom-right"]
 
 # Bump whenever the same options would make a different file (filter graph, encoder settings, caption
 # layout): the library then stops reusing clips made by the old recipe.
@@ -43,6 +45,51 @@ ENCODINGS: dict[str, Encoding] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Layout:
+    """How a session's camera angles share the picture (``vfeedback.export.layout`` draws it).
+
+    ``single``: one angle, the chosen one (``angle``; None is the main recording, exactly as a clip
+    was made before angles existed). ``side-by-side``: every angle of the session, main first, each
+    letterboxed into an equal cell. ``pip``: the chosen angle large and one other small in ``corner``
+    (the main recording, or the first other angle when the large one is the main). The sound comes
+    from the chosen angle in every layout. ``angle`` is a recording id, checked by the library.
+    """
+
+    kind: LayoutKind = "single"
+    angle: int | None = None
+    corner: Corner = "top-right"  # a burned caption is at the bottom: the small picture stays clear of it
+
+    def __post_init__(self) -> None:
+        if self.kind not in get_args(LayoutKind):
+            raise BadInput(f"The layout '{self.kind}' is not one of single, side-by-side or pip.")
+        if self.corner not in get_args(Corner):
+            raise BadInput(
+                f"The corner '{self.corner}' is not one of top-left, top-right, bottom-left or bottom-right."
+            )
+        if self.angle is not None and (not _is_int(self.angle) or self.angle <= 0):
+            raise BadInput("The angle of a layout is a recording number.")
+
+    @property
+    def is_default(self) -> bool:
+        """Today's clip: the main recording alone."""
+        return self.kind == "single" and self.angle is None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "angle": self.angle, "corner": self.corner}
+
+    @classmethod
+    def from_value(cls, value: object) -> Layout:
+        if isinstance(value, Layout):
+            return value
+        if isinstance(value, dict):
+            return cls(**{k: v for k, v in value.items() if k in ("kind", "angle", "corner")})
+        raise BadInput("A layout is single, side-by-side or pip, with an angle and a corner.")
+
+
+SINGLE = Layout()
+
+
+@dataclass(frozen=True, slots=True)
 class ClipOptions:
     """How a moment becomes a clip. Nonsense raises BadInput with one sentence when constructed.
 
@@ -60,6 +107,8 @@ class ClipOptions:
     ``crop``: a closer frame on the baby and parent (``blur.Region`` of the upright picture), kept
     at the source's own pixels (never enlarged); ``marks``: soft circles and arrows
     (``core.marks.Mark``) shown while the freeze holds its frame. See ``vfeedback.export.pointing``.
+    ``layout``: the session's camera angles in the picture (``Layout``); the default is the main
+    recording alone, as before angles existed (and its key is unchanged).
     """
 
     padding_us: int = 1_000_000
@@ -75,8 +124,10 @@ class ClipOptions:
     keep: tuple[Region, ...] = ()
     crop: Region | None = None
     marks: tuple[Mark, ...] = ()
+    layout: Layout = SINGLE
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "layout", Layout.from_value(self.layout))
         # Areas may come as [x, y, w, h] lists (stored settings, the command line): keep Regions.
         object.__setattr__(self, "blur", regions(self.blur, "blur"))
         object.__setattr__(self, "keep", regions(self.keep, "keep"))
@@ -118,6 +169,11 @@ class ClipOptions:
             return "Marks on a clip show while it holds a frame: add a freeze too."
         if self.crop is not None and self.hides_identities:
             return "A closer frame cannot yet be combined with blurring; blur the clip, or frame it closer."
+        if not self.layout.is_default and (self.hides_identities or self.crop is not None or self.marks):
+            return (
+                "Blurring, a closer frame and marks work on one camera's picture: export the clip "
+                "with the single layout to use them."
+            )
         return None
 
     @property
@@ -139,6 +195,10 @@ class ClipOptions:
         data["keep"] = [r.as_list() for r in self.keep]
         data["crop"] = None if self.crop is None else self.crop.as_list()
         data["marks"] = [m.to_list() for m in self.marks]
+        if self.layout.is_default:
+            del data["layout"]  # a clip of one camera is stored exactly as before angles existed
+        else:
+            data["layout"] = self.layout.to_dict()
         return data
 
     def key(self) -> str:

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -71,6 +71,7 @@ from vfeedback.system.files import part_path
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from vfeedback.export.layout import AngleSource
     from vfeedback.media.decoder import FrameDecoder
     from vfeedback.media.faces import FaceSample
 
@@ -121,6 +122,32 @@ class ExportPlan:
     audio: bool = False
     subtitles: bool = False
     span: Span | None = None
+    sources: tuple[Path, ...] = ()
+    """Every recording the export reads (the angles of a layout); ``source`` alone when empty."""
+    notes: tuple[str, ...] = ()
+    """Sentences for the clinician about the result (an angle with no picture in part of the clip)."""
+    checks: tuple[CellCheck, ...] = ()
+    """For a layout of angles: output frames whose cells verification compares with each angle's own
+    exactly decoded frame (``verify``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CellCheck:
+    """Output frame ``output_frame`` must show, in the cell at ``x, y, w, h`` (the picture fitted
+    into it, aspect kept), frame ``frame`` of ``source`` (None: the calm dark colour)."""
+
+    output_frame: int
+    x: int
+    y: int
+    w: int
+    h: int
+    source: ClipSource
+    frame: int | None
+    name: str = "the recording"
+    rows: int = 0
+    """The cell's rows to compare (0: all); those a burned caption may cover are left out."""
+    hidden: tuple[int, int, int, int] | None = None
+    """(x, y, w, h) in the cell covered by another picture (the small one of a picture in picture)."""
 
 
 def output_size(media: MediaInfo, max_height: int | None, crop: Region | None = None) -> tuple[int, int]:
@@ -151,10 +178,15 @@ def clip_plan(
     workdir: Path,
     *,
     ffmpeg: str = "ffmpeg",
+    angles: Sequence[AngleSource] = (),
 ) -> ExportPlan:
     """The plan for a clip of ``start_us``..``end_us`` (recording times of the moment's first and
     last frames) with ``caption``, written to ``out`` (an .mp4 named by the caller). ``workdir``
     holds temporary caption files while ffmpeg runs. Raises BadInput for impossible requests.
+
+    With a layout other than the default (``options.layout``), ``angles`` are the session's angles
+    (``layout.AngleSource``, the main recording, which is ``source``, first): the times are on the
+    main clock and each angle shows its own frames there (see ``vfeedback.export.layout``).
 
     With ``options.blur_faces``, ``source.faces`` must hold what ``blur.find_clip_faces`` found in
     this clip (an empty list when it found none): the plan itself reads no media."""
@@ -172,6 +204,15 @@ def clip_plan(
     duration_us = _frames_us(total, rate)
     width, height = output_size(source.media, options.max_height, options.crop)
     audio = source.media.has_audio and not options.mute
+    layout: LayoutGraph | None = None
+    seek = tuple(seek_options(source.media, index, span))
+    inputs: tuple[tuple[tuple[str, ...], Path], ...] = ((seek, source.path),)
+    if not options.layout.is_default:
+        from vfeedback.export.layout import layout_graph
+
+        layout = layout_graph(options.layout, angles, span, rate, slots, options.max_height)
+        width, height, inputs = layout.width, layout.height, layout.inputs
+        audio = layout.has_audio and not options.mute
 
     text = clean_caption(caption)
     if options.captions != "none" and not text:
@@ -197,16 +238,17 @@ def clip_plan(
     graph = _graph(
         index, source.media, span, rate, slots, freeze, options,
         size=(width, height), audio=audio, ass=ass_file if burn else None, faces=timed,
-        marks=marks_file if options.marks and freeze else None,
+        marks=marks_file if options.marks and freeze else None, layout=layout,
     )  # fmt: skip
     part = part_path(out)
     argv = [
         ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y",
         "-progress", "pipe:1",
-        "-copyts", *_seek(source.media, index, span), "-i", _url(source.path),
+        "-copyts", *(arg for seek, path in inputs for arg in (*seek, "-i", _url(path))),
         *(["-f", "ass", "-i", _url(track_file)] if soft else []),
         "-filter_complex", graph,
-        "-map", "[v]", *(["-map", "[a]"] if audio else ["-an"]), *(["-map", "1:0"] if soft else ["-sn"]),
+        "-map", "[v]", *(["-map", "[a]"] if audio else ["-an"]),
+        *(["-map", f"{len(inputs)}:0"] if soft else ["-sn"]),
         "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
         "-c:v", "libx264", "-preset", options.encoding.preset, "-crf", str(options.encoding.crf),
         "-pix_fmt", "yuv420p",
@@ -216,6 +258,9 @@ def clip_plan(
         # "both" a player that shows enabled tracks unasked (QuickTime) may show the words twice.
         *(["-disposition:s:0", "default"] if soft else []),
         # Timestamps are already exactly k/R: let no frame be duplicated or dropped after the graph.
+        # A layout's cells may lose the rate a clip's fps filter sets; without it the encoder gives
+        # the last frame no length and MP4 players drop it.
+        *(["-r", _rate_text(rate)] if layout else []),
         "-fps_mode", "passthrough",
         "-movflags", "+faststart",
         "-f", "mp4", _url(part),
@@ -236,7 +281,25 @@ def clip_plan(
         audio=audio,
         subtitles=soft,
         span=span,
+        sources=tuple(path for _, path in inputs) if layout else (),
+        notes=layout.notes if layout else (),
+        # A burned caption sits in the lowest part of the picture (three lines at most).
+        checks=_checks(layout, freeze, height * 7 // 10 if burn else None),
     )
+
+
+def _checks(
+    layout: LayoutGraph | None, freeze: tuple[int, int] | None, caption_top: int | None
+) -> tuple[CellCheck, ...]:
+    """The cell checks of a layout among the output frames that are still the slots themselves
+    (before a freeze, where the held frame and the rest follow), each above ``caption_top`` (where
+    a burned caption may begin; at least a quarter of a cell is always compared)."""
+    if layout is None:
+        return ()
+    found = [c for c in layout.checks if freeze is None or c.output_frame <= freeze[0]]
+    if caption_top is None:
+        return tuple(found)
+    return tuple(replace(c, rows=min(c.h, max(c.h // 4, caption_top - c.y))) for c in found)
 
 
 def _freeze(index: FrameIndex, span: Span, rate: Fraction, options: ClipOptions) -> tuple[int, int] | None:
@@ -263,7 +326,7 @@ def _samples(frames: int, rate: Fraction) -> int:
     return round_near(Fraction(frames * AUDIO_RATE) / rate)
 
 
-def _seek(media: MediaInfo, index: FrameIndex, span: Span) -> list[str]:
+def seek_options(media: MediaInfo, index: FrameIndex, span: Span) -> list[str]:
     """Where the decoder starts: the keyframe at or before the first frame. ffmpeg's own cut after
     the seek is off (the trim makes the cut); the seek is by the first frame's exact timestamp, so
     a clip starting on a keyframe does not decode the whole GOP before it."""
@@ -293,27 +356,21 @@ def _graph(
     ass: Path | None,
     faces: Sequence[TimedRegion] = (),
     marks: Path | None = None,
+    layout: LayoutGraph | None = None,
 ) -> str:
     origin = media.start_time_us  # the video stream's first frame, in the file's own clock
     r = _rate_text(rate)
-    times = index.times
-    cut = []
-    if span.first > 0:
-        cut.append(f"start={_secs(origin + _between(index, span.first))}")
-    if span.last + 2 < len(times):  # let the frame after the clip through, stop before the next
-        cut.append(f"end={_secs(origin + _between(index, span.last + 2))}")
-    # Slots the last frame should fill, should fps stop at its first (only at the recording's end).
-    tail = slots - slot(rate, times[span.last] - span.start_us)
     width, height = size
     chains: list[str] = []
-    video = (
-        "[0:v:0]"
-        + (f"trim={':'.join(cut)}," if cut else "")
-        + "setpts=PTS-STARTPTS,"
-        + ("" if options.crop is None else crop_filter(*options.crop.as_list()) + ",")
-        + f"scale={width}:{height},setsar=1,"
-        f"fps={r}:eof_action=pass,tpad=stop_mode=clone:stop={tail},trim=end_frame={slots}"
-    )
+    if layout is None:
+        shape = ("" if options.crop is None else crop_filter(*options.crop.as_list()) + ",") + (
+            f"scale={width}:{height},setsar=1,"
+        )
+        video = cut_chain("[0:v:0]", index, media, span, rate, slots, shape)
+        sound = AudioCut("[0:a:0]", origin + span.start_us)
+    else:
+        chains.extend(layout.chains[:-1])
+        video, sound = layout.chains[-1], layout.sound
     if options.blur or faces:
         # Upright and at its final size, before freeze and slow replay repeat frames (a face is
         # blurred by output frame number) and before the caption is burned (it stays readable).
@@ -351,27 +408,76 @@ def _graph(
     chains.append(video + ",format=yuv420p[v]")
 
     if audio:
-        chains.extend(_audio_chains(index, origin, span, rate, slots, freeze, options))
+        chains.extend(_audio_chains(sound, rate, slots, freeze, options))
     return ";".join(chains)
 
 
+def cut_chain(
+    label: str, index: FrameIndex, media: MediaInfo, span: Span, rate: Fraction, slots: int, shape: str
+) -> str:
+    """The frames of ``span`` from input ``label``, laid on the clip's ``slots`` at ``rate``, with
+    ``shape`` (crop, scale: filters ending in a comma) applied before ``fps`` repeats frames."""
+    origin = media.start_time_us
+    r = _rate_text(rate)
+    times = index.times
+    cut = []
+    if span.first > 0:
+        cut.append(f"start={_secs(origin + _between(index, span.first))}")
+    if span.last + 2 < len(times):  # let the frame after the clip through, stop before the next
+        cut.append(f"end={_secs(origin + _between(index, span.last + 2))}")
+    # Slots the last frame should fill, should fps stop at its first (only at the recording's end).
+    tail = slots - slot(rate, times[span.last] - span.start_us)
+    return (
+        label
+        + (f"trim={':'.join(cut)}," if cut else "")
+        + "setpts=PTS-STARTPTS,"
+        + shape
+        + f"fps={r}:eof_action=pass,tpad=stop_mode=clone:stop={tail},trim=end_frame={slots}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AudioCut:
+    """Where a clip's sound comes from: the input pad and the time in that file's own clock
+    (``-copyts``) at which the clip starts; before the file's start (an angle that began filming
+    later) ``aresample=first_pts=0`` fills in silence."""
+
+    label: str
+    start_us: int
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutGraph:
+    """A layout of angles as ``export.layout`` draws it: the chains up to the composed picture (the
+    last one unlabelled, continued by the clip's own freeze, slow replay and caption), the inputs
+    (seek options and file, in input order) and the sound."""
+
+    chains: tuple[str, ...]
+    inputs: tuple[tuple[tuple[str, ...], Path], ...]
+    sound: AudioCut
+    width: int
+    height: int
+    has_audio: bool
+    notes: tuple[str, ...] = ()
+    checks: tuple[CellCheck, ...] = ()
+
+
 def _audio_chains(
-    index: FrameIndex,
-    origin: int,
-    span: Span,
+    sound: AudioCut,
     rate: Fraction,
     slots: int,
     freeze: tuple[int, int] | None,
     options: ClipOptions,
 ) -> list[str]:
-    start = origin + span.start_us
+    start = sound.start_us
     once = _samples(slots, rate)
     hold = freeze[1] if freeze else 0
     total = _samples(slots * (3 if options.slow_replay else 1) + hold, rate)
     # A little past the end so that the exact cut is made by sample count, after resampling.
     end = start + _frames_us(slots, rate) + 100_000
+    shift = _secs(start) if start >= 0 else f"({_secs(start)})"
     chain = (
-        f"[0:a:0]atrim=start={_secs(start)}:end={_secs(end)},asetpts=PTS-{_secs(start)}/TB,"
+        f"{sound.label}atrim=start={_secs(max(start, 0))}:end={_secs(end)},asetpts=PTS-{shift}/TB,"
         f"aresample={AUDIO_RATE}:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo,"
         f"apad=whole_len={once},atrim=end_sample={once}"
     )

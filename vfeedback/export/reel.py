@@ -45,6 +45,8 @@ from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.text import clean_caption
 from vfeedback.export import titlecard as tc
+from vfeedback.export.layout import AngleSource, arrange, layout_graph
+from vfeedback.export.options import Layout
 from vfeedback.export.plan import SEEKABLE
 from vfeedback.export.runner import ExportError
 from vfeedback.export.timing import Span, clip_span, output_rate, slot_count
@@ -87,6 +89,18 @@ class ReelPart:
     start_us: int
     end_us: int
     caption: str = ""
+    layout: Layout | None = None
+    """The session's camera angles in the picture (``export.layout``); None: the recording alone."""
+    angles: tuple[AngleSource, ...] = ()
+    """For a layout: the session's angles, the main recording (this part's source) first."""
+
+    @property
+    def shown_size(self) -> tuple[int, int]:
+        """The size of the part's picture before it is fitted into the reel's frame."""
+        if self.layout is None or self.layout.is_default:
+            return self.media.display_width, self.media.display_height
+        arrangement = arrange(self.layout, self.angles, None)
+        return arrangement.width, arrangement.height
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +201,7 @@ def reel_format(
     1280x720, a 640x272 one 640x360, a portrait 720x1280 one 1920x1080), never above
     ``max_height`` nor ``MAX_HEIGHT``. The caption band (sized for the longest caption, up to three
     lines) is the bottom of that frame; each picture is fitted above it, aspect kept."""
-    needed = max(max(float(p.media.display_height), p.media.display_width * 9 / 16) for p in parts)
+    needed = max(max(float(p.shown_size[1]), p.shown_size[0] * 9 / 16) for p in parts)
     limit = min(max_height, MAX_HEIGHT) if max_height else MAX_HEIGHT
     height = _even(min(needed, limit))
     width = _even(float(height * ASPECT))
@@ -208,10 +222,16 @@ def reel_format(
 
 
 def _fit(media: MediaInfo, fmt: ReelFormat) -> tuple[int, int, int, int]:
+    return _fit_size((media.display_width, media.display_height), fmt)
+
+
+def _fit_size(shown: tuple[int, int], fmt: ReelFormat) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of a picture of ``shown`` size fitted above the caption band, centred."""
     area_h = fmt.height - fmt.band
-    scale = min(fmt.width / media.display_width, area_h / media.display_height)
-    w = min(_even(media.display_width * scale), fmt.width)
-    h = min(_even(media.display_height * scale), area_h)
+    display_width, display_height = shown
+    scale = min(fmt.width / display_width, area_h / display_height)
+    w = min(_even(display_width * scale), fmt.width)
+    h = min(_even(display_height * scale), area_h)
     return (fmt.width - w) // 4 * 2, (area_h - h) // 4 * 2, w, h
 
 
@@ -256,17 +276,29 @@ def _clip_argv(
 ) -> tuple[list[str], tuple[int, int, int, int]]:
     from vfeedback.media.probe import ffmpeg_url
 
-    x, y, w, h = _fit(part.media, fmt)
+    x, y, w, h = _fit_size(part.shown_size, fmt)
     seconds = float(frames / fmt.rate)
     samples = fmt.samples(frames)
     seek, trim, first_at = _cut(part, span)
-    picture = (
-        f"[0:v:0]{trim}setpts=PTS-STARTPTS,"
-        # Repeats of the last frame if the recording ends first; the trim cuts the slots exactly.
-        f"fps={fmt.rate}:eof_action=pass,tpad=stop=-1:stop_mode=clone,trim=end_frame={frames},"
-        # No colour conversion: sources are taken as BT.709 (phones, HD), as every part is tagged.
-        f"scale={w}:{h}:flags=bicubic,setsar=1,"
-    )
+    inputs = ["-copyts", *seek, "-i", ffmpeg_url(part.source_path)]
+    sound, has_audio = "[0:a:0]", part.media.has_audio
+    if part.layout is None or part.layout.is_default:
+        picture = (
+            f"[0:v:0]{trim}setpts=PTS-STARTPTS,"
+            # Repeats of the last frame if the recording ends first; the trim cuts the slots exactly.
+            f"fps={fmt.rate}:eof_action=pass,tpad=stop=-1:stop_mode=clone,trim=end_frame={frames},"
+        )
+    else:
+        # The session's angles, each on its own clock, composed at the reel's rate (``layout``).
+        drawn = layout_graph(part.layout, part.angles, span, fmt.rate, frames, None)
+        picture = "".join(f"{chain};" for chain in drawn.chains[:-1]) + f"{drawn.chains[-1]},"
+        inputs = [
+            "-copyts",
+            *(a for seeking, path in drawn.inputs for a in (*seeking, "-i", ffmpeg_url(path))),
+        ]
+        sound, has_audio, first_at = drawn.sound.label, drawn.has_audio, drawn.sound.start_us
+    # No colour conversion: sources are taken as BT.709 (phones, HD), as every part is tagged.
+    picture += f"scale={w}:{h}:flags=bicubic,setsar=1,"
     fade = tc.video_fades(seconds, fade_s)
     if ass is None:
         video = f"{picture}pad={fmt.width}:{fmt.height}:{x}:{y}:color=black,format=yuv420p{fade}[v]"
@@ -281,22 +313,28 @@ def _clip_argv(
         )
     fades = tc.audio_fades(seconds, fade_s)
     pcm = "aformat=sample_fmts=s16:channel_layouts=stereo"
-    if part.media.has_audio:
+    if has_audio:
         end = first_at + round(seconds * 1_000_000) + 100_000
+        # An angle that began filming after the part starts: silence first (aresample's first_pts).
+        shift = _secs(first_at) if first_at >= 0 else f"({_secs(first_at)})"
         audio = (
-            f"[0:a:0]atrim=start={_secs(first_at)}:end={_secs(end)},asetpts=PTS-{_secs(first_at)}/TB,"
+            f"{sound}atrim=start={_secs(max(first_at, 0))}:end={_secs(end)},asetpts=PTS-{shift}/TB,"
             f"aresample={SAMPLE_RATE}:first_pts=0,apad,atrim=end_sample={samples}{fades},{pcm}[a]"
         )
         silence: list[str] = []
     else:
-        audio = f"[1:a]atrim=end_sample={samples},{pcm}[a]"
+        audio = f"[{inputs.count('-i')}:a]atrim=end_sample={samples},{pcm}[a]"
         silence = ["-f", "lavfi", "-i", f"anullsrc=r={SAMPLE_RATE}:cl=stereo"]
     argv = [
         "ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y",
-        "-copyts", *seek, "-i", ffmpeg_url(part.source_path), *silence,
+        *inputs, *silence,
         "-filter_complex", f"{video};{audio}", "-map", "[v]", "-map", "[a]",
         *fmt.encode_args(), "-progress", "pipe:1", ffmpeg_url(out),
     ]  # fmt: skip
+    if part.layout is not None and not part.layout.is_default:
+        # A layout's cells may lose the rate the clip's fps filter sets, and the encoder would write
+        # other timing into the stream than the other parts (which are then not joined by copy).
+        argv[argv.index("-fps_mode") : argv.index("-fps_mode")] = ["-r", str(fmt.rate)]
     return argv, (x, y, w, h)
 
 

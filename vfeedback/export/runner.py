@@ -63,8 +63,9 @@ def run_export(
     """Carry out ``plan``. ``progress`` gets fractions 0..1 (ending with 1.0); ``should_cancel``
     returning True stops the work and raises Cancelled. Failures raise ExportError (a BadInput)."""
     what = "clip" if plan.kind == "clip" else "still"
-    if not plan.source.is_file():
-        raise ExportError(f"The {what} could not be made: its recording {_name(plan.source)} is missing.")
+    for source in (plan.source, *plan.sources):  # the angles of a layout too
+        if not source.is_file():
+            raise ExportError(f"The {what} could not be made: its recording {_name(source)} is missing.")
     made: list[Path] = []
     placed: list[Path] = []
     try:
@@ -141,7 +142,7 @@ def _run_ffmpeg(
             progress=progress,
             should_cancel=should_cancel,
             cap=0.99,
-            hide=(plan.source, plan.part, *plan.temp_files),
+            hide=(plan.source, *plan.sources, plan.part, *plan.temp_files),
         )
     except ffmpeg.CannotStart as exc:
         raise ExportError(
@@ -153,8 +154,9 @@ def _run_ffmpeg(
 
 
 def _failure_sentence(plan: ExportPlan, what: str, outcome: ffmpeg.Outcome) -> str:
-    if not plan.source.is_file():
-        return f"The {what} could not be made: its recording {_name(plan.source)} is missing."
+    for source in (plan.source, *plan.sources):
+        if not source.is_file():
+            return f"The {what} could not be made: its recording {_name(source)} is missing."
     if outcome.disk_full:
         return _disk_sentence(what, OSError(errno.ENOSPC, "No space left on device"))
     return f"The {what} could not be made: ffmpeg failed ({outcome.last_words[:160]})."

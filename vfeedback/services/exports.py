@@ -27,6 +27,7 @@ from vfeedback.core.jobs import Cancelled, Progress, ShouldCancel
 from vfeedback.core.marks import Mark, checked, marks_from, marks_key
 from vfeedback.core.model import Highlight, HighlightKind, Moment, Recording, Reel
 from vfeedback.services import export_files, rows
+from vfeedback.services.angles import Angles
 from vfeedback.services.audit import Audit
 from vfeedback.services.consent import Consent
 from vfeedback.services.context import Context
@@ -42,7 +43,9 @@ from vfeedback.system.files import ByteProgress
 
 if TYPE_CHECKING:
     from vfeedback.export.blur import Region
-    from vfeedback.export.options import ClipOptions
+    from vfeedback.export.layout import AngleSource
+    from vfeedback.export.options import ClipOptions, Layout
+    from vfeedback.export.plan import ClipSource
     from vfeedback.render.handout import HandoutPicture
 
 
@@ -61,6 +64,7 @@ class Exports:
     consent: Consent
     audit: Audit
     files: Files
+    angles: Angles
 
     # --- exporting ------------------------------------------------------------------------------
     def clip(
@@ -83,11 +87,14 @@ class Exports:
         self.consent.require(rec.family_id, purpose)
         if not m.caption.strip() and options.captions != "none":
             options = replace(options, captions="none")  # nothing to show: a clip without a caption
-        found = self._reusable(HighlightKind.CLIP, [m.id], options.key(), m.caption, purpose)
+        options, angles, key = self._layout(rec, options)
+        found = self._reusable(HighlightKind.CLIP, [m.id], key, m.caption, purpose)
         if found is not None:
             return found
         source = ClipSource(self._source_path(rec), rec.media, self.media.frame_index(rec.id))
         settings = options.to_dict()
+        if angles:
+            settings["angles"] = {str(a.recording_id): a.offset_us for a in angles}
         encoding = progress
         if options.blur_faces:
             from vfeedback.export.blur import find_clip_faces, progress_part
@@ -101,11 +108,58 @@ class Exports:
             settings["faces_found"] = sum(bool(sample.boxes) for sample in faces)
             encoding = progress_part(progress, 0.4, 1.0)
         with self._reserved(HighlightKind.CLIP, rec.family_code, rec.recorded_on, ".mp4") as target:
-            plan = clip_plan(source, m.start_us, m.end_us, m.caption, options, target, self._workdir())
+            plan = clip_plan(
+                source, m.start_us, m.end_us, m.caption, options, target, self._workdir(), angles=angles
+            )
             result = run_export(plan, encoding, should_cancel)
-        return self._record_moment(
-            HighlightKind.CLIP, m, rec, target, options.key(), settings, result, purpose
-        )
+        if plan.notes:
+            settings["notes"] = list(plan.notes)
+        return self._record_moment(HighlightKind.CLIP, m, rec, target, key, settings, result, purpose)
+
+    def _layout(self, rec: Recording, options: ClipOptions) -> tuple[ClipOptions, list[AngleSource], str]:
+        """``options.layout`` checked against ``rec``'s session (``_angles_for``): the options as
+        exported, the angles and the reuse key, which holds each angle's offset (an angle moved by
+        a frame makes a new clip). The default layout keeps today's key and needs no angles."""
+        layout, sources = self._angles_for(rec, options.layout)
+        options = replace(options, layout=layout)
+        return options, sources, options.key() + _offsets_key(sources)
+
+    def _angles_for(self, rec: Recording, layout: Layout) -> tuple[Layout, list[AngleSource]]:
+        """``layout`` checked against ``rec``'s session: the layout as exported (the main recording
+        named as the chosen angle is the default) and the angles it needs, the main first (none
+        for the default: the export is made exactly as before angles existed). One sentence for a
+        layout the session cannot show."""
+        from vfeedback.export.layout import AngleSource, no_angles_sentence
+
+        if layout.angle == rec.id:
+            layout = replace(layout, angle=None)
+        if layout.is_default:
+            return layout, []
+        main_of = self.angles.main_of(rec.id)
+        if main_of != rec.id:
+            raise BadInput(
+                f"Recording {rec.id} is an angle of recording {main_of}: a layout of angles is made from a "
+                f"moment on recording {main_of}, whose clock the session keeps."
+            )
+        found = self.angles.of(rec.id)
+        if layout.kind != "single" and not found:
+            raise BadInput(no_angles_sentence(rec.id, layout.kind))
+        if layout.angle is not None and layout.angle not in {a.recording_id for a in found}:
+            ids = ", ".join(str(a.recording_id) for a in found)
+            which = f"its angles are {ids}" if found else "it has none"
+            raise BadInput(f"Recording {layout.angle} is not an angle of recording {rec.id} ({which}).")
+        if layout.kind == "single":
+            found = [a for a in found if a.recording_id == layout.angle]
+        sources = [AngleSource(rec.id, self._clip_source(rec), 0, True)]
+        for angle in found:
+            other = self.recordings.get(angle.recording_id)
+            sources.append(AngleSource(other.id, self._clip_source(other), angle.offset_us))
+        return layout, sources
+
+    def _clip_source(self, rec: Recording) -> ClipSource:
+        from vfeedback.export.plan import ClipSource
+
+        return ClipSource(self._source_path(rec), rec.media, self.media.frame_index(rec.id))
 
     def still(
         self,
@@ -116,9 +170,14 @@ class Exports:
         *,
         purpose: str = "feedback",
         marks: Sequence[Mark] = (),
+        layout: Layout | None = None,
     ) -> Highlight:
         """The exact frame (the moment's start, or ``at_us`` snapped to a frame) as a full-size PNG,
-        with the clinician's ``marks`` drawn on it and the caption stored beside it."""
+        with the clinician's ``marks`` drawn on it and the caption stored beside it. With a
+        ``layout`` of the session's angles, each angle's own frame at that time in its cell (the
+        marks on the main recording's picture)."""
+        from vfeedback.export.layout_still import layout_still_plan
+        from vfeedback.export.options import Layout
         from vfeedback.export.plan import ClipSource, still_plan
         from vfeedback.export.runner import run_export
 
@@ -131,18 +190,30 @@ class Exports:
             raise BadInput("That time is outside the recording.")
         at = index.snap(wanted)
         marks = checked(marks)
+        chosen, angles = self._angles_for(rec, layout or Layout())
         key = f"still-{at}" + (f"-marks-{marks_key(marks)}" if marks else "")
+        if angles:
+            shown = chosen.to_dict()
+            key += f"-{shown['kind']}-{shown['angle']}-{shown['corner']}{_offsets_key(angles)}"
         found = self._reusable(HighlightKind.STILL, [m.id], key, m.caption, purpose)
         if found is not None:
             return found
         source = ClipSource(self._source_path(rec), rec.media, index)
         with self._reserved(HighlightKind.STILL, rec.family_code, rec.recorded_on, ".png") as target:
-            plan = still_plan(source, at, target, self._workdir(), marks=marks)
+            if angles:
+                plan = layout_still_plan(chosen, angles, at, target, marks=marks)
+            else:
+                plan = still_plan(source, at, target, self._workdir(), marks=marks)
             result = run_export(plan, progress, should_cancel)
             save_private(target.with_suffix(".txt"), (m.caption + "\n").encode("utf-8"))
         settings: dict[str, Any] = {"at_us": at}
         if marks:
             settings["marks"] = [mark.to_list() for mark in marks]
+        if angles:
+            settings["layout"] = chosen.to_dict()
+            settings["angles"] = {str(a.recording_id): a.offset_us for a in angles}
+        if plan.notes:
+            settings["notes"] = list(plan.notes)
         return self._record_moment(HighlightKind.STILL, m, rec, target, key, settings, result, purpose)
 
     def new_reel(
@@ -155,16 +226,45 @@ class Exports:
         *,
         max_height: int | None = None,
         purpose: str = "feedback",
+        layout: Layout | None = None,
     ) -> tuple[Reel, Highlight]:
         """Make a reel of these moments and export it, in one call: the consent for ``purpose`` is
-        checked first, so a refused export leaves no reel behind."""
+        checked first, so a refused export leaves no reel behind (nor does a layout the moments'
+        films cannot show)."""
         moments = [self.moments.get(i) for i in moment_ids]
         if not moments:
             raise BadInput("A reel needs at least one moment.")
         self.consent.require(self.reels.family_of(moments), purpose)
+        if layout is not None:
+            self._reel_layouts(moments, layout)
         reel = self.reels.create(title, moment_ids, date_text)
-        made = self.reel(reel.id, progress, should_cancel, max_height=max_height, purpose=purpose)
+        made = self.reel(
+            reel.id, progress, should_cancel, max_height=max_height, purpose=purpose, layout=layout
+        )
         return reel, made
+
+    def _reel_layouts(
+        self, moments: Sequence[Moment], layout: Layout
+    ) -> list[tuple[Layout, list[AngleSource]]]:
+        """Each moment's layout in a reel: ``layout`` where its film has angles, its one picture where
+        it has none (a reel may join sessions filmed with one camera and with two); refused in one
+        sentence when no moment's film has angles for a layout that needs them, or for an angle that
+        is not one of the session's."""
+        from vfeedback.export.layout import no_angles_sentence
+        from vfeedback.export.options import Layout
+
+        chosen = []
+        for m in moments:
+            rec = self.recordings.get(m.recording_id)
+            alone = (
+                layout.kind != "single"
+                and not self.angles.of(rec.id)
+                and self.angles.main_of(rec.id) == rec.id
+            )
+            chosen.append(self._angles_for(rec, Layout() if alone else layout))
+        if not layout.is_default and all(not angles for _, angles in chosen):
+            raise BadInput(no_angles_sentence(moments[0].recording_id, layout.kind))
+        return chosen
 
     def reel(
         self,
@@ -174,9 +274,11 @@ class Exports:
         *,
         max_height: int | None = None,
         purpose: str = "feedback",
+        layout: Layout | None = None,
     ) -> Highlight:
         """The reel as one film: a calm title card, then each moment with its caption, gently faded.
-        16:9, as sharp as its sharpest recording up to 1080 lines (``max_height`` lowers that)."""
+        16:9, as sharp as its sharpest recording up to 1080 lines (``max_height`` lowers that).
+        ``layout``: each moment filmed by several cameras shown in it (``_reel_layouts``)."""
         from vfeedback.export.reel import LAYOUT_VERSION, ReelPart, reel_plan, run_reel
 
         reel = self.reels.get(reel_id)
@@ -188,11 +290,19 @@ class Exports:
         from vfeedback.export.options import RECIPE_VERSION
 
         key = f"reel-v{RECIPE_VERSION}.{LAYOUT_VERSION}-{reel.title}-{reel.date_text}-{max_height}"
+        shown: Sequence[tuple[Layout | None, list[AngleSource]]] = [(None, [])] * len(moments)
+        if layout is not None:
+            shown = self._reel_layouts(moments, layout)
+        angled = any(angles for _, angles in shown)
+        if angled:
+            assert layout is not None
+            every = [a for _, angles in shown for a in angles]
+            key += f"-{layout.kind}-{layout.angle}-{layout.corner}{_offsets_key(every)}"
         found = self._reusable(HighlightKind.REEL, reel.moment_ids, key, captions, purpose)
         if found is not None:
             return found
         parts, filmed = [], []
-        for m in moments:
+        for m, (chosen, angles) in zip(moments, shown, strict=True):
             rec = self.recordings.get(m.recording_id)
             filmed.append(rec.recorded_on)
             parts.append(
@@ -203,6 +313,8 @@ class Exports:
                     m.start_us,
                     m.end_us,
                     m.caption,
+                    chosen if angles else None,
+                    tuple(angles),
                 )
             )
         family = self.families.get(reel.family_id)
@@ -220,7 +332,12 @@ class Exports:
             reel_id=reel.id,
             path=target,
             key=key,
-            settings={"title": reel.title, "date_text": reel.date_text, "max_height": max_height},
+            settings={
+                "title": reel.title,
+                "date_text": reel.date_text,
+                "max_height": max_height,
+                **({"layout": layout.to_dict()} if layout is not None and angled else {}),
+            },
             caption=captions,
             result=result,
             moment_ids=reel.moment_ids,
@@ -244,12 +361,15 @@ class Exports:
         *,
         purpose: str = "feedback",
         marks: Mapping[int, Sequence[Mark]] | None = None,
+        layout: Layout | None = None,
     ) -> Highlight:
         """An A4 PDF of the reel's moments, four a page: the exact frame chosen for each (else its
         middle frame) with the clinician's marks on it, its caption and the family's own words where
         typed. It replaces the reel's previous handout (file and row): a handout made again is the
         same sheet, corrected. ``marks`` by moment id; None keeps those of the previous handout
-        (for the moments whose picture is still the same)."""
+        (for the moments whose picture is still the same). ``layout`` (e.g. ``Layout("side-by-side")``):
+        for a moment filmed by several cameras, both faces side by side (each angle's own frame at
+        that time); a moment filmed by one camera keeps its one picture."""
         from vfeedback.media.fingerprint import sha256_file
         from vfeedback.render.handout import render_handout
 
@@ -262,7 +382,7 @@ class Exports:
             drawn = self._kept_marks(reel.id, purpose, moments)
         else:
             drawn = {i: checked(found) for i, found in marks.items() if found}
-        pictures = self._pictures(moments, progress, should_cancel, purpose, drawn)
+        pictures = self._pictures(moments, progress, should_cancel, purpose, drawn, layout)
         before = [h.id for h in self.all(reel.family_id, kind=HighlightKind.HANDOUT) if h.reel_id == reel.id]
         family = self.families.get(reel.family_id)
         with self._reserved(HighlightKind.HANDOUT, family.code, None, ".pdf") as target:
@@ -281,6 +401,7 @@ class Exports:
                 "date_text": reel.date_text,
                 "pictures_us": [self.picture_of(m) for m in moments],
                 "marks": {str(i): [mark.to_list() for mark in found] for i, found in drawn.items()},
+                **({"layout": layout.to_dict()} if layout is not None and not layout.is_default else {}),
             },
             caption="\n".join(m.caption for m in moments),
             result=_Measured(sha256_file(target), size, 0, len(pictures), 595, 842),
@@ -299,7 +420,25 @@ class Exports:
         reel = self.reels.get(reel_id)
         self.consent.require(reel.family_id, purpose)
         moments = [self.moments.get(i) for i in reel.moment_ids]
-        return self._pictures(moments, None, None, purpose, self._kept_marks(reel.id, purpose, moments))
+        kept = self._kept_marks(reel.id, purpose, moments)
+        return self._pictures(moments, None, None, purpose, kept, self._kept_layout(reel.id, purpose))
+
+    def _kept_layout(self, reel_id: int, purpose: str) -> Layout | None:
+        """The layout of the reel's newest handout (None: one picture a moment)."""
+        from vfeedback.export.options import Layout
+
+        h = t.highlights
+        query = (
+            select(h.c.settings_json)
+            .where(h.c.kind == HighlightKind.HANDOUT.value, h.c.reel_id == reel_id, h.c.purpose == purpose)
+            .order_by(h.c.id.desc())
+        )
+        with self.ctx.read() as conn:
+            stored = conn.execute(query).scalar()
+        try:
+            return Layout.from_value(json.loads(stored)["layout"]) if stored else None
+        except (ValueError, TypeError, KeyError, BadInput):
+            return None
 
     def _kept_marks(self, reel_id: int, purpose: str, moments: list[Moment]) -> dict[int, tuple[Mark, ...]]:
         """The marks of the reel's newest handout, for the moments whose picture has not changed."""
@@ -328,6 +467,7 @@ class Exports:
         should_cancel: ShouldCancel | None,
         purpose: str,
         marks: Mapping[int, Sequence[Mark]],
+        layout: Layout | None = None,
     ) -> list[HandoutPicture]:
         from vfeedback.render.handout import HandoutPicture
 
@@ -335,7 +475,10 @@ class Exports:
         for i, m in enumerate(moments):
             if should_cancel is not None and should_cancel():
                 raise Cancelled
-            still = self.still(m.id, self.picture_of(m), purpose=purpose, marks=marks.get(m.id, ()))
+            # Several cameras where the moment's film has angles; one picture where it has none.
+            shown = layout if layout is not None and self.angles.of(m.recording_id) else None
+            at = self.picture_of(m)
+            still = self.still(m.id, at, purpose=purpose, marks=marks.get(m.id, ()), layout=shown)
             pictures.append(HandoutPicture(self.path(still), m.caption, m.family_words or ""))
             if progress is not None:
                 progress((i + 1) / (len(moments) + 1))
@@ -354,6 +497,7 @@ class Exports:
         step: Callable[[str], None] | None = None,
         marks: Mapping[int, Sequence[Mark]] | None = None,
         crops: Mapping[int, Region] | None = None,
+        handout_layout: Layout | None = None,
     ) -> SessionPack:
         """Everything a session with the family needs, in one call: a clip of each moment, the reel
         (its title and date, the moments in this order) as one film, and its handout.
@@ -361,7 +505,8 @@ class Exports:
         The consent for ``purpose`` is checked once, before anything is written. ``step(words)`` says
         what is being made ("Clip 2 of 3: 'You waited for her'"). ``marks`` (by moment id) are drawn
         on the handout's pictures (None: those of the reel's previous handout); ``crops`` (by moment
-        id) frame a moment's clip closer (``ClipOptions.crop``). Cancelled or failed,
+        id) frame a moment's clip closer (``ClipOptions.crop``); ``handout_layout`` shows a
+        moment filmed by several cameras side by side on the handout (``handout``). Cancelled or failed,
         nothing this call made is kept: its new clips, stills, reel film, handout and the reel itself
         are removed (files it found already made, and an existing reel of these moments, stay)."""
         moments = [self.moments.get(i) for i in moment_ids]
@@ -404,7 +549,14 @@ class Exports:
             n = len(moments)
             film = self.reel(reel.id, part(n, 1.0 * n), should_cancel, purpose=purpose)
             say("The handout")
-            handout = self.handout(reel.id, part(2 * n, 0.3 * n), should_cancel, purpose=purpose, marks=marks)
+            handout = self.handout(
+                reel.id,
+                part(2 * n, 0.3 * n),
+                should_cancel,
+                purpose=purpose,
+                marks=marks,
+                layout=handout_layout,
+            )
         except BaseException:
             self._unmake(known, family_id, created_reel)
             raise
@@ -725,6 +877,16 @@ class SessionPack:
         """The sentence the clinician reads at the end: "3 clips, a reel and a handout are ready"."""
         clips = "1 clip" if len(self.clips) == 1 else f"{len(self.clips)} clips"
         return f"{clips}, a reel and a handout are ready"
+
+
+def _offsets_key(sources: Sequence[AngleSource]) -> str:
+    """The part of a reuse key that says which angles, at which offsets, an export shows."""
+    if not sources:
+        return ""
+    import hashlib
+
+    offsets = ",".join(f"{a.recording_id}:{a.offset_us}" for a in sources)
+    return "-" + hashlib.sha256(offsets.encode()).hexdigest()[:8]
 
 
 def _quoted(caption: str) -> str:

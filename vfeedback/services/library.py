@@ -47,12 +47,12 @@ class Library:
         self.schemes = schemes = Schemes(ctx)
         self.recordings = recordings = Recordings(ctx, families, audit)
         self.media = media = Media(ctx, recordings)
-        self.angles = Angles(ctx, recordings, media)
+        self.angles = angles = Angles(ctx, recordings, media)
         self.consent = consent = Consent(ctx, families, audit)
         self.moments = moments = Moments(ctx, families, recordings, media, schemes, audit)
         self.reels = reels = Reels(ctx, families, recordings, moments)
         self.exports = exports = Exports(
-            ctx, families, recordings, media, moments, reels, consent, audit, files
+            ctx, families, recordings, media, moments, reels, consent, audit, files, angles
         )
         self.interchange = Interchange(
             ctx, families, recordings, media, schemes, moments, reels, consent, audit, files

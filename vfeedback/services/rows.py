@@ -133,4 +133,5 @@ def highlight(conn: Connection, row: Any) -> Highlight:
         created_at=utc(row["created_at"]),
         purpose=row["purpose"],
         faces_found=json.loads(row["settings_json"]).get("faces_found"),
+        notes=tuple(json.loads(row["settings_json"]).get("notes") or ()),
     )
