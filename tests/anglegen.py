@@ -41,7 +41,7 @@ SCENE_ORIGIN_S = -5.0
 """The scene (and its sound) begins here: an angle may start up to 5 s before the main one."""
 SWEEP_S = 4.0
 US = 1_000_000
-_VERSION = 1  # bump to regenerate every cached file after a change here
+_VERSION = 2  # bump to regenerate every cached file after a change here
 
 Colour = Literal["flat", "lowpass", "highpass", "echo"]
 Array = np.ndarray[Any, np.dtype[np.float32]]
@@ -210,8 +210,10 @@ def _video_chain(spec: AngleSpec) -> str:
     timing = f"settb=1/90000,setpts='{_VFR_PTS}'," if spec.rate == "vfr" else ""
     bar_w = max(width // 16, 4)
     sweep = f"(t+{spec.start_s!r})/{SWEEP_S!r}"
-    bar = f"drawbox=x='({width - bar_w})*({sweep}-floor({sweep}))':y=0:w={bar_w}:h=ih:color=white:t=fill"
-    return f"{timing}{bar},{code_filter(width, height)}"
+    # overlay, not drawbox: drawbox's "t" is the box's line thickness, so its bar never moved.
+    moving = f"overlay=x='({width - bar_w})*({sweep}-floor({sweep}))':y=0:eval=frame:shortest=1"
+    bar = f"color=white:size={bar_w}x{height}[bar];[in]{timing}null[scene];[scene][bar]{moving}"
+    return f"{bar},{code_filter(width, height)}"
 
 
 def _write_angle(out: Path, spec: AngleSpec, sound: Array | None) -> None:
