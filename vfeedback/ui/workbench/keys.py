@@ -83,6 +83,16 @@ class Suggested(Protocol):
     def unfocus(self) -> None: ...
 
 
+class Angled(Protocol):
+    """The angles of the open session (``ui.player.angles.AngleSession``)."""
+
+    def nudge(self, frames: int) -> None: ...
+
+    def choose(self, step: int) -> None: ...
+
+    def toggle_layout(self) -> bool: ...
+
+
 class Keys(Protocol):
     """What the keys act on."""
 
@@ -100,6 +110,9 @@ class Keys(Protocol):
 
     @property
     def suggestions(self) -> Suggested: ...
+
+    @property
+    def angles(self) -> Angled: ...
 
     def undo(self) -> None: ...
 
@@ -157,6 +170,12 @@ def delete(keys: Keys) -> None:
         keys.coding.delete_selected()
 
 
+def nudge_angle(keys: Keys, frames: int) -> None:
+    """Moves the chosen angle by its own frames at the paused time (one undoable action)."""
+    if keys.coding.recording is not None:
+        keys.angles.nudge(frames)
+
+
 @dataclass(frozen=True)
 class KeyBinding:
     keys: tuple[str, ...]
@@ -177,6 +196,14 @@ BINDINGS: tuple[KeyBinding, ...] = (
         ("Shift+Right",), lambda k: k.controller.step_us(ONE_SECOND_US), "One second forward", "Playing"
     ),
     KeyBinding(("Shift+Left",), lambda k: k.controller.step_us(-ONE_SECOND_US), "One second back", "Playing"),
+    # Alt with the arrows: the plain and Shift arrows step the playhead; nothing else uses Alt.
+    KeyBinding(("Alt+Right",), lambda k: nudge_angle(k, 1), "Angle: one frame later (pauses)", "Angles"),
+    KeyBinding(("Alt+Left",), lambda k: nudge_angle(k, -1), "Angle: one frame earlier", "Angles"),
+    KeyBinding(("Alt+Down",), lambda k: k.angles.choose(1), "Choose the next angle to move", "Angles"),
+    KeyBinding(("Alt+Up",), lambda k: k.angles.choose(-1), "Choose the previous angle to move", "Angles"),
+    KeyBinding(
+        ("Ctrl+Shift+A",), lambda k: k.angles.toggle_layout(), "Angles side by side, or one large", "Angles"
+    ),
     KeyBinding(("I",), lambda k: k.coding.set_in(), "Mark the start (in)", "Tagging"),
     KeyBinding(("O",), lambda k: k.coding.set_out(), "Mark the end (out)", "Tagging"),
     KeyBinding(("Return", "Enter"), enter, "Tag in→out, or accept a suggestion", "Tagging"),
@@ -219,6 +246,7 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("Wheel over lane names", "Scroll the lanes (lanes by code)"),
     ("Double-click in the list", "Go to that moment"),
     ("Click a suggestion", "Focus it for Enter or Delete"),
+    ("Click a small angle", "Make it large, with its sound"),
 )
 """What the mouse does on the timeline and the moment list (``ui/timeline/view.py`` does it)."""
 

@@ -1,0 +1,178 @@
+"""Where the angles of a session are drawn: the large picture (the window's PlayerView, VLC's surface
+and the exact frame) and the others small beside it, or all side by side.
+
+Each small angle is an exact frame with its name in a calm small label under it; where the angle has
+no frame at the session time the cell stays dark and says so. A click on a small angle asks for it to
+be made large; the one chosen for nudging wears a thin light outline.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from vfeedback.ui.player.view import BACKGROUND, FrameView, PlayerView
+
+GAP = 6
+LABEL_H = 20
+OUTLINE = QColor("#9fd3c7")
+MIN_CELL = (160, 90)
+
+
+class AngleCell(QWidget):
+    """One small angle: its exact frame and its name."""
+
+    clicked = Signal(int)
+
+    def __init__(self, recording_id: int, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("angleCell")
+        self.recording_id = recording_id
+        self.frames = FrameView()
+        self.frames.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.label = QLabel(name)
+        self.label.setObjectName("angleName")
+        font = QFont(self.label.font())
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.label.setFont(font)
+        self.label.setStyleSheet("color: #b5c0c7;")
+        self.label.setFixedHeight(LABEL_H)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.label.setIndent(4)
+        self.label.setToolTip(name)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(2, 2, 2, 0)
+        column.setSpacing(0)
+        column.addWidget(self.frames, 1)
+        column.addWidget(self.label)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip(f"{name}: click to make it large")
+        self.chosen = False
+
+    def set_chosen(self, chosen: bool) -> None:
+        """The angle the nudge keys move."""
+        if chosen != self.chosen:
+            self.chosen = chosen
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit(self.recording_id)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), BACKGROUND)
+        if self.chosen:
+            painter.setPen(OUTLINE)
+            painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        painter.end()
+
+
+class AnglesArea(QWidget):
+    """The large picture and the small angles, laid out by hand so the native VLC surface and the
+    cells never overlap."""
+
+    cellClicked = Signal(int)
+
+    def __init__(self, video: PlayerView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("anglesArea")
+        self.video = video
+        video.setParent(self)
+        self.setMinimumSize(video.minimumSize())
+        self.cells: dict[int, AngleCell] = {}
+        self._order: list[int] = []
+        self._large: int | None = None
+        self.side_by_side = False
+
+    # --- what is shown --------------------------------------------------------------------------
+    def set_members(self, members: list[tuple[int, str]], large: int) -> None:
+        """The session's films in order (main first) and which one is large."""
+        for cell in self.cells.values():
+            cell.hide()
+            cell.deleteLater()
+        self.cells = {}
+        self._order = [rid for rid, _ in members]
+        for rid, name in members:
+            cell = AngleCell(rid, name, self)
+            cell.clicked.connect(self.cellClicked)
+            self.cells[rid] = cell
+        self.set_large(large)
+
+    def clear(self) -> None:
+        self.set_members([], -1)
+
+    def set_large(self, recording_id: int) -> None:
+        self._large = recording_id
+        for rid, cell in self.cells.items():
+            cell.setVisible(rid != recording_id and len(self.cells) > 1)
+        self._place()
+
+    def set_side_by_side(self, on: bool) -> None:
+        self.side_by_side = on
+        self._place()
+
+    def small(self) -> list[AngleCell]:
+        """The small angles, in session order."""
+        return [self.cells[rid] for rid in self._order if rid != self._large]
+
+    def frame_view(self, recording_id: int) -> FrameView:
+        """Where the exact frame of ``recording_id`` is drawn: the large picture or its cell."""
+        if recording_id == self._large or recording_id not in self.cells:
+            return self.video.frames
+        return self.cells[recording_id].frames
+
+    # --- layout ---------------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), BACKGROUND)
+        painter.end()
+
+    def _place(self) -> None:
+        small = self.small() if len(self._order) > 1 else []
+        area = self.rect()
+        if not small:
+            self.video.setGeometry(area)
+            return
+        if self.side_by_side:
+            self._place_grid(area)
+            return
+        w, h = area.width(), area.height()
+        if w >= 1.3 * h:  # wide: a column on the right
+            col_w = max(MIN_CELL[0], min(w // 4, 360))
+            cell_h = min((h - GAP * (len(small) - 1)) // len(small), col_w * 9 // 16 + LABEL_H + 2)
+            self.video.setGeometry(QRect(0, 0, w - col_w - GAP, h))
+            top = max(0, (h - len(small) * cell_h - GAP * (len(small) - 1)) // 2)
+            for i, cell in enumerate(small):
+                cell.setGeometry(QRect(w - col_w, top + i * (cell_h + GAP), col_w, cell_h))
+        else:  # narrow: a row below
+            row_h = max(MIN_CELL[1] + LABEL_H, min(h // 4, 220))
+            cell_w = min((w - GAP * (len(small) - 1)) // len(small), (row_h - LABEL_H) * 16 // 9)
+            self.video.setGeometry(QRect(0, 0, w, h - row_h - GAP))
+            left = max(0, (w - len(small) * cell_w - GAP * (len(small) - 1)) // 2)
+            for i, cell in enumerate(small):
+                cell.setGeometry(QRect(left + i * (cell_w + GAP), h - row_h, cell_w, row_h))
+
+    def _place_grid(self, area: QRect) -> None:
+        """All side by side, the same size: one row for two (or three on a wide area), else 2 x 2."""
+        n = len(self._order)
+        w, h = area.width(), area.height()
+        cols = n if n == 2 or (n == 3 and w >= 2.2 * h) else 2
+        rows = (n + cols - 1) // cols
+        cell_w = (w - GAP * (cols - 1)) // cols
+        cell_h = (h - GAP * (rows - 1)) // rows
+        for i, rid in enumerate(self._order):
+            row, col = divmod(i, cols)
+            # A last row that is not full is centred.
+            in_row = min(cols, n - row * cols)
+            left = (w - in_row * cell_w - GAP * (in_row - 1)) // 2
+            box = QRect(left + col * (cell_w + GAP), row * (cell_h + GAP), cell_w, cell_h)
+            if rid == self._large:
+                self.video.setGeometry(box.adjusted(0, 0, 0, -LABEL_H))
+            else:
+                self.cells[rid].setGeometry(box)
