@@ -1,0 +1,325 @@
+"""The angles of a session in the workbench (issue 15, Workbench): real keys and mouse on the real window
+(the fallback player: the subject here is the window; VLC is in test_angles_e2e.py), real frames decoded
+from generated files, each picture's frame number read from the pixels the widget paints.
+
+The session: ``cfr25`` (10 s at 25 fps) is the main recording; ``ntsc2997`` (4 s at 29.97 fps) is the
+angle "Parent", its time zero 1.37 s into the main clock; ``vfr`` (6 s, 30 then 15 fps, jittered) is
+the angle "Baby", started 0.5 s before the main one. Every expected frame is computed here from
+ffprobe's frame times of each file (never from the frame index the window uses): an angle's frame at
+session time S is the last of its frames starting at or before S - offset; before its first frame it
+is "not filming yet", after its last one ends "stopped filming".
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mediagen import MediaSet, read_frame_number
+from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from vfeedback.core.model import Recording
+from vfeedback.media.clock_player import ClockPlayer
+from vfeedback.services import Library
+from vfeedback.ui.main_window import MainWindow
+from vfeedback.ui.player.view import FrameView
+
+PARENT_OFFSET = 1_370_000
+BABY_OFFSET = -500_000
+NOT_YET, STOPPED = "not filming yet", "stopped filming"
+
+
+@pytest.fixture(autouse=True)
+def _private_settings(tmp_path: Path) -> None:
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
+
+
+@dataclass
+class Film:
+    recording: Recording
+    starts: list[int]  # ffprobe's frame start times, µs from the first frame
+    end: int  # when the last frame stops being shown
+    offset: int
+
+    def expected(self, session_us: int) -> int | str:
+        local = session_us - self.offset
+        if local < 0:
+            return NOT_YET
+        if local >= self.end:
+            return STOPPED
+        return bisect_right(self.starts, local) - 1
+
+
+def probe_times(path: Path) -> tuple[list[int], int]:
+    """Frame start times by ffprobe (µs from the first frame), and the end of the last frame (as long
+    as the one before it, as ffmpeg assumes)."""
+    done = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "frame=best_effort_timestamp_time", "-of", "json", str(path)],
+        capture_output=True, check=True, text=True,
+    )  # fmt: skip
+    seconds = sorted(float(f["best_effort_timestamp_time"]) for f in json.loads(done.stdout)["frames"])
+    times = [round((s - seconds[0]) * 1e6) for s in seconds]
+    return times, times[-1] + (times[-1] - times[-2])
+
+
+@dataclass
+class Session:
+    window: MainWindow
+    main: Film
+    parent: Film
+    baby: Film
+    library: Library
+
+
+@pytest.fixture
+def session(qtbot: QtBot, library: Library, media: MediaSet) -> Iterator[Session]:
+    library.families.add("F1")
+    main = library.recordings.import_file(media["cfr25"], "F1")
+    parent = library.recordings.import_file(media["ntsc2997"], "F1", title="Parent")
+    baby = library.recordings.import_file(media["vfr"], "F1", title="Baby")
+    library.angles.add(parent.id, main.id, PARENT_OFFSET)
+    library.angles.add(baby.id, main.id, BABY_OFFSET)
+    films = []
+    for rec, kind, offset in (
+        (main, "cfr25", 0),
+        (parent, "ntsc2997", PARENT_OFFSET),
+        (baby, "vfr", BABY_OFFSET),
+    ):
+        starts, end = probe_times(media[kind])
+        films.append(Film(rec, starts, end, offset))
+    window = MainWindow(library, player=ClockPlayer())
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_recording(main.id)
+    qtbot.waitUntil(lambda: window.coding.index is not None, timeout=30_000)
+    qtbot.waitUntil(
+        lambda: window.video.frames.exact and window.video.frames.frame_number == 0, timeout=30_000
+    )
+    window.setFocus()
+    yield Session(window, films[0], films[1], films[2], library)
+    window.close()
+
+
+def stamp(view: FrameView) -> int:
+    """The frame number in the pixels the view paints (its picture, cropped from a grab)."""
+    image = view.grab(view.picture_rect()).toImage().convertToFormat(QImage.Format.Format_RGB888)
+    width, height, line = image.width(), image.height(), image.bytesPerLine()
+    pixels = np.frombuffer(image.constBits(), np.uint8, count=line * height).reshape(height, line)
+    return read_frame_number(pixels[:, : width * 3].reshape(height, width, 3))
+
+
+def press(
+    window: MainWindow, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
+) -> None:
+    QTest.keyClick(window.focusWidget() or window, key, modifier)
+
+
+def settled(window: MainWindow, film: Film, view: FrameView) -> bool:
+    """The view shows, exactly, the frame (or the sentence) its film has for the window's session time."""
+    want = film.expected(window.controller.time_us())
+    if isinstance(want, str):
+        return view.placeholder() == want
+    return view.exact and view.frame_number == want and view.image() is not None
+
+
+def check_all(qtbot: QtBot, s: Session) -> dict[str, int | str]:
+    """Every small angle on its exact frame for the session time, read from its pixels."""
+    w = s.window
+    seen: dict[str, int | str] = {}
+    for film in (s.parent, s.baby):
+        view = w.angles.area.cells[film.recording.id].frames
+
+        def done(f: Film = film, v: FrameView = view) -> bool:
+            return settled(w, f, v)
+
+        qtbot.waitUntil(done, timeout=15_000)
+        want = film.expected(w.controller.time_us())
+        shown: int | str = view.placeholder() if isinstance(want, str) else stamp(view)
+        assert shown == want, (film.recording.title, w.controller.time_us())
+        seen[str(film.recording.title)] = shown
+    return seen
+
+
+def test_stepping_both_ways_shows_every_angle_on_its_own_exact_frame(qtbot: QtBot, session: Session) -> None:
+    s, w = session, session.window
+    assert w.angles.area.cells[s.parent.recording.id].label.text() == "Parent"
+    assert w.angles.area.cells[s.baby.recording.id].label.text() == "Baby"
+    # S = 0: the parent's camera starts 1.37 s later; the baby's has run for 0.5 s (frame 15 at 30 fps).
+    assert check_all(qtbot, s) == {"Parent": NOT_YET, "Baby": 15}
+    for key, mods in [
+        (Qt.Key.Key_Right, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_Right, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier),
+        (Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier),  # S = 2.08 s: the parent is filming
+        *[(Qt.Key.Key_Right, Qt.KeyboardModifier.NoModifier)] * 3,
+        *[(Qt.Key.Key_Left, Qt.KeyboardModifier.NoModifier)] * 4,
+        (Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier),  # S = 3.04 s: the baby's camera at 15 fps
+        (Qt.Key.Key_Left, Qt.KeyboardModifier.NoModifier),
+    ]:
+        before = w.controller.time_us()
+        press(w, key, mods)
+        assert w.controller.time_us() != before
+        check_all(qtbot, s)
+    # By hand at the end: S = 3.00 s; the parent at 1.63 s: frame 48 (48 x 33.37 ms = 1.602 s, frame 49
+    # starts at 1.635 s); the baby at 3.5 s: frame 60 + 1.5 s x 15 = 82 (its frames jitter by up to 16 ms).
+    assert w.controller.time_us() == 3_000_000
+    assert check_all(qtbot, s)["Parent"] == 48
+
+
+def test_scrubbing_and_jumping_to_a_moment_move_every_angle(qtbot: QtBot, session: Session) -> None:
+    s, w = session, session.window
+    tl = w.timeline
+    y = tl.rows.ruler.y + 10
+    x0 = tl.rows.label_w
+    left = Qt.MouseButton.LeftButton
+    QTest.mousePress(tl, left, Qt.KeyboardModifier.NoModifier, QPoint(x0 + 40, y))
+    for k in range(1, 8):
+        pos = QPoint(x0 + 40 + 25 * k, y)
+        event = QMouseEvent(
+            QEvent.Type.MouseMove, QPointF(pos), QPointF(tl.mapToGlobal(pos)), Qt.MouseButton.NoButton,
+            left, Qt.KeyboardModifier.NoModifier,
+        )  # fmt: skip
+        QApplication.sendEvent(tl, event)
+        check_all(qtbot, s)  # each angle follows the scrub, frame by frame
+    QTest.mouseRelease(tl, left, Qt.KeyboardModifier.NoModifier, QPoint(x0 + 215, y))
+    assert w.controller.time_us() > 1_000_000, "the scrub went somewhere"
+    check_all(qtbot, s)
+    # Jumping to moments (Tab) at 4.8 s (parent 3.43 s, baby at its end) and 7 s (both stopped).
+    lib = s.library
+    lib.moments.add(s.main.recording.id, 4_800_000, 5_000_000, code="Waiting")
+    lib.moments.add(s.main.recording.id, 7_000_000, 7_400_000, code="Waiting")
+    w.controller.seek_us(4_000_000)
+    press(w, Qt.Key.Key_Tab)
+    assert w.controller.time_us() == 4_800_000
+    seen = check_all(qtbot, s)
+    assert seen["Parent"] == s.parent.expected(4_800_000) == 102  # 3.43 s / 33.37 ms = 102.8
+    press(w, Qt.Key.Key_Tab)
+    assert w.controller.time_us() == 7_000_000
+    assert check_all(qtbot, s) == {"Parent": STOPPED, "Baby": STOPPED}
+    press(w, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    assert w.controller.time_us() == 4_800_000
+    check_all(qtbot, s)
+
+
+def test_nudging_an_angle_moves_it_one_of_its_own_frames_and_undo_puts_it_back(
+    qtbot: QtBot, session: Session
+) -> None:
+    s, w = session, session.window
+    lib = s.library
+    w.controller.seek_us(2_000_000)  # parent 0.63 s: frame 18
+    assert check_all(qtbot, s)["Parent"] == 18
+    before = lib.recordings.all()
+    press(w, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    # The parent's frame 19 starts at 19 x 1001/30000 s = 0.633967 s: that moment now falls on S = 2 s.
+    moved = lib.angles.get(s.parent.recording.id)
+    assert moved is not None and moved.offset_us == 2_000_000 - round(s.parent.starts[19])
+    assert moved.method == "manual"
+    assert w.statusBar().currentMessage() == "Angle 'Parent' moved one frame later (offset +1.37 s)"
+    s.parent.offset = moved.offset_us
+    assert check_all(qtbot, s)["Parent"] == 19
+    assert lib.angles.get(s.baby.recording.id) == lib.angles.of(s.main.recording.id)[1]  # the baby: untouched
+    assert w.controller.time_us() == 2_000_000
+    press(w, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    press(w, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    s.parent.offset = present_offset(lib, s.parent)
+    assert check_all(qtbot, s)["Parent"] == 17
+    assert w.statusBar().currentMessage().startswith("Angle 'Parent' moved one frame earlier (offset +1.4")
+    for _ in range(3):
+        press(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    s.parent.offset = present_offset(lib, s.parent)
+    assert s.parent.offset == PARENT_OFFSET
+    assert check_all(qtbot, s)["Parent"] == 18
+    assert lib.recordings.all() == before
+    # Alt+Down chooses the baby; Alt+Right then moves the baby, not the parent.
+    press(w, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert w.angles.area.cells[s.baby.recording.id].chosen
+    assert not w.angles.area.cells[s.parent.recording.id].chosen
+    press(w, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert present_offset(lib, s.parent) == PARENT_OFFSET
+    s.baby.offset = present_offset(lib, s.baby)
+    assert s.baby.offset != BABY_OFFSET
+    assert w.statusBar().currentMessage().startswith("Angle 'Baby' moved one frame later (offset ")
+    check_all(qtbot, s)
+
+
+def present_offset(lib: Library, film: Film) -> int:
+    angle = lib.angles.get(film.recording.id)
+    assert angle is not None
+    return angle.offset_us
+
+
+def test_clicking_a_small_angle_makes_it_large_with_the_main_one_small(
+    qtbot: QtBot, session: Session
+) -> None:
+    s, w = session, session.window
+    w.controller.seek_us(2_400_000)
+    check_all(qtbot, s)
+    cell = w.angles.area.cells[s.parent.recording.id]
+    QTest.mouseClick(cell, Qt.MouseButton.LeftButton)
+    assert w.angles.large_id == s.parent.recording.id
+    assert not cell.isVisible()
+    main_cell = w.angles.area.cells[s.main.recording.id]
+    assert main_cell.isVisible() and main_cell.label.text() == s.main.recording.original_name
+    # The player plays the parent's file on the main clock: same session time.
+    assert w.session_player.offset_us == PARENT_OFFSET
+    assert w.controller.time_us() == 2_400_000
+    large = w.video.frames
+    baby = w.angles.area.cells[s.baby.recording.id].frames
+    for key in (Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Left):
+        press(w, key)
+        now = w.controller.time_us()
+        for film, view in ((s.parent, large), (s.main, main_cell.frames), (s.baby, baby)):
+
+            def done(f: Film = film, v: FrameView = view) -> bool:
+                return settled(w, f, v)
+
+            qtbot.waitUntil(done, timeout=15_000)
+            assert stamp(view) == film.expected(now), film.recording.original_name
+    # And back: the main recording large again, its picture from the window's own decoder.
+    QTest.mouseClick(main_cell, Qt.MouseButton.LeftButton)
+    assert w.angles.large_id == s.main.recording.id and w.session_player.offset_us == 0
+    want = s.main.expected(w.controller.time_us())
+    qtbot.waitUntil(lambda: large.exact and large.frame_number == want, timeout=15_000)
+    assert stamp(large) == want
+    check_all(qtbot, s)
+
+
+def test_side_by_side_shows_every_angle_the_same_size(qtbot: QtBot, session: Session) -> None:
+    s, w = session, session.window
+    area = w.angles.area
+    parent, baby = area.cells[s.parent.recording.id], area.cells[s.baby.recording.id]
+    assert parent.width() < w.video.width() / 2, "one large, the others small"
+    press(w, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert w.act_side_by_side.isChecked()
+    assert parent.width() == baby.width() == w.video.width()
+    assert not parent.geometry().intersects(w.video.geometry())
+    assert not baby.geometry().intersects(parent.geometry())
+    w.controller.seek_us(3_000_000)
+    check_all(qtbot, s)
+    w.act_side_by_side.trigger()
+    assert not w.act_side_by_side.isChecked() and parent.width() < w.video.width() / 2
+
+
+def test_opening_an_angle_opens_its_session_with_that_angle_large(qtbot: QtBot, session: Session) -> None:
+    s, w = session, session.window
+    w.open_recording(s.baby.recording.id)
+    qtbot.waitUntil(lambda: w.angles.large_id == s.baby.recording.id, timeout=30_000)
+    assert w.coding.recording is not None and w.coding.recording.id == s.main.recording.id
+    assert w.session_player.offset_us == BABY_OFFSET
+    want = s.baby.expected(w.controller.time_us())
+    qtbot.waitUntil(lambda: w.video.frames.exact and w.video.frames.frame_number == want, timeout=15_000)
+    assert stamp(w.video.frames) == want
