@@ -28,6 +28,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from vfeedback.core.angles import Angle
 from vfeedback.core.model import Recording
 from vfeedback.media.clock_player import ClockPlayer
 from vfeedback.services import Library
@@ -323,3 +324,81 @@ def test_opening_an_angle_opens_its_session_with_that_angle_large(qtbot: QtBot, 
     want = s.baby.expected(w.controller.time_us())
     qtbot.waitUntil(lambda: w.video.frames.exact and w.video.frames.frame_number == want, timeout=15_000)
     assert stamp(w.video.frames) == want
+
+
+def _menu_action(window: MainWindow, recording_id: int, text: str) -> None:
+    menu = window.panel.recording_menu(recording_id)
+    [action] = [a for a in menu.actions() if a.text().startswith(text)]
+    action.trigger()
+
+
+def test_a_recording_becomes_an_angle_from_its_right_click_and_undo_takes_it_back(
+    qtbot: QtBot, session: Session, media: MediaSet
+) -> None:
+    from vfeedback.ui.workbench.angle_menu import AngleOfDialog
+
+    s, w = session, session.window
+    lib = s.library
+    wide = lib.recordings.import_file(media["rotated_mov"], "F1", title="Wide")
+    extra = lib.recordings.import_file(media["no_audio"], "F1")
+    assert [a.recording_id for a in lib.angles.of(s.main.recording.id)] == [
+        s.parent.recording.id,
+        s.baby.recording.id,
+    ]
+    _menu_action(w, wide.id, "Add as an angle of")
+    dialog = w.findChild(AngleOfDialog)
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    # The main films of the family on offer: not the angles themselves, not the film itself.
+    offered = [dialog.choices.item(i).text() for i in range(dialog.choices.count())]
+    assert sorted(offered) == ["cfr25.mp4", "no_audio.mp4"]
+    item = dialog.choices.item(offered.index("cfr25.mp4"))
+    QTest.mouseClick(
+        dialog.choices.viewport(), Qt.MouseButton.LeftButton, pos=dialog.choices.visualItemRect(item).center()
+    )
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
+    added = lib.angles.get(wide.id)
+    assert added is not None and (added.main_id, added.offset_us, added.method) == (
+        s.main.recording.id,
+        0,
+        "manual",
+    )
+    assert w.statusBar().currentMessage() == (
+        "'Wide' is now an angle of 'cfr25.mp4', starting together: line it up with Alt+Left and "
+        "Alt+Right while paused."
+    )
+    # The open session shows it at once, on its own frame (the rotated film, upright).
+    qtbot.waitUntil(lambda: wide.id in w.angles.area.cells, timeout=5_000)
+    cell = w.angles.area.cells[wide.id]
+    assert cell.label.text() == "Wide" and cell.isVisible()
+    w.controller.seek_us(1_000_000)
+    starts, end = probe_times(media["rotated_mov"])
+    film = Film(lib.recordings.get(wide.id), starts, end, 0)
+    qtbot.waitUntil(lambda: settled(w, film, cell.frames), timeout=20_000)
+    assert stamp(cell.frames) == film.expected(1_000_000) == 30
+    # A fourth film: the most a session shows; the dialog says why, nothing changes.
+    _menu_action(w, extra.id, "Add as an angle of")
+    dialog2 = next(d for d in w.findChildren(AngleOfDialog) if d.recording.id == extra.id)
+    dialog2.choices.setCurrentRow(0)
+    assert dialog2.choices.currentItem().text() == "cfr25.mp4"
+    dialog2.accept()
+    assert dialog2.refusal.text() == (
+        f"Recording {s.main.recording.id} already has 4 angles, the most a session can show."
+    )
+    assert lib.angles.get(extra.id) is None
+    dialog2.reject()
+    # Remove angle, from the angle's own right-click; then undo both.
+    _menu_action(w, s.parent.recording.id, "Remove angle (of 'cfr25.mp4')")
+    assert lib.angles.get(s.parent.recording.id) is None
+    assert s.parent.recording.id not in w.angles.area.cells
+    assert w.statusBar().currentMessage() == "'Parent' is a film of its own again."
+    press(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert lib.angles.get(s.parent.recording.id) == Angle(
+        s.parent.recording.id, s.main.recording.id, PARENT_OFFSET, "manual"
+    )
+    qtbot.waitUntil(lambda: s.parent.recording.id in w.angles.area.cells)
+    press(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert lib.angles.get(wide.id) is None and wide.id not in w.angles.area.cells
+    w.controller.seek_us(2_400_000)
+    check_all(qtbot, s)

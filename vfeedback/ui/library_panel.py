@@ -247,6 +247,14 @@ class LibraryPanel(QWidget):
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()
 
+    def _say(self, text: str) -> None:
+        """A short word in the window's status bar (the panel may also stand alone, in tests)."""
+        from PySide6.QtWidgets import QMainWindow
+
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(text, 8000)
+
     def family_menu(self, code: str) -> QMenu:
         menu = QMenu(self)
         menu.addAction("Audit record…", lambda: self._safely(lambda: self.show_audit(code)))
@@ -267,8 +275,11 @@ class LibraryPanel(QWidget):
         return dialog
 
     def recording_menu(self, recording_id: int) -> QMenu:
+        from vfeedback.ui.workbench import angle_menu
+
         menu = QMenu(self)
         menu.addAction("Details…", lambda: self._safely(lambda: self.edit_details(recording_id)))
+        angle_menu.fill(menu, self.library, recording_id, self._safely, self._say)
         menu.addSeparator()
         menu.addAction(
             "Delete recording for good…", lambda: self._safely(lambda: self.delete_recording(recording_id))
