@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mediagen import MediaSet, read_frame_number
-from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -402,3 +402,39 @@ def test_a_recording_becomes_an_angle_from_its_right_click_and_undo_takes_it_bac
     assert lib.angles.get(wide.id) is None and wide.id not in w.angles.area.cells
     w.controller.seek_us(2_400_000)
     check_all(qtbot, s)
+
+
+def test_while_playing_the_small_angles_follow_and_a_seek_or_pause_puts_them_exact(
+    qtbot: QtBot, session: Session
+) -> None:
+    """The fallback player's clock drives, as VLC's does: the small angles follow frame by frame from
+    their own decoders; how far behind each picture is when it is drawn is measured against the
+    session time at that moment."""
+    s, w = session, session.window
+    w.controller.seek_us(1_500_000)
+    check_all(qtbot, s)
+    lags: list[int] = []
+    parent_view = w.angles.area.cells[s.parent.recording.id].frames
+    drawn: list[int] = []
+
+    def on_draw() -> None:
+        if w.controller.playing and parent_view.exact:
+            want = s.parent.expected(w.controller.time_us())
+            if isinstance(want, int) and parent_view.frame_number not in drawn[-1:]:
+                drawn.append(parent_view.frame_number)
+                lags.append(want - parent_view.frame_number)
+
+    timer = QTimer()
+    timer.timeout.connect(on_draw)
+    timer.start(5)
+    press(w, Qt.Key.Key_Space)
+    assert w.controller.playing
+    qtbot.wait(1200)
+    press(w, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)  # a seek while playing
+    qtbot.wait(600)
+    press(w, Qt.Key.Key_Space)
+    timer.stop()
+    assert not w.controller.playing
+    assert len(drawn) >= 20, drawn  # the controller's 30 Hz ticks, each a new frame of the angle
+    assert all(0 <= lag <= 1 for lag in lags), lags  # within one frame, never ahead
+    check_all(qtbot, s)  # paused: exact again, for where the clock stopped
