@@ -83,6 +83,12 @@ class Member:
         return angle_name(self.recording)
 
     @property
+    def aspect(self) -> float:
+        """The picture's width / height as a viewer sees it (rotation and pixel shape applied)."""
+        media = self.recording.media
+        return media.display_width / media.display_height if media.display_height else 16 / 9
+
+    @property
     def offset_us(self) -> int:
         return 0 if self.angle is None else self.angle.offset_us
 
@@ -161,7 +167,7 @@ class AngleSession(QObject):
         self._want_large = large if large in self.members and large != main.id else None
         angles = [m for m in self.members.values() if m.angle is not None]
         self.chosen_id = angles[0].id if angles else None
-        self.area.set_members([(m.id, m.name) for m in self.members.values()], main.id)
+        self.area.set_members([(m.id, m.name, m.aspect) for m in self.members.values()], main.id)
         self._show_chosen()
         for m in angles:
             self._prepare(m)

@@ -16,6 +16,7 @@ from vfeedback.ui.player.view import BACKGROUND, FrameView, PlayerView
 
 GAP = 6
 LABEL_H = 20
+BORDER = 2
 OUTLINE = QColor("#9fd3c7")
 MIN_CELL = (160, 90)
 
@@ -25,10 +26,13 @@ class AngleCell(QWidget):
 
     clicked = Signal(int)
 
-    def __init__(self, recording_id: int, name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, recording_id: int, name: str, aspect: float = 16 / 9, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("angleCell")
         self.recording_id = recording_id
+        self.aspect = aspect  # the film's width / height as a viewer sees it: the cell takes its shape
         self.frames = FrameView()
         self.frames.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.label = QLabel(name)
@@ -42,7 +46,7 @@ class AngleCell(QWidget):
         self.label.setIndent(4)
         self.label.setToolTip(name)
         column = QVBoxLayout(self)
-        column.setContentsMargins(2, 2, 2, 0)
+        column.setContentsMargins(BORDER, BORDER, BORDER, 0)
         column.setSpacing(0)
         column.addWidget(self.frames, 1)
         column.addWidget(self.label)
@@ -87,15 +91,15 @@ class AnglesArea(QWidget):
         self.side_by_side = False
 
     # --- what is shown --------------------------------------------------------------------------
-    def set_members(self, members: list[tuple[int, str]], large: int) -> None:
-        """The session's films in order (main first) and which one is large."""
+    def set_members(self, members: list[tuple[int, str, float]], large: int) -> None:
+        """The session's films in order (main first: id, name, picture aspect) and which one is large."""
         for cell in self.cells.values():
             cell.hide()
             cell.deleteLater()
         self.cells = {}
-        self._order = [rid for rid, _ in members]
-        for rid, name in members:
-            cell = AngleCell(rid, name, self)
+        self._order = [rid for rid, _, _ in members]
+        for rid, name, aspect in members:
+            cell = AngleCell(rid, name, aspect, self)
             cell.clicked.connect(self.cellClicked)
             self.cells[rid] = cell
         self.set_large(large)
@@ -143,20 +147,33 @@ class AnglesArea(QWidget):
             self._place_grid(area)
             return
         w, h = area.width(), area.height()
-        if w >= 1.3 * h:  # wide: a column on the right
-            col_w = max(MIN_CELL[0], min(w // 4, 360))
-            cell_h = min((h - GAP * (len(small) - 1)) // len(small), col_w * 9 // 16 + LABEL_H + 2)
+        chrome_w, chrome_h = 2 * BORDER, BORDER + LABEL_H  # around each small picture
+        if w >= 1.3 * h:  # wide: a column on the right, each cell the shape of its film
+            col_w = max(MIN_CELL[0], min(int(w * 0.28), 400))
+            room_h = (h - GAP * (len(small) - 1)) // len(small)
+            sizes = []
+            for cell in small:
+                pic_w = col_w - GAP - chrome_w  # GAP: air at the right edge too
+                pic_h = min(round(pic_w / cell.aspect), room_h - chrome_h)
+                sizes.append((round(pic_h * cell.aspect) + chrome_w, pic_h + chrome_h))
             self.video.setGeometry(QRect(0, 0, w - col_w - GAP, h))
-            top = max(0, (h - len(small) * cell_h - GAP * (len(small) - 1)) // 2)
-            for i, cell in enumerate(small):
-                cell.setGeometry(QRect(w - col_w, top + i * (cell_h + GAP), col_w, cell_h))
+            top = max(0, (h - sum(ch for _, ch in sizes) - GAP * (len(small) - 1)) // 2)
+            for cell, (cw, ch) in zip(small, sizes, strict=True):
+                cell.setGeometry(QRect(w - col_w + (col_w - GAP - cw) // 2, top, cw, ch))
+                top += ch + GAP
         else:  # narrow: a row below
-            row_h = max(MIN_CELL[1] + LABEL_H, min(h // 4, 220))
-            cell_w = min((w - GAP * (len(small) - 1)) // len(small), (row_h - LABEL_H) * 16 // 9)
+            row_h = max(MIN_CELL[1] + chrome_h, min(h // 4, 220))
+            room_w = (w - GAP * (len(small) - 1)) // len(small)
+            sizes = []
+            for cell in small:
+                pic_h = row_h - chrome_h
+                pic_w = min(round(pic_h * cell.aspect), room_w - chrome_w)
+                sizes.append((pic_w + chrome_w, round(pic_w / cell.aspect) + chrome_h))
             self.video.setGeometry(QRect(0, 0, w, h - row_h - GAP))
-            left = max(0, (w - len(small) * cell_w - GAP * (len(small) - 1)) // 2)
-            for i, cell in enumerate(small):
-                cell.setGeometry(QRect(left + i * (cell_w + GAP), h - row_h, cell_w, row_h))
+            left = max(0, (w - sum(cw for cw, _ in sizes) - GAP * (len(small) - 1)) // 2)
+            for cell, (cw, ch) in zip(small, sizes, strict=True):
+                cell.setGeometry(QRect(left, h - ch, cw, ch))
+                left += cw + GAP
 
     def _place_grid(self, area: QRect) -> None:
         """All side by side, the same size: one row for two (or three on a wide area), else 2 x 2."""
