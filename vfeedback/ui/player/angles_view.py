@@ -21,6 +21,21 @@ OUTLINE = QColor("#9fd3c7")
 MIN_CELL = (160, 90)
 
 
+def _name_label(name: str) -> QLabel:
+    """A film's name, small and calm, under its picture."""
+    label = QLabel(name)
+    label.setObjectName("angleName")
+    font = QFont(label.font())
+    font.setPointSizeF(font.pointSizeF() * 0.9)
+    label.setFont(font)
+    label.setStyleSheet("color: #b5c0c7;")
+    label.setFixedHeight(LABEL_H)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    label.setIndent(4)
+    label.setToolTip(name)
+    return label
+
+
 class AngleCell(QWidget):
     """One small angle: its exact frame and its name."""
 
@@ -35,16 +50,7 @@ class AngleCell(QWidget):
         self.aspect = aspect  # the film's width / height as a viewer sees it: the cell takes its shape
         self.frames = FrameView()
         self.frames.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.label = QLabel(name)
-        self.label.setObjectName("angleName")
-        font = QFont(self.label.font())
-        font.setPointSizeF(font.pointSizeF() * 0.9)
-        self.label.setFont(font)
-        self.label.setStyleSheet("color: #b5c0c7;")
-        self.label.setFixedHeight(LABEL_H)
-        self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.label.setIndent(4)
-        self.label.setToolTip(name)
+        self.label = _name_label(name)
         column = QVBoxLayout(self)
         column.setContentsMargins(BORDER, BORDER, BORDER, 0)
         column.setSpacing(0)
@@ -85,10 +91,17 @@ class AnglesArea(QWidget):
         self.video = video
         video.setParent(self)
         self.setMinimumSize(video.minimumSize())
+        video.setMinimumSize(*MIN_CELL)  # side by side, the large picture is one of four
         self.cells: dict[int, AngleCell] = {}
         self._order: list[int] = []
         self._large: int | None = None
+        self._aspects: dict[int, float] = {}
+        self._names: dict[int, str] = {}
         self.side_by_side = False
+        # Side by side, the large film's name sits under it as the others' do under theirs.
+        self.large_label = _name_label("")
+        self.large_label.setParent(self)
+        self.large_label.hide()
 
     # --- what is shown --------------------------------------------------------------------------
     def set_members(self, members: list[tuple[int, str, float]], large: int) -> None:
@@ -98,6 +111,8 @@ class AnglesArea(QWidget):
             cell.deleteLater()
         self.cells = {}
         self._order = [rid for rid, _, _ in members]
+        self._aspects = {rid: aspect for rid, _, aspect in members}
+        self._names = {rid: name for rid, name, _ in members}
         for rid, name, aspect in members:
             cell = AngleCell(rid, name, aspect, self)
             cell.clicked.connect(self.cellClicked)
@@ -140,6 +155,7 @@ class AnglesArea(QWidget):
     def _place(self) -> None:
         small = self.small() if len(self._order) > 1 else []
         area = self.rect()
+        self.large_label.setVisible(bool(small) and self.side_by_side)
         if not small:
             self.video.setGeometry(area)
             return
@@ -183,13 +199,26 @@ class AnglesArea(QWidget):
         rows = (n + cols - 1) // cols
         cell_w = (w - GAP * (cols - 1)) // cols
         cell_h = (h - GAP * (rows - 1)) // rows
+        chrome_w, chrome_h = 2 * BORDER, BORDER + LABEL_H
         for i, rid in enumerate(self._order):
             row, col = divmod(i, cols)
             # A last row that is not full is centred.
             in_row = min(cols, n - row * cols)
             left = (w - in_row * cell_w - GAP * (in_row - 1)) // 2
             box = QRect(left + col * (cell_w + GAP), row * (cell_h + GAP), cell_w, cell_h)
+            # Each film in its own shape, centred in its box, its name under its picture.
+            aspect = self._aspects.get(rid, 16 / 9)
+            pic_w = min(box.width() - chrome_w, round((box.height() - chrome_h) * aspect))
+            pic_h = min(box.height() - chrome_h, round(pic_w / aspect))
+            shape = QRect(
+                box.x() + (box.width() - pic_w - chrome_w) // 2,
+                box.y() + (box.height() - pic_h - chrome_h) // 2,
+                pic_w + chrome_w,
+                pic_h + chrome_h,
+            )
             if rid == self._large:
-                self.video.setGeometry(box.adjusted(0, 0, 0, -LABEL_H))
+                self.video.setGeometry(shape.adjusted(BORDER, BORDER, -BORDER, -LABEL_H))
+                self.large_label.setText(self._names.get(rid, ""))
+                self.large_label.setGeometry(shape.x(), shape.bottom() - LABEL_H + 1, shape.width(), LABEL_H)
             else:
-                self.cells[rid].setGeometry(box)
+                self.cells[rid].setGeometry(shape)
