@@ -258,7 +258,7 @@ class MainWindow(QMainWindow):
         view.addAction(act("Zoom out\t-", None, self.timeline.zoom_out))
         view.addAction(act("Whole recording\t0", None, self.timeline.fit))
         view.addSeparator()
-        self.act_side_by_side = act("Angles side by side\tCtrl+Shift+A", None, self.angles.toggle_layout)
+        self.act_side_by_side = act("Angles side by side", "Ctrl+Shift+A", self.angles.toggle_layout)
         self.act_side_by_side.setCheckable(True)
         self.angles.layoutChanged.connect(self.act_side_by_side.setChecked)
         view.addAction(self.act_side_by_side)

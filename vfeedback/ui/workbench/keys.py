@@ -90,7 +90,6 @@ class Angled(Protocol):
 
     def choose(self, step: int) -> None: ...
 
-    def toggle_layout(self) -> bool: ...
 
 
 class Keys(Protocol):
@@ -197,13 +196,9 @@ BINDINGS: tuple[KeyBinding, ...] = (
     ),
     KeyBinding(("Shift+Left",), lambda k: k.controller.step_us(-ONE_SECOND_US), "One second back", "Playing"),
     # Alt with the arrows: the plain and Shift arrows step the playhead; nothing else uses Alt.
-    KeyBinding(("Alt+Right",), lambda k: nudge_angle(k, 1), "Angle: one frame later (pauses)", "Angles"),
-    KeyBinding(("Alt+Left",), lambda k: nudge_angle(k, -1), "Angle: one frame earlier", "Angles"),
-    KeyBinding(("Alt+Down",), lambda k: k.angles.choose(1), "Choose the next angle to move", "Angles"),
-    KeyBinding(("Alt+Up",), lambda k: k.angles.choose(-1), "Choose the previous angle to move", "Angles"),
-    KeyBinding(
-        ("Ctrl+Shift+A",), lambda k: k.angles.toggle_layout(), "Angles side by side, or one large", "Angles"
-    ),
+    KeyBinding(("Alt+Right",), lambda k: nudge_angle(k, 1), "Angle: one frame later (paused)", "Playing"),
+    KeyBinding(("Alt+Left",), lambda k: nudge_angle(k, -1), "Angle: one frame earlier", "Playing"),
+    KeyBinding(("Alt+Down",), lambda k: k.angles.choose(1), "Choose the angle Alt+arrows move", "Playing"),
     KeyBinding(("I",), lambda k: k.coding.set_in(), "Mark the start (in)", "Tagging"),
     KeyBinding(("O",), lambda k: k.coding.set_out(), "Mark the end (out)", "Tagging"),
     KeyBinding(("Return", "Enter"), enter, "Tag in→out, or accept a suggestion", "Tagging"),
