@@ -452,3 +452,25 @@ def test_while_playing_the_small_angles_follow_and_a_seek_or_pause_puts_them_exa
     ordered = sorted(lags)
     assert ordered[0] >= 0 and ordered[len(ordered) // 2] <= 1 and ordered[-1] <= 2, lags
     check_all(qtbot, s)  # paused: exact again, for where the clock stopped
+
+
+def test_when_the_large_angle_stops_filming_while_playing_the_main_one_takes_over(
+    qtbot: QtBot, session: Session
+) -> None:
+    """The parent's camera films from 1.37 s to 5.37 s of the session (4.004 s of 29.97 fps)."""
+    s, w = session, session.window
+    QTest.mouseClick(w.angles.area.cells[s.parent.recording.id], Qt.MouseButton.LeftButton)
+    assert w.angles.large_id == s.parent.recording.id
+    w.controller.seek_us(5_000_000)
+    press(w, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: w.angles.large_id == s.main.recording.id, timeout=5_000)
+    assert w.controller.playing, "playing goes on, with the main recording's picture and sound"
+    assert w.session_player.offset_us == 0
+    assert 5_100_000 <= w.controller.time_us() <= 5_400_000
+    assert (
+        w.statusBar().currentMessage() == "'Parent' stopped filming here: the main recording is large again."
+    )
+    qtbot.wait(400)
+    assert w.controller.playing and w.controller.time_us() > 5_400_000
+    press(w, Qt.Key.Key_Space)
+    assert check_all(qtbot, s)["Parent"] == STOPPED
