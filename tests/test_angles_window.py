@@ -474,3 +474,15 @@ def test_when_the_large_angle_stops_filming_while_playing_the_main_one_takes_ove
     assert w.controller.playing and w.controller.time_us() > 5_400_000
     press(w, Qt.Key.Key_Space)
     assert check_all(qtbot, s)["Parent"] == STOPPED
+
+
+def test_an_angle_not_filming_is_not_made_large_while_playing(qtbot: QtBot, session: Session) -> None:
+    s, w = session, session.window
+    press(w, Qt.Key.Key_Space)  # from 0 s: the parent starts filming at 1.37 s
+    QTest.mouseClick(w.angles.area.cells[s.parent.recording.id], Qt.MouseButton.LeftButton)
+    assert w.angles.large_id == s.main.recording.id and w.session_player.offset_us == 0
+    assert w.statusBar().currentMessage() == "'Parent' is not filming at this moment; pause to see it large."
+    press(w, Qt.Key.Key_Space)
+    QTest.mouseClick(w.angles.area.cells[s.parent.recording.id], Qt.MouseButton.LeftButton)
+    assert w.angles.large_id == s.parent.recording.id  # paused: large, dark, and saying why
+    qtbot.waitUntil(lambda: w.video.frames.placeholder() == NOT_YET, timeout=5_000)

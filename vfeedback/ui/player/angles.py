@@ -38,6 +38,9 @@ NOT_YET = "not filming yet"
 STOPPED = "stopped filming"
 PREPARING = "Preparing exact frames…"
 MISSING = "The file of this angle is not where the library expects it."
+HANDOVER_US = 120_000
+"""While playing, the main recording takes over this long before the large angle's last frame ends
+(a few of the controller's 33 ms polls, so VLC never reaches the angle's end first)."""
 CELL_CACHE_BYTES = 96 << 20
 """A small angle's decoder cache: its pictures are small, but the decoded frames kept for stepping back
 are at the film's own size (1.4 MB a frame at 720p): half of this keeps 34 of them, more than a second."""
@@ -95,6 +98,13 @@ class Member:
 
     def local_us(self, session_us: int) -> int:
         return session_us if self.angle is None else self.angle.angle_time(session_us)
+
+
+def _ends_at(m: Member, session_us: int) -> bool:
+    """Whether angle ``m`` (not the main recording) has stopped filming, or is about to, at ``session_us``."""
+    if m.angle is None or m.index is None:
+        return False
+    return m.local_us(session_us) >= m.index.duration_us - HANDOVER_US
 
 
 class _Feed(QObject):
@@ -240,6 +250,12 @@ class AngleSession(QObject):
         self._session_us, self._playing = session_us, playing
         if not self.is_session():
             return
+        large = self.members.get(self.large_id or -1)
+        if playing and large is not None and _ends_at(large, session_us):
+            # The large angle stops filming: VLC would end there, and the session with it.
+            self.make_large(self.main_id or -1)
+            self.status.emit(f"'{large.name}' stopped filming here: the main recording is large again.")
+            return
         for m in self.members.values():
             if m.id == self.large_id and (m.angle is None or (playing and self.vlc)):
                 continue  # the controller's picture, or VLC's
@@ -280,6 +296,12 @@ class AngleSession(QObject):
         m = self.members.get(recording_id)
         if m is None or recording_id == self.large_id:
             return
+        if self.controller.playing and m.index is not None:
+            here = frame_for(m.index, m.local_us(self.controller.time_us()))
+            if isinstance(here, str) or _ends_at(m, self.controller.time_us()):
+                # VLC cannot play a film where it has no picture: it would jump the session there.
+                self.status.emit(f"'{m.name}' is not filming at this moment; pause to see it large.")
+                return
         old = self.members.get(self.large_id or -1)
         self.large_id = recording_id
         self.area.set_large(recording_id)
