@@ -374,6 +374,8 @@ def test_a_recording_becomes_an_angle_from_its_right_click_and_undo_takes_it_bac
         0,
         "manual",
     )
+    texts = [w.panel.recordings.item(i).text() for i in range(w.panel.recordings.count())]
+    assert "Wide\n1 May 2024 · 0:03 · angle of cfr25.mp4" in texts
     assert w.statusBar().currentMessage() == (
         "'Wide' is now an angle of 'cfr25.mp4', starting together: line it up with Alt+Left and "
         "Alt+Right while paused."

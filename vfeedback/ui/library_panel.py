@@ -144,10 +144,15 @@ class LibraryPanel(QWidget):
         family = self.current_family()
         if family is None:
             return
-        for rec in self.library.recordings.all(family):
+        films = self.library.recordings.all(family)
+        names = {rec.id: rec.title or rec.original_name for rec in films}
+        for rec in films:
             when = long_date(rec.recorded_on) if rec.recorded_on else "date unknown"
             context = f" · {rec.context}" if rec.context else ""
             length = film_length(rec.media.duration_us)
+            angle = self.library.angles.get(rec.id)
+            if angle is not None:  # opening it opens its session
+                length += f" · angle of {names.get(angle.main_id, f'recording {angle.main_id}')}"
             first = f"{rec.title}\n{when}{context} · {length}" if rec.title else f"{when}{context}\n{length}"
             item = QListWidgetItem(first)
             item.setData(Qt.ItemDataRole.UserRole, rec.id)

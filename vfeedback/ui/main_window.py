@@ -555,7 +555,7 @@ class MainWindow(QMainWindow):
 
     # --- reactions ------------------------------------------------------------------------------
     def _on_changes(self, changes: Changes) -> None:
-        if changes.tables & {"families", "recordings"}:
+        if changes.tables & {"families", "recordings", "angles"}:
             self.panel.refresh()
             self._show_greeting()
             open_rec = self.coding.recording
