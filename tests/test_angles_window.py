@@ -2,9 +2,10 @@
 (the fallback player: the subject here is the window; VLC is in test_angles_e2e.py), real frames decoded
 from generated files, each picture's frame number read from the pixels the widget paints.
 
-The session: ``cfr25`` (10 s at 25 fps) is the main recording; ``ntsc2997`` (4 s at 29.97 fps) is the
-angle "Parent", its time zero 1.37 s into the main clock; ``vfr`` (6 s, 30 then 15 fps, jittered) is
-the angle "Baby", started 0.5 s before the main one. Every expected frame is computed here from
+The session is ``anglegen.make_three``: one scene filmed by three cameras, each file with its own
+frame-number stamp. The main recording "Bath time" (14 s at 25 fps); the angle "Parent" (359 frames at
+29.97 fps, 480x270), its time zero 1.37 s into the main clock; the angle "Baby" (11 s, VFR: 30 then
+15 fps, jittered), started 0.6 s before the main one. Every expected frame is computed here from
 ffprobe's frame times of each file (never from the frame index the window uses): an angle's frame at
 session time S is the last of its frames starting at or before S - offset; before its first frame it
 is "not filming yet", after its last one ends "stopped filming".
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import anglegen
 import numpy as np
 import pytest
 from mediagen import MediaSet, read_frame_number
@@ -36,7 +38,7 @@ from vfeedback.ui.main_window import MainWindow
 from vfeedback.ui.player.view import FrameView
 
 PARENT_OFFSET = 1_370_000
-BABY_OFFSET = -500_000
+BABY_OFFSET = -600_000
 NOT_YET, STOPPED = "not filming yet", "stopped filming"
 
 
@@ -87,18 +89,20 @@ class Session:
 @pytest.fixture
 def session(qtbot: QtBot, library: Library, media: MediaSet) -> Iterator[Session]:
     library.families.add("F1")
-    main = library.recordings.import_file(media["cfr25"], "F1")
-    parent = library.recordings.import_file(media["ntsc2997"], "F1", title="Parent")
-    baby = library.recordings.import_file(media["vfr"], "F1", title="Baby")
+    scene = anglegen.make_three(media.folder)
+    assert scene.offsets_us == [0, PARENT_OFFSET, BABY_OFFSET]
+    main = library.recordings.import_file(scene.paths[0], "F1", title="Bath time")
+    parent = library.recordings.import_file(scene.paths[1], "F1", title="Parent")
+    baby = library.recordings.import_file(scene.paths[2], "F1", title="Baby")
     library.angles.add(parent.id, main.id, PARENT_OFFSET)
     library.angles.add(baby.id, main.id, BABY_OFFSET)
     films = []
     for rec, kind, offset in (
-        (main, "cfr25", 0),
-        (parent, "ntsc2997", PARENT_OFFSET),
-        (baby, "vfr", BABY_OFFSET),
+        (main, scene.paths[0], 0),
+        (parent, scene.paths[1], PARENT_OFFSET),
+        (baby, scene.paths[2], BABY_OFFSET),
     ):
-        starts, end = probe_times(media[kind])
+        starts, end = probe_times(kind)
         films.append(Film(rec, starts, end, offset))
     window = MainWindow(library, player=ClockPlayer())
     qtbot.addWidget(window)
@@ -167,8 +171,9 @@ def test_stepping_both_ways_shows_every_angle_on_its_own_exact_frame(qtbot: QtBo
     s, w = session, session.window
     assert w.angles.area.cells[s.parent.recording.id].label.text() == "Parent"
     assert w.angles.area.cells[s.baby.recording.id].label.text() == "Baby"
-    # S = 0: the parent's camera starts 1.37 s later; the baby's has run for 0.5 s (frame 15 at 30 fps).
-    assert check_all(qtbot, s) == {"Parent": NOT_YET, "Baby": 15}
+    # S = 0: the parent's camera starts 1.37 s later; the baby's has run for 0.6 s: its frame 17
+    # (17/30 s + 16 ms of jitter = 0.583 s; frame 18 starts at 0.604 s).
+    assert check_all(qtbot, s) == {"Parent": NOT_YET, "Baby": 17}
     for key, mods in [
         (Qt.Key.Key_Right, Qt.KeyboardModifier.NoModifier),
         (Qt.Key.Key_Right, Qt.KeyboardModifier.NoModifier),
@@ -207,17 +212,18 @@ def test_scrubbing_and_jumping_to_a_moment_move_every_angle(qtbot: QtBot, sessio
     QTest.mouseRelease(tl, left, Qt.KeyboardModifier.NoModifier, QPoint(x0 + 215, y))
     assert w.controller.time_us() > 1_000_000, "the scrub went somewhere"
     check_all(qtbot, s)
-    # Jumping to moments (Tab) at 4.8 s (parent 3.43 s, baby at its end) and 7 s (both stopped).
+    # Jumping to moments (Tab) at 4.8 s (parent 3.43 s) and 13.6 s (the parent stopped at 13.35 s,
+    # 359 frames after 1.37 s; the baby at 10.4 s).
     lib = s.library
     lib.moments.add(s.main.recording.id, 4_800_000, 5_000_000, code="Waiting")
-    lib.moments.add(s.main.recording.id, 7_000_000, 7_400_000, code="Waiting")
+    lib.moments.add(s.main.recording.id, 13_600_000, 13_800_000, code="Waiting")
     w.controller.seek_us(4_000_000)
     press(w, Qt.Key.Key_Tab)
     assert w.controller.time_us() == 4_800_000
     seen = check_all(qtbot, s)
     assert seen["Parent"] == s.parent.expected(4_800_000) == 102  # 3.43 s / 33.37 ms = 102.8
     press(w, Qt.Key.Key_Tab)
-    assert w.controller.time_us() == 7_000_000
+    assert w.controller.time_us() == 13_600_000
     assert check_all(qtbot, s) == {"Parent": STOPPED, "Baby": STOPPED}
     press(w, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
     assert w.controller.time_us() == 4_800_000
@@ -282,7 +288,7 @@ def test_clicking_a_small_angle_makes_it_large_with_the_main_one_small(
     assert w.angles.large_id == s.parent.recording.id
     assert not cell.isVisible()
     main_cell = w.angles.area.cells[s.main.recording.id]
-    assert main_cell.isVisible() and main_cell.label.text() == s.main.recording.original_name
+    assert main_cell.isVisible() and main_cell.label.text() == "Bath time"
     # The player plays the parent's file on the main clock: same session time.
     assert w.session_player.offset_us == PARENT_OFFSET
     assert w.controller.time_us() == 2_400_000
@@ -314,9 +320,17 @@ def test_side_by_side_shows_every_angle_the_same_size(qtbot: QtBot, session: Ses
     assert parent.width() < w.video.width() / 2, "one large, the others small"
     press(w, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert w.act_side_by_side.isChecked()
-    # The three films are all 4:3: the same picture size, each with its name under it.
-    assert parent.frames.size() == baby.frames.size() == w.video.size()
-    assert w.angles.area.large_label.isVisible() and w.angles.area.large_label.text() == "cfr25.mp4"
+    # Bath time and Baby are 4:3, Parent 16:9: each in its own shape in the same size of box, none
+    # over another, each with its name under it.
+    assert baby.frames.size() == w.video.size()
+    pictures = [parent.frames.size(), baby.frames.size(), w.video.size()]
+    assert abs(pictures[0].width() / pictures[0].height() - 16 / 9) < 0.02
+    assert abs(pictures[1].width() / pictures[1].height() - 4 / 3) < 0.02
+    # Each fills its box one way: the widest is as wide as any, the 4:3 ones as tall as any.
+    assert pictures[0].width() == max(p.width() for p in pictures)
+    assert pictures[1].height() == pictures[2].height() == max(p.height() for p in pictures)
+    assert not parent.geometry().intersects(baby.geometry())
+    assert w.angles.area.large_label.isVisible() and w.angles.area.large_label.text() == "Bath time"
     assert not parent.geometry().intersects(w.video.geometry())
     assert not baby.geometry().intersects(parent.geometry())
     w.controller.seek_us(3_000_000)
@@ -361,8 +375,8 @@ def test_a_recording_becomes_an_angle_from_its_right_click_and_undo_takes_it_bac
     qtbot.waitExposed(dialog)
     # The main films of the family on offer: not the angles themselves, not the film itself.
     offered = [dialog.choices.item(i).text() for i in range(dialog.choices.count())]
-    assert sorted(offered) == ["cfr25.mp4", "no_audio.mp4"]
-    item = dialog.choices.item(offered.index("cfr25.mp4"))
+    assert sorted(offered) == ["Bath time", "no_audio.mp4"]
+    item = dialog.choices.item(offered.index("Bath time"))
     QTest.mouseClick(
         dialog.choices.viewport(), Qt.MouseButton.LeftButton, pos=dialog.choices.visualItemRect(item).center()
     )
@@ -375,9 +389,9 @@ def test_a_recording_becomes_an_angle_from_its_right_click_and_undo_takes_it_bac
         "manual",
     )
     texts = [w.panel.recordings.item(i).text() for i in range(w.panel.recordings.count())]
-    assert "Wide\n1 May 2024 · 0:03 · angle of cfr25.mp4" in texts
+    assert "Wide\n1 May 2024 · 0:03 · angle of Bath time" in texts
     assert w.statusBar().currentMessage() == (
-        "'Wide' is now an angle of 'cfr25.mp4', starting together: line it up with Alt+Left and "
+        "'Wide' is now an angle of 'Bath time', starting together: line it up with Alt+Left and "
         "Alt+Right while paused."
     )
     # The open session shows it at once, on its own frame (the rotated film, upright).
@@ -393,7 +407,7 @@ def test_a_recording_becomes_an_angle_from_its_right_click_and_undo_takes_it_bac
     _menu_action(w, extra.id, "Add as an angle of")
     dialog2 = next(d for d in w.findChildren(AngleOfDialog) if d.recording.id == extra.id)
     dialog2.choices.setCurrentRow(0)
-    assert dialog2.choices.currentItem().text() == "cfr25.mp4"
+    assert dialog2.choices.currentItem().text() == "Bath time"
     dialog2.accept()
     assert dialog2.refusal.text() == (
         f"Recording {s.main.recording.id} already has 4 angles, the most a session can show."
@@ -401,7 +415,7 @@ def test_a_recording_becomes_an_angle_from_its_right_click_and_undo_takes_it_bac
     assert lib.angles.get(extra.id) is None
     dialog2.reject()
     # Remove angle, from the angle's own right-click; then undo both.
-    _menu_action(w, s.parent.recording.id, "Remove angle (of 'cfr25.mp4')")
+    _menu_action(w, s.parent.recording.id, "Remove angle (of 'Bath time')")
     assert lib.angles.get(s.parent.recording.id) is None
     assert s.parent.recording.id not in w.angles.area.cells
     assert w.statusBar().currentMessage() == "'Parent' is a film of its own again."
@@ -459,21 +473,21 @@ def test_while_playing_the_small_angles_follow_and_a_seek_or_pause_puts_them_exa
 def test_when_the_large_angle_stops_filming_while_playing_the_main_one_takes_over(
     qtbot: QtBot, session: Session
 ) -> None:
-    """The parent's camera films from 1.37 s to 5.37 s of the session (4.004 s of 29.97 fps)."""
+    """The parent's camera films from 1.37 s to 13.35 s of the session (359 frames of 29.97 fps)."""
     s, w = session, session.window
     QTest.mouseClick(w.angles.area.cells[s.parent.recording.id], Qt.MouseButton.LeftButton)
     assert w.angles.large_id == s.parent.recording.id
-    w.controller.seek_us(5_000_000)
+    w.controller.seek_us(13_000_000)
     press(w, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: w.angles.large_id == s.main.recording.id, timeout=5_000)
     assert w.controller.playing, "playing goes on, with the main recording's picture and sound"
     assert w.session_player.offset_us == 0
-    assert 5_100_000 <= w.controller.time_us() <= 5_400_000
+    assert 13_100_000 <= w.controller.time_us() <= 13_400_000
     assert (
         w.statusBar().currentMessage() == "'Parent' stopped filming here: the main recording is large again."
     )
     qtbot.wait(400)
-    assert w.controller.playing and w.controller.time_us() > 5_400_000
+    assert w.controller.playing and w.controller.time_us() > 13_400_000
     press(w, Qt.Key.Key_Space)
     assert check_all(qtbot, s)["Parent"] == STOPPED
 
