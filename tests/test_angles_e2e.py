@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anglegen
 import numpy as np
 import pytest
 from mediagen import MediaSet, read_frame_number
@@ -65,12 +66,14 @@ def read(path: Path, box: dict[str, Any]) -> int:
 def test_the_small_angle_stays_with_vlc_through_play_pause_and_seeks(
     display: str, media: MediaSet, tmp_path: Path
 ) -> None:
-    main_times, angle_times = probe_times(media["cfr25"]), probe_times(media["ntsc2997"])
+    pair = anglegen.make_pair(media.folder, "ntsc")  # 25 fps 320x240; 29.97 fps 480x270 from 1.37 s
+    assert pair.offsets_us == [0, OFFSET]
+    main_times, angle_times = probe_times(pair.paths[0]), probe_times(pair.paths[1])
     root = tmp_path / "lib"
     with Library.open(root) as lib:
         lib.families.add("E2E")
-        main = lib.recordings.import_file(media["cfr25"], "E2E")
-        angle = lib.recordings.import_file(media["ntsc2997"], "E2E", title="Parent")
+        main = lib.recordings.import_file(pair.paths[0], "E2E", title="Bath time")
+        angle = lib.recordings.import_file(pair.paths[1], "E2E", title="Parent")
         lib.angles.add(angle.id, main.id, OFFSET)
     env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", HOME=str(tmp_path))
     done = subprocess.run(
