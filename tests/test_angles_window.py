@@ -23,6 +23,7 @@ from pathlib import Path
 import anglegen
 import numpy as np
 import pytest
+from expect import present
 from mediagen import MediaSet, read_frame_number
 from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QImage, QMouseEvent
@@ -337,6 +338,14 @@ def test_side_by_side_shows_every_angle_the_same_size(qtbot: QtBot, session: Ses
     check_all(qtbot, s)
     w.act_side_by_side.trigger()
     assert not w.act_side_by_side.isChecked() and parent.width() < w.video.width() / 2
+    # A narrow picture area (a portrait screen): the small angles go below the large picture.
+    assert parent.x() > w.video.geometry().right()
+    w.resize(1100, 1300)
+    qtbot.waitUntil(lambda: area.width() < 1.3 * area.height())
+    for cell in (parent, baby):
+        assert cell.y() > w.video.geometry().bottom() and cell.isVisible()
+    assert not parent.geometry().intersects(baby.geometry())
+    check_all(qtbot, s)
 
 
 def test_opening_an_angle_opens_its_session_with_that_angle_large(qtbot: QtBot, session: Session) -> None:
@@ -450,6 +459,11 @@ def test_while_playing_the_small_angles_follow_and_a_seek_or_pause_puts_them_exa
                 drawn.append(parent_view.frame_number)
                 lags.append(want - parent_view.frame_number)
 
+    # Each angle's decoder lives on a thread of its own, never the GUI thread.
+    threads = {m.id: m.thread for m in w.angles.members.values() if m.angle is not None}
+    for thread in threads.values():
+        assert thread is not None and thread.worker.thread() is thread.thread
+        assert thread.thread is not present(QApplication.instance()).thread() and thread.thread.isRunning()
     timer = QTimer()
     timer.timeout.connect(on_draw)
     timer.start(5)
@@ -468,6 +482,8 @@ def test_while_playing_the_small_angles_follow_and_a_seek_or_pause_puts_them_exa
     ordered = sorted(lags)
     assert ordered[0] >= 0 and ordered[len(ordered) // 2] <= 1 and ordered[-1] <= 2, lags
     check_all(qtbot, s)  # paused: exact again, for where the clock stopped
+    # The same kept-open workers all along: nothing reopened per frame or per seek.
+    assert {m.id: m.thread for m in w.angles.members.values() if m.angle is not None} == threads
 
 
 def test_when_the_large_angle_stops_filming_while_playing_the_main_one_takes_over(
