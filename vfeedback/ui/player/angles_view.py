@@ -172,10 +172,16 @@ class AnglesArea(QWidget):
                 pic_w = col_w - GAP - chrome_w  # GAP: air at the right edge too
                 pic_h = min(round(pic_w / cell.aspect), room_h - chrome_h)
                 sizes.append((round(pic_h * cell.aspect) + chrome_w, pic_h + chrome_h))
-            self.video.setGeometry(QRect(0, 0, w - col_w - GAP, h))
+            # The large picture in its own shape, the column beside it, the two centred together.
+            aspect = self._aspects.get(self._large or -1, 16 / 9)
+            big_w = min(w - col_w - GAP, round(h * aspect))
+            big_h = min(h, round(big_w / aspect))
+            x0 = max(0, (w - big_w - GAP - col_w) // 2)
+            self.video.setGeometry(QRect(x0, (h - big_h) // 2, big_w, big_h))
             top = max(0, (h - sum(ch for _, ch in sizes) - GAP * (len(small) - 1)) // 2)
+            column_x = x0 + big_w + GAP
             for cell, (cw, ch) in zip(small, sizes, strict=True):
-                cell.setGeometry(QRect(w - col_w + (col_w - GAP - cw) // 2, top, cw, ch))
+                cell.setGeometry(QRect(column_x + (col_w - GAP - cw) // 2, top, cw, ch))
                 top += ch + GAP
         else:  # narrow: a row below
             row_h = max(MIN_CELL[1] + chrome_h, min(h // 4, 220))
@@ -185,10 +191,15 @@ class AnglesArea(QWidget):
                 pic_h = row_h - chrome_h
                 pic_w = min(round(pic_h * cell.aspect), room_w - chrome_w)
                 sizes.append((pic_w + chrome_w, round(pic_w / cell.aspect) + chrome_h))
-            self.video.setGeometry(QRect(0, 0, w, h - row_h - GAP))
+            # The large picture in its own shape, the row right under it, the two centred together.
+            aspect = self._aspects.get(self._large or -1, 16 / 9)
+            big_h = min(h - row_h - GAP, round(w / aspect))
+            big_w = min(w, round(big_h * aspect))
+            y0 = max(0, (h - big_h - GAP - row_h) // 2)
+            self.video.setGeometry(QRect((w - big_w) // 2, y0, big_w, big_h))
             left = max(0, (w - sum(cw for cw, _ in sizes) - GAP * (len(small) - 1)) // 2)
             for cell, (cw, ch) in zip(small, sizes, strict=True):
-                cell.setGeometry(QRect(left, h - ch, cw, ch))
+                cell.setGeometry(QRect(left, y0 + big_h + GAP, cw, ch))
                 left += cw + GAP
 
     def _place_grid(self, area: QRect) -> None:
