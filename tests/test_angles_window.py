@@ -391,6 +391,7 @@ def test_a_recording_becomes_an_angle_from_its_right_click_and_undo_takes_it_bac
     )
     ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
     QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)  # added by the task runner
     added = lib.angles.get(wide.id)
     assert added is not None and (added.main_id, added.offset_us, added.method) == (
         s.main.recording.id,
@@ -418,6 +419,8 @@ def test_a_recording_becomes_an_angle_from_its_right_click_and_undo_takes_it_bac
     dialog2.choices.setCurrentRow(0)
     assert dialog2.choices.currentItem().text() == "Bath time"
     dialog2.accept()
+    qtbot.waitUntil(dialog2.refusal.isVisible, timeout=10_000)
+    assert dialog2.isVisible() and dialog2.buttons.isEnabled()
     assert dialog2.refusal.text() == (
         f"Recording {s.main.recording.id} already has 4 angles, the most a session can show."
     )
@@ -518,3 +521,20 @@ def test_an_angle_not_filming_is_not_made_large_while_playing(qtbot: QtBot, sess
     QTest.mouseClick(w.angles.area.cells[s.parent.recording.id], Qt.MouseButton.LeftButton)
     assert w.angles.large_id == s.parent.recording.id  # paused: large, dark, and saying why
     qtbot.waitUntil(lambda: w.video.frames.placeholder() == NOT_YET, timeout=5_000)
+
+
+def test_the_sentences_after_adding_an_angle() -> None:
+    """What the status bar says once an angle is added: from the sound (the sync engineer's add_auto,
+    wired at merge into ``add_angle_job``), or by hand after the sound's refusal."""
+    from vfeedback.ui.workbench.angle_menu import Added, added_sentence
+
+    auto = Angle(2, 1, 1_370_000, "auto", 0.934)
+    assert added_sentence(Added(auto), "Parent", "Bath time") == (
+        "'Parent' is now an angle of 'Bath time', offset +1.37 s found from the sound, confidence 0.93."
+    )
+    manual = Angle(2, 1, 0, "manual")
+    refused = "The two sound tracks do not match well enough (confidence 0.12) to line them up."
+    assert added_sentence(Added(manual, refused), "Parent", "Bath time") == (
+        f"{refused} 'Parent' is now an angle of 'Bath time', starting together: line it up with "
+        "Alt+Left and Alt+Right while paused."
+    )

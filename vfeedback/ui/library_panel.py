@@ -284,7 +284,7 @@ class LibraryPanel(QWidget):
 
         menu = QMenu(self)
         menu.addAction("Details…", lambda: self._safely(lambda: self.edit_details(recording_id)))
-        angle_menu.fill(menu, self.library, recording_id, self._safely, self._say)
+        angle_menu.fill(menu, self.library, recording_id, self._safely, self._say, self.tasks)
         menu.addSeparator()
         menu.addAction(
             "Delete recording for good…", lambda: self._safely(lambda: self.delete_recording(recording_id))

@@ -4,6 +4,8 @@ or make an angle a film of its own again. Each is one undoable action (Edit › 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,20 +21,56 @@ from PySide6.QtWidgets import (
 
 from vfeedback.core.angles import MAX_ANGLES, Angle
 from vfeedback.core.errors import VfeedbackError
+from vfeedback.core.jobs import Progress, ShouldCancel
 from vfeedback.core.model import Recording
 from vfeedback.services import Library
-from vfeedback.ui.player.angles import angle_name
+from vfeedback.ui.player.angles import angle_name, signed_seconds
+
+if TYPE_CHECKING:
+    from vfeedback.ui.tasks import TaskRunner
 
 Say = Callable[[str], object]
 
 
-def add_angle(library: Library, recording_id: int, main_id: int) -> Angle:
-    """THE one place the window adds an angle (merge point for the sync engineer's work).
+@dataclass(frozen=True)
+class Added:
+    angle: Angle
+    why_manual: str = ""
+    """Why the offset is not from the sound (the sync's refusal, in its sentence), if it was tried."""
 
-    MERGE(i15-sync): once ``lib.angles.add_auto`` is on main, call it here through the window's task
-    runner (it reads both sound tracks) and fall back to this manual offset of 0 when it refuses; the
-    nudge keys (Alt+Left / Alt+Right while paused) then line the pictures up by hand."""
-    return library.angles.add(recording_id, main_id, 0)
+
+def add_angle_job(
+    library: Library, recording_id: int, main_id: int
+) -> Callable[[Progress, ShouldCancel], Added]:
+    """THE one place the window adds an angle: a job for the window's task runner.
+
+    MERGE(i15-sync), the only change needed: first try
+    ``Added(library.angles.add_auto(recording_id, main_id, progress, should_cancel))`` (it reads both
+    sound tracks, hence the task runner) and, when it refuses with a VfeedbackError whose sentence is
+    about the sound (no match, no sound), fall back to the manual add below with
+    ``why_manual=str(exc)``; a refusal ``add`` would make too (another family, a fifth angle) is raised
+    as it is. Until then: manual at 0, lined up with the nudge keys (Alt+Left / Alt+Right, paused)."""
+
+    def job(progress: Progress, should_cancel: ShouldCancel) -> Added:
+        return Added(library.angles.add(recording_id, main_id, 0))
+
+    return job
+
+
+def added_sentence(added: Added, name: str, main_name: str) -> str:
+    """What the status bar says once the angle is added."""
+    angle = added.angle
+    if angle.method == "auto":
+        sure = f", confidence {angle.confidence:.2f}" if angle.confidence is not None else ""
+        return (
+            f"'{name}' is now an angle of '{main_name}', offset {signed_seconds(angle.offset_us)} "
+            f"found from the sound{sure}."
+        )
+    lead = f"{added.why_manual} " if added.why_manual else ""
+    return (
+        f"{lead}'{name}' is now an angle of '{main_name}', starting together: line it up with Alt+Left "
+        "and Alt+Right while paused."
+    )
 
 
 def candidates(library: Library, rec: Recording) -> list[Recording]:
@@ -47,9 +85,17 @@ def candidates(library: Library, rec: Recording) -> list[Recording]:
 class AngleOfDialog(QDialog):
     """Pick the main recording; OK adds the angle (one undoable action)."""
 
-    def __init__(self, library: Library, recording_id: int, say: Say, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        recording_id: int,
+        say: Say,
+        parent: QWidget | None = None,
+        tasks: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self.library = library
+        self.tasks = tasks
         self.recording = library.recordings.get(recording_id)
         self._say = say
         self.setWindowTitle("Add as an angle")
@@ -88,21 +134,48 @@ class AngleOfDialog(QDialog):
         ok.setEnabled(self.choices.currentItem() is not None)
 
     def accept(self) -> None:
+        """Adds the angle through the task runner (finding an offset from the sound takes a while);
+        the dialog stays, saying so, until it is added, and says a refusal in one sentence."""
         item = self.choices.currentItem()
-        if item is None:
+        if item is None or not self.buttons.isEnabled():
             return
         try:
             main = self.library.recordings.get(int(item.data(Qt.ItemDataRole.UserRole)))
-            add_angle(self.library, self.recording.id, main.id)
-        except VfeedbackError as exc:  # said here, in one sentence; nothing changed
-            self.refusal.setText(str(exc))
-            self.refusal.show()
+        except VfeedbackError as exc:
+            self._refuse(str(exc))
             return
-        self._say(
-            f"'{angle_name(self.recording)}' is now an angle of '{angle_name(main)}', starting together: "
-            "line it up with Alt+Left and Alt+Right while paused."
+        job = add_angle_job(self.library, self.recording.id, main.id)
+        self.buttons.setEnabled(False)
+        self.choices.setEnabled(False)
+        self.refusal.hide()
+        name = angle_name(self.recording)
+        if self.tasks is None:
+            try:
+                self._added(job(lambda _fraction: None, lambda: False), name, angle_name(main))
+            except VfeedbackError as exc:
+                self._refuse(str(exc))
+            return
+        self.tasks.submit(
+            f"Adding '{name}' as an angle",
+            job,
+            on_done=lambda added: self._added(added, name, angle_name(main)),
+            on_error=self._refuse,
         )
+
+    def reject(self) -> None:
+        if self.buttons.isEnabled():  # not while the angle is being added: it is said when done
+            super().reject()
+
+    def _added(self, added: Added, name: str, main_name: str) -> None:
+        self._say(added_sentence(added, name, main_name))
         super().accept()
+
+    def _refuse(self, sentence: str) -> None:
+        """Said here, in one sentence; nothing changed, and another main can be picked."""
+        self.refusal.setText(sentence)
+        self.refusal.show()
+        self.buttons.setEnabled(True)
+        self.choices.setEnabled(True)
 
 
 def fill(
@@ -111,6 +184,7 @@ def fill(
     recording_id: int,
     safely: Callable[[Callable[[], object]], None],
     say: Say,
+    tasks: TaskRunner | None = None,
 ) -> None:
     """The angle items of a recording's right-click menu."""
     parent = menu.parentWidget()
@@ -127,7 +201,7 @@ def fill(
         return
 
     def ask() -> None:
-        dialog = AngleOfDialog(library, recording_id, say, parent)
+        dialog = AngleOfDialog(library, recording_id, say, parent, tasks)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
