@@ -391,7 +391,8 @@ def test_a_recording_becomes_an_angle_from_its_right_click_and_undo_takes_it_bac
     )
     ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
     QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)  # added by the task runner
+    qtbot.waitUntil(lambda: lib.angles.get(wide.id) is not None, timeout=10_000)  # by the task runner
+    qtbot.waitUntil(lambda: not any(d.isVisible() for d in w.findChildren(AngleOfDialog)))  # it closed
     added = lib.angles.get(wide.id)
     assert added is not None and (added.main_id, added.offset_us, added.method) == (
         s.main.recording.id,
@@ -538,3 +539,13 @@ def test_the_sentences_after_adding_an_angle() -> None:
         f"{refused} 'Parent' is now an angle of 'Bath time', starting together: line it up with "
         "Alt+Left and Alt+Right while paused."
     )
+
+
+def test_renaming_a_film_of_the_session_renames_its_picture(qtbot: QtBot, session: Session) -> None:
+    s, w = session, session.window
+    s.library.recordings.edit(s.parent.recording.id, title="Mother")
+    qtbot.waitUntil(lambda: w.angles.area.cells[s.parent.recording.id].label.text() == "Mother")
+    w.controller.seek_us(3_000_000)
+    check_all(qtbot, s)
+    press(w, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert w.statusBar().currentMessage().startswith("Angle 'Mother' moved one frame later")

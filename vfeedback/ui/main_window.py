@@ -568,7 +568,7 @@ class MainWindow(QMainWindow):
             self._load_codes()
         if "moments" in changes.tables:
             self.coding.reload()
-        if "angles" in changes.tables:
+        if changes.tables & {"angles", "recordings"}:  # a film of the session deleted or renamed too
             self.angles.reload()
         if "suggestions" in changes.tables:
             self.suggestions.refresh()

@@ -209,10 +209,12 @@ class AngleSession(QObject):
         try:
             now = {a.recording_id: a for a in self.library.angles.of(self.main_id)}
             main = self.library.recordings.get(self.main_id)
+            names = {rid: angle_name(self.library.recordings.get(rid)) for rid in [main.id, *now]}
         except VfeedbackError:
             return  # the main recording went: the window closes it
         before = {m.id for m in self.members.values() if m.angle is not None}
-        if set(now) != before:
+        shown = {m.id: m.name for m in self.members.values()}
+        if set(now) != before or names != shown:  # added, removed (or deleted), or renamed
             index = self.members[self.main_id].index
             proxy = self.members[self.main_id].proxy
             large = self.large_id if self.large_id in now else None
