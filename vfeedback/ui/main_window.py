@@ -244,6 +244,10 @@ class MainWindow(QMainWindow):
         play.addAction(act("One frame back\tLeft", None, lambda: c.step_frames(-1)))
         play.addAction(act("One second forward\tShift+Right", None, lambda: c.step_us(keys.ONE_SECOND_US)))
         play.addAction(act("One second back\tShift+Left", None, lambda: c.step_us(-keys.ONE_SECOND_US)))
+        play.addSeparator()
+        play.addAction(act("Angle one frame later\tAlt+Right", None, lambda: keys.nudge_angle(self, 1)))
+        play.addAction(act("Angle one frame earlier\tAlt+Left", None, lambda: keys.nudge_angle(self, -1)))
+        play.addAction(act("Choose the angle to move", "Alt+Down", lambda: self.angles.choose(1)))
 
         self.highlights.build(bar.addMenu("&Moment"))
         self.code_menu = bar.addMenu("&Code")  # every code, those without a key too (see _on_coding)

@@ -195,10 +195,10 @@ BINDINGS: tuple[KeyBinding, ...] = (
         ("Shift+Right",), lambda k: k.controller.step_us(ONE_SECOND_US), "One second forward", "Playing"
     ),
     KeyBinding(("Shift+Left",), lambda k: k.controller.step_us(-ONE_SECOND_US), "One second back", "Playing"),
-    # Alt with the arrows: the plain and Shift arrows step the playhead; nothing else uses Alt.
+    # Alt with the arrows: the plain and Shift arrows step the playhead; nothing else uses Alt. (Which
+    # angle they move: Playback › Choose the angle to move, Alt+Down, listed with the menus' keys.)
     KeyBinding(("Alt+Right",), lambda k: nudge_angle(k, 1), "Angle: one frame later (paused)", "Playing"),
     KeyBinding(("Alt+Left",), lambda k: nudge_angle(k, -1), "Angle: one frame earlier", "Playing"),
-    KeyBinding(("Alt+Down",), lambda k: k.angles.choose(1), "Choose the angle Alt+arrows move", "Playing"),
     KeyBinding(("I",), lambda k: k.coding.set_in(), "Mark the start (in)", "Tagging"),
     KeyBinding(("O",), lambda k: k.coding.set_out(), "Mark the end (out)", "Tagging"),
     KeyBinding(("Return", "Enter"), enter, "Tag in→out, or accept a suggestion", "Tagging"),
