@@ -23,6 +23,7 @@ GROUPS = {
     "pack": "bench_pack",
     "suggest": "bench_suggest",
     "angles": "bench_angles",
+    "angle_step": "bench_angle_step",
 }
 
 

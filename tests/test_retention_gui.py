@@ -302,8 +302,13 @@ def test_panel_context_menus_offer_retention_and_deletion(
     assert panel.due_notice.isVisibleTo(panel) and panel.due_notice.text() == "1 case due for deletion…"
     assert "keep until 2025-06-01" in panel.families.item(1).toolTip()
     rec_menu = panel.recording_menu(a.id)
-    assert [x.text() for x in rec_menu.actions()] == ["Details…", "", "Delete recording for good…"]
-    rec_menu.actions()[2].trigger()
+    assert [x.text() for x in rec_menu.actions()] == [
+        "Details…",
+        "Add as an angle of…",
+        "",
+        "Delete recording for good…",
+    ]
+    rec_menu.actions()[3].trigger()
     assert panel.confirming is not None and panel.confirming.inventory.recording_ids == [a.id]
     panel.confirming.reject()
     assert panel.confirming is None and len(library.recordings.all(CODE)) == 2

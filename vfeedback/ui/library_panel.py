@@ -144,10 +144,15 @@ class LibraryPanel(QWidget):
         family = self.current_family()
         if family is None:
             return
-        for rec in self.library.recordings.all(family):
+        films = self.library.recordings.all(family)
+        names = {rec.id: rec.title or rec.original_name for rec in films}
+        for rec in films:
             when = long_date(rec.recorded_on) if rec.recorded_on else "date unknown"
             context = f" · {rec.context}" if rec.context else ""
             length = film_length(rec.media.duration_us)
+            angle = self.library.angles.get(rec.id)
+            if angle is not None:  # opening it opens its session
+                length += f" · angle of {names.get(angle.main_id, f'recording {angle.main_id}')}"
             first = f"{rec.title}\n{when}{context} · {length}" if rec.title else f"{when}{context}\n{length}"
             item = QListWidgetItem(first)
             item.setData(Qt.ItemDataRole.UserRole, rec.id)
@@ -247,6 +252,14 @@ class LibraryPanel(QWidget):
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()
 
+    def _say(self, text: str) -> None:
+        """A short word in the window's status bar (the panel may also stand alone, in tests)."""
+        from PySide6.QtWidgets import QMainWindow
+
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(text, 8000)
+
     def family_menu(self, code: str) -> QMenu:
         menu = QMenu(self)
         menu.addAction("Audit record…", lambda: self._safely(lambda: self.show_audit(code)))
@@ -267,8 +280,11 @@ class LibraryPanel(QWidget):
         return dialog
 
     def recording_menu(self, recording_id: int) -> QMenu:
+        from vfeedback.ui.workbench import angle_menu
+
         menu = QMenu(self)
         menu.addAction("Details…", lambda: self._safely(lambda: self.edit_details(recording_id)))
+        angle_menu.fill(menu, self.library, recording_id, self._safely, self._say, self.tasks)
         menu.addSeparator()
         menu.addAction(
             "Delete recording for good…", lambda: self._safely(lambda: self.delete_recording(recording_id))

@@ -43,7 +43,9 @@ from vfeedback.services.undo import Changes
 from vfeedback.ui.inspector import Inspector
 from vfeedback.ui.library_panel import LibraryPanel
 from vfeedback.ui.moment_list import MomentList
+from vfeedback.ui.player.angles import AngleSession
 from vfeedback.ui.player.controller import PlaybackController
+from vfeedback.ui.player.session_player import SessionPlayer
 from vfeedback.ui.player.transport import TransportBar
 from vfeedback.ui.player.view import PlayerView
 from vfeedback.ui.task_status import TaskStatus
@@ -114,7 +116,8 @@ class MainWindow(QMainWindow):
         self.player = player
         self._vlc = isinstance(player, VlcPlayer)
         self._player_missing = missing
-        self.controller = PlaybackController(self.player, self)
+        self.session_player = SessionPlayer(player)  # VLC plays the large angle on the main clock
+        self.controller = PlaybackController(self.session_player, self)
         self.pieces = background.Pieces(self)
         self.after_paint = AfterFirstPaint(self)
         self._thumbs: list[tuple[int, Any]] = []
@@ -159,8 +162,11 @@ class MainWindow(QMainWindow):
     def _build_views(self) -> None:
         self.panel = LibraryPanel(self.library, tasks=self.tasks)
         self.video = PlayerView()
+        self.angles = AngleSession(
+            self.library, self.tasks, self.video, self.controller, self.session_player, vlc=self._vlc
+        )
         self.transport = TransportBar()
-        self.timeline = TimelineView()
+        self.timeline: TimelineView = TimelineView()
         # Every lane stays visible at 1366x768; the video gives way first.
         self.timeline.setMinimumHeight(self.timeline.sizeHint().height())
         self.inspector = Inspector(self.library)
@@ -173,7 +179,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(centre_top)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        column.addWidget(self.video, 1)
+        column.addWidget(self.angles.area, 1)
         column.addWidget(self.transport)
 
         self.centre = QSplitter(Qt.Orientation.Vertical)
@@ -238,6 +244,10 @@ class MainWindow(QMainWindow):
         play.addAction(act("One frame back\tLeft", None, lambda: c.step_frames(-1)))
         play.addAction(act("One second forward\tShift+Right", None, lambda: c.step_us(keys.ONE_SECOND_US)))
         play.addAction(act("One second back\tShift+Left", None, lambda: c.step_us(-keys.ONE_SECOND_US)))
+        play.addSeparator()
+        play.addAction(act("Angle one frame later\tAlt+Right", None, lambda: keys.nudge_angle(self, 1)))
+        play.addAction(act("Angle one frame earlier\tAlt+Left", None, lambda: keys.nudge_angle(self, -1)))
+        play.addAction(act("Choose the angle to move", "Alt+Down", lambda: self.angles.choose(1)))
 
         self.highlights.build(bar.addMenu("&Moment"))
         self.code_menu = bar.addMenu("&Code")  # every code, those without a key too (see _on_coding)
@@ -252,6 +262,11 @@ class MainWindow(QMainWindow):
         view.addAction(act("Zoom out\t-", None, self.timeline.zoom_out))
         view.addAction(act("Whole recording\t0", None, self.timeline.fit))
         view.addSeparator()
+        self.act_side_by_side = act("Angles side by side", "Ctrl+Shift+A", self.angles.toggle_layout)
+        self.act_side_by_side.setCheckable(True)
+        self.angles.layoutChanged.connect(self.act_side_by_side.setChecked)
+        view.addAction(self.act_side_by_side)
+        view.addSeparator()
         view.addAction(act("Keyboard keys\t?", None, lambda: keys.toggle_help(self)))
 
         from vfeedback.ui import installation_check
@@ -264,6 +279,8 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         c, coding = self.controller, self.coding
         c.positionChanged.connect(self._on_position)
+        c.positionChanged.connect(lambda us, _frame: self.angles.follow(us, c.playing))
+        self.angles.status.connect(self.show_status)
         c.playingChanged.connect(self.transport.show_playing)
         c.frameShown.connect(self._on_frame)
         c.showExactFrames.connect(self.video.show_exact)
@@ -329,7 +346,9 @@ class MainWindow(QMainWindow):
 
     # --- opening and closing --------------------------------------------------------------------
     def open_recording(self, recording_id: int) -> None:
-        rec = self.library.recordings.get(recording_id)
+        # An angle opens its session: moments are on the main recording's clock; the angle shows large.
+        main_id = self.angles.main_of(recording_id)
+        rec = self.library.recordings.get(main_id)
         path = self.library.recordings.path(rec)
         if not path.exists():
             self.show_error(
@@ -349,6 +368,7 @@ class MainWindow(QMainWindow):
         self.arrival.remember(rec.id)
         self.panel.select_recording(rec.id)
         self.coding.open(rec)
+        self.angles.open(rec, large=recording_id if recording_id != rec.id else None)
         self.suggestions.stop()  # the last recording's suggestions go; this one's come in _start_playing
         self.after_paint.run(lambda: self._start_playing(rec, path))
 
@@ -387,6 +407,7 @@ class MainWindow(QMainWindow):
         )
         proxy = self.library.media.proxy_file(rec.id)
         self.controller.set_index(index, rec.media.rotation, self.video.display_size(), proxy)
+        self.angles.main_ready(index, proxy)
         if proxy is None:
             self.tasks.submit(
                 "Preparing quick stepping",
@@ -398,6 +419,7 @@ class MainWindow(QMainWindow):
         rec, index = self.coding.recording, self.coding.index
         if rec is not None and rec.id == recording_id and index is not None:
             self.controller.set_index(index, rec.media.rotation, self.video.display_size(), path)
+            self.angles.main_ready(index, path)
 
     def close_recording(self) -> None:
         self.controller.pause()
@@ -406,6 +428,7 @@ class MainWindow(QMainWindow):
         self.tasks.wait(10_000)
         self.inspector.set_moment(None)
         self.coding.close()
+        self.angles.close()
         self.suggestions.stop()
         self.timeline.set_filmstrip([])
         self.timeline.set_waveform([], background.BUCKET_US)
@@ -536,7 +559,7 @@ class MainWindow(QMainWindow):
 
     # --- reactions ------------------------------------------------------------------------------
     def _on_changes(self, changes: Changes) -> None:
-        if changes.tables & {"families", "recordings"}:
+        if changes.tables & {"families", "recordings", "angles"}:
             self.panel.refresh()
             self._show_greeting()
             open_rec = self.coding.recording
@@ -549,6 +572,8 @@ class MainWindow(QMainWindow):
             self._load_codes()
         if "moments" in changes.tables:
             self.coding.reload()
+        if changes.tables & {"angles", "recordings"}:  # a film of the session deleted or renamed too
+            self.angles.reload()
         if "suggestions" in changes.tables:
             self.suggestions.refresh()
         self.supervision.refresh(set(changes.tables))
@@ -566,7 +591,8 @@ class MainWindow(QMainWindow):
         self.timeline.set_playhead(us, follow=self.controller.playing)
 
     def _on_frame(self, image: Any, frame: int, exact: bool) -> None:
-        self.video.frames.show_frame(image, frame, exact)
+        if self.angles.shows_main_large():  # else the large angle's own frames are drawn there
+            self.video.frames.show_frame(image, frame, exact)
         self.transport.show_exactness(exact)
 
     def _on_thumbnail(self, recording_id: int, time_us: int, image: Any) -> None:
@@ -642,4 +668,5 @@ class MainWindow(QMainWindow):
         self.tasks.cancel_all()
         self.tasks.wait(10_000)
         self.tasks.shutdown()
+        self.angles.close()
         self.controller.close()

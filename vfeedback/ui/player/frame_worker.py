@@ -38,10 +38,12 @@ class FrameWorker(QObject):
     failed = Signal(str)
     _wake = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, cache_bytes: int | None = None) -> None:
         super().__init__()
         self._lock = threading.Lock()
+        self._cache_bytes = cache_bytes  # None: the decoder's own default
         self._wanted: int | None = None
+        self._with_preview = True
         self._pending_config: _Config | None = None
         self._decoder: FrameDecoder | None = None
         self._opened: tuple[Path, FrameIndex] | None = None
@@ -59,9 +61,12 @@ class FrameWorker(QObject):
         with self._lock:
             self._pending_config = (path, index, rotation, max_size, proxy)
 
-    def request(self, frame: int) -> None:
+    def request(self, frame: int, *, preview: bool = True) -> None:
+        """``preview`` False: the exact frame only (following playback, where decoding on from the
+        last frame is cheaper than a proxy's preview first)."""
         with self._lock:
             self._wanted = frame
+            self._with_preview = preview
         self._wake.emit()
 
     @Slot()
@@ -80,12 +85,13 @@ class FrameWorker(QObject):
         with self._lock:
             wanted, self._wanted = self._wanted, None
             config, self._pending_config = self._pending_config, None
+            with_preview = self._with_preview
         if config is not None:
             self._reopen(*config)
         if wanted is None or self._decoder is None:
             return
         try:
-            preview = self._decoder.preview(wanted)
+            preview = self._decoder.preview(wanted) if with_preview else self._decoder.cached(wanted)
             if preview is not None and not self._overtaken():
                 self.frameReady.emit(wanted, to_qimage(preview.image), preview.exact)
             if preview is not None and preview.exact:
@@ -122,7 +128,12 @@ class FrameWorker(QObject):
             self._decoder.close()
             self._decoder = None
         try:
-            self._decoder = FrameDecoder(path, index, rotation, max_size=max_size, proxy=proxy)
+            if self._cache_bytes is None:
+                self._decoder = FrameDecoder(path, index, rotation, max_size=max_size, proxy=proxy)
+            else:
+                self._decoder = FrameDecoder(
+                    path, index, rotation, max_size=max_size, proxy=proxy, cache_bytes=self._cache_bytes
+                )
             self._opened = (path, index)
         except VfeedbackError as exc:
             self.failed.emit(str(exc))
@@ -131,10 +142,10 @@ class FrameWorker(QObject):
 class FrameThread:
     """A FrameWorker on its own QThread, started and stopped with its owner."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "exact-frames", cache_bytes: int | None = None) -> None:
         self.thread = QThread()
-        self.thread.setObjectName("exact-frames")
-        self.worker = FrameWorker()
+        self.thread.setObjectName(name)
+        self.worker = FrameWorker(cache_bytes)
         self.worker.moveToThread(self.thread)
         self.thread.start()
 

@@ -51,6 +51,10 @@ class FrameView(QWidget):
     def image(self) -> QImage | None:
         return self._image
 
+    def placeholder(self) -> str:
+        """The sentence shown instead of a picture ("" while a picture is shown)."""
+        return self._placeholder if self._image is None else ""
+
     def picture_rect(self) -> QRect:
         if self._image is None or self._image.isNull():
             return QRect()

@@ -83,6 +83,15 @@ class Suggested(Protocol):
     def unfocus(self) -> None: ...
 
 
+class Angled(Protocol):
+    """The angles of the open session (``ui.player.angles.AngleSession``)."""
+
+    def nudge(self, frames: int) -> None: ...
+
+    def choose(self, step: int) -> None: ...
+
+
+
 class Keys(Protocol):
     """What the keys act on."""
 
@@ -100,6 +109,9 @@ class Keys(Protocol):
 
     @property
     def suggestions(self) -> Suggested: ...
+
+    @property
+    def angles(self) -> Angled: ...
 
     def undo(self) -> None: ...
 
@@ -157,6 +169,12 @@ def delete(keys: Keys) -> None:
         keys.coding.delete_selected()
 
 
+def nudge_angle(keys: Keys, frames: int) -> None:
+    """Moves the chosen angle by its own frames at the paused time (one undoable action)."""
+    if keys.coding.recording is not None:
+        keys.angles.nudge(frames)
+
+
 @dataclass(frozen=True)
 class KeyBinding:
     keys: tuple[str, ...]
@@ -177,6 +195,10 @@ BINDINGS: tuple[KeyBinding, ...] = (
         ("Shift+Right",), lambda k: k.controller.step_us(ONE_SECOND_US), "One second forward", "Playing"
     ),
     KeyBinding(("Shift+Left",), lambda k: k.controller.step_us(-ONE_SECOND_US), "One second back", "Playing"),
+    # Alt with the arrows: the plain and Shift arrows step the playhead; nothing else uses Alt. (Which
+    # angle they move: Playback › Choose the angle to move, Alt+Down, listed with the menus' keys.)
+    KeyBinding(("Alt+Right",), lambda k: nudge_angle(k, 1), "Angle: one frame later (paused)", "Playing"),
+    KeyBinding(("Alt+Left",), lambda k: nudge_angle(k, -1), "Angle: one frame earlier", "Playing"),
     KeyBinding(("I",), lambda k: k.coding.set_in(), "Mark the start (in)", "Tagging"),
     KeyBinding(("O",), lambda k: k.coding.set_out(), "Mark the end (out)", "Tagging"),
     KeyBinding(("Return", "Enter"), enter, "Tag in→out, or accept a suggestion", "Tagging"),
@@ -214,6 +236,7 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("Wheel over lane names", "Scroll the lanes (lanes by code)"),
     ("Double-click in the list", "Go to that moment"),
     ("Click a suggestion", "Focus it for Enter, X or Delete"),
+    ("Click a small angle", "Make it large, with its sound"),
 )
 """What the mouse does on the timeline and the moment list (``ui/timeline/view.py`` does it)."""
 
