@@ -46,6 +46,10 @@ COMMANDS: dict[str, str] = {
     "agreement": "supervision",
     "suggest": "suggest",
     "voices": "suggest",
+    "team": "team",
+    "caseload": "team",
+    "share": "team",
+    "shares": "team",
 }
 GROUPS = tuple(dict.fromkeys(COMMANDS.values()))
 

@@ -31,6 +31,7 @@ from vfeedback.services.reels import Reels
 from vfeedback.services.schemes import Schemes
 from vfeedback.services.suggestions import Suggestions
 from vfeedback.services.supervision import Supervision
+from vfeedback.services.team import Team
 from vfeedback.services.undo import Changes
 from vfeedback.storage import layout, migrate
 from vfeedback.storage.database import Database
@@ -61,6 +62,7 @@ class Library:
         self.cases = Cases(ctx, families, recordings, media, exports, audit)
         self.integrity = Integrity(ctx, recordings)
         self.suggestions = Suggestions(ctx, families, recordings, media, schemes, moments, audit)
+        self.team = Team(ctx, families, audit)
 
     @classmethod
     def open(cls, spec: str | os.PathLike[str] | None = None) -> Library:

@@ -123,7 +123,7 @@ class Moments:
                     codes[item.code] = self.schemes.code(item.code)
                 chosen = codes[item.code]
                 who = _actor(item.actor) if item.actor else (chosen.default_actor or Actor.PARENT)
-                coder = self._coder(item.coder)
+                coder = self._coder(item.coder, imported=True)
                 values.append(
                     {
                         "recording_id": recording_id,
@@ -319,8 +319,17 @@ class Moments:
                 after[m.id] = rows.moment(row)
         return [after.get(m.id, m) for m in found]
 
-    def _coder(self, given: str | None) -> str:
-        """Who coded a moment: ``given``, else the library's user; cleaned as a person's name."""
+    def _coder(self, given: str | None, *, imported: bool = False) -> str:
+        """Who coded a moment: ``given``, else the library's user; cleaned as a person's name. On a
+        server library a typed coder must be the login (an imported file keeps its annotators)."""
+        login = self.ctx.login
+        if login is not None and not imported:
+            if given and given.strip() and given.strip() != login:
+                raise BadInput(
+                    f"On a team library your moments are coded as your login ({login}), "
+                    f"not as '{given.strip()}'; nothing was saved."
+                )
+            return login
         return texts.clean(given or "", texts.PERSON, "coder's name") or texts.clean(
             self.ctx.user, texts.PERSON, "coder's name you work under"
         )
