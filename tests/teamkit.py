@@ -11,6 +11,8 @@ import pgserver
 from mediagen import MediaSet
 
 from vfeedback.cli.main import run
+
+__all__ = ["run"]
 from vfeedback.core.model import Moment
 from vfeedback.services import Library
 
