@@ -97,10 +97,11 @@ def test_what_cannot_be_shared(team: Team, capsys: pytest.CaptureFixture[str]) -
         f"vfeedback: Moment {m0} is not shared by you for supervision; nothing was withdrawn.\n"
     )
     # past vfeedback: a share row for bob's moment, or in bob's name
+    insert = "INSERT INTO shares (moment_id, owner, with_login, include_note, shared_at) VALUES "
     for sql in (
-        f"INSERT INTO shares (moment_id, owner, with_login, include_note, shared_at) VALUES ({bobs}, 'ana', 'sue', true, now())",
-        f"INSERT INTO shares (moment_id, owner, with_login, include_note, shared_at) VALUES ({m0}, 'bob', 'sue', true, now())",
-        f"INSERT INTO shares (moment_id, owner, with_login, include_note, shared_at) VALUES ({m0}, 'ana', 'bob', true, now())",
+        insert + f"({bobs}, 'ana', 'sue', true, now())",
+        insert + f"({m0}, 'bob', 'sue', true, now())",
+        insert + f"({m0}, 'ana', 'bob', true, now())",
     ):
         done = team.psql(CLINICIAN_A, sql)
         assert "row-level security" in done.stderr, sql

@@ -24,6 +24,7 @@ from vfeedback.services.families import Families
 from vfeedback.services.files import Files
 from vfeedback.services.integrity import Integrity
 from vfeedback.services.interchange import Interchange
+from vfeedback.services.live import Live
 from vfeedback.services.media import Media
 from vfeedback.services.moments import Moments
 from vfeedback.services.recordings import Recordings
@@ -63,6 +64,7 @@ class Library:
         self.integrity = Integrity(ctx, recordings)
         self.suggestions = Suggestions(ctx, families, recordings, media, schemes, moments, audit)
         self.team = Team(ctx, families, audit)
+        self.live = Live(ctx)  # a team library's colleagues' changes, once a window starts it
 
     @classmethod
     def open(cls, spec: str | os.PathLike[str] | None = None) -> Library:
@@ -85,6 +87,7 @@ class Library:
         return lib
 
     def close(self) -> None:
+        self.live.stop()
         self.ctx.db.dispose()
 
     def __enter__(self) -> Library:
