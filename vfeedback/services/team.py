@@ -15,6 +15,8 @@ from sqlalchemy import Connection, and_, delete, insert, select, text, update
 
 from vfeedback.core import text as texts
 from vfeedback.core.errors import BadInput, Conflict, NotFound
+from vfeedback.core.model import Moment
+from vfeedback.services import rows
 from vfeedback.services.audit import Audit
 from vfeedback.services.context import Context
 from vfeedback.services.families import Families
@@ -232,6 +234,19 @@ class Team:
             query = query.where(s.c.withdrawn_at.is_(None))
         with self.ctx.read() as conn:
             return [_row_share(r) for r in conn.execute(query).mappings()]
+
+    def shared_moments(self, recording_id: int | None = None) -> list[Moment]:
+        """The moments this login may see without reading the ``note`` column (a supervisor is not
+        granted it): each with its note when it was shared with "include my note", else ""."""
+        m = t.moments
+        columns = [c for c in m.c if c.name != "note"]
+        query = select(*columns).order_by(m.c.start_us, m.c.id)
+        if recording_id is not None:
+            query = query.where(m.c.recording_id == recording_id)
+        notes = self.shared_notes()
+        with self.ctx.read() as conn:
+            found = [dict(r) for r in conn.execute(query).mappings()]
+        return [rows.moment(r | {"note": notes.get(int(r["id"]), "")}) for r in found]
 
     def shared_notes(self) -> dict[int, str]:
         """A supervisor's view of the notes shared with them ("include my note"): moment id -> note."""

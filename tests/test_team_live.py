@@ -1,0 +1,145 @@
+"""Live on a team library: a colleague's change reaches a second open library, and a real window,
+within a second (LISTEN/NOTIFY, no polling); five clients adding at once lose nothing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pgserver
+import pytest
+import teamkit
+from mediagen import MediaSet
+from PySide6.QtCore import QModelIndex, Qt
+from pytestqt.qtbot import QtBot
+from teamkit import ADMIN, CLINICIAN_A, CLINICIAN_B, SUPERVISOR, Team
+
+from vfeedback.media.clock_player import ClockPlayer
+from vfeedback.services import Library
+from vfeedback.services.undo import Changes
+from vfeedback.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def team(
+    pg_server: pgserver.PgServer,
+    media: MediaSet,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[Team]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VFEEDBACK_FILES", teamkit.files_folder(tmp_path_factory.mktemp("team")))
+        made = teamkit.make_team(pg_server, f"lv_{request.node.name.lower()[5:40]}", media)
+        assert made.cli(ADMIN, "caseload", "add", "F1", CLINICIAN_B) == 0  # bob and ana share F1
+        yield made
+
+
+class Heard:
+    """What a library announced, and when."""
+
+    def __init__(self, lib: Library) -> None:
+        self.changes: list[tuple[float, Changes]] = []
+        self.event = threading.Event()
+        lib.subscribe(self._heard)
+
+    def _heard(self, changes: Changes) -> None:
+        self.changes.append((time.monotonic(), changes))
+        self.event.set()
+
+    def first(self, table: str, row: int) -> float | None:
+        return next((at for at, c in self.changes if row in c.touched(table)), None)
+
+
+def test_a_colleagues_moment_reaches_a_second_library_within_a_second(team: Team) -> None:
+    rec = team.ids["F1.recording"]
+    with team.open(CLINICIAN_A) as ana, team.open(CLINICIAN_B) as bob:
+        heard = Heard(bob)
+        assert bob.live.start()
+        started = time.monotonic()
+        made = ana.moments.add(rec, 3_000_000, code="Waiting", caption="a colleague's moment")
+        deadline = started + 1.0
+        while heard.first("moments", made.id) is None and time.monotonic() < deadline:
+            heard.event.wait(0.05)
+        arrived = heard.first("moments", made.id)
+        assert arrived is not None and arrived - started <= 1.0
+        assert made.id in [m.id for m in bob.moments.all(rec)]
+        # an edit and a deletion too
+        heard.changes.clear()
+        ana.moments.edit(made.id, caption="changed")
+        ana.moments.delete(made.id)
+        time.sleep(0.5)
+        assert any(made.id in c.touched("moments") for _, c in heard.changes)
+        assert made.id not in [m.id for m in bob.moments.all(rec)]
+
+
+def test_a_supervisor_hears_a_consent_withdrawal_at_once(team: Team) -> None:
+    m0 = team.ids["F1.moment0"]
+    assert team.cli(CLINICIAN_A, "share", str(m0), "--with", SUPERVISOR) == 0
+    with team.open(SUPERVISOR) as sue:
+        assert [m.id for m in sue.team.shared_moments(team.ids["F1.recording"])] == [m0]
+        heard = Heard(sue)
+        assert sue.live.start()
+        started = time.monotonic()
+        assert team.cli(CLINICIAN_A, "consent", "F1", "--withdraw", "supervision", "--by", CLINICIAN_A) == 0
+        assert heard.event.wait(1.0)
+        time.sleep(0.1)
+        assert any("consents" in c.tables and "moments" in c.tables for _, c in heard.changes)
+        assert heard.changes[0][0] - started <= 1.0
+        assert sue.team.shared_moments(team.ids["F1.recording"]) == []
+
+
+def test_five_clients_adding_at_once_lose_nothing(team: Team) -> None:
+    rec = team.ids["F1.recording"]
+    errors: list[BaseException] = []
+    gate = threading.Barrier(5)
+
+    def client(n: int) -> None:
+        try:
+            with team.open(CLINICIAN_A if n % 2 else CLINICIAN_B) as lib:
+                gate.wait()
+                for k in range(20):
+                    lib.moments.add(rec, (n * 20 + k) * 40_000, code="Waiting", caption=f"c{n}-{k}")
+                lib.consent.give("F1", "training", by="x")  # the audit chain, appended from five clients
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(5)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert errors == []
+    captions = team.rows(
+        "postgres", f"SELECT caption FROM moments WHERE recording_id = {rec} AND caption LIKE 'c%-%'"
+    )
+    assert sorted(captions) == sorted(f"c{n}-{k}" for n in range(5) for k in range(20))
+    with team.open("postgres") as lib:
+        assert lib.integrity.check() == []
+
+
+def test_a_real_window_shows_a_colleagues_moment_within_a_second(team: Team, qtbot: QtBot) -> None:
+    rec = team.ids["F1.recording"]
+    with team.open(CLINICIAN_B) as bob, team.open(CLINICIAN_A) as ana:
+        window = MainWindow(bob, player=ClockPlayer())
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        try:
+            window.open_recording(rec)
+            model = window.moment_list.model()
+            qtbot.waitUntil(lambda: model.rowCount(QModelIndex()) == 2, timeout=5000)
+            started = time.monotonic()
+            ana.moments.add(rec, 5_000_000, code="Waiting", caption="seen live")
+            qtbot.waitUntil(lambda: model.rowCount(QModelIndex()) == 3, timeout=1000)
+            assert time.monotonic() - started <= 1.0
+            columns = model.columnCount(QModelIndex())
+            shown = [
+                model.index(r, c).data(Qt.ItemDataRole.DisplayRole) for r in range(3) for c in range(columns)
+            ]
+            assert "seen live" in shown
+        finally:
+            window.close()
