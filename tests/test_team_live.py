@@ -11,7 +11,8 @@ import pgserver
 import pytest
 import teamkit
 from mediagen import MediaSet
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 from teamkit import ADMIN, CLINICIAN_A, CLINICIAN_B, SUPERVISOR, Team
 
@@ -19,6 +20,7 @@ from vfeedback.media.clock_player import ClockPlayer
 from vfeedback.services import Library
 from vfeedback.services.undo import Changes
 from vfeedback.ui.main_window import MainWindow
+from vfeedback.ui.share_dialog import ShareDialog
 
 pytestmark = pytest.mark.postgres
 
@@ -143,3 +145,58 @@ def test_a_real_window_shows_a_colleagues_moment_within_a_second(team: Team, qtb
             assert "seen live" in shown
         finally:
             window.close()
+
+
+def test_share_with_in_the_window_by_real_clicks(team: Team, qtbot: QtBot) -> None:
+    rec, m0 = team.ids["F1.recording"], team.ids["F1.moment0"]
+    with team.open(CLINICIAN_A) as ana:
+        window = MainWindow(ana, player=ClockPlayer())
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        try:
+            window.open_recording(rec)
+            view = window.moment_list
+            qtbot.waitUntil(lambda: view.model().rowCount(QModelIndex()) == 2, timeout=5000)
+            first = view.visualRect(view.model().index(0, 1)).center()
+            qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=first)
+            assert [m.id for m in window.coding.selected_moments()] == [m0]
+            share = window.findChild(QAction, "shareWith")
+            assert share is not None and share.text() == "&Share with…"
+            share.trigger()
+            dialog = window.team.dialog
+            assert isinstance(dialog, ShareDialog)
+            qtbot.waitExposed(dialog)
+            assert not dialog.share_button.isEnabled()
+            item = dialog.supervisors.item(0)
+            assert item.text() == "Sue S."
+            where = dialog.supervisors.visualItemRect(item).center()
+            qtbot.mouseClick(dialog.supervisors.viewport(), Qt.MouseButton.LeftButton, pos=where)
+            qtbot.mouseClick(
+                dialog.include_note,
+                Qt.MouseButton.LeftButton,
+                pos=QPoint(8, dialog.include_note.height() // 2),
+            )
+            assert dialog.include_note.isChecked()
+            qtbot.mouseClick(dialog.share_button, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
+            assert window.statusBar().currentMessage() == "Shared 1 moment with Sue S. for supervision."
+        finally:
+            window.close()
+    assert team.rows("postgres", "SELECT moment_id, owner, with_login, include_note FROM shares") == [
+        f"{m0}|ana|sue|t"
+    ]
+    assert team.rows(SUPERVISOR, "SELECT moment_id || ':' || note FROM supervision_notes") == [
+        f"{m0}:F1 private note {m0}"
+    ]
+
+
+def test_no_share_with_on_a_library_on_this_computer(library: Library, qtbot: QtBot) -> None:
+    window = MainWindow(library, player=ClockPlayer())
+    qtbot.addWidget(window)
+    try:
+        assert window.findChild(QAction, "shareWith") is None
+        assert not library.live.available
+    finally:
+        window.close()

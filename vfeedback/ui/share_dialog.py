@@ -70,7 +70,7 @@ class ShareDialog(QDialog):
         layout.addWidget(self.include_note)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self.resize(420, 320)
+        self.resize(440, 250)  # a team has a few supervisors: a short list, not a tall empty box
 
     def _share(self) -> None:
         item = self.supervisors.currentItem()
