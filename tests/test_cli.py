@@ -247,7 +247,7 @@ def test_import_takes_a_recording_or_a_kind_of_moments_file(
 README_COMMANDS = [
     "open", "probe", "family", "families", "import", "recordings", "index", "relink", "moments",
     "consent", "audit", "retention", "due", "delete", "export", "highlights", "schemes", "undo",
-    "redo", "check", "progress", "agreement", "suggest", "voices",
+    "redo", "check", "progress", "agreement", "suggest", "voices", "team", "caseload", "share", "shares",
 ]  # fmt: skip
 # Every command that runs on a library, as (command, action); `open` and `probe` run without one.
 README_HANDLERS = {
@@ -259,7 +259,8 @@ README_HANDLERS = {
     ("highlights", None), ("consent", None), ("audit", None), ("retention", None), ("due", None),
     ("delete", "family"), ("delete", "recording"), ("agreement", None), ("progress", None),
     ("export", "eaf"), ("export", "csv"), ("export", "srt"), ("export", "vtt"), ("export", "otio"),
-    ("suggest", None), ("voices", None),
+    ("suggest", None), ("voices", None), ("team", "add"), ("team", "list"), ("caseload", "add"),
+    ("caseload", "remove"), ("caseload", "list"), ("share", None), ("shares", None),
 }  # fmt: skip
 
 
@@ -297,7 +298,8 @@ def test_one_command_built_alone_has_the_grammar_it_has_among_all() -> None:
     """A run builds only the command it names: its options, help and refusals must be the same as
     when every command is built (for --help)."""
     every = dict(_parsers(parser.build()))
-    assert len(every) == 24 + 2 + 5 + 2 + 9  # commands; family, moments, delete and export actions
+    # commands; family, moments, delete and export actions; team and caseload actions
+    assert len(every) == 28 + 2 + 5 + 2 + 9 + 3 + 3
     for command in README_COMMANDS:
         alone = dict(_parsers(parser.build(command)))
         assert alone == {path: text for path, text in every.items() if path[0] == command}, command
