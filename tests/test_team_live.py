@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 from teamkit import ADMIN, CLINICIAN_A, CLINICIAN_B, SUPERVISOR, Team
 
+from vfeedback.core.errors import Conflict
 from vfeedback.media.clock_player import ClockPlayer
 from vfeedback.services import Library
 from vfeedback.services.undo import Changes
@@ -200,3 +201,22 @@ def test_no_share_with_on_a_library_on_this_computer(library: Library, qtbot: Qt
         assert not library.live.available
     finally:
         window.close()
+
+
+def test_an_edit_that_lost_a_race_says_so_with_both_versions(team: Team) -> None:
+    m0 = team.ids["F1.moment0"]
+    with team.open(CLINICIAN_A) as ana, team.open(CLINICIAN_B) as bob:
+        shown_to_ana, shown_to_bob = ana.moments.get(m0), bob.moments.get(m0)
+        bob.moments.edit(m0, caption="Bob's words", seen=shown_to_bob.updated_at)
+        undo_before = ana.undo_label()
+        with pytest.raises(Conflict) as lost:
+            ana.moments.edit(m0, caption="Ana's words", seen=shown_to_ana.updated_at)
+        assert str(lost.value) == (
+            "The moment at 00:00:00.000 was changed by someone else while you edited it: "
+            "caption 'Bob's words' (theirs) or 'Ana's words' (yours); yours was not saved."
+        )
+        assert ana.moments.get(m0).caption == "Bob's words"
+        assert ana.undo_label() == undo_before
+        # shown afresh, ana's edit goes through
+        fresh = ana.moments.get(m0)
+        assert ana.moments.edit(m0, caption="Ana's words", seen=fresh.updated_at).caption == "Ana's words"
