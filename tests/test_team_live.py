@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 
 import pgserver
 import pytest
@@ -144,6 +145,15 @@ def test_a_real_window_shows_a_colleagues_moment_within_a_second(team: Team, qtb
                 model.index(r, c).data(Qt.ItemDataRole.DisplayRole) for r in range(3) for c in range(columns)
             ]
             assert "seen live" in shown
+            # who is tagging: bob's open window is a heartbeat ana sees; ana's shows in bob's window
+            assert [name for name, _ in ana.team.others_tagging(rec)] == ["Bob B."]
+            ana.team.tagging(rec)
+            since = datetime.now().astimezone()
+            label = window.team.presence
+            qtbot.waitUntil(lambda: label.text() != "", timeout=1000)
+            assert label.text() == f"Ana A. (since {since:%H:%M}) is also tagging this recording."
+            ana.team.tagging(None)
+            qtbot.waitUntil(lambda: label.text() == "", timeout=1000)
         finally:
             window.close()
 

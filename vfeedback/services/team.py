@@ -9,7 +9,7 @@ same transaction as the change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, delete, insert, select, text, update
 
@@ -24,6 +24,11 @@ from vfeedback.services.rows import utc
 from vfeedback.storage import tables as t
 from vfeedback.storage import team as schema
 from vfeedback.storage.database import Database
+
+HEARTBEAT_S = 20
+"""How often an open window says it is still tagging its recording."""
+STALE_S = 3 * HEARTBEAT_S
+"""A heartbeat older than this no longer counts (the window crashed or lost its connection)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +258,42 @@ class Team:
         with self.ctx.read() as conn:
             rows = conn.execute(text("SELECT moment_id, note FROM supervision_notes")).all()
         return {int(r[0]): str(r[1]) for r in rows}
+
+    # --- who is tagging a recording (advisory, never a lock) ------------------------------------------
+    def tagging(self, recording_id: int | None) -> None:
+        """This login has ``recording_id`` open for tagging now (None: none): a heartbeat, renewed by
+        the window every ``HEARTBEAT_S``; the row of a recording left is removed."""
+        if self.ctx.login is None:
+            return
+        g, me, now = t.tagging, self.ctx.login, self.ctx.now()
+        with self.ctx.write() as conn:
+            if not schema.is_team(conn):
+                return
+            left = g.c.login == me
+            if recording_id is not None:
+                left = left & (g.c.recording_id != recording_id)
+            conn.execute(delete(g).where(left))
+            if recording_id is None:
+                return
+            beat = update(g).where(g.c.recording_id == recording_id, g.c.login == me).values(heartbeat=now)
+            if not conn.execute(beat).rowcount:
+                conn.execute(insert(g).values(recording_id=recording_id, login=me, since=now, heartbeat=now))
+
+    def others_tagging(self, recording_id: int) -> list[tuple[str, datetime]]:
+        """Who else has this recording open for tagging (display name, since when), by a heartbeat
+        newer than ``STALE_S``: a window closed by a crash stops counting after that."""
+        if self.ctx.login is None:
+            return []
+        g, m = t.tagging, t.team_members
+        fresh = self.ctx.now() - timedelta(seconds=STALE_S)
+        query = (
+            select(g.c.login, m.c.name, g.c.since)
+            .join(m, m.c.login == g.c.login, isouter=True)
+            .where(g.c.recording_id == recording_id, g.c.login != self.ctx.login, g.c.heartbeat > fresh)
+            .order_by(g.c.since)
+        )
+        with self.ctx.read() as conn:
+            return [(str(r[1] or r[0]), utc(r[2])) for r in conn.execute(query)]
 
     # --- helpers ----------------------------------------------------------------------------------
     def _require_server(self) -> None:

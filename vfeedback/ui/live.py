@@ -8,12 +8,15 @@ onto the GUI thread (``ChangeRelay``); a listener that lost its connection says 
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMenu
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QMenu
 
 from vfeedback.core.errors import VfeedbackError
+from vfeedback.services.team import HEARTBEAT_S
+from vfeedback.services.undo import Changes
 from vfeedback.storage import team as schema
 
 if TYPE_CHECKING:
@@ -27,6 +30,16 @@ LOST = (
 
 class _Lost(QObject):
     lost = Signal(str)
+    changed = Signal(object)
+
+
+def tagging_words(others: list[tuple[str, datetime]]) -> str:
+    """ "Bob B. is also tagging this recording (since 14:02)." — local time, as the clinic reads it."""
+    if not others:
+        return ""
+    names = " and ".join(f"{name} (since {since.astimezone():%H:%M})" for name, since in others)
+    verb = "is" if len(others) == 1 else "are"
+    return f"{names} {verb} also tagging this recording."
 
 
 class TeamActions:
@@ -40,17 +53,49 @@ class TeamActions:
                 self.is_team = schema.is_team(conn)
         self._lost = _Lost(window)
         self._lost.lost.connect(lambda text: window.show_status(text, 0))
+        # who else is tagging the open recording: a heartbeat row, shown beside the status bar
+        self.presence = QLabel()
+        self.presence.setObjectName("alsoTagging")
+        self._recording: int | None = None
+        self._beat = QTimer(window)
+        self._beat.setInterval(HEARTBEAT_S * 1000)
+        self._beat.timeout.connect(self._heartbeat)
+
+    def build(self, menu: QMenu) -> None:
+        """The Supervision menu's Share with…, and the team's wiring: only on a team library."""
+        if not self.is_team:
+            return
+        w = self.window
+        w.statusBar().addPermanentWidget(self.presence)
+        w.coding.subscribe(lambda parts: self._heartbeat() if "recording" in parts else None)
+        self._lost.changed.connect(self._on_changes)
+        self.library.subscribe(self._lost.changed.emit)  # hopped onto the GUI thread
+        self._beat.start()
         if self.library.live.available:
             self.library.live.on_error = lambda _exc: self._lost.lost.emit(LOST)
             self.library.live.start()
-
-    def build(self, menu: QMenu) -> None:
-        if not self.is_team:
-            return
         menu.addSeparator()
-        action = self.window.add_action("&Share with…", None, self.open_share)
+        action = w.add_action("&Share with…", None, self.open_share)
         action.setObjectName("shareWith")
         menu.addAction(action)
+
+    def _heartbeat(self) -> None:
+        rec = self.window.coding.recording
+        self._recording = None if rec is None else rec.id
+        with contextlib.suppress(VfeedbackError):
+            self.library.team.tagging(self._recording)
+        self._show_others()
+
+    def _show_others(self) -> None:
+        others: list[tuple[str, datetime]] = []
+        if self._recording is not None:
+            with contextlib.suppress(VfeedbackError):
+                others = self.library.team.others_tagging(self._recording)
+        self.presence.setText(tagging_words(others))
+
+    def _on_changes(self, changes: Changes) -> None:
+        if "tagging" in changes.tables:
+            self._show_others()
 
     def open_share(self) -> None:
         w = self.window
@@ -79,4 +124,9 @@ class TeamActions:
 
     def shutdown(self) -> None:
         self.close()
+        self._beat.stop()
+        if self.is_team:
+            self.library.unsubscribe(self._lost.changed.emit)
+            with contextlib.suppress(VfeedbackError):
+                self.library.team.tagging(None)  # this window no longer tags anything
         self.library.live.stop()
