@@ -22,6 +22,7 @@ GROUPS = {
     "undo": "bench_undo",
     "pack": "bench_pack",
     "suggest": "bench_suggest",
+    "team": "bench_team",
 }
 
 
