@@ -204,3 +204,37 @@ def test_a_clinician_cannot_add_logins(team: Team, capsys: pytest.CaptureFixture
 
 def _unused(path: Path) -> None:  # pragma: no cover
     del path
+
+
+def test_a_clinicians_check_verifies_the_whole_chain_it_cannot_read(team: Team) -> None:
+    """ana reads only her caseload's audit entries, yet her check follows every link; an entry of
+    bob's rewritten with a fresh hash (by someone who removed the guards) breaks the next link."""
+    with team.open(CLINICIAN_A) as lib:
+        assert lib.integrity.check() == []
+        # bob's film is no orphan to ana, whose policy hides its row: --repair must not delete it
+        bobs = (
+            lib.ctx.root
+            / team.rows("postgres", f"SELECT path FROM recordings WHERE id = {team.ids['F2.recording']}")[0]
+        )
+        assert bobs.is_file()
+        assert lib.integrity.repair() == []
+        assert bobs.is_file()
+    hidden = team.rows(
+        "postgres", f"SELECT min(id) FROM audit_log WHERE family_id = {team.ids['F2.family']}"
+    )[0]
+    assert team.rows(CLINICIAN_A, f"SELECT count(*) FROM audit_log WHERE id = {hidden}") == ["0"]
+    team.rows(
+        "postgres",
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change;"
+        f" UPDATE audit_log SET detail = 'rewritten', hash = repeat('0', 64) WHERE id = {hidden};"
+        " ALTER TABLE audit_log ENABLE ALWAYS TRIGGER audit_log_no_change",
+    )
+    try:
+        with team.open(CLINICIAN_A) as lib:
+            found = [p.what for p in lib.integrity.check()]
+        assert (
+            f"The audit record was altered: entry {int(hidden) + 1} does not follow on from entry {hidden}"
+            in (" ".join(found))
+        )
+    finally:
+        pass

@@ -62,6 +62,12 @@ MIGRATION_SQL: tuple[str, ...] = (
                  (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1),
                  pg_sequence_last_value(pg_get_serial_sequence('audit_log', 'id')::regclass)
         $$""",
+    # The whole chain's links (never an entry's words): a clinician's check verifies every link, and
+    # the hash of each entry their policy lets them read.
+    f"""CREATE OR REPLACE FUNCTION vfeedback_audit_links()
+        RETURNS TABLE (link_id integer, link_prev varchar, link_hash varchar) {_DEFINER} AS $$
+          SELECT id, prev_hash, hash FROM audit_log ORDER BY id
+        $$""",
     """CREATE OR REPLACE FUNCTION vfeedback_notify() RETURNS trigger LANGUAGE plpgsql
         SECURITY DEFINER SET search_path = public, pg_temp AS $$
         DECLARE r record; fam integer; rid integer;
@@ -99,6 +105,7 @@ MIGRATION_DOWN_SQL: tuple[str, ...] = (
     *(f"DROP TRIGGER IF EXISTS {table}_notify ON {table}" for table in _NOTIFIED),
     "DROP FUNCTION IF EXISTS vfeedback_notify()",
     "DROP FUNCTION IF EXISTS vfeedback_audit_head()",
+    "DROP FUNCTION IF EXISTS vfeedback_audit_links()",
 )
 
 # --- created by ``vfeedback team init`` -------------------------------------------------------------
@@ -176,6 +183,7 @@ _FUNCTION_SIGNATURES = (
     "vfeedback_shared_families(name)",
     "vfeedback_claim(integer, name)",
     "vfeedback_audit_head()",
+    "vfeedback_audit_links()",
 )
 
 _C, _S, _A = GROUP["clinician"], GROUP["supervisor"], GROUP["admin"]
@@ -362,6 +370,14 @@ def is_team(conn: Connection) -> bool:
         return False
     found = conn.execute(text("SELECT to_regprocedure('vfeedback_families_of(name)') IS NOT NULL"))
     return bool(found.scalar())
+
+
+def sees_everything(conn: Connection) -> bool:
+    """Is this login above the policies (a superuser, or a role with BYPASSRLS)?"""
+    found = conn.execute(
+        text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    ).scalar()
+    return bool(found)
 
 
 def role_of(conn: Connection, login: str) -> str | None:
