@@ -123,3 +123,28 @@ def test_shares_json_for_the_clinician_and_the_supervisor(
         ]
     assert team.cli(CLINICIAN_B, "shares", "--json") == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_a_shared_highlight_is_seen_while_consent_holds(team: Team) -> None:
+    with team.open(CLINICIAN_A) as ana:
+        still = ana.exports.still(team.ids["F1.moment0"], purpose="supervision")
+        other = ana.exports.still(team.ids["F1.moment1"], purpose="supervision")
+    assert team.rows(SUPERVISOR, "SELECT count(*) FROM highlights") == ["0"]
+    assert team.cli(CLINICIAN_A, "share", f"h{still.id}", "--with", SUPERVISOR) == 0
+    assert team.rows(SUPERVISOR, "SELECT id FROM highlights") == [str(still.id)]
+    assert other.id != still.id
+    assert team.cli(CLINICIAN_A, "consent", "F1", "--withdraw", "supervision", "--by", CLINICIAN_A) == 0
+    assert team.rows(SUPERVISOR, "SELECT count(*) FROM highlights") == ["0"]
+    assert team.rows(ADMIN, "SELECT count(*) FROM highlights") == ["0"]  # the admin's grant shows no row
+
+
+def test_a_family_code_another_caseload_holds_is_one_sentence(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert team.cli(CLINICIAN_A, "family", "add", "F2") == 3
+    assert capsys.readouterr().err == (
+        "vfeedback: That is already in the team's library (perhaps in a colleague's caseload); "
+        "nothing was saved.\n"
+    )
+    assert team.rows("postgres", "SELECT count(*) FROM families WHERE code = 'F2'") == ["1"]
