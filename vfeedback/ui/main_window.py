@@ -536,6 +536,9 @@ class MainWindow(QMainWindow):
             self.arrival.ask(path)
 
     def ask_name(self) -> None:
+        if self.library.ctx.login is not None:  # a team library: the server says who works (issue 16)
+            self.show_error(f"On a team library you work as your login, {self.library.ctx.login}.")
+            return
         naming.ask_name(self, after=self._refresh_undo)  # Edit › Undo offers only this name's own actions
 
     # --- reactions ------------------------------------------------------------------------------
