@@ -87,7 +87,7 @@ MIGRATION_SQL: tuple[str, ...] = (
             rid := r.id; fam := r.family_id;
           END IF;
           PERFORM pg_notify('vfeedback', json_build_object(
-            'table', TG_TABLE_NAME, 'family', fam, 'id', rid, 'op', lower(TG_OP), 'by', session_user)::text);
+            'table', TG_TABLE_NAME, 'family', fam, 'id', rid, 'op', lower(TG_OP))::text);
           RETURN NULL;
         END $$""",
     *(
