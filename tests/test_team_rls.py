@@ -238,3 +238,16 @@ def test_a_clinicians_check_verifies_the_whole_chain_it_cannot_read(team: Team) 
         )
     finally:
         pass
+
+
+def test_only_the_servers_administrator_runs_team_init(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = team.rows("postgres", "SELECT tablename, policyname FROM pg_policies ORDER BY 1, 2")
+    capsys.readouterr()
+    assert run(["team", "init", team.url(ADMIN)]) == 3
+    assert capsys.readouterr().err == (
+        "vfeedback: team init must be run by the server's administrator "
+        "(a PostgreSQL superuser, e.g. postgres).\n"
+    )
+    assert team.rows("postgres", "SELECT tablename, policyname FROM pg_policies ORDER BY 1, 2") == before
