@@ -64,18 +64,32 @@ def test_a_supervisor_sees_exactly_the_shared_moments_while_consent_holds(
     ]
 
 
-def test_a_note_only_with_include_my_note_and_never_through_the_column(team: Team) -> None:
+def test_a_note_only_with_include_my_note_and_never_through_the_column(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
     m0, m1 = team.ids["F1.moment0"], team.ids["F1.moment1"]
     assert team.cli(CLINICIAN_A, "share", str(m0), "--with", SUPERVISOR, "--include-note") == 0
     assert team.cli(CLINICIAN_A, "share", str(m1), "--with", SUPERVISOR) == 0
     assert _seen(team) == [str(m0), str(m1)]
     for sql in (
-        "SELECT note FROM moments",
-        "SELECT * FROM moments",
-        f"SELECT note FROM moments WHERE id = {m1}",
+        "SELECT note FROM public.moments",
+        "SELECT * FROM public.moments",
+        f"SELECT note FROM public.moments WHERE id = {m1}",
     ):
         done = team.psql(SUPERVISOR, sql)
         assert "permission denied for table moments" in done.stderr, sql
+    # a supervisor's own "moments" (their search_path) is the shared ones, with the one note shared
+    assert team.rows(SUPERVISOR, "SELECT id || '|' || note FROM moments ORDER BY id") == [
+        f"{m0}|F1 private note {m0}",
+        f"{m1}|",
+    ]
+    capsys.readouterr()
+    assert team.cli(SUPERVISOR, "moments", "list", str(team.ids["F1.recording"]), "--json") == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(m["id"], m["caption"], m["note"]) for m in listed] == [
+        (m0, "F1 caption 0", f"F1 private note {m0}"),
+        (m1, "F1 caption 1", ""),
+    ]
     assert team.rows(SUPERVISOR, "SELECT moment_id || '|' || note FROM supervision_notes") == [
         f"{m0}|F1 private note {m0}"
     ]

@@ -109,6 +109,7 @@ class Team:
                 verb = "GRANT" if other == role else "REVOKE"
                 word = "TO" if other == role else "FROM"
                 conn.execute(text(f"{verb} {group} {word} {schema.quote(login)}"))
+            conn.execute(text(schema.search_path_sql(login, role)))
             m = t.team_members
             conn.execute(delete(m).where(m.c.login == login))
             conn.execute(insert(m).values(login=login, name=shown, role=role, added_at=self.ctx.now()))

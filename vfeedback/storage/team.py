@@ -11,7 +11,10 @@ anyone connecting as that login, with vfeedback or with psql:
   family's latest supervision consent is "given": the policy asks the consent register itself, so a
   withdrawal hides them at the next query. The ``note`` column of ``moments`` is not granted to
   supervisors at all; the notes of the shares made with "include my note" are in the view
-  ``supervision_notes`` (below, "why a view");
+  ``supervision_notes`` (below, "why a view"). A supervisor's search_path starts with the schema
+  ``vfeedback_supervision``, whose view ``moments`` is the shared moments with only those notes (""
+  for the others), so vfeedback (and psql) work for them unchanged while ``public.moments.note``
+  stays refused;
 - an admin manages logins and caseloads and reads families' codes, never a caption or a note: no
   privilege on moments, highlights, reels, consents or suggestions at all (a query is refused).
 
@@ -167,9 +170,18 @@ _FUNCTIONS: tuple[str, ...] = (
     # The only way a supervisor reaches a note (see the module docstring).
     """CREATE OR REPLACE VIEW supervision_notes WITH (security_barrier) AS
           SELECT s.id AS share_id, m.id AS moment_id, m.note
-            FROM shares s JOIN moments m ON m.id = s.moment_id
+            FROM public.shares s JOIN public.moments m ON m.id = s.moment_id
            WHERE s.with_login = current_user AND s.include_note AND s.withdrawn_at IS NULL
              AND m.id IN (SELECT vfeedback_shared_moments(current_user))""",
+    # What a supervisor's "moments" is (their search_path puts this schema first, ``team add``): the
+    # shared moments, each note only when shared with it, so vfeedback works for them unchanged.
+    "CREATE SCHEMA IF NOT EXISTS vfeedback_supervision",
+    """CREATE OR REPLACE VIEW vfeedback_supervision.moments WITH (security_barrier) AS
+          SELECT m.id, m.recording_id, m.start_us, m.end_us, m.code_id, m.actor, m.caption,
+                 coalesce((SELECT n.note FROM public.supervision_notes n WHERE n.moment_id = m.id LIMIT 1),
+                          '') AS note,
+                 m.coder, m.created_at, m.updated_at, m.picture_us, m.family_words
+            FROM public.moments m WHERE m.id IN (SELECT vfeedback_shared_moments(current_user))""",
 )
 
 _FUNCTION_SIGNATURES = (
@@ -302,6 +314,8 @@ GRANTS: tuple[str, ...] = (
     f"""GRANT SELECT ON families, recordings, highlights, highlight_moments, frame_indexes, shares,
         supervision_notes TO {_S}""",
     f"GRANT SELECT ({_MOMENT_COLUMNS_FOR_SUPERVISORS}) ON moments TO {_S}",
+    f"GRANT USAGE ON SCHEMA vfeedback_supervision TO {_S}",
+    f"GRANT SELECT ON vfeedback_supervision.moments TO {_S}",
     f"GRANT {_EVERYTHING} ON undo_log TO {_S}",
     # admins: logins and caseloads, families' codes; nothing with a caption or a note
     f"GRANT SELECT ON families TO {_A}",
@@ -394,6 +408,14 @@ def role_of(conn: Connection, login: str) -> str | None:
         if group in found:
             return role
     return None
+
+
+def search_path_sql(login: str, role: str) -> str:
+    """A supervisor's ``moments`` is the shared ones (``vfeedback_supervision.moments``); everyone
+    else's is the table."""
+    if role == "supervisor":
+        return f"ALTER ROLE {quote(login)} SET search_path = vfeedback_supervision, public"
+    return f"ALTER ROLE {quote(login)} RESET search_path"
 
 
 def check_login(login: str) -> str:
