@@ -48,9 +48,11 @@ class TeamActions:
         self.library = window.library
         self.dialog: ShareDialog | None = None
         self.is_team = False
+        self.role: str | None = None
         if self.library.ctx.login is not None:
             with contextlib.suppress(VfeedbackError), self.library.ctx.read() as conn:
                 self.is_team = schema.is_team(conn)
+                self.role = schema.role_of(conn, self.library.ctx.login) if self.is_team else None
         self._lost = _Lost(window)
         self._lost.lost.connect(lambda text: window.show_status(text, 0))
         # who else is tagging the open recording: a heartbeat row, shown beside the status bar
@@ -74,6 +76,8 @@ class TeamActions:
         if self.library.live.available:
             self.library.live.on_error = lambda _exc: self._lost.lost.emit(LOST)
             self.library.live.start()
+        if self.role != "clinician":  # supervisors and admins share nothing
+            return
         menu.addSeparator()
         action = w.add_action("&Share with…", None, self.open_share)
         action.setObjectName("shareWith")
