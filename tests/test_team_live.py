@@ -230,3 +230,20 @@ def test_an_edit_that_lost_a_race_says_so_with_both_versions(team: Team) -> None
         # shown afresh, ana's edit goes through
         fresh = ana.moments.get(m0)
         assert ana.moments.edit(m0, caption="Ana's words", seen=fresh.updated_at).caption == "Ana's words"
+
+
+def test_a_supervisors_window_shows_the_shared_moment_and_offers_no_sharing(team: Team, qtbot: QtBot) -> None:
+    rec, m0 = team.ids["F1.recording"], team.ids["F1.moment0"]
+    assert team.cli(CLINICIAN_A, "share", str(m0), "--with", SUPERVISOR) == 0
+    with team.open(SUPERVISOR) as sue:
+        window = MainWindow(sue, player=ClockPlayer())
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        try:
+            assert window.findChild(QAction, "shareWith") is None
+            window.open_recording(rec)
+            model = window.moment_list.model()
+            qtbot.waitUntil(lambda: model.rowCount(QModelIndex()) == 1, timeout=5000)
+        finally:
+            window.close()

@@ -238,7 +238,17 @@ POLICIES: dict[str, list[tuple[str, str, str, str, str | None]]] = {
     ],
     "reels": [("reels_clinician", "ALL", _C, f"family_id {_MINE}", None)],
     "reel_items": [("reel_items_clinician", "ALL", _C, "reel_id IN (SELECT id FROM reels)", None)],
-    "consents": [("consents_clinician", "ALL", _C, f"family_id {_MINE}", None)],
+    "consents": [
+        ("consents_clinician", "ALL", _C, f"family_id {_MINE}", None),
+        # the register that lets a supervisor see a family's moments (their window shows it)
+        (
+            "consents_supervisor",
+            "SELECT",
+            _S,
+            "family_id IN (SELECT vfeedback_shared_families(current_user))",
+            None,
+        ),
+    ],
     "audit_log": [
         ("audit_read_clinician", "SELECT", _C, f"family_id {_MINE} OR actor = current_user", None),
         ("audit_read_own", "SELECT", f"{_S}, {_A}", "actor = current_user", None),
@@ -312,7 +322,7 @@ GRANTS: tuple[str, ...] = (
     f"GRANT SELECT ON caseloads TO {_C}",
     # supervisors: what is shared with them, never the note column (supervision_notes has the noted ones)
     f"""GRANT SELECT ON families, recordings, highlights, highlight_moments, frame_indexes, shares,
-        supervision_notes TO {_S}""",
+        supervision_notes, consents TO {_S}""",
     f"GRANT SELECT ({_MOMENT_COLUMNS_FOR_SUPERVISORS}) ON moments TO {_S}",
     f"GRANT USAGE ON SCHEMA vfeedback_supervision TO {_S}",
     f"GRANT SELECT ON vfeedback_supervision.moments TO {_S}",
