@@ -24,6 +24,7 @@ GROUPS = {
     "suggest": "bench_suggest",
     "angles": "bench_angles",
     "angle_step": "bench_angle_step",
+    "team": "bench_team",
 }
 
 

@@ -247,7 +247,8 @@ def test_import_takes_a_recording_or_a_kind_of_moments_file(
 README_COMMANDS = [
     "open", "probe", "family", "families", "import", "recordings", "index", "relink", "moments",
     "consent", "audit", "retention", "due", "delete", "export", "highlights", "schemes", "undo",
-    "redo", "check", "progress", "agreement", "suggest", "voices", "angle", "angles",
+    "redo", "check", "progress", "agreement", "suggest", "voices", "angle", "angles", "team", "caseload",
+    "share", "shares",
 ]  # fmt: skip
 # Every command that runs on a library, as (command, action); `open` and `probe` run without one.
 README_HANDLERS = {
@@ -261,6 +262,8 @@ README_HANDLERS = {
     ("export", "eaf"), ("export", "csv"), ("export", "srt"), ("export", "vtt"), ("export", "otio"),
     ("suggest", None), ("voices", None), ("angle", "add"), ("angle", "set"), ("angle", "remove"),
     ("angles", None),
+    ("team", "add"), ("team", "list"), ("caseload", "add"), ("caseload", "remove"), ("caseload", "list"),
+    ("share", None), ("shares", None),
 }  # fmt: skip
 
 
@@ -298,7 +301,8 @@ def test_one_command_built_alone_has_the_grammar_it_has_among_all() -> None:
     """A run builds only the command it names: its options, help and refusals must be the same as
     when every command is built (for --help)."""
     every = dict(_parsers(parser.build()))
-    assert len(every) == 26 + 2 + 5 + 2 + 9 + 3  # commands; family, moments, delete, export, angle actions
+    # commands; family, moments, delete and export actions; angle, team and caseload actions
+    assert len(every) == 30 + 2 + 5 + 2 + 9 + 3 + 3 + 3
     for command in README_COMMANDS:
         alone = dict(_parsers(parser.build(command)))
         assert alone == {path: text for path, text in every.items() if path[0] == command}, command

@@ -283,3 +283,23 @@ def test_the_apps_save_dialog_goes_through_the_same_check(
         chosen[0] = str(world.outside / "record.csv")
         qtbot.mouseClick(view.save, Qt.MouseButton.LeftButton)
     assert (world.outside / "record.csv").read_text(encoding="utf-8").startswith("id,at,actor")
+
+
+def test_a_folder_of_the_users_keeps_its_mode_and_a_new_one_is_owner_only(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``export clip --out DIR``: the clinician's own folder (a Desktop, a shared folder, /tmp with its
+    sticky bit) is theirs; exporting into it must not narrow it to owner-only (it did: 0755 became
+    0700, and /tmp with it). A folder the export makes is owner-only, as every folder vfeedback makes."""
+    shared = world.outside / "for the team"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    status, out, err = cli(world, capsys, "export", "clip", str(world.moment), "--out", str(shared), "--json")
+    assert status == 0, err
+    assert (shared.stat().st_mode & 0o7777) == 0o1777
+    made = json.loads(out)
+    assert Path(made["copy"]).parent == shared
+    fresh = world.outside / "new" / "copies"
+    status, _, err = cli(world, capsys, "export", "clip", str(world.moment), "--out", str(fresh))
+    assert status == 0, err
+    assert (fresh.stat().st_mode & 0o777) == 0o700 and ((fresh.parent.stat().st_mode & 0o777) == 0o700)

@@ -81,7 +81,7 @@ def test_an_import_is_one_statement_and_one_undo_on_postgres(
     pg_library.consent.give("PG-2", "feedback", by="Dr Test")
     rec = pg_library.recordings.import_file(media["cfr25"], "PG-2")
     for n in range(30):
-        pg_library.moments.add(rec.id, n * 200_000, code="Waiting", caption=f"moment {n}", coder="ana")
+        pg_library.moments.add(rec.id, n * 200_000, code="Waiting", caption=f"moment {n}")
     before = [(m.start_us, m.end_us, m.caption, m.coder) for m in pg_library.moments.all(rec.id)]
     out = pg_library.interchange.export_eaf(rec.id, tmp_path / "pg.eaf").path
     pg_library.moments.delete_many([m.id for m in pg_library.moments.all(rec.id)])

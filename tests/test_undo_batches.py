@@ -63,12 +63,23 @@ def shared(
     request: pytest.FixtureRequest, tmp_path: Path, media: MediaSet, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Shared]:
     if request.param == "sqlite":
-        spec = str(tmp_path / "shared")
+        specs = str(tmp_path / "shared"), str(tmp_path / "shared")
     else:
-        spec = request.getfixturevalue("pg_server").create_database(f"u_{request.node.name.lower()[:40]}")
+        # On a server the login is who works (issue 16): alice and bob are two logins.
+        server = request.getfixturevalue("pg_server")
+        url = server.create_database(f"u_{request.node.name.lower()[:40]}")
         monkeypatch.setenv(layout.ENV_FILES, str(tmp_path / "files"))
-    with Library.open(spec) as alice, Library.open(spec) as bob:
-        alice.user, bob.user = "alice", "bob"
+        with Library.open(url) as owner, owner.ctx.write() as conn:  # the schema, made by its owner
+            for login in ("undo_alice", "undo_bob"):
+                conn.exec_driver_sql(
+                    f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{login}') THEN"
+                    f" CREATE ROLE {login} LOGIN; END IF; END $$"
+                )
+                conn.exec_driver_sql(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {login}")
+                conn.exec_driver_sql(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {login}")
+        specs = url.replace("postgres@", "undo_alice@"), url.replace("postgres@", "undo_bob@")
+    with Library.open(specs[0]) as alice, Library.open(specs[1]) as bob:
+        alice.user, bob.user = "alice", "bob"  # a library on this computer: typed names
         alice.families.add("B1")
         rec = alice.recordings.import_file(media["cfr25"], "B1")
         alice.media.frame_index(rec.id)

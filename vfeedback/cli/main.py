@@ -39,6 +39,10 @@ def run(argv: Sequence[str], start_gui: Callable[[str | None, int], int] | None 
             from vfeedback.cli.cmd_recordings import recording_to_open
 
             return start_gui(args.library, recording_to_open(args))
+        if args.command == "team" and args.action == "init":
+            from vfeedback.cli.cmd_team import init
+
+            return init(args)  # it makes the library, rather than opening one
         from vfeedback.services import Library
 
         handler = registry.handler(args.command, getattr(args, "action", None))

@@ -48,6 +48,10 @@ COMMANDS: dict[str, str] = {
     "voices": "suggest",
     "angle": "angles",
     "angles": "angles",
+    "team": "team",
+    "caseload": "team",
+    "share": "team",
+    "shares": "team",
 }
 GROUPS = tuple(dict.fromkeys(COMMANDS.values()))
 

@@ -64,7 +64,8 @@ class Audit:
             conn,
             {
                 "at": self.ctx.now(),
-                "actor": actor or self.ctx.user,
+                # On a server library the login, whatever name was typed (issue 16).
+                "actor": self.ctx.login or actor or self.ctx.user,
                 "action": action,
                 "family_id": family.id if family else None,
                 "family_code": family.code if family else None,

@@ -98,7 +98,8 @@ class Consent:
         self, family: str | int, purpose: Purpose, given: bool, by: str, on: date | None
     ) -> ConsentEntry:
         fam = self.families.get(family)
-        who = texts.clean(by, texts.PERSON, "name of who recorded the consent")
+        # On a server library the login records it (the audit names it; check compares the two).
+        who = self.ctx.login or texts.clean(by, texts.PERSON, "name of who recorded the consent")
         if not who:
             raise BadInput("Say who recorded the consent (--by NAME).")
         when = on or date.today()

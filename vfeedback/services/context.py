@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, text
 
 from vfeedback.services import undo
 from vfeedback.services.undo import Changes, Tx
@@ -31,12 +31,33 @@ def default_user() -> str:
     return identity.current_name()
 
 
+def server_login(db: Database) -> str | None:
+    """On a server library, who the server says is connected (``current_user``); None on SQLite."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    with db.read() as conn:
+        return str(conn.execute(text("SELECT current_user")).scalar_one())
+
+
 class Context:
     def __init__(self, location: Location, db: Database) -> None:
         self.location = location
         self.db = db
-        self.user = default_user()
+        # Identity from the server (issue 16): on PostgreSQL the login is who works (the audit's actor,
+        # a moment's coder, undo's owner); no typed name, $VFEEDBACK_CODER or saved name overrides it.
+        self.login = server_login(db)
+        self._user = self.login or default_user()
         self._listeners: list[Listener] = []
+
+    @property
+    def user(self) -> str:
+        return self._user
+
+    @user.setter
+    def user(self, name: str) -> None:
+        """A typed name is who works on a local library; on a server library the login stays."""
+        if self.login is None:
+            self._user = name
 
     @property
     def root(self) -> Path:

@@ -73,7 +73,7 @@ class Files:
             raise BadInput(f"{quoted_name(path)} is a file, not a folder; name a folder for the copies.")
         self._refuse_library_place(path / "x", folder=True)
         try:
-            private_folder(path)
+            private_folder(path, tighten=False)  # the user's own folder: never change its mode
         except OSError as exc:
             raise BadInput(
                 f"The folder {quoted_name(path)} cannot be created: {exc.strerror or exc}."

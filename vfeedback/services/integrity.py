@@ -31,7 +31,7 @@ from vfeedback.core.model import Recording
 from vfeedback.core.timecode import format_time
 from vfeedback.services.context import Context
 from vfeedback.services.recordings import Recordings
-from vfeedback.storage import chain, guards
+from vfeedback.storage import chain, guards, team
 from vfeedback.storage import tables as t
 from vfeedback.system.files import part_owner, pid_alive
 
@@ -292,6 +292,10 @@ class Integrity:
         return removed
 
     def _orphans(self, conn: Connection, now: float) -> Iterator[str]:
+        if team.is_team(conn) and not team.sees_everything(conn):
+            # A team's policies hide colleagues' rows: their files would look unowned (and --repair
+            # would delete them). Only the server's administrator looks for orphans there.
+            return
         r, h, u = t.recordings, t.highlights, t.undo_log
         owned = {str(p) for p in conn.execute(select(r.c.path).where(r.c.stored)).scalars()}
         for files in conn.execute(select(u.c.files_json)).scalars():
@@ -308,7 +312,7 @@ class Integrity:
                     continue
                 yield rel
         cache = self.ctx.location.recording_caches
-        if cache.is_dir():
+        if cache.is_dir() and cache.is_relative_to(self.ctx.root):  # a team's caches are local
             ids = {str(i) for i in conn.execute(select(r.c.id)).scalars()}
             for entry in cache.iterdir():
                 if entry.name not in ids:

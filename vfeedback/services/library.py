@@ -25,6 +25,7 @@ from vfeedback.services.families import Families
 from vfeedback.services.files import Files
 from vfeedback.services.integrity import Integrity
 from vfeedback.services.interchange import Interchange
+from vfeedback.services.live import Live
 from vfeedback.services.media import Media
 from vfeedback.services.moments import Moments
 from vfeedback.services.recordings import Recordings
@@ -32,6 +33,7 @@ from vfeedback.services.reels import Reels
 from vfeedback.services.schemes import Schemes
 from vfeedback.services.suggestions import Suggestions
 from vfeedback.services.supervision import Supervision
+from vfeedback.services.team import Team
 from vfeedback.services.undo import Changes
 from vfeedback.storage import layout, migrate
 from vfeedback.storage.database import Database
@@ -63,6 +65,8 @@ class Library:
         self.cases = Cases(ctx, families, recordings, media, exports, audit)
         self.integrity = Integrity(ctx, recordings)
         self.suggestions = Suggestions(ctx, families, recordings, media, schemes, moments, audit)
+        self.team = Team(ctx, families, audit)
+        self.live = Live(ctx)  # a team library's colleagues' changes, once a window starts it
 
     @classmethod
     def open(cls, spec: str | os.PathLike[str] | None = None) -> Library:
@@ -85,6 +89,7 @@ class Library:
         return lib
 
     def close(self) -> None:
+        self.live.stop()
         self.ctx.db.dispose()
 
     def __enter__(self) -> Library:

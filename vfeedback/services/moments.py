@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from vfeedback.core import text as texts
-from vfeedback.core.errors import BadInput, NotFound
+from vfeedback.core.errors import BadInput, Conflict, NotFound
 from vfeedback.core.frames import FrameIndex
 from vfeedback.core.jobs import Progress
 from vfeedback.core.model import Actor, Code, Moment
@@ -123,7 +124,7 @@ class Moments:
                     codes[item.code] = self.schemes.code(item.code)
                 chosen = codes[item.code]
                 who = _actor(item.actor) if item.actor else (chosen.default_actor or Actor.PARENT)
-                coder = self._coder(item.coder)
+                coder = self._coder(item.coder, imported=True)
                 values.append(
                     {
                         "recording_id": recording_id,
@@ -191,9 +192,12 @@ class Moments:
         coder: str | None = None,
         picture: TimeArg | None = None,
         family_words: str | None = None,
+        seen: datetime | None = None,
     ) -> Moment:
         """Change what is given. ``picture``: another of the moment's frames to stand for it;
-        ``family_words``: what the family said of it ("" removes them)."""
+        ``family_words``: what the family said of it ("" removes them). ``seen``: the moment's
+        ``updated_at`` as the editor showed it; if someone changed it since (a colleague on a team
+        library), nothing is saved and a Conflict names both versions."""
         current = self.get(moment_id)
         values: dict[str, Any] = {}
         if start is not None or end is not None or picture is not None:
@@ -227,6 +231,8 @@ class Moments:
         with self.ctx.edit(f"Edit moment at {format_time(current.start_us)}") as tx:
             if self._gone(tx.conn, moment_id):
                 raise NotFound(f"Moment {moment_id} was deleted meanwhile.")
+            if seen is not None:
+                _check_not_raced(tx, moment_id, seen, values)
             _, after = tx.update(t.moments, moment_id, values)
         return rows.moment(after)
 
@@ -319,8 +325,17 @@ class Moments:
                 after[m.id] = rows.moment(row)
         return [after.get(m.id, m) for m in found]
 
-    def _coder(self, given: str | None) -> str:
-        """Who coded a moment: ``given``, else the library's user; cleaned as a person's name."""
+    def _coder(self, given: str | None, *, imported: bool = False) -> str:
+        """Who coded a moment: ``given``, else the library's user; cleaned as a person's name. On a
+        server library a typed coder must be the login (an imported file keeps its annotators)."""
+        login = self.ctx.login
+        if login is not None and not imported:
+            if given and given.strip() and given.strip() != login:
+                raise BadInput(
+                    f"On a team library your moments are coded as your login ({login}), "
+                    f"not as '{given.strip()}'; nothing was saved."
+                )
+            return login
         return texts.clean(given or "", texts.PERSON, "coder's name") or texts.clean(
             self.ctx.user, texts.PERSON, "coder's name you work under"
         )
@@ -328,6 +343,49 @@ class Moments:
     @staticmethod
     def _gone(conn: Any, moment_id: int) -> bool:
         return conn.execute(select(t.moments.c.id).where(t.moments.c.id == moment_id)).first() is None
+
+
+_FIELD_WORDS = {
+    "caption": "caption",
+    "note": "note",
+    "family_words": "family's words",
+    "start_us": "start",
+    "end_us": "end",
+    "picture_us": "picture",
+    "code_id": "code",
+    "actor": "actor",
+    "coder": "coder",
+}
+
+
+def _check_not_raced(tx: Tx, moment_id: int, seen: datetime, values: dict[str, Any]) -> None:
+    """The edit that lost a race (someone saved the moment after this editor loaded it) is refused in
+    one sentence with both versions of what it would change, as undo refuses a changed row."""
+    m = t.moments
+    query = select(m).where(m.c.id == moment_id)
+    if tx.conn.dialect.name == "postgresql":
+        query = query.with_for_update()  # the colleague's save and ours, one after the other
+    row = tx.conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound(f"Moment {moment_id} was deleted meanwhile.")
+    theirs = rows.moment(row)
+    if theirs.updated_at == rows.utc(seen):
+        return
+
+    def shown(key: str, value: object) -> str:
+        if key.endswith("_us") and isinstance(value, int):
+            return format_time(value)
+        return "nothing" if value in (None, "") else f"'{value}'"
+
+    differ = [
+        f"{_FIELD_WORDS.get(k, k)} {shown(k, getattr(theirs, k))} (theirs) or {shown(k, v)} (yours)"
+        for k, v in values.items()
+        if k in _FIELD_WORDS
+    ]
+    raise Conflict(
+        f"The moment at {format_time(theirs.start_us)} was changed by someone else while you edited it: "
+        f"{'; '.join(differ)}; yours was not saved."
+    )
 
 
 def _span(index: FrameIndex, start: TimeArg, end: TimeArg | None) -> tuple[int, int]:

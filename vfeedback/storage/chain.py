@@ -106,8 +106,15 @@ def append_audit(conn: Connection, values: Mapping[str, Any]) -> int:
 def _insert_audit(conn: Connection, values: Mapping[str, Any], after: int) -> int:
     """Insert the entry with id ``after + 1``, linked to the newest entry."""
     a = t.audit_log
-    prev = conn.execute(select(a.c.hash).order_by(a.c.id.desc()).limit(1)).scalar()
-    row = {f: values.get(f) for f in AUDIT_FIELDS} | {"id": after + 1, "prev_hash": prev or GENESIS}
+    head = _server_head(conn)
+    if head is not None:
+        prev = head[1]
+    else:
+        prev = conn.execute(select(a.c.hash).order_by(a.c.id.desc()).limit(1)).scalar()
+    row: dict[str, Any] = {f: values.get(f) for f in AUDIT_FIELDS} | {
+        "id": after + 1,
+        "prev_hash": prev or GENESIS,
+    }
     row["hash"] = audit_hash(row)
     conn.execute(insert(a).values(**row))
     if conn.dialect.name == "postgresql":
@@ -119,8 +126,24 @@ def _insert_audit(conn: Connection, values: Mapping[str, Any], after: int) -> in
 
 def _audit_ids(conn: Connection) -> tuple[int, int]:
     """(highest id present, highest id the database has handed out)."""
+    head = _server_head(conn)
+    if head is not None:
+        return head[0], max(head[0], head[2])
     highest = int(conn.execute(select(func.max(t.audit_log.c.id))).scalar() or 0)
     return highest, max(highest, sequence_value(conn, "audit_log") or 0)
+
+
+def _server_head(conn: Connection) -> tuple[int, str | None, int] | None:
+    """On a PostgreSQL library: (highest id, its hash, highest id handed out), read through
+    ``vfeedback_audit_head()`` (migration 0010), which sees past a team's row policies: a clinician
+    may not read a colleague's entries, but every append must link to the newest one. None on SQLite
+    or before that migration."""
+    if conn.dialect.name != "postgresql":
+        return None
+    if not conn.execute(text("SELECT to_regprocedure('vfeedback_audit_head()') IS NOT NULL")).scalar():
+        return None
+    row = conn.execute(text("SELECT head_id, head_hash, handed_out FROM vfeedback_audit_head()")).one()
+    return int(row[0] or 0), None if row[1] is None else str(row[1]), int(row[2] or 0)
 
 
 def _slack(conn: Connection) -> int:
@@ -186,6 +209,8 @@ def verify_audit(conn: Connection) -> Break | None:
     a = t.audit_log
     before: int | None = None
     expected = GENESIS
+    if _server_head(conn) is not None:
+        return _verify_links(conn) or _verify_end(conn)
     for row in conn.execute(select(a).order_by(a.c.id)).mappings():
         rid = int(row["id"])
         if row["prev_hash"] != expected:
@@ -198,6 +223,32 @@ def verify_audit(conn: Connection) -> Break | None:
         if row["hash"] != audit_hash(row):
             return Break(rid, f"The audit record was altered: entry {rid} does not match its hash.")
         before, expected = rid, str(row["hash"])
+    return _verify_end(conn)
+
+
+def _verify_links(conn: Connection) -> Break | None:
+    """On PostgreSQL, where a team's policies may hide entries: every link of the whole chain (through
+    ``vfeedback_audit_links()``, ids and hashes only), and the hash of every entry this login reads."""
+    a = t.audit_log
+    readable = {int(r["id"]): r for r in conn.execute(select(a)).mappings()}
+    before: int | None = None
+    expected = GENESIS
+    for rid, prev, stored in conn.execute(text("SELECT * FROM vfeedback_audit_links()")):
+        if prev != expected:
+            after = f"entry {before}" if before is not None else "the start of the record"
+            return Break(
+                rid,
+                f"The audit record was altered: entry {rid} does not follow on from {after} "
+                "(an entry between them was removed or rewritten).",
+            )
+        row = readable.get(int(rid))
+        if row is not None and (row["hash"] != stored or stored != audit_hash(row)):
+            return Break(rid, f"The audit record was altered: entry {rid} does not match its hash.")
+        before, expected = int(rid), str(stored)
+    return None
+
+
+def _verify_end(conn: Connection) -> Break | None:
     highest, handed_out = _audit_ids(conn)
     if handed_out > highest + _slack(conn):
         if highest == 0:

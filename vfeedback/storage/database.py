@@ -33,9 +33,7 @@ class Database:
             else:
                 self.engine = create_engine(url, pool_pre_ping=True)
         except (ArgumentError, NoSuchModuleError) as exc:
-            raise LibraryError(
-                f"'{_safe(url)}' is not a database address vfeedback can use."
-            ) from exc
+            raise LibraryError(f"'{_safe(url)}' is not a database address vfeedback can use.") from exc
         except ImportError as exc:
             raise LibraryError(
                 f"The database driver for '{_safe(url)}' is not installed ({exc.name})."
@@ -111,6 +109,14 @@ def _sentence_for(exc: DBAPIError) -> str | None:
         return "The library database is damaged or is not a vfeedback library."
     if "readonly" in text or "read-only" in text:
         return "The library is read-only here; nothing was saved."
+    # A team library (issue 16): the server's role and row policies refused it.
+    if "row-level security" in text:
+        return "That is not in your caseload; the server refused it and nothing was saved."
+    if "duplicate key" in text and "unique" in text and _is_server(exc):
+        # What this login's policies hide still holds its unique codes and fingerprints.
+        return "That is already in the team's library (perhaps in a colleague's caseload); nothing was saved."
+    if "permission denied" in text:
+        return "Your role on the team does not allow this; the server refused it and nothing was saved."
     if exc.connection_invalidated:
         return "The connection to the library database was lost; try again."
     if isinstance(exc, OperationalError) and (
@@ -118,6 +124,10 @@ def _sentence_for(exc: DBAPIError) -> str | None:
     ):
         return f"The library database cannot be opened: {_first_line(exc)}"
     return None
+
+
+def _is_server(exc: DBAPIError) -> bool:
+    return type(exc.orig).__module__.startswith("psycopg")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from vfeedback.core.errors import LibraryError
-from vfeedback.system.files import DIR_MODE, FILE_MODE
+from vfeedback.system.files import DIR_MODE, FILE_MODE, private_folder, share_with_team
 
 DB_NAME = "vfeedback.db"
 SUBFOLDERS = ("recordings", "clips", "stills", "cache")
@@ -31,6 +32,10 @@ class Location:
     root: Path
     db_url: str
     is_sqlite_file: bool
+    team_files: bool = False
+    """``root`` is a team's media folder (``$VFEEDBACK_FILES`` with a server library): a mounted share."""
+    cache: Path | None = None
+    """Where rebuildable files go when not under ``root`` (a team's caches stay on this machine)."""
 
     @property
     def db_path(self) -> Path | None:
@@ -43,7 +48,7 @@ class Location:
     def recording_caches(self) -> Path:
         """The folder holding one folder of rebuildable files (preview, filmstrip, waveform) per
         recording, named by its id."""
-        return self.root / "cache" / "recordings"
+        return (self.cache or self.root / "cache") / "recordings"
 
     def media_path(self, stored: str) -> Path:
         """Where a recording's file is: a path stored relative to the library is inside it, an
@@ -82,14 +87,65 @@ def resolve(spec: str | os.PathLike[str] | None) -> Location:
         files = os.environ.get(ENV_FILES)
         if files:
             root = Path(files).expanduser()
+            from platformdirs import user_cache_path
+
+            local = user_cache_path("vfeedback", appauthor=False) / f"server-{_server_key(text)}"
+            return Location(root.absolute(), text, False, team_files=True, cache=local)
         else:
-            safe = hashlib.sha256(_without_password(text).encode()).hexdigest()[:12]
-            root = default_root().parent / f"server-{safe}"
+            root = default_root().parent / f"server-{_server_key(text)}"
         return Location(root, text, False)
     root = Path(text).expanduser()
     if root.name == DB_NAME and not root.is_dir():
         root = root.parent
     return Location(root.absolute(), _sqlite_url(root.absolute()), True)
+
+
+def _server_key(url: str) -> str:
+    return hashlib.sha256(_without_password(url).encode()).hexdigest()[:12]
+
+
+REACH_TIMEOUT_S = 5.0
+"""A share that does not answer within this is said to be unreachable (a hung NFS mount never returns)."""
+
+
+def _reachable(root: Path) -> bool:
+    """Does the folder (or the folder it is to be made in) answer, within ``REACH_TIMEOUT_S``? The
+    look runs in a thread so a hung network mount cannot hang vfeedback."""
+    found: list[bool] = []
+
+    def look() -> None:
+        try:
+            found.append(root.is_dir() or (not root.exists() and root.parent.is_dir()))
+        except OSError:
+            found.append(False)
+
+    thread = threading.Thread(target=look, name="vfeedback-share-check", daemon=True)
+    thread.start()
+    thread.join(REACH_TIMEOUT_S)
+    return bool(found and found[0])
+
+
+def _prepare_team(location: Location) -> None:
+    """A team's media folder: reachable, the team's group (the folder's own) and mode on everything
+    vfeedback makes in it; caches on this machine."""
+    root = location.root
+    if not _reachable(root):
+        raise LibraryError(
+            f"The team's media folder {root} is not reachable (is the network share mounted?); "
+            "nothing was opened."
+        )
+    try:
+        if not root.exists():
+            root.mkdir(mode=0o750)
+        share_with_team(root, root.stat().st_gid)
+        for name in SUBFOLDERS:
+            private_folder(root / name)
+        if location.cache is not None:
+            private_folder(location.cache)
+    except PermissionError as exc:
+        raise LibraryError(f"vfeedback may not write to the team's media folder {root}.") from exc
+    except OSError as exc:
+        raise LibraryError(f"The team's media folder {root} cannot be used: {exc.strerror}.") from exc
 
 
 def _sqlite_url(root: Path) -> str:
@@ -108,6 +164,9 @@ def _without_password(url: str) -> str:
 def prepare(location: Location) -> None:
     """Create the folder tree owner-only, and the database file owner-only before SQLite opens it
     (SQLite gives its -wal and -shm files the database file's mode)."""
+    if location.team_files:
+        _prepare_team(location)
+        return
     root = location.root
     if root.exists() and not root.is_dir():
         raise LibraryError(f"The library location {root} is a file, not a folder.")

@@ -342,3 +342,53 @@ UNDOABLE_TABLES: dict[str, Table] = {
         angles,
     )
 }
+
+# --- A team's library on PostgreSQL (issue 16; migration 0010) ------------------------------------
+# Created on SQLite too (so both dialects have one schema), used only on a server library, where
+# ``storage/team.py`` adds the roles, grants and row-level security over them.
+
+# Who is on the team: a database login, the name the others see, and its role.
+team_members = Table(
+    "team_members",
+    metadata,
+    Column("login", String(63), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("added_at", UTC_TIME, nullable=False),
+)
+
+# A family's caseload: the clinicians who see and change its rows. No foreign key: the database
+# writes a new family's first row just before the family itself, and undoing a family's deletion
+# must find its caseload still there (ids are never reused).
+caseloads = Table(
+    "caseloads",
+    metadata,
+    Column("family_id", Integer, primary_key=True),
+    Column("login", String(63), primary_key=True, index=True),
+)
+
+# A moment or highlight shared for supervision with one supervisor; withdrawn_at ends it (a new share
+# is a new row). No foreign keys: undoing a moment's deletion brings its shares back with it.
+shares = Table(
+    "shares",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("moment_id", Integer, index=True),
+    Column("highlight_id", Integer, index=True),
+    Column("owner", String(63), nullable=False),
+    Column("with_login", String(63), nullable=False, index=True),
+    Column("include_note", Boolean, nullable=False),
+    Column("shared_at", UTC_TIME, nullable=False),
+    Column("withdrawn_at", UTC_TIME),
+    sqlite_autoincrement=True,
+)
+
+# Who has a recording open for tagging, and their last heartbeat: advisory, never a lock.
+tagging = Table(
+    "tagging",
+    metadata,
+    Column("recording_id", Integer, primary_key=True),
+    Column("login", String(63), primary_key=True),
+    Column("since", UTC_TIME, nullable=False),
+    Column("heartbeat", UTC_TIME, nullable=False),
+)

@@ -25,6 +25,11 @@ from typing import BinaryIO
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+# A team's media folder (``$VFEEDBACK_FILES`` with a server library, issue 16): readable by the team's
+# group only. ``share_with_team`` names the folder and its group; everything written under it gets these.
+TEAM_FILE_MODE = 0o640
+TEAM_DIR_MODE = 0o750
+_team_folders: dict[Path, int] = {}
 CHUNK = 4 << 20
 
 _PART = re.compile(r"^\..+\.(\d+)\.part$")
@@ -49,9 +54,40 @@ def part_owner(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def private_folder(folder: Path) -> Path:
+def share_with_team(folder: Path, group: int) -> None:
+    """From now on, what this process writes under ``folder`` is the team's: group ``group``, files
+    0640 and folders 0750 (instead of owner-only)."""
+    _team_folders[folder.absolute()] = group
+
+
+def team_group(path: Path) -> int | None:
+    """The team's group when ``path`` is inside a team's media folder, else None."""
+    if not _team_folders:
+        return None
+    where = path.absolute()
+    for folder, group in _team_folders.items():
+        if where == folder or where.is_relative_to(folder):
+            return group
+    return None
+
+
+def settle_mode(path: Path, *, folder: bool = False) -> None:
+    """Owner-only, or inside a team's media folder the team's group and mode: the one place a
+    written file or a made folder gets its permissions."""
+    group = team_group(path)
+    if group is None:
+        path.chmod(DIR_MODE if folder else FILE_MODE)
+        return
+    os.chown(path, -1, group)
+    path.chmod(TEAM_DIR_MODE if folder else TEAM_FILE_MODE)
+
+
+def private_folder(folder: Path, *, tighten: bool = True) -> Path:
     """Create ``folder`` and any missing parents owner-only (mkdir's mode is filtered by the umask, so
-    each new level is set explicitly), and tighten ``folder`` itself if someone loosened it."""
+    each new level is set explicitly), and tighten ``folder`` itself if someone loosened it. Inside a
+    team's media folder: the team's group, 0750. ``tighten=False`` for a folder of the user's own
+    choosing outside the library (``--out ~/Desktop``, ``/tmp``): the levels it creates are owner-only,
+    but an existing folder keeps the mode its owner gave it."""
     missing: list[Path] = []
     current = folder
     while not current.exists():
@@ -62,9 +98,15 @@ def private_folder(folder: Path) -> Path:
     for path in reversed(missing):
         with contextlib.suppress(FileExistsError):
             path.mkdir(mode=DIR_MODE)
-        path.chmod(DIR_MODE)
-    if folder.stat().st_mode & 0o077:
-        folder.chmod(DIR_MODE)
+        settle_mode(path, folder=True)
+    if not tighten:
+        return folder
+    found, group = folder.stat(), team_group(folder)
+    if group is None:
+        if found.st_mode & 0o077:
+            folder.chmod(DIR_MODE)
+    elif ((found.st_mode & 0o777) != TEAM_DIR_MODE or found.st_gid != group) and found.st_uid == os.geteuid():
+        settle_mode(folder, folder=True)  # made before it was the team's (a colleague's is theirs to set)
     return folder
 
 
@@ -96,7 +138,7 @@ def atomic_target(target: Path) -> Iterator[Path]:
     try:
         yield tmp
         fsync_file(tmp)
-        tmp.chmod(FILE_MODE)  # a writer that recreated the file (ffmpeg, Qt) used its own mode
+        settle_mode(tmp)  # a writer that recreated the file (ffmpeg, Qt) used its own mode
         tmp.replace(target)
         fsync_dir(target.parent)
     except BaseException:

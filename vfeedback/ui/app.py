@@ -120,7 +120,8 @@ def build(
     window.show()
     from vfeedback.ui.workbench import naming
 
-    naming.first_start(window)  # once per person: the name the app, the CLI and the audit share
+    if library.ctx.login is None:  # a server library names its login (issue 16): nothing to ask
+        naming.first_start(window)  # once per person: the name the app, the CLI and the audit share
     if recording_id is not None:
         try:
             window.open_recording(recording_id)

@@ -219,7 +219,8 @@ class Inspector(QWidget):
             return
         edit: Callable[..., Moment] = self.library.moments.edit
         try:
-            self.moment = edit(self.moment.id, **fields)
+            # seen: a colleague's save since this was shown is refused, not overwritten (issue 16)
+            self.moment = edit(self.moment.id, seen=self.moment.updated_at, **fields)
         except VfeedbackError as exc:
             self.message.emit(str(exc))
             stored = self.library.moments.get(self.moment.id)

@@ -42,6 +42,7 @@ from vfeedback.services import Library
 from vfeedback.services.undo import Changes
 from vfeedback.ui.inspector import Inspector
 from vfeedback.ui.library_panel import LibraryPanel
+from vfeedback.ui.live import TeamActions
 from vfeedback.ui.moment_list import MomentList
 from vfeedback.ui.player.angles import AngleSession
 from vfeedback.ui.player.controller import PlaybackController
@@ -136,6 +137,7 @@ class MainWindow(QMainWindow):
         self.highlights = HighlightActions(self)
         self.arrival = ArrivalActions(self, self.open_recording)
         self.suggestions = SuggestionActions(self)
+        self.team = TeamActions(self)  # a team library: sharing, colleagues' changes live (ui/live.py)
         naming.apply_saved_name(library)
         self._build_menus()
         self._wire()
@@ -251,7 +253,9 @@ class MainWindow(QMainWindow):
 
         self.highlights.build(bar.addMenu("&Moment"))
         self.code_menu = bar.addMenu("&Code")  # every code, those without a key too (see _on_coding)
-        self.supervision.build(bar.addMenu("&Supervision"))
+        supervision = bar.addMenu("&Supervision")
+        self.supervision.build(supervision)
+        self.team.build(supervision)  # Share with…, on a team library only
 
         view = bar.addMenu("&View")
         self.act_lanes = act("Lanes by &code", None, self._show_lanes)
@@ -555,6 +559,9 @@ class MainWindow(QMainWindow):
             self.arrival.ask(path)
 
     def ask_name(self) -> None:
+        if self.library.ctx.login is not None:  # a team library: the server says who works (issue 16)
+            self.show_error(f"On a team library you work as your login, {self.library.ctx.login}.")
+            return
         naming.ask_name(self, after=self._refresh_undo)  # Edit › Undo offers only this name's own actions
 
     # --- reactions ------------------------------------------------------------------------------
@@ -657,6 +664,7 @@ class MainWindow(QMainWindow):
         self.inspector.save_texts()
         self.highlights.close_all()
         self.supervision.close_all()
+        self.team.shutdown()
         settings = QSettings("vfeedback", "vfeedback")
         settings.setValue("workbench/geometry", self.saveGeometry())
         for name, splitter in self._splitters().items():

@@ -1,0 +1,84 @@
+"""A team's media folder ($VFEEDBACK_FILES with a server library): what vfeedback writes there is the
+team's group's, 0640 and 0750; a share that is not there is one sentence, not a hang; caches stay on
+this machine."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+
+import pgserver
+import pytest
+from mediagen import MediaSet
+
+from vfeedback.core.errors import LibraryError
+from vfeedback.services import Library
+from vfeedback.storage import layout
+from vfeedback.system import files
+
+pytestmark = pytest.mark.postgres
+
+TEAM_GID = 100  # "users" on Debian: the team's group, a group this test's user is not the primary of
+
+
+@pytest.fixture(autouse=True)
+def _forget_team_folders() -> None:
+    files._team_folders.clear()
+
+
+def test_files_written_to_the_team_folder_are_the_teams(
+    pg_server: pgserver.PgServer, media: MediaSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.geteuid() != 0 and TEAM_GID not in os.getgroups():
+        pytest.skip("needs a second group to give files to")
+    share = tmp_path / "share"
+    share.mkdir()
+    os.chown(share, -1, TEAM_GID)
+    share.chmod(0o2770)
+    monkeypatch.setenv(layout.ENV_FILES, str(share))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "local-cache"))
+    url = pg_server.create_database("team_media")
+    with Library.open(url) as lib:
+        lib.families.add("M1")
+        rec = lib.recordings.import_file(media["cfr25"], "M1")
+        lib.media.frame_index(rec.id)
+        stored = lib.recordings.path(rec)
+        caches = lib.ctx.location.recording_caches
+    found = stored.stat()
+    assert (stat.S_IMODE(found.st_mode), found.st_gid) == (0o640, TEAM_GID)
+    for folder in (share / name for name in layout.SUBFOLDERS):
+        got = folder.stat()
+        assert (stat.S_IMODE(got.st_mode), got.st_gid) == (0o750, TEAM_GID), folder
+    assert stored.is_relative_to(share)
+    assert caches.is_relative_to(tmp_path / "local-cache")
+    # nothing vfeedback made in the share is readable by others, or owned by another group
+    for path in share.rglob("*"):
+        got = path.lstat()
+        assert stat.S_IMODE(got.st_mode) & 0o007 == 0, path
+        assert got.st_gid == TEAM_GID, path
+
+
+def test_a_missing_share_is_one_sentence_not_a_hang(
+    pg_server: pgserver.PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "not-mounted" / "team-media"
+    monkeypatch.setenv(layout.ENV_FILES, str(gone))
+    url = pg_server.create_database("team_media_gone")
+    started = time.monotonic()
+    with pytest.raises(LibraryError) as raised:
+        Library.open(url)
+    assert time.monotonic() - started < layout.REACH_TIMEOUT_S + 5
+    assert str(raised.value) == (
+        f"The team's media folder {gone} is not reachable (is the network share mounted?); "
+        "nothing was opened."
+    )
+    assert not gone.exists() and not gone.parent.exists()  # no local folder in the share's place
+
+
+def test_a_local_library_stays_owner_only(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib") as lib:
+        lib.families.add("L1")
+    for name in layout.SUBFOLDERS:
+        assert stat.S_IMODE((tmp_path / "lib" / name).stat().st_mode) == 0o700
