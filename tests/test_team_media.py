@@ -12,11 +12,15 @@ from pathlib import Path
 import pgserver
 import pytest
 from mediagen import MediaSet
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
 
-from vfeedback.core.errors import LibraryError
+from vfeedback.core.errors import Conflict, LibraryError
+from vfeedback.media.clock_player import ClockPlayer
 from vfeedback.services import Library
 from vfeedback.storage import layout
 from vfeedback.system import files
+from vfeedback.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.postgres
 
@@ -82,3 +86,40 @@ def test_a_local_library_stays_owner_only(tmp_path: Path) -> None:
         lib.families.add("L1")
     for name in layout.SUBFOLDERS:
         assert stat.S_IMODE((tmp_path / "lib" / name).stat().st_mode) == 0o700
+
+
+def test_a_film_changed_on_the_share_is_refused_on_open_and_nothing_is_opened(
+    pg_server: pgserver.PgServer,
+    media: MediaSet,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+) -> None:
+    """Someone replaces a family's film in the team's folder (same name, same size, other bytes): the
+    moments would be cut from the wrong frames, so opening it is refused in one sentence, from the
+    window too, and the window stays as it was (no recording open)."""
+    share = tmp_path / "share"
+    share.mkdir()
+    monkeypatch.setenv(layout.ENV_FILES, str(share))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "local-cache"))
+    url = pg_server.create_database("team_media_changed")
+    with Library.open(url) as lib:
+        lib.families.add("M2")
+        rec = lib.recordings.import_file(media["cfr25"], "M2")
+        stored = lib.recordings.openable(rec)  # as imported: opens
+        data = bytearray(stored.read_bytes())
+        data[100:116] = bytes(16)  # a few bytes in the first megabyte, the size unchanged
+        stored.write_bytes(bytes(data))
+        said = (
+            f"The file of recording {rec.id} ({rec.original_name}) in the team's media folder is not the "
+            "film that was imported: it was changed or replaced there; nothing was opened."
+        )
+        with pytest.raises(Conflict) as refused:
+            lib.recordings.openable(rec)
+        assert str(refused.value) == said
+        window = MainWindow(lib, player=ClockPlayer())
+        qtbot.addWidget(window)
+        window.open_recording(rec.id)
+        boxes = [b.text() for b in window.findChildren(QMessageBox) if b.isVisible()]
+        assert boxes == [said] and window.coding.recording is None
+        window.close()

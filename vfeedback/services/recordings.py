@@ -230,6 +230,28 @@ class Recordings:
         """Where the file is on disk now (it may be missing: see ``check`` and ``relink``)."""
         return self.ctx.location.media_path(recording.path)
 
+    def openable(self, recording: Recording) -> Path:
+        """The file to open for ``recording``, refused in one sentence when it is not where the library
+        expects it, or, in a team's media folder (a network share others write to), when it is no longer
+        the film that was imported (its fingerprint, 2 MiB read, differs): moments cut from another
+        film would show the wrong frames."""
+        path = self.path(recording)
+        if not path.is_file():
+            raise NotFound(
+                f"The file of this recording ({recording.original_name}) is not where the library "
+                "expects it. If it was moved, `vfeedback relink FOLDER` finds it again."
+            )
+        if self.ctx.location.team_files:
+            from vfeedback.media.fingerprint import fingerprint
+
+            if fingerprint(path) != recording.fingerprint:
+                raise Conflict(
+                    f"The file of recording {recording.id} ({recording.original_name}) in the team's media "
+                    "folder is not the film that was imported: it was changed or replaced there; nothing "
+                    "was opened."
+                )
+        return path
+
     def relink(self, folder: Path, progress: ByteProgress | None = None) -> list[tuple[Recording, Path]]:
         """Find referenced recordings whose file is missing among the files under ``folder``, by
         fingerprint (so a renamed file is found too), and point them there. One undoable action."""

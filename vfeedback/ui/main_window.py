@@ -353,12 +353,10 @@ class MainWindow(QMainWindow):
         # An angle opens its session: moments are on the main recording's clock; the angle shows large.
         main_id = self.angles.main_of(recording_id)
         rec = self.library.recordings.get(main_id)
-        path = self.library.recordings.path(rec)
-        if not path.exists():
-            self.show_error(
-                f"The file of this recording ({rec.original_name}) is not where the library expects it. "
-                "If it was moved, `vfeedback relink FOLDER` finds it again."
-            )
+        try:
+            path = self.library.recordings.openable(rec)
+        except VfeedbackError as exc:
+            self.show_error(str(exc))
             return
         self.tasks.cancel_all()
         self.inspector.set_moment(None)
