@@ -577,3 +577,89 @@ def test_renaming_a_film_of_the_session_renames_its_picture(qtbot: QtBot, sessio
     check_all(qtbot, s)
     press(w, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
     assert w.statusBar().currentMessage().startswith("Angle 'Mother' moved one frame later")
+
+
+def test_clips_of_every_camera_side_by_side_from_the_export_dialog(qtbot: QtBot, session: Session) -> None:
+    """Moment › Export clips…: a session with angles offers its cameras (each alone, all side by side,
+    one large and another small); chosen with the keyboard, the clip is made in that layout (a picture
+    wider than the main film's own, the grid of three), and the dialog without angles offers nothing."""
+    from PySide6.QtWidgets import QComboBox, QDialogButtonBox
+
+    from vfeedback.core.model import HighlightKind
+    from vfeedback.ui.export_dialog import ExportDialog
+
+    s, w = session, session.window
+    lib = s.library
+    lib.consent.give("F1", "feedback", "Dr Test")
+    moment = lib.moments.add(s.main.recording.id, 3_000_000, 4_000_000, code="Waiting", caption="Together")
+    qtbot.waitUntil(lambda: any(m.id == moment.id for m in w.coding.moments), timeout=5_000)
+    w.coding.select([moment.id])
+    offered: list[str] = []
+
+    def choose() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ExportDialog):
+            QTimer.singleShot(50, choose)
+            return
+        cameras = dialog.findChild(QComboBox, "cameras")
+        assert cameras is not None and cameras.isVisible()
+        offered.extend(cameras.itemText(i) for i in range(cameras.count()))
+        cameras.setFocus()
+        while cameras.currentText() != "All cameras side by side":
+            QTest.keyClick(cameras, Qt.Key.Key_Down)
+        buttons = dialog.findChild(QDialogButtonBox)
+        assert buttons is not None
+        QTest.mouseClick(buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, choose)
+    press(w, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert offered == [
+        "Bath time only",
+        "Parent only",
+        "Baby only",
+        "All cameras side by side",
+        "Bath time large, Parent small in the corner",
+        "Parent large, Bath time small in the corner",
+        "Baby large, Bath time small in the corner",
+    ]
+    qtbot.waitUntil(lambda: bool(lib.exports.all()), timeout=120_000)
+    [clip] = [h for h in lib.exports.all() if h.kind is HighlightKind.CLIP]
+    main = s.main.recording.media
+    # Three cameras: a 2x2 grid of cells the main film's shape (the fourth dark), so wider and
+    # taller than the main film itself.
+    assert clip.width > main.display_width and clip.height > main.display_height
+    assert abs(clip.width / clip.height - main.display_width / main.display_height) < 0.02
+    alone = ExportDialog(1)  # a film without angles: nothing to choose, nothing shown
+    qtbot.addWidget(alone)
+    alone.show()
+    assert alone.cameras.count() == 0 and not alone.cameras.isVisible()
+
+
+def test_the_session_pack_handout_shows_every_camera_when_asked(qtbot: QtBot, session: Session) -> None:
+    """Prepare session… on a film with angles offers "every camera side by side" for the handout's
+    pictures; ticked with a click, the handout's picture of the moment is the grid of the three cameras
+    (a still wider and taller than the main film's own picture)."""
+    from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton
+
+    from vfeedback.core.model import HighlightKind
+    from vfeedback.ui.session_pack import PrepareSessionDialog
+
+    s, w = session, session.window
+    lib = s.library
+    lib.consent.give("F1", "feedback", "Dr Test")
+    lib.moments.add(s.main.recording.id, 3_000_000, 4_000_000, code="Waiting", caption="Together")
+    press(w, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: isinstance(w.findChild(PrepareSessionDialog), PrepareSessionDialog))
+    dialog = present(w.findChild(PrepareSessionDialog))
+    qtbot.waitExposed(dialog)
+    both = present(dialog.findChild(QCheckBox, "handoutCameras"))
+    assert both.isVisible() and not both.isChecked()
+    QTest.mouseClick(both, Qt.MouseButton.LeftButton, pos=QPoint(8, both.height() // 2))
+    assert both.isChecked()
+    QTest.mouseClick(present(dialog.findChild(QPushButton, "makePack")), Qt.MouseButton.LeftButton)
+    ready = present(dialog.findChild(QLabel, "packReady"))
+    qtbot.waitUntil(ready.isVisible, timeout=180_000)
+    main = s.main.recording.media
+    [still] = [h for h in lib.exports.all() if h.kind is HighlightKind.STILL]
+    assert still.width > main.display_width and still.height > main.display_height
+    dialog.reject()

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from vfeedback.core.errors import VfeedbackError
 from vfeedback.core.model import Purpose
 from vfeedback.export.blur import Region
-from vfeedback.export.options import ClipOptions
+from vfeedback.export.options import SINGLE, ClipOptions, Layout
 
 CAPTION_MODES = (
     ("On the picture", "burn"),
@@ -79,8 +79,11 @@ class ExportDialog(QDialog):
         frame: QImage | None = None,
         *,
         at_playhead: int | None = None,
+        cameras: list[tuple[int, str]] | None = None,
     ) -> None:
-        """``at_playhead``: how many of the ``count`` moments hold the playhead frame (None: all)."""
+        """``at_playhead``: how many of the ``count`` moments hold the playhead frame (None: all).
+        ``cameras``: the session's films (recording id, name), the main one first, when it has camera
+        angles: the dialog then offers which of them the clips show, and how."""
         super().__init__(parent)
         self.count = count
         self.at_playhead = count if at_playhead is None else max(0, min(count, at_playhead))
@@ -135,6 +138,17 @@ class ExportDialog(QDialog):
         form.addRow("", self.freeze_note)
         form.addRow("Size", self.max_height)
         form.addRow("", self.mute)
+        self.cameras = QComboBox(self)
+        self.cameras.setObjectName("cameras")
+        for label, choice in camera_choices(cameras or []):
+            self.cameras.addItem(label, choice)
+        self.cameras.setToolTip(
+            "Which camera the clips show, or several at once; the sound is the large one's"
+        )
+        if self.cameras.count() > 1:
+            form.addRow("Cameras", self.cameras)
+        else:
+            self.cameras.hide()
         self.hide_box = self._hide_section()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -326,7 +340,25 @@ class ExportDialog(QDialog):
             blur=self.blur if hiding else (),
             blur_faces=faces,
             keep=self.keep if faces else (),
+            layout=self.cameras.currentData() if self.cameras.count() else SINGLE,
         )
+
+
+def camera_choices(cameras: list[tuple[int, str]]) -> list[tuple[str, Layout]]:
+    """What the Cameras list offers for a session's films (the main one first): each film alone, all
+    of them side by side (with the main one's sound), and each one large with another small in the
+    corner. One film (no angles): nothing to choose."""
+    if len(cameras) < 2:
+        return []
+    (main_id, main_name), *others = cameras
+    choices = [(f"{main_name} only", SINGLE)]
+    choices += [(f"{name} only", Layout("single", rec_id)) for rec_id, name in others]
+    choices.append(("All cameras side by side", Layout("side-by-side")))
+    small = {main_id: others[0][1], **{rec_id: main_name for rec_id, _ in others}}
+    for rec_id, name in cameras:
+        large = Layout("pip", None if rec_id == main_id else rec_id)
+        choices.append((f"{name} large, {small[rec_id]} small in the corner", large))
+    return choices
 
 
 def _number(value: object, default: float) -> float:

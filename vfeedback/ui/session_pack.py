@@ -45,6 +45,7 @@ from vfeedback.core.marks import Mark
 from vfeedback.core.model import CodeKind, Moment, Purpose, Recording
 from vfeedback.core.timecode import format_time
 from vfeedback.export.blur import Region
+from vfeedback.export.options import Layout
 from vfeedback.services import Library
 from vfeedback.services.exports import SessionPack
 from vfeedback.ui.tasks import Task, TaskRunner
@@ -358,6 +359,14 @@ class PrepareSessionDialog(QDialog):
         layout.addWidget(self.consent_state)
         layout.addWidget(self.consent_form)
         layout.addWidget(scroll, 1)
+        # A session filmed by several cameras: the handout can show both faces, side by side.
+        self.both_faces = QCheckBox("Show every camera side by side in the handout's pictures")
+        self.both_faces.setObjectName("handoutCameras")
+        if self.library.angles.of(self.recording.id):
+            layout.addWidget(self.both_faces)
+        else:
+            self.both_faces.setParent(page)
+            self.both_faces.hide()
         layout.addLayout(buttons)
         return page
 
@@ -478,11 +487,12 @@ class PrepareSessionDialog(QDialog):
         # Marks drawn here replace the handout's; none drawn keep those of the reel's last handout.
         drawn = {row.moment.id: row.marks for row in rows if row.marks} or None
         crops = {row.moment.id: row.crop for row in rows if row.crop is not None}
+        handout_layout = Layout("side-by-side") if self.both_faces.isChecked() else None
 
         def job(progress: Progress, cancel: ShouldCancel) -> SessionPack:
             return self.library.exports.session_pack(
                 ids, title, day, purpose=purpose, progress=progress, should_cancel=cancel, step=said.emit,
-                marks=drawn, crops=crops,
+                marks=drawn, crops=crops, handout_layout=handout_layout,
             )  # fmt: skip
 
         self.step_label.setText("Starting…")

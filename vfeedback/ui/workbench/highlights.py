@@ -68,7 +68,9 @@ class HighlightActions:
         at = b.playhead.time_us()
         holding = {i for i in ids if b.coding.holds(i, at)}
         # The exact picture on screen, upright, for drawing areas to blur on.
-        dialog = ExportDialog(len(ids), b.widget(), frame=b.picture(), at_playhead=len(holding))
+        dialog = ExportDialog(
+            len(ids), b.widget(), frame=b.picture(), at_playhead=len(holding), cameras=self._cameras()
+        )
         if not dialog.exec():
             return
         purpose = dialog.chosen_purpose()
@@ -101,6 +103,17 @@ class HighlightActions:
             made = f"the clip of moment {moment_id}"
             label = clip_label(position, len(chosen), moment.caption)
             b.tasks.submit(label, job, on_done=self._exported, export=made)
+
+    def _cameras(self) -> list[tuple[int, str]]:
+        """The open session's films (the main one first) when it has camera angles, else none."""
+        from vfeedback.ui.player.angles import angle_name
+
+        rec = self.bench.coding.recording
+        if rec is None:
+            return []
+        angles = self.library.angles.of(rec.id)
+        films = [rec, *(self.library.recordings.get(a.recording_id) for a in angles)]
+        return [(f.id, angle_name(f)) for f in films] if angles else []
 
     def export_still(self) -> None:
         b = self.bench
