@@ -20,9 +20,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
+from stepper import run_steps
 
 from vfeedback.services import Library
 from vfeedback.ui.main_window import MainWindow
@@ -130,30 +131,10 @@ def main() -> int:
         yield 0.3
         grab("large_paused.png")
 
-    steps = script()
-    state: dict[str, Any] = {"wait": None, "until": 0.0, "deadline": time.monotonic() + 90}
+    def timed_out() -> str:
+        return f"timed out after {sorted(report['shots'])}"
 
-    def advance() -> None:
-        if time.monotonic() > float(state["deadline"]):
-            report["error"] = f"timed out after {sorted(report['shots'])}"
-            app.quit()
-            return
-        wait = state["wait"]
-        if callable(wait) and not wait():
-            return
-        if time.monotonic() < float(state["until"]):
-            return
-        try:
-            step = next(steps)
-        except StopIteration:
-            app.quit()
-            return
-        state["wait"], state["until"] = (step, 0.0) if callable(step) else (None, time.monotonic() + step)
-
-    timer = QTimer()
-    timer.timeout.connect(advance)
-    timer.start(40)
-    app.exec()
+    run_steps(app, script(), report, timed_out=timed_out, whole_s=90)
     window.close()
     library.close()
     print(json.dumps(report))

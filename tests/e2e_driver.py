@@ -17,11 +17,11 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from stepper import run_steps
 
 from vfeedback.services import Library
 from vfeedback.ui.main_window import MainWindow
@@ -96,30 +96,7 @@ def main() -> int:
         yield 0.3
         grab("after.png")
 
-    steps = script()
-    state: dict[str, Any] = {"wait": None, "until": 0.0, "deadline": time.monotonic() + 60}
-
-    def advance() -> None:
-        if time.monotonic() > float(state["deadline"]):
-            report["error"] = "timed out"
-            app.quit()
-            return
-        wait = state["wait"]
-        if callable(wait) and not wait():
-            return
-        if time.monotonic() < float(state["until"]):
-            return
-        try:
-            step = next(steps)
-        except StopIteration:
-            app.quit()
-            return
-        state["wait"], state["until"] = (step, 0.0) if callable(step) else (None, time.monotonic() + step)
-
-    timer = QTimer()
-    timer.timeout.connect(advance)
-    timer.start(40)
-    app.exec()
+    run_steps(app, script(), report, timed_out=lambda: "timed out", whole_s=60)
     window.close()
     library.close()
     print(json.dumps(report))

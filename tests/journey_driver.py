@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,8 +34,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QWidget,
 )
+from stepper import Step, run_steps
 
-Step = Callable[[], object] | float  # a condition to wait for, or seconds to wait
 W = TypeVar("W", bound=QWidget)
 
 NO_MODS = Qt.KeyboardModifier.NoModifier
@@ -288,42 +287,13 @@ def main() -> int:
         shelf = next(w for w in [top, *top.findChildren(QWidget)] if type(w).__name__ == "HighlightsBrowser")
         report["highlights"] = shelf.rows()  # type: ignore[attr-defined]
 
-    steps = script()
-    state: dict[str, Any] = {"wait": None, "until": 0.0, "deadline": 0.0}
+    def timed_out() -> str:
+        report["where"] = [f"{type(w).__name__} {w.objectName()!r} {w.windowTitle()!r}"
+                           for w in QApplication.topLevelWidgets() if w.isVisible()]  # fmt: skip
+        hands.shot("timed-out")
+        return f"timed out waiting in phase {hands.phase!r}"
 
-    def advance() -> None:
-        if "error" in report:
-            return
-        wait = state["wait"]
-        if callable(wait) and not wait():
-            if time.monotonic() > float(state["deadline"]):  # one step may wait a minute, not more
-                report["error"] = f"timed out waiting in phase {hands.phase!r}"
-                report["where"] = [f"{type(w).__name__} {w.objectName()!r} {w.windowTitle()!r}"
-                                   for w in QApplication.topLevelWidgets() if w.isVisible()]  # fmt: skip
-                hands.shot("timed-out")
-                app.quit()
-            return
-        if time.monotonic() < float(state["until"]):
-            return
-        try:
-            step = next(steps)
-        except StopIteration:
-            app.quit()
-            return
-        except Exception as exc:  # the report says which step broke, the test shows it
-            import traceback
-
-            report["error"] = f"{type(exc).__name__}: {exc}"
-            report["where"] = traceback.format_exc()[-1500:]
-            app.quit()
-            return
-        state["wait"], state["until"] = (step, 0.0) if callable(step) else (None, time.monotonic() + step)
-        state["deadline"] = time.monotonic() + 60
-
-    timer = QTimer()
-    timer.timeout.connect(advance)
-    timer.start(40)
-    app.exec()
+    run_steps(app, script(), report, timed_out=timed_out, wait_s=60)  # one step may wait a minute
     report["actions"] = hands.actions
     report["window_title"] = window.windowTitle()
     window.close()
