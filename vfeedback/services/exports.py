@@ -423,10 +423,8 @@ class Exports:
         kept = self._kept_marks(reel.id, purpose, moments)
         return self._pictures(moments, None, None, purpose, kept, self._kept_layout(reel.id, purpose))
 
-    def _kept_layout(self, reel_id: int, purpose: str) -> Layout | None:
-        """The layout of the reel's newest handout (None: one picture a moment)."""
-        from vfeedback.export.options import Layout
-
+    def _last_handout_settings(self, reel_id: int, purpose: str) -> str | None:
+        """The stored settings (JSON) of the reel's newest handout for ``purpose``, if it has one."""
         h = t.highlights
         query = (
             select(h.c.settings_json)
@@ -435,6 +433,13 @@ class Exports:
         )
         with self.ctx.read() as conn:
             stored = conn.execute(query).scalar()
+        return None if stored is None else str(stored)
+
+    def _kept_layout(self, reel_id: int, purpose: str) -> Layout | None:
+        """The layout of the reel's newest handout (None: one picture a moment)."""
+        from vfeedback.export.options import Layout
+
+        stored = self._last_handout_settings(reel_id, purpose)
         try:
             return Layout.from_value(json.loads(stored)["layout"]) if stored else None
         except (ValueError, TypeError, KeyError, BadInput):
@@ -442,14 +447,7 @@ class Exports:
 
     def _kept_marks(self, reel_id: int, purpose: str, moments: list[Moment]) -> dict[int, tuple[Mark, ...]]:
         """The marks of the reel's newest handout, for the moments whose picture has not changed."""
-        h = t.highlights
-        query = (
-            select(h.c.settings_json)
-            .where(h.c.kind == HighlightKind.HANDOUT.value, h.c.reel_id == reel_id, h.c.purpose == purpose)
-            .order_by(h.c.id.desc())
-        )
-        with self.ctx.read() as conn:
-            stored = conn.execute(query).scalar()
+        stored = self._last_handout_settings(reel_id, purpose)
         if stored is None:
             return {}
         try:
