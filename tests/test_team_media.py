@@ -123,3 +123,34 @@ def test_a_film_changed_on_the_share_is_refused_on_open_and_nothing_is_opened(
         boxes = [b.text() for b in window.findChildren(QMessageBox) if b.isVisible()]
         assert boxes == [said] and window.coding.recording is None
         window.close()
+
+
+def test_exports_scratch_on_this_machine_and_a_colleagues_placeholder_is_left_alone(
+    pg_server: pgserver.PgServer, media: MediaSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a team's share, the exports' scratch folder is local (like the caches), and opening the
+    library does not sweep away an empty placeholder another computer may be exporting into right now;
+    one a day old is a crash's leftover and goes."""
+    share, local = tmp_path / "share", tmp_path / "local-cache"
+    share.mkdir()
+    monkeypatch.setenv(layout.ENV_FILES, str(share))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(local))
+    url = pg_server.create_database("team_media_scratch")
+    with Library.open(url) as lib:
+        assert lib.ctx.location.scratch.is_relative_to(local)
+        lib.families.add("M3")
+        lib.consent.give("M3", "feedback", "Dr Test")
+        rec = lib.recordings.import_file(media["cfr25"], "M3")
+        m = lib.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="Together")
+        lib.exports.clip(m.id)
+    assert not (share / "cache" / "export").exists()
+    colleagues = share / "clips" / "M3_20260101_007.mp4"
+    colleagues.touch()
+    with Library.open(url):
+        pass
+    assert colleagues.exists()  # maybe under way on another computer
+    old = time.time() - 2 * 24 * 3600
+    os.utime(colleagues, (old, old))
+    with Library.open(url):
+        pass
+    assert not colleagues.exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -23,9 +24,9 @@ FOLDERS = {
 SIDECARS = (".vtt", ".txt")
 
 
-def workdir(root: Path) -> Path:
-    """The export's own scratch folder (reel parts, caption scripts), owner-only."""
-    return private_folder(root / "cache" / "export")
+def workdir(scratch: Path) -> Path:
+    """The export's own scratch folder (reel parts, caption scripts: ``Location.scratch``), owner-only."""
+    return private_folder(scratch)
 
 
 def reserve(root: Path, kind: HighlightKind, family_code: str, day: date | None, suffix: str) -> Path:
@@ -69,19 +70,25 @@ def sidecars(root: Path, relative: str) -> list[str]:
     return [base.with_suffix(s).as_posix() for s in SIDECARS if (root / base.with_suffix(s)).exists()]
 
 
-def sweep(root: Path, known: Callable[[], set[str]]) -> None:
+PLACEHOLDER_GRACE_S = 24 * 3600
+"""On a team's share, an empty placeholder younger than this may be a colleague's export under way on
+another computer (their process is not ours to see): it is left for a later sweep."""
+
+
+def sweep(root: Path, scratch: Path, known: Callable[[], set[str]], *, shared: bool = False) -> None:
     """At open: what exports whose process died (a crash, a kill) left behind: temporaries, and the
     empty placeholder that reserved a name (unless ``known()``, the library-relative paths of the
     recorded exports, has it). The export module is loaded only when there is something to look at."""
     places = [p for p in (root / "clips", root / "stills") if p.is_dir()]
     entries = [e for p in places for e in p.iterdir()]
     placeholders = [e for e in entries if not e.name.startswith(".") and _empty(e)]
+    if shared:
+        placeholders = [e for e in placeholders if _age_s(e) > PLACEHOLDER_GRACE_S]
     if placeholders:
         recorded = known()
         for e in placeholders:
             if e.relative_to(root).as_posix() not in recorded:
                 e.unlink(missing_ok=True)
-    scratch = root / "cache" / "export"
     hidden = any(e.name.startswith(".") for e in entries)
     if hidden or (scratch.is_dir() and any(scratch.iterdir())):
         from vfeedback.export.runner import remove_stale_exports
@@ -89,6 +96,13 @@ def sweep(root: Path, known: Callable[[], set[str]]) -> None:
         for place in [scratch, *places]:
             if place.is_dir():
                 remove_stale_exports(place)
+
+
+def _age_s(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _empty(path: Path) -> bool:

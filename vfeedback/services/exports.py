@@ -638,7 +638,8 @@ class Exports:
 
     def sweep_leftovers(self) -> None:
         """At open: what exports whose process died (a crash, a kill) left behind."""
-        export_files.sweep(self.ctx.root, self._known_paths)
+        where = self.ctx.location
+        export_files.sweep(where.root, where.scratch, self._known_paths, shared=where.team_files)
 
     def _reserved(
         self, kind: HighlightKind, family_code: str, day: date | None, suffix: str
@@ -646,7 +647,7 @@ class Exports:
         return export_files.reserved(self.ctx.root, kind, family_code, day, suffix)
 
     def _workdir(self) -> Path:
-        return export_files.workdir(self.ctx.root)
+        return export_files.workdir(self.ctx.location.scratch)
 
     def _known_paths(self) -> set[str]:
         with self.ctx.read() as conn:

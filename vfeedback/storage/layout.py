@@ -50,6 +50,12 @@ class Location:
         recording, named by its id."""
         return (self.cache or self.root / "cache") / "recordings"
 
+    @property
+    def scratch(self) -> Path:
+        """The exports' scratch folder (reel parts, caption scripts): on this machine, like the
+        caches, even when the library's files are on a team's share."""
+        return (self.cache or self.root / "cache") / "export"
+
     def media_path(self, stored: str) -> Path:
         """Where a recording's file is: a path stored relative to the library is inside it, an
         absolute one (a referenced recording) where the clinician keeps it."""
