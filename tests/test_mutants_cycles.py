@@ -1,0 +1,37 @@
+"""core.cycles where a slip would mislabel or misplace a family's progress (found by make mutation).
+Expected values worked out by hand in each test."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from vfeedback.core.cycles import Cell, Counting, Cycle, Progress
+
+
+def _cycle(number: int, recording_id: int, length_us: int, moments: int = 0) -> Cycle:
+    cells = {"Attunement": Cell(moments, 0, tuple(range(moments)))}
+    return Cycle(number, recording_id, date(2026, 3, number), True, None, length_us, cells)
+
+
+def test_each_way_of_counting_says_what_it_counts() -> None:
+    assert Counting().wording == "each film's main coder"
+    assert Counting.of("AB").wording == "AB's moments"
+    assert Counting.everyone().wording == "everyone's moments, each once"
+
+
+def test_a_principle_nobody_tagged_covers_no_time() -> None:
+    assert (Cell().moments, Cell().duration_us, Cell().moment_ids, Cell().seconds) == (0, 0, (), 0.0)
+
+
+def test_the_rate_of_a_film_one_microsecond_long() -> None:
+    """Absurd but exact: 1 moment in 1 µs is 600,000,000 per 10 minutes (600 s = 6e8 µs); only a
+    film of no length has no rate."""
+    assert _cycle(1, 1, 1, moments=1).per_ten_minutes(Cell(1)) == 600_000_000.0
+    assert _cycle(1, 1, 0, moments=1).per_ten_minutes(Cell(1)) == 0.0
+
+
+def test_a_cycle_is_found_by_its_recording_whatever_the_filming_order() -> None:
+    """Filmed first: recording 3; then recording 2. Asking for recording 2 gives cycle 2."""
+    progress = Progress("F1", (), (_cycle(1, 3, 60_000_000), _cycle(2, 2, 60_000_000)))
+    assert progress.cycle(2).number == 2
+    assert progress.cycle(3).number == 1
