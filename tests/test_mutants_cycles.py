@@ -3,9 +3,12 @@ Expected values worked out by hand in each test."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
-from vfeedback.core.cycles import Cell, Counting, Cycle, Progress
+import pytest
+
+from vfeedback.core.cycles import Cell, Counting, Cycle, Measure, Principle, Progress
 
 
 def _cycle(number: int, recording_id: int, length_us: int, moments: int = 0) -> Cycle:
@@ -35,3 +38,29 @@ def test_a_cycle_is_found_by_its_recording_whatever_the_filming_order() -> None:
     progress = Progress("F1", (), (_cycle(1, 3, 60_000_000), _cycle(2, 2, 60_000_000)))
     assert progress.cycle(2).number == 2
     assert progress.cycle(3).number == 1
+
+
+def test_a_film_of_negative_length_has_no_rate() -> None:
+    """A damaged length (below zero) gives no rate rather than a negative one."""
+    assert _cycle(1, 1, -1, moments=1).per_ten_minutes(Cell(1)) == 0.0
+
+
+def test_minutes_are_sixty_million_microseconds() -> None:
+    """90 s covered is 1.5 minutes exactly."""
+    cycle = Cycle(1, 1, date(2026, 3, 1), True, None, 60_000_000, {"Attunement": Cell(2, 90_000_000)})
+    assert cycle.value("Attunement", Measure.MINUTES) == 1.5
+
+
+def test_a_progress_says_whether_any_film_is_undated() -> None:
+    dated = _cycle(1, 1, 60_000_000)
+    undated = Cycle(2, 2, date(2026, 3, 2), False, None, 60_000_000, dated.cells)
+    assert Progress("F1", (), (dated,)).any_undated is False
+    assert Progress("F1", (), (dated, undated)).any_undated is True
+
+
+def test_a_principle_cannot_be_changed_after_the_progress_is_built() -> None:
+    """The chart, the window and the CSV share one Progress: none of them may recolour it."""
+    principle = Principle("Attunement", "#3A7D44")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        principle.colour = "#000000"  # type: ignore[misc]
+    assert {principle: 1}[Principle("Attunement", "#3A7D44")] == 1
