@@ -4,11 +4,15 @@ Expected values worked out by hand in each test."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
-from vfeedback.core.cycles import Cell, Counting, Cycle, Measure, Principle, Progress
+from vfeedback.core.cycles import Cell, Counting, Cycle, Measure, Principle, Progress, build_progress
+from vfeedback.core.media_info import MediaInfo
+from vfeedback.core.model import Actor, Code, CodeKind, Moment, Recording
+
+WHEN = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
 
 def _cycle(number: int, recording_id: int, length_us: int, moments: int = 0) -> Cycle:
@@ -64,3 +68,34 @@ def test_a_principle_cannot_be_changed_after_the_progress_is_built() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         principle.colour = "#000000"  # type: ignore[misc]
     assert {principle: 1}[Principle("Attunement", "#3A7D44")] == 1
+
+
+def test_the_note_gives_the_tolerance_to_the_microsecond() -> None:
+    """999,999 µs is 0.999999 s, not "1 s"."""
+    assert Counting.everyone(999_999).note(()) == (
+        "Counted: everyone's moments; one tagged by two people (same code, starting within "
+        "0.999999 s) counts once."
+    )
+
+
+def test_with_one_coder_only_a_named_coder_needs_a_note() -> None:
+    """Nothing to choose between when one person coded every film: no note for the main coder or
+    for everyone, a note when one coder was chosen by name."""
+    cycles = (_cycle(1, 1, 60_000_000),)
+    assert Progress("F1", (), cycles, Counting()).counting_note is None
+    assert Progress("F1", (), cycles, Counting.everyone()).counting_note is None
+    assert Progress("F1", (), cycles, Counting.of("AB")).counting_note == "Counted: only the moments AB tagged."
+
+
+def test_a_moment_of_no_length_covers_no_time_by_its_stored_span() -> None:
+    """Without a frame index the stored span counts: a point moment (end = start) covers 0 µs, and a
+    2 s one 2,000,000 µs; together 2,000,000."""
+    code = Code(1, 1, None, "Looking", "Attunement", None, "#112233", None, CodeKind.STRENGTH, None, None, 1)
+    info = MediaInfo("mp4", 60_000_000, "h264", 320, 240, 0, 320, 240, 25.0, False, 1500, 0, False)
+    rec = Recording(1, 1, "T-1", "r1.mp4", "r1.mp4", True, 1, "x", date(2026, 3, 1), None, WHEN, info)
+    moments = [
+        Moment(1, 1, 5_000_000, 5_000_000, 1, Actor.PARENT, "", "", "me", WHEN, WHEN),
+        Moment(2, 1, 8_000_000, 10_000_000, 1, Actor.PARENT, "", "", "me", WHEN, WHEN),
+    ]
+    progress = build_progress("F1", [rec], {1: moments}, [code])
+    assert progress.cycles[0].cells["Attunement"] == Cell(2, 2_000_000, (1, 2))
