@@ -84,7 +84,8 @@ def test_with_one_coder_only_a_named_coder_needs_a_note() -> None:
     cycles = (_cycle(1, 1, 60_000_000),)
     assert Progress("F1", (), cycles, Counting()).counting_note is None
     assert Progress("F1", (), cycles, Counting.everyone()).counting_note is None
-    assert Progress("F1", (), cycles, Counting.of("AB")).counting_note == "Counted: only the moments AB tagged."
+    named = Progress("F1", (), cycles, Counting.of("AB"))
+    assert named.counting_note == "Counted: only the moments AB tagged."
 
 
 def test_a_moment_of_no_length_covers_no_time_by_its_stored_span() -> None:
