@@ -100,3 +100,15 @@ def test_a_moment_of_no_length_covers_no_time_by_its_stored_span() -> None:
     ]
     progress = build_progress("F1", [rec], {1: moments}, [code])
     assert progress.cycles[0].cells["Attunement"] == Cell(2, 2_000_000, (1, 2))
+
+
+def test_seconds_are_a_million_microseconds() -> None:
+    assert Cell(1, 1_500_000).seconds == 1.5
+
+
+def test_a_film_nobody_coded_is_not_coded_by_several() -> None:
+    """coded_by counts the people who coded a film: 0 and 1 are not "several"."""
+    nobody = Cycle(1, 1, date(2026, 3, 1), True, None, 60_000_000, {}, (), 0)
+    one = Cycle(2, 2, date(2026, 3, 2), True, None, 60_000_000, {}, ("AB",), 1)
+    assert Progress("F1", (), (nobody, one)).several_coders is False
+    assert Progress("F1", (), (nobody, one)).counting_note is None
