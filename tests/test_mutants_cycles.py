@@ -112,3 +112,8 @@ def test_a_film_nobody_coded_is_not_coded_by_several() -> None:
     one = Cycle(2, 2, date(2026, 3, 2), True, None, 60_000_000, {}, ("AB",), 1)
     assert Progress("F1", (), (nobody, one)).several_coders is False
     assert Progress("F1", (), (nobody, one)).counting_note is None
+
+
+def test_a_cycle_built_without_coders_was_coded_by_nobody() -> None:
+    cycle = Cycle(1, 1, date(2026, 3, 1), True, None, 60_000_000, {})
+    assert (cycle.coders, cycle.coded_by) == ((), 0)
