@@ -117,3 +117,8 @@ def test_a_film_nobody_coded_is_not_coded_by_several() -> None:
 def test_a_cycle_built_without_coders_was_coded_by_nobody() -> None:
     cycle = Cycle(1, 1, date(2026, 3, 1), True, None, 60_000_000, {})
     assert (cycle.coders, cycle.coded_by) == ((), 0)
+
+
+def test_a_rate_keeps_its_fraction() -> None:
+    """1 moment in 7 minutes of film: 10 / 7 = 1.428571... per ten minutes, not 1."""
+    assert _cycle(1, 1, 420_000_000).per_ten_minutes(Cell(1)) == 10 / 7
