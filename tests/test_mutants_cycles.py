@@ -8,11 +8,23 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from vfeedback.core.cycles import Cell, Counting, Cycle, Measure, Principle, Progress, build_progress
+from vfeedback.core.cycles import (
+    Cell,
+    Counting,
+    Cycle,
+    Measure,
+    Principle,
+    Progress,
+    build_progress,
+    coders_by_weight,
+)
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.model import Actor, Code, CodeKind, Moment, Recording
 
 WHEN = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+CODE = Code(1, 1, None, "Looking", "Attunement", None, "#112233", None, CodeKind.STRENGTH, None, None, 1)
+INFO = MediaInfo("mp4", 60_000_000, "h264", 320, 240, 0, 320, 240, 25.0, False, 1500, 0, False)
+REC = Recording(1, 1, "T-1", "r1.mp4", "r1.mp4", True, 1, "x", date(2026, 3, 1), None, WHEN, INFO)
 
 
 def _cycle(number: int, recording_id: int, length_us: int, moments: int = 0) -> Cycle:
@@ -91,14 +103,11 @@ def test_with_one_coder_only_a_named_coder_needs_a_note() -> None:
 def test_a_moment_of_no_length_covers_no_time_by_its_stored_span() -> None:
     """Without a frame index the stored span counts: a point moment (end = start) covers 0 µs, and a
     2 s one 2,000,000 µs; together 2,000,000."""
-    code = Code(1, 1, None, "Looking", "Attunement", None, "#112233", None, CodeKind.STRENGTH, None, None, 1)
-    info = MediaInfo("mp4", 60_000_000, "h264", 320, 240, 0, 320, 240, 25.0, False, 1500, 0, False)
-    rec = Recording(1, 1, "T-1", "r1.mp4", "r1.mp4", True, 1, "x", date(2026, 3, 1), None, WHEN, info)
     moments = [
         Moment(1, 1, 5_000_000, 5_000_000, 1, Actor.PARENT, "", "", "me", WHEN, WHEN),
         Moment(2, 1, 8_000_000, 10_000_000, 1, Actor.PARENT, "", "", "me", WHEN, WHEN),
     ]
-    progress = build_progress("F1", [rec], {1: moments}, [code])
+    progress = build_progress("F1", [REC], {1: moments}, [CODE])
     assert progress.cycles[0].cells["Attunement"] == Cell(2, 2_000_000, (1, 2))
 
 
@@ -122,3 +131,23 @@ def test_a_cycle_built_without_coders_was_coded_by_nobody() -> None:
 def test_a_rate_keeps_its_fraction() -> None:
     """1 moment in 7 minutes of film: 10 / 7 = 1.428571... per ten minutes, not 1."""
     assert _cycle(1, 1, 420_000_000).per_ten_minutes(Cell(1)) == 10 / 7
+
+
+def _tagged(id_: int, coder: str, minute: int) -> Moment:
+    at = datetime(2026, 5, 1, 10, minute, tzinfo=UTC)
+    return Moment(id_, 1, id_ * 1_000_000, id_ * 1_000_000, 1, Actor.PARENT, "", "", coder, at, at)
+
+
+def test_with_equal_counts_whoever_tagged_first_is_the_main_coder() -> None:
+    """AB and CD tagged two moments each; AB's earliest is 10:00 (listed second), CD's 10:02: AB
+    is the main coder, whatever order the moments come in."""
+    moments = [_tagged(1, "AB", 5), _tagged(2, "AB", 0), _tagged(3, "CD", 2), _tagged(4, "CD", 3)]
+    assert coders_by_weight(moments) == ["AB", "CD"]
+
+
+def test_a_measure_below_zero_covers_nothing() -> None:
+    """``covered`` from a damaged index saying -5 µs adds nothing (not -1, not -5)."""
+    moments = [_tagged(1, "AB", 0), _tagged(2, "AB", 1)]
+    covered = {1: -5, 2: 40_000}
+    progress = build_progress("F1", [REC], {1: moments}, [CODE], covered=lambda m: covered[m.id])
+    assert progress.cycles[0].cells["Attunement"] == Cell(2, 40_000, (1, 2))
