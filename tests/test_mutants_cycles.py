@@ -17,6 +17,7 @@ from vfeedback.core.cycles import (
     Progress,
     build_progress,
     coders_by_weight,
+    counted,
 )
 from vfeedback.core.media_info import MediaInfo
 from vfeedback.core.model import Actor, Code, CodeKind, Moment, Recording
@@ -151,3 +152,31 @@ def test_a_measure_below_zero_covers_nothing() -> None:
     covered = {1: -5, 2: 40_000}
     progress = build_progress("F1", [REC], {1: moments}, [CODE], covered=lambda m: covered[m.id])
     assert progress.cycles[0].cells["Attunement"] == Cell(2, 40_000, (1, 2))
+
+
+def test_the_note_names_each_films_main_coder() -> None:
+    """Cycle 1 coded by AB (main) and CD: the note names AB, the first of the film's coders."""
+    cycle = Cycle(1, 1, date(2026, 3, 1), True, None, 60_000_000, {}, ("AB", "CD"), 2)
+    assert Counting().note((cycle,)) == "Counted: each film's main coder (who tagged most): cycle 1 AB."
+
+
+def test_cells_cycles_and_progress_cannot_be_changed() -> None:
+    """The chart, the window and the CSV share them: none may change what the others show."""
+    cell = Cell(1, 40_000, (1,))
+    cycle = _cycle(1, 1, 60_000_000)
+    progress = Progress("F1", (), (cycle,))
+    for thing, field in ((cell, "moments"), (cycle, "number"), (progress, "family")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(thing, field, 2)
+
+
+def test_an_empty_progress_has_no_largest_bar() -> None:
+    assert Progress("F1", (), ()).largest(Measure.COUNT) == 0.0
+
+
+def test_the_main_coder_counts_only_their_own_moments() -> None:
+    """CD tagged two moments, AB one: CD is the main coder, and AB's moment (whose name sorts
+    before CD's) is not counted."""
+    moments = [_tagged(1, "CD", 0), _tagged(2, "CD", 1), _tagged(3, "AB", 2)]
+    chosen, coders = counted(moments, Counting())
+    assert ([m.id for m in chosen], coders) == ([1, 2], ("CD",))

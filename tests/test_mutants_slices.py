@@ -3,10 +3,13 @@ Slices worked out by hand."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from vfeedback.core.slices import Grid
 
@@ -28,3 +31,9 @@ def test_numpy_is_loaded_by_the_first_call_not_by_the_import() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
     assert done.stdout == "False\n"
+
+
+def test_a_grid_cannot_be_changed() -> None:
+    grid = Grid.of(10, 4, 3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        grid.n = 4  # type: ignore[misc]
