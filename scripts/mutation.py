@@ -77,7 +77,7 @@ NO_FIXTURES = frozenset({
     "tests/test_timecode_frames.py", "tests/test_frame_spans.py", "tests/test_text_and_bounds.py",
     "tests/test_agreement.py", "tests/test_export_plan.py",
     "tests/test_mutants_timecode.py", "tests/test_mutants_frames.py", "tests/test_mutants_agreement.py",
-    "tests/test_mutants_slices.py", "tests/test_mutants_cycles.py",
+    "tests/test_mutants_slices.py", "tests/test_mutants_cycles.py", "tests/test_mutants_captions.py",
 })
 
 # Slips a person could make: +/- and the other arithmetic, every comparison, and/or, not, numbers off

@@ -1,0 +1,62 @@
+"""export.captions where a slip would size a burned caption wrongly or end it at the wrong moment
+(found by make mutation). Em widths (DejaVu Sans, coarse: "a" 0.62, "H" 0.72, "i" and a space 0.34)
+and sizes worked out by hand in each test."""
+
+from __future__ import annotations
+
+import pytest
+
+from vfeedback.core.errors import BadInput
+from vfeedback.export.captions import CaptionLayout, _lines_needed, ass_document, caption_layout
+
+
+@pytest.mark.parametrize(
+    ("text", "line_ems", "lines"),
+    [
+        # 2.48 + 0.34 + 2.48 = 5.3 > 4: the second word wraps.
+        ("aaaa aaaa", 4.0, 2),
+        # 2.48, then 1.86 wraps (4.68 > 4); the new line holds 1.86 + 0.34 + 0.62 = 2.82 <= 4.
+        ("aaaa aaa a", 4.0, 2),
+        # A line's first word takes no space before it: 1.86 + 0.34 + 0.62 = 2.82 <= 2.92.
+        ("aaa a", 2.92, 1),
+    ],
+)
+def test_lines_are_counted_word_by_word(text: str, line_ems: float, lines: int) -> None:
+    assert _lines_needed(text, line_ems) == lines
+
+
+def test_a_small_picture_still_gets_a_ten_pixel_caption() -> None:
+    """100 x 100: 6% would be 6 px, so 10 (the floor); padding round(3.0) = 3, margins 5% + 3 = 8;
+    "Hi" is 0.72 + 0.34 = 1.06 ems of the 84 / 10 = 8.4 a line holds: one line."""
+    assert caption_layout("Hi", 100, 100) == CaptionLayout(10, 3, 8, 8, 1)
+
+
+def test_the_largest_size_that_fits_is_taken_one_pixel_at_a_time() -> None:
+    """70 a's are 43.4 ems. 1000 x 1000 at 60 px: padding 18, margins 68, (1000 - 136) / 60 = 14.4
+    ems a line, 3 lines hold 43.2: too few. At 59 px: padding round(17.7) = 18, 864 / 59 = 14.64
+    ems, 3 lines hold 43.93: it fits, at 59 px (not 58)."""
+    assert caption_layout("a" * 70, 1000, 1000) == CaptionLayout(59, 18, 68, 68, 3)
+
+
+def test_a_caption_too_long_even_at_four_percent_is_refused() -> None:
+    """107 a's are 66.34 ems. At 4% of 1000 (40 px): padding 12, margins 62, 876 / 40 = 21.9 ems a
+    line: 4 lines. It would fit at 39 px (22.46 ems a line), below the 4% floor: refused."""
+    with pytest.raises(BadInput) as caught:
+        caption_layout("a" * 107, 1000, 1000)
+    assert str(caught.value) == (
+        "The caption is too long to show in 3 lines on a 1000 x 1000 clip: shorten it, or export "
+        "it as a subtitle track instead."
+    )
+
+
+@pytest.mark.parametrize(
+    ("duration_us", "end"),
+    [
+        (61_500_000, "0:01:01.50"),  # 6,150 centiseconds: 1 minute, 1.50 s
+        (61_500_001, "0:01:01.51"),  # rounded up: the caption stays to the very last frame
+        (3_600_000_000, "1:00:00.00"),
+    ],
+)
+def test_the_burned_caption_lasts_the_whole_clip(duration_us: int, end: str) -> None:
+    document = ass_document("Hi", 100, 100, duration_us)
+    assert f"Dialogue: 0,0:00:00.00,{end},Caption,,0,0,0,,Hi" in document.splitlines()
