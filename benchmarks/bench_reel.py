@@ -27,7 +27,7 @@ Where the reel's extra goes (2026-12-07, CPU seconds of each ffmpeg run, medians
   and the faststart rewrite), reading back every part and the reel 0.01 s.
 
 So about +40% is the reel's own work (the scale alone ~15%, the card ~10%), not a second encode or
-a decode of the whole reel. A cheaper scaler (area: -0.2 s a clip) would soften every picture.
+a decode of the whole reel. A cheaper scaler (area: ~-0.1 s a clip) would soften every picture.
 
 Runs alternate and the figures compare medians, so they hold on a noisy machine.
 Run directly to print JSON: ``python -m benchmarks.bench_reel [cache_dir]``.
