@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 
 from vfeedback.core.errors import BadInput
-from vfeedback.export.captions import CaptionLayout, _lines_needed, ass_document, caption_layout
+from vfeedback.export.captions import (
+    CaptionLayout,
+    _lines_needed,
+    ass_document,
+    caption_layout,
+    vtt_document,
+)
 
 
 @pytest.mark.parametrize(
@@ -19,6 +25,8 @@ from vfeedback.export.captions import CaptionLayout, _lines_needed, ass_document
         ("aaaa aaa a", 4.0, 2),
         # A line's first word takes no space before it: 1.86 + 0.34 + 0.62 = 2.82 <= 2.92.
         ("aaa a", 2.92, 1),
+        # Wide (CJK) characters are a whole em each: 3 ems do not fit in 2.5.
+        ("日本語", 2.5, 2),
     ],
 )
 def test_lines_are_counted_word_by_word(text: str, line_ems: float, lines: int) -> None:
@@ -60,3 +68,18 @@ def test_a_caption_too_long_even_at_four_percent_is_refused() -> None:
 def test_the_burned_caption_lasts_the_whole_clip(duration_us: int, end: str) -> None:
     document = ass_document("Hi", 100, 100, duration_us)
     assert f"Dialogue: 0,0:00:00.00,{end},Caption,,0,0,0,,Hi" in document.splitlines()
+
+
+def test_a_caption_with_a_pictograph_gets_one_box_per_line() -> None:
+    """BorderStyle 4 (one box per line in the back colour, the outline invisible) when Symbola
+    draws part of the caption; 100 x 100 as above: 10 px, padding 3, margins 8."""
+    style = (
+        "Style: Caption,DejaVu Sans,10,&H00FFFFFF,&H00FFFFFF,&HFF101010,&H58101010,"
+        "0,0,0,0,100,100,0,0,4,3,0,2,8,8,8,1"
+    )
+    assert style in ass_document("Hi \U0001f642", 100, 100, 1_000_000).splitlines()
+
+
+def test_the_sidecar_cue_lasts_the_whole_clip() -> None:
+    """61.5 s is 00:01:01.500 in WebVTT."""
+    assert vtt_document("Hi", 61_500_000) == "WEBVTT\n\n1\n00:00:00.000 --> 00:01:01.500\nHi\n"
