@@ -27,6 +27,11 @@ from vfeedback.export.captions import (
         ("aaa a", 2.92, 1),
         # Wide (CJK) characters are a whole em each: 3 ems do not fit in 2.5.
         ("日本語", 2.5, 2),
+        ("iiii", 2.0, 1),  # narrow: 4 x 0.34 = 1.36
+        ("mm", 2.0, 1),  # wide: 2 x 0.95 = 1.9
+        ("HH", 1.0, 2),  # capitals: 2 x 0.72 = 1.44, broken once
+        # A word exactly one line long (five 0.62s, added as the estimate adds them) is one line.
+        ("aaaaa", sum([0.62] * 5), 1),
     ],
 )
 def test_lines_are_counted_word_by_word(text: str, line_ems: float, lines: int) -> None:
@@ -80,6 +85,8 @@ def test_a_caption_with_a_pictograph_gets_one_box_per_line() -> None:
     assert style in ass_document("Hi \U0001f642", 100, 100, 1_000_000).splitlines()
 
 
-def test_the_sidecar_cue_lasts_the_whole_clip() -> None:
-    """61.5 s is 00:01:01.500 in WebVTT."""
-    assert vtt_document("Hi", 61_500_000) == "WEBVTT\n\n1\n00:00:00.000 --> 00:01:01.500\nHi\n"
+@pytest.mark.parametrize(
+    ("duration_us", "end"), [(61_500_000, "00:01:01.500"), (3_600_000_000, "01:00:00.000")]
+)
+def test_the_sidecar_cue_lasts_the_whole_clip(duration_us: int, end: str) -> None:
+    assert vtt_document("Hi", duration_us) == f"WEBVTT\n\n1\n00:00:00.000 --> {end}\nHi\n"
