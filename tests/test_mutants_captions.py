@@ -4,6 +4,8 @@ and sizes worked out by hand in each test."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from vfeedback.core.errors import BadInput
@@ -30,6 +32,7 @@ from vfeedback.export.captions import (
         ("iiii", 2.0, 1),  # narrow: 4 x 0.34 = 1.36
         ("mm", 2.0, 1),  # wide: 2 x 0.95 = 1.9
         ("HH", 1.0, 2),  # capitals: 2 x 0.72 = 1.44, broken once
+        ("ff", 0.8, 2),  # semi-narrow: 2 x 0.45 = 0.9, broken once
         # A word exactly one line long (five 0.62s, added as the estimate adds them) is one line.
         ("aaaaa", sum([0.62] * 5), 1),
     ],
@@ -90,3 +93,9 @@ def test_a_caption_with_a_pictograph_gets_one_box_per_line() -> None:
 )
 def test_the_sidecar_cue_lasts_the_whole_clip(duration_us: int, end: str) -> None:
     assert vtt_document("Hi", duration_us) == f"WEBVTT\n\n1\n00:00:00.000 --> {end}\nHi\n"
+
+
+def test_a_layout_cannot_be_changed() -> None:
+    layout = caption_layout("Hi", 100, 100)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        layout.font_size = 40  # type: ignore[misc]
