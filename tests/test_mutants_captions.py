@@ -27,10 +27,17 @@ from vfeedback.export.captions import (
         ("aaaa aaa a", 4.0, 2),
         # A line's first word takes no space before it: 1.86 + 0.34 + 0.62 = 2.82 <= 2.92.
         ("aaa a", 2.92, 1),
+        # ... and the space before the next counts: 1.86 + 0.34 + 0.62 = 2.82 > 2.6.
+        ("aaa a", 2.6, 2),
+        # Exactly full (the same sums, in the same order) still fits.
+        ("aaa a", sum([0.62] * 3) + 0.34 + 0.62, 1),
+        # After a wrap the new line holds only the word that wrapped: 1.86, then 1.86 + 0.34 + 1.86
+        # = 4.06 > 4 wraps again.
+        ("aaaa aaa aaa", 4.0, 3),
         # Wide (CJK) characters are a whole em each: 3 ems do not fit in 2.5.
         ("日本語", 2.5, 2),
-        ("iiii", 2.0, 1),  # narrow: 4 x 0.34 = 1.36
-        ("mm", 2.0, 1),  # wide: 2 x 0.95 = 1.9
+        ("iiii", 1.0, 2),  # narrow: 4 x 0.34 = 1.36, broken once
+        ("mm", 1.0, 2),  # wide: 2 x 0.95 = 1.9, broken once
         ("HH", 1.0, 2),  # capitals: 2 x 0.72 = 1.44, broken once
         ("ff", 0.8, 2),  # semi-narrow: 2 x 0.45 = 0.9, broken once
         # A word exactly one line long (five 0.62s, added as the estimate adds them) is one line.
@@ -52,6 +59,19 @@ def test_the_largest_size_that_fits_is_taken_one_pixel_at_a_time() -> None:
     ems a line, 3 lines hold 43.2: too few. At 59 px: padding round(17.7) = 18, 864 / 59 = 14.64
     ems, 3 lines hold 43.93: it fits, at 59 px (not 58)."""
     assert caption_layout("a" * 70, 1000, 1000) == CaptionLayout(59, 18, 68, 68, 3)
+
+
+def test_a_small_picture_goes_down_to_eight_pixels_and_no_further() -> None:
+    """100 x 100: sizes 10, 9, 8. At 9 px: padding round(2.7) = 3, margins 8, 84 / 9 = 9.33 ems a
+    line, 28 for 3 lines; at 8 px: padding 2, margins 7, 86 / 8 = 10.75, 32.25 for 3 lines. 50 a's
+    (31 ems) fit at 8 px only; 56 a's (34.72 ems) would need 7 px (86 / 7 = 12.29, 36.86): refused."""
+    assert caption_layout("a" * 50, 100, 100) == CaptionLayout(8, 2, 7, 7, 3)
+    with pytest.raises(BadInput) as caught:
+        caption_layout("a" * 56, 100, 100)
+    assert str(caught.value) == (
+        "The caption is too long to show in 3 lines on a 100 x 100 clip: shorten it, or export "
+        "it as a subtitle track instead."
+    )
 
 
 def test_a_caption_too_long_even_at_four_percent_is_refused() -> None:
