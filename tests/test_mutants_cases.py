@@ -1,0 +1,71 @@
+"""services.cases where a slip would delete ANOTHER family's or recording's data along with the one
+asked for (found by make mutation): three families, the middle one (by id) deleted, or the middle
+recording; everything of the others is still there, row for row."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from mediagen import MediaSet
+
+from vfeedback.services import Library
+from vfeedback.storage import layout
+
+KINDS = ("cfr25", "no_audio", "vfr")
+# Rows per recording that deleting another recording must not touch.
+PER_RECORDING = ("frame_indexes", "moments")
+
+
+def _count(root: Path, table: str, column: str, value: int) -> int:
+    with sqlite3.connect(root / layout.DB_NAME) as conn:
+        (n,) = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (value,)).fetchone()
+    return int(n)
+
+
+def _three_families(lib: Library, media: MediaSet) -> list[int]:
+    """F1, F2, F3 (ids in that order), each with consent, one indexed recording, a moment and a
+    reel of it. Returns the recordings' ids."""
+    recs = []
+    for n, kind in enumerate(KINDS, start=1):
+        lib.families.add(f"F{n}")
+        lib.consent.give(f"F{n}", "feedback", "Dr Lee")
+        rec = lib.recordings.import_file(media[kind], f"F{n}")
+        lib.media.frame_index(rec.id)
+        moment = lib.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption=f"You wait {n}")
+        lib.reels.create(f"Reel {n}", [moment.id])
+        recs.append(rec.id)
+    return recs
+
+
+def test_deleting_a_family_leaves_every_other_family_whole(tmp_path: Path, media: MediaSet) -> None:
+    root = tmp_path / "library"
+    with Library.open(root) as lib:
+        recs = _three_families(lib, media)
+        families = {code: lib.families.get(code).id for code in ("F1", "F3")}
+        before = {
+            code: (len(lib.consent.register(code)), [r.id for r in lib.recordings.all(fid)])
+            for code, fid in families.items()
+        }
+        lib.cases.delete_family("F2")
+        after = {
+            code: (len(lib.consent.register(code)), [r.id for r in lib.recordings.all(fid)])
+            for code, fid in families.items()
+        }
+        assert after == before == {"F1": (1, [recs[0]]), "F3": (1, [recs[2]])}
+    for code, fid in families.items():
+        assert _count(root, "families", "id", fid) == 1
+        assert _count(root, "consents", "family_id", fid) == 1
+        assert _count(root, "reels", "family_id", fid) == 1, code
+    for rec in (recs[0], recs[2]):
+        assert [_count(root, table, "recording_id", rec) for table in PER_RECORDING] == [1, 1]
+
+
+def test_deleting_a_recording_leaves_every_other_recording_whole(tmp_path: Path, media: MediaSet) -> None:
+    root = tmp_path / "library"
+    with Library.open(root) as lib:
+        recs = _three_families(lib, media)
+        lib.cases.delete_recording(recs[1])
+    for rec in (recs[0], recs[2]):
+        assert [_count(root, table, "recording_id", rec) for table in PER_RECORDING] == [1, 1]
+    assert [_count(root, table, "recording_id", recs[1]) for table in PER_RECORDING] == [0, 0]
