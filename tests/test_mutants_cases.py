@@ -14,7 +14,24 @@ from vfeedback.storage import layout
 
 KINDS = ("cfr25", "no_audio", "vfr")
 # Rows per recording that deleting another recording must not touch.
-PER_RECORDING = ("frame_indexes", "moments")
+PER_RECORDING = ("frame_indexes", "moments", "suggestions", "voice_analyses", "interchange_imports")
+# A row of each of the three caches the sound analysis and an ELAN import would write, as they
+# would write it (the deletion reads only recording_id).
+CACHES = (
+    "INSERT INTO suggestions (recording_id, kind, serve_actor, serve_start_us, serve_end_us, answer_actor,"
+    " answer_start_us, answer_end_us, end_us, turns, status) VALUES (?, 'turns', 'parent', 0, 1, 'infant',"
+    " 1, 2, 2, 1, 'open')",
+    "INSERT INTO voice_analyses (recording_id, version, duration_us, built_at, data)"
+    " VALUES (?, 1, 1000, '2026-01-01 00:00:00.000000', '[]')",
+    "INSERT INTO interchange_imports (recording_id, sha256, format, at)"
+    " VALUES (?, '0000000000000000000000000000000000000000000000000000000000000000', 'eaf',"
+    " '2026-01-01 00:00:00.000000')",
+)
+
+
+def _rows(root: Path, recording_id: int) -> list[int]:
+    """How many rows of each PER_RECORDING table belong to the recording."""
+    return [_count(root, table, "recording_id", recording_id) for table in PER_RECORDING]
 
 
 def _count(root: Path, table: str, column: str, value: int) -> int:
@@ -23,7 +40,7 @@ def _count(root: Path, table: str, column: str, value: int) -> int:
     return int(n)
 
 
-def _three_families(lib: Library, media: MediaSet) -> list[int]:
+def _three_families(lib: Library, media: MediaSet, root: Path) -> list[int]:
     """F1, F2, F3 (ids in that order), each with consent, one indexed recording, a moment and a
     reel of it. Returns the recordings' ids."""
     recs = []
@@ -35,13 +52,17 @@ def _three_families(lib: Library, media: MediaSet) -> list[int]:
         moment = lib.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption=f"You wait {n}")
         lib.reels.create(f"Reel {n}", [moment.id])
         recs.append(rec.id)
+    with sqlite3.connect(root / layout.DB_NAME) as conn:
+        for rec_id in recs:
+            for insert in CACHES:
+                conn.execute(insert, (rec_id,))
     return recs
 
 
 def test_deleting_a_family_leaves_every_other_family_whole(tmp_path: Path, media: MediaSet) -> None:
     root = tmp_path / "library"
     with Library.open(root) as lib:
-        recs = _three_families(lib, media)
+        recs = _three_families(lib, media, root)
         families = {code: lib.families.get(code).id for code in ("F1", "F3")}
         before = {
             code: (len(lib.consent.register(code)), [r.id for r in lib.recordings.all(fid)])
@@ -58,14 +79,20 @@ def test_deleting_a_family_leaves_every_other_family_whole(tmp_path: Path, media
         assert _count(root, "consents", "family_id", fid) == 1
         assert _count(root, "reels", "family_id", fid) == 1, code
     for rec in (recs[0], recs[2]):
-        assert [_count(root, table, "recording_id", rec) for table in PER_RECORDING] == [1, 1]
+        assert [_count(root, table, "recording_id", rec) for table in PER_RECORDING] == [1] * len(
+            PER_RECORDING
+        )
 
 
 def test_deleting_a_recording_leaves_every_other_recording_whole(tmp_path: Path, media: MediaSet) -> None:
     root = tmp_path / "library"
     with Library.open(root) as lib:
-        recs = _three_families(lib, media)
+        recs = _three_families(lib, media, root)
         lib.cases.delete_recording(recs[1])
     for rec in (recs[0], recs[2]):
-        assert [_count(root, table, "recording_id", rec) for table in PER_RECORDING] == [1, 1]
-    assert [_count(root, table, "recording_id", recs[1]) for table in PER_RECORDING] == [0, 0]
+        assert [_count(root, table, "recording_id", rec) for table in PER_RECORDING] == [1] * len(
+            PER_RECORDING
+        )
+    assert [_count(root, table, "recording_id", recs[1]) for table in PER_RECORDING] == [0] * len(
+        PER_RECORDING
+    )
