@@ -57,7 +57,11 @@ TESTS: dict[str, tuple[str, ...]] = {
     "vfeedback/services/consent.py": (
         "tests/test_consent_audit.py", "tests/test_gaps_consent.py", "tests/test_withdrawal.py",
     ),
-    "vfeedback/services/cases.py": ("tests/test_deletion.py", "tests/test_gaps_deletion.py"),
+    # Deletion, and the retention rules and due list (set_retention, due) the same module keeps.
+    "vfeedback/services/cases.py": (
+        "tests/test_deletion.py", "tests/test_gaps_deletion.py", "tests/test_retention.py",
+        "tests/test_reimport_and_retention.py",
+    ),
     "vfeedback/services/interchange.py": (
         "tests/test_exchange.py", "tests/test_eaf.py", "tests/test_boris.py",
     ),
