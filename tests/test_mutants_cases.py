@@ -14,7 +14,14 @@ from vfeedback.storage import layout
 
 KINDS = ("cfr25", "no_audio", "vfr")
 # Rows per recording that deleting another recording must not touch.
-PER_RECORDING = ("frame_indexes", "moments", "suggestions", "voice_analyses", "interchange_imports")
+PER_RECORDING = (
+    "frame_indexes",
+    "moments",
+    "highlights",
+    "suggestions",
+    "voice_analyses",
+    "interchange_imports",
+)
 # A row of each of the three caches the sound analysis and an ELAN import would write, as they
 # would write it (the deletion reads only recording_id).
 CACHES = (
@@ -41,8 +48,8 @@ def _count(root: Path, table: str, column: str, value: int) -> int:
 
 
 def _three_families(lib: Library, media: MediaSet, root: Path) -> list[int]:
-    """F1, F2, F3 (ids in that order), each with consent, one indexed recording, a moment and a
-    reel of it. Returns the recordings' ids."""
+    """F1, F2, F3 (ids in that order), each with consent, one indexed recording, a moment, a reel
+    of it and a still of it. Returns the recordings' ids."""
     recs = []
     for n, kind in enumerate(KINDS, start=1):
         lib.families.add(f"F{n}")
@@ -51,6 +58,7 @@ def _three_families(lib: Library, media: MediaSet, root: Path) -> list[int]:
         lib.media.frame_index(rec.id)
         moment = lib.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption=f"You wait {n}")
         lib.reels.create(f"Reel {n}", [moment.id])
+        lib.exports.still(moment.id)  # an export made from this recording
         recs.append(rec.id)
     with sqlite3.connect(root / layout.DB_NAME) as conn:
         for rec_id in recs:
