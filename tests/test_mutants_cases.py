@@ -104,3 +104,29 @@ def test_deleting_a_recording_leaves_every_other_recording_whole(tmp_path: Path,
     assert [_count(root, table, "recording_id", recs[1]) for table in PER_RECORDING] == [0] * len(
         PER_RECORDING
     )
+
+
+def _undo_ids(root: Path) -> set[int]:
+    with sqlite3.connect(root / layout.DB_NAME) as conn:
+        return {int(i) for (i,) in conn.execute("SELECT id FROM undo_log")}
+
+
+def test_deleting_a_family_forgets_its_undo_history_and_no_one_elses(tmp_path: Path, media: MediaSet) -> None:
+    """The undo entries made while F2 was built (and only those) go: F1's, made before, and F3's,
+    made after, can still be undone."""
+    root = tmp_path / "library"
+    with Library.open(root) as lib:
+        made: list[set[int]] = []
+        for n, kind in enumerate(KINDS, start=1):
+            before = _undo_ids(root)
+            lib.families.add(f"F{n}")
+            lib.consent.give(f"F{n}", "feedback", "Dr Lee")
+            rec = lib.recordings.import_file(media[kind], f"F{n}")
+            moment = lib.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption=f"You wait {n}")
+            lib.reels.create(f"Reel {n}", [moment.id])
+            made.append(_undo_ids(root) - before)
+        assert all(made)
+        lib.cases.delete_family("F2")
+        left = _undo_ids(root)
+    assert made[0] | made[2] <= left
+    assert not made[1] & left
