@@ -205,7 +205,9 @@ def run(cache_dir: Path) -> list[Figure]:
             lib.families.add("BENCH")
             rec = lib.recordings.import_file(hour, "BENCH", reference=True)
             lib.media.frame_index(rec.id)  # opened before: the index is cached
-        title = f"vfeedback — BENCH, recording {rec.id}"
+        from vfeedback.ui.import_dialog import recording_name
+
+        title = recording_name(rec)  # what the window shows (Qt adds the app's name around it)
         _compiled()
         from xvfb import Xvfb  # tests/ is on the path (above)
 

@@ -57,7 +57,11 @@ TESTS: dict[str, tuple[str, ...]] = {
     "vfeedback/services/consent.py": (
         "tests/test_consent_audit.py", "tests/test_gaps_consent.py", "tests/test_withdrawal.py",
     ),
-    "vfeedback/services/cases.py": ("tests/test_deletion.py", "tests/test_gaps_deletion.py"),
+    # Deletion, and the retention rules and due list (set_retention, due) the same module keeps.
+    "vfeedback/services/cases.py": (
+        "tests/test_deletion.py", "tests/test_gaps_deletion.py", "tests/test_retention.py",
+        "tests/test_reimport_and_retention.py",
+    ),
     "vfeedback/services/interchange.py": (
         "tests/test_exchange.py", "tests/test_eaf.py", "tests/test_boris.py", "tests/test_angles_eaf.py",
     ),
@@ -77,6 +81,7 @@ NO_FIXTURES = frozenset({
     "tests/test_timecode_frames.py", "tests/test_frame_spans.py", "tests/test_text_and_bounds.py",
     "tests/test_agreement.py", "tests/test_export_plan.py",
     "tests/test_mutants_timecode.py", "tests/test_mutants_frames.py", "tests/test_mutants_agreement.py",
+    "tests/test_mutants_slices.py", "tests/test_mutants_cycles.py", "tests/test_mutants_captions.py",
 })
 
 # Slips a person could make: +/- and the other arithmetic, every comparison, and/or, not, numbers off

@@ -379,8 +379,9 @@ def _intra_clip(folder: Path) -> Path:
 
 
 def test_a_damaged_frame_fails_alone(tmp_path: Path) -> None:
-    """A file damaged after it was indexed (indexing itself refuses a damaged file: see
-    test_hostile_media.py): the decoder fails on that frame only."""
+    """A file damaged after it was indexed: the decoder fails on that frame only. (Indexing refuses
+    a file whose packets are not whole, see test_hostile_input.py, but decodes only a few keyframes
+    in full, so a picture wiped inside whole packets is found where it is decoded.)"""
     path = _intra_clip(tmp_path)
     index = build_frame_index(path)
     with av.open(str(path)) as container:
@@ -390,8 +391,6 @@ def test_a_damaged_frame_fails_alone(tmp_path: Path) -> None:
     assert pos is not None
     data[pos + 8 : pos + size] = bytes(size - 8)  # keep the NAL length and header, wipe the picture
     path.write_bytes(bytes(data))
-    with pytest.raises(BadInput, match="damaged"):
-        build_frame_index(path)
     with FrameDecoder(path, index) as dec:
         for n in (10, 11, 13, 14, 12, 20, 12, 3):
             if n == 12:

@@ -10,12 +10,14 @@ import json
 import math
 import subprocess
 import time
+from array import array
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import av
 import pytest
+from expect import present
 from mediagen import EDITLIST_START, GOOD_KINDS, MediaSet, read_frame_number
 
 from vfeedback.core.errors import BadInput
@@ -184,3 +186,43 @@ def test_unreadable_file(unreadable_file: UnreadableFile) -> None:
 )  # fmt: skip
 def test_pts_to_us(pts: int, base: Fraction, origin: int, expected: int) -> None:
     assert pts_to_us(pts, base, origin) == expected
+
+
+def _packets(path: Path) -> list[tuple[int, int]]:
+    """(position in the file, size) of every video packet, as the demuxer reads them."""
+    with av.open(str(path)) as container:
+        packets = container.demux(container.streams.video[0])
+        return [(present(p.pos), p.size) for p in packets if p.pts is not None]
+
+
+@pytest.mark.parametrize("kind", ["cfr25", "hevc"])
+def test_a_packet_whose_nal_unit_runs_past_it_is_refused(media: MediaSet, kind: str, tmp_path: Path) -> None:
+    """The sample table is right, but one packet in the middle (not a keyframe that is decoded)
+    says its NAL unit is one byte longer than what the packet holds after the 4-byte length: the
+    decoder would refuse that packet during an export, so indexing refuses the file."""
+    packets = _packets(media[kind])
+    pos, size = packets[len(packets) // 2 + 1]
+    data = bytearray(media[kind].read_bytes())
+    assert int.from_bytes(data[pos : pos + 4], "big") == size - 4  # one NAL unit fills it
+    data[pos : pos + 4] = (size - 3).to_bytes(4, "big")
+    damaged = tmp_path / "visit.mp4"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(BadInput) as caught:
+        build_frame_index(damaged)
+    assert str(caught.value) == "The file 'visit.mp4' is damaged or incomplete."
+
+
+def test_nal_units_are_walked_to_the_end_of_every_packet(tmp_path: Path) -> None:
+    """Hand-made packets of 2-byte length prefixes: a packet is whole when its NAL units fill it
+    (a tail under 4 bytes is left alone, as ffmpeg does); any unit running past its packet, even
+    the third, makes the file unsound."""
+    whole = bytes([0, 2, 9, 9, 0, 3, 9, 9, 9])  # 2 + 2, 2 + 3: 9 bytes
+    tail = bytes([0, 1, 9, 0, 0, 7])  # 2 + 1, then 3 bytes too few to read ffmpeg's next unit
+    third = bytes([0, 1, 9, 0, 1, 9, 0, 4, 9, 9, 9])  # the third claims 4 of the 3 left
+    path = tmp_path / "packets.bin"
+    path.write_bytes(whole + tail + third)
+    walk = frameindex._whole_nal_units
+    assert walk(path, array("q", [0, 9]), array("q", [9, 6]), 2)
+    assert not walk(path, array("q", [0, 9, 15]), array("q", [9, 6, 11]), 2)
+    assert not walk(path, array("q", [15]), array("q", [11]), 2)
+    assert not walk(path, array("q", [9]), array("q", [27]), 2)  # past the end

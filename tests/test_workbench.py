@@ -376,3 +376,26 @@ def test_a_refused_caption_says_why_once_and_the_stored_words_come_back(
     qtbot.wait(300)
     assert len(said) == 1 and "300" in said[0], said
     assert library.moments.get(moment.id).caption == "You waited"
+
+
+def test_the_filmstrip_is_made_before_the_proxy_never_beside_it(
+    qtbot: QtBot, library: Library, media: MediaSet
+) -> None:
+    """Opening a recording: the filmstrip (what the clinician sees) is made first, and the proxy
+    only once it is done, so the two ffmpeg runs never hold their memory at once; the proxy still
+    comes."""
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    window = MainWindow(library, player=ClockPlayer())
+    qtbot.addWidget(window)
+    seen: list[set[str]] = []
+    window.tasks.changed.connect(lambda: seen.append({t.label for t in window.tasks.tasks()}))
+    window.open_recording(rec.id)
+    qtbot.waitUntil(lambda: library.media.proxy_file(rec.id) is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: not window.tasks.tasks(), timeout=20_000)
+    film, proxy = "Making the filmstrip", "Preparing quick stepping"
+    assert not [labels for labels in seen if {film, proxy} <= labels]
+    first_film = next(i for i, labels in enumerate(seen) if film in labels)
+    first_proxy = next(i for i, labels in enumerate(seen) if proxy in labels)
+    assert first_film < first_proxy
+    window.close()

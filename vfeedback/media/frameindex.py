@@ -6,25 +6,38 @@ A decoder that wants to know which indexed frame it holds converts ``frame.pts``
 we have tried that equals PyAV's ``stream.start_time`` (see ``container.origin_pts``), so a stored
 index needs no rescan.
 
-The check (``_DecodeCheck``), made while the packets go by: decoding everything costs about 74 s
-for 10 minutes of 6 Mbit/s 720p on this machine (243 frames a second), far too slow for indexing,
-so it decodes what is enough to catch a damaged stream. Every packet goes through the decoder with
-``skip_frame=ALL``: the H.264/HEVC decoders still split it into its NAL units, which fails on a
-packet whose size or position the sample table (``stsz``/``stco``) gets wrong, anywhere in the
-file. The first
-``FIRST_FRAMES`` shown frames are decoded in full (a damaged ``avcC``, with parameter sets that
-decode nothing, fails there), and so are ``KEYFRAME_SAMPLES`` keyframes spread over the file, and
-the last one. Measured on 10 minutes of 6 Mbit/s 720p H.264 (455 MB): 0.72 s, against 0.23 s
-for the packets alone and 0.46 s for ffprobe listing them; 10 minutes at 600 kbit/s: 0.17 s
-(``benchmarks/bench_media.py``, ``frame_index_ratio``).
+The check, made while the packets go by, so that a damaged stream is refused when it is indexed
+rather than half-way through an export. Decoding everything costs about 74 s for 10 minutes of
+6 Mbit/s 720p on this machine (243 frames a second), far too slow for indexing, so it looks at what
+is enough to catch a damaged stream:
+
+- Every packet's framing. A packet whose size or position the sample table (``stsz``/``stco``) gets
+  wrong, anywhere in the file, is no longer a whole number of NAL units. For H.264/HEVC in an
+  MP4/MOV (``_NalCheck``, nearly every camera and phone recording) the length prefixes of every
+  packet are walked in the file itself, all packets at once (numpy), after the scan: a prefix that
+  claims more bytes than its packet holds is what makes ffmpeg's decoder refuse the packet
+  ("Invalid NAL unit size"). Any other file (``_DecodeCheck``) gives every packet to the decoder
+  with ``skip_frame=ALL``, which splits it into its NAL units the same way, at ~2.5 µs a packet
+  in C plus the Python call: as much again as reading the packets.
+- Pictures. A damaged ``avcC``, with parameter sets that decode nothing, fails at the first
+  picture: ``_NalCheck`` decodes in full the first keyframe, ``KEYFRAME_SAMPLES`` keyframes spread
+  over the file and the last one (~0.7 ms each at 720p), ``_DecodeCheck`` also the first
+  ``FIRST_FRAMES`` shown frames. Damage inside a picture's own data is concealed by the decoder
+  rather than refused, in a full decode too: frames are not decoded to look for it.
+
+Measured on 10 minutes of 600 kbit/s 720p H.264 (15,000 packets, ``benchmarks/bench_media.py``,
+``frame_index_ratio``): the packets alone 49 ms; with the decoder's check on every packet 107 ms;
+with ``_NalCheck`` see that figure.
 """
 
 from __future__ import annotations
 
+import mmap
 import time
+from array import array
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex, pts_to_us
@@ -44,6 +57,7 @@ if TYPE_CHECKING:
 PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress calls (and cancel checks) a second
 FIRST_FRAMES = 25  # shown frames decoded in full at the start
 KEYFRAME_SAMPLES = 16  # keyframes decoded in full, spread evenly over the recording
+NAL_KEYFRAME_SAMPLES = 2  # the same where every packet's framing is read (``_NalCheck``)
 
 
 def build_frame_index(
@@ -67,7 +81,7 @@ def build_frame_index(
         is_iso = _container.is_iso(container)
         if is_iso and _probe.iso_truncated(path):
             raise BadInput(_probe.explain(told, "incomplete"))
-        check = _DecodeCheck(stream)
+        check = (_NalCheck.of(path, stream) if is_iso else None) or _DecodeCheck(stream)
         try:
             raw, packets, last_ticks = _scan(container, stream, check, progress, should_cancel)
         except av.FFmpegError as exc:
@@ -81,10 +95,18 @@ def build_frame_index(
         base = stream.time_base
         assert base is not None
         lone = _lone_frame_us(container, stream, last_ticks) if len(set(raw)) == 1 else None
-        index = FrameIndex([pts_to_us(pts, base, origin) for pts in raw], lone)
+        index = FrameIndex(_times_us(raw, base, origin), lone)
     if progress is not None:
         progress(1.0)
     return index
+
+
+def _times_us(raw: list[int], base: Fraction, origin: int) -> list[int]:
+    """``core.frames.pts_to_us`` of every pts, its arithmetic with the time base's terms taken out
+    of the loop (a call and two ``Fraction`` properties a frame cost 4 ms in 15,000 frames)."""
+    scale, half = 2 * base.numerator * 1_000_000, base.denominator
+    whole = 2 * half
+    return [((pts - origin) * scale + half) // whole for pts in raw]
 
 
 def _lone_frame_us(
@@ -102,6 +124,95 @@ def _lone_frame_us(
     if container.duration:
         return int(container.duration)  # AV_TIME_BASE: microseconds
     return None
+
+
+class _NalCheck:
+    """H.264/HEVC with length-prefixed NAL units in an MP4/MOV: every packet's framing, read in the
+    file after the scan, and some keyframes decoded in full (see the module's docstring)."""
+
+    def __init__(self, path: Path, stream: av.video.stream.VideoStream, length_size: int) -> None:
+        self.path = path
+        self.length_size = length_size
+        self.positions = array("q")
+        self.sizes = array("q")
+        self.keys: list[_VideoPacket] = []
+        self.shown = False
+        self.last_key: _VideoPacket | None = None
+        self.pictures = _DecodeCheck(stream)
+        # A few lone keyframes: one thread decodes them sooner than starting frame threads.
+        self.pictures.context.thread_type = "NONE"
+        self.every = max(1, (stream.duration or 0) // NAL_KEYFRAME_SAMPLES)
+        self.next_sample = stream.start_time or 0
+
+    @classmethod
+    def of(cls, path: Path, stream: av.video.stream.VideoStream) -> _NalCheck | None:
+        """The check for ``stream`` of the MP4/MOV ``path``, or None when its packets are not
+        length-prefixed H.264/HEVC (an ``avcC``/``hvcC`` configuration, version 1)."""
+        context = stream.codec_context
+        extra = bytes(context.extradata or b"")
+        where = {"h264": 4, "hevc": 21}.get(context.name)
+        if where is None or len(extra) <= where or extra[0] != 1:
+            return None
+        return cls(path, stream, (extra[where] & 3) + 1)
+
+    def feed(self, packet: _VideoPacket) -> None:
+        pos = packet.pos
+        self.positions.append(-1 if pos is None else pos)  # the MP4 demuxer always places one
+        self.sizes.append(packet.size)
+        if not self.shown:  # up to the first shown frame (an edit list's lead-in is not shown)
+            self.shown = not packet.is_discard
+            self.pictures._decode(packet, "DEFAULT")
+        elif packet.is_keyframe:
+            if packet.pts is not None and packet.pts >= self.next_sample:
+                self.keys.append(packet)
+                self.next_sample = packet.pts + self.every
+                self.last_key = None
+            else:
+                self.last_key = packet
+
+    def sound(self) -> bool:
+        """After the last packet: True when every packet is whole and the keyframes decode."""
+        if not _whole_nal_units(self.path, self.positions, self.sizes, self.length_size):
+            return False
+        check = self.pictures
+        for packet in [*self.keys, *([self.last_key] if self.last_key else [])]:
+            check._decode(packet, "NONKEY")
+        check._decode(None, "DEFAULT")  # drain what the decoder holds back
+        return not check.failed and check.pictures > 0
+
+
+def _whole_nal_units(path: Path, positions: array[int], sizes: array[int], length_size: int) -> bool:
+    """Whether each packet (its ``positions`` and ``sizes`` in the file) is a run of NAL units, each
+    a big-endian length of ``length_size`` bytes and that many bytes, none running past the packet.
+    Like ffmpeg's own split (``ff_h2645_packet_split``), a tail of fewer than 4 bytes is left alone.
+    All packets are walked at once: one pass of numpy per NAL unit of the packet holding most."""
+    import numpy as np
+
+    if not positions:
+        return True
+    with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        return _walk(np.frombuffer(mapped, dtype=np.uint8), positions, sizes, length_size)
+
+
+def _walk(data: Any, positions: array[int], sizes: array[int], length_size: int) -> bool:
+    import numpy as np
+
+    at = np.frombuffer(positions, dtype=np.int64).copy()
+    end = at + np.frombuffer(sizes, dtype=np.int64)
+    if at.min() < 0 or end.max() > len(data):
+        return False
+    walking = np.flatnonzero(end - at >= 4)
+    while walking.size:
+        start = at[walking]
+        length = np.zeros(walking.size, dtype=np.int64)
+        for i in range(length_size):
+            length = (length << 8) | data[start + i]
+        start += length_size
+        if (length > end[walking] - start).any():
+            return False
+        at[walking] = start + length
+        walking = walking[end[walking] - at[walking] >= 4]
+    return True
 
 
 class _DecodeCheck:
@@ -152,7 +263,7 @@ class _DecodeCheck:
 def _scan(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
-    check: _DecodeCheck,
+    check: _NalCheck | _DecodeCheck,
     progress: Progress | None,
     should_cancel: ShouldCancel | None,
 ) -> tuple[list[int], int, int]:
@@ -172,19 +283,21 @@ def _scan(
     last_ticks = 0
     furthest = start  # packets come in decode order: the furthest pts keeps progress rising
     next_tick = time.monotonic() + PROGRESS_INTERVAL_S
+    watched = progress is not None or should_cancel is not None
+    feed, keep = check.feed, raw.append
     for packet in container.demux(stream):
         pts = packet.pts
         if pts is None:  # the empty packet that ends the demux, or a packet with no time
             continue
         packets += 1
-        check.feed(packet)  # lead-in packets too: the frames shown are decoded from them
+        feed(packet)  # lead-in packets too: the frames shown are decoded from them
         if packet.is_discard:  # lead-in before an edit list's start: never shown
             continue
-        raw.append(pts)
+        keep(pts)
         if pts >= furthest:
             last_ticks = packet.duration or 0
-        furthest = max(furthest, pts)
-        if (progress or should_cancel) and time.monotonic() >= next_tick:
+            furthest = pts
+        if watched and time.monotonic() >= next_tick:
             next_tick = time.monotonic() + PROGRESS_INTERVAL_S
             if should_cancel is not None and should_cancel():
                 raise Cancelled
