@@ -1,6 +1,6 @@
 """Live updates on a team library: a colleague's change reaches every open window within a second.
 
-The database's triggers (migration 0010, ``storage/team.py``) ``NOTIFY`` the channel ``vfeedback``
+The database's triggers (migration 0011, ``storage/team.py``) ``NOTIFY`` the channel ``vfeedback``
 after every change of a moment, recording, highlight, consent, share or tagging row, with the table,
 the family id and the row id (never a caption or a note: anyone connected may listen). One thread per
 open library holds one extra connection that ``LISTEN``s and blocks in psycopg's ``notifies()``; its

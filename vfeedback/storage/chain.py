@@ -135,7 +135,7 @@ def _audit_ids(conn: Connection) -> tuple[int, int]:
 
 def _server_head(conn: Connection) -> tuple[int, str | None, int] | None:
     """On a PostgreSQL library: (highest id, its hash, highest id handed out), read through
-    ``vfeedback_audit_head()`` (migration 0010), which sees past a team's row policies: a clinician
+    ``vfeedback_audit_head()`` (migration 0011), which sees past a team's row policies: a clinician
     may not read a colleague's entries, but every append must link to the newest one. None on SQLite
     or before that migration."""
     if conn.dialect.name != "postgresql":

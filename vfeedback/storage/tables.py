@@ -343,7 +343,7 @@ UNDOABLE_TABLES: dict[str, Table] = {
     )
 }
 
-# --- A team's library on PostgreSQL (issue 16; migration 0010) ------------------------------------
+# --- A team's library on PostgreSQL (issue 16; migration 0011) ------------------------------------
 # Created on SQLite too (so both dialects have one schema), used only on a server library, where
 # ``storage/team.py`` adds the roles, grants and row-level security over them.
 

@@ -55,7 +55,7 @@ LOGIN_PATTERN = re.compile(r"^[a-z_][a-z0-9_.-]{0,62}$")
 _DEFINER = "LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp"
 _MEMBER = "pg_has_role(session_user, who, 'MEMBER')"
 
-# --- created by migration 0010 on every PostgreSQL library -----------------------------------------
+# --- created by migration 0011 on every PostgreSQL library -----------------------------------------
 _NOTIFIED = ("moments", "recordings", "highlights", "consents", "shares", "tagging")
 
 MIGRATION_SQL: tuple[str, ...] = (
