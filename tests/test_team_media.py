@@ -129,8 +129,8 @@ def test_exports_scratch_on_this_machine_and_a_colleagues_placeholder_is_left_al
     pg_server: pgserver.PgServer, media: MediaSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On a team's share, the exports' scratch folder is local (like the caches), and opening the
-    library does not sweep away an empty placeholder another computer may be exporting into right now;
-    one a day old is a crash's leftover and goes."""
+    library does not sweep away an empty placeholder or a temporary another computer may be exporting
+    into right now; a day old, they are a crash's leftovers and go."""
     share, local = tmp_path / "share", tmp_path / "local-cache"
     share.mkdir()
     monkeypatch.setenv(layout.ENV_FILES, str(share))
@@ -148,9 +148,15 @@ def test_exports_scratch_on_this_machine_and_a_colleagues_placeholder_is_left_al
     colleagues.touch()
     with Library.open(url):
         pass
-    assert colleagues.exists()  # maybe under way on another computer
-    old = time.time() - 2 * 24 * 3600
-    os.utime(colleagues, (old, old))
+    # ...and the temporary it is writing, named by a process id that means nothing on this computer
+    writing = share / "clips" / f".M3_20260101_007.mp4.{2**22 + 7}.part"
+    writing.write_bytes(b"frames")
     with Library.open(url):
         pass
-    assert not colleagues.exists()
+    assert colleagues.exists() and writing.exists()  # maybe under way on another computer
+    old = time.time() - 2 * 24 * 3600
+    for path in (colleagues, writing):
+        os.utime(path, (old, old))
+    with Library.open(url):
+        pass
+    assert not colleagues.exists() and not writing.exists()

@@ -176,7 +176,8 @@ def _name(path: Path) -> str:
     return quoted_name(path)
 
 
-def remove_stale_exports(folder: Path) -> list[Path]:
+def remove_stale_exports(folder: Path, older_than_s: float = 0.0) -> list[Path]:
     """Temporaries that exports whose process has died left in ``folder`` (``.part`` files and
-    caption scripts); those of live processes, this one's included, are left alone."""
-    return remove_stale(folder, extra=_CAPTION_SCRIPT)
+    caption scripts); those of live processes, this one's included, are left alone (and, on a
+    team's share, those touched within ``older_than_s``: see ``remove_stale``)."""
+    return remove_stale(folder, extra=_CAPTION_SCRIPT, older_than_s=older_than_s)

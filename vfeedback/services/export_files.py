@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from vfeedback.core.model import HighlightKind
-from vfeedback.system.files import FILE_MODE, private_folder
+from vfeedback.system.files import FILE_MODE, SHARED_GRACE_S, private_folder
 
 FOLDERS = {
     HighlightKind.CLIP: "clips",
@@ -70,11 +70,6 @@ def sidecars(root: Path, relative: str) -> list[str]:
     return [base.with_suffix(s).as_posix() for s in SIDECARS if (root / base.with_suffix(s)).exists()]
 
 
-PLACEHOLDER_GRACE_S = 24 * 3600
-"""On a team's share, an empty placeholder younger than this may be a colleague's export under way on
-another computer (their process is not ours to see): it is left for a later sweep."""
-
-
 def sweep(root: Path, scratch: Path, known: Callable[[], set[str]], *, shared: bool = False) -> None:
     """At open: what exports whose process died (a crash, a kill) left behind: temporaries, and the
     empty placeholder that reserved a name (unless ``known()``, the library-relative paths of the
@@ -83,7 +78,7 @@ def sweep(root: Path, scratch: Path, known: Callable[[], set[str]], *, shared: b
     entries = [e for p in places for e in p.iterdir()]
     placeholders = [e for e in entries if not e.name.startswith(".") and _empty(e)]
     if shared:
-        placeholders = [e for e in placeholders if _age_s(e) > PLACEHOLDER_GRACE_S]
+        placeholders = [e for e in placeholders if _age_s(e) > SHARED_GRACE_S]
     if placeholders:
         recorded = known()
         for e in placeholders:
@@ -93,9 +88,10 @@ def sweep(root: Path, scratch: Path, known: Callable[[], set[str]], *, shared: b
     if hidden or (scratch.is_dir() and any(scratch.iterdir())):
         from vfeedback.export.runner import remove_stale_exports
 
-        for place in [scratch, *places]:
-            if place.is_dir():
-                remove_stale_exports(place)
+        if scratch.is_dir():
+            remove_stale_exports(scratch)
+        for place in places:  # on a share, another computer's temporaries may be live
+            remove_stale_exports(place, SHARED_GRACE_S if shared else 0.0)
 
 
 def _age_s(path: Path) -> float:

@@ -81,7 +81,7 @@ class Library:
             migrate.ensure_current(db)
             lib = cls(Context(location, db))
             lib.schemes.seed()
-            remove_stale_temporaries(location.root)
+            remove_stale_temporaries(location.root, shared=location.team_files)
             lib.exports.sweep_leftovers()
         except BaseException:
             db.dispose()

@@ -8,6 +8,7 @@ from pathlib import Path
 from vfeedback.core.errors import BadInput, LibraryError
 from vfeedback.storage.layout import SUBFOLDERS
 from vfeedback.system.files import (
+    SHARED_GRACE_S,
     ByteProgress,
     Fill,
     SourceChanged,
@@ -57,11 +58,12 @@ def move_into_place(part: Path, target: Path) -> None:
     fsync_dir(target.parent)
 
 
-def remove_stale_temporaries(root: Path) -> list[Path]:
-    """Delete ``.part`` files left in the library's folders by processes that no longer run."""
+def remove_stale_temporaries(root: Path, *, shared: bool = False) -> list[Path]:
+    """Delete ``.part`` files left in the library's folders by processes that no longer run; on a
+    team's share (``shared``), only those a day old (``SHARED_GRACE_S``)."""
     removed = []
     for name in SUBFOLDERS:
         folder = root / name
         if folder.is_dir():
-            removed += remove_stale(folder, recursive=True)
+            removed += remove_stale(folder, recursive=True, older_than_s=SHARED_GRACE_S if shared else 0.0)
     return removed

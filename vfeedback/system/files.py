@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,9 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 # A team's media folder (``$VFEEDBACK_FILES`` with a server library, issue 16): readable by the team's
 # group only. ``share_with_team`` names the folder and its group; everything written under it gets these.
+SHARED_GRACE_S = 24 * 3600
+"""On a team's share, a temporary or a placeholder younger than this may be a colleague's import or
+export under way on another computer (their processes are not ours to see): a sweep leaves it."""
 TEAM_FILE_MODE = 0o640
 TEAM_DIR_MODE = 0o750
 _team_folders: dict[Path, int] = {}
@@ -219,11 +223,17 @@ def fsync_dir(folder: Path) -> None:
 
 
 def remove_stale(
-    folder: Path, *, recursive: bool = False, extra: re.Pattern[str] | None = None
+    folder: Path,
+    *,
+    recursive: bool = False,
+    extra: re.Pattern[str] | None = None,
+    older_than_s: float = 0.0,
 ) -> list[Path]:
     """Delete temporaries in ``folder`` left by processes that no longer run (a crash or a kill
     mid-write); returns them. A live process's temporaries (this one's too: another thread may be
-    writing) are left alone. ``extra`` matches other temporary names whose first group is a pid."""
+    writing) are left alone. ``extra`` matches other temporary names whose first group is a pid.
+    ``older_than_s``: on a share other computers write to, a pid says nothing about their processes,
+    so only temporaries untouched for that long are taken for leftovers."""
     removed: list[Path] = []
     try:
         entries = list(folder.rglob("*") if recursive else folder.iterdir())
@@ -236,6 +246,8 @@ def remove_stale(
         if pid is None or pid_alive(pid):
             continue
         with contextlib.suppress(OSError):
+            if older_than_s and time.time() - path.lstat().st_mtime < older_than_s:
+                continue
             if path.is_file() or path.is_symlink():
                 path.unlink()
                 removed.append(path)
