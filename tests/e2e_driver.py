@@ -15,18 +15,16 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
-from stepper import run_steps
+from stepper import Step, run_steps
 
 from vfeedback.services import Library
 from vfeedback.ui.main_window import MainWindow
-
-Step = Callable[[], bool] | float  # a condition to wait for, or seconds to wait
 
 
 def main() -> int:
