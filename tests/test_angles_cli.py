@@ -4,35 +4,15 @@ statuses, and hostile values refused in one line with nothing changed."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import anglegen
 import pytest
 from anglegen import AngleSet
 from mediagen import MediaSet
-
-from vfeedback.cli.main import run
+from test_cli import Cli
 
 KEYS = ["recording_id", "main_id", "offset_us", "method", "confidence"]
-
-
-class Cli:
-    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.root = root
-        self.capsys = capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        status = run(["--library", str(self.root), *args])
-        out, err = self.capsys.readouterr()
-        assert "Traceback" not in err
-        return status, out, err
-
-    def json(self, *args: str) -> Any:
-        status, out, err = self(*args, "--json")
-        assert status == 0, err
-        return json.loads(out)
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ class Cli:
     def __call__(self, *args: str) -> tuple[int, str, str]:
         status = run(["--library", str(self.root), *args])
         out, err = self.capsys.readouterr()
+        assert "Traceback" not in err  # the CLI says one sentence, never a traceback
         return status, out, err
 
     def json(self, *args: str) -> Any:
