@@ -2,8 +2,11 @@
 
 Each module in ``TESTS`` is mutated one small change at a time by cosmic-ray (in place, on disk, put
 back after each run), and only the test files that cover it are run against each mutant, in a
-subprocess, one at a time. A mutant is *killed* when a test fails, a *timeout* when the tests hang, and
-a *survivor* otherwise. Every mutant the suite as it was did not kill is listed in
+subprocess, one at a time. Of those, a mutant first meets only the tests that execute the function it
+is in (one traced run of the module's tests says which: scripts/mutation_plugin.py), and a mutant they
+leave alive then meets them all, so the narrowing saves time and never decides a survivor. A mutant
+is *killed* when a test fails, a *timeout* when the tests hang, and a *survivor* otherwise. Every
+mutant the suite as it was did not kill is listed in
 ``benchmarks/mutation.json`` with the new test that kills it now (a ``tests/test_mutants_*.py`` file) or
 the reason it is equivalent (``tests/mutation_equivalents.toml``: it changes nothing observable). A
 survivor without a reason, or a module below ``TARGET``, makes the run exit 1.
@@ -92,6 +95,11 @@ EXCLUDED_OPERATORS = re.compile(
     r"core/ReplaceBinaryOperator_\w+_(BitOr|BitAnd|BitXor|LShift|RShift|Pow)$"
     r"|core/ReplaceComparisonOperator_(Lt|LtE|Gt|GtE|Eq|NotEq)_(Is|IsNot)$"
 )
+# mutation_plugin's switches (scripts/ is on the tests' PYTHONPATH).
+TRACE = "VFEEDBACK_MUTATION_TRACE"
+TRACE_OUT = "VFEEDBACK_MUTATION_TRACE_OUT"
+SELECT = "VFEEDBACK_MUTATION_SELECT"
+
 # Bump when the operators or the skipping rules change: every session is then started afresh.
 RULES_VERSION = 1
 
@@ -106,11 +114,81 @@ def test_files(module: str) -> list[str]:
     return [*TESTS[module], *killers]
 
 
-def test_command(module: str) -> str:
+def test_command(module: str, files: list[str] | None = None) -> str:
     # -x: the first failure decides; -rf names it (the killer). No cache: nothing written per mutant.
-    files = test_files(module)
+    files = files if files is not None else test_files(module)
     light = " --noconftest" if NO_FIXTURES.issuperset(files) else ""
-    return f"{sys.executable} -m pytest -x -q -rf -p no:cacheprovider{light} " + " ".join(files)
+    return (f"{sys.executable} -m pytest -x -q -rf -p no:cacheprovider -p mutation_plugin{light} "
+            + " ".join(files))
+
+
+def function_bodies(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where each function's (and lambda's) body is, innermost last among those that nest. A mutant
+    there changes only what the function does when it runs; one anywhere else (a constant, a default
+    value, a class body) is made when the module is imported, and every test may see it."""
+    bodies = []
+    for node in ast.walk(ast.parse(source)):
+        first: ast.stmt | ast.expr
+        last: ast.stmt | ast.expr
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            first, last = node.body[0], node.body[-1]
+        elif isinstance(node, ast.Lambda):
+            first = last = node.body
+        else:
+            continue
+        if last.end_lineno is not None and last.end_col_offset is not None:
+            bodies.append(((first.lineno, first.col_offset), (last.end_lineno, last.end_col_offset)))
+    return bodies
+
+
+def covering_tests(
+    item: WorkItem, bodies: list[tuple[tuple[int, int], tuple[int, int]]], lines: dict[str, set[int]],
+) -> list[str] | None:
+    """The tests that ran the function the mutant is in (in the order pytest ran them), or None when it
+    is outside every function and so needs every test."""
+    (mutation,) = item.mutations
+    start = tuple(mutation.start_pos)
+    around = [(a, b) for a, b in bodies if a <= start < b]
+    if not around:
+        return None
+    (first, _), (last, _) = max(around)  # the innermost: the body that starts last
+    return [test for test, ran in lines.items() if any(first <= n <= last for n in ran)]
+
+
+def trace_lines(module: str, timeout: float) -> dict[str, set[int]]:
+    """Which lines of the module each test executes (mutation_plugin's trace mode), from one run."""
+    from cosmic_ray.testing import run_tests
+
+    out = STATE / f"{slug(module)}.lines.json"
+    os.environ.update({TRACE: str(ROOT / module), TRACE_OUT: str(out)})
+    try:
+        outcome, output = run_tests(test_command(module), timeout)
+    finally:
+        for key in (TRACE, TRACE_OUT):
+            os.environ.pop(key, None)
+    if outcome != TestOutcome.SURVIVED or not out.exists():
+        sys.exit(f"mutation: the tests for {module} fail while traced:\n{(output or '')[-3000:]}")
+    lines = {test: set(ran) for test, ran in json.loads(out.read_text()).items()}
+    out.unlink()
+    return lines
+
+
+def run_mutant(module: str, item: WorkItem, tests: list[str] | None, timeout: float) -> WorkResult:
+    """First against only the tests that run the mutated function; a mutant they leave alive, against
+    every test (a test the tracing could not see must still have its chance to kill it)."""
+    if tests:
+        listing = STATE / f"{slug(module)}.select"
+        listing.write_text("\n".join(tests) + "\n")
+        files = [f for f in test_files(module) if any(t.split("::")[0] == f for t in tests)]
+        os.environ[SELECT] = str(listing)
+        try:
+            result = mutate_and_test(item.mutations, test_command(module, files), timeout)
+        finally:
+            os.environ.pop(SELECT, None)
+            listing.unlink()
+        if result.worker_outcome != WorkerOutcome.NORMAL or result.is_killed:
+            return result
+    return mutate_and_test(item.mutations, test_command(module), timeout)
 
 
 def digest(paths: list[str]) -> str:
@@ -200,10 +278,11 @@ def run_module(module: str) -> None:
     # Python must not read a cached module compiled before a mutation of the same size and second.
     for pyc in (path.parent / "__pycache__").glob(f"{path.stem}.*.pyc"):
         pyc.unlink()
-    os.environ["PYTHONPATH"] = str(ROOT)
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "scripts")])
     baseline = run_tests_once(module)
     timeout = max(30.0, 5 * baseline)
     spans = annotation_spans(path.read_text())
+    bodies = function_bodies(path.read_text())
 
     with use_db(str(db_path), WorkDB.Mode.create) as db:
         if meta.get("source") != source_digest:
@@ -226,9 +305,10 @@ def run_module(module: str) -> None:
         pending = list(db.pending_work_items)
         print(f"mutation: {module}: {len(pending)} mutants to run ({baseline:.1f} s of tests each at most)",
               flush=True)
+        lines = trace_lines(module, 3 * timeout) if pending else {}
         with guarded(path):
             for n, item in enumerate(pending, 1):
-                result = mutate_and_test(item.mutations, test_command(module), timeout)
+                result = run_mutant(module, item, covering_tests(item, bodies, lines), timeout)
                 if result.worker_outcome == WorkerOutcome.NORMAL and result.is_killed:
                     # Keep only the killer's name: the rest of a failing run is not worth storing.
                     result = WorkResult(
