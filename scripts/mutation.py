@@ -279,6 +279,8 @@ def run_module(module: str) -> None:
     for pyc in (path.parent / "__pycache__").glob(f"{path.stem}.*.pyc"):
         pyc.unlink()
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "scripts")])
+    # Test media made once for the whole run, not again for every mutant (tests/conftest.py media).
+    os.environ.setdefault("VFEEDBACK_TEST_MEDIA", str(STATE / "media"))
     baseline = run_tests_once(module)
     timeout = max(30.0, 5 * baseline)
     spans = annotation_spans(path.read_text())
