@@ -4,7 +4,7 @@ Each module in ``TESTS`` is mutated one small change at a time by cosmic-ray (in
 back after each run), and only the test files that cover it are run against each mutant, in a
 subprocess, one at a time. Of those, a mutant first meets only the tests that execute the function it
 is in (one traced run of the module's tests says which: scripts/mutation_plugin.py), and a mutant they
-leave alive then meets them all, so the narrowing saves time and never decides a survivor. A mutant
+leave alive then meets the others, so the narrowing saves time and never decides a survivor. A mutant
 is *killed* when a test fails, a *timeout* when the tests hang, and a *survivor* otherwise. Every
 mutant the suite as it was did not kill is listed in
 ``benchmarks/mutation.json`` with the new test that kills it now (a ``tests/test_mutants_*.py`` file) or
@@ -173,13 +173,22 @@ def trace_lines(module: str, timeout: float) -> dict[str, set[int]]:
     return lines
 
 
-def run_mutant(module: str, item: WorkItem, tests: list[str] | None, timeout: float) -> WorkResult:
-    """First against only the tests that run the mutated function; a mutant they leave alive, against
-    every test (a test the tracing could not see must still have its chance to kill it)."""
-    if tests:
+def run_mutant(
+    module: str, item: WorkItem, tests: list[str] | None, every: list[str], timeout: float
+) -> WorkResult:
+    """First against only the tests that run the mutated function (``tests``); a mutant they leave
+    alive, against the rest of ``every`` test (a test the tracing could not see must still have its
+    chance to kill it). ``tests`` None: every test at once."""
+    if tests is None:
+        return mutate_and_test(item.mutations, test_command(module), timeout)
+    chosen = set(tests)
+    result: WorkResult | None = None
+    for part in (tests, [t for t in every if t not in chosen]):
+        if not part:
+            continue
         listing = STATE / f"{slug(module)}.select"
-        listing.write_text("\n".join(tests) + "\n")
-        files = [f for f in test_files(module) if any(t.split("::")[0] == f for t in tests)]
+        listing.write_text("\n".join(part) + "\n")
+        files = [f for f in test_files(module) if any(t.split("::")[0] == f for t in part)]
         os.environ[SELECT] = str(listing)
         try:
             result = mutate_and_test(item.mutations, test_command(module, files), timeout)
@@ -188,7 +197,8 @@ def run_mutant(module: str, item: WorkItem, tests: list[str] | None, timeout: fl
             listing.unlink()
         if result.worker_outcome != WorkerOutcome.NORMAL or result.is_killed:
             return result
-    return mutate_and_test(item.mutations, test_command(module), timeout)
+    assert result is not None  # every is never empty: the module's tests ran once already
+    return result
 
 
 def digest(paths: list[str]) -> str:
@@ -310,7 +320,7 @@ def run_module(module: str) -> None:
         lines = trace_lines(module, 3 * timeout) if pending else {}
         with guarded(path):
             for n, item in enumerate(pending, 1):
-                result = run_mutant(module, item, covering_tests(item, bodies, lines), timeout)
+                result = run_mutant(module, item, covering_tests(item, bodies, lines), list(lines), timeout)
                 if result.worker_outcome == WorkerOutcome.NORMAL and result.is_killed:
                     # Keep only the killer's name: the rest of a failing run is not worth storing.
                     result = WorkResult(
