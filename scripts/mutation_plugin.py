@@ -4,8 +4,10 @@ Two modes, chosen by the environment:
 
 - ``VFEEDBACK_MUTATION_TRACE=<module file>`` with ``VFEEDBACK_MUTATION_TRACE_OUT=<json file>``: every
   test runs as usual while the lines it executes in that one module (its fixtures' setup and teardown
-  included, in every thread the test starts) are recorded, and written as ``{node id: [line, ...]}``.
-- ``VFEEDBACK_MUTATION_SELECT=<file of node ids, one a line>``: only those tests run.
+  included, in every thread the test starts) are recorded, and written with how long the test took as
+  ``{node id: {"lines": [line, ...], "seconds": s}}``.
+- ``VFEEDBACK_MUTATION_SELECT=<file of node ids, one a line>``: only those tests run, in that order
+  (the quickest first: with ``-x`` a mutant is decided by the first test that fails).
 
 So a mutant is first run against only the tests that execute the function it is in, which is what
 makes a mutation run fit on a 2-core machine; a mutant those tests leave alive is run against them all
@@ -19,6 +21,7 @@ import json
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Generator
 from pathlib import Path
 from types import FrameType
@@ -66,15 +69,17 @@ class Trace:
     def __init__(self, module: str, out: str) -> None:
         self.recorder = LineRecorder(str(Path(module).resolve()))
         self.out = Path(out)
-        self.lines: dict[str, list[int]] = {}
+        self.lines: dict[str, dict[str, Any]] = {}
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None]:
+        started = time.perf_counter()
         self.recorder.start()
         try:
             yield
         finally:
-            self.lines[item.nodeid] = sorted(self.recorder.stop())
+            lines = sorted(self.recorder.stop())
+            self.lines[item.nodeid] = {"lines": lines, "seconds": time.perf_counter() - started}
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.out.write_text(json.dumps(self.lines))
@@ -82,11 +87,11 @@ class Trace:
 
 class Select:
     def __init__(self, listing: str) -> None:
-        self.wanted = set(Path(listing).read_text().splitlines())
+        self.order = {test: n for n, test in enumerate(Path(listing).read_text().splitlines())}
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        keep = [i for i in items if i.nodeid in self.wanted]
-        dropped = [i for i in items if i.nodeid not in self.wanted]
+        keep = sorted((i for i in items if i.nodeid in self.order), key=lambda i: self.order[i.nodeid])
+        dropped = [i for i in items if i.nodeid not in self.order]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
         items[:] = keep
