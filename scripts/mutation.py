@@ -15,6 +15,7 @@ Sessions are kept in ``benchmarks/.mutation/`` so that a run carries on where th
 module whose source changed is mutated afresh, and one whose tests changed re-runs only its survivors.
 
     python scripts/mutation.py [MODULE ...]     # default: every module in TESTS
+    python scripts/mutation.py --report         # only the report, from the sessions kept
 """
 
 from __future__ import annotations
@@ -429,7 +430,10 @@ def rates(killed: int, total: int, equivalent: int) -> dict[str, float | None]:
 
 def main(argv: list[str]) -> int:
     os.chdir(ROOT)
-    chosen = argv or list(TESTS)
+    # --report: only write benchmarks/mutation.json from the sessions kept, running nothing.
+    report_only = "--report" in argv
+    argv = [a for a in argv if a != "--report"]
+    chosen = [] if report_only else argv or list(TESTS)
     unknown = [m for m in chosen if m not in TESTS]
     if unknown:
         print(f"mutation: not in the map (scripts/mutation.py TESTS): {', '.join(unknown)}", file=sys.stderr)
