@@ -243,6 +243,8 @@ def _luma(path: Path, at_s: float) -> np.ndarray[Any, np.dtype[np.int16]]:
     argv = ["ffmpeg", "-v", "error", "-nostdin", "-ss", f"{at_s:.3f}", "-i", str(path),
             "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"]  # fmt: skip
     raw = subprocess.run(argv, capture_output=True, check=True).stdout
+    if len(raw) != WIDTH * HEIGHT:
+        raise AssertionError(f"{path.name} has no {WIDTH}x{HEIGHT} picture at {at_s} s")
     return np.frombuffer(raw, np.uint8).reshape(HEIGHT, WIDTH).astype(np.int16)
 
 
