@@ -50,14 +50,16 @@ So about +40% over the plain cuts is the reel's own picture, which the one-comma
 A cheaper scaler (area: ~-0.1 s a clip) would soften every picture.
 
 Measured (2026-12-07, ``--only reel``, five alternating rounds each, the machine shared with
-mutation runs and other engineers' tests at a load of 5-10; wall seconds):
+mutation runs and other engineers' tests at a load of 5-12; wall seconds):
 
 - run 1: ours 16.05 16.08 14.81 14.55 12.15, baseline 12.55 16.00 14.21 13.48 15.25 -> 1.042
   (CPU 9.52 s against 9.35 s: 1.018); plain cuts 1.082, two parts at a time 0.923;
 - run 2: ours 13.86 16.04 15.06 15.81 20.69, baseline 14.59 14.71 14.81 16.14 15.40 -> 1.068
   (CPU 9.67 s against 9.35 s: 1.035); plain cuts 0.987, two parts at a time 1.125;
 - run 3: ours 16.52 20.38 18.21 14.39 19.54, baseline 14.55 17.79 17.33 15.29 17.09 -> 1.065
-  (CPU 9.84 s against 9.54 s: 1.032); plain cuts 1.225, two parts at a time 0.959.
+  (CPU 9.84 s against 9.54 s: 1.032); plain cuts 1.225, two parts at a time 0.959;
+- run 4 (load 9-12): ours 19.81 18.38 21.05 20.82 22.34, baseline 16.57 22.07 20.98 20.68 22.06
+  -> 0.992 (CPU 9.71 s against 9.60 s: 1.011); plain cuts 0.970, two parts at a time 0.941.
 
 Ours spends the same CPU as the one command within 2-4% and meets 1.3 with room to spare; the
 rest of its wall time is the price of making the parts one by one: four encoder starts and drains
