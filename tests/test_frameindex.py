@@ -230,25 +230,30 @@ def test_nal_units_are_walked_to_the_end_of_every_packet(tmp_path: Path) -> None
 
 def test_times_are_exact_where_int64_would_overflow() -> None:
     """The builder converts every pts at once (numpy) where int64 holds the products, else with
-    Python's integers. Hand-computed, 1 tick = 1/2,000,000,000 s = 1/2000 µs (products 2 * 10^6
-    times the ticks):
+    Python's integers, into sorted distinct times. Hand-computed, 1 tick = 1/2,000,000,000 s =
+    1/2000 µs (products 2 * 10^6 times the ticks):
     - 4,611,686,000,000 ticks = 2,305,843,000 µs exactly, its product just under 2^63;
     - 5,000,000,000,000 ticks = 2,500,000,000 µs, its product 10^19, between 2^63 and 2^64;
     - 1000 ticks = 0.5 µs, rounded half up to 1 µs; the origin is the smallest pts, -1;
     - 2^62 is 2^62 + 1 ticks from the origin -1: 4,611,686,018,427,387,905 / 2000 =
-      2,305,843,009,213,693.95 µs, rounded to ...694.
+      2,305,843,009,213,693.95 µs, rounded to ...694; 2^61, 1,152,921,504,606,846.98, to ...847.
     Ticks of 1 s: 4,000,000,000,001 s is 4,000,000,000,001,000,000 µs, beyond a float's 53 bits.
     Ticks of 1001/30000 s: 3 are 100,100 µs; of 1/30000 s: 1001 are 33,366.67 µs, rounded to ...367."""
     base = Fraction(1, 2_000_000_000)
-    near = array("q", [4_611_686_000_000, 0])
-    assert frameindex._times_us(near, base) == ([2_305_843_000, 0], False)
-    over = array("q", [0, 5_000_000_000_000])
-    assert frameindex._times_us(over, base) == ([0, 2_500_000_000], False)
-    past = array("q", [999, -1, 2**62])
-    assert frameindex._times_us(past, base) == ([1, 0, 2_305_843_009_213_694], False)
-    seconds = array("q", [4_000_000_000_001, 0])
-    assert frameindex._times_us(seconds, Fraction(1)) == ([4_000_000_000_001_000_000, 0], False)
-    assert frameindex._times_us(array("q", [3, 0]), Fraction(1001, 30000)) == ([100_100, 0], False)
-    assert frameindex._times_us(array("q", [1001, 0]), Fraction(1, 30000)) == ([33_367, 0], False)
-    assert frameindex._times_us(array("q", [1000, 0]), base) == ([1, 0], False)
-    assert frameindex._times_us(array("q", [7, 7]), Fraction(1, 90000)) == ([0, 0], True)
+
+    def times(pts: list[int], base: Fraction) -> tuple[list[int], bool]:
+        converted, lone = frameindex._times_us(array("q", pts), base)
+        return list(converted), lone
+
+    assert times([4_611_686_000_000, 0], base) == ([0, 2_305_843_000], False)
+    assert times([0, 5_000_000_000_000], base) == ([0, 2_500_000_000], False)
+    past = times([2**62, 999, -1, 2**62, 2**61], base)
+    assert past == ([0, 1, 1_152_921_504_606_847, 2_305_843_009_213_694], False)
+    assert times([4_000_000_000_001, 0], Fraction(1)) == ([0, 4_000_000_000_001_000_000], False)
+    assert times([3, 0], Fraction(1001, 30000)) == ([0, 100_100], False)
+    assert times([1001, 0], Fraction(1, 30000)) == ([0, 33_367], False)
+    assert times([1000, 0], base) == ([0, 1], False)
+    # Sorted and distinct; one frame only when every pts is the same (not two that round alike).
+    assert times([80, 0, 40, 40], Fraction(1, 1000)) == ([0, 40_000, 80_000], False)
+    assert times([7, 7], Fraction(1, 90000)) == ([0], True)
+    assert times([1, 0], base) == ([0], False)

@@ -95,30 +95,33 @@ def build_frame_index(
         base = stream.time_base
         assert base is not None
         times, lone = _times_us(shown, base)
-        if lone:
-            index = FrameIndex(times, _lone_frame_us(container, stream, _ticks(stream, last)))
-        else:
-            index = FrameIndex(times)
+        last_us = _lone_frame_us(container, stream, _ticks(stream, last)) if lone else None
+        index = FrameIndex(times, last_us, in_order=True)
     if progress is not None:
         progress(1.0)
     return index
 
 
-def _times_us(shown: array[int], base: Fraction) -> tuple[list[int], bool]:
-    """``core.frames.pts_to_us`` of every presented pts from the first (the smallest), and whether
-    they are all the same time (a one-frame recording). The same integer arithmetic on the whole
-    array at once: numpy's int64 only where the largest product fits in it, else Python's integers
-    (a call and two ``Fraction`` properties a frame cost 4 ms in 15,000 frames, a list 1.5 ms)."""
+def _times_us(shown: array[int], base: Fraction) -> tuple[array[int], bool]:
+    """``core.frames.pts_to_us`` of every presented pts from the first (the smallest), sorted and
+    distinct, and whether all have one pts (a one-frame recording). The same integer arithmetic on
+    the whole array at once: numpy's int64 only where the largest product fits in it, else Python's
+    integers (a call and two ``Fraction`` properties a frame cost 4 ms in 15,000 frames, a list
+    comprehension and ``FrameIndex`` sorting them again 3 ms)."""
     import numpy as np
 
     pts = np.frombuffer(shown, dtype=np.int64)
     origin, furthest = int(pts.min()), int(pts.max())
     scale, half = 2 * base.numerator * 1_000_000, base.denominator
     whole = 2 * half
+    times = array("q")
     if (furthest - origin) * scale + half < 2**63:
-        times: list[int] = (((pts - origin) * scale + half) // whole).tolist()
+        # Decode order is nearly presentation order: a stable (radix) sort takes 0.07 ms where
+        # np.unique's quicksort took 1-2 ms.
+        us = np.sort(((pts - origin) * scale + half) // whole, kind="stable")
+        times.frombytes(us[np.concatenate(([True], us[1:] != us[:-1]))].tobytes())
     else:
-        times = [((p - origin) * scale + half) // whole for p in shown]
+        times.extend(sorted({((p - origin) * scale + half) // whole for p in shown}))
     return times, furthest == origin
 
 
