@@ -212,6 +212,32 @@ def test_a_packet_whose_nal_unit_runs_past_it_is_refused(media: MediaSet, kind: 
     assert str(caught.value) == "The file 'visit.mp4' is damaged or incomplete."
 
 
+@pytest.mark.parametrize("kind", ["cfr25", "hevc"])
+@pytest.mark.parametrize("second", [4, 5], ids=["fills it", "one byte past it"])
+def test_a_packet_of_two_nal_units_is_walked_to_its_end(
+    media: MediaSet, kind: str, second: int, tmp_path: Path
+) -> None:
+    """One packet in the middle (not a keyframe that is decoded) made two NAL units: the first
+    now ends 8 bytes before the packet does, where a second 4-byte length says 4 (it fills the
+    packet: whole, and the index is the undamaged one) or 5 (one byte past it: refused). A check
+    that took any packet whose first unit is shorter than the packet for whole, or refused it,
+    fails one of the two."""
+    packets = _packets(media[kind])
+    pos, size = packets[len(packets) // 2 + 1]
+    data = bytearray(media[kind].read_bytes())
+    assert int.from_bytes(data[pos : pos + 4], "big") == size - 4  # one NAL unit fills it
+    data[pos : pos + 4] = (size - 12).to_bytes(4, "big")
+    data[pos + size - 8 : pos + size - 4] = second.to_bytes(4, "big")
+    damaged = tmp_path / "visit.mp4"
+    damaged.write_bytes(bytes(data))
+    if second == 4:
+        assert list(build_frame_index(damaged).times) == list(build_frame_index(media[kind]).times)
+        return
+    with pytest.raises(BadInput) as caught:
+        build_frame_index(damaged)
+    assert str(caught.value) == "The file 'visit.mp4' is damaged or incomplete."
+
+
 def test_nal_units_are_walked_to_the_end_of_every_packet(tmp_path: Path) -> None:
     """Hand-made packets of 2-byte length prefixes: a packet is whole when its NAL units fill it
     (a tail under 4 bytes is left alone, as ffmpeg does); any unit running past its packet, even

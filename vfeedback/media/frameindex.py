@@ -33,6 +33,7 @@ with ``_NalCheck`` see that figure.
 from __future__ import annotations
 
 import mmap
+import struct
 import time
 from array import array
 from fractions import Fraction
@@ -84,13 +85,13 @@ def build_frame_index(
             raise BadInput(_probe.explain(told, "incomplete"))
         check = (_NalCheck.of(path, stream) if is_iso else None) or _DecodeCheck(stream)
         try:
-            shown, last = _scan(container, stream, check, progress, should_cancel)
+            shown, packets, last = _scan(container, stream, check, progress, should_cancel)
         except av.FFmpegError as exc:
             raise BadInput(_probe.explain(told, "damaged")) from exc
         if not shown or not check.sound():
             raise BadInput(_probe.explain(told, "damaged"))
         # The sample table of an MP4/MOV says how many packets there are; fewer means a cut copy.
-        if is_iso and stream.frames and check.packets < stream.frames:
+        if is_iso and stream.frames and packets < stream.frames:
             raise BadInput(_probe.explain(told, "incomplete"))
         base = stream.time_base
         assert base is not None
@@ -151,17 +152,20 @@ def _lone_frame_us(
 
 
 class _NalCheck:
-    """H.264/HEVC with length-prefixed NAL units in an MP4/MOV: every packet's framing, read in the
-    file after the scan, and some keyframes decoded in full (see the module's docstring).
+    """H.264/HEVC with length-prefixed NAL units in an MP4/MOV: every packet's framing, and some
+    keyframes decoded in full (see the module's docstring).
 
-    It is fed packets only up to the first shown frame; after that the scan itself appends each
-    packet's position and size (``framing``) and hands it only the keyframes, so that the packets
-    that make up nearly all of a file cost no Python call of ours."""
+    It is fed packets only up to the first shown frame. After that the scan reads the first length
+    prefix of each packet itself (``framing``): a packet that one NAL unit fills exactly is whole,
+    and nearly every packet of a camera's or phone's recording is one slice. Any other packet
+    (several units, a bad length, under 4 bytes) is ``kept`` by its position and size, and those
+    are walked in the file after the scan, all at once. Only keyframes are handed over, so the
+    packets that make up nearly all of a file cost no Python call of ours."""
 
     def __init__(self, path: Path, stream: av.video.stream.VideoStream, length_size: int) -> None:
         self.path = path
         self.length_size = length_size
-        self.positions = array("q")
+        self.positions = array("q")  # of the packets to walk in the file
         self.sizes = array("q")
         self.keys: list[_VideoPacket] = []
         self.last_key: _VideoPacket | None = None
@@ -182,22 +186,24 @@ class _NalCheck:
             return None
         return cls(path, stream, (extra[where] & 3) + 1)
 
-    @property
-    def packets(self) -> int:
-        return len(self.positions)
-
     def feed(self, packet: _VideoPacket) -> bool:
         """A packet up to the first shown frame (an edit list's lead-in is not shown), decoded in
         full; False once that frame's packet has come."""
-        self.positions.append(packet.pos or -1)  # see ``_scan``
-        self.sizes.append(packet.size)
+        self.keep(packet)
         self.pictures._decode(packet, "DEFAULT")
         return bool(packet.is_discard)
 
-    def framing(self) -> tuple[Callable[[int], None], Callable[[int], None], Callable[[_VideoPacket], None]]:
-        """What the scan calls for each later packet: its position (-1 for none), its size, and,
-        for a keyframe, the packet."""
-        return self.positions.append, self.sizes.append, self.keyframe
+    def framing(self) -> _Framing:
+        """What the scan needs for each later packet (see ``_Framing``)."""
+        # 1, 2 or 4 bytes (ISO/IEC 14496-15); a 3 that a damaged file may claim is walked in full.
+        form = {1: ">B", 2: ">H", 4: ">I"}.get(self.length_size)
+        first = struct.Struct(form).unpack_from if form else _no_length
+        return first, self.length_size, self.keep, self.keyframe
+
+    def keep(self, packet: _VideoPacket) -> None:
+        """Walk ``packet`` in the file after the scan."""
+        self.positions.append(packet.pos or -1)  # none, or 0 (the file's first box): refused
+        self.sizes.append(packet.size)
 
     def keyframe(self, packet: _VideoPacket) -> None:
         """Keep the keyframes to decode: one every ``every`` ticks, and the last."""
@@ -253,12 +259,25 @@ def _walk(data: Any, positions: array[int], sizes: array[int], length_size: int)
     return True
 
 
+def _no_length(packet: _VideoPacket) -> tuple[int]:
+    """A first length that no packet matches: every packet is walked in the file."""
+    return (-1,)
+
+
+if TYPE_CHECKING:
+    _Framing = tuple[
+        Callable[[_VideoPacket], tuple[int]],  # a packet's first length prefix (struct.error: short)
+        int,  # how many bytes that prefix has
+        Callable[[_VideoPacket], None],  # a packet to walk in the file
+        Callable[[_VideoPacket], None],  # a keyframe
+    ]
+
+
 class _DecodeCheck:
     """Feeds every packet to the decoder as the module says, and remembers any failure."""
 
     def __init__(self, stream: av.video.stream.VideoStream) -> None:
         self.context = stream.codec_context
-        self.packets = 0
         self.shown = 0
         self.pictures = 0
         self.failed = False
@@ -269,7 +288,6 @@ class _DecodeCheck:
 
     def feed(self, packet: _VideoPacket) -> bool:
         """Every packet, to the end: always True."""
-        self.packets += 1
         if self.shown < FIRST_FRAMES:
             self.shown += not packet.is_discard
             self._decode(packet, "DEFAULT")
@@ -283,8 +301,8 @@ class _DecodeCheck:
             self._decode(packet, "ALL")
         return True
 
-    def framing(self) -> tuple[Callable[[int], None], Callable[[int], None], Callable[[_VideoPacket], None]]:
-        """Never called for: ``feed`` wants every packet."""
+    def framing(self) -> _Framing:
+        """Never asked for: ``feed`` wants every packet."""
         raise AssertionError("every packet is fed to the decoder")
 
     def sound(self) -> bool:
@@ -312,9 +330,10 @@ def _scan(
     check: _NalCheck | _DecodeCheck,
     progress: Progress | None,
     should_cancel: ShouldCancel | None,
-) -> tuple[array[int], _VideoPacket | None]:
-    """(pts of every presented frame, in decode order; the last packet presented). Each packet is
-    given to ``check`` while its ``feed`` asks for more, then only its framing (``framing``).
+) -> tuple[array[int], int, _VideoPacket | None]:
+    """(pts of every presented frame, in decode order; packets read, including those an edit list
+    hides; the last packet presented). Each packet is given to ``check`` while its ``feed`` asks for
+    more, then only its framing is looked at (``_NalCheck.framing``).
 
     This loop is the frame index's cost: ~0.1 µs a packet here is 1.5 ms in 15,000 packets, 3 % of
     the demuxer's own time, so it reads each packet's properties once and calls nothing per packet
@@ -329,6 +348,7 @@ def _scan(
     else:
         span = 0
     shown = array("q")
+    hidden = 0
     last: _VideoPacket | None = None
     furthest = start  # packets come in decode order: the furthest pts keeps progress rising
     next_tick = time.monotonic() + PROGRESS_INTERVAL_S
@@ -341,14 +361,18 @@ def _scan(
         if feeding:  # lead-in packets too: the frames shown are decoded from them
             feeding = feed(packet)
             if not feeding:
-                at, size, key = check.framing()
+                first, prefix, walk, key = check.framing()
         else:
-            # A packet at 0 would overlap the file's first box: -1 is refused like no position.
-            at(packet.pos or -1)
-            size(packet.size)
+            try:  # whole when one NAL unit fills it (the packet's own bytes: no file read)
+                whole = first(packet)[0] == packet.size - prefix
+            except struct.error:  # shorter than a length prefix
+                whole = False
+            if not whole:
+                walk(packet)
             if packet.is_keyframe:
                 key(packet)
         if packet.is_discard:  # lead-in before an edit list's start: never shown
+            hidden += 1
             continue
         keep(pts)
         last = packet
@@ -362,4 +386,4 @@ def _scan(
                     progress(min(max((furthest - start) / span, 0.0), 1.0))
     if should_cancel is not None and should_cancel():
         raise Cancelled
-    return shown, last
+    return shown, len(shown) + hidden, last
