@@ -83,7 +83,7 @@ def build_frame_index(
         is_iso = _container.is_iso(container)
         if is_iso and _probe.iso_truncated(path):
             raise BadInput(_probe.explain(told, "incomplete"))
-        check = (_NalCheck.of(path, stream) if is_iso else None) or _DecodeCheck(stream)
+        check = (_NalCheck.of(container, path, stream) if is_iso else None) or _DecodeCheck(stream)
         try:
             shown, packets, last = _scan(container, stream, check, progress, should_cancel)
         except av.FFmpegError as exc:
@@ -159,37 +159,47 @@ class _NalCheck:
     prefix of each packet itself (``framing``): a packet that one NAL unit fills exactly is whole,
     and nearly every packet of a camera's or phone's recording is one slice. Any other packet
     (several units, a bad length, under 4 bytes) is ``kept`` by its position and size, and those
-    are walked in the file after the scan, all at once. Only keyframes are handed over, so the
-    packets that make up nearly all of a file cost no Python call of ours."""
+    are walked in the file after the scan, all at once. The keyframes to decode are found after
+    the scan by seeking, so the packets that make up nearly all of a file cost no Python call of
+    ours and no question of whether they are keyframes."""
 
-    def __init__(self, path: Path, stream: av.video.stream.VideoStream, length_size: int) -> None:
+    def __init__(
+        self,
+        container: av.container.InputContainer,
+        path: Path,
+        stream: av.video.stream.VideoStream,
+        length_size: int,
+    ) -> None:
+        self.container = container
         self.path = path
+        self.stream = stream
         self.length_size = length_size
         self.positions = array("q")  # of the packets to walk in the file
         self.sizes = array("q")
-        self.keys: list[_VideoPacket] = []
-        self.last_key: _VideoPacket | None = None
+        self.decoded: set[int | None] = set()  # the pts of the packets given to the decoder
         self.pictures = _DecodeCheck(stream)
         # A few lone keyframes: one thread decodes them sooner than starting frame threads.
         self.pictures.context.thread_type = "NONE"
-        self.every = max(1, (stream.duration or 0) // NAL_KEYFRAME_SAMPLES)
-        self.next_sample = stream.start_time or 0
 
     @classmethod
-    def of(cls, path: Path, stream: av.video.stream.VideoStream) -> _NalCheck | None:
-        """The check for ``stream`` of the MP4/MOV ``path``, or None when its packets are not
-        length-prefixed H.264/HEVC (an ``avcC``/``hvcC`` configuration, version 1)."""
+    def of(
+        cls, container: av.container.InputContainer, path: Path, stream: av.video.stream.VideoStream
+    ) -> _NalCheck | None:
+        """The check for ``stream`` of the MP4/MOV ``path`` (opened as ``container``), or None when
+        its packets are not length-prefixed H.264/HEVC (an ``avcC``/``hvcC`` configuration,
+        version 1)."""
         context = stream.codec_context
         extra = bytes(context.extradata or b"")
         where = {"h264": 4, "hevc": 21}.get(context.name)
         if where is None or len(extra) <= where or extra[0] != 1:
             return None
-        return cls(path, stream, (extra[where] & 3) + 1)
+        return cls(container, path, stream, (extra[where] & 3) + 1)
 
     def feed(self, packet: _VideoPacket) -> bool:
         """A packet up to the first shown frame (an edit list's lead-in is not shown), decoded in
         full; False once that frame's packet has come."""
         self.keep(packet)
+        self.decoded.add(packet.pts)
         self.pictures._decode(packet, "DEFAULT")
         return bool(packet.is_discard)
 
@@ -198,31 +208,41 @@ class _NalCheck:
         # 1, 2 or 4 bytes (ISO/IEC 14496-15); a 3 that a damaged file may claim is walked in full.
         form = {1: ">B", 2: ">H", 4: ">I"}.get(self.length_size)
         first = struct.Struct(form).unpack_from if form else _no_length
-        return first, self.length_size, self.keep, self.keyframe
+        return first, self.length_size, self.keep
 
     def keep(self, packet: _VideoPacket) -> None:
         """Walk ``packet`` in the file after the scan."""
         self.positions.append(packet.pos or -1)  # none, or 0 (the file's first box): refused
         self.sizes.append(packet.size)
 
-    def keyframe(self, packet: _VideoPacket) -> None:
-        """Keep the keyframes to decode: one every ``every`` ticks, and the last."""
-        if packet.pts is not None and packet.pts >= self.next_sample:
-            self.keys.append(packet)
-            self.next_sample = packet.pts + self.every
-            self.last_key = None
-        else:
-            self.last_key = packet
-
     def sound(self) -> bool:
         """After the last packet: True when every packet is whole and the keyframes decode."""
         if not _whole_nal_units(self.path, self.positions, self.sizes, self.length_size):
             return False
+        start, duration = self.stream.start_time or 0, self.stream.duration or 0
+        spread = NAL_KEYFRAME_SAMPLES + 1
         check = self.pictures
-        for packet in [*self.keys, *([self.last_key] if self.last_key else [])]:
-            check._decode(packet, "NONKEY")
-        check._decode(None, "DEFAULT")  # drain what the decoder holds back
+        # Drained before every seek, which empties the decoder (PyAV flushes it).
+        check._decode(None, "DEFAULT")  # the first shown frame, which it may still hold back
+        for target in [*(start + duration * k // spread for k in range(1, spread)), 2**62]:
+            packet = self._keyframe_before(target)  # 2^62: the last keyframe
+            if packet is not None and packet.pts is not None and packet.pts not in self.decoded:
+                self.decoded.add(packet.pts)
+                check._decode(packet, "NONKEY")
+                check._decode(None, "DEFAULT")
         return not check.failed and check.pictures > 0
+
+    def _keyframe_before(self, target: int) -> _VideoPacket | None:
+        """The packet a backward seek to ``target`` lands on (a keyframe), or None where the
+        demuxer cannot seek there (the exact-frame decoder then starts from the top instead:
+        ``seeking.SeekingSource``)."""
+        import av
+
+        try:
+            self.container.seek(target, stream=self.stream, backward=True, any_frame=False)
+            return next(self.container.demux(self.stream), None)
+        except av.FFmpegError:
+            return None
 
 
 def _whole_nal_units(path: Path, positions: array[int], sizes: array[int], length_size: int) -> bool:
@@ -269,7 +289,6 @@ if TYPE_CHECKING:
         Callable[[_VideoPacket], tuple[int]],  # a packet's first length prefix (struct.error: short)
         int,  # how many bytes that prefix has
         Callable[[_VideoPacket], None],  # a packet to walk in the file
-        Callable[[_VideoPacket], None],  # a keyframe
     ]
 
 
@@ -361,7 +380,7 @@ def _scan(
         if feeding:  # lead-in packets too: the frames shown are decoded from them
             feeding = feed(packet)
             if not feeding:
-                first, prefix, walk, key = check.framing()
+                first, prefix, walk = check.framing()
         else:
             try:  # whole when one NAL unit fills it (the packet's own bytes: no file read)
                 whole = first(packet)[0] == packet.size - prefix
@@ -369,8 +388,6 @@ def _scan(
                 whole = False
             if not whole:
                 walk(packet)
-            if packet.is_keyframe:
-                key(packet)
         if packet.is_discard:  # lead-in before an edit list's start: never shown
             hidden += 1
             continue
