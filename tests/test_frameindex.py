@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 import subprocess
 import time
 from array import array
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import av
 import pytest
@@ -29,6 +30,7 @@ from vfeedback.media.frameindex import build_frame_index
 from vfeedback.media.probe import probe
 
 if TYPE_CHECKING:
+    from av.video.stream import VideoStream
     from conftest import UnreadableFile
 
 
@@ -236,6 +238,24 @@ def test_a_packet_of_two_nal_units_is_walked_to_its_end(
     with pytest.raises(BadInput) as caught:
         build_frame_index(damaged)
     assert str(caught.value) == "The file 'visit.mp4' is damaged or incomplete."
+
+
+def test_the_scan_reads_a_length_prefix_of_each_size() -> None:
+    """The first length prefix the scan compares with the packet's size, read from the packet's
+    own bytes: 1, 2 or 4 bytes big-endian, unsigned (by hand: 0x81 = 129, 0x8102 = 33,026,
+    0x81020304 = 2,164,392,708); a packet shorter than its prefix is an error the scan sends to
+    the walk; a 3-byte prefix (not in the standard) matches no packet, so every packet is walked."""
+    data = _packet(bytes([0x81, 2, 3, 4, 5]))
+    assert frameindex._first_length(1)(data) == (129,)
+    assert frameindex._first_length(2)(data) == (33_026,)
+    assert frameindex._first_length(4)(data) == (2_164_392_708,)
+    assert frameindex._first_length(3)(data) == (-1,)
+    with pytest.raises(struct.error):
+        frameindex._first_length(4)(_packet(bytes([0, 0, 1])))
+
+
+def _packet(data: bytes) -> av.Packet[VideoStream]:
+    return cast("av.Packet[VideoStream]", av.Packet(data))
 
 
 def test_nal_units_are_walked_to_the_end_of_every_packet(tmp_path: Path) -> None:

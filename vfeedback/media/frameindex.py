@@ -214,10 +214,7 @@ class _NalCheck:
 
     def framing(self) -> _Framing:
         """What the scan needs for each later packet (see ``_Framing``)."""
-        # 1, 2 or 4 bytes (ISO/IEC 14496-15); a 3 that a damaged file may claim is walked in full.
-        form = {1: ">B", 2: ">H", 4: ">I"}.get(self.length_size)
-        first = struct.Struct(form).unpack_from if form else _no_length
-        return first, self.length_size, self.keep
+        return _first_length(self.length_size), self.length_size, self.keep
 
     def keep(self, packet: _VideoPacket) -> None:
         """Walk ``packet`` in the file after the scan."""
@@ -288,8 +285,15 @@ def _walk(data: Any, positions: array[int], sizes: array[int], length_size: int)
     return True
 
 
+def _first_length(length_size: int) -> Callable[[_VideoPacket], tuple[int]]:
+    """What reads the big-endian length prefix (of ``length_size`` bytes) at the start of a packet:
+    a 1-tuple, or struct.error for a shorter packet. 1, 2 or 4 bytes (ISO/IEC 14496-15); for the
+    3 a damaged file may claim, a length that no packet matches, so that each is walked in full."""
+    form = {1: ">B", 2: ">H", 4: ">I"}.get(length_size)
+    return struct.Struct(form).unpack_from if form else _no_length
+
+
 def _no_length(packet: _VideoPacket) -> tuple[int]:
-    """A first length that no packet matches: every packet is walked in the file."""
     return (-1,)
 
 
