@@ -122,7 +122,7 @@ def _times_us(shown: array[int], base: Fraction) -> tuple[array[int], bool]:
 
     pts = np.frombuffer(shown, dtype=np.int64)
     origin, furthest = int(pts.min()), int(pts.max())
-    scale, half = 2 * base.numerator * 1_000_000, base.denominator
+    scale, half = 2 * base.numerator * 1_000_000, base.denominator  # int64: ffmpeg's are 32-bit
     whole = 2 * half
     times = array("q")
     if (furthest - origin) * scale + half < 2**63:
