@@ -9,6 +9,11 @@
 
 Each figure is a ratio measured in one run (alternating runs, medians), so it holds on a noisy
 machine.
+
+``frame_index_ratio`` measured 2026-12-07 on this 2-core machine under a load of 9-11 (two other
+engineers' tests): five runs 1.04, 1.09, 1.12, 1.14, 1.22 (median 1.12), against 1.30, 1.32,
+1.33, 1.39, 1.44 (median 1.33) for the previous frame index in the same alternation. In CPU time
+(21 runs) 57-59 ms against the baseline's 50 ms: see ``vfeedback/media/frameindex.py``.
 Run directly to print JSON: ``python benchmarks/bench_media.py [cache_dir]``.
 """
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 import subprocess
 import time
 from array import array
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import av
 import pytest
@@ -29,6 +30,7 @@ from vfeedback.media.frameindex import build_frame_index
 from vfeedback.media.probe import probe
 
 if TYPE_CHECKING:
+    from av.video.stream import VideoStream
     from conftest import UnreadableFile
 
 
@@ -212,6 +214,50 @@ def test_a_packet_whose_nal_unit_runs_past_it_is_refused(media: MediaSet, kind: 
     assert str(caught.value) == "The file 'visit.mp4' is damaged or incomplete."
 
 
+@pytest.mark.parametrize("kind", ["cfr25", "hevc"])
+@pytest.mark.parametrize("second", [4, 5], ids=["fills it", "one byte past it"])
+def test_a_packet_of_two_nal_units_is_walked_to_its_end(
+    media: MediaSet, kind: str, second: int, tmp_path: Path
+) -> None:
+    """One packet in the middle (not a keyframe that is decoded) made two NAL units: the first
+    now ends 8 bytes before the packet does, where a second 4-byte length says 4 (it fills the
+    packet: whole, and the index is the undamaged one) or 5 (one byte past it: refused). A check
+    that took any packet whose first unit is shorter than the packet for whole, or refused it,
+    fails one of the two."""
+    packets = _packets(media[kind])
+    pos, size = packets[len(packets) // 2 + 1]
+    data = bytearray(media[kind].read_bytes())
+    assert int.from_bytes(data[pos : pos + 4], "big") == size - 4  # one NAL unit fills it
+    data[pos : pos + 4] = (size - 12).to_bytes(4, "big")
+    data[pos + size - 8 : pos + size - 4] = second.to_bytes(4, "big")
+    damaged = tmp_path / "visit.mp4"
+    damaged.write_bytes(bytes(data))
+    if second == 4:
+        assert list(build_frame_index(damaged).times) == list(build_frame_index(media[kind]).times)
+        return
+    with pytest.raises(BadInput) as caught:
+        build_frame_index(damaged)
+    assert str(caught.value) == "The file 'visit.mp4' is damaged or incomplete."
+
+
+def test_the_scan_reads_a_length_prefix_of_each_size() -> None:
+    """The first length prefix the scan compares with the packet's size, read from the packet's
+    own bytes: 1, 2 or 4 bytes big-endian, unsigned (by hand: 0x81 = 129, 0x8102 = 33,026,
+    0x81020304 = 2,164,392,708); a packet shorter than its prefix is an error the scan sends to
+    the walk; a 3-byte prefix (not in the standard) matches no packet, so every packet is walked."""
+    data = _packet(bytes([0x81, 2, 3, 4, 5]))
+    assert frameindex._first_length(1)(data) == (129,)
+    assert frameindex._first_length(2)(data) == (33_026,)
+    assert frameindex._first_length(4)(data) == (2_164_392_708,)
+    assert frameindex._first_length(3)(data) == (-1,)
+    with pytest.raises(struct.error):
+        frameindex._first_length(4)(_packet(bytes([0, 0, 1])))
+
+
+def _packet(data: bytes) -> av.Packet[VideoStream]:
+    return cast("av.Packet[VideoStream]", av.Packet(data))
+
+
 def test_nal_units_are_walked_to_the_end_of_every_packet(tmp_path: Path) -> None:
     """Hand-made packets of 2-byte length prefixes: a packet is whole when its NAL units fill it
     (a tail under 4 bytes is left alone, as ffmpeg does); any unit running past its packet, even
@@ -226,3 +272,34 @@ def test_nal_units_are_walked_to_the_end_of_every_packet(tmp_path: Path) -> None
     assert not walk(path, array("q", [0, 9, 15]), array("q", [9, 6, 11]), 2)
     assert not walk(path, array("q", [15]), array("q", [11]), 2)
     assert not walk(path, array("q", [9]), array("q", [27]), 2)  # past the end
+
+
+def test_times_are_exact_where_int64_would_overflow() -> None:
+    """The builder converts every pts at once (numpy) where int64 holds the products, else with
+    Python's integers, into sorted distinct times. Hand-computed, 1 tick = 1/2,000,000,000 s =
+    1/2000 µs (products 2 * 10^6 times the ticks):
+    - 4,611,686,000,000 ticks = 2,305,843,000 µs exactly, its product just under 2^63;
+    - 5,000,000,000,000 ticks = 2,500,000,000 µs, its product 10^19, between 2^63 and 2^64;
+    - 1000 ticks = 0.5 µs, rounded half up to 1 µs; the origin is the smallest pts, -1;
+    - 2^62 is 2^62 + 1 ticks from the origin -1: 4,611,686,018,427,387,905 / 2000 =
+      2,305,843,009,213,693.95 µs, rounded to ...694; 2^61, 1,152,921,504,606,846.98, to ...847.
+    Ticks of 1 s: 4,000,000,000,001 s is 4,000,000,000,001,000,000 µs, beyond a float's 53 bits.
+    Ticks of 1001/30000 s: 3 are 100,100 µs; of 1/30000 s: 1001 are 33,366.67 µs, rounded to ...367."""
+    base = Fraction(1, 2_000_000_000)
+
+    def times(pts: list[int], base: Fraction) -> tuple[list[int], bool]:
+        converted, lone = frameindex._times_us(array("q", pts), base)
+        return list(converted), lone
+
+    assert times([4_611_686_000_000, 0], base) == ([0, 2_305_843_000], False)
+    assert times([0, 5_000_000_000_000], base) == ([0, 2_500_000_000], False)
+    past = times([2**62, 999, -1, 2**62, 2**61], base)
+    assert past == ([0, 1, 1_152_921_504_606_847, 2_305_843_009_213_694], False)
+    assert times([4_000_000_000_001, 0], Fraction(1)) == ([0, 4_000_000_000_001_000_000], False)
+    assert times([3, 0], Fraction(1001, 30000)) == ([0, 100_100], False)
+    assert times([1001, 0], Fraction(1, 30000)) == ([0, 33_367], False)
+    assert times([1000, 0], base) == ([0, 1], False)
+    # Sorted and distinct; one frame only when every pts is the same (not two that round alike).
+    assert times([80, 0, 40, 40], Fraction(1, 1000)) == ([0, 40_000, 80_000], False)
+    assert times([7, 7], Fraction(1, 90000)) == ([0], True)
+    assert times([1, 0], base) == ([0], False)

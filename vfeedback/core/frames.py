@@ -41,13 +41,17 @@ class FrameIndex:
 
     __slots__ = ("_last", "_times")
 
-    def __init__(self, times_us: Sequence[int], last_frame_us: int | None = None) -> None:
+    def __init__(
+        self, times_us: Sequence[int], last_frame_us: int | None = None, *, in_order: bool = False
+    ) -> None:
         """``last_frame_us``: how long the last frame is shown; by default as long as the frame
         before it (as ffmpeg assumes), and ``FALLBACK_FRAME_US`` for a lone frame. The index
-        builder gives it for a one-frame recording, from the file."""
+        builder gives it for a one-frame recording, from the file. ``in_order``: ``times_us`` is
+        already sorted and distinct (the index builder sorts in numpy), so it is only copied
+        (sorting 15,000 frames' times again cost 1.5 ms)."""
         if not times_us:
             raise BadInput("This recording has no video frames.")
-        times = array("q", sorted(set(times_us)))
+        times = array("q", times_us if in_order else sorted(set(times_us)))
         self._times = times
         self._last = last_frame_us if last_frame_us is not None and last_frame_us > 0 else None
 
