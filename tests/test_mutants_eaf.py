@@ -1,0 +1,117 @@
+"""interchange.eaf (writing, and the limits reading shares) where a slip would put private notes in a
+file nobody asked them for, number annotations so that ELAN reuses an id, read a format we do not
+know, or place a camera a millisecond off (survivors of make mutation). Documents are built here,
+by hand; nothing but the module and the standard library's XML parser."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from vfeedback.core.errors import BadInput
+from vfeedback.interchange.eaf import Annotation, CvEntry, Tier, Vocabulary, time_origin_ms, write_eaf
+from vfeedback.interchange.eaf_read import parse_eaf
+
+NOTE = "PRIVATE: mother tearful"
+VOCAB = Vocabulary("vig", (CvEntry("cve1", "Waiting", "waits for the baby"),), "VIG principles")
+
+
+def _written(**options: object) -> ET.Element:
+    tier = Tier("Parent", "parent", "clinician", "vig", (
+        Annotation(1000, 2000, "Waiting", "cve1", caption="You waited", note=NOTE),
+        Annotation(3000, 4000, "Waiting", "cve1", caption="", note=NOTE),
+        Annotation(5000, 6000, "Waiting", "cve1", caption="And again", note=""),
+    ))  # fmt: skip
+    data = write_eaf(
+        [tier], [VOCAB], target=Path("/x/out.eaf"), media=Path("/x/film.mp4"), author="c",
+        date=datetime(2026, 12, 7, tzinfo=UTC), **options,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return ET.fromstring(data)
+
+
+def test_notes_stay_out_unless_asked_for_by_name() -> None:
+    """Called without ``include_notes`` the file has no note tier, no note type and no note's words;
+    asked, it has all three."""
+    plain = _written()
+    text = ET.tostring(plain, encoding="unicode")
+    assert NOTE not in text and 'LINGUISTIC_TYPE_ID="note"' not in text
+    assert [t.get("TIER_ID") for t in plain.iter("TIER")] == ["Parent", "Parent caption"]
+    asked = ET.tostring(_written(include_notes=True), encoding="unicode")
+    assert NOTE in asked and 'LINGUISTIC_TYPE_ID="note"' in asked
+
+
+def test_annotation_ids_run_on_without_a_gap_and_the_header_names_the_last() -> None:
+    """Three coded annotations a1..a3, then the two captions a4, a5 (the empty one makes none), and
+    with notes a6, a7: ELAN gives its next annotation lastUsedAnnotationId + 1, so that must be the
+    highest id written, 5 and 7."""
+    for options, last in (({}, 5), ({"include_notes": True}, 7)):
+        root = _written(**options)
+        ids = sorted(int(e.get("ANNOTATION_ID", "")[1:]) for e in root.iter() if e.get("ANNOTATION_ID"))
+        assert ids == list(range(1, last + 1))
+        (prop,) = root.iter("PROPERTY")
+        assert (prop.get("NAME"), prop.text) == ("lastUsedAnnotationId", str(last))
+
+
+def test_a_vocabulary_with_a_description_writes_it_and_one_without_writes_none() -> None:
+    root = _written()
+    (cv,) = root.iter("CONTROLLED_VOCABULARY")
+    assert [(d.get("LANG_REF"), d.text) for d in cv.findall("DESCRIPTION")] == [("eng", "VIG principles")]
+    bare = Vocabulary("vig", VOCAB.entries)
+    data = write_eaf(
+        [Tier("P", "", "", "vig", ())], [bare], target=Path("/x/o.eaf"), media=None, author="",
+        date=datetime(2026, 12, 7, tzinfo=UTC),
+    )  # fmt: skip
+    (cv,) = ET.fromstring(data).iter("CONTROLLED_VOCABULARY")
+    assert cv.findall("DESCRIPTION") == []
+
+
+@pytest.mark.parametrize(
+    ("offset_us", "origin"),
+    [(1_370_000, -1370), (1_700, -2), (1_400, -1), (-600_400, 600), (-600_600, 601), (0, 0)],
+)
+def test_a_cameras_time_origin_is_its_offset_rounded_to_the_nearest_millisecond(
+    offset_us: int, origin: int
+) -> None:
+    """1.7 ms rounds to 2 (not down to 1); −600.4 ms to −600 and −600.6 to −601 (not both to −601)."""
+    assert time_origin_ms(offset_us) == origin
+
+
+def _document(version: str = "3.0", inside: str = "") -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><ANNOTATION_DOCUMENT FORMAT="{version}" VERSION="{version}">'
+        f'<HEADER MEDIA_FILE="" TIME_UNITS="milliseconds"/><TIME_ORDER/>{inside}</ANNOTATION_DOCUMENT>'
+    ).encode()
+
+
+@pytest.mark.parametrize("version", ["2.7", "2.8", "3.0"])
+def test_formats_2_7_to_3_0_are_read(version: str) -> None:
+    assert parse_eaf(_document(version), "v.eaf").version == version
+
+
+@pytest.mark.parametrize(
+    ("version", "why"),
+    [
+        ("2.6", "is in the old ELAN format 2.6; open it in a current ELAN and save it again"),
+        ("3.1", "is in ELAN format 3.1, newer than this version of vfeedback reads (up to 3.0)."),
+        ("4.0", "is in ELAN format 4.0, newer than this version of vfeedback reads (up to 3.0)."),
+    ],
+)
+def test_formats_outside_2_7_to_3_0_are_refused(version: str, why: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        parse_eaf(_document(version), "v.eaf")
+    assert str(caught.value).startswith(f"v.eaf {why}")
+
+
+def test_nesting_64_deep_is_read_and_65_is_refused() -> None:
+    """The document element is depth 1; 63 nested unknown elements inside it make 64."""
+
+    def nested(levels: int) -> str:
+        return "<X>" * levels + "</X>" * levels
+
+    assert parse_eaf(_document(inside=nested(63)), "d.eaf").version == "3.0"
+    with pytest.raises(BadInput) as caught:
+        parse_eaf(_document(inside=nested(64)), "d.eaf")
+    assert str(caught.value) == "d.eaf is nested too deeply to be an ELAN file."
