@@ -115,3 +115,51 @@ def test_nesting_64_deep_is_read_and_65_is_refused() -> None:
     with pytest.raises(BadInput) as caught:
         parse_eaf(_document(inside=nested(64)), "d.eaf")
     assert str(caught.value) == "d.eaf is nested too deeply to be an ELAN file."
+
+
+def test_time_slots_are_numbered_from_ts1_in_time_order() -> None:
+    """Six bounds of three annotations: ts1..ts6 at 1000, 2000, ..., 6000 ms."""
+    slots = [(s.get("TIME_SLOT_ID"), s.get("TIME_VALUE")) for s in _written().iter("TIME_SLOT")]
+    assert slots == [(f"ts{i}", str(i * 1000)) for i in range(1, 7)]
+
+
+def test_two_tiers_of_one_id_are_refused() -> None:
+    tier = Tier("Parent", "", "", "vig", ())
+    with pytest.raises(ValueError, match="tier ids must be unique"):
+        write_eaf(
+            [tier, tier], [VOCAB], target=Path("/x/o.eaf"), media=None, author="",
+            date=datetime(2026, 12, 7, tzinfo=UTC),
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("url", "relative", "name"),
+    [
+        ("file:///C:/films/visit%201.mp4", "", "visit 1.mp4"),
+        ("", "./sub/clip.mp4", "clip.mp4"),
+        ("C:\\films\\old.mpg", "", "old.mpg"),
+        ("", "clip.mp4", "clip.mp4"),  # no folder at all
+    ],
+)
+def test_a_linked_films_name_is_its_last_part_unquoted(url: str, relative: str, name: str) -> None:
+    from vfeedback.interchange.eaf import LinkedMedia
+
+    assert LinkedMedia(url, relative, "video/mp4", None, True).name == name
+
+
+def test_a_film_on_another_windows_drive_is_linked_by_its_absolute_address_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On Windows ``os.path.relpath`` raises ValueError for a film on another drive than the .eaf;
+    there is no relative address then. (POSIX never raises it: the platform is what is faked.)"""
+    import os
+
+    from vfeedback.interchange.eaf import relative_media_url
+
+    assert relative_media_url(Path("/x/film.mp4"), Path("/x/y/out.eaf")) == "../film.mp4"
+
+    def other_drive(path: object, start: object = None) -> str:
+        raise ValueError("path is on mount 'D:', start on mount 'C:'")
+
+    monkeypatch.setattr(os.path, "relpath", other_drive)
+    assert relative_media_url(Path("/x/film.mp4"), Path("/x/out.eaf")) is None
