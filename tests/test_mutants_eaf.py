@@ -163,3 +163,15 @@ def test_a_film_on_another_windows_drive_is_linked_by_its_absolute_address_only(
 
     monkeypatch.setattr(os.path, "relpath", other_drive)
     assert relative_media_url(Path("/x/film.mp4"), Path("/x/out.eaf")) is None
+
+
+def test_the_file_declares_itself_utf8_xml_and_refuses_a_time_before_zero() -> None:
+    """ELAN reads the declaration's encoding; a time of −1 ms (not only −2) is refused."""
+    kwargs: dict[str, object] = {
+        "target": Path("/x/o.eaf"), "media": None, "author": "", "date": datetime(2026, 12, 7, tzinfo=UTC),
+    }  # fmt: skip
+    data = write_eaf([Tier("P", "", "", "vig", ())], [VOCAB], **kwargs)  # type: ignore[arg-type]
+    assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>\n<ANNOTATION_DOCUMENT ")
+    early = Tier("P", "", "", "vig", (Annotation(-1, 40, "Waiting", "cve1"),))
+    with pytest.raises(ValueError, match="times must not be negative"):
+        write_eaf([early], [VOCAB], **kwargs)  # type: ignore[arg-type]
