@@ -6,10 +6,7 @@ slip it catches.
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
 import os
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -21,7 +18,7 @@ from vfeedback.core.media_info import MediaInfo
 from vfeedback.export.blur import Region
 from vfeedback.export.layout import AngleSource
 from vfeedback.export.options import ClipOptions, Layout
-from vfeedback.export.plan import ClipSource, ExportPlan, clip_plan, output_size, still_plan
+from vfeedback.export.plan import ClipSource, ExportPlan, clip_plan, output_size
 from vfeedback.media.faces import FaceSample
 
 PID = os.getpid()
@@ -181,3 +178,125 @@ def test_marks_show_on_the_held_frame_and_its_copies_only() -> None:
     (document,) = plan.temp_files.values()
     events = [line for line in document.splitlines() if line.startswith("Dialogue:")]
     assert len(events) == 1 and events[0].startswith("Dialogue: 0,0:00:01.98,0:00:02.22,Marks,")
+
+
+# --- clip_plan with a layout of angles: sound, sources, chains, cell checks --------------------
+
+SIDE_BY_SIDE = Layout("side-by-side")
+
+
+def _layout_plan(options: ClipOptions, angles: list[AngleSource], end_us: int = 2_400_000) -> ExportPlan:
+    """Frames 50..60 (2.00 s .. 2.44 s) of the main recording: 11 slots at 25 fps."""
+    return clip_plan(_cfr25(), 2_000_000, end_us, "Hi", options, OUT, WORK, angles=angles)
+
+
+def test_a_layout_is_heard_only_when_its_angle_has_sound_and_it_is_not_muted() -> None:
+    """Slips: a layout's ``has_audio and not mute`` made ``has_audio and mute`` (heard only when
+    muted) or ``has_audio or not mute`` (a silent angle gets a sound track to read)."""
+    heard = _layout_plan(
+        ClipOptions(captions="none", padding_us=0, layout=SIDE_BY_SIDE), _angles((SIDE, 0, True))
+    )
+    assert heard.audio and heard.argv[heard.argv.index("[v]") + 1 : heard.argv.index("[v]") + 3] == [
+        "-map",
+        "[a]",
+    ]
+    muted = ClipOptions(captions="none", padding_us=0, mute=True, layout=SIDE_BY_SIDE)
+    plan = _layout_plan(muted, _angles((SIDE, 0, True)))
+    assert not plan.audio and "-an" in plan.argv and ":a:0]" not in _graph(plan)
+    silent = ClipOptions(captions="none", padding_us=0, layout=SIDE_BY_SIDE)
+    plan = _layout_plan(silent, _angles((SIDE, 0, True), main_audio=False))
+    assert not plan.audio and "-an" in plan.argv and ":a:0]" not in _graph(plan)
+
+
+def test_a_layout_names_every_recording_it_reads_and_a_clip_none() -> None:
+    """Slip: ``sources`` given for a single clip instead of a layout (the condition inverted)."""
+    plan = _layout_plan(
+        ClipOptions(captions="none", padding_us=0, layout=SIDE_BY_SIDE),
+        _angles((SIDE, 0, True), (THIRD, 0, True)),
+    )
+    assert plan.sources == (MAIN, SIDE, THIRD)
+    single = clip_plan(_cfr25(), 2_000_000, 2_400_000, "", ClipOptions(captions="none"), OUT, WORK)
+    assert single.sources == ()
+
+
+def test_every_chain_of_a_layout_is_kept_in_order_and_the_last_continued() -> None:
+    """Slips: the layout's chains sliced short (``[:1]``, ``[:+1]``, ``[:-2]``, ``[:0]``...) or the
+    continued chain taken from another place than the last (``[1]``, ``[-2]``, ``[0]``).
+
+    Three angles in a 2 x 2 grid: a chain for each of the three cells, one for the dark fourth cell,
+    the stack of the four (continued with the caption and the output label), then the sound."""
+    plan = _layout_plan(
+        ClipOptions(padding_us=0, layout=SIDE_BY_SIDE), _angles((SIDE, 0, True), (THIRD, 0, True))
+    )
+    chains = _chains(plan)
+    assert [c[:7] for c in chains] == ["[0:v:0]", "[1:v:0]", "[2:v:0]", "color=c", "[cell0]", "[0:a:0]"]
+    assert chains[0].endswith("[cell0]") and chains[1].endswith("[cell1]") and chains[2].endswith("[cell2]")
+    assert chains[3].endswith("[empty0]")
+    assert chains[4].startswith(
+        "[cell0][cell1][cell2][empty0]xstack=inputs=4:layout=0_0|320_0|0_240|320_240:"
+    )
+    assert chains[4].endswith(
+        f",ass=filename=/lib/tmp/F001-2024-05-01-01.{PID}.caption.ass,format=yuv420p[v]"
+    )
+
+
+def test_cell_checks_leave_out_the_rows_a_burned_caption_may_cover() -> None:
+    """Slips: the caption's top not 7/10 of the picture's height (any other operator or figure),
+    the rows counted from the picture's top instead of the cell's (``caption_top + y``, ``* y``,
+    ``/ y``, ``// y``, ``% y``), a check left unchanged when burned or changed when not, and the
+    default ``rows`` not 0 (every row).
+
+    A 2 x 2 grid of 320 x 240 cells is 640 x 480: the caption may start at 480 x 7 / 10 = 336. A
+    top cell (y = 0) keeps min(240, 336) = 240 rows; a bottom one (y = 240) 336 - 240 = 96 (more
+    than a quarter, 60). Slots 0, 5 and 10 are checked (first, middle, last); the main only at 0."""
+    angles = _angles((SIDE, 0, True), (THIRD, 0, True))
+    plan = _layout_plan(ClipOptions(padding_us=0, layout=SIDE_BY_SIDE), angles)
+    found = [(c.output_frame, c.name, c.x, c.y, c.rows) for c in plan.checks]
+    assert found == [
+        (0, "recording 1", 0, 0, 240), (0, "recording 2", 320, 0, 240), (0, "recording 3", 0, 240, 96),
+        (5, "recording 2", 320, 0, 240), (5, "recording 3", 0, 240, 96),
+        (10, "recording 2", 320, 0, 240), (10, "recording 3", 0, 240, 96),
+    ]  # fmt: skip
+    # Rows slice the decoded picture (verify): a fraction would not do.
+    assert all(type(c.rows) is int for c in plan.checks)
+    plain = _layout_plan(ClipOptions(captions="none", padding_us=0, layout=SIDE_BY_SIDE), angles)
+    assert [c.rows for c in plain.checks] == [0] * 7
+
+
+def test_a_cell_below_the_caption_top_keeps_its_upper_quarter() -> None:
+    """Slips: the quarter of a cell always compared not ``h // 4`` (``+ 4``, ``- 4``, ``* 4``, ``/ 4``,
+    ``% 4``, ``// 5``, ``// 3``).
+
+    Picture in picture, bottom right, 320 x 240: the small picture is 30 % of the width, 96 x 72,
+    inside a 2-pixel border (its box 100 x 76), 3 % of the width (9.6, evened down to 8) from the
+    edges: the box at (320 - 8 - 100, 240 - 8 - 76) = (212, 156), the picture inside the border at
+    (214, 158). The caption may start at 240 x 7 / 10 = 168, 10 rows into the cell: fewer than a
+    quarter of 72 (18), so 18 rows are compared. The large (main) picture keeps
+    168 rows."""
+    options = ClipOptions(padding_us=0, layout=Layout("pip", corner="bottom-right"))
+    plan = _layout_plan(options, _angles((SIDE, 0, True)))
+    found = [(c.output_frame, c.name, c.x, c.y, c.w, c.h, c.rows) for c in plan.checks]
+    assert found == [
+        (0, "recording 1", 0, 0, 320, 240, 168), (0, "recording 2", 214, 158, 96, 72, 18),
+        (5, "recording 2", 214, 158, 96, 72, 18), (10, "recording 2", 214, 158, 96, 72, 18),
+    ]  # fmt: skip
+    assert all(type(c.rows) is int for c in plan.checks)
+
+
+def test_cell_checks_stop_at_the_freeze() -> None:
+    """Slips: the checks kept before a freeze compared with another operator than ``<=``, with the
+    hold (``freeze[1]``, ``freeze[-1]``) instead of the freeze's slot, or every check dropped when
+    there is no freeze (``and``) or kept only then (``is not None``).
+
+    Slots 0, 5 and 10 are checked; the freeze frame 55 (2.20 s) shows at slot 5, held 0.4 s x 25 =
+    10 more slots: the checks at 0 and 5 are kept, the one at 10 (after the held frames) is not."""
+    angles = _angles((SIDE, 0, True))
+    options = ClipOptions(
+        captions="none", padding_us=0, layout=SIDE_BY_SIDE, freeze_at_us=2_200_000, freeze_s=0.4
+    )
+    plan = _layout_plan(options, angles)
+    assert [(c.output_frame, c.name) for c in plan.checks] == [
+        (0, "recording 1"), (0, "recording 2"), (5, "recording 2"),
+    ]  # fmt: skip
+    none = _layout_plan(ClipOptions(captions="none", padding_us=0, layout=SIDE_BY_SIDE), angles)
+    assert [c.output_frame for c in none.checks] == [0, 0, 5, 10]
