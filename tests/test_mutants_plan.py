@@ -7,6 +7,7 @@ slip it catches.
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,166 @@ def test_cell_checks_stop_at_the_freeze() -> None:
     ]  # fmt: skip
     none = _layout_plan(ClipOptions(captions="none", padding_us=0, layout=SIDE_BY_SIDE), angles)
     assert [c.output_frame for c in none.checks] == [0, 0, 5, 10]
+
+
+# --- freeze, cut and sound ---------------------------------------------------------------------
+
+AUDIO_TAIL = "aresample=48000:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=stereo,"
+
+
+def _freeze(at_us: int, seconds: float) -> ClipOptions:
+    return ClipOptions(captions="none", padding_us=0, freeze_at_us=at_us, freeze_s=seconds)
+
+
+def test_the_freeze_frame_may_be_the_clips_first_but_not_past_its_end() -> None:
+    """Slips: the clip's bounds for the frame to hold made ``start < at`` or ``start != at`` (its
+    first frame refused) or ``at <= stop`` (the instant the clip ends accepted).
+
+    Frames 50..60: 2.00 s to 2.44 s."""
+    plan = clip_plan(_cfr25(), 2_000_000, 2_400_000, "", _freeze(2_000_000, 0.2), OUT, WORK)
+    assert plan.expected_frames == 11 + 5
+    with pytest.raises(BadInput) as caught:
+        clip_plan(_cfr25(), 2_000_000, 2_400_000, "", _freeze(2_440_000, 0.2), OUT, WORK)
+    assert str(caught.value) == (
+        "The frame to hold at 00:00:02.440 is outside the clip, which runs from 00:00:02.000 to 00:00:02.440."
+    )
+
+
+def test_a_freeze_too_short_for_a_frame_still_holds_one() -> None:
+    """Slips: the least hold made 2 or 0 frames. 0.01 s x 25 = 0.25 -> 0 frames, so 1: 11 + 1."""
+    plan = clip_plan(_cfr25(), 2_000_000, 2_400_000, "", _freeze(2_200_000, 0.01), OUT, WORK)
+    assert (plan.expected_frames, plan.expected_duration_us) == (12, 480_000)
+
+
+def test_a_freeze_on_the_last_frame_is_a_plain_hold_and_before_it_a_split() -> None:
+    """Slips: the test for frames after the freeze frame (``at + 1 < slots``) made ``at - 1``,
+    ``at * 1``, ``at / 1``, ``at // 1``, ``at % 1``, ``<=``, ``at + 2`` or ``at + 0``.
+
+    Frames 50..60 (11 slots), held 0.5 s x 25 = 12.5 -> 13 slots. On the last frame (2.40 s, slot
+    10) nothing follows it: the clip is held at its end. On the one before (2.36 s, slot 9) the
+    clip is split after slot 9 and the last slot follows the held frames."""
+    cut = (
+        "[0:v:0]trim=start=1.980000:end=2.460000,setpts=PTS-STARTPTS,scale=320:240,setsar=1,"
+        "fps=25:eof_action=pass,tpad=stop_mode=clone:stop=1,trim=end_frame=11[clip]"
+    )
+    last = clip_plan(_cfr25(), 2_000_000, 2_400_000, "", _freeze(2_400_000, 0.5), OUT, WORK)
+    assert _chains(last)[:2] == [cut, "[clip]tpad=stop_mode=clone:stop=13,setpts=N/(25*TB),format=yuv420p[v]"]
+    before = clip_plan(_cfr25(), 2_000_000, 2_400_000, "", _freeze(2_360_000, 0.5), OUT, WORK)
+    assert _chains(before)[:5] == [
+        cut,
+        "[clip]split=2[upto][after]",
+        "[upto]trim=end_frame=10,tpad=stop_mode=clone:stop=13[held]",
+        "[after]trim=start_frame=10,setpts=PTS-STARTPTS[rest]",
+        "[held][rest]concat=n=2:v=1:a=0,setpts=N/(25*TB),format=yuv420p[v]",
+    ]
+    assert last.expected_frames == before.expected_frames == 24
+
+
+def test_a_one_frame_clip_from_the_second_frame() -> None:
+    """Slips: the start trim only from frame 2 on (``first > 1``: frame 0 would come through too),
+    and the tail slots made ``slots % slot`` (a one-frame clip: its last frame's slot is 0).
+
+    Frame 1 (0.04 s) alone: cut from halfway after frame 0 (0.02 s) to halfway before frame 3
+    (0.10 s: frame 2 let through); 1 slot, its frame filling 1 - 0 = 1 slot at the end."""
+    plan = clip_plan(_cfr25(), 40_000, 40_000, "", ClipOptions(captions="none", padding_us=0), OUT, WORK)
+    assert _chains(plan)[0] == (
+        "[0:v:0]trim=start=0.020000:end=0.100000,setpts=PTS-STARTPTS,scale=320:240,setsar=1,"
+        "fps=25:eof_action=pass,tpad=stop_mode=clone:stop=1,trim=end_frame=1,format=yuv420p[v]"
+    )
+    assert plan.expected_frames == 1
+
+
+def test_the_tail_of_a_two_frame_clip() -> None:
+    """Slip: the tail slots made ``slots % slot``: frames 0..1, 2 slots, the last at slot 1: 2 - 1 =
+    1 (not 2 % 1 = 0). Frame 0 is the recording's first: no start trim, none of the decoder's seek."""
+    plan = clip_plan(
+        _cfr25(), 0, 40_000, "", ClipOptions(captions="none", padding_us=0, mute=True), OUT, WORK
+    )
+    assert _chains(plan) == [
+        "[0:v:0]trim=end=0.100000,setpts=PTS-STARTPTS,scale=320:240,setsar=1,"
+        "fps=25:eof_action=pass,tpad=stop_mode=clone:stop=1,trim=end_frame=2,format=yuv420p[v]"
+    ]
+    assert "-ss" not in plan.argv
+
+
+def test_sound_from_the_recordings_very_start() -> None:
+    """Slips: a start of 0 written in brackets as if negative (``start != 0``, ``> 0``, ``>= 1``), as
+    "-0.000000" (``_secs``: ``us == 0``, ``<= 0``, ``< 1``), or the sound cut from 1 µs
+    (``max(start, 1)``). Frames 0..10: 11 slots, 11 x 1920 = 21120 samples, cut 0.1 s past 0.44 s."""
+    plan = clip_plan(_cfr25(), 0, 400_000, "", ClipOptions(captions="none", padding_us=0), OUT, WORK)
+    assert _audio(plan) == [
+        "[0:a:0]atrim=start=0.000000:end=0.540000,asetpts=PTS-0.000000/TB,"
+        f"{AUDIO_TAIL}apad=whole_len=21120,atrim=end_sample=21120[a]"
+    ]
+
+
+def test_the_sound_of_an_angle_that_began_filming_later_starts_with_silence() -> None:
+    """Slips: a start 1 µs before the file's start not written as negative (``_secs``: ``us < -1``;
+    ``start >= -1``) or the cut made from it (``max(start, -1)``).
+
+    Picture in picture of angle 2, whose own zero is 2.000001 s on the main clock: the clip at 2.00 s
+    starts 1 µs before angle 2's file does. Its sound (the large angle's) is cut from the file's
+    start, and shifted 1 µs later (aresample then fills the first microsecond with silence); 11
+    slots: the cut ends 0.44 + 0.1 s after -1 µs. Angle 2 is drawn first, so it is input 0."""
+    options = ClipOptions(captions="none", padding_us=0, layout=Layout("pip", angle=2))
+    plan = _layout_plan(options, _angles((SIDE, 2_000_001, True)))
+    assert plan.sources == (SIDE, MAIN)
+    assert _audio(plan) == [
+        "[0:a:0]atrim=start=0.000000:end=0.539999,asetpts=PTS-(-0.000001)/TB,"
+        f"{AUDIO_TAIL}apad=whole_len=21120,atrim=end_sample=21120[a]"
+    ]
+    # Began 3 s after the main: the whole clip (2.00 s .. 2.44 s) is before its first sound.
+    plan = _layout_plan(options, _angles((SIDE, 3_000_000, True)))
+    assert _audio(plan) == [
+        "[1:a:0]atrim=start=0.000000:end=-0.460000,asetpts=PTS-(-1.000000)/TB,"
+        f"{AUDIO_TAIL}apad=whole_len=21120,atrim=end_sample=21120[a]"
+    ]
+
+
+def test_the_sound_is_silent_while_a_first_frame_is_held() -> None:
+    """Slip: the silence under the held frames made ``% before`` instead of ``- before``.
+
+    Freeze on slot 0 (2.00 s) for 0.5 s x 25 = 13 slots: the sound up to slot 0's end is
+    1 x 1920 = 1920 samples, then (1 + 13) x 1920 - 1920 = 24960 samples of silence (not
+    26880 % 1920 = 0), then the rest; 24 slots in all: 46080 samples."""
+    plan = clip_plan(_cfr25(), 2_000_000, 2_400_000, "", _freeze(2_000_000, 0.5), OUT, WORK)
+    assert _audio(plan) == [
+        "[0:a:0]atrim=start=2.000000:end=2.540000,asetpts=PTS-2.000000/TB,"
+        f"{AUDIO_TAIL}apad=whole_len=21120,atrim=end_sample=21120[asrc]",
+        "[asrc]asplit=2[apre][apost]",
+        "[apre]atrim=end_sample=1920[a1]",
+        "anullsrc=r=48000:cl=stereo,atrim=end_sample=24960[a2]",
+        "[apost]atrim=start_sample=1920,asetpts=PTS-STARTPTS[a3]",
+        "[a1][a2][a3]concat=n=3:v=0:a=1,apad=whole_len=46080,atrim=end_sample=46080[a]",
+    ]
+
+
+def test_the_slow_replay_is_silent() -> None:
+    """Slips: the sound's padding to the whole clip only when shorter than once (``total < once``)
+    or only with a freeze (``and freeze``): the slow replay would have no sound track under it.
+
+    11 slots once, then twice as many slowed: 33 x 1920 = 63360 samples."""
+    options = ClipOptions(captions="none", padding_us=0, slow_replay=True)
+    plan = clip_plan(_cfr25(), 2_000_000, 2_400_000, "", options, OUT, WORK)
+    assert _audio(plan) == [
+        "[0:a:0]atrim=start=2.000000:end=2.540000,asetpts=PTS-2.000000/TB,"
+        f"{AUDIO_TAIL}apad=whole_len=21120,atrim=end_sample=21120,apad=whole_len=63360,atrim=end_sample=63360[a]"
+    ]
+
+
+def test_ntsc_rate_and_samples_round_to_nearest() -> None:
+    """Slips: the samples in a clip floor-divided (``//``) instead of rounded, and a rate that is
+    not whole written as its numerator (``denominator >= 1``).
+
+    A 29.97 fps recording (frame k at k x 1001/30 ms): frames 60..70 are 11 slots at 30000/1001,
+    11 x 48000 x 1001 / 30000 = 17617.6 -> 17618 samples (not 17617); 11 x 1001/30 ms = 367033 µs."""
+    index = FrameIndex([round(k * Fraction(1_001_000, 30)) for k in range(300)])
+    source = ClipSource(MAIN, _media(avg_fps=29.97, frame_count=300), index)
+    options = ClipOptions(captions="none", padding_us=0)
+    plan = clip_plan(source, 2_002_000, 2_335_667, "", options, OUT, WORK)
+    assert (plan.rate, plan.expected_frames) == (Fraction(30000, 1001), 11)
+    assert "fps=30000/1001:eof_action=pass" in _chains(plan)[0]
+    assert _audio(plan) == [
+        "[0:a:0]atrim=start=2.002000:end=2.469033,asetpts=PTS-2.002000/TB,"
+        f"{AUDIO_TAIL}apad=whole_len=17618,atrim=end_sample=17618[a]"
+    ]
