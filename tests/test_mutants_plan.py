@@ -6,11 +6,17 @@ slip it catches.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
+from typing import Any
 
+import cv2
+import numpy as np
 import pytest
+from mediagen import MediaSet, read_frame_number
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
@@ -19,8 +25,11 @@ from vfeedback.core.media_info import MediaInfo
 from vfeedback.export.blur import Region
 from vfeedback.export.layout import AngleSource
 from vfeedback.export.options import ClipOptions, Layout
-from vfeedback.export.plan import ClipSource, ExportPlan, clip_plan, output_size
+from vfeedback.export.plan import ClipSource, ExportPlan, clip_plan, output_size, still_plan
+from vfeedback.media.decoder import FrameDecoder
 from vfeedback.media.faces import FaceSample
+from vfeedback.media.frameindex import build_frame_index
+from vfeedback.media.probe import probe
 
 PID = os.getpid()
 OUT = Path("/lib/clips/F001-2024-05-01-01.mp4")
@@ -464,3 +473,116 @@ def test_ntsc_rate_and_samples_round_to_nearest() -> None:
         "[0:a:0]atrim=start=2.002000:end=2.469033,asetpts=PTS-2.002000/TB,"
         f"{AUDIO_TAIL}apad=whole_len=17618,atrim=end_sample=17618[a]"
     ]
+
+
+# --- stills --------------------------------------------------------------------------------------
+
+
+def test_a_still_is_upright_at_every_quarter_turn() -> None:
+    """Slips: "turned" made ``rotation - 180 == 90`` (a quarter turn clockwise kept sideways) or
+    ``rotation % 180 <= 90`` (an unturned film turned). 320 x 240 stored: upright 320 x 240 at 0 and
+    180 degrees, 240 x 320 at 90 and 270."""
+    plans = [
+        still_plan(_cfr25(rotation=turn), 1_000_000, Path("/s/a.png"), WORK) for turn in (0, 90, 180, 270)
+    ]
+    sizes = [(plan.width, plan.height) for plan in plans]
+    assert sizes == [(320, 240), (240, 320), (320, 240), (240, 320)]
+
+
+def test_a_still_has_no_duration_no_sound_and_no_subtitles() -> None:
+    """Slips: a still's expected duration made 1 or -1 µs, and a plan's defaults made to claim a
+    sound track or a subtitle track (``audio``/``subtitles`` True) that a PNG cannot have."""
+    plan = still_plan(_cfr25(), 1_000_000, Path("/s/a.png"), WORK)
+    assert (plan.expected_duration_us, plan.expected_frames, plan.audio, plan.subtitles) == (
+        0,
+        1,
+        False,
+        False,
+    )
+
+
+def test_a_plan_and_its_parts_cannot_be_changed_once_decided() -> None:
+    """Slips: ``frozen=True`` dropped from ClipSource, ExportPlan, CellCheck, AudioCut, LayoutGraph or
+    StillAction: verification checks the plan that ran, so nothing may alter it in between."""
+    plan = _layout_plan(
+        ClipOptions(captions="none", padding_us=0, layout=SIDE_BY_SIDE), _angles((SIDE, 0, True))
+    )
+    still = still_plan(_cfr25(), 1_000_000, Path("/s/a.png"), WORK)
+    from vfeedback.export.layout import layout_graph
+
+    assert plan.span is not None and plan.rate is not None
+    drawn = layout_graph(SIDE_BY_SIDE, _angles((SIDE, 0, True)), plan.span, plan.rate, 11, None)
+    for thing, name in (
+        (_cfr25(), "path"), (plan, "argv"), (plan.checks[0], "frame"), (drawn.sound, "start_us"),
+        (drawn, "width"), (still.action, "frame"),
+    ):  # fmt: skip
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(thing, name, None)
+
+
+# A warm decoder is used when it gives the still's own full-size upright picture, and only then
+# (real files: StillAction decodes; generated once, kept through a mutation run).
+
+
+Picture = np.ndarray[Any, Any]
+
+
+def _png(path: Path) -> Picture:
+    stored = cv2.imread(str(path))
+    assert stored is not None, path
+    picture: Picture = cv2.cvtColor(stored, cv2.COLOR_BGR2RGB)
+    return picture
+
+
+@cache
+def _known(path: Path) -> tuple[MediaInfo, FrameIndex]:
+    return probe(path), build_frame_index(path)
+
+
+def _warm_still(
+    media: MediaSet, tmp_path: Path, kind: str, rotation: int | None = None, **decoder: object
+) -> tuple[Picture, Picture]:
+    """The still of frame 10 made with a decoder warmed on that frame (opened with ``rotation``,
+    the recording's own when None), from a copy of the recording deleted once the decoder is warm:
+    a still that opens the file itself fails. Returns (the still, the warm decoder's picture)."""
+    copy = tmp_path / f"copy-{kind}.mp4"
+    copy.write_bytes(media[kind].read_bytes())
+    info, index = _known(media[kind])
+    source = ClipSource(copy, info, index)
+    turn = info.rotation if rotation is None else rotation
+    with FrameDecoder(copy, index, turn, **decoder) as warm:  # type: ignore[arg-type]
+        want = warm.frame(10).image
+        plan = still_plan(source, index.time_of(10), tmp_path / "x.png", tmp_path, decoder=warm)
+        copy.unlink()
+        assert plan.action is not None
+        plan.action(tmp_path / "x.png", None)
+    return _png(tmp_path / "x.png"), want
+
+
+def test_a_still_without_a_decoder_opens_the_recording(media: MediaSet, tmp_path: Path) -> None:
+    """Slips: the warm decoder asked for even when there is none (``decoder is None``), or the
+    recording not opened when no picture is at hand (``picture is not None``)."""
+    source = ClipSource(media["cfr25"], *_known(media["cfr25"]))
+    plan = still_plan(source, source.index.time_of(10), tmp_path / "x.png", tmp_path)
+    assert plan.action is not None
+    plan.action(tmp_path / "x.png", None)
+    assert read_frame_number(_png(tmp_path / "x.png")) == 10
+
+
+def test_a_warm_full_size_decoder_is_used(media: MediaSet, tmp_path: Path) -> None:
+    """Slips: the decoder's picture size compared wrongly (``shape[1::1]``, ``[1::-2]``, ``[2::-1]``,
+    ``[0::-1]``, ``[1::0]``: never the still's width and height), or the recording opened again even
+    though the warm picture is right (``picture is not None``): here the file is gone by then."""
+    got, want = _warm_still(media, tmp_path, "cfr25")
+    assert got.shape == want.shape == (240, 320, 3) and np.array_equal(got, want)
+
+
+def test_a_screen_sized_or_sideways_decoder_is_not_trusted(media: MediaSet, tmp_path: Path) -> None:
+    """Slips: a decoder's picture trusted when its size is not the still's (``!=``, ``<``, ``<=``,
+    ``>``, ``>=``): one scaled for the screen (160 x 120, smaller), or one opened without the
+    recording's quarter turn (320 x 240 against the upright 240 x 320: larger across). The file is
+    gone, so the still cannot be made: it is refused rather than made from the wrong picture."""
+    with pytest.raises(BadInput):
+        _warm_still(media, tmp_path, "cfr25", max_size=(160, 120))
+    with pytest.raises(BadInput):
+        _warm_still(media, tmp_path, "rotated_mov", rotation=0)
