@@ -586,3 +586,17 @@ def test_a_screen_sized_or_sideways_decoder_is_not_trusted(media: MediaSet, tmp_
         _warm_still(media, tmp_path, "cfr25", max_size=(160, 120))
     with pytest.raises(BadInput):
         _warm_still(media, tmp_path, "rotated_mov", rotation=0)
+
+
+def test_a_freeze_on_a_last_frame_that_has_no_slot_of_its_own_holds_the_end() -> None:
+    """Slip: ``at + 1 < slots`` made ``at + 1 != slots``. In a broken file whose last frame starts
+    1 µs after the one before, that frame shares the clip's end: frames 240..249 (9.60 s ..
+    9.920002 s) are 10 slots at 30 fps (the ladder's slowest rate, which drops only that frame), and
+    the last frame's slot is round(0.320001 x 30) = 10, past the last slot (9). Held 0.2 s x 30 = 6
+    slots, at the clip's end: there is nothing after it to split off."""
+    times = [k * 40_000 for k in range(249)] + [248 * 40_000 + 1]
+    source = ClipSource(MAIN, _media(), FrameIndex(times))
+    options = _freeze(times[-1], 0.2)
+    plan = clip_plan(source, 9_600_000, times[-1], "", options, OUT, WORK)
+    assert (plan.rate, plan.expected_frames) == (Fraction(30), 10 + 6)
+    assert _chains(plan)[1] == "[clip]tpad=stop_mode=clone:stop=6,setpts=N/(30*TB),format=yuv420p[v]"
