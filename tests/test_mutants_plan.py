@@ -582,10 +582,13 @@ def test_a_screen_sized_or_sideways_decoder_is_not_trusted(media: MediaSet, tmp_
     ``>``, ``>=``): one scaled for the screen (160 x 120, smaller), or one opened without the
     recording's quarter turn (320 x 240 against the upright 240 x 320: larger across). The file is
     gone, so the still cannot be made: it is refused rather than made from the wrong picture."""
-    with pytest.raises(BadInput):
+    with pytest.raises(BadInput) as caught:
         _warm_still(media, tmp_path, "cfr25", max_size=(160, 120))
-    with pytest.raises(BadInput):
+    assert str(caught.value) == "The file 'copy-cfr25.mp4' does not exist."
+    with pytest.raises(BadInput) as caught:
         _warm_still(media, tmp_path, "rotated_mov", rotation=0)
+    assert str(caught.value) == "The file 'copy-rotated_mov.mp4' does not exist."
+    assert list(tmp_path.iterdir()) == []  # no still written from the wrong picture
 
 
 def test_a_freeze_on_a_last_frame_that_has_no_slot_of_its_own_holds_the_end() -> None:
