@@ -21,7 +21,6 @@ frames with ``FrameIndex.inner_span`` gives exactly the moment's frames.
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -67,37 +66,43 @@ class ReelClip:
 
 def edit_rate(index: FrameIndex) -> float:
     """The frame rate a recording's times are counted in (see the module's docstring)."""
+    return float(_rate(index))
+
+
+def _rate(index: FrameIndex) -> Fraction:
     times = index.times
     if len(times) < 2:
-        return 25.0
+        return Fraction(25)
     if index.is_variable_rate():
         # No duration is typical; the average rate is what editors conform such a file to.
         average = Fraction(len(times) * 1_000_000, index.duration_us)
-        return float(min(_STANDARD_RATES, key=lambda r: abs(r - average)))
+        return min(_STANDARD_RATES, key=lambda r: abs(r - average))
     deltas = sorted(times[i + 1] - times[i] for i in range(len(times) - 1))
     measured = Fraction(1_000_000, deltas[len(deltas) // 2])
     nearest = min(_STANDARD_RATES, key=lambda r: abs(r - measured))
     if abs(nearest - measured) <= nearest * _RATE_TOLERANCE:
-        return float(nearest)
-    return float(measured.limit_denominator(1001))
+        return nearest
+    return measured.limit_denominator(1001)
 
 
 class _Clock:
     """Microseconds of one recording as OTIO times at its edit rate."""
 
     def __init__(self, index: FrameIndex) -> None:
-        self.rate = edit_rate(index)
+        self._rate = _rate(index)
+        self.rate = float(self._rate)
         # How far from a whole frame a time may be and still be that frame's start: on a constant
         # rate, the file's time base rounding (a millisecond in Matroska: 3% of a frame); on a
-        # variable rate, only our own microsecond rounding.
-        self._snap = 0.1 if not index.is_variable_rate() else 0.5 * self.rate / 1_000_000
+        # variable rate, only our own microsecond rounding. Exact, so that a time just at the limit
+        # is a whole frame at every frame, not only where floating point happens to round down.
+        self._snap = Fraction(1, 10) if not index.is_variable_rate() else self._rate / 2_000_000
 
     def time(self, us: int) -> Any:
-        value = us * self.rate / 1_000_000
+        value = us * self._rate / 1_000_000
         whole = round(value)
         if abs(value - whole) <= self._snap:
-            value = float(whole)
-        return otio.opentime.RationalTime(value, self.rate)
+            value = Fraction(whole)
+        return otio.opentime.RationalTime(float(value), self.rate)
 
     def span(self, begin_us: int, stop_us: int) -> Any:
         return otio.opentime.range_from_start_end_time(self.time(begin_us), self.time(stop_us))
@@ -179,8 +184,9 @@ def reel_timeline(reel: Reel, case_code: str, items: Sequence[ReelClip]) -> Any:
 
 
 def write_otio(timeline: Any, path: Path) -> None:
-    """Write ``timeline`` as OTIO JSON to ``path`` (the caller makes it atomic)."""
-    try:
-        otio.adapters.write_to_file(timeline, str(path), adapter_name="otio_json")
-    except ValueError as exc:  # the adapter's way of saying the file could not be written
-        raise OSError(errno.EIO, str(exc)) from exc
+    """Write ``timeline`` as OTIO JSON to ``path`` (the caller makes it atomic).
+
+    The JSON is made in memory and written by Python, which raises OSError when a write fails:
+    OTIO's own file writer (0.18) reports success on a full disk, leaving a cut-short file."""
+    text: str = otio.adapters.write_to_string(timeline, adapter_name="otio_json")
+    path.write_bytes(text.encode("utf-8"))
