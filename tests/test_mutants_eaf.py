@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vfeedback.core.errors import BadInput
 from vfeedback.interchange.eaf import Annotation, CvEntry, Tier, Vocabulary, time_origin_ms, write_eaf
-from vfeedback.interchange.eaf_read import parse_eaf
 
 NOTE = "PRIVATE: mother tearful"
 VOCAB = Vocabulary("vig", (CvEntry("cve1", "Waiting", "waits for the baby"),), "VIG principles")
@@ -77,44 +75,6 @@ def test_a_cameras_time_origin_is_its_offset_rounded_to_the_nearest_millisecond(
 ) -> None:
     """1.7 ms rounds to 2 (not down to 1); −600.4 ms to −600 and −600.6 to −601 (not both to −601)."""
     assert time_origin_ms(offset_us) == origin
-
-
-def _document(version: str = "3.0", inside: str = "") -> bytes:
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><ANNOTATION_DOCUMENT FORMAT="{version}" VERSION="{version}">'
-        f'<HEADER MEDIA_FILE="" TIME_UNITS="milliseconds"/><TIME_ORDER/>{inside}</ANNOTATION_DOCUMENT>'
-    ).encode()
-
-
-@pytest.mark.parametrize("version", ["2.7", "2.8", "3.0"])
-def test_formats_2_7_to_3_0_are_read(version: str) -> None:
-    assert parse_eaf(_document(version), "v.eaf").version == version
-
-
-@pytest.mark.parametrize(
-    ("version", "why"),
-    [
-        ("2.6", "is in the old ELAN format 2.6; open it in a current ELAN and save it again"),
-        ("3.1", "is in ELAN format 3.1, newer than this version of vfeedback reads (up to 3.0)."),
-        ("4.0", "is in ELAN format 4.0, newer than this version of vfeedback reads (up to 3.0)."),
-    ],
-)
-def test_formats_outside_2_7_to_3_0_are_refused(version: str, why: str) -> None:
-    with pytest.raises(BadInput) as caught:
-        parse_eaf(_document(version), "v.eaf")
-    assert str(caught.value).startswith(f"v.eaf {why}")
-
-
-def test_nesting_64_deep_is_read_and_65_is_refused() -> None:
-    """The document element is depth 1; 63 nested unknown elements inside it make 64."""
-
-    def nested(levels: int) -> str:
-        return "<X>" * levels + "</X>" * levels
-
-    assert parse_eaf(_document(inside=nested(63)), "d.eaf").version == "3.0"
-    with pytest.raises(BadInput) as caught:
-        parse_eaf(_document(inside=nested(64)), "d.eaf")
-    assert str(caught.value) == "d.eaf is nested too deeply to be an ELAN file."
 
 
 def test_time_slots_are_numbered_from_ts1_in_time_order() -> None:

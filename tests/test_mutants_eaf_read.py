@@ -71,7 +71,10 @@ def test_nesting_is_counted_back_down_after_each_element_closes() -> None:
 
 @pytest.mark.parametrize(
     ("tag", "shown"),
-    [("html", "html"), ('svg xmlns="http://www.w3.org/2000/svg"', "svg"), ("T" * 45, "T" * 40)],
+    [
+        ("html", "html"), ("ABC", "ABC"),  # sorting after and before ANNOTATION_DOCUMENT
+        ('svg xmlns="http://www.w3.org/2000/svg"', "svg"), ("T" * 45, "T" * 40),
+    ],
 )
 def test_xml_of_another_kind_is_named_by_its_tag_without_namespace_to_forty_characters(
     tag: str, shown: str
@@ -169,3 +172,104 @@ def test_a_caption_tier_is_known_by_its_name_alone_and_only_true_means_time_alig
         "Parent": "codes", "Parent caption": "caption", "x caption": "caption",
     }  # fmt: skip
     assert content.records[0].caption == "words words"
+
+
+def _document(version: str = "3.0", inside: str = "") -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><ANNOTATION_DOCUMENT FORMAT="{version}" VERSION="{version}">'
+        f'<HEADER MEDIA_FILE="" TIME_UNITS="milliseconds"/><TIME_ORDER/>{inside}</ANNOTATION_DOCUMENT>'
+    ).encode()
+
+
+@pytest.mark.parametrize("version", ["2.7", "2.8", "3.0"])
+def test_formats_2_7_to_3_0_are_read(version: str) -> None:
+    assert parse_eaf(_document(version), "v.eaf").version == version
+
+
+@pytest.mark.parametrize(
+    ("version", "why"),
+    [
+        ("2.6", "is in the old ELAN format 2.6; open it in a current ELAN and save it again"),
+        ("3.1", "is in ELAN format 3.1, newer than this version of vfeedback reads (up to 3.0)."),
+        ("4.0", "is in ELAN format 4.0, newer than this version of vfeedback reads (up to 3.0)."),
+    ],
+)
+def test_formats_outside_2_7_to_3_0_are_refused(version: str, why: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        parse_eaf(_document(version), "v.eaf")
+    assert str(caught.value).startswith(f"v.eaf {why}")
+
+
+def test_nesting_64_deep_is_read_and_65_is_refused() -> None:
+    """The document element is depth 1; 63 nested unknown elements inside it make 64."""
+
+    def nested(levels: int) -> str:
+        return "<X>" * levels + "</X>" * levels
+
+    assert parse_eaf(_document(inside=nested(63)), "d.eaf").version == "3.0"
+    with pytest.raises(BadInput) as caught:
+        parse_eaf(_document(inside=nested(64)), "d.eaf")
+    assert str(caught.value) == "d.eaf is nested too deeply to be an ELAN file."
+
+
+def test_a_time_aligned_subdivision_is_neither_moments_nor_captions() -> None:
+    """A dependent tier of a time-aligned type, even one called "x caption", is "other": its own
+    aligned annotations are not moments. A dependent tier whose type is not in the file is judged by
+    its name ("y note": notes), and so is "Parent note" of the type "translation"."""
+    sub = (
+        '<TIER TIER_ID="x caption" LINGUISTIC_TYPE_REF="codes" PARENT_REF="Parent"><ANNOTATION>'
+        '<ALIGNABLE_ANNOTATION ANNOTATION_ID="a5" TIME_SLOT_REF1="ts1" TIME_SLOT_REF2="ts2">'
+        "<ANNOTATION_VALUE>part</ANNOTATION_VALUE></ALIGNABLE_ANNOTATION></ANNOTATION></TIER>"
+    )
+    body = SLOTS + _tier() + sub + _dependent("y note", "missing") + _dependent("Parent note", "translation")
+    content = parse_eaf(_doc(body + TYPES + VOCABULARY), "r.eaf")
+    assert {t.tier_id: t.kind for t in content.tiers} == {
+        "Parent": "codes", "x caption": "other", "y note": "note", "Parent note": "note",
+    }  # fmt: skip
+    (record,) = content.records
+    read = (record.tier_id, record.value, record.caption, record.note)
+    assert read == ("Parent", "Waiting", "", "words\nwords")
+
+
+@pytest.mark.parametrize(("attributes", "version"), [('VERSION="2.7"', "2.7"), ('FORMAT="3.0"', "3.0")])
+def test_the_format_is_read_from_either_attribute(attributes: str, version: str) -> None:
+    data = f"<ANNOTATION_DOCUMENT {attributes}>{MS_HEADER}</ANNOTATION_DOCUMENT>".encode()
+    assert parse_eaf(data, "r.eaf").version == version
+
+
+def test_long_strange_values_are_quoted_to_twenty_characters() -> None:
+    """A format, a main film's TIME_ORIGIN and a time slot's value that are not what they should be:
+    each sentence quotes the first 20 characters."""
+    long = "abcdefghijklmnopqrstuvwxyz"
+    shown = long[:20]
+    assert _refusal(_doc(version=long)) == f"r.eaf does not say which ELAN format it is in (found '{shown}')."
+    header = (
+        f'<HEADER TIME_UNITS="milliseconds"><MEDIA_DESCRIPTOR MEDIA_URL="file:///x/f.mp4" '
+        f'MIME_TYPE="video/mp4" TIME_ORIGIN="{long}"/></HEADER>'
+    )
+    assert _refusal(_doc(header=header)) == f"r.eaf has a media time origin that is not a number ('{shown}')."
+    slots = f'<TIME_ORDER><TIME_SLOT TIME_SLOT_ID="ts1" TIME_VALUE="{long}"/></TIME_ORDER>'
+    assert _refusal(_doc(slots)) == (
+        f"r.eaf has a time that is not a whole number of milliseconds ('{shown}')."
+    )
+
+
+def test_a_point_annotation_is_read_and_one_without_an_id_is_named_so() -> None:
+    """Begin and end on one time (a point) is a moment, not "ends before it begins". An annotation
+    without an id that refers to no slot is named "(without id)"; one with an id by its id."""
+    point = (
+        '<TIME_ORDER><TIME_SLOT TIME_SLOT_ID="ts1" TIME_VALUE="100"/>'
+        '<TIME_SLOT TIME_SLOT_ID="ts2" TIME_VALUE="100"/></TIME_ORDER>'
+    )
+    (record,) = parse_eaf(_doc(point + _tier() + TYPES + VOCABULARY), "r.eaf").records
+    assert (record.begin_ms, record.end_ms) == (100, 100)
+    for annotation_id, named in (('ANNOTATION_ID="a7" ', "a7"), ("", "(without id)")):
+        tier = (
+            '<TIER TIER_ID="Parent" LINGUISTIC_TYPE_REF="codes"><ANNOTATION>'
+            f'<ALIGNABLE_ANNOTATION {annotation_id}TIME_SLOT_REF1="ts1" TIME_SLOT_REF2="ts9">'
+            "<ANNOTATION_VALUE>x</ANNOTATION_VALUE></ALIGNABLE_ANNOTATION></ANNOTATION></TIER>"
+        )
+        assert _refusal(_doc(SLOTS + tier + TYPES)) == (
+            f"r.eaf is damaged: annotation {named} on tier 'Parent' refers to a time slot that "
+            "does not exist."
+        )
