@@ -273,3 +273,16 @@ def test_a_point_annotation_is_read_and_one_without_an_id_is_named_so() -> None:
             f"r.eaf is damaged: annotation {named} on tier 'Parent' refers to a time slot that "
             "does not exist."
         )
+
+
+def test_only_coding_tiers_give_moments_and_an_unknown_entry_gives_no_words() -> None:
+    """A caption tier holding an aligned annotation (ELAN would not write one; a hand-edited file
+    might) gives no moment. An annotation without words whose CVE_REF names no entry ("cve0", which
+    sorts before every entry) gets no words, not the first entry's."""
+    odd = (
+        '<TIER TIER_ID="Parent caption" LINGUISTIC_TYPE_REF="translation" PARENT_REF="Parent"><ANNOTATION>'
+        '<ALIGNABLE_ANNOTATION ANNOTATION_ID="a5" TIME_SLOT_REF1="ts1" TIME_SLOT_REF2="ts2">'
+        "<ANNOTATION_VALUE>x</ANNOTATION_VALUE></ALIGNABLE_ANNOTATION></ANNOTATION></TIER>"
+    )
+    content = parse_eaf(_doc(SLOTS + _tier("", "cve0") + odd + TYPES + VOCABULARY), "r.eaf")
+    assert [(r.tier_id, r.value, r.cve_ref) for r in content.records] == [("Parent", "", "cve0")]
