@@ -157,3 +157,16 @@ def test_an_import_returns_its_moments_in_the_order_given_whatever_order_the_dat
     ]
     made = library.moments.add_many(rec.id, items, "Import 3 moments")
     assert [(m.id, m.caption, m.start_us) for m in made] == [(1, "a", 0), (2, "b", 40_000), (3, "c", 80_000)]
+
+
+def test_deleting_one_moment_deletes_that_moment_only(library: Library, media: MediaSet) -> None:
+    """Slip: ``Tx.delete`` removing ``id <= pk``: deleting moment 2 of three also removed moment 1,
+    which no undo entry held, so even an undo could not bring it back."""
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    for n in (1, 2, 3):
+        library.moments.add(rec.id, n * 1_000_000, code="Waiting", caption=f"moment {n}")
+    library.moments.delete(2)
+    assert [(m.id, m.caption) for m in library.moments.all(rec.id)] == [(1, "moment 1"), (3, "moment 3")]
+    library.undo()
+    assert [m.id for m in library.moments.all(rec.id)] == [1, 2, 3]
