@@ -1,6 +1,7 @@
 """services.undo where a slip passed every other test (found by make mutation): what an undone
 import's file and cache become once redo is gone, the refusals of rows that vanished or collide, how
-many statements an undo of a big edit sends, and the order an import's moments come back in.
+many statements an undo of a big edit sends, the order an import's moments come back in, and which
+rows a delete removes.
 
 Each test drives a real SQLite library; its docstring names the slip it catches. Row ids are worked
 out by hand: ids are never reused (``sqlite_autoincrement``), so the first family, recording or
