@@ -171,3 +171,26 @@ def test_deleting_one_moment_deletes_that_moment_only(library: Library, media: M
     assert [(m.id, m.caption) for m in library.moments.all(rec.id)] == [(1, "moment 1"), (3, "moment 3")]
     library.undo()
     assert [m.id for m in library.moments.all(rec.id)] == [1, 2, 3]
+
+
+def test_dropping_a_redo_leaves_a_colleagues_undone_import_its_cache(tmp_path: Path, media: MediaSet) -> None:
+    """Slip: the cache clean-up asking ``table >= "recordings"`` instead of ``==``. A reel (or any
+    table after "recordings" in the alphabet) in a dropped redo was then taken for a recording of the
+    same id, and the cache of Bob's undone import 1, kept for his redo, went with Alice's reel 1."""
+    root = tmp_path / "shared"
+    with Library.open(root) as alice, Library.open(root) as bob:
+        alice.user, bob.user = "alice", "bob"
+        bob.families.add("B1")
+        bobs = bob.recordings.import_file(media["no_audio"], "B1")
+        assert bobs.id == 1
+        (bob.media.cache_dir(1) / "filmstrip.png").write_bytes(b"bob's filmstrip")
+        bob.undo()  # his import: the recording row goes, its copy and cache stay for his redo
+        alice.families.add("A1")
+        rec = alice.recordings.import_file(media["cfr25"], "A1")
+        moment = alice.moments.add(rec.id, 1_000_000, code="Waiting")
+        assert alice.reels.create("Her smile", [moment.id]).id == 1
+        alice.undo()
+        alice.families.add("A2")  # drops her redo of the reel
+        assert (bob.media.cache_dir(1, create=False) / "filmstrip.png").read_bytes() == b"bob's filmstrip"
+        assert bob.redo().label == f"Import {media['no_audio'].name}"
+        assert bob.recordings.get(1).fingerprint == bobs.fingerprint
