@@ -11,6 +11,7 @@ moment of a new library is 1.
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -194,3 +195,40 @@ def test_dropping_a_redo_leaves_a_colleagues_undone_import_its_cache(tmp_path: P
         assert (bob.media.cache_dir(1, create=False) / "filmstrip.png").read_bytes() == b"bob's filmstrip"
         assert bob.redo().label == f"Import {media['no_audio'].name}"
         assert bob.recordings.get(1).fingerprint == bobs.fingerprint
+
+
+def test_an_undone_rename_whose_old_code_a_colleague_took_is_refused(tmp_path: Path) -> None:
+    """Slip: ``_move`` writing a changed row only ``if not diff``. Alice renames F1 to F9; Bob then
+    adds his own F1 (family 2). Alice's undo cannot give family 1 its old code back: the run is
+    refused by the database, and row by row the slip skipped the write that would be refused, so the
+    undo "succeeded" without undoing anything and the rename could no longer be undone."""
+    root = tmp_path / "shared"
+    with Library.open(root) as alice, Library.open(root) as bob:
+        alice.user, bob.user = "alice", "bob"
+        alice.families.add("F1")
+        alice.families.edit("F1", code="F9")
+        assert bob.families.add("F1").id == 2
+        with pytest.raises(Conflict) as refusal:
+            alice.undo()
+        assert (
+            str(refusal.value) == "'Edit family F1' cannot be undone: family 1 is tied to changes made since."
+        )
+        assert [(f.id, f.code) for f in alice.families.all()] == [(2, "F1"), (1, "F9")]  # by code
+        assert alice.undo_label() == "Edit family F1"
+
+
+def test_an_undo_ignores_the_media_facts_a_cache_refined_since(library: Library, media: MediaSet) -> None:
+    """Slip: ``_same`` asking that every column differ (``!=``) instead of that every compared column
+    be equal. A recording's ``media_json`` is refined by the frame index without the user's doing and
+    is not compared; the slip refused the undo of a title edit as "changed since" whenever it was."""
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    library.recordings.edit(rec.id, title="Bath time")
+    with sqlite3.connect(library.path / layout.DB_NAME) as conn:
+        (facts,) = conn.execute("SELECT media_json FROM recordings WHERE id = ?", (rec.id,)).fetchone()
+    conn.close()
+    refined = json.dumps(json.loads(facts), indent=1)  # the same facts, written again
+    assert refined != facts
+    _sql(library, "UPDATE recordings SET media_json = ? WHERE id = ?", refined, rec.id)
+    assert library.undo().label == "Edit recording 1"
+    assert library.recordings.get(rec.id).title is None
