@@ -232,3 +232,18 @@ def test_an_undo_ignores_the_media_facts_a_cache_refined_since(library: Library,
     _sql(library, "UPDATE recordings SET media_json = ? WHERE id = ?", refined, rec.id)
     assert library.undo().label == "Edit recording 1"
     assert library.recordings.get(rec.id).title is None
+
+
+def test_a_new_action_leaves_a_colleagues_redo_whatever_their_name(tmp_path: Path) -> None:
+    """Slip: the redo stack dropped by a new action chosen with ``user >= me`` instead of ``==``:
+    Alice's new family dropped Bob's undone action too ("bob" sorts after "alice"), and he could no
+    longer redo it."""
+    root = tmp_path / "shared"
+    with Library.open(root) as alice, Library.open(root) as bob:
+        alice.user, bob.user = "alice", "bob"
+        bob.families.add("B1")
+        bob.undo()
+        alice.families.add("A1")
+        assert bob.redo_label() == "Add family B1"
+        assert bob.redo().label == "Add family B1"
+        assert [f.code for f in bob.families.all()] == ["A1", "B1"]
