@@ -249,3 +249,23 @@ def test_a_new_action_leaves_a_colleagues_redo_whatever_their_name(tmp_path: Pat
         assert bob.redo_label() == "Add family B1"
         assert bob.redo().label == "Add family B1"
         assert [f.code for f in bob.families.all()] == ["A1", "B1"]
+
+
+def test_an_undone_delete_of_moments_in_a_reel_puts_back_each_in_its_own_table(
+    library: Library, media: MediaSet
+) -> None:
+    """Slip: a run cut only where the next step's key sorts after the last (``mine > key``, not
+    ``!=``). Deleting moments 1 and 2, both in reel 1 (items 1 and 2), logs item 1, moment 1, item 2,
+    moment 2; its undo puts back moment 2, item 2, moment 1, item 1, and the slip ran item 2 and
+    moment 1 as one run of reel_items (there is no item 1 then, so its check passed): the undo failed
+    writing a moment into reel_items."""
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    ids = [library.moments.add(rec.id, n * 1_000_000, code="Waiting").id for n in (1, 2)]
+    assert ids == [1, 2]
+    reel = library.reels.create("Her smile", ids)
+    library.moments.delete_many(ids)
+    assert library.reels.get(reel.id).moment_ids == ()
+    assert library.undo().label == "Delete 2 moments"
+    assert [m.id for m in library.moments.all(rec.id)] == [1, 2]
+    assert library.reels.get(reel.id).moment_ids == (1, 2)
