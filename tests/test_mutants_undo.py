@@ -1,0 +1,271 @@
+"""services.undo where a slip passed every other test (found by make mutation): what an undone
+import's file and cache become once redo is gone, the refusals of rows that vanished or collide, how
+many statements an undo of a big edit sends, the order an import's moments come back in, and which
+rows a delete removes.
+
+Each test drives a real SQLite library; its docstring names the slip it catches. Row ids are worked
+out by hand: ids are never reused (``sqlite_autoincrement``), so the first family, recording or
+moment of a new library is 1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mediagen import MediaSet
+from sqlalchemy import event
+from sqlalchemy.engine import Row
+
+from vfeedback.core.errors import Conflict
+from vfeedback.services import Library
+from vfeedback.services.moments import NewMoment
+from vfeedback.services.undo import Changes
+from vfeedback.storage import layout
+
+FRAME = 40_000
+"""cfr25: 25 frames a second."""
+
+
+def _sql(lib: Library, statement: str, *params: object) -> None:
+    """A change made outside the app (another tool, a hand edit): no undo entry of its own."""
+    with sqlite3.connect(lib.path / layout.DB_NAME) as conn:
+        conn.execute(statement, params)
+    conn.close()
+
+
+def test_an_announced_change_cannot_be_rewritten_by_one_listener(library: Library) -> None:
+    """Slip: ``Changes`` no longer frozen. Every window is told about an undo with the same object;
+    one that rewrote it would tell the others a different story."""
+    library.families.add("F1")
+    changes = library.undo()
+    assert changes == Changes("Add family F1", {"families": frozenset({1})})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        changes.label = "Something else"  # type: ignore[misc]
+    assert changes.label == "Add family F1"
+
+
+def test_an_undone_import_loses_its_file_once_redo_is_gone_beside_other_recordings(
+    library: Library, media: MediaSet
+) -> None:
+    """Slips: "is the file still used" asked with ``path != rel`` or ``path <= rel``. Any other
+    recording (one referenced in place, whose absolute path "/..." sorts before "recordings/...")
+    then counted as the undone import's user, and its copy stayed behind, owned by nobody."""
+    library.families.add("F1")
+    kept = library.recordings.import_file(media["no_audio"], "F1", reference=True)
+    assert kept.path.startswith("/")
+    gone = library.recordings.import_file(media["cfr25"], "F1")
+    stored = library.recordings.path(gone)
+    library.undo()
+    assert stored.exists()  # kept for redo
+    library.families.add("F2")  # a new action: the import can no longer be redone
+    assert not stored.exists()
+    assert [r.id for r in library.recordings.all()] == [kept.id]
+    assert library.recordings.path(kept) == media["no_audio"].resolve()
+
+
+def test_an_undone_edit_of_a_recording_leaves_its_cache_when_redo_is_gone(
+    library: Library, media: MediaSet
+) -> None:
+    """Slip: the cache clean-up's "a recording AND gone" turned into "a recording OR gone". Dropping
+    the redo of an undone edit of a recording (its title) then deleted the preview, filmstrip and
+    sound of a recording that is still in the library."""
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    cache = library.media.cache_dir(rec.id)
+    (cache / "filmstrip.png").write_bytes(b"a filmstrip")
+    library.recordings.edit(rec.id, title="Bath time")
+    library.undo()
+    library.families.add("F2")  # drops the redo of the edit
+    assert library.recordings.get(rec.id).title is None
+    assert (cache / "filmstrip.png").read_bytes() == b"a filmstrip"
+
+
+def test_an_undo_of_an_add_whose_row_was_deleted_since_is_refused(library: Library) -> None:
+    """Slip: ``_same`` answering "one of them is absent" with ``and`` instead of ``or``: a row
+    deleted outside the app since it was added (the log expects it, it is None) crashed with a
+    TypeError instead of the refusal naming it."""
+    library.families.add("F1")
+    _sql(library, "DELETE FROM families WHERE id = 1")
+    with pytest.raises(Conflict) as refusal:
+        library.undo()
+    assert str(refusal.value) == "'Add family F1' cannot be undone: family 1 was changed since."
+    assert library.undo_label() == "Add family F1"
+
+
+def test_a_redo_whose_row_now_collides_with_a_colleagues_is_refused_and_names_it(tmp_path: Path) -> None:
+    """Slip: ``_move`` writing back a row with ``current is not None``: the re-insert of an absent
+    row went down the update branch and crashed (AttributeError on None) instead of saying which row
+    a colleague's work is in the way of. Alice adds F7 (family 1) and undoes it; Bob adds his own F7
+    (family 2, ids are never reused); Alice's redo would make a second F7."""
+    root = tmp_path / "shared"
+    with Library.open(root) as alice, Library.open(root) as bob:
+        alice.user, bob.user = "alice", "bob"
+        alice.families.add("F7")
+        alice.undo()
+        assert bob.families.add("F7").id == 2
+        with pytest.raises(Conflict) as refusal:
+            alice.redo()
+        assert (
+            str(refusal.value) == "'Add family F7' cannot be redone: family 1 is tied to changes made since."
+        )
+        assert [(f.id, f.code) for f in alice.families.all()] == [(2, "F7")]
+        assert alice.redo_label() == "Add family F7"
+
+
+def test_an_undo_of_a_big_recode_is_a_few_statements(library: Library, media: MediaSet) -> None:
+    """Slip: ``_write_run`` taking ``kind >= "insert"`` for the insert branch, so a run of updates
+    was INSERTed, refused (the ids exist) and done again row by row: 600 moments given another code
+    took 1,200 statements to undo instead of two reads and one UPDATE of them all (plus the log's
+    own: the entry read and marked undone, the savepoint and its release)."""
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    items = [NewMoment(n % 250 * FRAME, n % 250 * FRAME, "Waiting") for n in range(600)]
+    ids = [m.id for m in library.moments.add_many(rec.id, items, "Import 600 moments")]
+    before = [(m.id, m.code_id) for m in library.moments.all(rec.id)]
+    library.moments.recode(ids, "Guiding")
+    sent: list[str] = []
+    event.listen(library.ctx.db.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    assert library.undo().label == "Recode 600 moments as Guiding"
+    assert sum(1 for s in sent if s.lstrip().upper().startswith("UPDATE MOMENTS")) == 1, sent[:10]
+    assert len(sent) <= 8, sent[:20]
+    assert [(m.id, m.code_id) for m in library.moments.all(rec.id)] == before
+
+
+def test_an_import_returns_its_moments_in_the_order_given_whatever_order_the_database_returns_ids(
+    library: Library, media: MediaSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slip: ``sort_by_parameter_order=False``. SQLite and SQLAlchemy both say an INSERT's RETURNING
+    rows may come back in any order; here they come back reversed (the real SQLite database, its
+    result rows handed over last first). Asked to keep the order, SQLAlchemy inserts row by row on
+    SQLite and the order cannot go wrong; without it, the third moment came back first, and an
+    importer pairing its items with the moments made would have paired them wrongly."""
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    context = library.ctx.db.engine.dialect.execution_ctx_cls
+    unordered = context.fetchall_for_returning
+
+    def reversed_rows(self: Any, cursor: Any) -> Sequence[Row[Any]]:
+        return list(reversed(unordered(self, cursor)))
+
+    monkeypatch.setattr(context, "fetchall_for_returning", reversed_rows)
+    items = [
+        NewMoment(n * FRAME, n * FRAME, "Waiting", caption=word) for n, word in enumerate(("a", "b", "c"))
+    ]
+    made = library.moments.add_many(rec.id, items, "Import 3 moments")
+    assert [(m.id, m.caption, m.start_us) for m in made] == [(1, "a", 0), (2, "b", 40_000), (3, "c", 80_000)]
+
+
+def test_deleting_one_moment_deletes_that_moment_only(library: Library, media: MediaSet) -> None:
+    """Slip: ``Tx.delete`` removing ``id <= pk``: deleting moment 2 of three also removed moment 1,
+    which no undo entry held, so even an undo could not bring it back."""
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    for n in (1, 2, 3):
+        library.moments.add(rec.id, n * 1_000_000, code="Waiting", caption=f"moment {n}")
+    library.moments.delete(2)
+    assert [(m.id, m.caption) for m in library.moments.all(rec.id)] == [(1, "moment 1"), (3, "moment 3")]
+    library.undo()
+    assert [m.id for m in library.moments.all(rec.id)] == [1, 2, 3]
+
+
+def test_dropping_a_redo_leaves_a_colleagues_undone_import_its_cache(tmp_path: Path, media: MediaSet) -> None:
+    """Slips: the cache clean-up asking ``table >= "recordings"`` or ``<=`` instead of ``==``. A reel
+    or a moment (a table after or before "recordings" in the alphabet) in a dropped redo was then
+    taken for a recording of the same id, and the cache of Bob's undone import 1, kept for his redo,
+    went with Alice's reel 1 or moment 1."""
+    root = tmp_path / "shared"
+    with Library.open(root) as alice, Library.open(root) as bob:
+        alice.user, bob.user = "alice", "bob"
+        bob.families.add("B1")
+        bobs = bob.recordings.import_file(media["no_audio"], "B1")
+        assert bobs.id == 1
+        (bob.media.cache_dir(1) / "filmstrip.png").write_bytes(b"bob's filmstrip")
+        bob.undo()  # his import: the recording row goes, its copy and cache stay for his redo
+        alice.families.add("A1")
+        rec = alice.recordings.import_file(media["cfr25"], "A1")
+        moment = alice.moments.add(rec.id, 1_000_000, code="Waiting")
+        assert (moment.id, alice.reels.create("Her smile", [moment.id]).id) == (1, 1)
+        alice.undo()
+        alice.undo()
+        alice.families.add("A2")  # drops her redo of the reel and of the moment
+        assert (bob.media.cache_dir(1, create=False) / "filmstrip.png").read_bytes() == b"bob's filmstrip"
+        assert bob.redo().label == f"Import {media['no_audio'].name}"
+        assert bob.recordings.get(1).fingerprint == bobs.fingerprint
+
+
+def test_an_undone_rename_whose_old_code_a_colleague_took_is_refused(tmp_path: Path) -> None:
+    """Slip: ``_move`` writing a changed row only ``if not diff``. Alice renames F1 to F9; Bob then
+    adds his own F1 (family 2). Alice's undo cannot give family 1 its old code back: the run is
+    refused by the database, and row by row the slip skipped the write that would be refused, so the
+    undo "succeeded" without undoing anything and the rename could no longer be undone."""
+    root = tmp_path / "shared"
+    with Library.open(root) as alice, Library.open(root) as bob:
+        alice.user, bob.user = "alice", "bob"
+        alice.families.add("F1")
+        alice.families.edit("F1", code="F9")
+        assert bob.families.add("F1").id == 2
+        with pytest.raises(Conflict) as refusal:
+            alice.undo()
+        assert (
+            str(refusal.value) == "'Edit family F1' cannot be undone: family 1 is tied to changes made since."
+        )
+        assert [(f.id, f.code) for f in alice.families.all()] == [(2, "F1"), (1, "F9")]  # by code
+        assert alice.undo_label() == "Edit family F1"
+
+
+def test_an_undo_ignores_the_media_facts_a_cache_refined_since(library: Library, media: MediaSet) -> None:
+    """Slip: ``_same`` asking that every column differ (``!=``) instead of that every compared column
+    be equal. A recording's ``media_json`` is refined by the frame index without the user's doing and
+    is not compared; the slip refused the undo of a title edit as "changed since" whenever it was."""
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    library.recordings.edit(rec.id, title="Bath time")
+    with sqlite3.connect(library.path / layout.DB_NAME) as conn:
+        (facts,) = conn.execute("SELECT media_json FROM recordings WHERE id = ?", (rec.id,)).fetchone()
+    conn.close()
+    refined = json.dumps(json.loads(facts), indent=1)  # the same facts, written again
+    assert refined != facts
+    _sql(library, "UPDATE recordings SET media_json = ? WHERE id = ?", refined, rec.id)
+    assert library.undo().label == "Edit recording 1"
+    assert library.recordings.get(rec.id).title is None
+
+
+def test_a_new_action_leaves_a_colleagues_redo_whatever_their_name(tmp_path: Path) -> None:
+    """Slip: the redo stack dropped by a new action chosen with ``user >= me`` instead of ``==``:
+    Alice's new family dropped Bob's undone action too ("bob" sorts after "alice"), and he could no
+    longer redo it."""
+    root = tmp_path / "shared"
+    with Library.open(root) as alice, Library.open(root) as bob:
+        alice.user, bob.user = "alice", "bob"
+        bob.families.add("B1")
+        bob.undo()
+        alice.families.add("A1")
+        assert bob.redo_label() == "Add family B1"
+        assert bob.redo().label == "Add family B1"
+        assert [f.code for f in bob.families.all()] == ["A1", "B1"]
+
+
+def test_an_undone_delete_of_moments_in_a_reel_puts_back_each_in_its_own_table(
+    library: Library, media: MediaSet
+) -> None:
+    """Slip: a run cut only where the next step's key sorts after the last (``mine > key``, not
+    ``!=``). Deleting moments 1 and 2, both in reel 1 (items 1 and 2), logs item 1, moment 1, item 2,
+    moment 2; its undo puts back moment 2, item 2, moment 1, item 1, and the slip ran item 2 and
+    moment 1 as one run of reel_items (there is no item 1 then, so its check passed): the undo failed
+    writing a moment into reel_items."""
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    ids = [library.moments.add(rec.id, n * 1_000_000, code="Waiting").id for n in (1, 2)]
+    assert ids == [1, 2]
+    reel = library.reels.create("Her smile", ids)
+    library.moments.delete_many(ids)
+    assert library.reels.get(reel.id).moment_ids == ()
+    assert library.undo().label == "Delete 2 moments"
+    assert [m.id for m in library.moments.all(rec.id)] == [1, 2]
+    assert library.reels.get(reel.id).moment_ids == (1, 2)
