@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 import pytest
 from mediagen import MediaSet, read_frame_number
+from test_export_plan import _media
 
 from vfeedback.core.errors import BadInput
 from vfeedback.core.frames import FrameIndex
@@ -37,17 +38,6 @@ WORK = Path("/lib/tmp")
 MAIN = Path("/data/F001/rec.mp4")
 SIDE = Path("/data/F001/side.mp4")
 THIRD = Path("/data/F001/third.mp4")
-
-
-def _media(**changes: object) -> MediaInfo:
-    info: dict[str, object] = dict(
-        container="mp4", duration_us=10_000_000, video_codec="h264", width=320, height=240,
-        rotation=0, display_width=320, display_height=240, avg_fps=25.0, variable_frame_rate=False,
-        frame_count=250, start_time_us=0, has_audio=True, audio_codec="aac",
-        audio_sample_rate=48_000, audio_channels=1,
-    )  # fmt: skip
-    info.update(changes)
-    return MediaInfo(**info)  # type: ignore[arg-type]
 
 
 def _cfr25(path: Path = MAIN, faces: tuple[FaceSample, ...] | None = None, **changes: object) -> ClipSource:
