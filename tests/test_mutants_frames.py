@@ -195,3 +195,11 @@ def test_a_stored_index_whose_last_frame_lasts_less_than_nothing_is_damaged() ->
     with pytest.raises(BadInput) as caught:
         FrameIndex.from_bytes(blob)
     assert str(caught.value) == "The stored frame index is damaged; it will be rebuilt."
+
+
+def test_the_last_frames_length_may_be_named_and_sorted_times_may_be_handed_over_as_they_are() -> None:
+    """``last_frame_us`` by name (as the interchange tests and readers of a one-frame file do), and
+    ``in_order`` only by name: times already sorted and distinct are kept as given."""
+    assert FrameIndex([0], last_frame_us=40_000).duration_us == 40_000
+    index = FrameIndex([0, 40_000, 80_000], 40_000, in_order=True)
+    assert list(index.times) == [0, 40_000, 80_000] and index.duration_us == 120_000
