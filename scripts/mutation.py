@@ -148,7 +148,7 @@ def function_bodies(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]
 def covering_tests(
     item: WorkItem, bodies: list[tuple[tuple[int, int], tuple[int, int]]], lines: dict[str, set[int]],
 ) -> list[str] | None:
-    """The tests that ran the function the mutant is in (in the order pytest ran them), or None when it
+    """The tests that ran the function the mutant is in (quickest first, as ``lines`` is), or None when it
     is outside every function and so needs every test."""
     (mutation,) = item.mutations
     start = tuple(mutation.start_pos)
