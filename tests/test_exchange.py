@@ -29,6 +29,8 @@ from vfeedback.core.text import clean_caption, spreadsheet_safe, spreadsheet_val
 from vfeedback.core.timecode import format_time
 from vfeedback.interchange import otio_reel, subtitles, table
 from vfeedback.services import Library
+from vfeedback.services import files as service_files
+from vfeedback.system import files as system_files
 
 NOTE = "PRIVATE-NOTE: mother exhausted, discuss with supervisor"
 
@@ -353,11 +355,13 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(
     target.write_text("the editor's old timeline")
     reel = lib.reels.create("R", [world.moments["span"].id])
 
-    def half_then_fail(timeline: object, path: Path) -> None:
-        path.write_text("{ half")
-        raise OSError(28, "No space left on device")
+    def half_then_fail(target: Path, content: bytes) -> None:
+        # The disk fills halfway through the temporary beside the target.
+        with system_files.atomic_target(target) as tmp:
+            tmp.write_bytes(content[: len(content) // 2])
+            raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(otio_reel, "write_otio", half_then_fail)
+    monkeypatch.setattr(service_files, "write_private", half_then_fail)
     with pytest.raises(VfeedbackError, match="disk is full"):
         lib.interchange.export_otio(reel.id, target)
     assert target.read_text() == "the editor's old timeline"

@@ -183,10 +183,10 @@ def reel_timeline(reel: Reel, case_code: str, items: Sequence[ReelClip]) -> Any:
     )
 
 
-def write_otio(timeline: Any, path: Path) -> None:
-    """Write ``timeline`` as OTIO JSON to ``path`` (the caller makes it atomic).
+def otio_bytes(timeline: Any) -> bytes:
+    """``timeline`` as OTIO JSON, for the library's one safe save (``Files.save``) to write.
 
-    The JSON is made in memory and written by Python, which raises OSError when a write fails:
-    OTIO's own file writer (0.18) reports success on a full disk, leaving a cut-short file."""
+    Made in memory, never by OTIO's own file writer: that one (0.18) reports success on a full
+    disk, leaving a cut-short file the save would then put in place of the editor's."""
     text: str = otio.adapters.write_to_string(timeline, adapter_name="otio_json")
-    path.write_bytes(text.encode("utf-8"))
+    return text.encode("utf-8")

@@ -191,7 +191,7 @@ class Interchange:
         family = self.families.get(reel.family_id)
         timeline = otio_reel.reel_timeline(reel, family.code, items)
 
-        self.files.save(out, lambda tmp: otio_reel.write_otio(timeline, tmp))
+        self.files.save(out, otio_reel.otio_bytes(timeline))
         self.audit.record_now(
             "export",
             family,
