@@ -269,3 +269,29 @@ def test_an_undone_delete_of_moments_in_a_reel_puts_back_each_in_its_own_table(
     assert library.undo().label == "Delete 2 moments"
     assert [m.id for m in library.moments.all(rec.id)] == [1, 2]
     assert library.reels.get(reel.id).moment_ids == (1, 2)
+
+
+def test_an_undone_reel_of_a_hundred_moments_is_a_few_statements(library: Library, media: MediaSet) -> None:
+    """Slip: a run cut only where the next step's key sorts before the last (``mine < key``, not
+    ``!=``). Reel 1 holds items 1 and 2; reel 2 is made of 100 moments (items 3 to 102). Its undo
+    deletes items 102 down to 3, then reel 2: two runs, each a read, a savepoint, one DELETE and its
+    release. The slip ran reel 2 ("reels" sorts after "reel_items") in the run of items, read its
+    id 2 as item 2 (reel 1's, unlike the reel the log expects), refused the run and did all 101 rows
+    one at a time: two statements each. The rows end the same; only the count tells."""
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    items = [NewMoment(n * FRAME, n * FRAME, "Waiting") for n in range(100)]
+    ids = [m.id for m in library.moments.add_many(rec.id, items, "Import 100 moments")]
+    assert ids == list(range(1, 101))
+    first = library.reels.create("First", [1, 2])
+    second = library.reels.create("Second", ids)
+    assert (first.id, second.id) == (1, 2)
+    sent: list[str] = []
+    event.listen(library.ctx.db.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    assert library.undo().label == "Create reel 'Second'"
+    deletes = [s for s in sent if s.lstrip().upper().startswith("DELETE FROM REEL")]
+    assert len(deletes) == 2, deletes[:5]
+    assert len(sent) <= 16, sent[:30]
+    assert [r.id for r in library.reels.all()] == [1]
+    assert library.reels.get(1).moment_ids == (1, 2)
+    assert [m.id for m in library.moments.all(rec.id)] == ids
