@@ -8,7 +8,7 @@ run:
 
 test:
 	@scripts/setup.sh test
-	.venv/bin/ruff check vfeedback tests benchmarks
+	.venv/bin/ruff check vfeedback tests benchmarks scripts
 	.venv/bin/lint-imports
 	.venv/bin/mypy
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
@@ -24,7 +24,7 @@ mutation:
 	nice -n 10 .venv/bin/python scripts/mutation.py $(MODULES)
 
 lint:
-	.venv/bin/ruff check vfeedback tests benchmarks
+	.venv/bin/ruff check vfeedback tests benchmarks scripts
 	.venv/bin/lint-imports
 
 typecheck:

@@ -29,7 +29,9 @@ def is_elf(path: Path) -> bool:
 
 
 def runpath(path: Path) -> str:
-    done = subprocess.run(["patchelf", "--print-rpath", str(path)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["patchelf", "--print-rpath", str(path)], capture_output=True, text=True, check=True
+    )
     return done.stdout.strip()
 
 

@@ -70,7 +70,9 @@ def python_licence(dist: metadata.Distribution) -> str:
     expression = meta.get("License-Expression")
     if expression:
         return str(expression)
-    classifiers = [c.split("::")[-1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
+    classifiers = [
+        c.split("::")[-1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License ::")
+    ]
     if classifiers:
         return "; ".join(classifiers)
     text = (meta.get("License") or "").strip().splitlines()
@@ -144,7 +146,8 @@ def main(bundle: Path, out: Path) -> None:
             shutil.copy(source, texts / "debian" / package / "copyright")
     for name, (dist, _) in from_python.items():
         for file in dist.files or []:
-            if file.parts[0].endswith(".dist-info") and re.search(r"(LICEN[CS]E|COPYING|NOTICE)", str(file), re.I):
+            named_licence = re.search(r"(LICEN[CS]E|COPYING|NOTICE)", str(file), re.I)
+            if file.parts[0].endswith(".dist-info") and named_licence:
                 target = texts / "python" / name / Path(*file.parts[1:])
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(dist.locate_file(file), target)
@@ -181,8 +184,10 @@ def main(bundle: Path, out: Path) -> None:
     for plugin in plugins:
         rel = plugin.relative_to(base / "vlc" / "plugins")
         lines.append(f"| `{rel}` | {deb.get(plugin.name, '?')} | {plugin_licence(plugin)} |")
-    lines += ["", "## Python packages (from PyPI)", "", "| distribution | version | licence | files in the bundle |",
-              "|---|---|---|---|"]
+    lines += [
+        "", "## Python packages (from PyPI)", "",
+        "| distribution | version | licence | files in the bundle |", "|---|---|---|---|",
+    ]
     for name, (dist, files) in sorted(from_python.items(), key=lambda item: item[0].lower()):
         shown = ", ".join(f"`{f}`" for f in sorted(files))
         lines.append(f"| {name} | {dist.version} | {python_licence(dist)} | {shown} |")
@@ -198,7 +203,8 @@ def main(bundle: Path, out: Path) -> None:
         version_done = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True,
                                       text=True, check=False)
         shown = ", ".join(f"`{f}`" for f in sorted(from_debian[package]))
-        lines.append(f"| {package} | {version_done.stdout or '?'} | {', '.join(debian_licences(package))} | {shown} |")
+        licences = ", ".join(debian_licences(package))
+        lines.append(f"| {package} | {version_done.stdout or '?'} | {licences} | {shown} |")
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"bundle_licences: {len(from_debian)} Debian packages, {len(from_python)} Python distributions, "
           f"{len(plugins)} VLC plugins -> {out}")

@@ -1,4 +1,5 @@
-"""setuptools build step: carry the project's resources/ (schemes, icons) into the wheel as vfeedback/resources/."""
+"""setuptools build step: carry the project's resources/ (schemes, icons) into the wheel, as
+vfeedback/resources/."""
 
 from __future__ import annotations
 
