@@ -295,3 +295,24 @@ def test_an_undone_reel_of_a_hundred_moments_is_a_few_statements(library: Librar
     assert [r.id for r in library.reels.all()] == [1]
     assert library.reels.get(1).moment_ids == (1, 2)
     assert [m.id for m in library.moments.all(rec.id)] == ids
+
+
+def test_no_statement_of_an_undo_names_more_than_500_rows(library: Library, media: MediaSet) -> None:
+    """Slip: ``_CHUNK = 501``. An undo reads and deletes its rows 500 ids a statement, well inside
+    every database's limit on bound values (SQLite built before 3.32 allows 999): undoing an import
+    of 501 moments reads them in two SELECTs and deletes them in two DELETEs, of 500 ids and of 1."""
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    items = [NewMoment(n % 250 * FRAME, n % 250 * FRAME, "Waiting") for n in range(501)]
+    library.moments.add_many(rec.id, items, "Import 501 moments")
+    sent: list[tuple[str, int]] = []
+
+    def record(_conn: object, _cursor: object, statement: str, params: Any, *_rest: object) -> None:
+        values = len(params) if isinstance(params, Sequence) else 0
+        sent.append((statement.lstrip().split()[0].upper(), values))
+
+    event.listen(library.ctx.db.engine, "before_cursor_execute", record)
+    assert library.undo().label == "Import 501 moments"
+    # The log entry read (3 values), the moments read and deleted 500 and 1 at a time, the entry marked.
+    assert [n for kind, n in sent if kind in ("SELECT", "DELETE")] == [3, 500, 1, 500, 1], sent
+    assert library.moments.all(rec.id) == []
