@@ -316,3 +316,55 @@ def test_no_statement_of_an_undo_names_more_than_500_rows(library: Library, medi
     # The log entry read (3 values), the moments read and deleted 500 and 1 at a time, the entry marked.
     assert [n for kind, n in sent if kind in ("SELECT", "DELETE")] == [3, 500, 1, 500, 1], sent
     assert library.moments.all(rec.id) == []
+
+
+def test_an_undone_import_loses_its_file_once_redo_is_gone_beside_a_copy_named_after_it(
+    library: Library, media: MediaSet
+) -> None:
+    """Slip: "is the file still used" asked with ``path >= rel``. Copies are named at random
+    ("recordings/<32 hex digits>.mp4"); here family F2's copy is given the last such name there can
+    be, so it sorts after F1's and counted as the user of F1's undone import, whose copy then stayed
+    behind, owned by nobody."""
+    library.families.add("F1")
+    library.families.add("F2")
+    later = library.recordings.import_file(media["no_audio"], "F2")
+    last = "recordings/" + "f" * 32 + ".mp4"
+    library.recordings.path(later).rename(library.path / last)
+    _sql(library, "UPDATE recordings SET path = ? WHERE id = ?", last, later.id)
+    gone = library.recordings.import_file(media["cfr25"], "F1")
+    assert gone.path.startswith("recordings/") and gone.path < last
+    stored = library.recordings.path(gone)
+    library.undo()
+    assert stored.exists()  # kept for redo
+    library.families.add("F3")  # a new action: the import can no longer be redone
+    assert not stored.exists()
+    assert [r.id for r in library.recordings.all()] == [later.id]
+    assert library.recordings.path(library.recordings.get(later.id)) == library.path / last
+    assert (library.path / last).is_file()
+
+
+def test_an_undone_import_takes_its_frame_index_with_it_in_one_run(library: Library, media: MediaSet) -> None:
+    """Slip: a run of deleted recordings leaving their caches (``for cache, column in []``). The
+    frame index row holds on to its recording, the database refused the run, and the undo went
+    row by row; nothing was left behind, but only by luck of the fallback. The run deletes the
+    index, then the recording, each with one statement naming its ids."""
+    library.families.add("F1")
+    rec = library.recordings.import_file(media["cfr25"], "F1")
+    library.media.frame_index(rec.id)
+    with sqlite3.connect(library.path / layout.DB_NAME) as conn:
+        assert conn.execute("SELECT recording_id FROM frame_indexes").fetchall() == [(rec.id,)]
+    conn.close()
+    sent: list[str] = []
+    event.listen(library.ctx.db.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    library.undo()
+    deletes = [" ".join(s.split()) for s in sent if s.lstrip().upper().startswith("DELETE")]
+    assert deletes == [
+        "DELETE FROM frame_indexes WHERE frame_indexes.recording_id IN (?)",
+        "DELETE FROM voice_analyses WHERE voice_analyses.recording_id IN (?)",
+        "DELETE FROM suggestions WHERE suggestions.recording_id IN (?)",
+        "DELETE FROM recordings WHERE recordings.id IN (?)",
+    ], deletes
+    with sqlite3.connect(library.path / layout.DB_NAME) as conn:
+        assert conn.execute("SELECT count(*) FROM frame_indexes").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM recordings").fetchone() == (0,)
+    conn.close()
