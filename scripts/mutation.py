@@ -360,10 +360,13 @@ def load_equivalents() -> dict[tuple[str, int, str], str]:
 
 
 def change_of(diff: str | None) -> tuple[str, str]:
-    """The changed line before and after, from the unified diff."""
+    """The changed line before and after, from the unified diff. Blank lines are left out: a mutant
+    on a file's last line comes with the end of the file as a second, empty change, which would
+    otherwise make its text end in " / " and never match a reason."""
     lines = (diff or "").splitlines()
-    old = [ln[1:].strip() for ln in lines if ln.startswith("-") and not ln.startswith("---")]
-    new = [ln[1:].strip() for ln in lines if ln.startswith("+") and not ln.startswith("+++")]
+    changed = [ln for ln in lines if ln[1:].strip() and not ln.startswith(("---", "+++"))]
+    old = [ln[1:].strip() for ln in changed if ln.startswith("-")]
+    new = [ln[1:].strip() for ln in changed if ln.startswith("+")]
     return " / ".join(old), " / ".join(new)
 
 

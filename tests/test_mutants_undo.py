@@ -368,3 +368,23 @@ def test_an_undone_import_takes_its_frame_index_with_it_in_one_run(library: Libr
         assert conn.execute("SELECT count(*) FROM frame_indexes").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM recordings").fetchone() == (0,)
     conn.close()
+
+
+def test_a_redo_marks_only_its_own_entry_done(tmp_path: Path) -> None:
+    """Slip: the redo marking done every entry up to its own (``id <= entry.id``). Bob adds B1 and
+    undoes it (entry 1, undone); Alice adds A1 (entry 2), undoes and redoes it. The slip also
+    marked Bob's entry done: his family B1 stayed gone, yet his redo was lost and his next undo
+    would have tried to take back a family that is not there."""
+    root = tmp_path / "shared"
+    with Library.open(root) as alice, Library.open(root) as bob:
+        alice.user, bob.user = "alice", "bob"
+        bob.families.add("B1")
+        bob.undo()
+        alice.families.add("A1")
+        alice.undo()
+        assert alice.redo().label == "Add family A1"
+        assert bob.redo_label() == "Add family B1"
+        assert alice.redo_label() is None
+        assert [f.code for f in bob.families.all()] == ["A1"]
+        assert bob.redo().label == "Add family B1"
+        assert [f.code for f in bob.families.all()] == ["A1", "B1"]
