@@ -26,7 +26,6 @@ MAX_MARKUP_RUN = 256 * 1024
 ELAN files stay under a few KB; the venv's expat reads one long attribute in quadratic time (8 MB:
 20 s, 16 MB: 77 s), and 49 MB of attributes of this size still parse in about a second."""
 GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK = 1 << 20
 
 
 def read_bytes(path: Path, what: str, limit: int = MAX_BYTES) -> bytes:
