@@ -168,9 +168,11 @@ def test_gzip_content_exactly_at_the_cap_is_read_and_one_byte_more_is_refused(tm
 
 
 def test_a_gzip_bomb_is_refused_without_ever_holding_it(tmp_path: Path) -> None:
-    """Slip: the unpacker's ``max_length`` lost (or made 0, which zlib takes as "no limit"): the
-    refusal comes, but only after 200 MB were unpacked into memory. Allowed one MB, the unpacking
-    must never hold more than a few."""
+    """Slips: the unpacker's ``max_length`` lost (or made 0, which zlib takes as "no limit"), or
+    grown with what is already unpacked (``limit + len(out)``): the refusal comes, but only after
+    200 MB, or three, were unpacked into memory. Allowed one MB, the unpacking asks for one MB and
+    a byte, and holds that piece and the content it joins: 2.2 MB at its peak, never 3 (the
+    second slip: 5.4)."""
     packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     bomb = packer.compress(bytes(200 * 1024 * 1024)) + packer.flush()
     assert len(bomb) < 300_000
@@ -181,7 +183,7 @@ def test_a_gzip_bomb_is_refused_without_ever_holding_it(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert sentence.startswith("bomb.eaf unpacks to more than 1 MB,")
-    assert peak < 8 * 1024 * 1024, peak
+    assert peak < 3 * 1024 * 1024, peak
 
 
 # --- text ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -388,3 +389,28 @@ def test_a_redo_marks_only_its_own_entry_done(tmp_path: Path) -> None:
         assert [f.code for f in bob.families.all()] == ["A1"]
         assert bob.redo().label == "Add family B1"
         assert [f.code for f in bob.families.all()] == ["A1", "B1"]
+
+
+def test_a_time_changed_by_an_hour_across_a_clock_change_still_refuses_the_undo(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slip: ``_norm`` converting naive times instead of aware ones. SQLite hands back naive UTC
+    times; the slip read them as the computer's local time, and in London 00:30 and 01:30 on 29
+    March 2026 (the night the clocks go forward: 01:30 local never happens, and Python reads it
+    with the summer offset) both became 00:30 UTC. A family's creation time moved by a hand edit
+    from one to the other then passed as unchanged, and the undo wrote over a row changed since it
+    was logged."""
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    try:
+        library.families.add("F1")
+        _sql(library, "UPDATE families SET created_at = '2026-03-29 00:30:00.000000' WHERE id = 1")
+        library.families.edit("F1", label="First visit")
+        _sql(library, "UPDATE families SET created_at = '2026-03-29 01:30:00.000000' WHERE id = 1")
+        with pytest.raises(Conflict) as refused:
+            library.undo()
+        assert str(refused.value) == "'Edit family F1' cannot be undone: family 1 was changed since."
+        assert library.families.get("F1").label == "First visit"
+    finally:
+        monkeypatch.undo()  # the zone this process had, read again at once
+        time.tzset()
