@@ -324,3 +324,35 @@ def test_the_default_stretch_is_256_kb_to_the_byte(at: int) -> None:
     assert _refusal(limits.check_markup_runs, over, "s.eaf", WHAT) == (
         f"s.eaf holds a tag or text longer than 256 KB, which {WHAT} never needs; it was not read."
     )
+
+
+class _CountingFinds(bytes):
+    """Bytes that count the searches made in them."""
+
+    finds = 0
+
+    def find(self, *args: Any) -> int:  # type: ignore[override]
+        type(self).finds += 1
+        return super().find(*args)
+
+
+def test_the_stretch_check_searches_once_per_half_limit_not_once_per_byte() -> None:
+    """Slip: the block size computed as ``limit % 2`` (so 1): still right, but one search per byte,
+    which on a 50 MB file is minutes instead of milliseconds. 1 MB of tags at the default limit is
+    eight blocks of 128 KB: eight searches, each finding a '<'."""
+    tag = b"<tag a='value'/>"
+    assert len(tag) == 16
+    data = _CountingFinds(tag * (1024 * 1024 // 16))
+    limits.check_markup_runs(data, "s.eaf", WHAT)
+    assert _CountingFinds.finds == 8
+
+
+def test_a_gzip_file_made_with_the_full_window_is_read() -> None:
+    """Slip: the unpacker given a smaller window (``wbits`` 30 instead of 31: 16 KB instead of 32
+    KB). Small files still unpacked; a file repeating 20 KB of varied text, which gzip writes as a
+    reference 20 KB back, was refused as damaged."""
+    rng = random.Random(5)
+    block = bytes(rng.randrange(256) for _ in range(20_000))
+    packed = gzip.compress(block * 2)
+    assert len(packed) < 25_000  # the second copy really is a reference back
+    assert limits.gunzip(packed, "s.eaf", WHAT) == block * 2
