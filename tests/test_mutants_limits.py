@@ -331,7 +331,7 @@ class _CountingFinds(bytes):
 
     finds = 0
 
-    def find(self, *args: Any) -> int:  # type: ignore[override]
+    def find(self, *args: Any) -> int:
         type(self).finds += 1
         return super().find(*args)
 
