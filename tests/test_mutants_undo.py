@@ -23,7 +23,7 @@ from mediagen import MediaSet
 from sqlalchemy import event
 from sqlalchemy.engine import Row
 
-from vfeedback.core.errors import Conflict
+from vfeedback.core.errors import Conflict, NothingToDo
 from vfeedback.services import Library
 from vfeedback.services.moments import NewMoment
 from vfeedback.services.undo import Changes
@@ -414,3 +414,22 @@ def test_a_time_changed_by_an_hour_across_a_clock_change_still_refuses_the_undo(
     finally:
         monkeypatch.undo()  # the zone this process had, read again at once
         time.tzset()
+
+
+def test_nothing_to_undo_counts_only_colleagues_actions_that_could_be_undone(tmp_path: Path) -> None:
+    """Slip: "is there anything of anyone's to undo" asked of undone entries. Bob's only action is
+    undone, so nobody has anything to undo: Alice must hear "nothing to undo", not "nothing of
+    yours", which sends her looking for work of hers that is not there. Once Bob does something,
+    she hears the second."""
+    root = tmp_path / "shared"
+    with Library.open(root) as alice, Library.open(root) as bob:
+        alice.user, bob.user = "alice", "bob"
+        bob.families.add("B1")
+        bob.undo()
+        with pytest.raises(NothingToDo) as nothing:
+            alice.undo()
+        assert str(nothing.value) == "There is nothing to undo."
+        bob.families.add("B2")
+        with pytest.raises(NothingToDo) as nothing:
+            alice.undo()
+        assert str(nothing.value) == "There is nothing of yours to undo."
