@@ -417,10 +417,11 @@ def test_a_time_changed_by_an_hour_across_a_clock_change_still_refuses_the_undo(
 
 
 def test_nothing_to_undo_counts_only_colleagues_actions_that_could_be_undone(tmp_path: Path) -> None:
-    """Slip: "is there anything of anyone's to undo" asked of undone entries. Bob's only action is
-    undone, so nobody has anything to undo: Alice must hear "nothing to undo", not "nothing of
-    yours", which sends her looking for work of hers that is not there. Once Bob does something,
-    she hears the second."""
+    """Slips: "is there anything of anyone's to undo" asked of undone entries (and "to redo" of
+    done ones). Bob's only action is undone, so nobody has anything to undo: Alice must hear
+    "nothing to undo", not "nothing of yours", which sends her looking for work of hers that is not
+    there; Bob could redo, so for her there is "nothing of yours to redo". Once Bob does something
+    new, it is the other way round."""
     root = tmp_path / "shared"
     with Library.open(root) as alice, Library.open(root) as bob:
         alice.user, bob.user = "alice", "bob"
@@ -429,7 +430,13 @@ def test_nothing_to_undo_counts_only_colleagues_actions_that_could_be_undone(tmp
         with pytest.raises(NothingToDo) as nothing:
             alice.undo()
         assert str(nothing.value) == "There is nothing to undo."
-        bob.families.add("B2")
+        with pytest.raises(NothingToDo) as nothing:
+            alice.redo()
+        assert str(nothing.value) == "There is nothing of yours to redo."
+        bob.families.add("B2")  # drops Bob's redo: nothing of anyone's is undone now
         with pytest.raises(NothingToDo) as nothing:
             alice.undo()
         assert str(nothing.value) == "There is nothing of yours to undo."
+        with pytest.raises(NothingToDo) as nothing:
+            alice.redo()
+        assert str(nothing.value) == "There is nothing to redo."
