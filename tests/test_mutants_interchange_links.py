@@ -76,14 +76,19 @@ def _not_here(name: str, main: Recording) -> LinkedAngle:
 # --- which films become angles ---------------------------------------------------------------------
 
 
-def test_the_main_film_linked_again_is_passed_over_and_the_films_after_it_still_count(
+def test_the_main_film_linked_again_and_a_film_not_here_are_passed_over_for_the_films_after_them(
     library: Library, media: MediaSet, tmp_path: Path
 ) -> None:
-    """A second descriptor of the main film is skipped (continue), not the end of the list (break):
-    the angle linked after it is still found and made an angle by the import."""
+    """A second descriptor of the main film is skipped, and a film not in the library is reported
+    (each a continue, not the end of the list: a break): the angle linked after both is still found
+    and made an angle by the import."""
     main, angle = _recording(library, media["cfr25"]), _recording(library, media["ntsc2997"])
-    path = _eaf(tmp_path, media["cfr25"], _film(media["cfr25"].as_uri()), _film(media["ntsc2997"].as_uri()))
-    assert library.interchange.eaf_angles(path, main.id) == [LinkedAngle("ntsc2997.mp4", OFFSET, angle.id)]
+    films = [media["cfr25"].as_uri(), "file:///films/gone.mp4", media["ntsc2997"].as_uri()]
+    path = _eaf(tmp_path, media["cfr25"], *(_film(url) for url in films))
+    assert library.interchange.eaf_angles(path, main.id) == [
+        _not_here("gone.mp4", main),
+        LinkedAngle("ntsc2997.mp4", OFFSET, angle.id),
+    ]
     library.interchange.import_eaf(path, main.id, MOTHER)
     assert library.angles.of(main.id) == [Angle(angle.id, main.id, OFFSET, "manual")]
 
@@ -192,7 +197,7 @@ def test_a_relative_link_that_is_a_url_is_not_a_path_beside_the_file(
 @pytest.mark.parametrize(
     ("url", "name"),
     [
-        ("file:///films/" + "a" * 300 + ".mp4", "a" * 300 + ".mp4"),  # OSError: file name too long
+        ("{here}/" + "a" * 300 + ".mp4", "a" * 300 + ".mp4"),  # OSError: file name too long
         ("file:///films/a%00b.mp4", "a\x00b.mp4"),  # ValueError: a NUL byte in a path
         ("file://[films/c.mp4", "c.mp4"),  # ValueError: not a URL (an unclosed IPv6 host)
     ],
@@ -201,11 +206,12 @@ def test_a_relative_link_that_is_a_url_is_not_a_path_beside_the_file(
 def test_a_link_whose_path_cannot_be_looked_at_is_a_film_not_in_the_library(
     library: Library, media: MediaSet, tmp_path: Path, url: str, name: str
 ) -> None:
-    """Each link makes the look-up itself fail (is_file: ENAMETOOLONG; resolve: "embedded null byte";
-    urlparse: "Invalid IPv6 URL"): the film is reported as not in the library, and the import brings
-    the moments in, instead of a traceback."""
+    """Each link makes the look-up itself fail: is_file raises OSError ENAMETOOLONG (in a folder that
+    exists, so the kernel gets as far as the name), resolve raises ValueError "embedded null byte",
+    urlparse raises ValueError "Invalid IPv6 URL". The film is reported as not in the library, and the
+    import brings the moments in, instead of a traceback."""
     main = _recording(library, media["cfr25"])
-    path = _eaf(tmp_path, media["cfr25"], _film(url))
+    path = _eaf(tmp_path, media["cfr25"], _film(url.format(here=tmp_path.as_uri())))
     assert library.interchange.eaf_angles(path, main.id) == [_not_here(name, main)]
     assert len(library.interchange.import_eaf(path, main.id, MOTHER)) == 1
 
