@@ -19,8 +19,9 @@ from mediagen import MediaSet
 
 from vfeedback.core.errors import BadInput, Conflict
 from vfeedback.core.model import Recording
+from vfeedback.interchange.links import beside_name
 from vfeedback.services import Library
-from vfeedback.services.interchange import count_moments
+from vfeedback.services.interchange import Written, count_moments
 
 
 @pytest.mark.parametrize(
@@ -307,3 +308,58 @@ def test_previous_import_of_a_boris_project_is_of_its_observation(
     assert _between(before, library.interchange.previous_import(path, rec.id, boris=True))
     named = library.interchange.previous_import(path, rec.id, boris=True, observation="visit 1")
     assert _between(before, named)
+
+
+def test_an_otio_export_links_a_referenced_film_by_its_neutral_name_unless_asked(
+    library: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """export_otio's link_original is False unless given: a film imported by reference is linked by
+    its neutral name beside the timeline (never its own path), the result carries no notes, and the
+    audit entry says exactly that (no "linking the films by their own paths as asked", notes=False).
+    Asked, the film's own path is linked and the audit says so."""
+    library.families.add("F1")
+    library.consent.give("F1", "feedback", by="Dr Test")
+    rec = library.recordings.import_file(media["cfr25"], "F1", reference=True)
+    moment = library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting")
+    reel = library.reels.create("Together", [moment.id])
+    out = tmp_path / "reel.otio"
+    neutral = beside_name(rec)
+    assert library.interchange.export_otio(reel.id, out) == Written(out, 1, False, (neutral,))
+    assert str(media["cfr25"]) not in out.read_text(encoding="utf-8")
+    entry = library.audit.entries()[-1]
+    assert (entry.detail, entry.notes) == (f"OTIO timeline of reel {reel.id} (1 moment) to reel.otio", False)
+    asked = library.interchange.export_otio(reel.id, out, link_original=True)
+    assert asked == Written(out, 1, False, ())
+    assert library.audit.entries()[-1].detail == (
+        f"OTIO timeline of reel {reel.id} (1 moment) to reel.otio, "
+        "linking the films by their own paths as asked"
+    )
+
+
+def test_subtitles_come_back_as_written_without_notes(
+    library: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """export_subtitles returns what it wrote: the file, 1 moment, no notes (Written's notes default is
+    False: subtitles never carry them), nothing to place beside it."""
+    rec = _recording(library, media["cfr25"])
+    library.moments.add(rec.id, 1_000_000, 2_000_000, code="Waiting", caption="You wait", note="private")
+    out = tmp_path / "session.vtt"
+    assert library.interchange.export_subtitles(rec.id, out) == Written(out, 1, False, ())
+
+
+def test_only_other_films_are_angles_not_the_main_one_a_sound_or_an_extracted_track(
+    library: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """eaf_angles passes over the main film (here linked where nothing is: it is not looked up at
+    all), a sound of its own (audio/x-wav, not extracted from anything) and a video ELAN extracted
+    from another (EXTRACTED_FROM): none of them is an angle to find, so there is nothing to report."""
+    rec = _recording(library, media["cfr25"])
+    others = (
+        '<MEDIA_DESCRIPTOR MEDIA_URL="file:///films/room.wav" MIME_TYPE="audio/x-wav"/>'
+        '<MEDIA_DESCRIPTOR MEDIA_URL="file:///films/part.mp4" MIME_TYPE="video/mp4" '
+        'EXTRACTED_FROM="file:///films/visit.mp4"/>'
+    )
+    path = _foreign_eaf(tmp_path, [(1000, 2000)])
+    text = path.read_text(encoding="utf-8").replace("</HEADER>", others + "</HEADER>")
+    path.write_text(text, encoding="utf-8")
+    assert library.interchange.eaf_angles(path, rec.id) == []
