@@ -9,6 +9,8 @@ worked out in the docstrings on the 25 fps test film (250 frames, one every 40 m
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -363,3 +365,130 @@ def test_only_other_films_are_angles_not_the_main_one_a_sound_or_an_extracted_tr
     text = path.read_text(encoding="utf-8").replace("</HEADER>", others + "</HEADER>")
     path.write_text(text, encoding="utf-8")
     assert library.interchange.eaf_angles(path, rec.id) == []
+
+
+def _tier_ids(out: Path) -> list[str | None]:
+    return [t.get("TIER_ID") for t in ET.parse(out).getroot().iter("TIER") if t.get("PARENT_REF") is None]
+
+
+def test_tiers_of_one_actor_are_ordered_by_coder_then_by_scheme(
+    library: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """Tiers are sorted by actor, then coder (case aside), then scheme id, whatever order the moments
+    come in: ben's moment is first in time, yet "anna" comes before "ben"; Marte Meo (scheme 2) is used
+    before the VIG (scheme 1), yet VIG's tier comes first. Two schemes are used, so each tier names its
+    scheme (with one it would not: see above)."""
+    rec = _recording(library, media["cfr25"])
+    library.moments.add(rec.id, 1_000_000, 2_000_000, code="Naming", coder="ben")
+    library.moments.add(rec.id, 3_000_000, 4_000_000, code="Being attentive", coder="ben")
+    library.moments.add(rec.id, 5_000_000, 6_000_000, code="Being attentive", coder="Anna")
+    out = library.interchange.export_eaf(rec.id, tmp_path / "two.eaf").path
+    assert _tier_ids(out) == [
+        "parent (Anna) · Video Interaction Guidance (VIG)",
+        "parent (ben) · Video Interaction Guidance (VIG)",
+        "parent (ben) · Marte Meo elements",
+    ]
+
+
+def test_an_elan_start_time_goes_to_the_nearest_frame_boundary(
+    library: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """An annotation 6025-8000 ms: 6025 ms is 15 ms before the boundary at 6040 and 25 after 6000, so
+    it starts on frame 151 (6040 ms); 8000 ms is a boundary, so its last frame is 199 (7960 ms). Read
+    0.1 % short (6018.975 ms) the start would round to 6000 ms."""
+    rec = _recording(library, media["cfr25"])
+    [added] = library.interchange.import_eaf(_foreign_eaf(tmp_path, [(6025, 8000)]), rec.id, MOTHER)
+    assert (added.start_us, added.end_us) == (6_040_000, 7_960_000)
+
+
+def test_every_value_that_is_not_a_code_is_named_and_nothing_is_imported(
+    library: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """Three annotations: "Gazing at mum", "Waiting", "Sleeping". The two unknown values are both
+    named (sorted), not only the first one met (a break instead of continue), and the schemes'
+    NotFound for each is caught and turned into that one sentence."""
+    rec = _recording(library, media["cfr25"])
+    path = _foreign_eaf(tmp_path, [(1000, 2000), (3000, 4000), (5000, 6000)])
+    text = path.read_text(encoding="utf-8").split(">Waiting<")
+    assert len(text) == 4
+    path.write_text(
+        f"{text[0]}>Gazing at mum<{text[1]}>Waiting<{text[2]}>Sleeping<{text[3]}", encoding="utf-8"
+    )
+    with pytest.raises(BadInput) as caught:
+        library.interchange.import_eaf(path, rec.id, MOTHER)
+    assert str(caught.value) == (
+        "foreign.eaf has annotations that are not codes of any coding scheme here: 'Gazing at mum', "
+        "'Sleeping'; nothing was imported."
+    )
+    assert library.moments.all(rec.id) == []
+
+
+def test_a_translation_tier_is_not_a_coding_tier_either(
+    library: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """A dependent "translation" tier is of kind "other", which sorts after "codes": kind >= "codes"
+    would list it among the coding tiers in the refusal."""
+    rec = _recording(library, media["cfr25"])
+    translation = (
+        '<TIER LINGUISTIC_TYPE_REF="caption" PARENT_REF="Mother" TIER_ID="Mother translation">'
+        '<ANNOTATION><REF_ANNOTATION ANNOTATION_ID="t0" ANNOTATION_REF="a0">'
+        "<ANNOTATION_VALUE>Warten</ANNOTATION_VALUE></REF_ANNOTATION></ANNOTATION></TIER>"
+    )
+    path = _foreign_eaf(tmp_path, [(1000, 2000)], extra_tiers=translation)
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        .replace('LINGUISTIC_TYPE_ID="caption"', 'LINGUISTIC_TYPE_ID="translation"')
+        .replace('LINGUISTIC_TYPE_REF="caption"', 'LINGUISTIC_TYPE_REF="translation"'),
+        encoding="utf-8",
+    )
+    assert [(t.tier_id, t.kind) for t in library.interchange.eaf_tiers(path)] == [
+        ("Mother", "codes"), ("Mother translation", "other"),
+    ]  # fmt: skip
+    with pytest.raises(BadInput) as caught:
+        library.interchange.import_eaf(path, rec.id, {**MOTHER, "Nobody": ("parent", None)})
+    assert str(caught.value) == "foreign.eaf has no coding tier 'Nobody'; its coding tiers are 'Mother'."
+
+
+def test_the_service_does_not_load_the_file_formats_until_a_method_needs_them() -> None:
+    """The formats are imported only under TYPE_CHECKING at the top (and inside the methods): a
+    command that only imports the service loads no ELAN, BORIS, table or subtitle module."""
+    probe = (
+        "import sys, vfeedback.services.interchange\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('vfeedback.interchange', "
+        "'vfeedback.services.elan_boris'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"
+
+
+def _team_scheme(folder: Path, name: str) -> Path:
+    """A scheme file a team imports: one principle, "Cuddling" (a name no built-in scheme has)."""
+    path = folder / f"{name}.toml"
+    path.write_text(
+        f'name = "{name}"\nversion = "1"\n\n[[principle]]\nname = "Cuddling"\ncolour = "#77AADD"\n'
+        'kind = "strength"\nparent_wording = "You held her close"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_value_two_imported_schemes_share_is_listed_with_the_unknown_ones(
+    library: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """Two imported schemes both have "Cuddling" and the default one has not, so the value is
+    ambiguous: the schemes' BadInput for it is caught like a NotFound, and the one sentence lists it
+    with "Sleeping" (not a refusal that stops at the ambiguous value and hides the other). Nothing is
+    imported."""
+    for name in ("Team A", "Team B"):
+        library.schemes.import_file(_team_scheme(tmp_path, name))
+    rec = _recording(library, media["cfr25"])
+    path = _foreign_eaf(tmp_path, [(1000, 2000), (3000, 4000)])
+    text = path.read_text(encoding="utf-8").split(">Waiting<")
+    path.write_text(f"{text[0]}>Cuddling<{text[1]}>Sleeping<{text[2]}", encoding="utf-8")
+    with pytest.raises(BadInput) as caught:
+        library.interchange.import_eaf(path, rec.id, MOTHER)
+    assert str(caught.value) == (
+        "foreign.eaf has annotations that are not codes of any coding scheme here: 'Cuddling', "
+        "'Sleeping'; nothing was imported."
+    )
+    assert library.moments.all(rec.id) == []

@@ -112,21 +112,42 @@ def test_a_fourth_linked_angle_is_one_more_than_a_session_can_show(
     assert [a.recording_id for a in library.angles.of(main.id)] == [r.id for r in others[:3]]
 
 
+@pytest.mark.parametrize("offset_us", [2_000_000, -1_000_000])
 def test_an_angle_already_there_at_another_offset_is_not_already_that_angle(
-    library: Library, media: MediaSet, tmp_path: Path
+    library: Library, media: MediaSet, tmp_path: Path, offset_us: int
 ) -> None:
-    """The film is an angle of this recording at +2.0 s and the file says +0.5 s: not "already" (only
-    the same main and the same offset are), but refused as an angle of it already; the import leaves
-    the angle at +2.0 s."""
+    """The film is an angle of this recording at +2.0 s (or -1.0 s) and the file says +0.5 s: not
+    "already" (only the same main and the same offset are: an offset later or earlier is not), but
+    refused as an angle of it already; the import leaves the angle where it was."""
     main, angle = _recording(library, media["cfr25"]), _recording(library, media["ntsc2997"])
-    library.angles.add(angle.id, main.id, 2_000_000)
+    library.angles.add(angle.id, main.id, offset_us)
     path = _eaf(tmp_path, media["cfr25"], _film(media["ntsc2997"].as_uri()))
     why = f"Recording {angle.id} is already an angle of recording {main.id}."
     assert library.interchange.eaf_angles(path, main.id) == [
         LinkedAngle("ntsc2997.mp4", OFFSET, angle.id, why)
     ]
     library.interchange.import_eaf(path, main.id, MOTHER)
-    assert library.angles.of(main.id) == [Angle(angle.id, main.id, 2_000_000, "manual")]
+    assert library.angles.of(main.id) == [Angle(angle.id, main.id, offset_us, "manual")]
+
+
+def test_a_film_that_cannot_be_an_angle_is_passed_over_for_the_films_after_it(
+    library: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """A film of another family is refused as an angle (continue, not break): the same family's film
+    linked after it is still planned and made an angle."""
+    main, stranger = _recording(library, media["cfr25"]), _recording(library, media["vfr"], "F2")
+    angle = _recording(library, media["ntsc2997"])
+    path = _eaf(tmp_path, media["cfr25"], _film(media["vfr"].as_uri()), _film(media["ntsc2997"].as_uri()))
+    why = (
+        f"Recording {stranger.id} belongs to F2 and recording {main.id} to F1: angles of one session come "
+        "from the same family."
+    )
+    assert library.interchange.eaf_angles(path, main.id) == [
+        LinkedAngle("vfr.mp4", OFFSET, stranger.id, why),
+        LinkedAngle("ntsc2997.mp4", OFFSET, angle.id),
+    ]
+    library.interchange.import_eaf(path, main.id, MOTHER)
+    assert library.angles.of(main.id) == [Angle(angle.id, main.id, OFFSET, "manual")]
 
 
 # --- how a linked film is found ------------------------------------------------------------------
@@ -145,18 +166,33 @@ def test_a_neutral_name_of_a_recording_that_does_not_exist_is_not_found(
 def test_a_name_that_only_looks_neutral_is_not_that_recording(
     library: Library, media: MediaSet, tmp_path: Path
 ) -> None:
-    """``A_20200101_rec<id>.mp4`` ends like the recording's neutral name but is not it (that is
-    ``F1_<date>_rec<id>.mp4``, and "F1..." sorts after "A..."): only the exact name finds it, so the
-    film, linked where nothing is, is not in the library; the exact name is."""
+    """``A_20200101_rec<id>.mp4`` and ``Z_...`` end like the recording's neutral name but are not it
+    (that is ``F1_<date>_rec<id>.mp4``, which sorts between them): only the exact name finds it, so
+    each film, linked where nothing is, is not in the library; the exact name is."""
     main, angle = _recording(library, media["cfr25"]), _recording(library, media["ntsc2997"])
-    lookalike = f"A_20200101_rec{angle.id}.mp4"
-    assert beside_name(angle) > lookalike
-    path = _eaf(tmp_path, media["cfr25"], _film(f"file:///films/{lookalike}"))
-    assert library.interchange.eaf_angles(path, main.id) == [_not_here(lookalike, main)]
+    for lookalike in (f"A_20200101_rec{angle.id}.mp4", f"Z_20200101_rec{angle.id}.mp4"):
+        path = _eaf(tmp_path, media["cfr25"], _film(f"file:///films/{lookalike}"))
+        assert library.interchange.eaf_angles(path, main.id) == [_not_here(lookalike, main)]
+    assert f"A_20200101_rec{angle.id}.mp4" < beside_name(angle) < f"Z_20200101_rec{angle.id}.mp4"
     exact = _eaf(tmp_path, media["cfr25"], _film(f"file:///films/{beside_name(angle)}"))
     assert library.interchange.eaf_angles(exact, main.id) == [
         LinkedAngle(beside_name(angle), OFFSET, angle.id)
     ]
+
+
+def test_the_librarys_own_file_of_a_recording_is_found_by_its_path_even_when_changed(
+    library: Library, media: MediaSet, tmp_path: Path
+) -> None:
+    """A link to the very file the library keeps for a recording is that recording, by its path,
+    before any content is compared: even when bytes were added to the file since (its fingerprint no
+    longer matches, so a look-up by content alone would not find it)."""
+    main, angle = _recording(library, media["cfr25"]), _recording(library, media["ntsc2997"])
+    film = library.recordings.path(angle).resolve()
+    film.chmod(0o600)
+    with film.open("ab") as grown:
+        grown.write(b"\0" * 4096)
+    path = _eaf(tmp_path, media["cfr25"], _film(film.as_uri()))
+    assert library.interchange.eaf_angles(path, main.id) == [LinkedAngle(film.name, OFFSET, angle.id)]
 
 
 @pytest.mark.parametrize("prefix", ["http://films.example", "C:"])
