@@ -220,22 +220,28 @@ def test_a_caption_tier_is_not_a_coding_tier_to_map(
     assert library.moments.all(rec.id) == []
 
 
-def test_boris_times_a_microsecond_past_a_frame_tie_go_to_the_later_frame(
+def test_boris_times_a_microsecond_either_side_of_a_frame_tie(
     library: Library, media: MediaSet, tmp_path: Path
 ) -> None:
-    """Seconds to microseconds is x 1,000,000 exactly. A gaze from 2.020001 s to 9.820005 s: 2,020,001 µs
-    is 1 µs past the tie between frames 50 (2.00 s) and 51 (2.04 s), so it starts on frame 51; 9,820,005
-    µs is 5 µs past the tie between the boundaries 9.80 and 9.84 s, so it stops at 9.84 s and its last
-    frame is 245 (9.80 s). A point smile at 5.020001 s is frame 126 (5.04 s). Scaled by 999,999 each
-    falls a few µs before its tie instead: frames 50, 244 and 125."""
+    """Seconds to microseconds is x 1,000,000 exactly; frame boundaries every 40 ms, ties 20 ms past
+    each. Gaze 1 from 2.020001 s (1 µs past the tie between 2.00 and 2.04: frame 51, 2.04 s) to
+    6.019999 s (1 µs before the tie between 6.00 and 6.04: it stops at 6.00, last frame 149, 5.96 s).
+    Gaze 2 from 7.019999 s (before its tie: frame 175, 7.00 s) to 9.820005 s (5 µs past the tie
+    between 9.80 and 9.84: it stops at 9.84, last frame 245, 9.80 s). A point smile at 5.020001 s is
+    frame 126 (5.04 s). Scaled by 999,999 the times past a tie fall before it (frames 50, 244, 125);
+    by 1,000,001 the times before a tie pass it (frames 176, last 150)."""
     rec = _recording(library, media["cfr25"])
     events = [
         [2.020001, "Mother", "gaze", "", "", 51],
         [5.020001, "Mother", "smile", "", "", 126],
+        [6.019999, "Mother", "gaze", "", "", 150],
+        [7.019999, "Mother", "gaze", "", "", 175],
         [9.820005, "Mother", "gaze", "", "", 246],
     ]
     added = library.interchange.import_boris(_boris(tmp_path, events), rec.id, BORIS_MAP)
-    assert [(m.start_us, m.end_us) for m in added] == [(2_040_000, 9_800_000), (5_040_000, 5_040_000)]
+    assert [(m.start_us, m.end_us) for m in added] == [
+        (2_040_000, 5_960_000), (5_040_000, 5_040_000), (7_000_000, 9_800_000),
+    ]  # fmt: skip
 
 
 # --- the record of files imported ----------------------------------------------------------------
