@@ -498,3 +498,19 @@ def test_a_value_two_imported_schemes_share_is_listed_with_the_unknown_ones(
         "'Sleeping'; nothing was imported."
     )
     assert library.moments.all(rec.id) == []
+
+
+@pytest.mark.parametrize("skip", ["skip", " Skip ", "", None])
+def test_a_behaviour_mapped_to_skip_or_nothing_is_left_out(
+    library: Library, media: MediaSet, tmp_path: Path, skip: str | None
+) -> None:
+    """A behaviour mapped to "skip" (any case, spaces around), to an empty name or to None is left out
+    of the import, not looked up as a code called "skip" (which would refuse the whole project): only
+    the gaze comes in, frames 25 to 49 (1.00 s to 1.96 s: it stops at 2.00 s)."""
+    rec = _recording(library, media["cfr25"])
+    events = [[1.0, "Mother", "gaze", "", "", 25], [1.5, "Mother", "smile", "", "", 37],
+              [2.0, "Mother", "gaze", "", "", 50]]  # fmt: skip
+    added = library.interchange.import_boris(
+        _boris(tmp_path, events), rec.id, {"gaze": "Turned towards", "smile": skip}
+    )
+    assert [(m.start_us, m.end_us) for m in added] == [(1_000_000, 1_960_000)]
