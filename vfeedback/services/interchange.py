@@ -379,7 +379,7 @@ class Interchange:
                     rec = self.recordings.by_fingerprint(fingerprint(candidate))
                     if rec is not None:
                         return rec.id
-        except (OSError, ValueError, BadInput):
+        except (OSError, ValueError, RuntimeError, BadInput):  # RuntimeError: a symlink loop (3.11)
             return None  # a link that leads nowhere readable: not found
         return None
 
