@@ -22,16 +22,56 @@ def run_gui(argv: Sequence[str]) -> int:
 
 
 def start(library_spec: str | None, recording_id: int | None) -> int:
-    built = build(library_spec, recording_id)
-    if built is None:
-        return 3
-    app, window = built
-    stop_watch = quit_on_signals(app, window)
+    asked: list[int] = []
+    forget_early = _remember_stop(asked)
     try:
-        return app.exec()
+        built = build(library_spec, recording_id)
+        if built is None:
+            return 3
+        app, window = built
+        stop_watch = quit_on_signals(app, window)
+        try:
+            if asked:  # asked to stop while the window was being built: close it as the user would
+                _stop_now(app, window)
+                return 0
+            return app.exec()
+        finally:
+            stop_watch()
+            window.library.close()
     finally:
-        stop_watch()
-        window.library.close()
+        forget_early()
+
+
+def _remember_stop(asked: list[int]) -> Callable[[], None]:
+    """Until the window is up, SIGTERM or SIGHUP (a logout during a slow start) is remembered and any
+    child stopped, so that the half-built app is then closed as the user would close it, its library
+    closed, rather than killed while it opens the library. Returns the function that forgets."""
+    import signal
+
+    from vfeedback.system import processes
+
+    def handler(signum: int, _frame: object) -> None:
+        asked.append(signum)
+        processes.stop_all()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+
+    def forget() -> None:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+    return forget
+
+
+def _stop_now(app: QApplication, window: MainWindow) -> None:
+    """Close as the user would, except that running work is stopped instead of asked about."""
+    from vfeedback.system import processes
+
+    window.tasks.cancel_all()
+    processes.stop_all()
+    window.tasks.wait(10_000)
+    window.close()
+    app.quit()
 
 
 def quit_on_signals(app: QApplication, window: MainWindow) -> Callable[[], None]:
@@ -44,8 +84,6 @@ def quit_on_signals(app: QApplication, window: MainWindow) -> Callable[[], None]
 
     from PySide6.QtCore import QSocketNotifier
 
-    from vfeedback.system import processes
-
     reader, writer = socket.socketpair()
     reader.setblocking(False)
     writer.setblocking(False)
@@ -53,11 +91,7 @@ def quit_on_signals(app: QApplication, window: MainWindow) -> Callable[[], None]
     notifier.activated.connect(lambda *_: _drain(reader))
 
     def handler(signum: int, _frame: object) -> None:
-        window.tasks.cancel_all()
-        processes.stop_all()
-        window.tasks.wait(10_000)
-        window.close()
-        app.quit()
+        _stop_now(app, window)
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
     old_fd = signal.set_wakeup_fd(writer.fileno())
