@@ -76,10 +76,19 @@ def long_export(tmp_path: Path) -> tuple[Path, int]:
 
 
 def _start_export(root: Path, moment: int) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "vfeedback", "--library", str(root), "export", "clip", str(moment), "--slow"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    # Ctrl+C in a terminal reaches a command whose SIGINT is at its default. Tests started as a
+    # background job of a script inherit SIGINT ignored, and Python keeps an inherited "ignore", so
+    # the CLI would never hear it: a handled signal is reset to its default by exec, an ignored one
+    # is not, so SIGINT is handled here while the CLI starts.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "vfeedback", "--library", str(root), "export", "clip", str(moment),
+             "--slow"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.slow
